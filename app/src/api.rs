@@ -1,0 +1,201 @@
+//! Server functions and the data they share with components. Each is thin: authenticate,
+//! check the permission, call a `server` service, map the result.
+
+use leptos::prelude::*;
+use leptos::server_fn::{codec::JsonEncoding, error::FromServerFnError, ServerFnError};
+use serde::{Deserialize, Serialize};
+
+/// The error every server function returns; mirrors `server::Error` for the browser.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct AppError {
+    pub code: String,
+    pub message: String,
+    pub field: Option<String>,
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
+        AppError {
+            code: "request_failed".into(),
+            message: format!("The request could not be completed: {value}"),
+            field: None,
+        }
+    }
+}
+
+impl From<ServerFnError> for AppError {
+    fn from(value: ServerFnError) -> Self {
+        AppError {
+            code: "request_failed".into(),
+            message: value.to_string(),
+            field: None,
+        }
+    }
+}
+
+impl AppError {
+    pub fn is_unauthorized(&self) -> bool {
+        self.code == "unauthorized"
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Me {
+    pub name: String,
+    pub email: String,
+    pub company_name: String,
+    pub role: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActivityItem {
+    pub action: String,
+    pub actor: Option<String>,
+    pub ip: Option<String>,
+    /// Local time in the company's zone, e.g. "14:05" or "Nov 21, 14:05".
+    pub when: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub greeting: String,
+    pub members: i64,
+    pub events_today: i64,
+    pub sign_ins_today: i64,
+    pub failed_sign_ins_today: i64,
+    pub recent: Vec<ActivityItem>,
+}
+
+/// A form's one-shot error and refill values (see `server::http::flash`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormFlash {
+    pub field: Option<String>,
+    pub message: String,
+    pub values: std::collections::BTreeMap<String, String>,
+}
+
+impl FormFlash {
+    pub fn value(&self, key: &str) -> String {
+        self.values.get(key).cloned().unwrap_or_default()
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use super::AppError;
+    use leptos::prelude::*;
+    use server::{http::middleware::CurrentUser, identity::Principal, AppState};
+
+    /// Maps a domain error, setting the HTTP status of the server function's response.
+    pub fn fail(e: server::Error) -> AppError {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(e.status());
+        }
+        if e.status().is_server_error() {
+            tracing::error!(error = ?e, "server function failed");
+        }
+        AppError {
+            code: e.code().into(),
+            message: e.public_message(),
+            field: e.field().map(str::to_string),
+        }
+    }
+
+    pub fn state() -> Result<AppState, AppError> {
+        use_context::<AppState>().ok_or_else(|| fail(server::Error::Internal(anyhow::anyhow!("AppState not provided"))))
+    }
+
+    /// The signed-in principal, or 401.
+    pub fn authenticated() -> Result<Principal, AppError> {
+        use_context::<http::request::Parts>()
+            .and_then(|p| p.extensions.get::<CurrentUser>().cloned())
+            .and_then(|u| u.0)
+            .ok_or_else(|| fail(server::Error::Unauthorized))
+    }
+}
+
+/// Who is signed in (None when nobody is).
+#[server(endpoint = "me")]
+pub async fn get_me() -> Result<Option<Me>, AppError> {
+    Ok(ssr::authenticated().ok().map(|p| Me {
+        name: p.name,
+        email: p.email,
+        company_name: p.company_name,
+        role: p.role,
+    }))
+}
+
+/// The dashboard's figures for the active company.
+#[server(endpoint = "dashboard")]
+pub async fn get_dashboard() -> Result<Dashboard, AppError> {
+    use chrono::{Timelike, Utc};
+    let p = ssr::authenticated()?;
+    let state = ssr::state()?;
+    let s = server::dashboard::summary(&state.db, &p).await.map_err(ssr::fail)?;
+    let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let now = Utc::now().with_timezone(&tz);
+    let part = match now.hour() {
+        5..=11 => "Good morning",
+        12..=17 => "Good afternoon",
+        _ => "Good evening",
+    };
+    let first = p.name.split_whitespace().next().unwrap_or(&p.name).to_string();
+    let today = now.date_naive();
+    Ok(Dashboard {
+        greeting: format!("{part}, {first}"),
+        members: s.members,
+        events_today: s.events_today,
+        sign_ins_today: s.sign_ins_today,
+        failed_sign_ins_today: s.failed_sign_ins_today,
+        recent: s
+            .recent
+            .into_iter()
+            .map(|e| {
+                let local = e.created_at.with_timezone(&tz);
+                ActivityItem {
+                    action: e.action,
+                    actor: e.actor_name,
+                    ip: e.ip,
+                    when: if local.date_naive() == today {
+                        local.format("%H:%M").to_string()
+                    } else {
+                        local.format("%b %-d, %H:%M").to_string()
+                    },
+                }
+            })
+            .collect(),
+    })
+}
+
+/// Takes the one-shot message a form endpoint left for `form`, clearing its cookie.
+#[server(endpoint = "form_flash")]
+pub async fn take_form_flash(form: String) -> Result<Option<FormFlash>, AppError> {
+    use server::http::flash::Flash;
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return Ok(None);
+    };
+    let Some(flash) = Flash::from_headers(&parts.headers) else {
+        return Ok(None);
+    };
+    if flash.form != form {
+        return Ok(None);
+    }
+    let secure = ssr::state()?.config.cookie_secure;
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.append_header(http::header::SET_COOKIE, Flash::clear_cookie(secure));
+    }
+    Ok(Some(FormFlash {
+        field: flash.field,
+        message: flash.message,
+        values: flash.values,
+    }))
+}
+
+/// Whether first-run setup has happened (the login page offers /setup otherwise).
+#[server(endpoint = "setup_status")]
+pub async fn setup_done() -> Result<bool, AppError> {
+    ssr::state()?.setup_done().await.map_err(ssr::fail)
+}

@@ -1,0 +1,3 @@
+pub mod shell;
+pub mod theme;
+pub mod ui;

@@ -1,0 +1,127 @@
+//! The signed-in frame: sidebar of the areas that exist, company name, user menu, dark mode.
+
+use leptos::prelude::*;
+use leptos_router::components::{Outlet, Redirect, A};
+
+use super::{theme::ThemeToggle, ui::Logo};
+use crate::api::{get_me, Me};
+
+/// The areas of DESIGN §1 that work today. Add an entry only when its page works.
+const NAV: &[(&str, &str)] = &[("/", "Dashboard")];
+
+#[component]
+fn NavLinks() -> impl IntoView {
+    NAV.iter()
+        .map(|(href, label)| {
+            view! {
+                <A
+                    href=*href
+                    exact=true
+                    attr:class="flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700 dark:text-slate-400 dark:hover:bg-slate-800 dark:hover:text-white dark:aria-[current=page]:bg-indigo-500/10 dark:aria-[current=page]:text-indigo-300"
+                >
+                    <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" aria-hidden="true">
+                        <path stroke-linecap="round" stroke-linejoin="round" d="M3.75 6A2.25 2.25 0 0 1 6 3.75h2.25A2.25 2.25 0 0 1 10.5 6v2.25a2.25 2.25 0 0 1-2.25 2.25H6a2.25 2.25 0 0 1-2.25-2.25V6ZM3.75 15.75A2.25 2.25 0 0 1 6 13.5h2.25a2.25 2.25 0 0 1 2.25 2.25V18a2.25 2.25 0 0 1-2.25 2.25H6A2.25 2.25 0 0 1 3.75 18v-2.25ZM13.5 6a2.25 2.25 0 0 1 2.25-2.25H18A2.25 2.25 0 0 1 20.25 6v2.25A2.25 2.25 0 0 1 18 10.5h-2.25a2.25 2.25 0 0 1-2.25-2.25V6ZM13.5 15.75a2.25 2.25 0 0 1 2.25-2.25H18a2.25 2.25 0 0 1 2.25 2.25V18A2.25 2.25 0 0 1 18 20.25h-2.25A2.25 2.25 0 0 1 13.5 18v-2.25Z"/>
+                    </svg>
+                    {*label}
+                </A>
+            }
+        })
+        .collect_view()
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .collect::<String>()
+        .to_uppercase()
+}
+
+#[component]
+fn UserMenu(me: Me) -> impl IntoView {
+    view! {
+        <details class="group relative">
+            <summary class="flex cursor-pointer list-none items-center gap-2 rounded-lg px-2 py-1.5 hover:bg-slate-100 dark:hover:bg-slate-800" aria-label="Account menu">
+                <span class="flex h-8 w-8 items-center justify-center rounded-full bg-indigo-600 text-xs font-semibold text-white">
+                    {initials(&me.name)}
+                </span>
+                <span class="hidden text-sm font-medium text-slate-700 sm:block dark:text-slate-200">{me.name.clone()}</span>
+                <svg class="h-4 w-4 text-slate-400" viewBox="0 0 20 20" fill="currentColor" aria-hidden="true">
+                    <path fill-rule="evenodd" d="M5.22 8.22a.75.75 0 0 1 1.06 0L10 11.94l3.72-3.72a.75.75 0 1 1 1.06 1.06l-4.25 4.25a.75.75 0 0 1-1.06 0L5.22 9.28a.75.75 0 0 1 0-1.06Z" clip-rule="evenodd"/>
+                </svg>
+            </summary>
+            <div class="absolute right-0 z-20 mt-2 w-64 rounded-xl border border-slate-200 bg-white p-2 shadow-lg dark:border-slate-700 dark:bg-slate-900">
+                <div class="px-3 py-2">
+                    <p class="truncate text-sm font-medium text-slate-900 dark:text-white">{me.name.clone()}</p>
+                    <p class="truncate text-sm text-slate-500 dark:text-slate-400">{me.email.clone()}</p>
+                    <p class="mt-1 text-xs capitalize text-slate-500 dark:text-slate-400">{format!("{} · {}", me.role, me.company_name)}</p>
+                </div>
+                <form method="post" action="/auth/logout" class="border-t border-slate-100 pt-1 dark:border-slate-800">
+                    <button type="submit" class="w-full rounded-lg px-3 py-2 text-left text-sm text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800">
+                        "Sign out"
+                    </button>
+                </form>
+            </div>
+        </details>
+    }
+}
+
+/// Frame of every signed-in page; the page renders in the `<Outlet/>`.
+#[component]
+pub fn Shell() -> impl IntoView {
+    let me = Resource::new(|| (), |_| get_me());
+    view! {
+        <Suspense fallback=|| view! { <div class="min-h-screen bg-slate-50 dark:bg-slate-950"></div> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => view! { <Frame me/> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
+                    Err(e) => view! {
+                        <div class="p-8"><crate::components::ui::Alert tone=crate::components::ui::Tone::Error>{e.message}</crate::components::ui::Alert></div>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Frame(me: Me) -> impl IntoView {
+    let company = me.company_name.clone();
+    view! {
+        <div class="min-h-screen bg-slate-50 text-slate-900 dark:bg-slate-950 dark:text-slate-100">
+            <aside class="fixed inset-y-0 left-0 hidden w-60 flex-col border-r border-slate-200 bg-white px-4 py-5 lg:flex dark:border-slate-800 dark:bg-slate-900">
+                <div class="flex items-center gap-2 px-2">
+                    <Logo/>
+                    <span class="text-base font-semibold">"Switchyard"</span>
+                </div>
+                <p class="mt-6 px-3 text-xs font-semibold uppercase tracking-wide text-slate-400">{company.clone()}</p>
+                <nav class="mt-2 flex flex-col gap-1" aria-label="Main">
+                    <NavLinks/>
+                </nav>
+            </aside>
+            <div class="lg:pl-60">
+                <header class="sticky top-0 z-10 flex h-14 items-center gap-3 border-b border-slate-200 bg-white/90 px-4 backdrop-blur sm:px-6 dark:border-slate-800 dark:bg-slate-900/90">
+                    <details class="relative lg:hidden">
+                        <summary class="flex h-9 w-9 cursor-pointer list-none items-center justify-center rounded-lg hover:bg-slate-100 dark:hover:bg-slate-800" aria-label="Open navigation">
+                            <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" aria-hidden="true">
+                                <path stroke-linecap="round" d="M4 6h16M4 12h16M4 18h16"/>
+                            </svg>
+                        </summary>
+                        <nav class="absolute left-0 z-20 mt-2 flex w-56 flex-col gap-1 rounded-xl border border-slate-200 bg-white p-2 shadow-lg dark:border-slate-700 dark:bg-slate-900" aria-label="Main (mobile)">
+                            <NavLinks/>
+                        </nav>
+                    </details>
+                    <span class="truncate text-sm font-semibold text-slate-700 dark:text-slate-200" data-testid="company-name">{company}</span>
+                    <div class="ml-auto flex items-center gap-1">
+                        <ThemeToggle/>
+                        <UserMenu me/>
+                    </div>
+                </header>
+                <main class="mx-auto max-w-6xl px-4 py-8 sm:px-6">
+                    <Outlet/>
+                </main>
+            </div>
+        </div>
+    }
+}

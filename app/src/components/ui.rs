@@ -1,0 +1,150 @@
+//! The small set of shared building blocks every page uses.
+
+use leptos::prelude::*;
+
+/// A labelled input with its error message. `error` is shown under the field and linked with
+/// `aria-describedby` so screen readers announce it.
+#[component]
+pub fn Field(
+    #[prop(into)] name: String,
+    #[prop(into)] label: String,
+    #[prop(into, default = "text".to_string())] kind: String,
+    #[prop(into, optional)] value: String,
+    #[prop(into, optional)] autocomplete: String,
+    #[prop(into, optional)] hint: String,
+    #[prop(default = None)] error: Option<String>,
+    #[prop(optional)] autofocus: bool,
+    #[prop(default = true)] required: bool,
+) -> impl IntoView {
+    let id = format!("f-{name}");
+    let err_id = format!("{id}-error");
+    let has_error = error.is_some();
+    let described = if has_error { Some(err_id.clone()) } else { None };
+    let input_class = if has_error {
+        "mt-1 block w-full rounded-lg border border-red-500 bg-white px-3 py-2 text-sm shadow-sm focus:border-red-500 focus:outline-none focus:ring-2 focus:ring-red-500/30 dark:bg-slate-900 dark:text-slate-100"
+    } else {
+        "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+    };
+    view! {
+        <div>
+            <label for=id.clone() class="block text-sm font-medium text-slate-700 dark:text-slate-300">
+                {label}
+            </label>
+            <input
+                id=id
+                name=name
+                type=kind
+                value=value
+                autocomplete=autocomplete
+                required=required
+                autofocus=autofocus
+                aria-invalid=if has_error { "true" } else { "false" }
+                aria-describedby=described
+                class=input_class
+            />
+            {(!hint.is_empty()).then(|| view! { <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">{hint}</p> })}
+            {error.map(|e| view! { <p id=err_id class="mt-1 text-sm text-red-600 dark:text-red-400">{e}</p> })}
+        </div>
+    }
+}
+
+#[component]
+pub fn SubmitButton(children: Children) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            class="inline-flex w-full items-center justify-center rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2 dark:focus-visible:ring-offset-slate-900"
+        >
+            {children()}
+        </button>
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum Tone {
+    Error,
+    Info,
+    Success,
+}
+
+/// A message box; errors use role="alert" so they are announced.
+#[component]
+pub fn Alert(tone: Tone, children: Children) -> impl IntoView {
+    let (class, role) = match tone {
+        Tone::Error => ("rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/50 dark:text-red-200", "alert"),
+        Tone::Info => ("rounded-lg border border-sky-200 bg-sky-50 px-4 py-3 text-sm text-sky-800 dark:border-sky-900 dark:bg-sky-950/50 dark:text-sky-200", "status"),
+        Tone::Success => ("rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-3 text-sm text-emerald-800 dark:border-emerald-900 dark:bg-emerald-950/50 dark:text-emerald-200", "status"),
+    };
+    view! { <div class=class role=role>{children()}</div> }
+}
+
+#[component]
+pub fn Card(#[prop(into, optional)] title: String, children: Children) -> impl IntoView {
+    view! {
+        <section class="rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            {(!title.is_empty()).then(|| view! { <h2 class="mb-4 text-sm font-semibold text-slate-900 dark:text-slate-100">{title}</h2> })}
+            {children()}
+        </section>
+    }
+}
+
+/// A headline figure with its label.
+#[component]
+pub fn Stat(#[prop(into)] label: String, value: String, #[prop(into, optional)] note: String) -> impl IntoView {
+    view! {
+        <div class="rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <dt class="text-sm font-medium text-slate-500 dark:text-slate-400">{label}</dt>
+            <dd class="mt-2 text-3xl font-semibold tracking-tight text-slate-900 dark:text-white">{value}</dd>
+            {(!note.is_empty()).then(|| view! { <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">{note}</p> })}
+        </div>
+    }
+}
+
+#[component]
+pub fn Badge(#[prop(into)] text: String, #[prop(optional)] warn: bool) -> impl IntoView {
+    let class = if warn {
+        "inline-flex items-center rounded-md bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-inset ring-amber-600/20 dark:bg-amber-400/10 dark:text-amber-300"
+    } else {
+        "inline-flex items-center rounded-md bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700 ring-1 ring-inset ring-slate-500/10 dark:bg-slate-800 dark:text-slate-300"
+    };
+    view! { <span class=class>{text}</span> }
+}
+
+#[component]
+pub fn EmptyState(#[prop(into)] title: String, #[prop(into)] text: String) -> impl IntoView {
+    view! {
+        <div class="rounded-lg border border-dashed border-slate-300 p-8 text-center dark:border-slate-700">
+            <p class="text-sm font-medium text-slate-900 dark:text-slate-100">{title}</p>
+            <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">{text}</p>
+        </div>
+    }
+}
+
+/// A centred card for the signed-out pages (setup, sign-in, sign-out).
+#[component]
+pub fn AuthFrame(#[prop(into)] title: String, #[prop(into)] subtitle: String, children: Children) -> impl IntoView {
+    view! {
+        <div class="flex min-h-screen flex-col items-center justify-center bg-slate-50 px-4 py-12 dark:bg-slate-950">
+            <div class="mb-6 flex items-center gap-2">
+                <Logo/>
+                <span class="text-lg font-semibold text-slate-900 dark:text-white">"Switchyard"</span>
+            </div>
+            <div class="w-full max-w-md rounded-2xl border border-slate-200 bg-white p-8 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+                <h1 class="text-xl font-semibold text-slate-900 dark:text-white">{title}</h1>
+                <p class="mt-1 mb-6 text-sm text-slate-500 dark:text-slate-400">{subtitle}</p>
+                {children()}
+            </div>
+            <div class="mt-6"><crate::components::theme::ThemeToggle/></div>
+        </div>
+    }
+}
+
+#[component]
+pub fn Logo() -> impl IntoView {
+    view! {
+        <svg class="h-8 w-8 text-indigo-600 dark:text-indigo-400" viewBox="0 0 32 32" fill="none" aria-hidden="true">
+            <rect x="2" y="2" width="28" height="28" rx="7" fill="currentColor"/>
+            <path d="M9 20h14M9 12h14M13 8v16M19 8v16" stroke="white" stroke-width="2.2" stroke-linecap="round"/>
+        </svg>
+    }
+}

@@ -1,0 +1,39 @@
+//! /login — password sign-in.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::take_form_flash;
+use crate::components::ui::{Alert, AuthFrame, Field, SubmitButton, Tone};
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let query = use_query_map();
+    let flash = Resource::new_blocking(|| (), |_| take_form_flash("login".into()));
+    let signed_out = move || query.read().get("signed_out").is_some();
+    view! {
+        <Title text="Sign in · Switchyard"/>
+        <AuthFrame title="Sign in" subtitle="Welcome back. Sign in to your Switchyard workspace.">
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let f = flash.await.ok().flatten().unwrap_or_default();
+                    let next = f.values.get("next").cloned()
+                        .or_else(|| query.read_untracked().get("next"))
+                        .unwrap_or_default();
+                    let message = (!f.message.is_empty()).then(|| f.message.clone());
+                    view! {
+                        {message.map(|m| view! { <div class="mb-4"><Alert tone=Tone::Error>{m}</Alert></div> })}
+                        {(signed_out() && f.message.is_empty()).then(|| view! { <div class="mb-4"><Alert tone=Tone::Success>"You have been signed out."</Alert></div> })}
+                        <form method="post" action="/auth/login" class="space-y-4">
+                            <input type="hidden" name="next" value=next/>
+                            <Field name="email" label="Email" kind="email" value=f.value("email") autocomplete="username" autofocus=true/>
+                            <Field name="password" label="Password" kind="password" autocomplete="current-password"/>
+                            <SubmitButton>"Sign in"</SubmitButton>
+                        </form>
+                    }
+                })}
+            </Suspense>
+        </AuthFrame>
+    }
+}

@@ -1,0 +1,41 @@
+//! Composition of the whole HTTP application: Leptos pages and server functions, merged with
+//! the server crate's routes, inside its middleware stack.
+
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use server::AppState;
+
+use crate::{shell, App};
+
+pub fn router(state: AppState, options: LeptosOptions) -> Router {
+    let routes = generate_route_list(App);
+    let ctx = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let pages = Router::new()
+        .leptos_routes_with_context(&options, routes, ctx.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(ctx, shell))
+        .with_state(options);
+    server::http::wrap(pages.merge(server::http::routes(state.clone())), state)
+}
+
+/// Leptos options from cargo-leptos' environment, falling back to the workspace defaults when
+/// the binary was built without it (plain `cargo build`).
+pub fn leptos_options(site_addr: std::net::SocketAddr) -> LeptosOptions {
+    let mut options = get_configuration(None)
+        .map(|c| c.leptos_options)
+        .unwrap_or_else(|_| {
+            LeptosOptions::builder()
+                .output_name("switchyard")
+                .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
+                .site_pkg_dir("pkg")
+                .build()
+        });
+    options.site_addr = site_addr;
+    options
+}

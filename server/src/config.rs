@@ -1,0 +1,408 @@
+//! Typed configuration read once at start from the environment (and an optional `.env`).
+//!
+//! Every problem is collected so the operator sees one clear line per bad variable instead of
+//! fixing them one restart at a time.
+
+use std::{collections::BTreeMap, fmt, net::SocketAddr, path::PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub app_env: AppEnv,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub site_addr: SocketAddr,
+    pub public_url: Url,
+    pub app_secret_key: SecretString,
+    pub cookie_secure: bool,
+    pub session_timeout_minutes: i64,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub redis_url: Option<SecretString>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("app_env", &self.app_env)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("site_addr", &self.site_addr)
+            .field("public_url", &self.public_url.as_str())
+            .field("app_secret_key", &"[redacted]")
+            .field("cookie_secure", &self.cookie_secure)
+            .field("session_timeout_minutes", &self.session_timeout_minutes)
+            .field("log_format", &self.log_format)
+            .field("log_level", &self.log_level)
+            .field(
+                "redis_url",
+                &self
+                    .redis_url
+                    .as_ref()
+                    .map(|u| redact_url(u.expose_secret())),
+            )
+            .finish()
+    }
+}
+
+/// Hides the password of a connection URL so it can be logged.
+pub fn redact_url(raw: &str) -> String {
+    match Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("redacted"));
+            url.to_string()
+        }
+        _ => raw.to_string(),
+    }
+}
+
+/// One message per variable that could not be used.
+#[derive(Debug)]
+pub struct ConfigErrors(pub Vec<String>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration:")?;
+        for e in &self.0 {
+            writeln!(f, "  - {e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigErrors {}
+
+const SECRET_FILE: &str = "app_secret_key";
+
+impl Config {
+    /// Reads `.env` (if present) and the process environment.
+    pub fn from_env() -> Result<Self, ConfigErrors> {
+        let _ = dotenvy::dotenv();
+        let vars: BTreeMap<String, String> = std::env::vars().collect();
+        Self::from_map(&vars)
+    }
+
+    /// Builds the configuration from a map of variables; separate from the process
+    /// environment so tests can exercise every rule without touching global state.
+    pub fn from_map(vars: &BTreeMap<String, String>) -> Result<Self, ConfigErrors> {
+        let mut errors = Vec::new();
+        let get = |k: &str| {
+            vars.get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+
+        let app_env = match get("APP_ENV").as_deref() {
+            None | Some("development") | Some("dev") => AppEnv::Development,
+            Some("production") | Some("prod") => AppEnv::Production,
+            Some(other) => {
+                errors.push(format!(
+                    "APP_ENV: expected `development` or `production`, got `{other}`"
+                ));
+                AppEnv::Development
+            }
+        };
+
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "./data".into()));
+
+        let database_url = match get("DATABASE_URL") {
+            Some(url)
+                if url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://") =>
+            {
+                url
+            }
+            Some(other) => {
+                errors.push(format!(
+                    "DATABASE_URL: expected a `sqlite:` or `postgres://` URL, got `{}`",
+                    redact_url(&other)
+                ));
+                String::new()
+            }
+            None => format!("sqlite://{}", data_dir.join("switchyard.db").display()),
+        };
+
+        let site_addr = match get("LEPTOS_SITE_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse::<SocketAddr>()
+        {
+            Ok(a) => a,
+            Err(e) => {
+                errors.push(format!(
+                    "LEPTOS_SITE_ADDR: expected host:port such as 127.0.0.1:3000 ({e})"
+                ));
+                SocketAddr::from(([127, 0, 0, 1], 3000))
+            }
+        };
+
+        let public_url = match get("PUBLIC_URL") {
+            Some(raw) => match Url::parse(&raw) {
+                Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => {
+                    u
+                }
+                Ok(_) => {
+                    errors.push(format!(
+                        "PUBLIC_URL: expected an http(s) origin such as https://ops.example.com, got `{raw}`"
+                    ));
+                    default_public_url(site_addr)
+                }
+                Err(e) => {
+                    errors.push(format!("PUBLIC_URL: not a URL ({e})"));
+                    default_public_url(site_addr)
+                }
+            },
+            None => default_public_url(site_addr),
+        };
+
+        let app_secret_key = match get("APP_SECRET_KEY") {
+            Some(k) if k.len() >= 32 => Some(SecretString::from(k)),
+            Some(_) => {
+                errors.push("APP_SECRET_KEY: must be at least 32 characters (e.g. `openssl rand -hex 32`)".into());
+                None
+            }
+            None if app_env == AppEnv::Production => {
+                errors.push(
+                    "APP_SECRET_KEY: required when APP_ENV=production (e.g. `openssl rand -hex 32`)"
+                        .into(),
+                );
+                None
+            }
+            // Development: generated once and kept under DATA_DIR (see `ensure_dev_secret`).
+            None => None,
+        };
+
+        let loopback_http = public_url.scheme() == "http"
+            && match public_url.host() {
+                Some(url::Host::Domain(d)) => d == "localhost",
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+        let cookie_secure = match get("COOKIE_SECURE").as_deref() {
+            None => !loopback_http,
+            Some(v) => match parse_bool(v) {
+                Some(b) => b,
+                None => {
+                    errors.push(format!("COOKIE_SECURE: expected true or false, got `{v}`"));
+                    true
+                }
+            },
+        };
+
+        let session_timeout_minutes = match get("SESSION_TIMEOUT_MINUTES") {
+            None => 30,
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) if (1..=7 * 24 * 60).contains(&n) => n,
+                _ => {
+                    errors.push(format!(
+                        "SESSION_TIMEOUT_MINUTES: expected a whole number of minutes between 1 and 10080, got `{v}`"
+                    ));
+                    30
+                }
+            },
+        };
+
+        let log_format = match get("LOG_FORMAT").as_deref() {
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                errors.push(format!(
+                    "LOG_FORMAT: expected `json` or `pretty`, got `{other}`"
+                ));
+                LogFormat::Pretty
+            }
+        };
+
+        let log_level = get("LOG_LEVEL").unwrap_or_else(|| "info".into());
+        if tracing_subscriber::EnvFilter::try_new(&log_level).is_err() {
+            errors.push(format!(
+                "LOG_LEVEL: expected a level (error, warn, info, debug, trace) or a filter such as `info,server=debug`, got `{log_level}`"
+            ));
+        }
+
+        let redis_url = match get("REDIS_URL") {
+            Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => {
+                Some(SecretString::from(u))
+            }
+            Some(_) => {
+                errors.push("REDIS_URL: expected a redis:// or rediss:// URL".into());
+                None
+            }
+            None => None,
+        };
+
+        if !errors.is_empty() {
+            return Err(ConfigErrors(errors));
+        }
+        Ok(Config {
+            app_env,
+            data_dir,
+            database_url,
+            site_addr,
+            public_url,
+            app_secret_key: app_secret_key.unwrap_or_else(|| SecretString::from(String::new())),
+            cookie_secure,
+            session_timeout_minutes,
+            log_format,
+            log_level,
+            redis_url,
+        })
+    }
+
+    /// In development, an unset APP_SECRET_KEY is generated once and kept in DATA_DIR so
+    /// sessions and encrypted values survive restarts. Production refuses to start without one
+    /// (checked in `from_map`).
+    pub fn ensure_dev_secret(&mut self) -> std::io::Result<()> {
+        if !self.app_secret_key.expose_secret().is_empty() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(&self.data_dir)?;
+        let path = self.data_dir.join(SECRET_FILE);
+        let key = match std::fs::read_to_string(&path) {
+            Ok(k) if k.trim().len() >= 32 => k.trim().to_string(),
+            _ => {
+                use rand::RngCore;
+                let mut bytes = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut bytes);
+                let key = hex::encode(bytes);
+                write_private(&path, &key)?;
+                key
+            }
+        };
+        self.app_secret_key = SecretString::from(key);
+        Ok(())
+    }
+
+    /// The origin (scheme://host[:port]) browsers send in `Origin` for this site.
+    pub fn public_origin(&self) -> String {
+        self.public_url.origin().ascii_serialization()
+    }
+}
+
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)?;
+        f.write_all(contents.as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::write(path, contents)
+    }
+}
+
+fn default_public_url(addr: SocketAddr) -> Url {
+    let host = if addr.ip().is_unspecified() || addr.ip().is_loopback() {
+        "localhost".to_string()
+    } else {
+        addr.ip().to_string()
+    };
+    Url::parse(&format!("http://{host}:{}", addr.port())).expect("valid default URL")
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_a_local_sqlite_development_setup() {
+        let c = Config::from_map(&map(&[])).unwrap();
+        assert_eq!(c.app_env, AppEnv::Development);
+        assert_eq!(c.database_url, "sqlite://./data/switchyard.db");
+        assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.public_origin(), "http://localhost:3000");
+        assert!(!c.cookie_secure, "plain-http loopback cannot use Secure cookies");
+        assert_eq!(c.session_timeout_minutes, 30);
+    }
+
+    #[test]
+    fn every_bad_variable_gets_its_own_message() {
+        let err = Config::from_map(&map(&[
+            ("DATABASE_URL", "mysql://x"),
+            ("LEPTOS_SITE_ADDR", "nope"),
+            ("SESSION_TIMEOUT_MINUTES", "0"),
+            ("LOG_FORMAT", "xml"),
+            ("COOKIE_SECURE", "maybe"),
+            ("APP_ENV", "production"),
+        ]))
+        .unwrap_err();
+        let text = err.to_string();
+        for var in [
+            "DATABASE_URL",
+            "LEPTOS_SITE_ADDR",
+            "SESSION_TIMEOUT_MINUTES",
+            "LOG_FORMAT",
+            "COOKIE_SECURE",
+            "APP_SECRET_KEY",
+        ] {
+            assert!(text.contains(var), "{var} missing from: {text}");
+        }
+        assert_eq!(err.0.len(), 6);
+    }
+
+    #[test]
+    fn https_public_url_makes_cookies_secure_and_debug_hides_secrets() {
+        let c = Config::from_map(&map(&[
+            ("PUBLIC_URL", "https://ops.example.com"),
+            ("APP_SECRET_KEY", "0123456789abcdef0123456789abcdef-very-secret"),
+            ("DATABASE_URL", "postgres://app:hunter2@db/switchyard"),
+        ]))
+        .unwrap();
+        assert!(c.cookie_secure);
+        let dbg = format!("{c:?}");
+        assert!(!dbg.contains("very-secret"));
+        assert!(!dbg.contains("hunter2"));
+    }
+
+    #[test]
+    fn dev_secret_is_generated_once_and_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let vars = map(&[("DATA_DIR", dir.path().to_str().unwrap())]);
+        let mut a = Config::from_map(&vars).unwrap();
+        a.ensure_dev_secret().unwrap();
+        let mut b = Config::from_map(&vars).unwrap();
+        b.ensure_dev_secret().unwrap();
+        assert_eq!(a.app_secret_key.expose_secret().len(), 64);
+        assert_eq!(
+            a.app_secret_key.expose_secret(),
+            b.app_secret_key.expose_secret()
+        );
+    }
+}

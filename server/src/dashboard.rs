@@ -1,0 +1,63 @@
+//! The dashboard's figures. For now: the team and its activity, the only data that exists yet.
+
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use serde::Serialize;
+
+use crate::{
+    audit::{self, Action, EventRow},
+    error::Result,
+    identity::{self, Principal},
+    Db,
+};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub members: i64,
+    pub events_today: i64,
+    pub sign_ins_today: i64,
+    pub failed_sign_ins_today: i64,
+    pub recent: Vec<EventRow>,
+}
+
+/// Midnight today in the company's time zone, as a UTC instant.
+pub fn start_of_today(timezone: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+    let local_date = now.with_timezone(&tz).date_naive();
+    tz.from_local_datetime(&local_date.and_time(NaiveTime::MIN))
+        .earliest()
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or(now)
+}
+
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id), err)]
+pub async fn summary(db: &Db, p: &Principal) -> Result<Summary> {
+    let since = start_of_today(&p.timezone, Utc::now());
+    Ok(Summary {
+        members: identity::count_members(db, p.company_id).await?,
+        events_today: audit::count_since(db, p.company_id, None, since).await?,
+        sign_ins_today: audit::count_since(db, p.company_id, Some(Action::Login), since).await?,
+        failed_sign_ins_today: audit::count_since(db, p.company_id, Some(Action::LoginFailed), since)
+            .await?,
+        recent: audit::recent(db, p.company_id, 8).await?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn today_starts_at_local_midnight() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 22, 30, 0).unwrap();
+        assert_eq!(start_of_today("UTC", now), Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap());
+        // Bucharest is UTC+2 in November: 00:30 local on the 24th, day began 22:00 UTC.
+        assert_eq!(
+            start_of_today("Europe/Bucharest", now),
+            Utc.with_ymd_and_hms(2026, 11, 23, 22, 0, 0).unwrap()
+        );
+        assert_eq!(
+            start_of_today("America/New_York", now),
+            Utc.with_ymd_and_hms(2026, 11, 23, 5, 0, 0).unwrap()
+        );
+    }
+}

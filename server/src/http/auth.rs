@@ -1,0 +1,154 @@
+//! Form endpoints of first-run setup, sign-in and sign-out. Plain HTML forms post here, so they
+//! work before hydration; every answer is a 303 redirect (errors travel in a flash cookie).
+
+use std::{collections::BTreeMap, net::SocketAddr};
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts, State},
+    http::{header, request::Parts, HeaderValue},
+    response::{IntoResponse, Redirect, Response},
+    Extension, Form,
+};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{
+    flash::Flash,
+    middleware::{safe_next, CurrentUser},
+};
+use crate::{
+    audit::RequestMeta,
+    error::Error,
+    identity::{self, Principal, SetupInput},
+    sessions,
+    state::AppState,
+};
+
+/// Extracts where the request came from (peer IP, user agent).
+pub struct Meta(pub RequestMeta);
+
+impl<S: Send + Sync> FromRequestParts<S> for Meta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Meta(meta_from_parts(parts)))
+    }
+}
+
+/// The request's origin facts, from already-extracted parts (also used by server functions).
+pub fn meta_from_parts(parts: &Parts) -> RequestMeta {
+    super::middleware::request_meta(
+        &parts.headers,
+        parts.extensions.get::<ConnectInfo<SocketAddr>>(),
+    )
+}
+
+/// Starts a fresh session for the principal: a new id (no fixation), then the user and company.
+pub async fn sign_in(session: &Session, p: &Principal) -> Result<(), Error> {
+    let store = |e: tower_sessions::session::Error| Error::Unavailable(format!("session store: {e}"));
+    session.cycle_id().await.map_err(store)?;
+    session.insert(sessions::USER_ID, p.user_id).await.map_err(store)?;
+    session.insert(sessions::COMPANY_ID, p.company_id).await.map_err(store)?;
+    Ok(())
+}
+
+fn back_with(to: &str, flash: Flash, secure: bool) -> Response {
+    let mut res = Redirect::to(to).into_response();
+    res.headers_mut().append(header::SET_COOKIE, flash.set_cookie(secure));
+    res
+}
+
+fn failure(form: &str, to: &str, e: &Error, values: BTreeMap<String, String>, secure: bool) -> Response {
+    if e.status().is_server_error() {
+        tracing::error!(error = ?e, form, "form submission failed");
+    }
+    back_with(
+        to,
+        Flash {
+            form: form.into(),
+            field: e.field().map(str::to_string),
+            message: e.public_message(),
+            values,
+        },
+        secure,
+    )
+}
+
+pub async fn setup(
+    State(state): State<AppState>,
+    session: Session,
+    Meta(meta): Meta,
+    Form(input): Form<SetupInput>,
+) -> Response {
+    let secure = state.config.cookie_secure;
+    let values: BTreeMap<String, String> = [
+        ("company_name", &input.company_name),
+        ("timezone", &input.timezone),
+        ("name", &input.name),
+        ("email", &input.email),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.chars().take(200).collect()))
+    .collect();
+    match identity::setup_first_company(&state.db, input, &meta).await {
+        Ok(p) => match sign_in(&session, &p).await {
+            Ok(()) => Redirect::to("/").into_response(),
+            Err(e) => failure("login", "/login", &e, BTreeMap::new(), secure),
+        },
+        Err(Error::Conflict(m)) => failure("login", "/login", &Error::Conflict(m), BTreeMap::new(), secure),
+        Err(e) => failure("setup", "/setup", &e, values, secure),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: Option<String>,
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    Meta(meta): Meta,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let secure = state.config.cookie_secure;
+    let next = safe_next(form.next.as_deref());
+    let result = identity::login(&state.db, &form.email, &form.password, &meta).await;
+    let result = match result {
+        Ok(p) => sign_in(&session, &p).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Redirect::to(&next).into_response(),
+        Err(e) => {
+            let mut values = BTreeMap::from([("email".to_string(), form.email.chars().take(254).collect())]);
+            if next != "/" {
+                values.insert("next".into(), next.clone());
+            }
+            failure("login", "/login", &e, values, secure)
+        }
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    session: Session,
+    Meta(meta): Meta,
+    Extension(user): Extension<CurrentUser>,
+) -> Response {
+    if let Some(p) = &user.0 {
+        if let Err(e) = identity::logout(&state.db, p, &meta).await {
+            return e.into_response();
+        }
+    }
+    if let Err(e) = session.flush().await {
+        return Error::Unavailable(format!("session store: {e}")).into_response();
+    }
+    let mut res = Redirect::to("/login?signed_out=1").into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}

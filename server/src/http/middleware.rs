@@ -1,0 +1,265 @@
+//! Request-wide middleware: metrics, CSRF origin check, the signed-in principal, and the
+//! first-run / sign-in gate for pages.
+
+use std::{net::SocketAddr, time::Instant};
+
+use axum::{
+    extract::{ConnectInfo, MatchedPath, Request, State},
+    http::{header, HeaderMap, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use crate::{
+    audit::RequestMeta,
+    error::Error,
+    identity::{self, Principal},
+    sessions,
+    state::AppState,
+};
+
+/// The signed-in user of this request, if any (request extension).
+#[derive(Clone, Debug)]
+pub struct CurrentUser(pub Option<Principal>);
+
+/// Counts requests by route and status, and their latency.
+pub async fn record_metrics(req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| {
+            if req.uri().path().starts_with("/pkg/") {
+                "/pkg/*".into()
+            } else {
+                "unmatched".into()
+            }
+        });
+    let res = next.run(req).await;
+    let status = res.status().as_u16().to_string();
+    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+        .record(start.elapsed().as_secs_f64());
+    res
+}
+
+/// Refuses state-changing requests whose Origin (or, failing that, Referer) is not this site.
+pub async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    if same_origin(req.headers(), &state.config.public_origin()) {
+        next.run(req).await
+    } else {
+        tracing::warn!(path = %req.uri().path(), "cross-origin request refused");
+        Error::Forbidden.into_response()
+    }
+}
+
+fn origin_of(url: &str) -> Option<String> {
+    url::Url::parse(url).ok().map(|u| u.origin().ascii_serialization())
+}
+
+/// True when the request says it comes from our public origin, or from the host it was sent to.
+pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
+    let claimed = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| *o != "null")
+        .map(str::to_string)
+        .or_else(|| {
+            headers
+                .get(header::REFERER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(origin_of)
+        });
+    let Some(claimed) = claimed else {
+        return false;
+    };
+    if claimed == public_origin {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (host, url::Url::parse(&claimed)) {
+        (Some(host), Ok(u)) => {
+            let claimed_host = match u.port() {
+                Some(port) => format!("{}:{port}", u.host_str().unwrap_or_default()),
+                None => u.host_str().unwrap_or_default().to_string(),
+            };
+            claimed_host.eq_ignore_ascii_case(host)
+        }
+        _ => false,
+    }
+}
+
+/// Loads the principal from the session once per request. A session whose user was disabled
+/// or removed is ended.
+pub async fn load_principal(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let principal = match req.extensions().get::<Session>().cloned() {
+        Some(session) => match principal_of(&state, &session).await {
+            Ok(p) => p,
+            Err(e) => return e.into_response(),
+        },
+        None => None,
+    };
+    req.extensions_mut().insert(CurrentUser(principal));
+    next.run(req).await
+}
+
+async fn principal_of(state: &AppState, session: &Session) -> Result<Option<Principal>, Error> {
+    let uid = session
+        .get::<Uuid>(sessions::USER_ID)
+        .await
+        .map_err(|e| Error::Unavailable(format!("session store: {e}")))?;
+    let cid = session
+        .get::<Uuid>(sessions::COMPANY_ID)
+        .await
+        .map_err(|e| Error::Unavailable(format!("session store: {e}")))?;
+    let (Some(uid), Some(cid)) = (uid, cid) else {
+        return Ok(None);
+    };
+    let principal = identity::load_principal(&state.db, uid, cid).await?;
+    if principal.is_none() {
+        session
+            .flush()
+            .await
+            .map_err(|e| Error::Unavailable(format!("session store: {e}")))?;
+    }
+    Ok(principal)
+}
+
+/// Paths that are not pages: assets, server functions, form endpoints, operations.
+fn is_page(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or_default();
+    !(path.starts_with("/pkg/")
+        || path.starts_with("/api/")
+        || path.starts_with("/auth/")
+        || matches!(path, "/health" | "/ready" | "/metrics")
+        || last.contains('.'))
+}
+
+/// Pages anyone may see.
+fn is_anonymous_page(path: &str) -> bool {
+    matches!(path, "/login" | "/logout" | "/setup")
+}
+
+/// Before setup every page leads to /setup; after it, pages other than the sign-in ones need
+/// a signed-in user. Server functions check permissions themselves.
+pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) || !is_page(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let path = req.uri().path().to_string();
+    let setup_done = match state.setup_done().await {
+        Ok(d) => d,
+        Err(e) => return e.into_response(),
+    };
+    let signed_in = req
+        .extensions()
+        .get::<CurrentUser>()
+        .is_some_and(|u| u.0.is_some());
+    if !setup_done {
+        if path != "/setup" {
+            return Redirect::to("/setup").into_response();
+        }
+    } else if path == "/setup" || (signed_in && path == "/login") {
+        return Redirect::to(if signed_in { "/" } else { "/login" }).into_response();
+    } else if !signed_in && !is_anonymous_page(&path) {
+        let target = req
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        let to = if target == "/" {
+            "/login".to_string()
+        } else {
+            format!("/login?next={}", urlencode(&target))
+        };
+        return Redirect::to(&to).into_response();
+    }
+    next.run(req).await
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Where a request came from (IP, user agent), for the audit log.
+pub fn request_meta(headers: &HeaderMap, peer: Option<&ConnectInfo<SocketAddr>>) -> RequestMeta {
+    RequestMeta {
+        ip: peer.map(|c| c.0.ip().to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    }
+}
+
+/// A local path that is safe to redirect to after sign-in (no other host, no scheme).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".into(),
+    }
+}
+
+/// Status for a form endpoint that answers with a redirect.
+pub const SEE_OTHER: StatusCode = StatusCode::SEE_OTHER;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(
+                header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn origin_check() {
+        let o = "http://localhost:3000";
+        assert!(same_origin(&headers(&[("origin", o)]), o));
+        assert!(same_origin(
+            &headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]),
+            o
+        ));
+        assert!(same_origin(&headers(&[("referer", "http://localhost:3000/login")]), o));
+        assert!(!same_origin(&headers(&[("origin", "https://evil.example")]), o));
+        assert!(!same_origin(
+            &headers(&[("origin", "https://evil.example"), ("host", "localhost:3000")]),
+            o
+        ));
+        assert!(!same_origin(&headers(&[("origin", "null")]), o));
+        assert!(!same_origin(&headers(&[]), o));
+    }
+
+    #[test]
+    fn next_is_local_only() {
+        assert_eq!(safe_next(Some("/audit?x=1")), "/audit?x=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn pages_and_assets() {
+        assert!(is_page("/"));
+        assert!(is_page("/settings/members"));
+        assert!(!is_page("/pkg/switchyard.js"));
+        assert!(!is_page("/favicon.ico"));
+        assert!(!is_page("/api/dashboard"));
+        assert!(!is_page("/health"));
+    }
+}

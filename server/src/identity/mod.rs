@@ -1,0 +1,292 @@
+//! Identity: first-run setup, password sign-in, and the signed-in principal.
+
+pub mod password;
+mod repo;
+
+use chrono::Utc;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::{
+    audit::{self, Action, RequestMeta},
+    error::{Error, Result},
+    Db,
+};
+
+pub use repo::{count_members, setup_done};
+
+/// A normalised (trimmed, lower-cased) email address that passed a structural check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self> {
+        let s = raw.trim().to_lowercase();
+        let bad = || Error::validation("email", "Enter a valid email address, like ada@example.com.");
+        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(bad());
+        }
+        let (local, domain) = s.split_once('@').ok_or_else(bad)?;
+        if local.is_empty()
+            || local.len() > 64
+            || domain.contains('@')
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+            || domain.contains("..")
+        {
+            return Err(bad());
+        }
+        Ok(Email(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The signed-in user in their active company, loaded once per request.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub company_id: Uuid,
+    pub company_name: String,
+    pub timezone: String,
+    pub role: String,
+}
+
+/// What first-run setup asks for. Missing fields deserialise as empty and fail validation
+/// with a message naming them.
+#[derive(Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SetupInput {
+    pub company_name: String,
+    pub timezone: String,
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    pub password_confirm: String,
+}
+
+fn clean_text(field: &str, label: &str, raw: &str, min: usize, max: usize) -> Result<String> {
+    let s = raw.trim();
+    let n = s.chars().count();
+    if n < min {
+        return Err(Error::validation(field, format!("{label} is required.")));
+    }
+    if n > max {
+        return Err(Error::validation(
+            field,
+            format!("{label} must be at most {max} characters."),
+        ));
+    }
+    if s.chars().any(char::is_control) {
+        return Err(Error::validation(field, format!("{label} contains invalid characters.")));
+    }
+    Ok(s.to_string())
+}
+
+/// URL-safe short name of a company, derived from its name.
+pub fn slugify(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').chars().take(48).collect::<String>();
+    if out.is_empty() {
+        "company".into()
+    } else {
+        out
+    }
+}
+
+/// Creates the first company and its owner. Only ever succeeds once per installation: the
+/// `instance` row is claimed inside the same transaction.
+#[tracing::instrument(skip_all, err)]
+pub async fn setup_first_company(db: &Db, input: SetupInput, meta: &RequestMeta) -> Result<Principal> {
+    let company_name = clean_text("company_name", "Company name", &input.company_name, 2, 100)?;
+    let timezone = input.timezone.trim();
+    if timezone.parse::<chrono_tz::Tz>().is_err() {
+        return Err(Error::validation("timezone", "Choose a time zone from the list."));
+    }
+    let name = clean_text("name", "Your name", &input.name, 1, 100)?;
+    let email = Email::parse(&input.email)?;
+    password::check_policy(&input.password)?;
+    if input.password != input.password_confirm {
+        return Err(Error::validation("password_confirm", "The two passwords do not match."));
+    }
+    if repo::setup_done(db).await? {
+        return Err(Error::Conflict("Switchyard is already set up. Sign in instead.".into()));
+    }
+    let hash = password::hash(SecretString::from(input.password)).await?;
+
+    let now = Utc::now();
+    let company_id = Uuid::now_v7();
+    let user_id = Uuid::now_v7();
+    let mut tx = db.begin().await?;
+    if !repo::claim_setup(&mut tx, now).await? {
+        return Err(Error::Conflict("Switchyard is already set up. Sign in instead.".into()));
+    }
+    repo::insert_company(&mut tx, company_id, &company_name, &slugify(&company_name), timezone, now)
+        .await?;
+    repo::insert_user(&mut tx, user_id, email.as_str(), &name, &hash, now).await?;
+    repo::insert_membership(&mut tx, company_id, user_id, "owner", now).await?;
+    repo::touch_last_login(&mut tx, user_id, now).await?;
+    audit::record(
+        &mut tx,
+        meta,
+        audit::Entry {
+            company_id: Some(company_id),
+            actor_id: Some(user_id),
+            action: Action::CompanyCreated,
+            target: Some(format!("company:{company_id}")),
+            details: serde_json::json!({ "name": company_name, "via": "setup" }),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        meta,
+        audit::Entry {
+            company_id: Some(company_id),
+            actor_id: Some(user_id),
+            action: Action::Login,
+            target: None,
+            details: serde_json::json!({ "method": "password" }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(%company_id, %user_id, "first-run setup completed");
+    Ok(Principal {
+        user_id,
+        name,
+        email: email.as_str().to_string(),
+        company_id,
+        company_name,
+        timezone: timezone.to_string(),
+        role: "owner".into(),
+    })
+}
+
+/// Checks an email and password. Every failure gives the same answer, costs the same hashing
+/// time, and leaves a LOGIN_FAILED entry; success leaves LOGIN.
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn login(db: &Db, email: &str, password: &str, meta: &RequestMeta) -> Result<Principal> {
+    let parsed = Email::parse(email).ok();
+    let account = match &parsed {
+        Some(e) => repo::find_credentials(db, e.as_str()).await?,
+        None => None,
+    };
+    let ok = password::verify(
+        SecretString::from(password.to_string()),
+        account.as_ref().and_then(|a| a.password_hash.clone()),
+    )
+    .await?;
+
+    let usable = account
+        .as_ref()
+        .filter(|a| ok && a.disabled_at.is_none());
+    let principal = match usable {
+        Some(a) => repo::principal_for(db, a.id, None).await?,
+        None => None,
+    };
+
+    let mut tx = db.begin().await?;
+    let result = match principal {
+        Some(p) => {
+            repo::touch_last_login(&mut tx, p.user_id, Utc::now()).await?;
+            audit::record(
+                &mut tx,
+                meta,
+                audit::Entry {
+                    company_id: Some(p.company_id),
+                    actor_id: Some(p.user_id),
+                    action: Action::Login,
+                    target: None,
+                    details: serde_json::json!({ "method": "password" }),
+                },
+            )
+            .await?;
+            Ok(p)
+        }
+        None => {
+            let reason = match (&account, ok) {
+                (None, _) => "unknown_email",
+                (Some(_), false) => "wrong_password",
+                (Some(a), true) if a.disabled_at.is_some() => "disabled",
+                (Some(_), true) => "no_company",
+            };
+            let company_id = match &account {
+                Some(a) => repo::first_company_of(db, a.id).await?,
+                None => None,
+            };
+            audit::record(
+                &mut tx,
+                meta,
+                audit::Entry {
+                    company_id,
+                    actor_id: account.as_ref().map(|a| a.id),
+                    action: Action::LoginFailed,
+                    target: None,
+                    details: serde_json::json!({
+                        "reason": reason,
+                        "email": parsed.as_ref().map(Email::as_str),
+                    }),
+                },
+            )
+            .await?;
+            Err(Error::InvalidCredentials)
+        }
+    };
+    tx.commit().await?;
+    result
+}
+
+/// Records a sign-out.
+pub async fn logout(db: &Db, p: &Principal, meta: &RequestMeta) -> Result<()> {
+    audit::record_alone(
+        db,
+        meta,
+        audit::Entry {
+            company_id: Some(p.company_id),
+            actor_id: Some(p.user_id),
+            action: Action::Logout,
+            target: None,
+            details: serde_json::json!({}),
+        },
+    )
+    .await
+}
+
+/// The principal for a session's user and company, or `None` when the user is gone,
+/// disabled, or no longer a member.
+pub async fn load_principal(db: &Db, user_id: Uuid, company_id: Uuid) -> Result<Option<Principal>> {
+    repo::principal_for(db, user_id, Some(company_id)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_normalised_and_checked() {
+        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        for bad in ["", "ada", "ada@", "@x.com", "ada@x", "a b@x.com", "ada@x..com", "a@b@c.com"] {
+            assert!(Email::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn slugs_are_url_safe() {
+        assert_eq!(slugify("Acme Electric, S.R.L."), "acme-electric-s-r-l");
+        assert_eq!(slugify("  ---  "), "company");
+    }
+}

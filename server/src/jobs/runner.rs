@@ -1,0 +1,136 @@
+//! The worker loop and the periodic scheduler (which only enqueues).
+
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::{backoff, queue, JobContext, NewJob, Registry};
+use crate::error::Result;
+
+const POLL: Duration = Duration::from_millis(500);
+
+/// Periodic jobs: (kind, interval). Each interval slot is enqueued once across all processes
+/// thanks to the dedupe key.
+const SCHEDULE: &[(&str, Duration)] = &[(super::session_cleanup::KIND, Duration::from_secs(3600))];
+
+pub struct RunnerHandle {
+    cancel: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl RunnerHandle {
+    /// Stops claiming new jobs, lets the current one finish, and waits.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        let _ = self.task.await;
+    }
+}
+
+/// Starts the worker and scheduler on the runtime.
+pub fn spawn_runner(ctx: JobContext, registry: Registry) -> RunnerHandle {
+    let cancel = CancellationToken::new();
+    let worker = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    let token = cancel.clone();
+    let task = tokio::spawn(async move {
+        let mut last_schedule = None;
+        loop {
+            if token.is_cancelled() {
+                break;
+            }
+            let minute = Utc::now().timestamp() / 60;
+            if last_schedule != Some(minute) {
+                if let Err(e) = enqueue_scheduled(&ctx).await {
+                    tracing::warn!(error = %e, "could not enqueue scheduled jobs");
+                }
+                last_schedule = Some(minute);
+            }
+            let ran = match run_one(&ctx, &registry, &worker).await {
+                Ok(ran) => ran,
+                Err(e) => {
+                    tracing::warn!(error = %e, "job queue unavailable");
+                    false
+                }
+            };
+            if !ran {
+                tokio::select! {
+                    _ = token.cancelled() => break,
+                    _ = tokio::time::sleep(POLL) => {}
+                }
+            }
+        }
+        tracing::info!("job runner stopped");
+    });
+    RunnerHandle { cancel, task }
+}
+
+async fn enqueue_scheduled(ctx: &JobContext) -> Result<()> {
+    let now = Utc::now();
+    for (kind, every) in SCHEDULE {
+        let slot = now.timestamp() / every.as_secs() as i64;
+        queue::enqueue(
+            &ctx.db,
+            NewJob {
+                kind,
+                payload: serde_json::json!({}),
+                run_at: now,
+                max_attempts: 3,
+                dedupe_key: Some(format!("{kind}@{slot}")),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Claims and runs one due job; false when none was due.
+async fn run_one(ctx: &JobContext, registry: &Registry, worker: &str) -> Result<bool> {
+    let now = Utc::now();
+    let lease = registry.longest_lease();
+    let Some(job) = queue::claim(&ctx.db, worker, now, now + lease).await? else {
+        return Ok(false);
+    };
+    let span = tracing::info_span!("job", id = job.id, kind = %job.kind, attempt = job.attempts);
+    let outcome = match registry.get(&job.kind) {
+        Some(handler) => {
+            let ctx = ctx.clone();
+            let payload = job.payload.0.clone();
+            // Its own task, so a panicking job fails like an error instead of killing the worker.
+            match tokio::spawn(async move { handler.run(&ctx, payload).await }).await {
+                Ok(r) => r,
+                Err(e) => Err(anyhow::anyhow!("job panicked: {e}")),
+            }
+        }
+        None => Err(anyhow::anyhow!("no handler for job kind `{}`", job.kind)),
+    };
+    match outcome {
+        Ok(()) => {
+            queue::complete(&ctx.db, job.id, worker).await?;
+            metrics::counter!("jobs_completed_total", "kind" => job.kind.clone()).increment(1);
+            tracing::info!(parent: &span, "job done");
+        }
+        Err(e) => {
+            let retry_at = (job.attempts < job.max_attempts)
+                .then(|| Utc::now() + backoff(job.attempts));
+            queue::fail(&ctx.db, job.id, worker, &format!("{e:#}"), retry_at).await?;
+            metrics::counter!("jobs_failed_total", "kind" => job.kind.clone()).increment(1);
+            if retry_at.is_some() {
+                tracing::warn!(parent: &span, error = %format!("{e:#}"), "job failed, will retry");
+            } else {
+                tracing::error!(parent: &span, error = %format!("{e:#}"), "job failed for the last time");
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Test helper: runs due jobs until none is left, without sleeping; returns how many ran.
+pub async fn run_until_empty(ctx: &JobContext, registry: &Registry) -> Result<usize> {
+    let worker = format!("test-{}", uuid::Uuid::new_v4().simple());
+    let mut n = 0;
+    while run_one(ctx, registry, &worker).await? {
+        n += 1;
+    }
+    Ok(n)
+}

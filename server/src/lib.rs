@@ -1,0 +1,19 @@
+//! Switchyard's server side without Leptos: configuration, telemetry, database, domain
+//! services, background jobs and the plain HTTP routes. The `app` crate's binary composes it
+//! with the Leptos pages.
+
+pub mod audit;
+pub mod config;
+pub mod dashboard;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod identity;
+pub mod jobs;
+pub mod sessions;
+pub mod state;
+pub mod telemetry;
+
+pub use db::Db;
+pub use error::{Error, Result};
+pub use state::AppState;

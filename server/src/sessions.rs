@@ -1,0 +1,142 @@
+//! tower-sessions store over our own `sessions` table on either backend.
+//!
+//! We keep our own store rather than tower-sessions-sqlx-store because the table carries the
+//! session's user (so a user's sessions can be listed and ended, and disabling a user ends them
+//! all) and because it must run on whichever pool `Db` holds.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use tower_sessions::{
+    cookie::{time::Duration as CookieDuration, SameSite},
+    session::{Id, Record},
+    session_store::{self, SessionStore},
+    Expiry, SessionManagerLayer,
+};
+use uuid::Uuid;
+
+use crate::{config::Config, exec, with_db, Db};
+
+/// Session keys.
+pub const USER_ID: &str = "uid";
+pub const COMPANY_ID: &str = "cid";
+
+pub const COOKIE_NAME: &str = "switchyard_session";
+
+#[derive(Clone, Debug)]
+pub struct DbSessionStore {
+    db: Db,
+}
+
+impl DbSessionStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Deletes sessions whose expiry has passed; returns how many.
+    pub async fn delete_expired(db: &Db, now: DateTime<Utc>) -> crate::error::Result<u64> {
+        const SQL: &str = "DELETE FROM sessions WHERE expires_at < $1";
+        Ok(exec!(db, sqlx::query(SQL).bind(now))?)
+    }
+}
+
+/// The session cookie and store, from configuration.
+pub fn layer(db: Db, config: &Config) -> SessionManagerLayer<DbSessionStore> {
+    SessionManagerLayer::new(DbSessionStore::new(db))
+        .with_name(COOKIE_NAME)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.cookie_secure)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(CookieDuration::minutes(
+            config.session_timeout_minutes,
+        )))
+}
+
+fn backend(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+fn expiry_of(record: &Record) -> Result<DateTime<Utc>, session_store::Error> {
+    DateTime::<Utc>::from_timestamp(
+        record.expiry_date.unix_timestamp(),
+        record.expiry_date.nanosecond(),
+    )
+    .ok_or_else(|| session_store::Error::Encode("expiry out of range".into()))
+}
+
+fn user_of(record: &Record) -> Option<Uuid> {
+    record
+        .data
+        .get(USER_ID)
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        const SQL: &str = "INSERT INTO sessions (id, record, expires_at, user_id, created_at, updated_at) \
+                           VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING";
+        loop {
+            let json =
+                serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+            let expires = expiry_of(record)?;
+            let id = record.id.to_string();
+            let user = user_of(record);
+            let now = Utc::now();
+            let inserted = exec!(&self.db, sqlx::query(SQL)
+                .bind(&id)
+                .bind(&json)
+                .bind(expires)
+                .bind(user)
+                .bind(now))
+            .map_err(backend)?;
+            if inserted == 1 {
+                return Ok(());
+            }
+            // A 128-bit id collided: draw another.
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        const SQL: &str = "INSERT INTO sessions (id, record, expires_at, user_id, created_at, updated_at) \
+                           VALUES ($1, $2, $3, $4, $5, $5) \
+                           ON CONFLICT (id) DO UPDATE SET record = excluded.record, \
+                           expires_at = excluded.expires_at, user_id = excluded.user_id, updated_at = excluded.updated_at";
+        let json =
+            serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let expires = expiry_of(record)?;
+        let id = record.id.to_string();
+        let user = user_of(record);
+        exec!(&self.db, sqlx::query(SQL)
+            .bind(&id)
+            .bind(&json)
+            .bind(expires)
+            .bind(user)
+            .bind(Utc::now()))
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        const SQL: &str = "SELECT record FROM sessions WHERE id = $1 AND expires_at > $2";
+        let id = id.to_string();
+        let row: Option<String> = with_db!(&self.db, |p| sqlx::query_scalar(SQL)
+            .bind(&id)
+            .bind(Utc::now())
+            .fetch_optional(p)
+            .await)
+        .map_err(backend)?;
+        row.map(|json| {
+            serde_json::from_str(&json).map_err(|e| session_store::Error::Decode(e.to_string()))
+        })
+        .transpose()
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        const SQL: &str = "DELETE FROM sessions WHERE id = $1";
+        let id = id.to_string();
+        exec!(&self.db, sqlx::query(SQL).bind(&id)).map_err(backend)?;
+        Ok(())
+    }
+}

@@ -1,0 +1,48 @@
+//! Shared application state: configuration, database, metrics.
+
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc,
+};
+
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::{config::Config, identity, jobs::JobContext, Db};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub metrics: PrometheusHandle,
+    setup_done: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: Db) -> Self {
+        Self {
+            config: Arc::new(config),
+            db,
+            metrics: crate::telemetry::metrics_handle(),
+            setup_done: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Whether first-run setup has happened. Once true it stays true, so the database is only
+    /// asked until the first user exists.
+    pub async fn setup_done(&self) -> crate::error::Result<bool> {
+        if self.setup_done.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let done = identity::setup_done(&self.db).await?;
+        if done {
+            self.setup_done.store(true, Ordering::Relaxed);
+        }
+        Ok(done)
+    }
+
+    pub fn job_context(&self) -> JobContext {
+        JobContext {
+            db: self.db.clone(),
+        }
+    }
+}
