@@ -1,0 +1,163 @@
+//! The durable job queue: retries with backoff, dead jobs, leases, exclusive claims.
+
+mod common;
+
+use std::sync::{
+    atomic::{AtomicUsize, Ordering},
+    Arc,
+};
+
+use async_trait::async_trait;
+use chrono::Utc;
+use common::*;
+use server::jobs::{self, Job, JobContext, NewJob, Registry};
+
+struct Flaky {
+    fails_left: Arc<AtomicUsize>,
+    runs: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl Job for Flaky {
+    fn kind(&self) -> &'static str {
+        "flaky"
+    }
+    fn max_attempts(&self) -> i32 {
+        3
+    }
+    async fn run(&self, _: &JobContext, _: serde_json::Value) -> anyhow::Result<()> {
+        self.runs.fetch_add(1, Ordering::SeqCst);
+        if self.fails_left.load(Ordering::SeqCst) > 0 {
+            self.fails_left.fetch_sub(1, Ordering::SeqCst);
+            anyhow::bail!("provider said 503");
+        }
+        Ok(())
+    }
+}
+
+async fn job_row(app: &TestApp) -> (String, i32, Option<String>, chrono::DateTime<Utc>) {
+    server::with_db!(&app.state.db, |p| sqlx::query_as(
+        "SELECT status, attempts, last_error, run_at FROM jobs WHERE kind = 'flaky'"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap()
+}
+
+async fn enqueue(app: &TestApp, kind: &str, max_attempts: i32, key: Option<&str>) -> bool {
+    jobs::enqueue(
+        &app.state.db,
+        NewJob {
+            kind,
+            payload: serde_json::json!({"n": 1}),
+            run_at: Utc::now(),
+            max_attempts,
+            dedupe_key: key.map(str::to_string),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// Makes every queued job due now (instead of sleeping through the backoff).
+async fn make_due(app: &TestApp) {
+    server::exec!(&app.state.db, sqlx::query("UPDATE jobs SET run_at = $1 WHERE status = 'queued'").bind(Utc::now())).unwrap();
+}
+
+#[tokio::test]
+async fn a_failing_job_is_retried_with_backoff_then_succeeds() {
+    let app = spawn_app().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let reg = Registry::default().with(Flaky { fails_left: Arc::new(AtomicUsize::new(1)), runs: runs.clone() });
+    enqueue(&app, "flaky", 3, None).await;
+    let ctx = app.state.job_context();
+
+    assert_eq!(jobs::run_until_empty(&ctx, &reg).await.unwrap(), 1);
+    let (status, attempts, error, run_at) = job_row(&app).await;
+    assert_eq!((status.as_str(), attempts), ("queued", 1));
+    assert!(error.unwrap().contains("503"));
+    let delay = run_at - Utc::now();
+    assert!(delay > chrono::Duration::seconds(5) && delay <= chrono::Duration::seconds(10), "{delay}");
+    assert_eq!(jobs::run_until_empty(&ctx, &reg).await.unwrap(), 0, "not due yet");
+
+    make_due(&app).await;
+    assert_eq!(jobs::run_until_empty(&ctx, &reg).await.unwrap(), 1);
+    let (status, attempts, error, _) = job_row(&app).await;
+    assert_eq!((status.as_str(), attempts, error), ("done", 2, None));
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_job_that_keeps_failing_ends_dead_with_its_error() {
+    let app = spawn_app().await;
+    let reg = Registry::default().with(Flaky { fails_left: Arc::new(AtomicUsize::new(99)), runs: Arc::default() });
+    enqueue(&app, "flaky", 3, None).await;
+    let ctx = app.state.job_context();
+    for _ in 0..3 {
+        make_due(&app).await;
+        jobs::run_until_empty(&ctx, &reg).await.unwrap();
+    }
+    let (status, attempts, error, _) = job_row(&app).await;
+    assert_eq!((status.as_str(), attempts), ("dead", 3));
+    assert!(error.unwrap().contains("provider said 503"));
+    make_due(&app).await;
+    assert_eq!(jobs::run_until_empty(&ctx, &reg).await.unwrap(), 0, "dead jobs stay dead");
+}
+
+#[tokio::test]
+async fn an_expired_lease_lets_another_worker_take_the_job_over() {
+    let app = spawn_app().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let reg = Registry::default().with(Flaky { fails_left: Arc::default(), runs: runs.clone() });
+    enqueue(&app, "flaky", 3, None).await;
+    // A worker claimed it and died: running, lease already over.
+    server::exec!(
+        &app.state.db,
+        sqlx::query("UPDATE jobs SET status = 'running', attempts = 1, locked_by = 'dead-worker', locked_until = $1")
+            .bind(Utc::now() - chrono::Duration::seconds(1))
+    )
+    .unwrap();
+    assert_eq!(jobs::run_until_empty(&app.state.job_context(), &reg).await.unwrap(), 1);
+    let (status, attempts, _, _) = job_row(&app).await;
+    assert_eq!((status.as_str(), attempts), ("done", 2));
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn dedupe_keys_make_scheduling_idempotent_and_unknown_kinds_fail_visibly() {
+    let app = spawn_app().await;
+    assert!(enqueue(&app, "nobody-handles-this", 1, Some("slot-1")).await);
+    assert!(!enqueue(&app, "nobody-handles-this", 1, Some("slot-1")).await);
+    assert_eq!(app.count("jobs").await, 1);
+    jobs::run_until_empty(&app.state.job_context(), &Registry::standard()).await.unwrap();
+    let (status, err): (String, Option<String>) =
+        server::with_db!(&app.state.db, |p| sqlx::query_as("SELECT status, last_error FROM jobs").fetch_one(p).await).unwrap();
+    assert_eq!(status, "dead");
+    assert!(err.unwrap().contains("no handler"));
+}
+
+#[tokio::test]
+async fn concurrent_workers_run_each_job_exactly_once() {
+    let app = spawn_app().await;
+    let runs = Arc::new(AtomicUsize::new(0));
+    let reg = Registry::default().with(Flaky { fails_left: Arc::default(), runs: runs.clone() });
+    for _ in 0..40 {
+        enqueue(&app, "flaky", 3, None).await;
+    }
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let (ctx, reg) = (app.state.job_context(), reg.clone());
+        workers.push(tokio::spawn(async move { jobs::run_until_empty(&ctx, &reg).await.unwrap() }));
+    }
+    let mut total = 0;
+    for w in workers {
+        total += w.await.unwrap();
+    }
+    assert_eq!(total, 40);
+    assert_eq!(runs.load(Ordering::SeqCst), 40);
+    let done: i64 = server::with_db!(&app.state.db, |p| sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'done' AND attempts = 1")
+        .fetch_one(p)
+        .await)
+    .unwrap();
+    assert_eq!(done, 40);
+}
