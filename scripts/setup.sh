@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs what building and testing Switchyard needs, from the registries this project can
+# reach (crates.io, npm, Debian apt). Idempotent: quiet and fast when everything is present.
+#
+#   scripts/setup.sh          build tools (wasm target, cargo-leptos, wasm-bindgen-cli, Tailwind, wasm-opt)
+#   scripts/setup.sh --e2e    also Playwright and Chromium for the end-to-end suite
+#
+# Pins (see README "Development"):
+#   cargo-leptos 0.3.10 --features no_downloads  (0.3.11 needs rustc 1.96; no_downloads turns a
+#                                                 missing tool into an error instead of a download)
+#   wasm-bindgen-cli == the wasm-bindgen crate in Cargo.lock (pinned with "=" in Cargo.toml)
+#   Tailwind v4 and wasm-opt (binaryen 132) from npm, never Debian's binaryen (wasm-opt 108
+#   produces wasm that fails to hydrate)
+#   Chromium from Debian (Playwright's own browser download cannot work here)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+CARGO_LEPTOS_VERSION="0.3.10"
+E2E=0
+[[ "${1:-}" == "--e2e" ]] && E2E=1
+
+source "$ROOT/scripts/lib.sh"
+
+command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust with rustup (https://rustup.rs)"
+command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+
+# 1. The wasm target.
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "rustup target add wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || die "could not add the wasm32-unknown-unknown target"
+fi
+
+# 2. cargo-leptos, without its own downloads.
+if ! cargo leptos --version 2>/dev/null | grep -q " ${CARGO_LEPTOS_VERSION}\$"; then
+  say "cargo install cargo-leptos ${CARGO_LEPTOS_VERSION} (about 11 minutes on 2 cores, once)"
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --quiet \
+    || die "could not install cargo-leptos ${CARGO_LEPTOS_VERSION} from crates.io"
+fi
+
+# 3. wasm-bindgen-cli equal to the crate in Cargo.lock.
+WBG_VERSION="$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock 2>/dev/null || true)"
+[[ -n "$WBG_VERSION" ]] || WBG_VERSION="$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' Cargo.toml)"
+if ! wasm-bindgen --version 2>/dev/null | grep -q " ${WBG_VERSION}\$"; then
+  say "cargo install wasm-bindgen-cli ${WBG_VERSION} (about 2 minutes, once)"
+  # Not --locked: one of its locked dependencies is missing from the registry.
+  cargo install wasm-bindgen-cli --version "$WBG_VERSION" --force --quiet \
+    || die "could not install wasm-bindgen-cli ${WBG_VERSION}"
+fi
+
+# 4. Tailwind v4 and wasm-opt from npm (cargo-leptos puts node_modules/.bin first on PATH).
+#    `npm install`, not `npm ci`: the registry only serves the Linux builds of Tailwind's native
+#    parts, so a lockfile cannot list the others.
+stamp_ok() { [[ -f "$1/.setup-stamp" ]] && [[ "$(cat "$1/.setup-stamp")" == "$(sha256sum < "$2")" ]]; }
+if [[ ! -x node_modules/.bin/tailwindcss || ! -x node_modules/.bin/wasm-opt ]] || ! stamp_ok node_modules package.json; then
+  say "npm install (Tailwind, binaryen)"
+  npm install --no-audit --no-fund --loglevel=error >/dev/null || die "npm install failed at the workspace root"
+  sha256sum < package.json > node_modules/.setup-stamp
+fi
+
+if [[ $E2E -eq 1 ]]; then
+  # 5. Playwright (its browser download is never used) and Debian's Chromium.
+  if [[ ! -x end2end/node_modules/.bin/playwright ]] || ! stamp_ok end2end/node_modules end2end/package-lock.json; then
+    say "npm ci in end2end/ (Playwright)"
+    (cd end2end && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || die "npm ci failed in end2end/"
+    sha256sum < end2end/package-lock.json > end2end/node_modules/.setup-stamp
+  fi
+  if [[ ! -x /usr/bin/chromium ]]; then
+    apt_install chromium
+  fi
+fi

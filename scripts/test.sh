@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole test suite: Rust tests on SQLite, the same again on PostgreSQL, then Playwright in
+# Chromium against a release build, on SQLite and on PostgreSQL. Sets up whatever is missing
+# (toolchain, Playwright, Chromium, a throwaway PostgreSQL when none answers).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SCRIPT_TAG=test
+source scripts/lib.sh
+source scripts/postgres.sh
+
+scripts/setup.sh --e2e
+
+E2E_DB=""
+cleanup() {
+  if [[ -n "$E2E_DB" ]]; then
+    psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)" >/dev/null 2>&1 || true
+  fi
+  pg_throwaway_stop
+}
+trap cleanup EXIT
+pg_admin_url
+
+# `cargo test` for the crates with tests; app with its server-side feature.
+RUST_TESTS=(cargo test -p server -p app --features app/ssr)
+
+say "Rust tests on SQLite"
+"${RUST_TESTS[@]}"
+
+say "Rust tests on PostgreSQL"
+TEST_DATABASE_URL="$PG_ADMIN_URL" "${RUST_TESTS[@]}"
+
+say "Release build for the browser tests (cargo leptos build --release)"
+cargo leptos build --release
+
+say "Playwright (Chromium) on SQLite"
+(cd end2end && E2E_DATABASE_URL="" npx playwright test)
+
+say "Playwright (Chromium) on PostgreSQL"
+E2E_DB="sy_e2e_$$"
+psql -q "$PG_ADMIN_URL" -c "CREATE DATABASE $E2E_DB" >/dev/null
+E2E_URL="${PG_ADMIN_URL%/*}/$E2E_DB"
+(cd end2end && E2E_DATABASE_URL="$E2E_URL" npx playwright test)
+
+say "all tests passed"
