@@ -105,7 +105,11 @@ pub(crate) mod ssr {
     }
 
     pub fn state() -> Result<AppState, AppError> {
-        use_context::<AppState>().ok_or_else(|| fail(server::Error::Internal(anyhow::anyhow!("AppState not provided"))))
+        use_context::<AppState>().ok_or_else(|| {
+            fail(server::Error::Internal(anyhow::anyhow!(
+                "AppState not provided"
+            )))
+        })
     }
 
     /// The signed-in principal, or 401.
@@ -134,7 +138,9 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
     use chrono::{Timelike, Utc};
     let p = ssr::authenticated()?;
     let state = ssr::state()?;
-    let s = server::dashboard::summary(&state.db, &p).await.map_err(ssr::fail)?;
+    let s = server::dashboard::summary(&state.db, &p)
+        .await
+        .map_err(ssr::fail)?;
     let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
     let now = Utc::now().with_timezone(&tz);
     let part = match now.hour() {
@@ -142,7 +148,12 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
         12..=17 => "Good afternoon",
         _ => "Good evening",
     };
-    let first = p.name.split_whitespace().next().unwrap_or(&p.name).to_string();
+    let first = p
+        .name
+        .split_whitespace()
+        .next()
+        .unwrap_or(&p.name)
+        .to_string();
     let today = now.date_naive();
     Ok(Dashboard {
         greeting: format!("{part}, {first}"),
@@ -192,10 +203,4 @@ pub async fn take_form_flash(form: String) -> Result<Option<FormFlash>, AppError
         message: flash.message,
         values: flash.values,
     }))
-}
-
-/// Whether first-run setup has happened (the login page offers /setup otherwise).
-#[server(endpoint = "setup_status")]
-pub async fn setup_done() -> Result<bool, AppError> {
-    ssr::state()?.setup_done().await.map_err(ssr::fail)
 }

@@ -15,7 +15,9 @@ use leptos_router::{
 };
 
 use components::{shell::Shell, theme::THEME_BOOT_SCRIPT};
-use pages::{dashboard::DashboardPage, login::LoginPage, logout::LogoutPage, setup::SetupPage, NotFound};
+use pages::{
+    dashboard::DashboardPage, login::LoginPage, logout::LogoutPage, setup::SetupPage, NotFound,
+};
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {

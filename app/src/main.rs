@@ -15,7 +15,10 @@ async fn main() -> ExitCode {
         }
     };
     if let Err(e) = config.ensure_dev_secret() {
-        eprintln!("switchyard: cannot keep the development APP_SECRET_KEY under {}: {e}", config.data_dir.display());
+        eprintln!(
+            "switchyard: cannot keep the development APP_SECRET_KEY under {}: {e}",
+            config.data_dir.display()
+        );
         return ExitCode::from(2);
     }
     telemetry::init_tracing(&config);
@@ -52,9 +55,12 @@ async fn run(config: Config, started: Instant) -> anyhow::Result<()> {
         startup_ms = started.elapsed().as_millis() as u64,
         "switchyard is listening"
     );
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("draining background jobs");
     runner.shutdown().await;
     db.close().await;

@@ -32,7 +32,9 @@ pub fn leptos_options(site_addr: std::net::SocketAddr) -> LeptosOptions {
         .unwrap_or_else(|_| {
             LeptosOptions::builder()
                 .output_name("switchyard")
-                .site_root(std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()))
+                .site_root(
+                    std::env::var("LEPTOS_SITE_ROOT").unwrap_or_else(|_| "target/site".into()),
+                )
                 .site_pkg_dir("pkg")
                 .build()
         });

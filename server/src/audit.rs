@@ -52,15 +52,18 @@ pub async fn record(tx: &mut Tx, meta: &RequestMeta, e: Entry) -> Result<()> {
         .user_agent
         .as_deref()
         .map(|s| s.chars().take(400).collect::<String>());
-    exec_tx!(tx, sqlx::query(INSERT)
-        .bind(e.company_id)
-        .bind(e.actor_id)
-        .bind(e.action.as_str())
-        .bind(e.target.as_deref())
-        .bind(meta.ip.as_deref())
-        .bind(ua.as_deref())
-        .bind(Json(&e.details))
-        .bind(Utc::now()))?;
+    exec_tx!(
+        tx,
+        sqlx::query(INSERT)
+            .bind(e.company_id)
+            .bind(e.actor_id)
+            .bind(e.action.as_str())
+            .bind(e.target.as_deref())
+            .bind(meta.ip.as_deref())
+            .bind(ua.as_deref())
+            .bind(Json(&e.details))
+            .bind(Utc::now())
+    )?;
     Ok(())
 }
 

@@ -152,9 +152,7 @@ impl Config {
 
         let public_url = match get("PUBLIC_URL") {
             Some(raw) => match Url::parse(&raw) {
-                Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => {
-                    u
-                }
+                Ok(u) if (u.scheme() == "http" || u.scheme() == "https") && u.host().is_some() => u,
                 Ok(_) => {
                     errors.push(format!(
                         "PUBLIC_URL: expected an http(s) origin such as https://ops.example.com, got `{raw}`"
@@ -172,7 +170,10 @@ impl Config {
         let app_secret_key = match get("APP_SECRET_KEY") {
             Some(k) if k.len() >= 32 => Some(SecretString::from(k)),
             Some(_) => {
-                errors.push("APP_SECRET_KEY: must be at least 32 characters (e.g. `openssl rand -hex 32`)".into());
+                errors.push(
+                    "APP_SECRET_KEY: must be at least 32 characters (e.g. `openssl rand -hex 32`)"
+                        .into(),
+                );
                 None
             }
             None if app_env == AppEnv::Production => {
@@ -348,7 +349,10 @@ mod tests {
         assert_eq!(c.database_url, "sqlite://./data/switchyard.db");
         assert_eq!(c.site_addr.to_string(), "127.0.0.1:3000");
         assert_eq!(c.public_origin(), "http://localhost:3000");
-        assert!(!c.cookie_secure, "plain-http loopback cannot use Secure cookies");
+        assert!(
+            !c.cookie_secure,
+            "plain-http loopback cannot use Secure cookies"
+        );
         assert_eq!(c.session_timeout_minutes, 30);
     }
 
@@ -381,7 +385,10 @@ mod tests {
     fn https_public_url_makes_cookies_secure_and_debug_hides_secrets() {
         let c = Config::from_map(&map(&[
             ("PUBLIC_URL", "https://ops.example.com"),
-            ("APP_SECRET_KEY", "0123456789abcdef0123456789abcdef-very-secret"),
+            (
+                "APP_SECRET_KEY",
+                "0123456789abcdef0123456789abcdef-very-secret",
+            ),
             ("DATABASE_URL", "postgres://app:hunter2@db/switchyard"),
         ]))
         .unwrap();

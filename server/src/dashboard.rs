@@ -36,8 +36,13 @@ pub async fn summary(db: &Db, p: &Principal) -> Result<Summary> {
         members: identity::count_members(db, p.company_id).await?,
         events_today: audit::count_since(db, p.company_id, None, since).await?,
         sign_ins_today: audit::count_since(db, p.company_id, Some(Action::Login), since).await?,
-        failed_sign_ins_today: audit::count_since(db, p.company_id, Some(Action::LoginFailed), since)
-            .await?,
+        failed_sign_ins_today: audit::count_since(
+            db,
+            p.company_id,
+            Some(Action::LoginFailed),
+            since,
+        )
+        .await?,
         recent: audit::recent(db, p.company_id, 8).await?,
     })
 }
@@ -49,7 +54,10 @@ mod tests {
     #[test]
     fn today_starts_at_local_midnight() {
         let now = Utc.with_ymd_and_hms(2026, 11, 23, 22, 30, 0).unwrap();
-        assert_eq!(start_of_today("UTC", now), Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap());
+        assert_eq!(
+            start_of_today("UTC", now),
+            Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap()
+        );
         // Bucharest is UTC+2 in November: 00:30 local on the 24th, day began 22:00 UTC.
         assert_eq!(
             start_of_today("Europe/Bucharest", now),

@@ -134,7 +134,9 @@ impl IntoResponse for Error {
             .into_response();
         if status.is_server_error() {
             res.extensions_mut()
-                .insert(LoggedError(std::sync::Arc::new(format!("{self:#}: {self:?}"))));
+                .insert(LoggedError(std::sync::Arc::new(format!(
+                    "{self:#}: {self:?}"
+                ))));
         }
         res
     }

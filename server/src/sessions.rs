@@ -74,21 +74,25 @@ fn user_of(record: &Record) -> Option<Uuid> {
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        const SQL: &str = "INSERT INTO sessions (id, record, expires_at, user_id, created_at, updated_at) \
+        const SQL: &str =
+            "INSERT INTO sessions (id, record, expires_at, user_id, created_at, updated_at) \
                            VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING";
         loop {
-            let json =
-                serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+            let json = serde_json::to_string(record)
+                .map_err(|e| session_store::Error::Encode(e.to_string()))?;
             let expires = expiry_of(record)?;
             let id = record.id.to_string();
             let user = user_of(record);
             let now = Utc::now();
-            let inserted = exec!(&self.db, sqlx::query(SQL)
-                .bind(&id)
-                .bind(&json)
-                .bind(expires)
-                .bind(user)
-                .bind(now))
+            let inserted = exec!(
+                &self.db,
+                sqlx::query(SQL)
+                    .bind(&id)
+                    .bind(&json)
+                    .bind(expires)
+                    .bind(user)
+                    .bind(now)
+            )
             .map_err(backend)?;
             if inserted == 1 {
                 return Ok(());
@@ -103,17 +107,20 @@ impl SessionStore for DbSessionStore {
                            VALUES ($1, $2, $3, $4, $5, $5) \
                            ON CONFLICT (id) DO UPDATE SET record = excluded.record, \
                            expires_at = excluded.expires_at, user_id = excluded.user_id, updated_at = excluded.updated_at";
-        let json =
-            serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let json = serde_json::to_string(record)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
         let expires = expiry_of(record)?;
         let id = record.id.to_string();
         let user = user_of(record);
-        exec!(&self.db, sqlx::query(SQL)
-            .bind(&id)
-            .bind(&json)
-            .bind(expires)
-            .bind(user)
-            .bind(Utc::now()))
+        exec!(
+            &self.db,
+            sqlx::query(SQL)
+                .bind(&id)
+                .bind(&json)
+                .bind(expires)
+                .bind(user)
+                .bind(Utc::now())
+        )
         .map_err(backend)?;
         Ok(())
     }

@@ -13,7 +13,11 @@ async fn before_setup_every_page_leads_to_setup() {
         assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
         assert_eq!(location(&res), "/setup", "{path}");
     }
-    assert_eq!(app.get("/setup").await.status(), StatusCode::NOT_FOUND, "no page in the bare router, but not redirected");
+    assert_eq!(
+        app.get("/setup").await.status(),
+        StatusCode::NOT_FOUND,
+        "no page in the bare router, but not redirected"
+    );
     assert_eq!(app.get("/health").await.status(), StatusCode::OK);
 }
 
@@ -138,17 +142,42 @@ async fn setup_rejects_bad_input_naming_the_field_and_changes_nothing() {
         assert_eq!(location(&res), "/setup", "{field}={value}");
         let flash = flash_of(&res).expect("flash");
         assert_eq!(flash.field.as_deref(), Some(*field), "{field}={value}");
-        assert!(flash.message.contains(expected), "{}: {}", field, flash.message);
-        assert_eq!(flash.values.get("email").map(String::as_str), Some(if *field == "email" { *value } else { "ada@example.com" }));
-        assert!(!flash.values.contains_key("password"), "passwords are never echoed");
+        assert!(
+            flash.message.contains(expected),
+            "{}: {}",
+            field,
+            flash.message
+        );
+        assert_eq!(
+            flash.values.get("email").map(String::as_str),
+            Some(if *field == "email" {
+                *value
+            } else {
+                "ada@example.com"
+            })
+        );
+        assert!(
+            !flash.values.contains_key("password"),
+            "passwords are never echoed"
+        );
     }
     let res = app
         .post_form(
             "/auth/setup",
-            &[("company_name", "Acme"), ("timezone", "UTC"), ("name", "Ada"), ("email", "ada@example.com"), ("password", PASSWORD), ("password_confirm", "different-2026")],
+            &[
+                ("company_name", "Acme"),
+                ("timezone", "UTC"),
+                ("name", "Ada"),
+                ("email", "ada@example.com"),
+                ("password", PASSWORD),
+                ("password_confirm", "different-2026"),
+            ],
         )
         .await;
-    assert_eq!(flash_of(&res).unwrap().field.as_deref(), Some("password_confirm"));
+    assert_eq!(
+        flash_of(&res).unwrap().field.as_deref(),
+        Some("password_confirm")
+    );
     assert_eq!(app.count("users").await, 0);
     assert_eq!(app.count("companies").await, 0);
     assert_eq!(app.count("instance").await, 0);
@@ -205,12 +234,26 @@ async fn sign_in_returns_to_the_page_asked_for_but_never_off_site() {
     let res = app.get("/audit?page=2").await;
     assert_eq!(location(&res), "/login?next=%2Faudit%3Fpage%3D2");
     let res = app
-        .post_form("/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD), ("next", "/audit?page=2")])
+        .post_form(
+            "/auth/login",
+            &[
+                ("email", "ada@example.com"),
+                ("password", PASSWORD),
+                ("next", "/audit?page=2"),
+            ],
+        )
         .await;
     assert_eq!(location(&res), "/audit?page=2");
     app.logout().await;
     let res = app
-        .post_form("/auth/login", &[("email", "ada@example.com"), ("password", PASSWORD), ("next", "//evil.example/x")])
+        .post_form(
+            "/auth/login",
+            &[
+                ("email", "ada@example.com"),
+                ("password", PASSWORD),
+                ("next", "//evil.example/x"),
+            ],
+        )
         .await;
     assert_eq!(location(&res), "/");
 }
@@ -226,8 +269,16 @@ async fn sign_out_ends_the_session_everywhere() {
     assert_eq!(app.count("sessions").await, 0);
 
     // Replaying the old cookie does not bring the session back.
-    let replay = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let res = replay.get(app.url("/")).header("cookie", pair).send().await.unwrap();
+    let replay = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = replay
+        .get(app.url("/"))
+        .header("cookie", pair)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(location(&res), "/login");
     let actions: Vec<String> = app.audit_actions().await.into_iter().map(|a| a.0).collect();
     assert_eq!(actions.last().map(String::as_str), Some("LOGOUT"));
@@ -239,7 +290,11 @@ async fn an_expired_session_is_signed_out_and_cleaned_up() {
     app.setup("ada@example.com").await;
     assert!(app.signed_in().await);
     let past = chrono::Utc::now() - chrono::Duration::minutes(1);
-    server::exec!(&app.state.db, sqlx::query("UPDATE sessions SET expires_at = $1").bind(past)).unwrap();
+    server::exec!(
+        &app.state.db,
+        sqlx::query("UPDATE sessions SET expires_at = $1").bind(past)
+    )
+    .unwrap();
     assert!(!app.signed_in().await);
 
     server::jobs::enqueue(
@@ -254,9 +309,12 @@ async fn an_expired_session_is_signed_out_and_cleaned_up() {
     )
     .await
     .unwrap();
-    let ran = server::jobs::run_until_empty(&app.state.job_context(), &server::jobs::Registry::standard())
-        .await
-        .unwrap();
+    let ran = server::jobs::run_until_empty(
+        &app.state.job_context(),
+        &server::jobs::Registry::standard(),
+    )
+    .await
+    .unwrap();
     assert_eq!(ran, 1);
     assert_eq!(app.count("sessions").await, 0);
 }
@@ -267,15 +325,20 @@ async fn the_session_cookie_follows_the_inactivity_timeout() {
     let cookie = session_cookie(&app.setup("ada@example.com").await).unwrap();
     let max_age: i64 = cookie
         .split(';')
-        .find_map(|p| p.trim().strip_prefix("Max-Age=").map(|v| v.parse().unwrap()))
+        .find_map(|p| {
+            p.trim()
+                .strip_prefix("Max-Age=")
+                .map(|v| v.parse().unwrap())
+        })
         .expect("Max-Age");
     assert!((45 * 60 - 5..=45 * 60).contains(&max_age), "{cookie}");
-    let expires: chrono::DateTime<chrono::Utc> = server::with_db!(&app.state.db, |p| sqlx::query_scalar(
-        "SELECT expires_at FROM sessions"
-    )
-    .fetch_one(p)
-    .await)
-    .unwrap();
+    let expires: chrono::DateTime<chrono::Utc> =
+        server::with_db!(&app.state.db, |p| sqlx::query_scalar(
+            "SELECT expires_at FROM sessions"
+        )
+        .fetch_one(p)
+        .await)
+        .unwrap();
     let left = expires - chrono::Utc::now();
     assert!(left > chrono::Duration::minutes(44) && left <= chrono::Duration::minutes(45));
 }
@@ -283,11 +346,21 @@ async fn the_session_cookie_follows_the_inactivity_timeout() {
 #[tokio::test]
 async fn cross_site_posts_are_refused_before_anything_happens() {
     let app = spawn_app().await;
-    let evil = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let evil = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let res = evil
         .post(app.url("/auth/setup"))
         .header("origin", "https://evil.example")
-        .form(&[("company_name", "Evil"), ("timezone", "UTC"), ("name", "M"), ("email", "m@example.com"), ("password", PASSWORD), ("password_confirm", PASSWORD)])
+        .form(&[
+            ("company_name", "Evil"),
+            ("timezone", "UTC"),
+            ("name", "M"),
+            ("email", "m@example.com"),
+            ("password", PASSWORD),
+            ("password_confirm", PASSWORD),
+        ])
         .send()
         .await
         .unwrap();
@@ -298,7 +371,11 @@ async fn cross_site_posts_are_refused_before_anything_happens() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no Origin and no Referer");
+    assert_eq!(
+        res.status(),
+        StatusCode::FORBIDDEN,
+        "no Origin and no Referer"
+    );
     assert_eq!(app.count("users").await, 0);
     assert_eq!(app.count("audit_log").await, 0);
 }
@@ -307,9 +384,20 @@ async fn cross_site_posts_are_refused_before_anything_happens() {
 async fn a_disabled_user_loses_their_session_and_cannot_sign_in() {
     let app = spawn_app().await;
     app.setup("ada@example.com").await;
-    server::exec!(&app.state.db, sqlx::query("UPDATE users SET disabled_at = $1").bind(chrono::Utc::now())).unwrap();
+    server::exec!(
+        &app.state.db,
+        sqlx::query("UPDATE users SET disabled_at = $1").bind(chrono::Utc::now())
+    )
+    .unwrap();
     assert!(!app.signed_in().await);
-    assert_eq!(app.count("sessions").await, 0, "the stale session was ended");
+    assert_eq!(
+        app.count("sessions").await,
+        0,
+        "the stale session was ended"
+    );
     let res = app.login("ada@example.com", PASSWORD).await;
-    assert_eq!(flash_of(&res).unwrap().message, "Email or password is incorrect.");
+    assert_eq!(
+        flash_of(&res).unwrap().message,
+        "Email or password is incorrect."
+    );
 }

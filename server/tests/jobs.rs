@@ -61,14 +61,21 @@ async fn enqueue(app: &TestApp, kind: &str, max_attempts: i32, key: Option<&str>
 
 /// Makes every queued job due now (instead of sleeping through the backoff).
 async fn make_due(app: &TestApp) {
-    server::exec!(&app.state.db, sqlx::query("UPDATE jobs SET run_at = $1 WHERE status = 'queued'").bind(Utc::now())).unwrap();
+    server::exec!(
+        &app.state.db,
+        sqlx::query("UPDATE jobs SET run_at = $1 WHERE status = 'queued'").bind(Utc::now())
+    )
+    .unwrap();
 }
 
 #[tokio::test]
 async fn a_failing_job_is_retried_with_backoff_then_succeeds() {
     let app = spawn_app().await;
     let runs = Arc::new(AtomicUsize::new(0));
-    let reg = Registry::default().with(Flaky { fails_left: Arc::new(AtomicUsize::new(1)), runs: runs.clone() });
+    let reg = Registry::default().with(Flaky {
+        fails_left: Arc::new(AtomicUsize::new(1)),
+        runs: runs.clone(),
+    });
     enqueue(&app, "flaky", 3, None).await;
     let ctx = app.state.job_context();
 
@@ -77,8 +84,15 @@ async fn a_failing_job_is_retried_with_backoff_then_succeeds() {
     assert_eq!((status.as_str(), attempts), ("queued", 1));
     assert!(error.unwrap().contains("503"));
     let delay = run_at - Utc::now();
-    assert!(delay > chrono::Duration::seconds(5) && delay <= chrono::Duration::seconds(10), "{delay}");
-    assert_eq!(jobs::run_until_empty(&ctx, &reg).await.unwrap(), 0, "not due yet");
+    assert!(
+        delay > chrono::Duration::seconds(5) && delay <= chrono::Duration::seconds(10),
+        "{delay}"
+    );
+    assert_eq!(
+        jobs::run_until_empty(&ctx, &reg).await.unwrap(),
+        0,
+        "not due yet"
+    );
 
     make_due(&app).await;
     assert_eq!(jobs::run_until_empty(&ctx, &reg).await.unwrap(), 1);
@@ -90,7 +104,10 @@ async fn a_failing_job_is_retried_with_backoff_then_succeeds() {
 #[tokio::test]
 async fn a_job_that_keeps_failing_ends_dead_with_its_error() {
     let app = spawn_app().await;
-    let reg = Registry::default().with(Flaky { fails_left: Arc::new(AtomicUsize::new(99)), runs: Arc::default() });
+    let reg = Registry::default().with(Flaky {
+        fails_left: Arc::new(AtomicUsize::new(99)),
+        runs: Arc::default(),
+    });
     enqueue(&app, "flaky", 3, None).await;
     let ctx = app.state.job_context();
     for _ in 0..3 {
@@ -101,14 +118,21 @@ async fn a_job_that_keeps_failing_ends_dead_with_its_error() {
     assert_eq!((status.as_str(), attempts), ("dead", 3));
     assert!(error.unwrap().contains("provider said 503"));
     make_due(&app).await;
-    assert_eq!(jobs::run_until_empty(&ctx, &reg).await.unwrap(), 0, "dead jobs stay dead");
+    assert_eq!(
+        jobs::run_until_empty(&ctx, &reg).await.unwrap(),
+        0,
+        "dead jobs stay dead"
+    );
 }
 
 #[tokio::test]
 async fn an_expired_lease_lets_another_worker_take_the_job_over() {
     let app = spawn_app().await;
     let runs = Arc::new(AtomicUsize::new(0));
-    let reg = Registry::default().with(Flaky { fails_left: Arc::default(), runs: runs.clone() });
+    let reg = Registry::default().with(Flaky {
+        fails_left: Arc::default(),
+        runs: runs.clone(),
+    });
     enqueue(&app, "flaky", 3, None).await;
     // A worker claimed it and died: running, lease already over.
     server::exec!(
@@ -117,7 +141,12 @@ async fn an_expired_lease_lets_another_worker_take_the_job_over() {
             .bind(Utc::now() - chrono::Duration::seconds(1))
     )
     .unwrap();
-    assert_eq!(jobs::run_until_empty(&app.state.job_context(), &reg).await.unwrap(), 1);
+    assert_eq!(
+        jobs::run_until_empty(&app.state.job_context(), &reg)
+            .await
+            .unwrap(),
+        1
+    );
     let (status, attempts, _, _) = job_row(&app).await;
     assert_eq!((status.as_str(), attempts), ("done", 2));
     assert_eq!(runs.load(Ordering::SeqCst), 1);
@@ -129,9 +158,16 @@ async fn dedupe_keys_make_scheduling_idempotent_and_unknown_kinds_fail_visibly()
     assert!(enqueue(&app, "nobody-handles-this", 1, Some("slot-1")).await);
     assert!(!enqueue(&app, "nobody-handles-this", 1, Some("slot-1")).await);
     assert_eq!(app.count("jobs").await, 1);
-    jobs::run_until_empty(&app.state.job_context(), &Registry::standard()).await.unwrap();
+    jobs::run_until_empty(&app.state.job_context(), &Registry::standard())
+        .await
+        .unwrap();
     let (status, err): (String, Option<String>) =
-        server::with_db!(&app.state.db, |p| sqlx::query_as("SELECT status, last_error FROM jobs").fetch_one(p).await).unwrap();
+        server::with_db!(&app.state.db, |p| sqlx::query_as(
+            "SELECT status, last_error FROM jobs"
+        )
+        .fetch_one(p)
+        .await)
+        .unwrap();
     assert_eq!(status, "dead");
     assert!(err.unwrap().contains("no handler"));
 }
@@ -140,14 +176,19 @@ async fn dedupe_keys_make_scheduling_idempotent_and_unknown_kinds_fail_visibly()
 async fn concurrent_workers_run_each_job_exactly_once() {
     let app = spawn_app().await;
     let runs = Arc::new(AtomicUsize::new(0));
-    let reg = Registry::default().with(Flaky { fails_left: Arc::default(), runs: runs.clone() });
+    let reg = Registry::default().with(Flaky {
+        fails_left: Arc::default(),
+        runs: runs.clone(),
+    });
     for _ in 0..40 {
         enqueue(&app, "flaky", 3, None).await;
     }
     let mut workers = Vec::new();
     for _ in 0..4 {
         let (ctx, reg) = (app.state.job_context(), reg.clone());
-        workers.push(tokio::spawn(async move { jobs::run_until_empty(&ctx, &reg).await.unwrap() }));
+        workers.push(tokio::spawn(async move {
+            jobs::run_until_empty(&ctx, &reg).await.unwrap()
+        }));
     }
     let mut total = 0;
     for w in workers {
@@ -155,9 +196,11 @@ async fn concurrent_workers_run_each_job_exactly_once() {
     }
     assert_eq!(total, 40);
     assert_eq!(runs.load(Ordering::SeqCst), 40);
-    let done: i64 = server::with_db!(&app.state.db, |p| sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE status = 'done' AND attempts = 1")
-        .fetch_one(p)
-        .await)
+    let done: i64 = server::with_db!(&app.state.db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE status = 'done' AND attempts = 1"
+    )
+    .fetch_one(p)
+    .await)
     .unwrap();
     assert_eq!(done, 40);
 }

@@ -10,7 +10,10 @@ async fn health_and_ready_answer_while_the_database_is_up() {
     let app = spawn_app().await;
     let res = app.get("/health").await;
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(res.headers().get("x-request-id").is_some(), "request id is echoed");
+    assert!(
+        res.headers().get("x-request-id").is_some(),
+        "request id is echoed"
+    );
     let res = app.get("/ready").await;
     assert_eq!(res.status(), StatusCode::OK);
 }
@@ -23,8 +26,15 @@ async fn ready_says_503_with_the_reason_when_the_database_is_gone() {
     let res = app.get("/ready").await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = res.json().await.unwrap();
-    assert!(body["reason"].as_str().unwrap().starts_with("database"), "{body}");
-    assert_eq!(app.get("/health").await.status(), StatusCode::OK, "liveness does not depend on it");
+    assert!(
+        body["reason"].as_str().unwrap().starts_with("database"),
+        "{body}"
+    );
+    assert_eq!(
+        app.get("/health").await.status(),
+        StatusCode::OK,
+        "liveness does not depend on it"
+    );
 }
 
 #[tokio::test]
@@ -34,9 +44,18 @@ async fn metrics_count_requests_by_route_and_status_and_jobs_by_state() {
     app.get("/setup").await;
     let text = app.get("/metrics").await.text().await.unwrap();
     assert!(
-        text.lines().any(|l| l.starts_with("http_requests_total{") && l.contains("route=\"/health\"") && l.contains("status=\"200\"")),
+        text.lines().any(|l| l.starts_with("http_requests_total{")
+            && l.contains("route=\"/health\"")
+            && l.contains("status=\"200\"")),
         "{text}"
     );
-    assert!(text.contains("http_request_duration_seconds_bucket"), "{text}");
-    assert!(text.lines().any(|l| l.starts_with("jobs{status=\"queued\"}")), "{text}");
+    assert!(
+        text.contains("http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("jobs{status=\"queued\"}")),
+        "{text}"
+    );
 }

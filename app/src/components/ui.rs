@@ -19,7 +19,11 @@ pub fn Field(
     let id = format!("f-{name}");
     let err_id = format!("{id}-error");
     let has_error = error.is_some();
-    let described = if has_error { Some(err_id.clone()) } else { None };
+    let described = if has_error {
+        Some(err_id.clone())
+    } else {
+        None
+    };
     let input_class = if has_error {
         "mt-1 block w-full rounded-lg border border-red-500 bg-white px-3 py-2 text-sm shadow-sm focus:border-red-500 focus:outline-none focus:ring-2 focus:ring-red-500/30 dark:bg-slate-900 dark:text-slate-100"
     } else {
@@ -90,7 +94,11 @@ pub fn Card(#[prop(into, optional)] title: String, children: Children) -> impl I
 
 /// A headline figure with its label.
 #[component]
-pub fn Stat(#[prop(into)] label: String, value: String, #[prop(into, optional)] note: String) -> impl IntoView {
+pub fn Stat(
+    #[prop(into)] label: String,
+    value: String,
+    #[prop(into, optional)] note: String,
+) -> impl IntoView {
     view! {
         <div class="rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <dt class="text-sm font-medium text-slate-500 dark:text-slate-400">{label}</dt>
@@ -122,7 +130,11 @@ pub fn EmptyState(#[prop(into)] title: String, #[prop(into)] text: String) -> im
 
 /// A centred card for the signed-out pages (setup, sign-in, sign-out).
 #[component]
-pub fn AuthFrame(#[prop(into)] title: String, #[prop(into)] subtitle: String, children: Children) -> impl IntoView {
+pub fn AuthFrame(
+    #[prop(into)] title: String,
+    #[prop(into)] subtitle: String,
+    children: Children,
+) -> impl IntoView {
     view! {
         <div class="flex min-h-screen flex-col items-center justify-center bg-slate-50 px-4 py-12 dark:bg-slate-950">
             <div class="mb-6 flex items-center gap-2">

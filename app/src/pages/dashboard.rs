@@ -60,11 +60,11 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                                         <span class="font-medium text-slate-900 dark:text-slate-100">{e.actor.unwrap_or_else(|| "Someone".into())}</span>
                                         " "
                                         <span class="text-slate-600 dark:text-slate-300">{action_label(&e.action).to_lowercase()}</span>
-                                        {e.ip.map(|ip| view! { <span class="ml-2 text-xs text-slate-400">{format!("from {ip}")}</span> })}
+                                        {e.ip.map(|ip| view! { <span class="ml-2 hidden text-xs text-slate-400 sm:inline">{format!("from {ip}")}</span> })}
                                     </div>
                                     <div class="flex shrink-0 items-center gap-3">
-                                        <Badge text=e.action.clone() warn={e.action == "LOGIN_FAILED"}/>
-                                        <time class="w-24 text-right tabular-nums text-slate-500 dark:text-slate-400">{e.when}</time>
+                                        <span class="hidden sm:inline"><Badge text=e.action.clone() warn={e.action == "LOGIN_FAILED"}/></span>
+                                        <time class="text-right tabular-nums text-slate-500 sm:w-24 dark:text-slate-400">{e.when}</time>
                                     </div>
                                 </li>
                             }).collect_view()}

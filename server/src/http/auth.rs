@@ -45,20 +45,34 @@ pub fn meta_from_parts(parts: &Parts) -> RequestMeta {
 
 /// Starts a fresh session for the principal: a new id (no fixation), then the user and company.
 pub async fn sign_in(session: &Session, p: &Principal) -> Result<(), Error> {
-    let store = |e: tower_sessions::session::Error| Error::Unavailable(format!("session store: {e}"));
+    let store =
+        |e: tower_sessions::session::Error| Error::Unavailable(format!("session store: {e}"));
     session.cycle_id().await.map_err(store)?;
-    session.insert(sessions::USER_ID, p.user_id).await.map_err(store)?;
-    session.insert(sessions::COMPANY_ID, p.company_id).await.map_err(store)?;
+    session
+        .insert(sessions::USER_ID, p.user_id)
+        .await
+        .map_err(store)?;
+    session
+        .insert(sessions::COMPANY_ID, p.company_id)
+        .await
+        .map_err(store)?;
     Ok(())
 }
 
 fn back_with(to: &str, flash: Flash, secure: bool) -> Response {
     let mut res = Redirect::to(to).into_response();
-    res.headers_mut().append(header::SET_COOKIE, flash.set_cookie(secure));
+    res.headers_mut()
+        .append(header::SET_COOKIE, flash.set_cookie(secure));
     res
 }
 
-fn failure(form: &str, to: &str, e: &Error, values: BTreeMap<String, String>, secure: bool) -> Response {
+fn failure(
+    form: &str,
+    to: &str,
+    e: &Error,
+    values: BTreeMap<String, String>,
+    secure: bool,
+) -> Response {
     if e.status().is_server_error() {
         tracing::error!(error = ?e, form, "form submission failed");
     }
@@ -95,7 +109,13 @@ pub async fn setup(
             Ok(()) => Redirect::to("/").into_response(),
             Err(e) => failure("login", "/login", &e, BTreeMap::new(), secure),
         },
-        Err(Error::Conflict(m)) => failure("login", "/login", &Error::Conflict(m), BTreeMap::new(), secure),
+        Err(Error::Conflict(m)) => failure(
+            "login",
+            "/login",
+            &Error::Conflict(m),
+            BTreeMap::new(),
+            secure,
+        ),
         Err(e) => failure("setup", "/setup", &e, values, secure),
     }
 }
@@ -124,7 +144,8 @@ pub async fn login(
     match result {
         Ok(()) => Redirect::to(&next).into_response(),
         Err(e) => {
-            let mut values = BTreeMap::from([("email".to_string(), form.email.chars().take(254).collect())]);
+            let mut values =
+                BTreeMap::from([("email".to_string(), form.email.chars().take(254).collect())]);
             if next != "/" {
                 values.insert("next".into(), next.clone());
             }

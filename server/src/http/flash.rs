@@ -33,8 +33,10 @@ impl Flash {
 
     pub fn clear_cookie(secure: bool) -> HeaderValue {
         let secure = if secure { "; Secure" } else { "" };
-        HeaderValue::from_str(&format!("{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"))
-            .expect("static header")
+        HeaderValue::from_str(&format!(
+            "{COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"
+        ))
+        .expect("static header")
     }
 
     /// Reads the flash from a request's Cookie headers.
@@ -66,7 +68,10 @@ mod tests {
         let set = f.set_cookie(false);
         let pair = set.to_str().unwrap().split(';').next().unwrap().to_string();
         let mut headers = http::HeaderMap::new();
-        headers.insert(http::header::COOKIE, HeaderValue::from_str(&format!("a=b; {pair}")).unwrap());
+        headers.insert(
+            http::header::COOKIE,
+            HeaderValue::from_str(&format!("a=b; {pair}")).unwrap(),
+        );
         assert_eq!(Flash::from_headers(&headers), Some(f));
         assert!(set.to_str().unwrap().contains("HttpOnly"));
     }

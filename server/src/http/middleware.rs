@@ -62,7 +62,9 @@ pub async fn check_origin(State(state): State<AppState>, req: Request, next: Nex
 }
 
 fn origin_of(url: &str) -> Option<String> {
-    url::Url::parse(url).ok().map(|u| u.origin().ascii_serialization())
+    url::Url::parse(url)
+        .ok()
+        .map(|u| u.origin().ascii_serialization())
 }
 
 /// True when the request says it comes from our public origin, or from the host it was sent to.
@@ -99,7 +101,11 @@ pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
 
 /// Loads the principal from the session once per request. A session whose user was disabled
 /// or removed is ended.
-pub async fn load_principal(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn load_principal(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let principal = match req.extensions().get::<Session>().cloned() {
         Some(session) => match principal_of(&state, &session).await {
             Ok(p) => p,
@@ -231,13 +237,25 @@ mod tests {
         let o = "http://localhost:3000";
         assert!(same_origin(&headers(&[("origin", o)]), o));
         assert!(same_origin(
-            &headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]),
+            &headers(&[
+                ("origin", "http://127.0.0.1:3000"),
+                ("host", "127.0.0.1:3000")
+            ]),
             o
         ));
-        assert!(same_origin(&headers(&[("referer", "http://localhost:3000/login")]), o));
-        assert!(!same_origin(&headers(&[("origin", "https://evil.example")]), o));
+        assert!(same_origin(
+            &headers(&[("referer", "http://localhost:3000/login")]),
+            o
+        ));
         assert!(!same_origin(
-            &headers(&[("origin", "https://evil.example"), ("host", "localhost:3000")]),
+            &headers(&[("origin", "https://evil.example")]),
+            o
+        ));
+        assert!(!same_origin(
+            &headers(&[
+                ("origin", "https://evil.example"),
+                ("host", "localhost:3000")
+            ]),
             o
         ));
         assert!(!same_origin(&headers(&[("origin", "null")]), o));

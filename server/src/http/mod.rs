@@ -69,7 +69,10 @@ pub fn wrap(router: Router, state: AppState) -> Router {
 
     router
         .layer(from_fn_with_state(state.clone(), middleware::gate))
-        .layer(from_fn_with_state(state.clone(), middleware::load_principal))
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::load_principal,
+        ))
         .layer(sessions::layer(state.db.clone(), &state.config))
         .layer(from_fn_with_state(state.clone(), middleware::check_origin))
         .layer(from_fn(middleware::record_metrics))

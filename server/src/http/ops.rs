@@ -15,7 +15,10 @@ pub async fn health() -> impl IntoResponse {
 /// 200 when the database answers within two seconds, otherwise 503 with the reason.
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     match tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await {
-        Ok(Ok(())) => (StatusCode::OK, Json(json!({ "status": "ready", "database": "ok" }))),
+        Ok(Ok(())) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ready", "database": "ok" })),
+        ),
         Ok(Err(e)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({ "status": "unavailable", "reason": format!("database: {e}") })),
@@ -31,12 +34,19 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     if let Ok(counts) = jobs::counts_by_status(&state.db).await {
         for status in ["queued", "running", "done", "dead"] {
-            let n = counts.iter().find(|(s, _)| s == status).map(|(_, n)| *n).unwrap_or(0);
+            let n = counts
+                .iter()
+                .find(|(s, _)| s == status)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
             metrics::gauge!("jobs", "status" => status).set(n as f64);
         }
     }
     (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
         state.metrics.render(),
     )
 }

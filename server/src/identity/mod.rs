@@ -23,7 +23,12 @@ pub struct Email(String);
 impl Email {
     pub fn parse(raw: &str) -> Result<Self> {
         let s = raw.trim().to_lowercase();
-        let bad = || Error::validation("email", "Enter a valid email address, like ada@example.com.");
+        let bad = || {
+            Error::validation(
+                "email",
+                "Enter a valid email address, like ada@example.com.",
+            )
+        };
         if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());
         }
@@ -84,7 +89,10 @@ fn clean_text(field: &str, label: &str, raw: &str, min: usize, max: usize) -> Re
         ));
     }
     if s.chars().any(char::is_control) {
-        return Err(Error::validation(field, format!("{label} contains invalid characters.")));
+        return Err(Error::validation(
+            field,
+            format!("{label} contains invalid characters."),
+        ));
     }
     Ok(s.to_string())
 }
@@ -99,7 +107,11 @@ pub fn slugify(name: &str) -> String {
             out.push('-');
         }
     }
-    let out = out.trim_end_matches('-').chars().take(48).collect::<String>();
+    let out = out
+        .trim_end_matches('-')
+        .chars()
+        .take(48)
+        .collect::<String>();
     if out.is_empty() {
         "company".into()
     } else {
@@ -110,20 +122,32 @@ pub fn slugify(name: &str) -> String {
 /// Creates the first company and its owner. Only ever succeeds once per installation: the
 /// `instance` row is claimed inside the same transaction.
 #[tracing::instrument(skip_all, err)]
-pub async fn setup_first_company(db: &Db, input: SetupInput, meta: &RequestMeta) -> Result<Principal> {
+pub async fn setup_first_company(
+    db: &Db,
+    input: SetupInput,
+    meta: &RequestMeta,
+) -> Result<Principal> {
     let company_name = clean_text("company_name", "Company name", &input.company_name, 2, 100)?;
     let timezone = input.timezone.trim();
     if timezone.parse::<chrono_tz::Tz>().is_err() {
-        return Err(Error::validation("timezone", "Choose a time zone from the list."));
+        return Err(Error::validation(
+            "timezone",
+            "Choose a time zone from the list.",
+        ));
     }
     let name = clean_text("name", "Your name", &input.name, 1, 100)?;
     let email = Email::parse(&input.email)?;
     password::check_policy(&input.password)?;
     if input.password != input.password_confirm {
-        return Err(Error::validation("password_confirm", "The two passwords do not match."));
+        return Err(Error::validation(
+            "password_confirm",
+            "The two passwords do not match.",
+        ));
     }
     if repo::setup_done(db).await? {
-        return Err(Error::Conflict("Switchyard is already set up. Sign in instead.".into()));
+        return Err(Error::Conflict(
+            "Switchyard is already set up. Sign in instead.".into(),
+        ));
     }
     let hash = password::hash(SecretString::from(input.password)).await?;
 
@@ -132,10 +156,19 @@ pub async fn setup_first_company(db: &Db, input: SetupInput, meta: &RequestMeta)
     let user_id = Uuid::now_v7();
     let mut tx = db.begin().await?;
     if !repo::claim_setup(&mut tx, now).await? {
-        return Err(Error::Conflict("Switchyard is already set up. Sign in instead.".into()));
+        return Err(Error::Conflict(
+            "Switchyard is already set up. Sign in instead.".into(),
+        ));
     }
-    repo::insert_company(&mut tx, company_id, &company_name, &slugify(&company_name), timezone, now)
-        .await?;
+    repo::insert_company(
+        &mut tx,
+        company_id,
+        &company_name,
+        &slugify(&company_name),
+        timezone,
+        now,
+    )
+    .await?;
     repo::insert_user(&mut tx, user_id, email.as_str(), &name, &hash, now).await?;
     repo::insert_membership(&mut tx, company_id, user_id, "owner", now).await?;
     repo::touch_last_login(&mut tx, user_id, now).await?;
@@ -191,9 +224,7 @@ pub async fn login(db: &Db, email: &str, password: &str, meta: &RequestMeta) -> 
     )
     .await?;
 
-    let usable = account
-        .as_ref()
-        .filter(|a| ok && a.disabled_at.is_none());
+    let usable = account.as_ref().filter(|a| ok && a.disabled_at.is_none());
     let principal = match usable {
         Some(a) => repo::principal_for(db, a.id, None).await?,
         None => None,
@@ -278,8 +309,20 @@ mod tests {
 
     #[test]
     fn email_is_normalised_and_checked() {
-        assert_eq!(Email::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@x.com", "ada@x", "a b@x.com", "ada@x..com", "a@b@c.com"] {
+        assert_eq!(
+            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@x.com",
+            "ada@x",
+            "a b@x.com",
+            "ada@x..com",
+            "a@b@c.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} accepted");
         }
     }

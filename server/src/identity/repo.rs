@@ -14,7 +14,8 @@ pub async fn setup_done(db: &Db) -> Result<bool> {
 
 /// Claims the one-time setup; false when another request already did.
 pub async fn claim_setup(tx: &mut Tx, now: DateTime<Utc>) -> Result<bool> {
-    const SQL: &str = "INSERT INTO instance (id, setup_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING";
+    const SQL: &str =
+        "INSERT INTO instance (id, setup_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING";
     let r = exec_tx!(tx, sqlx::query(SQL).bind(now))?;
     Ok(r == 1)
 }
@@ -27,13 +28,17 @@ pub async fn insert_company(
     timezone: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    const SQL: &str = "INSERT INTO companies (id, name, slug, timezone, created_at) VALUES ($1, $2, $3, $4, $5)";
-    exec_tx!(tx, sqlx::query(SQL)
-        .bind(id)
-        .bind(name)
-        .bind(slug)
-        .bind(timezone)
-        .bind(now))
+    const SQL: &str =
+        "INSERT INTO companies (id, name, slug, timezone, created_at) VALUES ($1, $2, $3, $4, $5)";
+    exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(name)
+            .bind(slug)
+            .bind(timezone)
+            .bind(now)
+    )
     .map_err(|e| crate::db::conflict_on_unique(e, "A company with this name already exists."))?;
     Ok(())
 }
@@ -47,12 +52,15 @@ pub async fn insert_user(
     now: DateTime<Utc>,
 ) -> Result<()> {
     const SQL: &str = "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)";
-    exec_tx!(tx, sqlx::query(SQL)
-        .bind(id)
-        .bind(email)
-        .bind(name)
-        .bind(password_hash)
-        .bind(now))
+    exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(email)
+            .bind(name)
+            .bind(password_hash)
+            .bind(now)
+    )
     .map_err(|e| crate::db::conflict_on_unique(e, "An account with this email already exists."))?;
     Ok(())
 }
@@ -64,12 +72,16 @@ pub async fn insert_membership(
     role: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    const SQL: &str = "INSERT INTO memberships (company_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)";
-    exec_tx!(tx, sqlx::query(SQL)
-        .bind(company_id)
-        .bind(user_id)
-        .bind(role)
-        .bind(now))?;
+    const SQL: &str =
+        "INSERT INTO memberships (company_id, user_id, role, created_at) VALUES ($1, $2, $3, $4)";
+    exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(company_id)
+            .bind(user_id)
+            .bind(role)
+            .bind(now)
+    )?;
     Ok(())
 }
 
@@ -103,8 +115,13 @@ pub async fn first_company_of(db: &Db, user_id: Uuid) -> Result<Option<Uuid>> {
 }
 
 /// The principal of an enabled user in `company_id`, or in their first company when `None`.
-pub async fn principal_for(db: &Db, user_id: Uuid, company_id: Option<Uuid>) -> Result<Option<Principal>> {
-    const SQL: &str = "SELECT u.id AS user_id, u.name, u.email, c.id AS company_id, c.name AS company_name, \
+pub async fn principal_for(
+    db: &Db,
+    user_id: Uuid,
+    company_id: Option<Uuid>,
+) -> Result<Option<Principal>> {
+    const SQL: &str =
+        "SELECT u.id AS user_id, u.name, u.email, c.id AS company_id, c.name AS company_name, \
                               c.timezone, m.role \
                        FROM users u \
                        JOIN memberships m ON m.user_id = u.id \

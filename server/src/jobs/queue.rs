@@ -18,13 +18,16 @@ pub struct NewJob<'a> {
 pub async fn enqueue(db: &Db, job: NewJob<'_>) -> Result<bool> {
     const SQL: &str = "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, dedupe_key, created_at, updated_at) \
                        VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6, $6) ON CONFLICT (dedupe_key) DO NOTHING";
-    let n = exec!(db, sqlx::query(SQL)
-        .bind(job.kind)
-        .bind(Json(&job.payload))
-        .bind(job.max_attempts)
-        .bind(job.run_at)
-        .bind(job.dedupe_key.as_deref())
-        .bind(Utc::now()))?;
+    let n = exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(job.kind)
+            .bind(Json(&job.payload))
+            .bind(job.max_attempts)
+            .bind(job.run_at)
+            .bind(job.dedupe_key.as_deref())
+            .bind(Utc::now())
+    )?;
     Ok(n == 1)
 }
 
@@ -78,31 +81,43 @@ pub async fn claim(
 }
 
 pub async fn complete(db: &Db, id: i64, worker: &str) -> Result<()> {
-    const SQL: &str = "UPDATE jobs SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = $1 \
+    const SQL: &str =
+        "UPDATE jobs SET status = 'done', locked_until = NULL, last_error = NULL, updated_at = $1 \
                        WHERE id = $2 AND locked_by = $3";
     exec!(db, sqlx::query(SQL).bind(Utc::now()).bind(id).bind(worker))?;
     Ok(())
 }
 
 /// Records a failure: back to `queued` at `retry_at`, or `dead` when `retry_at` is None.
-pub async fn fail(db: &Db, id: i64, worker: &str, error: &str, retry_at: Option<DateTime<Utc>>) -> Result<()> {
+pub async fn fail(
+    db: &Db,
+    id: i64,
+    worker: &str,
+    error: &str,
+    retry_at: Option<DateTime<Utc>>,
+) -> Result<()> {
     const SQL: &str = "UPDATE jobs SET status = CASE WHEN $1 IS NULL THEN 'dead' ELSE 'queued' END, \
                        run_at = COALESCE($1, run_at), locked_until = NULL, last_error = $2, updated_at = $3 \
                        WHERE id = $4 AND locked_by = $5";
     let error: String = error.chars().take(2000).collect();
-    exec!(db, sqlx::query(SQL)
-        .bind(retry_at)
-        .bind(&error)
-        .bind(Utc::now())
-        .bind(id)
-        .bind(worker))?;
+    exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(retry_at)
+            .bind(&error)
+            .bind(Utc::now())
+            .bind(id)
+            .bind(worker)
+    )?;
     Ok(())
 }
 
 /// How many jobs are in each status, for /metrics.
 pub async fn counts_by_status(db: &Db) -> Result<Vec<(String, i64)>> {
     const SQL: &str = "SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status";
-    Ok(with_db!(db, |p| sqlx::query_as::<_, (String, i64)>(SQL).fetch_all(p).await)?)
+    Ok(with_db!(db, |p| sqlx::query_as::<_, (String, i64)>(SQL)
+        .fetch_all(p)
+        .await)?)
 }
 
 /// Removes finished jobs older than `before`.

@@ -111,8 +111,8 @@ async fn run_one(ctx: &JobContext, registry: &Registry, worker: &str) -> Result<
             tracing::info!(parent: &span, "job done");
         }
         Err(e) => {
-            let retry_at = (job.attempts < job.max_attempts)
-                .then(|| Utc::now() + backoff(job.attempts));
+            let retry_at =
+                (job.attempts < job.max_attempts).then(|| Utc::now() + backoff(job.attempts));
             queue::fail(&ctx.db, job.id, worker, &format!("{e:#}"), retry_at).await?;
             metrics::counter!("jobs_failed_total", "kind" => job.kind.clone()).increment(1);
             if retry_at.is_some() {

@@ -22,7 +22,8 @@ impl Job for SessionCleanup {
     async fn run(&self, ctx: &JobContext, _payload: serde_json::Value) -> anyhow::Result<()> {
         let now = Utc::now();
         let sessions = DbSessionStore::delete_expired(&ctx.db, now).await?;
-        let jobs = queue::purge_done(&ctx.db, now - chrono::Duration::days(KEEP_DONE_JOBS_DAYS)).await?;
+        let jobs =
+            queue::purge_done(&ctx.db, now - chrono::Duration::days(KEEP_DONE_JOBS_DAYS)).await?;
         tracing::info!(sessions, jobs, "expired sessions and old jobs removed");
         Ok(())
     }

@@ -1,5 +1,6 @@
 //! Spawns the real router on 127.0.0.1:0 against a fresh database: a SQLite file in a temp
 //! folder by default, a new PostgreSQL database when TEST_DATABASE_URL is set.
+//! Shared with the app crate's tests (`#[path]`), which serve the full router.
 #![allow(dead_code)]
 
 use std::{collections::BTreeMap, net::SocketAddr};
@@ -27,7 +28,9 @@ async fn fresh_database(tmp: &tempfile::TempDir) -> (String, Option<(String, Str
     match std::env::var("TEST_DATABASE_URL") {
         Ok(admin) if !admin.is_empty() => {
             let name = format!("sy_test_{}", uuid::Uuid::new_v4().simple());
-            let pool = sqlx::PgPool::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
+            let pool = sqlx::PgPool::connect(&admin)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
             sqlx::query(&format!("CREATE DATABASE {name}"))
                 .execute(&pool)
                 .await
@@ -35,18 +38,34 @@ async fn fresh_database(tmp: &tempfile::TempDir) -> (String, Option<(String, Str
             pool.close().await;
             (pg_url_with_db(&admin, &name), Some((admin, name)))
         }
-        _ => (format!("sqlite://{}", tmp.path().join("test.db").display()), None),
+        _ => (
+            format!("sqlite://{}", tmp.path().join("test.db").display()),
+            None,
+        ),
     }
 }
 
-/// Builds the state the binary would build, with `extra` configuration.
+/// Builds the state the binary would build, with `extra` configuration, and serves the
+/// server crate's router.
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    spawn_routed(extra, server::http::router).await
+}
+
+/// Like `spawn_app_with`, serving the router `build` makes (the app crate passes the full
+/// router with the Leptos pages).
+pub async fn spawn_routed(
+    extra: &[(&str, &str)],
+    build: impl FnOnce(AppState) -> axum::Router,
+) -> TestApp {
     let tmp = tempfile::tempdir().unwrap();
     let (database_url, pg_cleanup) = fresh_database(&tmp).await;
     let mut vars: BTreeMap<String, String> = BTreeMap::from([
         ("DATA_DIR".into(), tmp.path().display().to_string()),
         ("DATABASE_URL".into(), database_url.clone()),
-        ("APP_SECRET_KEY".into(), "test-secret-key-0123456789abcdef0123456789".into()),
+        (
+            "APP_SECRET_KEY".into(),
+            "test-secret-key-0123456789abcdef0123456789".into(),
+        ),
     ]);
     for (k, v) in extra {
         vars.insert(k.to_string(), v.to_string());
@@ -58,11 +77,14 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let db = Db::connect(&database_url).await.expect("connect");
     db.migrate().await.expect("migrate");
     let state = AppState::new(config, db);
-    let router = server::http::router(state.clone());
+    let router = build(state.clone());
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .unwrap();
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     let base = format!("http://{addr}");
     TestApp {
@@ -96,12 +118,16 @@ impl Drop for TestApp {
         if let Some((admin, name)) = self.pg_cleanup.take() {
             // A runtime of its own: Drop cannot await, and the test's runtime is going away.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async move {
                     if let Ok(pool) = sqlx::PgPool::connect(&admin).await {
-                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                            .execute(&pool)
-                            .await;
+                        let _ =
+                            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                                .execute(&pool)
+                                .await;
                     }
                 });
             })
@@ -145,7 +171,12 @@ impl TestApp {
     }
 
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Response {
-        self.client.post(self.url(path)).form(form).send().await.unwrap()
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn setup(&self, email: &str) -> Response {
@@ -164,7 +195,8 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.post_form("/auth/login", &[("email", email), ("password", password)]).await
+        self.post_form("/auth/login", &[("email", email), ("password", password)])
+            .await
     }
 
     pub async fn logout(&self) -> Response {
@@ -174,7 +206,10 @@ impl TestApp {
     /// Rows in `table`.
     pub async fn count(&self, table: &str) -> i64 {
         let sql = format!("SELECT COUNT(*) FROM {table}");
-        server::with_db!(&self.state.db, |p| sqlx::query_scalar::<_, i64>(&sql).fetch_one(p).await).unwrap()
+        server::with_db!(&self.state.db, |p| sqlx::query_scalar::<_, i64>(&sql)
+            .fetch_one(p)
+            .await)
+        .unwrap()
     }
 
     /// Audit actions in insertion order, with the `reason` detail when present.
@@ -183,7 +218,14 @@ impl TestApp {
         let rows: Vec<(String, sqlx::types::Json<serde_json::Value>)> =
             server::with_db!(&self.state.db, |p| sqlx::query_as(SQL).fetch_all(p).await).unwrap();
         rows.into_iter()
-            .map(|(a, d)| (a, d.0.get("reason").and_then(|r| r.as_str()).map(str::to_string)))
+            .map(|(a, d)| {
+                (
+                    a,
+                    d.0.get("reason")
+                        .and_then(|r| r.as_str())
+                        .map(str::to_string),
+                )
+            })
             .collect()
     }
 

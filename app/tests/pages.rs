@@ -1,0 +1,139 @@
+//! The full application router (Leptos pages, server functions, server routes) over HTTP:
+//! pages render useful HTML on the server, and server functions refuse anonymous callers.
+#![cfg(feature = "ssr")]
+
+#[path = "../../server/tests/common/mod.rs"]
+mod common;
+
+use common::*;
+use leptos::prelude::LeptosOptions;
+use reqwest::StatusCode;
+
+async fn spawn_full() -> TestApp {
+    spawn_routed(&[], |state| {
+        let options = LeptosOptions::builder()
+            .output_name("switchyard")
+            .site_root("target/site")
+            .site_pkg_dir("pkg")
+            .build();
+        app::serve::router(state, options)
+    })
+    .await
+}
+
+async fn html(app: &TestApp, path: &str) -> (StatusCode, String) {
+    let res = app.get(path).await;
+    (res.status(), res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn setup_and_login_pages_render_on_the_server() {
+    let app = spawn_full().await;
+    let (status, body) = html(&app, "/setup").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<title>Set up Switchyard</title>"), "{body}");
+    assert!(body.contains(r#"action="/auth/setup""#));
+    assert!(body.contains(r#"name="password_confirm""#));
+
+    // A refused setup comes back to the form with the message at its field, rendered by the
+    // server, and the one-shot cookie is cleared.
+    let res = app
+        .post_form(
+            "/auth/setup",
+            &[
+                ("company_name", "Acme"),
+                ("timezone", "UTC"),
+                ("name", "Ada"),
+                ("email", "ada@example.com"),
+                ("password", "short1"),
+                ("password_confirm", "short1"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/setup");
+    let res = app.get("/setup").await;
+    let cleared = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .any(|c| c.to_str().unwrap().starts_with("switchyard_flash=;"));
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("Password must be at least 8 characters long."),
+        "{body}"
+    );
+    assert!(
+        body.contains(r#"value="ada@example.com""#),
+        "typed values are kept"
+    );
+    assert!(cleared, "the flash cookie is cleared once shown");
+    let (_, again) = html(&app, "/setup").await;
+    assert!(!again.contains("at least 8 characters long."), "shown once");
+}
+
+#[tokio::test]
+async fn the_dashboard_renders_real_figures_without_javascript() {
+    let app = spawn_full().await;
+    app.setup("ada@example.com").await;
+    let (status, body) = html(&app, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(", Ada</h1>"), "greeting: {body}");
+    assert!(body.contains("Acme Electric"));
+    assert!(body.contains("Members"));
+    assert!(body.contains("created the company"));
+    assert!(
+        body.contains("/pkg/switchyard.js"),
+        "hydration script is linked"
+    );
+
+    app.logout().await;
+    let (status, body) = html(&app, "/login?signed_out=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("You have been signed out."));
+}
+
+#[tokio::test]
+async fn server_functions_refuse_anonymous_callers_with_401() {
+    let app = spawn_full().await;
+    app.setup("ada@example.com").await;
+    let res = app
+        .client
+        .post(app.url("/api/dashboard"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "signed in");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["members"], 1);
+
+    let anonymous = client_for(&app.base);
+    let res = anonymous
+        .post(app.url("/api/dashboard"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "unauthorized");
+
+    let cross = reqwest::Client::new()
+        .post(app.url("/api/dashboard"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        cross.status(),
+        StatusCode::FORBIDDEN,
+        "server functions get the origin check too"
+    );
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404_for_signed_in_users() {
+    let app = spawn_full().await;
+    app.setup("ada@example.com").await;
+    let (status, body) = html(&app, "/no/such/page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body.contains("This page does not exist"));
+}
