@@ -19,6 +19,13 @@ use crate::{config::Config, exec, with_db, Db};
 /// Session keys.
 pub const USER_ID: &str = "uid";
 pub const COMPANY_ID: &str = "cid";
+/// Unix time of the last request that extended the session (see `TOUCH_EVERY_SECS`).
+pub const LAST_SEEN: &str = "seen";
+
+/// tower-sessions only saves a modified session, so an `OnInactivity` expiry would never
+/// slide on plain reads. Signed-in requests re-stamp `LAST_SEEN` (and so push the expiry
+/// forward) at most this often, bounding session writes to one per minute per user.
+pub const TOUCH_EVERY_SECS: i64 = 60;
 
 pub const COOKIE_NAME: &str = "switchyard_session";
 

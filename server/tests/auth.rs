@@ -344,6 +344,52 @@ async fn the_session_cookie_follows_the_inactivity_timeout() {
 }
 
 #[tokio::test]
+async fn activity_slides_the_inactivity_expiry_forward() {
+    let app = spawn_app().await;
+    app.setup("ada@example.com").await;
+    // The session was last extended two minutes ago and ends in ten seconds.
+    let now = chrono::Utc::now();
+    let record: String = server::with_db!(&app.state.db, |p| sqlx::query_scalar(
+        "SELECT record FROM sessions"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    // Edit the text: a serde_json::Value round trip would turn the i128 session id into a float.
+    let seen = format!("\"seen\":{}", now.timestamp() - 120);
+    let start = record
+        .find("\"seen\":")
+        .expect("sign-in stamps the session");
+    let end = start + record[start..].find([',', '}']).unwrap();
+    let record = format!("{}{}{}", &record[..start], seen, &record[end..]);
+    server::exec!(
+        &app.state.db,
+        sqlx::query("UPDATE sessions SET record = $1, expires_at = $2")
+            .bind(record)
+            .bind(now + chrono::Duration::seconds(10))
+    )
+    .unwrap();
+
+    let res = app.get("/some/page").await;
+    assert_eq!(
+        res.status(),
+        reqwest::StatusCode::NOT_FOUND,
+        "signed in, and the session saved"
+    );
+    let expires: chrono::DateTime<chrono::Utc> =
+        server::with_db!(&app.state.db, |p| sqlx::query_scalar(
+            "SELECT expires_at FROM sessions"
+        )
+        .fetch_one(p)
+        .await)
+        .unwrap();
+    assert!(
+        expires - now > chrono::Duration::minutes(29),
+        "a request extends the session: {expires}"
+    );
+}
+
+#[tokio::test]
 async fn cross_site_posts_are_refused_before_anything_happens() {
     let app = spawn_app().await;
     let evil = reqwest::Client::builder()

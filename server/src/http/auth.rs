@@ -56,6 +56,10 @@ pub async fn sign_in(session: &Session, p: &Principal) -> Result<(), Error> {
         .insert(sessions::COMPANY_ID, p.company_id)
         .await
         .map_err(store)?;
+    session
+        .insert(sessions::LAST_SEEN, chrono::Utc::now().timestamp())
+        .await
+        .map_err(store)?;
     Ok(())
 }
 

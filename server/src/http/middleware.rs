@@ -129,24 +129,39 @@ async fn principal_of(state: &AppState, session: &Session) -> Result<Option<Prin
     let (Some(uid), Some(cid)) = (uid, cid) else {
         return Ok(None);
     };
+    let store =
+        |e: tower_sessions::session::Error| Error::Unavailable(format!("session store: {e}"));
     let principal = identity::load_principal(&state.db, uid, cid).await?;
-    if principal.is_none() {
-        session
-            .flush()
-            .await
-            .map_err(|e| Error::Unavailable(format!("session store: {e}")))?;
+    match &principal {
+        None => session.flush().await.map_err(store)?,
+        Some(_) => {
+            let now = chrono::Utc::now().timestamp();
+            let seen = session
+                .get::<i64>(sessions::LAST_SEEN)
+                .await
+                .map_err(store)?;
+            if seen.is_none_or(|s| now - s >= sessions::TOUCH_EVERY_SECS) {
+                session
+                    .insert(sessions::LAST_SEEN, now)
+                    .await
+                    .map_err(store)?;
+            }
+        }
     }
     Ok(principal)
 }
 
+/// Static files and operational probes: no session, no principal.
+fn is_asset_or_ops(path: &str) -> bool {
+    let last = path.rsplit('/').next().unwrap_or_default();
+    path.starts_with("/pkg/")
+        || matches!(path, "/health" | "/ready" | "/metrics")
+        || last.contains('.')
+}
+
 /// Paths that are not pages: assets, server functions, form endpoints, operations.
 fn is_page(path: &str) -> bool {
-    let last = path.rsplit('/').next().unwrap_or_default();
-    !(path.starts_with("/pkg/")
-        || path.starts_with("/api/")
-        || path.starts_with("/auth/")
-        || matches!(path, "/health" | "/ready" | "/metrics")
-        || last.contains('.'))
+    !(is_asset_or_ops(path) || path.starts_with("/api/") || path.starts_with("/auth/"))
 }
 
 /// Pages anyone may see.
