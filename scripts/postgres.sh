@@ -3,7 +3,8 @@
 # when none answers. Sourced by scripts/test.sh (call pg_admin_url without a subshell).
 #
 #   1. TEST_DATABASE_URL, when set;
-#   2. the local server on 127.0.0.1:5432 (user postgres, trust auth), when it answers;
+#   2. the local server on 127.0.0.1:5432 (PG_LOCAL_PORT; user postgres, trust auth), when it
+#      answers;
 #   3. otherwise a throwaway cluster under target/pg (fsync off, port 55432), installing
 #      Debian's postgresql package first if needed. It is stopped by `pg_throwaway_stop`.
 
@@ -17,8 +18,9 @@ pg_admin_url() {
   if [[ -n "${TEST_DATABASE_URL:-}" ]]; then
     PG_ADMIN_URL="$TEST_DATABASE_URL"; return
   fi
-  if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p 5432 -t 2; then
-    PG_ADMIN_URL="postgres://postgres@127.0.0.1:5432/postgres"; return
+  local port=${PG_LOCAL_PORT:-5432}
+  if command -v pg_isready >/dev/null 2>&1 && pg_isready -q -h 127.0.0.1 -p "$port" -t 2; then
+    PG_ADMIN_URL="postgres://postgres@127.0.0.1:$port/postgres"; return
   fi
   local bin; bin=$(pg_bin)
   if [[ -z "$bin" ]]; then

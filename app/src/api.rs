@@ -2,7 +2,7 @@
 //! check the permission, call a `server` service, map the result.
 
 use leptos::prelude::*;
-use leptos::server_fn::{codec::JsonEncoding, error::FromServerFnError, ServerFnError};
+use leptos::server_fn::{codec::JsonEncoding, error::FromServerFnError};
 use serde::{Deserialize, Serialize};
 
 /// The error every server function returns; mirrors `server::Error` for the browser.
@@ -21,16 +21,6 @@ impl FromServerFnError for AppError {
         AppError {
             code: "request_failed".into(),
             message: format!("The request could not be completed: {value}"),
-            field: None,
-        }
-    }
-}
-
-impl From<ServerFnError> for AppError {
-    fn from(value: ServerFnError) -> Self {
-        AppError {
-            code: "request_failed".into(),
-            message: value.to_string(),
             field: None,
         }
     }

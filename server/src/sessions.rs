@@ -78,57 +78,46 @@ fn user_of(record: &Record) -> Option<Uuid> {
         .and_then(|v| serde_json::from_value(v.clone()).ok())
 }
 
+const INSERT: &str =
+    "INSERT INTO sessions (id, record, expires_at, user_id, created_at, updated_at) \
+                      VALUES ($1, $2, $3, $4, $5, $5)";
+
+impl DbSessionStore {
+    /// Writes a record with `INSERT` + `on_conflict`; returns the rows written.
+    async fn write(&self, on_conflict: &str, record: &Record) -> session_store::Result<u64> {
+        let json = serde_json::to_string(record)
+            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let sql = format!("{INSERT} {on_conflict}");
+        exec!(
+            &self.db,
+            sqlx::query(&sql)
+                .bind(record.id.to_string())
+                .bind(&json)
+                .bind(expiry_of(record)?)
+                .bind(user_of(record))
+                .bind(Utc::now())
+        )
+        .map_err(backend)
+    }
+}
+
 #[async_trait]
 impl SessionStore for DbSessionStore {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        const SQL: &str =
-            "INSERT INTO sessions (id, record, expires_at, user_id, created_at, updated_at) \
-                           VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (id) DO NOTHING";
-        loop {
-            let json = serde_json::to_string(record)
-                .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-            let expires = expiry_of(record)?;
-            let id = record.id.to_string();
-            let user = user_of(record);
-            let now = Utc::now();
-            let inserted = exec!(
-                &self.db,
-                sqlx::query(SQL)
-                    .bind(&id)
-                    .bind(&json)
-                    .bind(expires)
-                    .bind(user)
-                    .bind(now)
-            )
-            .map_err(backend)?;
-            if inserted == 1 {
-                return Ok(());
-            }
+        while self.write("ON CONFLICT (id) DO NOTHING", record).await? == 0 {
             // A 128-bit id collided: draw another.
             record.id = Id::default();
         }
+        Ok(())
     }
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        const SQL: &str = "INSERT INTO sessions (id, record, expires_at, user_id, created_at, updated_at) \
-                           VALUES ($1, $2, $3, $4, $5, $5) \
-                           ON CONFLICT (id) DO UPDATE SET record = excluded.record, \
-                           expires_at = excluded.expires_at, user_id = excluded.user_id, updated_at = excluded.updated_at";
-        let json = serde_json::to_string(record)
-            .map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        let expires = expiry_of(record)?;
-        let id = record.id.to_string();
-        let user = user_of(record);
-        exec!(
-            &self.db,
-            sqlx::query(SQL)
-                .bind(&id)
-                .bind(&json)
-                .bind(expires)
-                .bind(user)
-                .bind(Utc::now())
+        self.write(
+            "ON CONFLICT (id) DO UPDATE SET record = excluded.record, expires_at = excluded.expires_at, \
+             user_id = excluded.user_id, updated_at = excluded.updated_at",
+            record,
         )
-        .map_err(backend)?;
+        .await?;
         Ok(())
     }
 

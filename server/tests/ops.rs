@@ -59,3 +59,34 @@ async fn metrics_count_requests_by_route_and_status_and_jobs_by_state() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_page_request_during_an_outage_gets_a_friendly_page_with_a_reference() {
+    let app = spawn_app().await;
+    app.state.db.close().await;
+    let res = app
+        .client
+        .get(app.url("/"))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("x-request-id", "ref-1234")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("Switchyard is temporarily unavailable"),
+        "{body}"
+    );
+    assert!(body.contains("ref-1234"), "the reference is shown");
+
+    // API callers keep the JSON error.
+    let res = app.get("/").await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "unavailable");
+}

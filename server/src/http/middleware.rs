@@ -210,6 +210,68 @@ fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
+/// A browser asking for a page gets a readable HTML page, not the JSON error body, when
+/// something fails on our side. The original response's extensions (the logged cause) are kept.
+pub async fn friendly_errors(req: Request, next: Next) -> Response {
+    let wants_page = matches!(*req.method(), Method::GET | Method::HEAD)
+        && is_page(req.uri().path())
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+    let reference = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let res = next.run(req).await;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if !wants_page || is_html || !res.status().is_server_error() {
+        return res;
+    }
+    let (mut parts, _) = res.into_parts();
+    let html = error_page(parts.status, &reference);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    parts.headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Response::from_parts(parts, axum::body::Body::from(html))
+}
+
+fn error_page(status: StatusCode, reference: &str) -> String {
+    let (title, text) = if status == StatusCode::SERVICE_UNAVAILABLE {
+        (
+            "Switchyard is temporarily unavailable",
+            "We cannot reach the database right now. Nothing was changed. Please try again in a moment.",
+        )
+    } else {
+        (
+            "Something went wrong",
+            "The error has been logged. Please try again; if it keeps happening, tell your administrator and quote the reference below.",
+        )
+    };
+    // The reference is a UUID we generated or a client's request id: escape it anyway.
+    let reference: String = reference
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(64)
+        .collect();
+    format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Switchyard</title><link rel="stylesheet" href="/pkg/switchyard.css"></head><body class="bg-slate-50 text-slate-900"><main class="flex min-h-screen flex-col items-center justify-center px-4 text-center"><p class="text-sm font-semibold text-indigo-600">{code}</p><h1 class="mt-2 text-2xl font-semibold">{title}</h1><p class="mt-2 max-w-md text-sm text-slate-600">{text}</p><p class="mt-4 text-xs text-slate-400">Reference: <code>{reference}</code></p><a href="/" class="mt-6 rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">Try again</a></main></body></html>"#,
+        code = status.as_u16(),
+    )
+}
+
 /// Where a request came from (IP, user agent), for the audit log.
 pub fn request_meta(headers: &HeaderMap, peer: Option<&ConnectInfo<SocketAddr>>) -> RequestMeta {
     RequestMeta {

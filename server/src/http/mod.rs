@@ -35,7 +35,8 @@ pub fn routes(state: AppState) -> Router {
 }
 
 /// Wraps a router (the server's routes merged with the Leptos ones) in the middleware stack:
-/// request id → trace span → metrics → CSRF origin check → session → principal → page gate.
+/// request id → trace span → metrics → CSRF origin check → friendly error pages → session →
+/// principal → page gate.
 pub fn wrap(router: Router, state: AppState) -> Router {
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request<_>| {
@@ -74,6 +75,7 @@ pub fn wrap(router: Router, state: AppState) -> Router {
             middleware::load_principal,
         ))
         .layer(sessions::layer(state.db.clone(), &state.config))
+        .layer(from_fn(middleware::friendly_errors))
         .layer(from_fn_with_state(state.clone(), middleware::check_origin))
         .layer(from_fn(middleware::record_metrics))
         .layer(

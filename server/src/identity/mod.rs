@@ -172,28 +172,32 @@ pub async fn setup_first_company(
     repo::insert_user(&mut tx, user_id, email.as_str(), &name, &hash, now).await?;
     repo::insert_membership(&mut tx, company_id, user_id, "owner", now).await?;
     repo::touch_last_login(&mut tx, user_id, now).await?;
+    let entry = |action, target, details| audit::Entry {
+        company_id: Some(company_id),
+        actor_id: Some(user_id),
+        action,
+        target,
+        details,
+    };
+    let created = serde_json::json!({ "name": company_name, "via": "setup" });
     audit::record(
         &mut tx,
         meta,
-        audit::Entry {
-            company_id: Some(company_id),
-            actor_id: Some(user_id),
-            action: Action::CompanyCreated,
-            target: Some(format!("company:{company_id}")),
-            details: serde_json::json!({ "name": company_name, "via": "setup" }),
-        },
+        entry(
+            Action::CompanyCreated,
+            Some(format!("company:{company_id}")),
+            created,
+        ),
     )
     .await?;
     audit::record(
         &mut tx,
         meta,
-        audit::Entry {
-            company_id: Some(company_id),
-            actor_id: Some(user_id),
-            action: Action::Login,
-            target: None,
-            details: serde_json::json!({ "method": "password" }),
-        },
+        entry(
+            Action::Login,
+            None,
+            serde_json::json!({ "method": "password" }),
+        ),
     )
     .await?;
     tx.commit().await?;
