@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::Redirect;
 
 use crate::api::{get_dashboard, Dashboard};
 use crate::components::ui::{Alert, Badge, Card, EmptyState, Stat, Tone};
@@ -25,6 +26,8 @@ pub fn DashboardPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(d) => view! { <DashboardView d/> }.into_any(),
+                    // The session ended while the page was open: back to sign-in.
+                    Err(e) if e.is_unauthorized() => view! { <Redirect path="/login"/> }.into_any(),
                     Err(e) => view! { <Alert tone=Tone::Error>{e.message}</Alert> }.into_any(),
                 }
             })}
