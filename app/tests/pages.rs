@@ -26,7 +26,7 @@ async fn html(app: &TestApp, path: &str) -> (StatusCode, String) {
     (res.status(), res.text().await.unwrap())
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn setup_and_login_pages_render_on_the_server() {
     let app = spawn_full().await;
     let (status, body) = html(&app, "/setup").await;
@@ -71,7 +71,7 @@ async fn setup_and_login_pages_render_on_the_server() {
     assert!(!again.contains("at least 8 characters long."), "shown once");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_renders_real_figures_without_javascript() {
     let app = spawn_full().await;
     app.setup("ada@example.com").await;
@@ -92,7 +92,7 @@ async fn the_dashboard_renders_real_figures_without_javascript() {
     assert!(body.contains("You have been signed out."));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_functions_refuse_anonymous_callers_with_401() {
     let app = spawn_full().await;
     app.setup("ada@example.com").await;
@@ -129,7 +129,7 @@ async fn server_functions_refuse_anonymous_callers_with_401() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_pages_are_404_for_signed_in_users() {
     let app = spawn_full().await;
     app.setup("ada@example.com").await;

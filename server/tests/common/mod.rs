@@ -100,7 +100,8 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
-/// A browser-like client: keeps cookies, does not follow redirects, sends our Origin.
+/// A browser-like client: keeps cookies, does not follow redirects, sends our Origin. A request
+/// that gets no answer fails after 30 s instead of hanging the suite.
 pub fn client_for(base: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("origin", base.parse().unwrap());
@@ -108,6 +109,7 @@ pub fn client_for(base: &str) -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
         .default_headers(headers)
         .build()
         .unwrap()
