@@ -196,6 +196,25 @@ impl TestApp {
         .await
     }
 
+    /// Posts the setup form with Acme/Ada defaults, `overrides` replacing fields by name.
+    pub async fn setup_with(&self, overrides: &[(&str, &str)]) -> Response {
+        let mut form = vec![
+            ("company_name", "Acme"),
+            ("timezone", "UTC"),
+            ("name", "Ada"),
+            ("email", "ada@example.com"),
+            ("password", PASSWORD),
+            ("password_confirm", PASSWORD),
+        ];
+        for (k, v) in overrides {
+            match form.iter_mut().find(|f| f.0 == *k) {
+                Some(f) => f.1 = v,
+                None => form.push((k, v)),
+            }
+        }
+        self.post_form("/auth/setup", &form).await
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> Response {
         self.post_form("/auth/login", &[("email", email), ("password", password)])
             .await
