@@ -15,6 +15,23 @@ pub enum Action {
     LoginFailed,
     Logout,
     CompanyCreated,
+    UserInvited,
+    InvitationResent,
+    InvitationRevoked,
+    InvitationAccepted,
+    UserDeleted,
+    UserDisabled,
+    UserEnabled,
+    RoleChanged,
+    RoleCreated,
+    RoleUpdated,
+    RoleDeleted,
+    StoreCreated,
+    StoreDeleted,
+    StoreAccessChanged,
+    SettingsChanged,
+    SessionRevoked,
+    PasswordChanged,
 }
 
 impl Action {
@@ -24,6 +41,23 @@ impl Action {
             Action::LoginFailed => "LOGIN_FAILED",
             Action::Logout => "LOGOUT",
             Action::CompanyCreated => "COMPANY_CREATED",
+            Action::UserInvited => "USER_INVITED",
+            Action::InvitationResent => "INVITATION_RESENT",
+            Action::InvitationRevoked => "INVITATION_REVOKED",
+            Action::InvitationAccepted => "INVITATION_ACCEPTED",
+            Action::UserDeleted => "USER_DELETED",
+            Action::UserDisabled => "USER_DISABLED",
+            Action::UserEnabled => "USER_ENABLED",
+            Action::RoleChanged => "ROLE_CHANGED",
+            Action::RoleCreated => "ROLE_CREATED",
+            Action::RoleUpdated => "ROLE_UPDATED",
+            Action::RoleDeleted => "ROLE_DELETED",
+            Action::StoreCreated => "STORE_CREATED",
+            Action::StoreDeleted => "STORE_DELETED",
+            Action::StoreAccessChanged => "STORE_ACCESS_CHANGED",
+            Action::SettingsChanged => "SETTINGS_CHANGED",
+            Action::SessionRevoked => "SESSION_REVOKED",
+            Action::PasswordChanged => "PASSWORD_CHANGED",
         }
     }
 }
@@ -112,4 +146,22 @@ pub async fn count_since(
         .bind(action)
         .fetch_one(p)
         .await)?)
+}
+
+impl Entry {
+    /// An entry for something a signed-in member did in their active company.
+    pub fn by(
+        p: &crate::identity::Principal,
+        action: Action,
+        target: Option<String>,
+        details: serde_json::Value,
+    ) -> Self {
+        Entry {
+            company_id: Some(p.company_id),
+            actor_id: Some(p.user_id),
+            action,
+            target,
+            details,
+        }
+    }
 }

@@ -33,6 +33,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub log_level: String,
     pub redis_url: Option<SecretString>,
+    pub invitation_ttl_days: i64,
 }
 
 impl fmt::Debug for Config {
@@ -48,6 +49,7 @@ impl fmt::Debug for Config {
             .field("session_timeout_minutes", &self.session_timeout_minutes)
             .field("log_format", &self.log_format)
             .field("log_level", &self.log_level)
+            .field("invitation_ttl_days", &self.invitation_ttl_days)
             .field(
                 "redis_url",
                 &self
@@ -247,6 +249,19 @@ impl Config {
             None => None,
         };
 
+        let invitation_ttl_days = match get("INVITATION_TTL_DAYS") {
+            None => 7,
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) if (1..=90).contains(&n) => n,
+                _ => {
+                    errors.push(format!(
+                        "INVITATION_TTL_DAYS: expected a whole number of days between 1 and 90, got `{v}`"
+                    ));
+                    7
+                }
+            },
+        };
+
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
         }
@@ -262,6 +277,7 @@ impl Config {
             log_format,
             log_level,
             redis_url,
+            invitation_ttl_days,
         })
     }
 

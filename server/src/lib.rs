@@ -2,6 +2,7 @@
 //! services, background jobs and the plain HTTP routes. The `app` crate's binary composes it
 //! with the Leptos pages.
 
+pub mod access;
 pub mod audit;
 pub mod config;
 pub mod dashboard;
@@ -9,10 +10,16 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod identity;
+pub mod invitations;
 pub mod jobs;
+pub mod mail;
+pub mod members;
+pub mod roles;
 pub mod sessions;
 pub mod state;
+pub mod stores;
 pub mod telemetry;
+pub mod tokens;
 
 pub use db::Db;
 pub use error::{Error, Result};

@@ -14,7 +14,7 @@ use tower_sessions::{
 };
 use uuid::Uuid;
 
-use crate::{config::Config, exec, with_db, Db};
+use crate::{config::Config, db::Tx, exec, exec_tx, with_db, Db};
 
 /// Session keys.
 pub const USER_ID: &str = "uid";
@@ -37,6 +37,25 @@ pub struct DbSessionStore {
 impl DbSessionStore {
     pub fn new(db: Db) -> Self {
         Self { db }
+    }
+
+    /// Ends every session of a user (disabled, password reset); returns how many.
+    pub async fn end_all_of(tx: &mut Tx, user_id: Uuid) -> crate::error::Result<u64> {
+        const SQL: &str = "DELETE FROM sessions WHERE user_id = $1";
+        Ok(exec_tx!(tx, sqlx::query(SQL).bind(user_id))?)
+    }
+
+    /// Ends a user's sessions working in one company (removed or disabled there).
+    pub async fn end_in_company(
+        tx: &mut Tx,
+        company_id: Uuid,
+        user_id: Uuid,
+    ) -> crate::error::Result<u64> {
+        const SQL: &str = "DELETE FROM sessions WHERE company_id = $1 AND user_id = $2";
+        Ok(exec_tx!(
+            tx,
+            sqlx::query(SQL).bind(company_id).bind(user_id)
+        )?)
     }
 
     /// Deletes sessions whose expiry has passed; returns how many.
@@ -71,16 +90,16 @@ fn expiry_of(record: &Record) -> Result<DateTime<Utc>, session_store::Error> {
     .ok_or_else(|| session_store::Error::Encode("expiry out of range".into()))
 }
 
-fn user_of(record: &Record) -> Option<Uuid> {
+fn uuid_of(record: &Record, key: &str) -> Option<Uuid> {
     record
         .data
-        .get(USER_ID)
+        .get(key)
         .and_then(|v| serde_json::from_value(v.clone()).ok())
 }
 
 const INSERT: &str =
-    "INSERT INTO sessions (id, record, expires_at, user_id, created_at, updated_at) \
-                      VALUES ($1, $2, $3, $4, $5, $5)";
+    "INSERT INTO sessions (id, record, expires_at, user_id, company_id, created_at, updated_at) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $6)";
 
 impl DbSessionStore {
     /// Writes a record with `INSERT` + `on_conflict`; returns the rows written.
@@ -94,7 +113,8 @@ impl DbSessionStore {
                 .bind(record.id.to_string())
                 .bind(&json)
                 .bind(expiry_of(record)?)
-                .bind(user_of(record))
+                .bind(uuid_of(record, USER_ID))
+                .bind(uuid_of(record, COMPANY_ID))
                 .bind(Utc::now())
         )
         .map_err(backend)
@@ -114,7 +134,7 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         self.write(
             "ON CONFLICT (id) DO UPDATE SET record = excluded.record, expires_at = excluded.expires_at, \
-             user_id = excluded.user_id, updated_at = excluded.updated_at",
+             user_id = excluded.user_id, company_id = excluded.company_id, updated_at = excluded.updated_at",
             record,
         )
         .await?;

@@ -153,6 +153,19 @@ impl Db {
 }
 
 impl Tx {
+    /// Serialises changes to one company's members, roles or balance: on PostgreSQL a row
+    /// lock held to the end of the transaction; on SQLite the write transaction already
+    /// holds the database's only writer lock.
+    pub async fn lock_company(&mut self, company_id: uuid::Uuid) -> Result<()> {
+        if let Tx::Postgres(t) = self {
+            sqlx::query("SELECT id FROM companies WHERE id = $1 FOR UPDATE")
+                .bind(company_id)
+                .fetch_optional(&mut **t)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<()> {
         match self {
             Tx::Sqlite(t) => t.commit().await?,

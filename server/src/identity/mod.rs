@@ -9,12 +9,16 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{
+    access::{self, Permission, PermissionSet},
     audit::{self, Action, RequestMeta},
     error::{Error, Result},
     Db,
 };
 
 pub use repo::{count_members, setup_done};
+pub(crate) use repo::{
+    find_credentials as find_account, insert_user, principal_for, touch_last_login,
+};
 
 /// A normalised (trimmed, lower-cased) email address that passed a structural check.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,7 +55,8 @@ impl Email {
     }
 }
 
-/// The signed-in user in their active company, loaded once per request.
+/// The signed-in user in their active company, loaded once per request. Services that touch
+/// tenant data take it: the tenant always comes from here, never from the request body.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Principal {
     pub user_id: Uuid,
@@ -60,7 +65,27 @@ pub struct Principal {
     pub company_id: Uuid,
     pub company_name: String,
     pub timezone: String,
+    /// The role's key on the membership (`admin`, `custom:packers`).
     pub role: String,
+    pub role_name: String,
+    pub permissions: PermissionSet,
+    pub is_super_admin: bool,
+}
+
+impl Principal {
+    /// Refuses (403) unless the member's role grants `needed`.
+    pub fn authorize(&self, needed: Permission) -> Result<()> {
+        access::require(self.permissions, needed)
+    }
+
+    pub fn is_owner(&self) -> bool {
+        self.role == access::OWNER
+    }
+
+    /// Members who manage stores see every store; everyone else only those granted to them.
+    pub fn sees_all_stores(&self) -> bool {
+        self.permissions.contains(Permission::StoresManage)
+    }
 }
 
 /// What first-run setup asks for. Missing fields deserialise as empty and fail validation
@@ -76,7 +101,13 @@ pub struct SetupInput {
     pub password_confirm: String,
 }
 
-fn clean_text(field: &str, label: &str, raw: &str, min: usize, max: usize) -> Result<String> {
+pub(crate) fn clean_text(
+    field: &str,
+    label: &str,
+    raw: &str,
+    min: usize,
+    max: usize,
+) -> Result<String> {
     let s = raw.trim();
     let n = s.chars().count();
     if n < min {
@@ -202,15 +233,9 @@ pub async fn setup_first_company(
     .await?;
     tx.commit().await?;
     tracing::info!(%company_id, %user_id, "first-run setup completed");
-    Ok(Principal {
-        user_id,
-        name,
-        email: email.as_str().to_string(),
-        company_id,
-        company_name,
-        timezone: timezone.to_string(),
-        role: "owner".into(),
-    })
+    repo::principal_for(db, user_id, Some(company_id))
+        .await?
+        .ok_or_else(|| Error::Internal(anyhow::anyhow!("the new owner could not be loaded")))
 }
 
 /// Checks an email and password. Every failure gives the same answer, costs the same hashing
@@ -299,6 +324,11 @@ pub async fn logout(db: &Db, p: &Principal, meta: &RequestMeta) -> Result<()> {
         },
     )
     .await
+}
+
+/// The principal of a user in their first active company.
+pub async fn principal_of_user(db: &Db, user_id: Uuid) -> Result<Option<Principal>> {
+    repo::principal_for(db, user_id, None).await
 }
 
 /// The principal for a session's user and company, or `None` when the user is gone,

@@ -4,7 +4,12 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::Principal;
-use crate::{db::Tx, error::Result, exec_tx, with_db, Db};
+use crate::{
+    access::{self, PermissionSet},
+    db::Tx,
+    error::Result,
+    exec_tx, with_db, Db,
+};
 
 pub async fn setup_done(db: &Db) -> Result<bool> {
     const SQL: &str = "SELECT COUNT(*) FROM instance";
@@ -115,19 +120,23 @@ pub async fn first_company_of(db: &Db, user_id: Uuid) -> Result<Option<Uuid>> {
 }
 
 /// The principal of an enabled user in `company_id`, or in their first company when `None`.
+/// Built-in roles take their permissions from code, custom ones from the company's `roles`.
 pub async fn principal_for(
     db: &Db,
     user_id: Uuid,
     company_id: Option<Uuid>,
 ) -> Result<Option<Principal>> {
     const SQL: &str =
-        "SELECT u.id AS user_id, u.name, u.email, c.id AS company_id, c.name AS company_name, \
-                              c.timezone, m.role \
-                       FROM users u \
-                       JOIN memberships m ON m.user_id = u.id \
-                       JOIN companies c ON c.id = m.company_id \
-                       WHERE u.id = $1 AND u.disabled_at IS NULL AND ($2 IS NULL OR c.id = $2) \
-                       ORDER BY m.created_at, c.id LIMIT 1";
+        "SELECT u.id AS user_id, u.name, u.email, u.is_super_admin, c.id AS company_id, \
+                c.name AS company_name, c.timezone, m.role, \
+                r.name AS custom_name, r.permissions AS custom_permissions \
+         FROM users u \
+         JOIN memberships m ON m.user_id = u.id \
+         JOIN companies c ON c.id = m.company_id \
+         LEFT JOIN roles r ON r.company_id = m.company_id AND r.slug = m.role \
+         WHERE u.id = $1 AND u.disabled_at IS NULL AND m.disabled_at IS NULL \
+           AND c.disabled_at IS NULL AND ($2 IS NULL OR c.id = $2) \
+         ORDER BY m.created_at, c.id LIMIT 1";
     Ok(with_db!(db, |p| sqlx::query_as::<_, PrincipalRow>(SQL)
         .bind(user_id)
         .bind(company_id)
@@ -141,14 +150,27 @@ struct PrincipalRow {
     user_id: Uuid,
     name: String,
     email: String,
+    is_super_admin: bool,
     company_id: Uuid,
     company_name: String,
     timezone: String,
     role: String,
+    custom_name: Option<String>,
+    custom_permissions: Option<String>,
 }
 
 impl From<PrincipalRow> for Principal {
     fn from(r: PrincipalRow) -> Self {
+        let (role_name, permissions) = match access::builtin(&r.role) {
+            Some(b) => (b.name.to_string(), PermissionSet::of(b.permissions)),
+            None => (
+                r.custom_name.unwrap_or_else(|| "No role".into()),
+                r.custom_permissions
+                    .as_deref()
+                    .map(PermissionSet::from_keys)
+                    .unwrap_or_default(),
+            ),
+        };
         Principal {
             user_id: r.user_id,
             name: r.name,
@@ -157,13 +179,16 @@ impl From<PrincipalRow> for Principal {
             company_name: r.company_name,
             timezone: r.timezone,
             role: r.role,
+            role_name,
+            permissions,
+            is_super_admin: r.is_super_admin,
         }
     }
 }
 
 pub async fn count_members(db: &Db, company_id: Uuid) -> Result<i64> {
     const SQL: &str = "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
-                       WHERE m.company_id = $1 AND u.disabled_at IS NULL";
+                       WHERE m.company_id = $1 AND u.disabled_at IS NULL AND m.disabled_at IS NULL";
     Ok(with_db!(db, |p| sqlx::query_scalar::<_, i64>(SQL)
         .bind(company_id)
         .fetch_one(p)

@@ -256,3 +256,61 @@ impl TestApp {
         !(res.status() == StatusCode::SEE_OTHER && location(&res).starts_with("/login"))
     }
 }
+
+impl TestApp {
+    /// The principal of `email` in their first company (for calling services directly).
+    pub async fn principal(&self, email: &str) -> server::identity::Principal {
+        const SQL: &str = "SELECT id FROM users WHERE email = $1";
+        let id: uuid::Uuid = server::with_db!(&self.state.db, |p| sqlx::query_scalar(SQL)
+            .bind(email)
+            .fetch_one(p)
+            .await)
+        .unwrap();
+        server::identity::principal_of_user(&self.state.db, id)
+            .await
+            .unwrap()
+            .expect("an active member")
+    }
+
+    /// Invites `email` as `role` (by `by`) and accepts with a new account; returns the principal.
+    pub async fn add_member(
+        &self,
+        by: &server::identity::Principal,
+        email: &str,
+        role: &str,
+        stores: Vec<uuid::Uuid>,
+    ) -> server::identity::Principal {
+        let meta = server::audit::RequestMeta::default();
+        let sent = server::invitations::invite(
+            &self.state.db,
+            by,
+            &meta,
+            &self.state.config.public_url,
+            7,
+            server::invitations::InviteInput {
+                email: email.into(),
+                role: role.into(),
+                store_ids: stores,
+            },
+        )
+        .await
+        .unwrap();
+        server::invitations::accept(
+            &self.state.db,
+            token_of(&sent.link),
+            server::invitations::AcceptInput {
+                name: format!("Member {role}"),
+                password: PASSWORD.into(),
+                password_confirm: PASSWORD.into(),
+            },
+            &meta,
+        )
+        .await
+        .unwrap()
+    }
+}
+
+/// The token at the end of an invitation or reset link.
+pub fn token_of(link: &str) -> &str {
+    link.rsplit('/').next().unwrap()
+}

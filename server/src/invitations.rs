@@ -1,0 +1,503 @@
+//! Invitations: an admin invites an email with a role (and stores); the link carries a
+//! 256-bit single-use token stored hashed; it expires, can be resent (a new link) or revoked.
+//! Accepting creates the account (or adds an existing one to the company) and signs in.
+
+use chrono::{DateTime, Duration, Utc};
+use secrecy::SecretString;
+use serde::Serialize;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use crate::{
+    access::{self, Permission},
+    audit::{self, Action, Entry, RequestMeta},
+    error::{Error, Result},
+    exec_tx,
+    identity::{self, clean_text, password, Email, Principal},
+    mail, roles, stores, tokens, with_db, with_tx, Db,
+};
+
+pub struct InviteInput {
+    pub email: String,
+    pub role: String,
+    pub store_ids: Vec<Uuid>,
+}
+
+/// A link that was just made; shown once to the admin ("copy link") and mailed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Sent {
+    pub id: Uuid,
+    pub email: String,
+    pub link: String,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Invitation {
+    pub id: Uuid,
+    pub email: String,
+    pub role: String,
+    pub invited_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+fn link(base: &url::Url, token: &str) -> String {
+    let mut url = base.clone();
+    url.set_path(&format!("/invite/{token}"));
+    url.set_query(None);
+    url.to_string()
+}
+
+fn message(
+    p: &Principal,
+    email: &str,
+    role_name: &str,
+    link: &str,
+    expires: DateTime<Utc>,
+) -> mail::Message {
+    mail::Message {
+        kind: "invitation",
+        to: email.to_string(),
+        subject: format!("{} invited you to {} on Switchyard", p.name, p.company_name),
+        body: format!(
+            "{} invited you to join {} on Switchyard as {}.\n\n\
+             Accept the invitation:\n{}\n\n\
+             The link works once and expires on {} (UTC). If you did not expect this, ignore this message.",
+            p.name,
+            p.company_name,
+            role_name,
+            link,
+            expires.format("%B %-d, %Y %H:%M"),
+        ),
+    }
+}
+
+async fn role_name(db: &Db, p: &Principal, slug: &str) -> Result<String> {
+    Ok(roles::list(db, p)
+        .await?
+        .into_iter()
+        .find(|r| r.slug == slug)
+        .map(|r| r.name)
+        .unwrap_or_else(|| slug.to_string()))
+}
+
+/// Invites `input.email`. Refused with a conflict when the email is already a member or has
+/// an invitation pending; an expired one is replaced.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id), err(level = "info"))]
+pub async fn invite(
+    db: &Db,
+    p: &Principal,
+    meta: &RequestMeta,
+    base: &url::Url,
+    ttl_days: i64,
+    input: InviteInput,
+) -> Result<Sent> {
+    p.authorize(Permission::MembersManage)?;
+    let email = Email::parse(&input.email)?;
+    let now = Utc::now();
+    let expires = now + Duration::days(ttl_days);
+    let token = tokens::generate();
+    let id = Uuid::now_v7();
+    let name_of_role = role_name(db, p, &input.role).await?;
+
+    let mut tx = db.begin().await?;
+    tx.lock_company(p.company_id).await?;
+    let perms = roles::resolve(&mut tx, p.company_id, &input.role).await?;
+    roles::check_can_grant(p, &input.role, perms)?;
+    stores::check_owned(&mut tx, p.company_id, &input.store_ids).await?;
+
+    const MEMBER: &str = "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
+                          WHERE m.company_id = $1 AND u.email = $2";
+    let is_member: i64 = with_tx!(&mut tx, |c| sqlx::query_scalar(MEMBER)
+        .bind(p.company_id)
+        .bind(email.as_str())
+        .fetch_one(c)
+        .await)?;
+    if is_member > 0 {
+        return Err(Error::Conflict(format!(
+            "{} is already a member of {}.",
+            email.as_str(),
+            p.company_name
+        )));
+    }
+    // An expired open invitation no longer blocks a new one.
+    const EXPIRE: &str =
+        "UPDATE invitations SET revoked_at = $1 WHERE company_id = $2 AND email = $3 \
+                          AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at <= $1";
+    exec_tx!(
+        &mut tx,
+        sqlx::query(EXPIRE)
+            .bind(now)
+            .bind(p.company_id)
+            .bind(email.as_str())
+    )?;
+    const INSERT: &str =
+        "INSERT INTO invitations (id, company_id, email, role, store_ids, token_hash, \
+                              invited_by, created_at, expires_at, sent_at) \
+                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8)";
+    exec_tx!(
+        &mut tx,
+        sqlx::query(INSERT)
+            .bind(id)
+            .bind(p.company_id)
+            .bind(email.as_str())
+            .bind(&input.role)
+            .bind(Json(&input.store_ids))
+            .bind(&token.hash)
+            .bind(p.user_id)
+            .bind(now)
+            .bind(expires)
+    )
+    .map_err(|e| {
+        crate::db::conflict_on_unique(
+            e,
+            &format!(
+                "An invitation to {} is already pending. Resend or revoke it instead.",
+                email.as_str()
+            ),
+        )
+    })?;
+    let link = link(base, &token.plain);
+    mail::enqueue(
+        &mut tx,
+        Some(p.company_id),
+        message(p, email.as_str(), &name_of_role, &link, expires),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Entry::by(
+            p,
+            Action::UserInvited,
+            Some(format!("invitation:{id}")),
+            serde_json::json!({ "email": email.as_str(), "role": input.role, "stores": input.store_ids }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Sent {
+        id,
+        email: email.as_str().to_string(),
+        link,
+    })
+}
+
+/// Open invitations (pending or expired), newest first.
+pub async fn list_open(db: &Db, p: &Principal) -> Result<Vec<Invitation>> {
+    p.authorize(Permission::MembersManage)?;
+    const SQL: &str = "SELECT i.id, i.email, i.role, u.name AS invited_by, i.created_at, i.sent_at, i.expires_at \
+                       FROM invitations i LEFT JOIN users u ON u.id = i.invited_by \
+                       WHERE i.company_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL \
+                       ORDER BY i.created_at DESC";
+    Ok(with_db!(db, |pool| sqlx::query_as::<_, Invitation>(SQL)
+        .bind(p.company_id)
+        .fetch_all(pool)
+        .await)?)
+}
+
+/// Sends a fresh link (the old one stops working) and restarts the expiry.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id), err(level = "info"))]
+pub async fn resend(
+    db: &Db,
+    p: &Principal,
+    meta: &RequestMeta,
+    base: &url::Url,
+    ttl_days: i64,
+    id: Uuid,
+) -> Result<Sent> {
+    p.authorize(Permission::MembersManage)?;
+    let now = Utc::now();
+    let expires = now + Duration::days(ttl_days);
+    let token = tokens::generate();
+    let mut tx = db.begin().await?;
+    const SQL: &str = "UPDATE invitations SET token_hash = $1, sent_at = $2, expires_at = $3 \
+                       WHERE id = $4 AND company_id = $5 AND accepted_at IS NULL AND revoked_at IS NULL \
+                       RETURNING email, role";
+    let row: Option<(String, String)> = with_tx!(&mut tx, |c| sqlx::query_as(SQL)
+        .bind(&token.hash)
+        .bind(now)
+        .bind(expires)
+        .bind(id)
+        .bind(p.company_id)
+        .fetch_optional(c)
+        .await)?;
+    let (email, role) = row.ok_or(Error::NotFound)?;
+    let link = link(base, &token.plain);
+    let name_of_role = role_name(db, p, &role).await?;
+    mail::enqueue(
+        &mut tx,
+        Some(p.company_id),
+        message(p, &email, &name_of_role, &link, expires),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Entry::by(
+            p,
+            Action::InvitationResent,
+            Some(format!("invitation:{id}")),
+            serde_json::json!({ "email": email }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Sent { id, email, link })
+}
+
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id), err(level = "info"))]
+pub async fn revoke(db: &Db, p: &Principal, meta: &RequestMeta, id: Uuid) -> Result<()> {
+    p.authorize(Permission::MembersManage)?;
+    let mut tx = db.begin().await?;
+    const SQL: &str = "UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND company_id = $3 \
+                       AND accepted_at IS NULL AND revoked_at IS NULL RETURNING email";
+    let email: Option<String> = with_tx!(&mut tx, |c| sqlx::query_scalar(SQL)
+        .bind(Utc::now())
+        .bind(id)
+        .bind(p.company_id)
+        .fetch_optional(c)
+        .await)?;
+    let email = email.ok_or(Error::NotFound)?;
+    audit::record(
+        &mut tx,
+        meta,
+        Entry::by(
+            p,
+            Action::InvitationRevoked,
+            Some(format!("invitation:{id}")),
+            serde_json::json!({ "email": email }),
+        ),
+    )
+    .await?;
+    tx.commit().await
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum InvitationState {
+    Open,
+    Expired,
+    Revoked,
+    Accepted,
+}
+
+impl InvitationState {
+    /// Why a link cannot be used, said plainly.
+    pub fn refusal(self) -> Option<&'static str> {
+        match self {
+            InvitationState::Open => None,
+            InvitationState::Expired => {
+                Some("This invitation has expired. Ask whoever invited you to send a new one.")
+            }
+            InvitationState::Revoked => Some(
+                "This invitation was withdrawn. Ask whoever invited you if you still need access.",
+            ),
+            InvitationState::Accepted => {
+                Some("This invitation has already been used. Sign in instead.")
+            }
+        }
+    }
+}
+
+pub const UNKNOWN_LINK: &str =
+    "This invitation link is not valid. Check that you copied the whole link.";
+
+/// What the acceptance page shows about a link.
+#[derive(Clone, Debug, Serialize)]
+pub struct InvitationView {
+    pub state: InvitationState,
+    pub company_name: String,
+    pub email: String,
+    pub role_name: String,
+    /// The email already has a Switchyard account: accepting asks for its password.
+    pub has_account: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct Found {
+    id: Uuid,
+    company_id: Uuid,
+    company_name: String,
+    email: String,
+    role: String,
+    custom_role_name: Option<String>,
+    store_ids: Json<Vec<Uuid>>,
+    expires_at: DateTime<Utc>,
+    accepted_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    has_account: bool,
+}
+
+impl Found {
+    fn state(&self, now: DateTime<Utc>) -> InvitationState {
+        if self.accepted_at.is_some() {
+            InvitationState::Accepted
+        } else if self.revoked_at.is_some() {
+            InvitationState::Revoked
+        } else if self.expires_at <= now {
+            InvitationState::Expired
+        } else {
+            InvitationState::Open
+        }
+    }
+}
+
+async fn find(db: &Db, token: &str) -> Result<Option<Found>> {
+    const SQL: &str = "SELECT i.id, i.company_id, c.name AS company_name, i.email, i.role, \
+                              r.name AS custom_role_name, i.store_ids, i.expires_at, i.accepted_at, i.revoked_at, \
+                              EXISTS (SELECT 1 FROM users u WHERE u.email = i.email) AS has_account \
+                       FROM invitations i JOIN companies c ON c.id = i.company_id \
+                       LEFT JOIN roles r ON r.company_id = i.company_id AND r.slug = i.role \
+                       WHERE i.token_hash = $1";
+    if token.len() > 100 {
+        return Ok(None);
+    }
+    let hash = tokens::hash(token);
+    Ok(with_db!(db, |pool| sqlx::query_as::<_, Found>(SQL)
+        .bind(&hash)
+        .fetch_optional(pool)
+        .await)?)
+}
+
+/// The invitation behind a link, or `None` for a link that never existed.
+pub async fn lookup(db: &Db, token: &str) -> Result<Option<InvitationView>> {
+    Ok(find(db, token).await?.map(|f| InvitationView {
+        state: f.state(Utc::now()),
+        role_name: access::builtin(&f.role)
+            .map(|b| b.name.to_string())
+            .or(f.custom_role_name.clone())
+            .unwrap_or_else(|| f.role.clone()),
+        company_name: f.company_name,
+        email: f.email,
+        has_account: f.has_account,
+    }))
+}
+
+#[derive(Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct AcceptInput {
+    pub name: String,
+    pub password: String,
+    pub password_confirm: String,
+}
+
+/// Accepts an invitation: a new account gets a name and password; an existing account proves
+/// itself with its password. Exactly one of several concurrent acceptances wins.
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn accept(
+    db: &Db,
+    token: &str,
+    input: AcceptInput,
+    meta: &RequestMeta,
+) -> Result<Principal> {
+    let now = Utc::now();
+    let found = find(db, token)
+        .await?
+        .ok_or_else(|| Error::Conflict(UNKNOWN_LINK.into()))?;
+    if let Some(why) = found.state(now).refusal() {
+        return Err(Error::Conflict(why.into()));
+    }
+    let existing = identity::find_account(db, &found.email).await?;
+    let new_account = match &existing {
+        Some(account) => {
+            let ok = password::verify(
+                SecretString::from(input.password.clone()),
+                account.password_hash.clone(),
+            )
+            .await?;
+            if !ok || account.disabled_at.is_some() {
+                return Err(Error::validation(
+                    "password",
+                    "That is not the password of this account.",
+                ));
+            }
+            None
+        }
+        None => {
+            let name = clean_text("name", "Your name", &input.name, 1, 100)?;
+            password::check_policy(&input.password)?;
+            if input.password != input.password_confirm {
+                return Err(Error::validation(
+                    "password_confirm",
+                    "The two passwords do not match.",
+                ));
+            }
+            let hash = password::hash(SecretString::from(input.password.clone())).await?;
+            Some((Uuid::now_v7(), name, hash))
+        }
+    };
+
+    let mut tx = db.begin().await?;
+    const CLAIM: &str = "UPDATE invitations SET accepted_at = $1 WHERE id = $2 \
+                         AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1";
+    if exec_tx!(&mut tx, sqlx::query(CLAIM).bind(now).bind(found.id))? != 1 {
+        return Err(Error::Conflict(
+            InvitationState::Accepted
+                .refusal()
+                .unwrap_or_default()
+                .into(),
+        ));
+    }
+    let user_id = match (&existing, new_account) {
+        (Some(a), _) => a.id,
+        (None, Some((id, name, hash))) => {
+            identity::insert_user(&mut tx, id, &found.email, &name, &hash, now).await?;
+            id
+        }
+        (None, None) => unreachable!("a new account always has a name and hash"),
+    };
+    const MEMBER: &str = "INSERT INTO memberships (company_id, user_id, role, created_at) \
+                          VALUES ($1, $2, $3, $4) ON CONFLICT (company_id, user_id) DO NOTHING";
+    if exec_tx!(
+        &mut tx,
+        sqlx::query(MEMBER)
+            .bind(found.company_id)
+            .bind(user_id)
+            .bind(&found.role)
+            .bind(now)
+    )? == 0
+    {
+        return Err(Error::Conflict(
+            "You are already a member of this company. Sign in instead.".into(),
+        ));
+    }
+    const GRANT: &str = "INSERT INTO store_access (store_id, user_id, company_id) \
+                         SELECT id, $2, company_id FROM stores WHERE id = $1 AND company_id = $3";
+    for store in found.store_ids.iter() {
+        exec_tx!(
+            &mut tx,
+            sqlx::query(GRANT)
+                .bind(store)
+                .bind(user_id)
+                .bind(found.company_id)
+        )?;
+    }
+    identity::touch_last_login(&mut tx, user_id, now).await?;
+    let entry = |action, details| Entry {
+        company_id: Some(found.company_id),
+        actor_id: Some(user_id),
+        action,
+        target: Some(format!("invitation:{}", found.id)),
+        details,
+    };
+    audit::record(
+        &mut tx,
+        meta,
+        entry(
+            Action::InvitationAccepted,
+            serde_json::json!({ "email": found.email, "role": found.role, "new_account": existing.is_none() }),
+        ),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        meta,
+        entry(Action::Login, serde_json::json!({ "method": "invitation" })),
+    )
+    .await?;
+    tx.commit().await?;
+    identity::principal_for(db, user_id, Some(found.company_id))
+        .await?
+        .ok_or(Error::Forbidden)
+}

@@ -1,0 +1,39 @@
+//! Single-use secrets sent by link (invitations, password resets): 256 random bits, shown once,
+//! stored only as their SHA-256 so a database leak does not leak working links.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+pub struct SecretToken {
+    /// Goes into the link; never stored.
+    pub plain: String,
+    /// Stored and looked up.
+    pub hash: String,
+}
+
+pub fn generate() -> SecretToken {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let plain = URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash(&plain);
+    SecretToken { plain, hash }
+}
+
+pub fn hash(plain: &str) -> String {
+    hex::encode(Sha256::digest(plain.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokens_are_long_distinct_and_hashed() {
+        let a = super::generate();
+        let b = super::generate();
+        assert_eq!(a.plain.len(), 43);
+        assert_ne!(a.plain, b.plain);
+        assert_eq!(a.hash, super::hash(&a.plain));
+        assert_eq!(a.hash.len(), 64);
+        assert!(!a.hash.contains(&a.plain));
+    }
+}
