@@ -16,7 +16,13 @@ use leptos_router::{
 
 use components::{shell::Shell, theme::THEME_BOOT_SCRIPT};
 use pages::{
-    dashboard::DashboardPage, login::LoginPage, logout::LogoutPage, setup::SetupPage, NotFound,
+    dashboard::DashboardPage,
+    invite::InvitePage,
+    login::LoginPage,
+    logout::LogoutPage,
+    settings::{members::MembersPage, outbox::OutboxPage, roles::RolesPage, stores::StoresPage},
+    setup::SetupPage,
+    NotFound,
 };
 
 /// The HTML document around the app (server side).
@@ -58,8 +64,13 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/logout") view=LogoutPage ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=Shell ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/members") view=MembersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/stores") view=StoresPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/outbox") view=OutboxPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

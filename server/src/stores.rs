@@ -153,36 +153,15 @@ pub async fn check_owned(tx: &mut Tx, company_id: Uuid, store_ids: &[Uuid]) -> R
     Ok(())
 }
 
-/// Replaces a member's store grants inside the caller's transaction.
-pub async fn replace_grants(
-    tx: &mut Tx,
-    company_id: Uuid,
-    user_id: Uuid,
-    store_ids: &[Uuid],
-) -> Result<()> {
-    check_owned(tx, company_id, store_ids).await?;
-    const CLEAR: &str = "DELETE FROM store_access WHERE company_id = $1 AND user_id = $2";
-    exec_tx!(tx, sqlx::query(CLEAR).bind(company_id).bind(user_id))?;
-    const GRANT: &str =
-        "INSERT INTO store_access (store_id, user_id, company_id) VALUES ($1, $2, $3) \
-                         ON CONFLICT (store_id, user_id) DO NOTHING";
-    for id in store_ids {
-        exec_tx!(
-            tx,
-            sqlx::query(GRANT).bind(id).bind(user_id).bind(company_id)
-        )?;
-    }
-    Ok(())
-}
-
-/// Sets which stores a member may see.
+/// Grants or withdraws one member's access to one store (a cell of the access matrix).
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id), err(level = "info"))]
-pub async fn set_access(
+pub async fn set_one(
     db: &Db,
     p: &Principal,
     meta: &RequestMeta,
     target: Uuid,
-    store_ids: &[Uuid],
+    store_id: Uuid,
+    allowed: bool,
 ) -> Result<()> {
     p.authorize(Permission::MembersManage)?;
     let mut tx = db.begin().await?;
@@ -195,7 +174,32 @@ pub async fn set_access(
     if n == 0 {
         return Err(Error::NotFound);
     }
-    replace_grants(&mut tx, p.company_id, target, store_ids).await?;
+    check_owned(&mut tx, p.company_id, &[store_id]).await?;
+    let changed = if allowed {
+        const SQL: &str =
+            "INSERT INTO store_access (store_id, user_id, company_id) VALUES ($1, $2, $3) \
+                           ON CONFLICT (store_id, user_id) DO NOTHING";
+        exec_tx!(
+            &mut tx,
+            sqlx::query(SQL)
+                .bind(store_id)
+                .bind(target)
+                .bind(p.company_id)
+        )?
+    } else {
+        const SQL: &str =
+            "DELETE FROM store_access WHERE store_id = $1 AND user_id = $2 AND company_id = $3";
+        exec_tx!(
+            &mut tx,
+            sqlx::query(SQL)
+                .bind(store_id)
+                .bind(target)
+                .bind(p.company_id)
+        )?
+    };
+    if changed == 0 {
+        return Ok(());
+    }
     audit::record(
         &mut tx,
         meta,
@@ -203,7 +207,7 @@ pub async fn set_access(
             p,
             Action::StoreAccessChanged,
             Some(format!("user:{target}")),
-            serde_json::json!({ "stores": store_ids }),
+            serde_json::json!({ "store": store_id, "allowed": allowed }),
         ),
     )
     .await?;

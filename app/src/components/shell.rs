@@ -4,23 +4,47 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
 use super::{theme::ThemeToggle, ui::Logo};
-use crate::api::{get_me, Me};
+use crate::api::{get_me, team::SwitchCompany, Me};
+use leptos::form::ActionForm;
 
-/// The areas of DESIGN §1 that work today. Add an entry only when its page works.
-const NAV: &[(&str, &str)] = &[("/", "Dashboard")];
+const DASHBOARD_ICON: &str = "M3.75 6A2.25 2.25 0 0 1 6 3.75h2.25A2.25 2.25 0 0 1 10.5 6v2.25a2.25 2.25 0 0 1-2.25 2.25H6a2.25 2.25 0 0 1-2.25-2.25V6ZM3.75 15.75A2.25 2.25 0 0 1 6 13.5h2.25a2.25 2.25 0 0 1 2.25 2.25V18a2.25 2.25 0 0 1-2.25 2.25H6A2.25 2.25 0 0 1 3.75 18v-2.25ZM13.5 6a2.25 2.25 0 0 1 2.25-2.25H18A2.25 2.25 0 0 1 20.25 6v2.25A2.25 2.25 0 0 1 18 10.5h-2.25a2.25 2.25 0 0 1-2.25-2.25V6ZM13.5 15.75a2.25 2.25 0 0 1 2.25-2.25H18a2.25 2.25 0 0 1 2.25 2.25V18A2.25 2.25 0 0 1 18 20.25h-2.25A2.25 2.25 0 0 1 13.5 18v-2.25Z";
+const SETTINGS_ICON: &str = "M10.5 6h9.75M10.5 6a1.5 1.5 0 1 1-3 0m3 0a1.5 1.5 0 1 0-3 0M3.75 6H7.5m3 12h9.75m-9.75 0a1.5 1.5 0 0 1-3 0m3 0a1.5 1.5 0 0 0-3 0m-3.75 0H7.5m9-6h3.75m-3.75 0a1.5 1.5 0 0 1-3 0m3 0a1.5 1.5 0 0 0-3 0m-9.75 0h9.75";
+
+/// The areas of DESIGN §1 that work today and what each needs (empty: every member).
+/// Add an entry only when its page works; the server refuses the page anyway.
+const NAV: &[(&str, &str, &[&str], &str)] = &[
+    ("/", "Dashboard", &[], DASHBOARD_ICON),
+    (
+        "/settings/members",
+        "Settings",
+        &["members.manage", "stores.manage", "settings.manage"],
+        SETTINGS_ICON,
+    ),
+];
+
+/// Where "Settings" leads: the first settings tab this user may open.
+fn settings_home(me: &Me) -> &'static str {
+    crate::pages::settings::TABS
+        .iter()
+        .find(|(_, _, perm)| me.can(perm))
+        .map(|(href, _, _)| *href)
+        .unwrap_or("/settings/members")
+}
 
 #[component]
-fn NavLinks() -> impl IntoView {
+fn NavLinks(me: Me) -> impl IntoView {
     NAV.iter()
-        .map(|(href, label)| {
+        .filter(|(_, _, needs, _)| needs.is_empty() || needs.iter().any(|p| me.can(p)))
+        .map(|(href, label, _, icon)| {
+            let href = if *href == "/settings/members" { settings_home(&me) } else { href };
             view! {
                 <A
-                    href=*href
-                    exact=true
+                    href=href
+                    exact=href == "/"
                     attr:class="flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700 dark:text-slate-400 dark:hover:bg-slate-800 dark:hover:text-white dark:aria-[current=page]:bg-indigo-500/10 dark:aria-[current=page]:text-indigo-300"
                 >
                     <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" aria-hidden="true">
-                        <path stroke-linecap="round" stroke-linejoin="round" d="M3.75 6A2.25 2.25 0 0 1 6 3.75h2.25A2.25 2.25 0 0 1 10.5 6v2.25a2.25 2.25 0 0 1-2.25 2.25H6a2.25 2.25 0 0 1-2.25-2.25V6ZM3.75 15.75A2.25 2.25 0 0 1 6 13.5h2.25a2.25 2.25 0 0 1 2.25 2.25V18a2.25 2.25 0 0 1-2.25 2.25H6A2.25 2.25 0 0 1 3.75 18v-2.25ZM13.5 6a2.25 2.25 0 0 1 2.25-2.25H18A2.25 2.25 0 0 1 20.25 6v2.25A2.25 2.25 0 0 1 18 10.5h-2.25a2.25 2.25 0 0 1-2.25-2.25V6ZM13.5 15.75a2.25 2.25 0 0 1 2.25-2.25H18a2.25 2.25 0 0 1 2.25 2.25V18A2.25 2.25 0 0 1 18 20.25h-2.25A2.25 2.25 0 0 1 13.5 18v-2.25Z"/>
+                        <path stroke-linecap="round" stroke-linejoin="round" d=*icon/>
                     </svg>
                     {*label}
                 </A>
@@ -54,8 +78,23 @@ fn UserMenu(me: Me) -> impl IntoView {
                 <div class="px-3 py-2">
                     <p class="truncate text-sm font-medium text-slate-900 dark:text-white">{me.name.clone()}</p>
                     <p class="truncate text-sm text-slate-500 dark:text-slate-400">{me.email.clone()}</p>
-                    <p class="mt-1 text-xs capitalize text-slate-500 dark:text-slate-400">{format!("{} · {}", me.role, me.company_name)}</p>
+                    <p class="mt-1 text-xs text-slate-500 dark:text-slate-400" data-testid="my-role">{format!("{} · {}", me.role_name, me.company_name)}</p>
                 </div>
+                {(!me.other_companies.is_empty()).then(|| {
+                    let others = me.other_companies.clone();
+                    let switch = ServerAction::<SwitchCompany>::new();
+                    view! {
+                        <div class="border-t border-slate-100 py-1 dark:border-slate-800">
+                            <p class="px-3 pt-1 text-xs font-semibold uppercase tracking-wide text-slate-400">"Switch company"</p>
+                            {others.into_iter().map(|c| view! {
+                                <ActionForm action=switch>
+                                    <input type="hidden" name="company_id" value=c.id.clone()/>
+                                    <button type="submit" class="w-full rounded-lg px-3 py-2 text-left text-sm text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800">{c.name.clone()}</button>
+                                </ActionForm>
+                            }).collect_view()}
+                        </div>
+                    }
+                })}
                 <form method="post" action="/auth/logout" class="border-t border-slate-100 pt-1 dark:border-slate-800">
                     <button type="submit" class="w-full rounded-lg px-3 py-2 text-left text-sm text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800">
                         "Sign out"
@@ -87,7 +126,9 @@ pub fn Shell() -> impl IntoView {
 
 #[component]
 fn Frame(me: Me) -> impl IntoView {
+    provide_context(me.clone());
     let company = me.company_name.clone();
+    let nav_me = me.clone();
     view! {
         <div class="min-h-screen bg-slate-50 text-slate-900 dark:bg-slate-950 dark:text-slate-100">
             <aside class="fixed inset-y-0 left-0 hidden w-60 flex-col border-r border-slate-200 bg-white px-4 py-5 lg:flex dark:border-slate-800 dark:bg-slate-900">
@@ -97,7 +138,7 @@ fn Frame(me: Me) -> impl IntoView {
                 </div>
                 <p class="mt-6 px-3 text-xs font-semibold uppercase tracking-wide text-slate-400">{company.clone()}</p>
                 <nav class="mt-2 flex flex-col gap-1" aria-label="Main">
-                    <NavLinks/>
+                    <NavLinks me=nav_me.clone()/>
                 </nav>
             </aside>
             <div class="lg:pl-60">
@@ -109,7 +150,7 @@ fn Frame(me: Me) -> impl IntoView {
                             </svg>
                         </summary>
                         <nav class="absolute left-0 z-20 mt-2 flex w-56 flex-col gap-1 rounded-xl border border-slate-200 bg-white p-2 shadow-lg dark:border-slate-700 dark:bg-slate-900" aria-label="Main (mobile)">
-                            <NavLinks/>
+                            <NavLinks me=nav_me/>
                         </nav>
                     </details>
                     <span class="truncate text-sm font-semibold text-slate-700 dark:text-slate-200" data-testid="company-name">{company}</span>

@@ -1,6 +1,8 @@
 pub mod dashboard;
+pub mod invite;
 pub mod login;
 pub mod logout;
+pub mod settings;
 pub mod setup;
 
 use leptos::prelude::*;

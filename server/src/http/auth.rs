@@ -20,6 +20,7 @@ use crate::{
     audit::RequestMeta,
     error::Error,
     identity::{self, Principal, SetupInput},
+    invitations::{self, AcceptInput},
     sessions,
     state::AppState,
 };
@@ -176,4 +177,25 @@ pub async fn logout(
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// Accepts an invitation from /invite/:token and signs the new member in.
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    session: Session,
+    Meta(meta): Meta,
+    axum::extract::Path(token): axum::extract::Path<String>,
+    Form(input): Form<AcceptInput>,
+) -> Response {
+    let secure = state.config.cookie_secure;
+    let back = format!("/invite/{}", super::middleware::urlencode(&token));
+    let values = BTreeMap::from([("name".to_string(), input.name.chars().take(100).collect())]);
+    let result = match invitations::accept(&state.db, &token, input, &meta).await {
+        Ok(p) => sign_in(&session, &p).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Redirect::to("/?welcome=1").into_response(),
+        Err(e) => failure("invite", &back, &e, values, secure),
+    }
 }

@@ -13,6 +13,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use crate::{
+    access::Permission,
     audit::RequestMeta,
     error::Error,
     identity::{self, Principal},
@@ -166,7 +167,39 @@ fn is_page(path: &str) -> bool {
 
 /// Pages anyone may see.
 fn is_anonymous_page(path: &str) -> bool {
-    matches!(path, "/login" | "/logout" | "/setup")
+    matches!(path, "/login" | "/logout" | "/setup") || path.starts_with("/invite/")
+}
+
+/// What a page needs beyond being signed in. The server functions behind each page check
+/// again; this answers the page itself with 403 instead of an empty frame.
+pub enum PageNeeds {
+    Member,
+    Permission(Permission),
+    SuperAdmin,
+}
+
+pub fn page_needs(path: &str) -> PageNeeds {
+    let path = path.trim_end_matches('/');
+    match path {
+        "/settings/members" | "/settings/outbox" => {
+            PageNeeds::Permission(Permission::MembersManage)
+        }
+        "/settings/stores" => PageNeeds::Permission(Permission::StoresManage),
+        "/settings/roles" | "/settings/company" => {
+            PageNeeds::Permission(Permission::SettingsManage)
+        }
+        "/audit" => PageNeeds::Permission(Permission::AuditRead),
+        p if p == "/admin" || p.starts_with("/admin/") => PageNeeds::SuperAdmin,
+        _ => PageNeeds::Member,
+    }
+}
+
+fn may_see(p: &Principal, path: &str) -> bool {
+    match page_needs(path) {
+        PageNeeds::Member => true,
+        PageNeeds::Permission(needed) => p.permissions.contains(needed),
+        PageNeeds::SuperAdmin => p.is_super_admin,
+    }
 }
 
 /// Before setup every page leads to /setup; after it, pages other than the sign-in ones need
@@ -180,10 +213,11 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
         Ok(d) => d,
         Err(e) => return e.into_response(),
     };
-    let signed_in = req
+    let principal = req
         .extensions()
         .get::<CurrentUser>()
-        .is_some_and(|u| u.0.is_some());
+        .and_then(|u| u.0.clone());
+    let signed_in = principal.is_some();
     if !setup_done {
         if path != "/setup" {
             return Redirect::to("/setup").into_response();
@@ -202,11 +236,14 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
             format!("/login?next={}", urlencode(&target))
         };
         return Redirect::to(&to).into_response();
+    } else if let Some(p) = principal.filter(|p| !may_see(p, &path)) {
+        tracing::info!(user_id = %p.user_id, path, "page refused: missing permission");
+        return html_page(StatusCode::FORBIDDEN, "");
     }
     next.run(req).await
 }
 
-fn urlencode(s: &str) -> String {
+pub(crate) fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
@@ -234,18 +271,25 @@ pub async fn friendly_errors(req: Request, next: Next) -> Response {
     if !wants_page || is_html || !res.status().is_server_error() {
         return res;
     }
-    let (mut parts, _) = res.into_parts();
-    let html = error_page(parts.status, &reference);
-    parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(
+    let (parts, _) = res.into_parts();
+    let mut page = html_page(parts.status, &reference);
+    page.extensions_mut().extend(parts.extensions);
+    page
+}
+
+/// A small standalone HTML page for an error status (no app frame, works without wasm).
+fn html_page(status: StatusCode, reference: &str) -> Response {
+    let mut res = Response::new(axum::body::Body::from(error_page(status, reference)));
+    *res.status_mut() = status;
+    res.headers_mut().insert(
         header::CONTENT_TYPE,
         header::HeaderValue::from_static("text/html; charset=utf-8"),
     );
-    parts.headers.insert(
+    res.headers_mut().insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
     );
-    Response::from_parts(parts, axum::body::Body::from(html))
+    res
 }
 
 fn error_page(status: StatusCode, reference: &str) -> String {
@@ -253,6 +297,11 @@ fn error_page(status: StatusCode, reference: &str) -> String {
         (
             "Switchyard is temporarily unavailable",
             "We cannot reach the database right now. Nothing was changed. Please try again in a moment.",
+        )
+    } else if status == StatusCode::FORBIDDEN {
+        (
+            "You do not have access to this page",
+            "Your role in this company does not include it. If you need it, ask an admin of your company.",
         )
     } else {
         (
@@ -267,8 +316,20 @@ fn error_page(status: StatusCode, reference: &str) -> String {
         .take(64)
         .collect();
     format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Switchyard</title><link rel="stylesheet" href="/pkg/switchyard.css"></head><body class="bg-slate-50 text-slate-900"><main class="flex min-h-screen flex-col items-center justify-center px-4 text-center"><p class="text-sm font-semibold text-indigo-600">{code}</p><h1 class="mt-2 text-2xl font-semibold">{title}</h1><p class="mt-2 max-w-md text-sm text-slate-600">{text}</p><p class="mt-4 text-xs text-slate-400">Reference: <code>{reference}</code></p><a href="/" class="mt-6 rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">Try again</a></main></body></html>"#,
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Switchyard</title><link rel="stylesheet" href="/pkg/switchyard.css"></head><body class="bg-slate-50 text-slate-900"><main class="flex min-h-screen flex-col items-center justify-center px-4 text-center"><p class="text-sm font-semibold text-indigo-600">{code}</p><h1 class="mt-2 text-2xl font-semibold">{title}</h1><p class="mt-2 max-w-md text-sm text-slate-600">{text}</p>{reference}<a href="/" class="mt-6 rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">{button}</a></main></body></html>"#,
         code = status.as_u16(),
+        reference = if reference.is_empty() {
+            String::new()
+        } else {
+            format!(
+                r#"<p class="mt-4 text-xs text-slate-400">Reference: <code>{reference}</code></p>"#
+            )
+        },
+        button = if status == StatusCode::FORBIDDEN {
+            "Go to the dashboard"
+        } else {
+            "Try again"
+        },
     )
 }
 

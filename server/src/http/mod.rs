@@ -31,6 +31,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/auth/setup", post(auth::setup))
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/invite/{token}", post(auth::accept_invitation))
         .with_state(state)
 }
 

@@ -326,6 +326,11 @@ pub async fn logout(db: &Db, p: &Principal, meta: &RequestMeta) -> Result<()> {
     .await
 }
 
+/// The companies a user can work in (active memberships), by name.
+pub async fn companies_of(db: &Db, user_id: Uuid) -> Result<Vec<(Uuid, String)>> {
+    repo::companies_of(db, user_id).await
+}
+
 /// The principal of a user in their first active company.
 pub async fn principal_of_user(db: &Db, user_id: Uuid) -> Result<Option<Principal>> {
     repo::principal_for(db, user_id, None).await

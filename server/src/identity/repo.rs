@@ -194,3 +194,14 @@ pub async fn count_members(db: &Db, company_id: Uuid) -> Result<i64> {
         .fetch_one(p)
         .await)?)
 }
+
+pub async fn companies_of(db: &Db, user_id: Uuid) -> Result<Vec<(Uuid, String)>> {
+    const SQL: &str =
+        "SELECT c.id, c.name FROM memberships m JOIN companies c ON c.id = m.company_id \
+                       WHERE m.user_id = $1 AND m.disabled_at IS NULL AND c.disabled_at IS NULL \
+                       ORDER BY c.name";
+    Ok(with_db!(db, |p| sqlx::query_as::<_, (Uuid, String)>(SQL)
+        .bind(user_id)
+        .fetch_all(p)
+        .await)?)
+}

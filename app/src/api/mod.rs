@@ -1,6 +1,8 @@
 //! Server functions and the data they share with components. Each is thin: authenticate,
 //! check the permission, call a `server` service, map the result.
 
+pub mod team;
+
 use leptos::prelude::*;
 use leptos::server_fn::{codec::JsonEncoding, error::FromServerFnError};
 use serde::{Deserialize, Serialize};
@@ -30,6 +32,17 @@ impl AppError {
     pub fn is_unauthorized(&self) -> bool {
         self.code == "unauthorized"
     }
+
+    /// The message when it concerns `field`.
+    pub fn for_field(&self, field: &str) -> Option<String> {
+        (self.field.as_deref() == Some(field)).then(|| self.message.clone())
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompanyChoice {
+    pub id: String,
+    pub name: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -38,6 +51,18 @@ pub struct Me {
     pub email: String,
     pub company_name: String,
     pub role: String,
+    pub role_name: String,
+    /// Permission keys (`members.manage`); navigation shows only what these allow.
+    pub permissions: Vec<String>,
+    pub is_super_admin: bool,
+    /// The other companies this user can switch to.
+    pub other_companies: Vec<CompanyChoice>,
+}
+
+impl Me {
+    pub fn can(&self, permission: &str) -> bool {
+        self.permissions.iter().any(|p| p == permission)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -102,23 +127,65 @@ pub(crate) mod ssr {
         })
     }
 
-    /// The signed-in principal, or 401.
-    pub fn authenticated() -> Result<Principal, AppError> {
+    /// The signed-in principal, if any (no side effects).
+    pub fn current() -> Option<Principal> {
         use_context::<http::request::Parts>()
             .and_then(|p| p.extensions.get::<CurrentUser>().cloned())
             .and_then(|u| u.0)
-            .ok_or_else(|| fail(server::Error::Unauthorized))
+    }
+
+    /// The signed-in principal, or 401.
+    pub fn authenticated() -> Result<Principal, AppError> {
+        current().ok_or_else(|| fail(server::Error::Unauthorized))
+    }
+
+    /// The first line of every server function that needs a permission: the signed-in
+    /// principal when their role grants `needed`, else 401 / 403.
+    pub fn authorize(needed: server::access::Permission) -> Result<Principal, AppError> {
+        let p = authenticated()?;
+        p.authorize(needed).map_err(fail)?;
+        Ok(p)
+    }
+
+    /// Where the request came from, for the audit log.
+    pub fn meta() -> server::audit::RequestMeta {
+        use_context::<http::request::Parts>()
+            .map(|p| server::http::auth::meta_from_parts(&p))
+            .unwrap_or_default()
+    }
+
+    /// Parses an id sent by the browser; a malformed one is simply not found.
+    pub fn parse_id(raw: &str) -> Result<uuid::Uuid, AppError> {
+        raw.parse().map_err(|_| fail(server::Error::NotFound))
     }
 }
 
 /// Who is signed in (None when nobody is).
 #[server(endpoint = "me")]
 pub async fn get_me() -> Result<Option<Me>, AppError> {
-    Ok(ssr::authenticated().ok().map(|p| Me {
+    let Some(p) = ssr::current() else {
+        return Ok(None);
+    };
+    let state = ssr::state()?;
+    let others = server::identity::companies_of(&state.db, p.user_id)
+        .await
+        .map_err(ssr::fail)?
+        .into_iter()
+        .filter(|(id, _)| *id != p.company_id)
+        .map(|(id, name)| CompanyChoice {
+            id: id.to_string(),
+            name,
+        })
+        .collect();
+    Ok(Some(Me {
+        permissions: p.permissions.iter().map(|x| x.key().to_string()).collect(),
         name: p.name,
         email: p.email,
         company_name: p.company_name,
         role: p.role,
+        role_name: p.role_name,
+        is_super_admin: p.is_super_admin,
+        other_companies: others,
     }))
 }
 

@@ -1,0 +1,41 @@
+//! /settings/outbox — every message the app sent or kept for this company.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::SettingsHeader;
+use crate::api::team::get_outbox;
+use crate::components::ui::{Alert, Badge, Card, EmptyState, Tone};
+
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    let items = Resource::new(|| (), |_| get_outbox());
+    view! {
+        <Title text="Outbox · Switchyard"/>
+        <SettingsHeader title="Settings" text="Messages Switchyard sent for this company. Without SMTP configured they are kept here for you to forward."/>
+        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match items.await {
+                    Err(e) => view! { <Alert tone=Tone::Error>{e.message}</Alert> }.into_any(),
+                    Ok(items) if items.is_empty() => view! { <EmptyState title="No messages yet" text="Invitations and other mail will appear here."/> }.into_any(),
+                    Ok(items) => view! {
+                        <div class="space-y-4">
+                            {items.into_iter().map(|m| view! {
+                                <Card>
+                                    <article data-testid="outbox-message">
+                                        <div class="flex flex-wrap items-center justify-between gap-2">
+                                            <h2 class="text-sm font-semibold text-slate-900 dark:text-white">{m.subject.clone()}</h2>
+                                            {if m.delivered { view! { <Badge text="Delivered"/> }.into_any() } else { view! { <Badge text="Not sent: no SMTP" warn=true/> }.into_any() }}
+                                        </div>
+                                        <p class="mt-1 text-xs text-slate-500">{format!("To {} · {} · {}", m.to, m.kind, m.created)}</p>
+                                        <pre class="mt-3 whitespace-pre-wrap break-words font-sans text-sm text-slate-700 dark:text-slate-300">{m.body.clone()}</pre>
+                                    </article>
+                                </Card>
+                            }).collect_view()}
+                        </div>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

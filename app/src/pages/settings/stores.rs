@@ -1,0 +1,148 @@
+//! /settings/stores — the company's stores and the per-store access matrix.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::{ActionResult, SettingsHeader, BUTTON, BUTTON_DANGER, SELECT, TABLE, TD, TH};
+use crate::api::team::*;
+use crate::components::ui::{Alert, Card, EmptyState, Field, Tone};
+
+#[component]
+pub fn StoresPage() -> impl IntoView {
+    let create = ServerAction::<CreateStore>::new();
+    let delete = ServerAction::<DeleteStore>::new();
+    let access = ServerAction::<SetStoreAccess>::new();
+    let page = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                delete.version().get(),
+                access.version().get(),
+            )
+        },
+        |_| get_stores_page(),
+    );
+    let field_error = move |f: &str| {
+        create
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .and_then(|e| e.for_field(f))
+    };
+    view! {
+        <Title text="Stores · Switchyard"/>
+        <SettingsHeader title="Settings" text="The stores this company sells through, and which members may see each."/>
+        <ActionResult value=move || delete.value().get() success="Store deleted."/>
+        <ActionResult value=move || access.value().get() success="Access updated."/>
+        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Err(e) => view! { <Alert tone=Tone::Error>{e.message}</Alert> }.into_any(),
+                    Ok(p) => {
+                        let platforms = p.platforms.clone();
+                        let label = move |k: &str| platforms.iter().find(|(key, _)| key == k).map(|(_, l)| l.clone()).unwrap_or_else(|| k.to_string());
+                        let list = if p.stores.is_empty() {
+                            view! { <EmptyState title="No stores yet" text="Add the first store with the form on this page."/> }.into_any()
+                        } else {
+                            let items = p.stores.iter().map(|s| {
+                                let (id, platform, aria) = (s.id.clone(), label(&s.platform), format!("Delete store {}", s.name));
+                                view! {
+                                    <li class="flex items-center justify-between py-3" data-testid="store-row">
+                                        <div>
+                                            <p class="text-sm font-medium text-slate-900 dark:text-white">{s.name.clone()}</p>
+                                            <p class="text-xs text-slate-500">{platform}</p>
+                                        </div>
+                                        <ActionForm action=delete>
+                                            <input type="hidden" name="id" value=id/>
+                                            <button type="submit" class=BUTTON_DANGER aria-label=aria>"Delete"</button>
+                                        </ActionForm>
+                                    </li>
+                                }
+                            }).collect_view();
+                            view! { <ul class="divide-y divide-slate-100 dark:divide-slate-800">{items}</ul> }.into_any()
+                        };
+                        let options = p.platforms.iter().map(|(k, l)| view! { <option value=k.clone()>{l.clone()}</option> }).collect_view();
+                        let matrix = p.can_manage_access.then(|| view! { <AccessMatrix p=p.clone() access/> });
+                        view! {
+                            <div class="grid gap-6 lg:grid-cols-3">
+                                <div class="space-y-6 lg:col-span-2">
+                                    <Card title="Stores">{list}</Card>
+                                    {matrix}
+                                </div>
+                                <Card title="Add a store">
+                                    <ActionResult value=move || create.value().get() success="Store added."/>
+                                    <ActionForm action=create attr:class="space-y-4">
+                                        <Field name="name" label="Store name" error=field_error("name")/>
+                                        <div>
+                                            <label for="f-platform" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Platform"</label>
+                                            <select id="f-platform" name="platform" class=format!("mt-1 {SELECT}")>{options}</select>
+                                        </div>
+                                        <button type="submit" class=format!("{BUTTON} w-full")>"Add store"</button>
+                                    </ActionForm>
+                                </Card>
+                            </div>
+                        }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AccessMatrix(p: StoresPage, access: ServerAction<SetStoreAccess>) -> impl IntoView {
+    if p.stores.is_empty() || p.limited_members.is_empty() {
+        return view! {
+            <Card title="Store access">
+                <EmptyState title="Nothing to grant yet" text="Owners, admins and roles that manage stores see every store. Other members appear here once there are stores."/>
+            </Card>
+        }.into_any();
+    }
+    let head = p
+        .stores
+        .iter()
+        .map(|s| view! { <th class=TH>{s.name.clone()}</th> })
+        .collect_view();
+    let rows = p.limited_members.iter().map(|m| {
+        let cells = p.stores.iter().map(|s| {
+            let on = p.grants.iter().any(|(u, st)| *u == m.user_id && *st == s.id);
+            let label = format!("{} access to {} for {}", if on { "Withdraw" } else { "Grant" }, s.name, m.name);
+            let (uid, sid) = (m.user_id.clone(), s.id.clone());
+            view! {
+                <td class=TD>
+                    <ActionForm action=access>
+                        <input type="hidden" name="user_id" value=uid/>
+                        <input type="hidden" name="store_id" value=sid/>
+                        <input type="hidden" name="allowed" value=if on { "false" } else { "true" }/>
+                        <button type="submit" aria-label=label aria-pressed=if on { "true" } else { "false" }
+                            class=if on {
+                                "rounded-md bg-emerald-50 px-2 py-1 text-xs font-medium text-emerald-800 ring-1 ring-inset ring-emerald-600/20 hover:bg-emerald-100 dark:bg-emerald-400/10 dark:text-emerald-300"
+                            } else {
+                                "rounded-md bg-slate-50 px-2 py-1 text-xs font-medium text-slate-500 ring-1 ring-inset ring-slate-300 hover:bg-slate-100 dark:bg-slate-800 dark:text-slate-400"
+                            }>
+                            {if on { "Allowed" } else { "No access" }}
+                        </button>
+                    </ActionForm>
+                </td>
+            }
+        }).collect_view();
+        view! {
+            <tr>
+                <td class=TD><p class="font-medium text-slate-900 dark:text-white">{m.name.clone()}</p><p class="text-xs text-slate-500">{m.role_name.clone()}</p></td>
+                {cells}
+            </tr>
+        }
+    }).collect_view();
+    view! {
+        <Card title="Store access">
+            <p class="mb-3 text-sm text-slate-500 dark:text-slate-400">"Owners, admins and roles that manage stores see every store. Everyone else sees only what is allowed here."</p>
+            <div class="-mx-5 overflow-x-auto">
+                <table class=TABLE>
+                    <thead><tr><th class=TH>"Member"</th>{head}</tr></thead>
+                    <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}</tbody>
+                </table>
+            </div>
+        </Card>
+    }.into_any()
+}

@@ -1,0 +1,329 @@
+//! The permission matrix: every server function and every permission-gated page, called by
+//! every built-in role, a custom role and an anonymous visitor of company A, with ids that
+//! belong to company B. Expected: exactly the declared permission allows a call, and no call
+//! ever reads or changes company B.
+#![cfg(feature = "ssr")]
+
+#[path = "../../server/tests/common/mod.rs"]
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use leptos::prelude::LeptosOptions;
+use reqwest::StatusCode;
+use server::{
+    access::{self, PermissionSet},
+    audit::RequestMeta,
+    identity::Principal,
+};
+
+/// Who may call a server function.
+#[derive(Clone, Copy, Debug)]
+enum Need {
+    Anyone,
+    Member,
+    Permission(&'static str),
+}
+
+/// Every server function, what it needs, and arguments aimed at company B (filled in later).
+const SERVER_FNS: &[(&str, Need)] = &[
+    ("/api/me", Need::Anyone),
+    ("/api/form_flash", Need::Anyone),
+    ("/api/invitation", Need::Anyone),
+    ("/api/dashboard", Need::Member),
+    ("/api/switch_company", Need::Member),
+    ("/api/team", Need::Permission("members.manage")),
+    ("/api/invite_member", Need::Permission("members.manage")),
+    ("/api/resend_invitation", Need::Permission("members.manage")),
+    ("/api/revoke_invitation", Need::Permission("members.manage")),
+    (
+        "/api/change_member_role",
+        Need::Permission("members.manage"),
+    ),
+    (
+        "/api/set_member_disabled",
+        Need::Permission("members.manage"),
+    ),
+    ("/api/remove_member", Need::Permission("members.manage")),
+    ("/api/outbox", Need::Permission("members.manage")),
+    ("/api/set_store_access", Need::Permission("members.manage")),
+    ("/api/stores_page", Need::Permission("stores.manage")),
+    ("/api/create_store", Need::Permission("stores.manage")),
+    ("/api/delete_store", Need::Permission("stores.manage")),
+    ("/api/roles_page", Need::Permission("settings.manage")),
+    ("/api/create_role", Need::Permission("settings.manage")),
+    ("/api/delete_role", Need::Permission("settings.manage")),
+];
+
+const PAGES: &[(&str, Need)] = &[
+    ("/", Need::Member),
+    ("/settings/members", Need::Permission("members.manage")),
+    ("/settings/outbox", Need::Permission("members.manage")),
+    ("/settings/stores", Need::Permission("stores.manage")),
+    ("/settings/roles", Need::Permission("settings.manage")),
+];
+
+struct CompanyB {
+    owner: Principal,
+    store: String,
+    invitation: String,
+    role: String,
+}
+
+async fn spawn_full() -> TestApp {
+    spawn_routed(&[], |state| {
+        let options = LeptosOptions::builder()
+            .output_name("switchyard")
+            .site_root("target/site")
+            .site_pkg_dir("pkg")
+            .build();
+        app::serve::router(state, options)
+    })
+    .await
+}
+
+async fn company_b(app: &TestApp) -> CompanyB {
+    let db = &app.state.db;
+    let (company, user) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let now = chrono::Utc::now();
+    server::exec!(db, sqlx::query("INSERT INTO companies (id, name, slug, created_at) VALUES ($1, 'Beta Secret', 'beta', $2)").bind(company).bind(now)).unwrap();
+    server::exec!(db, sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES ($1, 'boss@beta.example', 'Beta Boss', $2)").bind(user).bind(now)).unwrap();
+    server::exec!(db, sqlx::query("INSERT INTO memberships (company_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)").bind(company).bind(user).bind(now)).unwrap();
+    let owner = server::identity::load_principal(db, user, company)
+        .await
+        .unwrap()
+        .unwrap();
+    let meta = RequestMeta::default();
+    let store = server::stores::create(
+        db,
+        &owner,
+        &meta,
+        server::stores::StoreInput {
+            name: "Beta Store".into(),
+            platform: "shopify".into(),
+        },
+    )
+    .await
+    .unwrap();
+    let sent = server::invitations::invite(
+        db,
+        &owner,
+        &meta,
+        &app.state.config.public_url,
+        7,
+        server::invitations::InviteInput {
+            email: "x@beta.example".into(),
+            role: "viewer".into(),
+            store_ids: vec![store.id],
+        },
+    )
+    .await
+    .unwrap();
+    let role = server::roles::create(
+        db,
+        &owner,
+        &meta,
+        server::roles::RoleInput {
+            name: "Beta Role".into(),
+            permissions: vec!["orders.read".into()],
+        },
+    )
+    .await
+    .unwrap();
+    CompanyB {
+        owner,
+        store: store.id.to_string(),
+        invitation: sent.id.to_string(),
+        role: role.slug,
+    }
+}
+
+/// Arguments for each server function, aimed at company B's things where it takes ids.
+fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
+    let uid = b.owner.user_id.to_string();
+    let pairs: Vec<(&str, String)> = match path {
+        "/api/form_flash" => vec![("form", "login".into())],
+        "/api/invitation" => vec![("token", "not-a-real-token".into())],
+        "/api/switch_company" => vec![("company_id", b.owner.company_id.to_string())],
+        "/api/invite_member" => vec![
+            ("email", format!("new{n}@example.com")),
+            ("role", "viewer".into()),
+        ],
+        "/api/resend_invitation" | "/api/revoke_invitation" => vec![("id", b.invitation.clone())],
+        "/api/change_member_role" => vec![("user_id", uid), ("role", "viewer".into())],
+        "/api/set_member_disabled" => vec![("user_id", uid), ("disabled", "true".into())],
+        "/api/remove_member" => vec![("user_id", uid)],
+        "/api/set_store_access" => vec![
+            ("user_id", uid),
+            ("store_id", b.store.clone()),
+            ("allowed", "true".into()),
+        ],
+        "/api/create_store" => vec![
+            ("name", format!("Store {n}")),
+            ("platform", "shopify".into()),
+        ],
+        "/api/delete_store" => vec![("id", b.store.clone())],
+        "/api/create_role" => vec![
+            ("name", format!("Role {n}")),
+            ("permissions[0]", "orders.read".into()),
+        ],
+        "/api/delete_role" => vec![("slug", b.role.clone())],
+        _ => vec![],
+    };
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn allowed(need: Need, perms: Option<PermissionSet>) -> bool {
+    match (need, perms) {
+        (Need::Anyone, _) => true,
+        (_, None) => false,
+        (Need::Member, Some(_)) => true,
+        (Need::Permission(key), Some(p)) => p.contains(access::Permission::parse(key).unwrap()),
+    }
+}
+
+/// A snapshot of everything of company B that a call could change.
+async fn b_state(app: &TestApp, b: &CompanyB) -> String {
+    let db = &app.state.db;
+    let sql = "SELECT (SELECT COUNT(*) FROM stores WHERE company_id = $1), \
+                      (SELECT COUNT(*) FROM store_access WHERE company_id = $1), \
+                      (SELECT COUNT(*) FROM invitations WHERE company_id = $1 AND revoked_at IS NULL), \
+                      (SELECT COUNT(*) FROM roles WHERE company_id = $1), \
+                      (SELECT COUNT(*) FROM memberships WHERE company_id = $1 AND role = 'owner' AND disabled_at IS NULL)";
+    let row: (i64, i64, i64, i64, i64) = server::with_db!(db, |p| sqlx::query_as(sql)
+        .bind(b.owner.company_id)
+        .fetch_one(p)
+        .await)
+    .unwrap();
+    format!("{row:?}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_server_function_and_page_allows_exactly_its_permission_and_never_crosses_companies()
+{
+    let app = spawn_full().await;
+    app.setup("ada@example.com").await;
+    let owner = app.principal("ada@example.com").await;
+    let b = company_b(&app).await;
+    let b_before = b_state(&app, &b).await;
+
+    // Every registered server function is in the table (a new one must be declared).
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(p, _)| p.to_string())
+        .collect();
+    let declared: BTreeSet<String> = SERVER_FNS.iter().map(|(p, _)| p.to_string()).collect();
+    assert_eq!(
+        registered, declared,
+        "server functions and the matrix disagree"
+    );
+
+    // One member per built-in role (the owner exists) and a custom role.
+    server::roles::create(
+        &app.state.db,
+        &owner,
+        &RequestMeta::default(),
+        server::roles::RoleInput {
+            name: "Packers".into(),
+            permissions: vec!["orders.read".into(), "stores.manage".into()],
+        },
+    )
+    .await
+    .unwrap();
+    let mut callers: Vec<(String, Option<PermissionSet>)> = vec![("anonymous".into(), None)];
+    for role in [
+        "owner",
+        "admin",
+        "manager",
+        "analyst",
+        "operator",
+        "viewer",
+        "custom:packers",
+    ] {
+        let email = format!("{}@example.com", role.replace(':', "-"));
+        let p = if role == "owner" {
+            owner.clone()
+        } else {
+            app.add_member(&owner, &email, role, vec![]).await
+        };
+        callers.push((
+            if role == "owner" {
+                "ada@example.com".into()
+            } else {
+                email
+            },
+            Some(p.permissions),
+        ));
+    }
+
+    let mut checked = 0;
+    let mut unexpected = Vec::new();
+    for (n, (who, perms)) in callers.iter().enumerate() {
+        let client = client_for(&app.base);
+        if perms.is_some() {
+            let res = client
+                .post(app.url("/auth/login"))
+                .form(&[("email", who.as_str()), ("password", PASSWORD)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(location(&res), "/", "{who} signs in");
+        }
+        for (i, (path, need)) in SERVER_FNS.iter().enumerate() {
+            let res = client
+                .post(app.url(path))
+                .form(&args(path, &b, n * 100 + i))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            let body = res.text().await.unwrap();
+            let may = allowed(*need, *perms);
+            let ok = if !may {
+                status == StatusCode::FORBIDDEN
+                    || (perms.is_none() && status == StatusCode::UNAUTHORIZED)
+            } else if *path == "/api/switch_company" {
+                status == StatusCode::FORBIDDEN // not a member of B
+            } else {
+                status != StatusCode::FORBIDDEN
+                    && status != StatusCode::UNAUTHORIZED
+                    && !status.is_server_error()
+            };
+            if !ok {
+                unexpected.push(format!("{who} {path}: {status} {body}"));
+            }
+            assert!(
+                !body.contains("Beta Secret")
+                    && !body.contains("Beta Store")
+                    && !body.contains("boss@beta"),
+                "{who} {path} leaked company B: {body}"
+            );
+            checked += 1;
+        }
+        for (path, need) in PAGES {
+            let res = client
+                .get(app.url(path))
+                .header("accept", "text/html")
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            let ok = match (allowed(*need, *perms), perms) {
+                (_, None) => status == StatusCode::SEE_OTHER,
+                (true, _) => status == StatusCode::OK,
+                (false, _) => status == StatusCode::FORBIDDEN,
+            };
+            if !ok {
+                unexpected.push(format!("{who} GET {path}: {status}"));
+            }
+            checked += 1;
+        }
+    }
+    assert!(
+        unexpected.is_empty(),
+        "unexpected answers:\n{}",
+        unexpected.join("\n")
+    );
+    assert_eq!(b_state(&app, &b).await, b_before, "company B changed");
+    println!("permission matrix: {checked} calls ({} callers × {} server functions + {} pages), 0 unexpected", callers.len(), SERVER_FNS.len(), PAGES.len());
+}
