@@ -12,7 +12,10 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
     let ctx = {
         let state = state.clone();
-        move || provide_context(state.clone())
+        move || {
+            provide_context(state.clone());
+            page_security_policy();
+        }
     };
     let pages = Router::new()
         .leptos_routes_with_context(&options, routes, ctx.clone(), {
@@ -22,6 +25,26 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context(ctx, shell))
         .with_state(options);
     server::http::wrap(pages.merge(server::http::routes(state.clone())), state)
+}
+
+/// Gives this render a fresh nonce and a Content-Security-Policy that allows only our own
+/// scripts plus the inline ones carrying that nonce (hydration, resources, theme boot).
+fn page_security_policy() {
+    leptos::nonce::provide_nonce();
+    let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    }
 }
 
 /// Leptos options from cargo-leptos' environment, falling back to the workspace defaults when

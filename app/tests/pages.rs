@@ -127,3 +127,37 @@ async fn unknown_pages_are_404_for_signed_in_users() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("This page does not exist"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_allow_only_scripts_carrying_their_nonce() {
+    let app = spawn_full().await;
+    let res = app.get("/setup").await;
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let body = res.text().await.unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy");
+    assert!(nonce.len() >= 16, "{csp}");
+    assert!(
+        !csp.contains("unsafe-inline'; script")
+            && !csp.contains("script-src 'self' 'unsafe-inline'")
+    );
+    let inline_scripts = body.matches("<script").count();
+    let with_nonce = body.matches(&format!("nonce=\"{nonce}\"")).count();
+    assert!(inline_scripts > 0);
+    assert_eq!(
+        inline_scripts, with_nonce,
+        "every script carries the nonce: {body}"
+    );
+    let again = app.get("/setup").await;
+    assert_ne!(
+        again.headers()["content-security-policy"].to_str().unwrap(),
+        csp,
+        "a fresh nonce per page"
+    );
+}

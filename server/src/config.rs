@@ -34,6 +34,11 @@ pub struct Config {
     pub log_level: String,
     pub redis_url: Option<SecretString>,
     pub invitation_ttl_days: i64,
+    /// Sign-in and reset attempts allowed per minute from one IP address / for one account.
+    pub sign_in_per_ip: u32,
+    pub sign_in_per_account: u32,
+    /// Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl fmt::Debug for Config {
@@ -50,6 +55,9 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("log_level", &self.log_level)
             .field("invitation_ttl_days", &self.invitation_ttl_days)
+            .field("sign_in_per_ip", &self.sign_in_per_ip)
+            .field("sign_in_per_account", &self.sign_in_per_account)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field(
                 "redis_url",
                 &self
@@ -262,6 +270,39 @@ impl Config {
             },
         };
 
+        let mut per_minute = |var: &str, default: u32| match get(var) {
+            None => default,
+            Some(v) => match v.parse::<u32>() {
+                Ok(n) if (1..=10_000).contains(&n) => n,
+                _ => {
+                    errors.push(format!(
+                        "{var}: expected a whole number of attempts per minute between 1 and 10000, got `{v}`"
+                    ));
+                    default
+                }
+            },
+        };
+        let sign_in_per_ip = per_minute("RATE_LIMIT_SIGN_IN_PER_IP", 20);
+        let sign_in_per_account = per_minute("RATE_LIMIT_SIGN_IN_PER_ACCOUNT", 5);
+
+        let mut trusted_proxies = Vec::new();
+        for item in get("TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            match item
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            {
+                Ok(net) => trusted_proxies.push(net),
+                Err(_) => errors.push(format!(
+                    "TRUSTED_PROXIES: `{item}` is not an IP address or CIDR range such as 10.0.0.0/8"
+                )),
+            }
+        }
+
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
         }
@@ -278,6 +319,9 @@ impl Config {
             log_level,
             redis_url,
             invitation_ttl_days,
+            sign_in_per_ip,
+            sign_in_per_account,
+            trusted_proxies,
         })
     }
 

@@ -7,19 +7,21 @@ use std::sync::{
 
 use metrics_exporter_prometheus::PrometheusHandle;
 
-use crate::{config::Config, identity, jobs::JobContext, Db};
+use crate::{config::Config, http::limits::Limits, identity, jobs::JobContext, Db};
 
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub db: Db,
     pub metrics: PrometheusHandle,
+    pub limits: Limits,
     setup_done: Arc<AtomicBool>,
 }
 
 impl AppState {
     pub fn new(config: Config, db: Db) -> Self {
         Self {
+            limits: Limits::new(&config),
             config: Arc::new(config),
             db,
             metrics: crate::telemetry::metrics_handle(),

@@ -14,7 +14,7 @@ use tower_sessions::Session;
 
 use super::{
     flash::Flash,
-    middleware::{safe_next, CurrentUser},
+    middleware::{safe_next, too_many_attempts, ClientIp, CurrentUser},
 };
 use crate::{
     audit::RequestMeta,
@@ -38,10 +38,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Meta {
 
 /// The request's origin facts, from already-extracted parts (also used by server functions).
 pub fn meta_from_parts(parts: &Parts) -> RequestMeta {
-    super::middleware::request_meta(
+    let mut meta = super::middleware::request_meta(
         &parts.headers,
         parts.extensions.get::<ConnectInfo<SocketAddr>>(),
-    )
+    );
+    if let Some(ip) = parts.extensions.get::<ClientIp>() {
+        meta.ip = Some(ip.0.to_string());
+    }
+    meta
 }
 
 /// Starts a fresh session for the principal: a new id (no fixation), then the user and company.
@@ -141,6 +145,11 @@ pub async fn login(
 ) -> Response {
     let secure = state.config.cookie_secure;
     let next = safe_next(form.next.as_deref());
+    if let Some(ip) = meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
+        if state.limits.check_attempt(ip, &form.email).is_err() {
+            return too_many_attempts();
+        }
+    }
     let result = identity::login(&state.db, &form.email, &form.password, &meta).await;
     let result = match result {
         Ok(p) => sign_in(&session, &p).await,
@@ -188,6 +197,12 @@ pub async fn accept_invitation(
     Form(input): Form<AcceptInput>,
 ) -> Response {
     let secure = state.config.cookie_secure;
+    if let Some(ip) = meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
+        let key = format!("invite:{}", token.chars().take(16).collect::<String>());
+        if state.limits.check_attempt(ip, &key).is_err() {
+            return too_many_attempts();
+        }
+    }
     let back = format!("/invite/{}", super::middleware::urlencode(&token));
     let values = BTreeMap::from([("name".to_string(), input.name.chars().take(100).collect())]);
     let result = match invitations::accept(&state.db, &token, input, &meta).await {

@@ -298,6 +298,11 @@ fn error_page(status: StatusCode, reference: &str) -> String {
             "Switchyard is temporarily unavailable",
             "We cannot reach the database right now. Nothing was changed. Please try again in a moment.",
         )
+    } else if status == StatusCode::TOO_MANY_REQUESTS {
+        (
+            "Too many attempts",
+            "For your security, sign-in is paused for this account or address. Wait a minute, then try again.",
+        )
     } else if status == StatusCode::FORBIDDEN {
         (
             "You do not have access to this page",
@@ -331,6 +336,62 @@ fn error_page(status: StatusCode, reference: &str) -> String {
             "Try again"
         },
     )
+}
+
+/// The client's address as far as we can trust it (request extension; see `limits::client_ip`).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// Works out the client's address once per request.
+pub async fn client_ip(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let xff = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    if let Some(ip) = super::limits::client_ip(peer, xff, &state.config.trusted_proxies) {
+        req.extensions_mut().insert(ClientIp(ip));
+    }
+    next.run(req).await
+}
+
+/// Headers every answer carries. Pages set their own Content-Security-Policy (with the
+/// nonce of their inline scripts); everything else gets a strict default.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
+        h.entry(name)
+            .or_insert(header::HeaderValue::from_static(value));
+    };
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "referrer-policy", "strict-origin-when-cross-origin");
+    set(h, "x-frame-options", "DENY");
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+    );
+    if state.config.public_url.scheme() == "https" {
+        set(
+            h,
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
+    }
+    res
+}
+
+/// A 429 answer for a browser or a script: a short page with a retry hint.
+pub fn too_many_attempts() -> Response {
+    let mut res = html_page(StatusCode::TOO_MANY_REQUESTS, "");
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+    res
 }
 
 /// Where a request came from (IP, user agent), for the audit log.

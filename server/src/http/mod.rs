@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod flash;
+pub mod limits;
 pub mod middleware;
 mod ops;
 
@@ -36,7 +37,7 @@ pub fn routes(state: AppState) -> Router {
 }
 
 /// Wraps a router (the server's routes merged with the Leptos ones) in the middleware stack:
-/// request id → trace span → metrics → CSRF origin check → friendly error pages → session →
+/// request id → trace span → metrics → client IP → security headers → CSRF origin check → friendly error pages → session →
 /// principal → page gate.
 pub fn wrap(router: Router, state: AppState) -> Router {
     let trace = TraceLayer::new_for_http()
@@ -78,6 +79,11 @@ pub fn wrap(router: Router, state: AppState) -> Router {
         .layer(sessions::layer(state.db.clone(), &state.config))
         .layer(from_fn(middleware::friendly_errors))
         .layer(from_fn_with_state(state.clone(), middleware::check_origin))
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
+        .layer(from_fn_with_state(state.clone(), middleware::client_ip))
         .layer(from_fn(middleware::record_metrics))
         .layer(
             ServiceBuilder::new()

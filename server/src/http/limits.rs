@@ -1,0 +1,136 @@
+//! Rate limits for sign-in and password reset, checked before any password hashing so a flood
+//! costs us almost nothing. Kept in memory with `governor` (GCRA); see docs/architecture.md for
+//! the Redis-backed variant several instances need.
+
+use std::{net::IpAddr, num::NonZeroU32, sync::Arc};
+
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::{config::Config, error::Error};
+
+#[derive(Clone)]
+pub struct Limits {
+    by_ip: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    by_account: Arc<DefaultKeyedRateLimiter<String>>,
+}
+
+fn per_minute(n: u32) -> Quota {
+    Quota::per_minute(NonZeroU32::new(n.max(1)).expect("at least one"))
+}
+
+impl Limits {
+    pub fn new(config: &Config) -> Self {
+        Limits {
+            by_ip: Arc::new(RateLimiter::keyed(per_minute(config.sign_in_per_ip))),
+            by_account: Arc::new(RateLimiter::keyed(per_minute(config.sign_in_per_account))),
+        }
+    }
+
+    /// Counts one attempt for the address and the account (a normalised email); refuses when
+    /// either has used its quota for the minute.
+    pub fn check_attempt(&self, ip: IpAddr, account: &str) -> Result<(), Error> {
+        if self.by_ip.check_key(&ip).is_err() {
+            tracing::warn!(%ip, "sign-in rate limit reached for address");
+            return Err(Error::RateLimited);
+        }
+        let account = account.trim().to_lowercase();
+        if self.by_account.check_key(&account).is_err() {
+            tracing::warn!(%ip, "sign-in rate limit reached for account");
+            return Err(Error::RateLimited);
+        }
+        Ok(())
+    }
+
+    /// Forgets idle keys so memory stays bounded (called by the hourly cleanup).
+    pub fn shrink(&self) {
+        self.by_ip.retain_recent();
+        self.by_account.retain_recent();
+        self.by_ip.shrink_to_fit();
+        self.by_account.shrink_to_fit();
+    }
+}
+
+/// The client's address: the peer, or — when the peer is a trusted proxy — the nearest
+/// untrusted address in X-Forwarded-For (read from the right, as proxies append).
+pub fn client_ip(
+    peer: Option<IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[ipnet::IpNet],
+) -> Option<IpAddr> {
+    let peer = peer?;
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(&peer) {
+        return Some(peer);
+    }
+    let hops: Vec<IpAddr> = forwarded_for
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|h| h.trim().parse().ok())
+        .collect();
+    Some(
+        hops.iter()
+            .rev()
+            .find(|ip| !is_trusted(ip))
+            .copied()
+            .unwrap_or(peer),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().unwrap()];
+        let xff = Some("203.0.113.9, 198.51.100.7, 10.0.0.2");
+        // From the internet directly: the header is ignored.
+        assert_eq!(
+            client_ip(Some(ip("198.51.100.50")), xff, &trusted),
+            Some(ip("198.51.100.50"))
+        );
+        // Through our proxies: the nearest untrusted hop, not the spoofable leftmost one.
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.1")), xff, &trusted),
+            Some(ip("198.51.100.7"))
+        );
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.1")), None, &trusted),
+            Some(ip("10.0.0.1"))
+        );
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.1")), xff, &[]),
+            Some(ip("10.0.0.1"))
+        );
+    }
+
+    #[test]
+    fn quotas_count_per_address_and_per_account() {
+        let mut vars = std::collections::BTreeMap::new();
+        vars.insert("RATE_LIMIT_SIGN_IN_PER_IP".to_string(), "4".to_string());
+        vars.insert(
+            "RATE_LIMIT_SIGN_IN_PER_ACCOUNT".to_string(),
+            "2".to_string(),
+        );
+        let limits = Limits::new(&Config::from_map(&vars).unwrap());
+        let a = ip("192.0.2.1");
+        assert!(limits.check_attempt(a, "ada@example.com").is_ok());
+        assert!(limits.check_attempt(a, "ADA@example.com ").is_ok());
+        assert!(
+            limits.check_attempt(a, "ada@example.com").is_err(),
+            "account quota"
+        );
+        assert!(limits.check_attempt(a, "bob@example.com").is_ok());
+        assert!(
+            limits.check_attempt(a, "cy@example.com").is_err(),
+            "address quota"
+        );
+        assert!(limits
+            .check_attempt(ip("192.0.2.2"), "cy@example.com")
+            .is_ok());
+    }
+}
