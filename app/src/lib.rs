@@ -17,10 +17,14 @@ use leptos_router::{
 use components::{shell::Shell, theme::THEME_BOOT_SCRIPT};
 use pages::{
     dashboard::DashboardPage,
+    forgot::{ForgotPage, ResetPage},
     invite::InvitePage,
     login::LoginPage,
     logout::LogoutPage,
-    settings::{members::MembersPage, outbox::OutboxPage, roles::RolesPage, stores::StoresPage},
+    settings::{
+        members::MembersPage, outbox::OutboxPage, roles::RolesPage, security::SecurityPage,
+        stores::StoresPage,
+    },
     setup::SetupPage,
     NotFound,
 };
@@ -65,12 +69,15 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/logout") view=LogoutPage ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
+                <Route path=path!("/forgot") view=ForgotPage ssr=SsrMode::Async/>
+                <Route path=path!("/reset/:token") view=ResetPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=Shell ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/members") view=MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/stores") view=StoresPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/outbox") view=OutboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

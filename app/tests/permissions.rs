@@ -33,6 +33,10 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/invitation", Need::Anyone),
     ("/api/dashboard", Need::Member),
     ("/api/switch_company", Need::Member),
+    ("/api/reset_link", Need::Anyone),
+    ("/api/my_sessions", Need::Member),
+    ("/api/revoke_session", Need::Member),
+    ("/api/change_password", Need::Member),
     ("/api/team", Need::Permission("members.manage")),
     ("/api/invite_member", Need::Permission("members.manage")),
     ("/api/resend_invitation", Need::Permission("members.manage")),
@@ -58,6 +62,7 @@ const SERVER_FNS: &[(&str, Need)] = &[
 
 const PAGES: &[(&str, Need)] = &[
     ("/", Need::Member),
+    ("/settings/security", Need::Member),
     ("/settings/members", Need::Permission("members.manage")),
     ("/settings/outbox", Need::Permission("members.manage")),
     ("/settings/stores", Need::Permission("stores.manage")),
@@ -144,7 +149,13 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
     let uid = b.owner.user_id.to_string();
     let pairs: Vec<(&str, String)> = match path {
         "/api/form_flash" => vec![("form", "login".into())],
-        "/api/invitation" => vec![("token", "not-a-real-token".into())],
+        "/api/invitation" | "/api/reset_link" => vec![("token", "not-a-real-token".into())],
+        "/api/revoke_session" => vec![("handle", "not-a-real-handle".into())],
+        "/api/change_password" => vec![
+            ("current_password", "not-the-password-1".into()),
+            ("new_password", "another-password-2".into()),
+            ("new_password_confirm", "another-password-2".into()),
+        ],
         "/api/switch_company" => vec![("company_id", b.owner.company_id.to_string())],
         "/api/invite_member" => vec![
             ("email", format!("new{n}@example.com")),

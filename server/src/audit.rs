@@ -32,6 +32,7 @@ pub enum Action {
     SettingsChanged,
     SessionRevoked,
     PasswordChanged,
+    PasswordResetRequested,
 }
 
 impl Action {
@@ -58,6 +59,7 @@ impl Action {
             Action::SettingsChanged => "SETTINGS_CHANGED",
             Action::SessionRevoked => "SESSION_REVOKED",
             Action::PasswordChanged => "PASSWORD_CHANGED",
+            Action::PasswordResetRequested => "PASSWORD_RESET_REQUESTED",
         }
     }
 }

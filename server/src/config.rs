@@ -30,6 +30,8 @@ pub struct Config {
     pub app_secret_key: SecretString,
     pub cookie_secure: bool,
     pub session_timeout_minutes: i64,
+    /// A session ends this long after sign-in, however active it is.
+    pub session_max_age_days: i64,
     pub log_format: LogFormat,
     pub log_level: String,
     pub redis_url: Option<SecretString>,
@@ -52,6 +54,7 @@ impl fmt::Debug for Config {
             .field("app_secret_key", &"[redacted]")
             .field("cookie_secure", &self.cookie_secure)
             .field("session_timeout_minutes", &self.session_timeout_minutes)
+            .field("session_max_age_days", &self.session_max_age_days)
             .field("log_format", &self.log_format)
             .field("log_level", &self.log_level)
             .field("invitation_ttl_days", &self.invitation_ttl_days)
@@ -228,6 +231,19 @@ impl Config {
             },
         };
 
+        let session_max_age_days = match get("SESSION_MAX_AGE_DAYS") {
+            None => 7,
+            Some(v) => match v.parse::<i64>() {
+                Ok(n) if (1..=365).contains(&n) => n,
+                _ => {
+                    errors.push(format!(
+                        "SESSION_MAX_AGE_DAYS: expected a whole number of days between 1 and 365, got `{v}`"
+                    ));
+                    7
+                }
+            },
+        };
+
         let log_format = match get("LOG_FORMAT").as_deref() {
             None | Some("pretty") => LogFormat::Pretty,
             Some("json") => LogFormat::Json,
@@ -315,6 +331,7 @@ impl Config {
             app_secret_key: app_secret_key.unwrap_or_else(|| SecretString::from(String::new())),
             cookie_secure,
             session_timeout_minutes,
+            session_max_age_days,
             log_format,
             log_level,
             redis_url,

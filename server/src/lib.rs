@@ -3,6 +3,7 @@
 //! with the Leptos pages.
 
 pub mod access;
+pub mod account;
 pub mod audit;
 pub mod config;
 pub mod dashboard;

@@ -41,14 +41,17 @@ pub struct OutboxItem {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
-/// The company's newest messages.
+/// The company's newest messages. Platform mail that belongs to no company (password resets)
+/// is shown only to the platform's super-admins: a company admin must never read the reset
+/// link of someone who outranks them.
 pub async fn outbox(db: &Db, p: &Principal, limit: i64) -> Result<Vec<OutboxItem>> {
     p.authorize(Permission::MembersManage)?;
     const SQL: &str = "SELECT id, kind, to_email, subject, body, created_at, sent_at FROM outbox \
-                       WHERE company_id = $1 ORDER BY id DESC LIMIT $2";
+                       WHERE company_id = $1 OR ($3 AND company_id IS NULL) ORDER BY id DESC LIMIT $2";
     Ok(with_db!(db, |pool| sqlx::query_as::<_, OutboxItem>(SQL)
         .bind(p.company_id)
         .bind(limit)
+        .bind(p.is_super_admin)
         .fetch_all(pool)
         .await)?)
 }

@@ -21,6 +21,11 @@ pub const USER_ID: &str = "uid";
 pub const COMPANY_ID: &str = "cid";
 /// Unix time of the last request that extended the session (see `TOUCH_EVERY_SECS`).
 pub const LAST_SEEN: &str = "seen";
+/// Unix time of the sign-in that started the session (for the absolute lifetime).
+pub const STARTED: &str = "started";
+/// Where the session was started (shown in the sessions list).
+pub const IP: &str = "ip";
+pub const USER_AGENT: &str = "ua";
 
 /// tower-sessions only saves a modified session, so an `OnInactivity` expiry would never
 /// slide on plain reads. Signed-in requests re-stamp `LAST_SEEN` (and so push the expiry
@@ -97,9 +102,16 @@ fn uuid_of(record: &Record, key: &str) -> Option<Uuid> {
         .and_then(|v| serde_json::from_value(v.clone()).ok())
 }
 
-const INSERT: &str =
-    "INSERT INTO sessions (id, record, expires_at, user_id, company_id, created_at, updated_at) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $6)";
+fn text_of(record: &Record, key: &str) -> Option<String> {
+    record
+        .data
+        .get(key)
+        .and_then(|v| v.as_str())
+        .map(|s| s.chars().take(400).collect())
+}
+
+const INSERT: &str = "INSERT INTO sessions (id, record, expires_at, user_id, company_id, ip, user_agent, \
+                      handle, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)";
 
 impl DbSessionStore {
     /// Writes a record with `INSERT` + `on_conflict`; returns the rows written.
@@ -115,6 +127,9 @@ impl DbSessionStore {
                 .bind(expiry_of(record)?)
                 .bind(uuid_of(record, USER_ID))
                 .bind(uuid_of(record, COMPANY_ID))
+                .bind(text_of(record, IP))
+                .bind(text_of(record, USER_AGENT))
+                .bind(Uuid::new_v4().simple().to_string())
                 .bind(Utc::now())
         )
         .map_err(backend)
@@ -134,7 +149,8 @@ impl SessionStore for DbSessionStore {
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         self.write(
             "ON CONFLICT (id) DO UPDATE SET record = excluded.record, expires_at = excluded.expires_at, \
-             user_id = excluded.user_id, company_id = excluded.company_id, updated_at = excluded.updated_at",
+             user_id = excluded.user_id, company_id = excluded.company_id, ip = excluded.ip, \
+             user_agent = excluded.user_agent, updated_at = excluded.updated_at",
             record,
         )
         .await?;

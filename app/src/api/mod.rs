@@ -1,6 +1,7 @@
 //! Server functions and the data they share with components. Each is thin: authenticate,
 //! check the permission, call a `server` service, map the result.
 
+pub mod account;
 pub mod team;
 
 use leptos::prelude::*;
@@ -81,7 +82,10 @@ pub struct Dashboard {
     pub events_today: i64,
     pub sign_ins_today: i64,
     pub failed_sign_ins_today: i64,
-    pub recent: Vec<ActivityItem>,
+    /// Recent audit entries; only for members who may read the audit log.
+    pub recent: Option<Vec<ActivityItem>>,
+    /// The stores this member may see.
+    pub stores: Vec<String>,
 }
 
 /// A form's one-shot error and refill values (see `server::http::flash`).
@@ -195,9 +199,14 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
     use chrono::{Timelike, Utc};
     let p = ssr::authenticated()?;
     let state = ssr::state()?;
-    let s = server::dashboard::summary(&state.db, &p)
-        .await
-        .map_err(ssr::fail)?;
+    let (s, stores) = tokio::try_join!(
+        server::dashboard::summary(&state.db, &p),
+        server::stores::visible(&state.db, &p),
+    )
+    .map_err(ssr::fail)?;
+    let may_read_audit = p
+        .permissions
+        .contains(server::access::Permission::AuditRead);
     let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
     let now = Utc::now().with_timezone(&tz);
     let part = match now.hour() {
@@ -218,23 +227,25 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
         events_today: s.events_today,
         sign_ins_today: s.sign_ins_today,
         failed_sign_ins_today: s.failed_sign_ins_today,
-        recent: s
-            .recent
-            .into_iter()
-            .map(|e| {
-                let local = e.created_at.with_timezone(&tz);
-                ActivityItem {
-                    action: e.action,
-                    actor: e.actor_name,
-                    ip: e.ip,
-                    when: if local.date_naive() == today {
-                        local.format("%H:%M").to_string()
-                    } else {
-                        local.format("%b %-d, %H:%M").to_string()
-                    },
-                }
-            })
-            .collect(),
+        stores: stores.into_iter().map(|s| s.name).collect(),
+        recent: may_read_audit.then(|| {
+            s.recent
+                .into_iter()
+                .map(|e| {
+                    let local = e.created_at.with_timezone(&tz);
+                    ActivityItem {
+                        action: e.action,
+                        actor: e.actor_name,
+                        ip: e.ip,
+                        when: if local.date_naive() == today {
+                            local.format("%H:%M").to_string()
+                        } else {
+                            local.format("%b %-d, %H:%M").to_string()
+                        },
+                    }
+                })
+                .collect()
+        }),
     })
 }
 

@@ -14,21 +14,16 @@ const SETTINGS_ICON: &str = "M10.5 6h9.75M10.5 6a1.5 1.5 0 1 1-3 0m3 0a1.5 1.5 0
 /// Add an entry only when its page works; the server refuses the page anyway.
 const NAV: &[(&str, &str, &[&str], &str)] = &[
     ("/", "Dashboard", &[], DASHBOARD_ICON),
-    (
-        "/settings/members",
-        "Settings",
-        &["members.manage", "stores.manage", "settings.manage"],
-        SETTINGS_ICON,
-    ),
+    ("/settings/members", "Settings", &[], SETTINGS_ICON),
 ];
 
 /// Where "Settings" leads: the first settings tab this user may open.
 fn settings_home(me: &Me) -> &'static str {
     crate::pages::settings::TABS
         .iter()
-        .find(|(_, _, perm)| me.can(perm))
+        .find(|(_, _, perm)| perm.is_empty() || me.can(perm))
         .map(|(href, _, _)| *href)
-        .unwrap_or("/settings/members")
+        .unwrap_or("/settings/security")
 }
 
 #[component]

@@ -13,6 +13,18 @@ fn action_label(action: &str) -> &'static str {
         "LOGIN_FAILED" => "Failed sign-in",
         "LOGOUT" => "Signed out",
         "COMPANY_CREATED" => "Created the company",
+        "USER_INVITED" => "Invited a member",
+        "INVITATION_ACCEPTED" => "Joined the company",
+        "INVITATION_REVOKED" => "Revoked an invitation",
+        "INVITATION_RESENT" => "Resent an invitation",
+        "ROLE_CHANGED" => "Changed a role",
+        "USER_DELETED" => "Removed a member",
+        "USER_DISABLED" => "Disabled a member",
+        "USER_ENABLED" => "Enabled a member",
+        "STORE_CREATED" => "Added a store",
+        "STORE_DELETED" => "Deleted a store",
+        "STORE_ACCESS_CHANGED" => "Changed store access",
+        "ROLE_CREATED" | "ROLE_UPDATED" | "ROLE_DELETED" => "Changed the roles",
         _ => "Other",
     }
 }
@@ -51,13 +63,27 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
             <Stat label="Audit events today" value=d.events_today.to_string() note="Everything recorded since midnight"/>
         </dl>
         <div class="mt-6">
+            <Card title="Your stores">
+                {if d.stores.is_empty() {
+                    view! { <EmptyState title="No stores" text="Stores you can work with will appear here. An admin grants access in Settings → Stores."/> }.into_any()
+                } else {
+                    view! {
+                        <ul class="flex flex-wrap gap-2" aria-label="Your stores">
+                            {d.stores.into_iter().map(|s| view! { <li><Badge text=s/></li> }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+            </Card>
+        </div>
+        {d.recent.map(|recent| view! {
+        <div class="mt-6">
             <Card title="Recent activity">
-                {if d.recent.is_empty() {
+                {if recent.is_empty() {
                     view! { <EmptyState title="No activity yet" text="Sign-ins and changes will appear here."/> }.into_any()
                 } else {
                     view! {
                         <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-label="Recent activity">
-                            {d.recent.into_iter().map(|e| view! {
+                            {recent.into_iter().map(|e| view! {
                                 <li class="flex items-center justify-between gap-4 py-3 text-sm">
                                     <div class="min-w-0">
                                         <span class="font-medium text-slate-900 dark:text-slate-100">{e.actor.unwrap_or_else(|| "Someone".into())}</span>
@@ -76,5 +102,6 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                 }}
             </Card>
         </div>
+        })}
     }
 }

@@ -25,12 +25,14 @@ pub fn LoginPage() -> impl IntoView {
                     view! {
                         {message.map(|m| view! { <div class="mb-4"><Alert tone=Tone::Error>{m}</Alert></div> })}
                         {(signed_out() && f.message.is_empty()).then(|| view! { <div class="mb-4"><Alert tone=Tone::Success>"You have been signed out."</Alert></div> })}
+                        {(query.read_untracked().get("reset").is_some() && f.message.is_empty()).then(|| view! { <div class="mb-4"><Alert tone=Tone::Success>"Your password was changed. Sign in with the new one."</Alert></div> })}
                         <form method="post" action="/auth/login" class="space-y-4">
                             <input type="hidden" name="next" value=next/>
                             <Field name="email" label="Email" kind="email" value=f.value("email") autocomplete="username" autofocus=true/>
                             <Field name="password" label="Password" kind="password" autocomplete="current-password"/>
                             <SubmitButton>"Sign in"</SubmitButton>
                         </form>
+                        <a href="/forgot" class="mt-6 block text-center text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400">"Forgot your password?"</a>
                     }
                 })}
             </Suspense>

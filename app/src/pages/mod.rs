@@ -1,4 +1,5 @@
 pub mod dashboard;
+pub mod forgot;
 pub mod invite;
 pub mod login;
 pub mod logout;

@@ -17,6 +17,7 @@ use super::{
     middleware::{safe_next, too_many_attempts, ClientIp, CurrentUser},
 };
 use crate::{
+    account,
     audit::RequestMeta,
     error::Error,
     identity::{self, Principal, SetupInput},
@@ -48,8 +49,9 @@ pub fn meta_from_parts(parts: &Parts) -> RequestMeta {
     meta
 }
 
-/// Starts a fresh session for the principal: a new id (no fixation), then the user and company.
-pub async fn sign_in(session: &Session, p: &Principal) -> Result<(), Error> {
+/// Starts a fresh session for the principal: a new id (no fixation), then the user and company,
+/// and where it was started from.
+pub async fn sign_in(session: &Session, p: &Principal, meta: &RequestMeta) -> Result<(), Error> {
     let store =
         |e: tower_sessions::session::Error| Error::Unavailable(format!("session store: {e}"));
     session.cycle_id().await.map_err(store)?;
@@ -61,8 +63,21 @@ pub async fn sign_in(session: &Session, p: &Principal) -> Result<(), Error> {
         .insert(sessions::COMPANY_ID, p.company_id)
         .await
         .map_err(store)?;
+    let now = chrono::Utc::now().timestamp();
     session
-        .insert(sessions::LAST_SEEN, chrono::Utc::now().timestamp())
+        .insert(sessions::LAST_SEEN, now)
+        .await
+        .map_err(store)?;
+    session
+        .insert(sessions::STARTED, now)
+        .await
+        .map_err(store)?;
+    session
+        .insert(sessions::IP, &meta.ip)
+        .await
+        .map_err(store)?;
+    session
+        .insert(sessions::USER_AGENT, &meta.user_agent)
         .await
         .map_err(store)?;
     Ok(())
@@ -114,7 +129,7 @@ pub async fn setup(
     .map(|(k, v)| (k.to_string(), v.chars().take(200).collect()))
     .collect();
     match identity::setup_first_company(&state.db, input, &meta).await {
-        Ok(p) => match sign_in(&session, &p).await {
+        Ok(p) => match sign_in(&session, &p, &meta).await {
             Ok(()) => Redirect::to("/").into_response(),
             Err(e) => failure("login", "/login", &e, BTreeMap::new(), secure),
         },
@@ -152,7 +167,7 @@ pub async fn login(
     }
     let result = identity::login(&state.db, &form.email, &form.password, &meta).await;
     let result = match result {
-        Ok(p) => sign_in(&session, &p).await,
+        Ok(p) => sign_in(&session, &p, &meta).await,
         Err(e) => Err(e),
     };
     match result {
@@ -206,11 +221,73 @@ pub async fn accept_invitation(
     let back = format!("/invite/{}", super::middleware::urlencode(&token));
     let values = BTreeMap::from([("name".to_string(), input.name.chars().take(100).collect())]);
     let result = match invitations::accept(&state.db, &token, input, &meta).await {
-        Ok(p) => sign_in(&session, &p).await,
+        Ok(p) => sign_in(&session, &p, &meta).await,
         Err(e) => Err(e),
     };
     match result {
         Ok(()) => Redirect::to("/?welcome=1").into_response(),
         Err(e) => failure("invite", &back, &e, values, secure),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ForgotForm {
+    email: String,
+}
+
+/// Sends a reset link. The answer is the same whether or not the email has an account.
+pub async fn forgot(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    Form(form): Form<ForgotForm>,
+) -> Response {
+    let secure = state.config.cookie_secure;
+    if let Some(ip) = meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
+        if state
+            .limits
+            .check_attempt(ip, &format!("reset:{}", form.email))
+            .is_err()
+        {
+            return too_many_attempts();
+        }
+    }
+    match account::request_reset(&state.db, &meta, &state.config.public_url, &form.email).await {
+        Ok(()) => Redirect::to("/forgot?sent=1").into_response(),
+        Err(e) => {
+            let values =
+                BTreeMap::from([("email".to_string(), form.email.chars().take(254).collect())]);
+            failure("forgot", "/forgot", &e, values, secure)
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ResetForm {
+    new_password: String,
+    new_password_confirm: String,
+}
+
+/// Sets a new password from a reset link; every session of the account ends.
+pub async fn reset(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    axum::extract::Path(token): axum::extract::Path<String>,
+    Form(form): Form<ResetForm>,
+) -> Response {
+    let secure = state.config.cookie_secure;
+    let back = format!("/reset/{}", super::middleware::urlencode(&token));
+    match account::reset_password(
+        &state.db,
+        &meta,
+        &token,
+        &form.new_password,
+        &form.new_password_confirm,
+    )
+    .await
+    {
+        Ok(()) => Redirect::to("/login?reset=1").into_response(),
+        Err(e) => failure("reset", &back, &e, BTreeMap::new(), secure),
     }
 }

@@ -132,6 +132,13 @@ async fn principal_of(state: &AppState, session: &Session) -> Result<Option<Prin
     };
     let store =
         |e: tower_sessions::session::Error| Error::Unavailable(format!("session store: {e}"));
+    // However active, a session ends SESSION_MAX_AGE_DAYS after its sign-in.
+    let started = session.get::<i64>(sessions::STARTED).await.map_err(store)?;
+    let max_age = state.config.session_max_age_days * 24 * 3600;
+    if started.is_none_or(|s| chrono::Utc::now().timestamp() - s > max_age) {
+        session.flush().await.map_err(store)?;
+        return Ok(None);
+    }
     let principal = identity::load_principal(&state.db, uid, cid).await?;
     match &principal {
         None => session.flush().await.map_err(store)?,
@@ -167,7 +174,9 @@ fn is_page(path: &str) -> bool {
 
 /// Pages anyone may see.
 fn is_anonymous_page(path: &str) -> bool {
-    matches!(path, "/login" | "/logout" | "/setup") || path.starts_with("/invite/")
+    matches!(path, "/login" | "/logout" | "/setup" | "/forgot")
+        || path.starts_with("/invite/")
+        || path.starts_with("/reset/")
 }
 
 /// What a page needs beyond being signed in. The server functions behind each page check

@@ -33,6 +33,8 @@ pub fn routes(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/invite/{token}", post(auth::accept_invitation))
+        .route("/auth/forgot", post(auth::forgot))
+        .route("/auth/reset/{token}", post(auth::reset))
         .with_state(state)
 }
 

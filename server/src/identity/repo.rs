@@ -205,3 +205,9 @@ pub async fn companies_of(db: &Db, user_id: Uuid) -> Result<Vec<(Uuid, String)>>
         .fetch_all(p)
         .await)?)
 }
+
+pub async fn make_super_admin(tx: &mut Tx, user_id: Uuid) -> Result<()> {
+    const SQL: &str = "UPDATE users SET is_super_admin = TRUE WHERE id = $1";
+    exec_tx!(tx, sqlx::query(SQL).bind(user_id))?;
+    Ok(())
+}

@@ -3,6 +3,7 @@
 pub mod members;
 pub mod outbox;
 pub mod roles;
+pub mod security;
 pub mod stores;
 
 use leptos::prelude::*;
@@ -17,6 +18,7 @@ pub const TABS: &[(&str, &str, &str)] = &[
     ("/settings/stores", "Stores", "stores.manage"),
     ("/settings/roles", "Roles", "settings.manage"),
     ("/settings/outbox", "Outbox", "members.manage"),
+    ("/settings/security", "Security", ""),
 ];
 
 /// Heading and tab bar of a settings page; shows only the tabs the user may open.
@@ -25,7 +27,7 @@ pub fn SettingsHeader(#[prop(into)] title: String, #[prop(into)] text: String) -
     let me = use_context::<crate::api::Me>();
     let tabs = TABS
         .iter()
-        .filter(|(_, _, perm)| me.as_ref().is_some_and(|m| m.can(perm)))
+        .filter(|(_, _, perm)| me.as_ref().is_some_and(|m| perm.is_empty() || m.can(perm)))
         .map(|(href, label, _)| {
             view! {
                 <A href=*href attr:class="whitespace-nowrap border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700 aria-[current=page]:border-indigo-500 aria-[current=page]:text-indigo-600 dark:text-slate-400 dark:hover:text-slate-200 dark:aria-[current=page]:text-indigo-400">

@@ -1,0 +1,131 @@
+//! Server functions of Settings → Security (every signed-in user) and of the reset page.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+use super::AppError;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SessionRow {
+    pub handle: String,
+    pub device: String,
+    pub ip: String,
+    pub started: String,
+    pub last_seen: String,
+    pub current: bool,
+}
+
+/// A short description of a browser from its user agent ("Chrome on Linux").
+pub fn device_of(ua: &str) -> String {
+    let browser = if ua.contains("Edg/") {
+        "Edge"
+    } else if ua.contains("Firefox/") {
+        "Firefox"
+    } else if ua.contains("Chrome/") || ua.contains("Chromium/") {
+        "Chrome"
+    } else if ua.contains("Safari/") {
+        "Safari"
+    } else if ua.is_empty() {
+        "Unknown browser"
+    } else {
+        "Other client"
+    };
+    let os = if ua.contains("Android") {
+        " on Android"
+    } else if ua.contains("iPhone") || ua.contains("iPad") {
+        " on iOS"
+    } else if ua.contains("Windows") {
+        " on Windows"
+    } else if ua.contains("Mac OS") {
+        " on macOS"
+    } else if ua.contains("Linux") {
+        " on Linux"
+    } else {
+        ""
+    };
+    format!("{browser}{os}")
+}
+
+#[cfg(feature = "ssr")]
+fn session_of_request() -> Option<tower_sessions::Session> {
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<tower_sessions::Session>().cloned())
+}
+
+#[server(endpoint = "my_sessions")]
+pub async fn get_my_sessions() -> Result<Vec<SessionRow>, AppError> {
+    let p = ssr::authenticated()?;
+    let current = session_of_request()
+        .and_then(|s| s.id())
+        .map(|id| id.to_string());
+    let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let when =
+        |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz).format("%b %-d, %H:%M").to_string();
+    let list = server::account::sessions(&ssr::state()?.db, &p, current.as_deref())
+        .await
+        .map_err(ssr::fail)?;
+    Ok(list
+        .into_iter()
+        .map(|s| SessionRow {
+            device: device_of(s.user_agent.as_deref().unwrap_or_default()),
+            ip: s.ip.unwrap_or_else(|| "unknown address".into()),
+            started: when(s.started_at),
+            last_seen: when(s.last_seen),
+            handle: s.handle,
+            current: s.current,
+        })
+        .collect())
+}
+
+#[server(endpoint = "revoke_session")]
+pub async fn revoke_session(handle: String) -> Result<(), AppError> {
+    let p = ssr::authenticated()?;
+    server::account::revoke_session(&ssr::state()?.db, &p, &ssr::meta(), &handle)
+        .await
+        .map_err(ssr::fail)
+}
+
+/// Changes the password; every other session of the user ends. Returns how many ended.
+#[server(endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    new_password_confirm: String,
+) -> Result<u64, AppError> {
+    let p = ssr::authenticated()?;
+    let keep = session_of_request()
+        .and_then(|s| s.id())
+        .map(|id| id.to_string());
+    server::account::change_password(
+        &ssr::state()?.db,
+        &p,
+        &ssr::meta(),
+        keep.as_deref(),
+        &current_password,
+        &new_password,
+        &new_password_confirm,
+    )
+    .await
+    .map_err(ssr::fail)
+}
+
+/// Why a reset link cannot be used, or `None` when it can (anonymous).
+#[server(endpoint = "reset_link")]
+pub async fn check_reset_link(token: String) -> Result<Option<String>, AppError> {
+    Ok(server::account::reset_refusal(&ssr::state()?.db, &token)
+        .await
+        .map_err(ssr::fail)?
+        .map(str::to_string))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn devices_are_named_plainly() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36";
+        assert_eq!(super::device_of(chrome), "Chrome on Linux");
+        assert_eq!(super::device_of(""), "Unknown browser");
+    }
+}

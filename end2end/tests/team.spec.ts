@@ -1,0 +1,253 @@
+import { test, expect, Page, Browser } from "@playwright/test";
+
+// Members and access: an owner adds stores and invites people; they accept from the copied
+// link and see only what their role and store access allow. Runs after foundation.spec.ts on
+// the same installation, but sets it up itself when run alone.
+test.describe.configure({ mode: "serial" });
+
+const owner = { name: "Ada Lovelace", email: "ada@example.com", password: "switch-yard-2026" };
+const operator = { name: "Bob Operator", email: "bob@example.com", password: "forklift-2026" };
+const viewer = { name: "Vic Viewer", email: "vic@example.com", password: "read-only-2026" };
+
+async function hydrated(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+async function signInAs(page: Page, who: { email: string; password: string }) {
+  await page.goto("/login");
+  if (page.url().endsWith("/setup")) {
+    await page.getByLabel("Company name").fill("Acme Electric");
+    await page.getByLabel("Your name").fill(owner.name);
+    await page.getByLabel("Email").fill(owner.email);
+    await page.getByLabel("Password", { exact: true }).fill(owner.password);
+    await page.getByLabel("Confirm password").fill(owner.password);
+    await page.getByRole("button", { name: "Create company" }).click();
+    await expect(page).toHaveURL(/\/$/);
+    return;
+  }
+  if (!page.url().includes("/login")) return; // already signed in
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/(\?.*)?$/);
+}
+
+/** Invites `email` as `role` with `stores` from the members page and returns the copied link. */
+async function invite(page: Page, email: string, role: string, stores: string[]) {
+  await page.goto("/settings/members");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Role", { exact: true }).selectOption(role);
+  for (const s of stores) await page.getByRole("checkbox", { name: s }).check();
+  await page.getByRole("button", { name: "Send invitation" }).click();
+  const link = page.getByTestId("invite-link");
+  await expect(link).toBeVisible();
+  return await link.inputValue();
+}
+
+async function accept(browser: Browser, link: string, who: { name: string; password: string }) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(link);
+  await expect(page.getByRole("heading", { name: "Join Acme Electric" })).toBeVisible();
+  await page.getByLabel("Your name").fill(who.name);
+  await page.getByLabel("Password", { exact: true }).fill(who.password);
+  await page.getByLabel("Confirm password").fill(who.password);
+  await page.getByRole("button", { name: "Accept invitation" }).click();
+  await expect(page).toHaveURL(/\/\?welcome=1$/);
+  return { context, page };
+}
+
+test("the owner adds stores, invites an operator with one store, and the link works once", async ({ page, browser }) => {
+  await signInAs(page, owner);
+  await page.goto("/settings/stores");
+  await hydrated(page);
+  for (const name of ["North Shop", "South Shop"]) {
+    await page.getByLabel("Store name").fill(name);
+    await page.getByLabel("Platform").selectOption("shopify");
+    await page.getByRole("button", { name: "Add store" }).click();
+    await expect(page.getByTestId("store-row").filter({ hasText: name })).toBeVisible();
+  }
+  // A bad email is refused at its field and nothing is sent.
+  await page.goto("/settings/members");
+  await hydrated(page);
+  await page.getByLabel("Email").fill("bob@");
+  await page.getByLabel("Email").evaluate((el) => el.removeAttribute("type"));
+  await page.getByRole("button", { name: "Send invitation" }).click();
+  await expect(page.getByText("Enter a valid email address")).toBeVisible();
+  await expect(page.getByTestId("invitation-row")).toHaveCount(0);
+
+  const link = await invite(page, operator.email, "operator", ["North Shop"]);
+  expect(link).toMatch(/\/invite\/[A-Za-z0-9_-]{43}$/);
+  await expect(page.getByTestId("invitation-row").filter({ hasText: operator.email })).toBeVisible();
+  // Inviting the same email again is refused plainly.
+  await page.getByLabel("Email").fill(operator.email);
+  await page.getByRole("button", { name: "Send invitation" }).click();
+  await expect(page.getByRole("alert")).toContainText("already pending");
+
+  // The message is in the outbox with the same link.
+  await page.goto("/settings/outbox");
+  await expect(page.getByTestId("outbox-message").first()).toContainText(link);
+
+  const { context, page: bob } = await accept(browser, link, operator);
+  // Bob sees his one store, no settings, no audit activity.
+  await expect(bob.getByRole("list", { name: "Your stores" })).toHaveText("North Shop");
+  await expect(bob.getByRole("navigation", { name: "Main", exact: true }).getByRole("link")).toHaveText(["Dashboard", "Settings"]);
+  await bob.getByRole("navigation", { name: "Main", exact: true }).getByRole("link", { name: "Settings" }).click();
+  await expect(bob).toHaveURL(/\/settings\/security$/);
+  await expect(bob.getByRole("navigation", { name: "Settings" }).getByRole("link")).toHaveText(["Security"]);
+  await expect(bob.getByRole("list", { name: "Recent activity" })).toHaveCount(0);
+  const res = await bob.goto("/settings/members");
+  expect(res?.status()).toBe(403);
+  await expect(bob.getByRole("heading", { name: "You do not have access to this page" })).toBeVisible();
+  await context.close();
+
+  // The link is spent.
+  const again = await browser.newContext();
+  const used = await again.newPage();
+  await used.goto(link);
+  await expect(used.getByText("This invitation has already been used")).toBeVisible();
+  await again.close();
+});
+
+test("granting a store in the access matrix shows it to the member", async ({ page, browser }) => {
+  await signInAs(page, owner);
+  await page.goto("/settings/stores");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Grant access to South Shop for Bob Operator" }).click();
+  await expect(page.getByRole("button", { name: "Withdraw access to South Shop for Bob Operator" })).toBeVisible();
+
+  const context = await browser.newContext();
+  const bob = await context.newPage();
+  await signInAs(bob, operator);
+  await expect(bob.getByRole("list", { name: "Your stores" })).toHaveText("North ShopSouth Shop");
+  await context.close();
+});
+
+test("a viewer is refused a manager's server function called directly", async ({ page, browser, baseURL }) => {
+  await signInAs(page, owner);
+  const link = await invite(page, viewer.email, "viewer", []);
+  const { context, page: vic } = await accept(browser, link, viewer);
+  const call = (p: Page) =>
+    p.request.post("/api/create_store", {
+      form: { name: `Sneaky ${Date.now()}`, platform: "shopify" },
+      headers: { Origin: baseURL! },
+    });
+  const refused = await call(vic);
+  expect(refused.status()).toBe(403);
+  expect((await refused.json()).code).toBe("forbidden");
+  // The same request from someone allowed goes through: the refusal was the permission check.
+  const allowed = await call(page);
+  expect(allowed.status()).toBe(200);
+  await context.close();
+});
+
+test("the owner changes a role and disables a member, whose session ends", async ({ page, browser }) => {
+  const context = await browser.newContext();
+  const vic = await context.newPage();
+  await signInAs(vic, viewer);
+  await expect(vic.getByRole("heading", { level: 1 })).toContainText("Vic");
+
+  await signInAs(page, owner);
+  await page.goto("/settings/members");
+  await hydrated(page);
+  const row = page.getByTestId("member-row").filter({ hasText: viewer.email });
+  await row.getByLabel(`Role of ${viewer.name}`).selectOption("manager");
+  await row.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Role changed.")).toBeVisible();
+  await expect(page.getByTestId("member-row").filter({ hasText: viewer.email }).getByLabel(`Role of ${viewer.name}`)).toHaveValue("manager");
+
+  await page.getByRole("button", { name: `Disable ${viewer.name}` }).click();
+  await expect(page.getByTestId("member-row").filter({ hasText: viewer.email })).toContainText("Disabled");
+  await vic.reload();
+  await expect(vic).toHaveURL(/\/login/);
+  await context.close();
+
+  // The last owner cannot demote themselves: the owner's own row has no role control.
+  await expect(page.getByTestId("member-row").filter({ hasText: owner.email }).getByRole("combobox")).toHaveCount(0);
+});
+
+test("inviting works without JavaScript", async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await signInAs(page, owner);
+  await page.goto("/settings/members");
+  await page.getByLabel("Email").fill("nojs@example.com");
+  await page.getByRole("button", { name: "Send invitation" }).click();
+  await expect(page).toHaveURL(/\/settings\/members/);
+  await expect(page.getByTestId("invitation-row").filter({ hasText: "nojs@example.com" })).toBeVisible();
+  await page.getByRole("button", { name: "Revoke invitation to nojs@example.com" }).click();
+  await expect(page.getByTestId("invitation-row").filter({ hasText: "nojs@example.com" })).toHaveCount(0);
+  await context.close();
+});
+
+test("a forgotten password is reset through the link in the outbox, ending every session", async ({ page, browser }) => {
+  const bobContext = await browser.newContext();
+  const bob = await bobContext.newPage();
+  await signInAs(bob, operator);
+
+  const anon = await browser.newContext();
+  const forgot = await anon.newPage();
+  await forgot.goto("/login");
+  await forgot.getByRole("link", { name: "Forgot your password?" }).click();
+  await forgot.getByLabel("Email").fill(operator.email);
+  await forgot.getByRole("button", { name: "Send reset link" }).click();
+  await expect(forgot.getByText("If an account uses that email")).toBeVisible();
+  // An unknown email gets the very same answer.
+  await forgot.getByLabel("Email").fill("nobody@example.com");
+  await forgot.getByRole("button", { name: "Send reset link" }).click();
+  await expect(forgot.getByText("If an account uses that email")).toBeVisible();
+
+  // No SMTP here: the platform operator reads the message in the outbox.
+  await signInAs(page, owner);
+  await page.goto("/settings/outbox");
+  const message = page.getByTestId("outbox-message").filter({ hasText: "Reset your Switchyard password" }).first();
+  await expect(message).toContainText(`To ${operator.email}`);
+  const link = ((await message.textContent()) ?? "").match(/https?:\/\/\S+\/reset\/[A-Za-z0-9_-]{43}/)![0];
+  await expect(page.getByTestId("outbox-message").filter({ hasText: "nobody@example.com" })).toHaveCount(0);
+
+  operator.password = "new-forklift-2027";
+  await forgot.goto(link);
+  await forgot.getByLabel("New password", { exact: true }).fill("short1");
+  await forgot.getByLabel("Confirm new password").fill("short1");
+  await forgot.getByRole("button", { name: "Set new password" }).click();
+  await expect(forgot.getByText("at least 8 characters")).toBeVisible();
+  await forgot.getByLabel("New password", { exact: true }).fill(operator.password);
+  await forgot.getByLabel("Confirm new password").fill(operator.password);
+  await forgot.getByRole("button", { name: "Set new password" }).click();
+  await expect(forgot).toHaveURL(/\/login\?reset=1$/);
+  await expect(forgot.getByText("Your password was changed")).toBeVisible();
+
+  // Bob's open session ended; the link is spent; the new password works.
+  await bob.reload();
+  await expect(bob).toHaveURL(/\/login/);
+  await forgot.goto(link);
+  await expect(forgot.getByText("already been used")).toBeVisible();
+  await signInAs(forgot, operator);
+  await expect(forgot.getByRole("heading", { level: 1 })).toContainText("Bob");
+  await anon.close();
+  await bobContext.close();
+});
+
+test("a user signs out another of their sessions from Settings → Security", async ({ browser }) => {
+  const laptop = await browser.newContext();
+  const phone = await browser.newContext({ userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile Safari/604.1" });
+  const a = await laptop.newPage();
+  const b = await phone.newPage();
+  await signInAs(a, operator);
+  await signInAs(b, operator);
+
+  await a.goto("/settings/security");
+  await hydrated(a);
+  await expect(a.getByTestId("session-row").filter({ hasText: "This device" })).toHaveCount(1);
+  await a.getByRole("button", { name: /^Sign out Safari on iOS/ }).first().click();
+  await expect(a.getByText("That session was signed out.")).toBeVisible();
+  await expect(a.getByRole("button", { name: /^Sign out Safari on iOS/ })).toHaveCount(0);
+
+  await b.reload();
+  await expect(b).toHaveURL(/\/login/);
+  await a.reload();
+  await expect(a).toHaveURL(/\/settings\/security$/);
+  await laptop.close();
+  await phone.close();
+});

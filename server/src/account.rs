@@ -1,0 +1,296 @@
+//! A user's own security: active sessions (list, revoke), password change, and password reset
+//! by a single-use link.
+
+use chrono::{DateTime, Duration, Utc};
+use secrecy::SecretString;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{
+    audit::{self, Action, Entry, RequestMeta},
+    error::{Error, Result},
+    exec_tx,
+    identity::{self, password, Email, Principal},
+    mail, tokens, with_db, with_tx, Db,
+};
+
+/// How long a reset link works.
+pub const RESET_TTL_MINUTES: i64 = 30;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SessionInfo {
+    /// A public handle; the session id itself never leaves the server.
+    pub handle: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub started_at: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    pub current: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: String,
+    handle: Option<String>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// The user's live sessions, most recently used first; `current` marks this request's one.
+pub async fn sessions(
+    db: &Db,
+    p: &Principal,
+    current_id: Option<&str>,
+) -> Result<Vec<SessionInfo>> {
+    const SQL: &str = "SELECT id, handle, ip, user_agent, created_at, updated_at FROM sessions \
+                       WHERE user_id = $1 AND expires_at > $2 ORDER BY updated_at DESC";
+    let rows: Vec<SessionRow> = with_db!(db, |pool| sqlx::query_as(SQL)
+        .bind(p.user_id)
+        .bind(Utc::now())
+        .fetch_all(pool)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(SessionInfo {
+                current: current_id == Some(r.id.as_str()),
+                handle: r.handle?,
+                ip: r.ip,
+                user_agent: r.user_agent,
+                started_at: r.created_at,
+                last_seen: r.updated_at,
+            })
+        })
+        .collect())
+}
+
+/// Ends one of the user's own sessions.
+#[tracing::instrument(skip_all, fields(user_id = %p.user_id), err(level = "info"))]
+pub async fn revoke_session(
+    db: &Db,
+    p: &Principal,
+    meta: &RequestMeta,
+    handle: &str,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    const SQL: &str = "DELETE FROM sessions WHERE handle = $1 AND user_id = $2";
+    if exec_tx!(&mut tx, sqlx::query(SQL).bind(handle).bind(p.user_id))? == 0 {
+        return Err(Error::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        meta,
+        Entry::by(
+            p,
+            Action::SessionRevoked,
+            None,
+            serde_json::json!({ "handle": handle }),
+        ),
+    )
+    .await?;
+    tx.commit().await
+}
+
+fn check_new_password(new: &str, confirm: &str) -> Result<()> {
+    password::check_policy(new).map_err(|e| match e {
+        Error::Validation { message, .. } => Error::validation("new_password", message),
+        other => other,
+    })?;
+    if new != confirm {
+        return Err(Error::validation(
+            "new_password_confirm",
+            "The two passwords do not match.",
+        ));
+    }
+    Ok(())
+}
+
+/// Changes the password after checking the current one, and ends every other session.
+#[tracing::instrument(skip_all, fields(user_id = %p.user_id), err(level = "info"))]
+pub async fn change_password(
+    db: &Db,
+    p: &Principal,
+    meta: &RequestMeta,
+    keep_session: Option<&str>,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<u64> {
+    let account = identity::find_account(db, &p.email)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+    check_new_password(new, confirm)?;
+    if !password::verify(
+        SecretString::from(current.to_string()),
+        account.password_hash,
+    )
+    .await?
+    {
+        return Err(Error::validation(
+            "current_password",
+            "That is not your current password.",
+        ));
+    }
+    let hash = password::hash(SecretString::from(new.to_string())).await?;
+    let mut tx = db.begin().await?;
+    const SET: &str = "UPDATE users SET password_hash = $1 WHERE id = $2";
+    exec_tx!(&mut tx, sqlx::query(SET).bind(&hash).bind(p.user_id))?;
+    const END: &str = "DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)";
+    let ended = exec_tx!(&mut tx, sqlx::query(END).bind(p.user_id).bind(keep_session))?;
+    audit::record(
+        &mut tx,
+        meta,
+        Entry::by(
+            p,
+            Action::PasswordChanged,
+            Some(format!("user:{}", p.user_id)),
+            serde_json::json!({ "via": "settings", "other_sessions_ended": ended }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// Sends a reset link when the email belongs to an enabled account. The caller answers the
+/// same either way, so the answer never tells whether an account exists.
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn request_reset(
+    db: &Db,
+    meta: &RequestMeta,
+    base: &url::Url,
+    email: &str,
+) -> Result<()> {
+    let email = Email::parse(email)?;
+    let Some(account) = identity::find_account(db, email.as_str()).await? else {
+        tracing::info!("password reset asked for an unknown email");
+        return Ok(());
+    };
+    if account.disabled_at.is_some() {
+        return Ok(());
+    }
+    let company_id = identity::first_company_of(db, account.id).await?;
+    let now = Utc::now();
+    let token = tokens::generate();
+    let mut link = base.clone();
+    link.set_path(&format!("/reset/{}", token.plain));
+    let mut tx = db.begin().await?;
+    const INSERT: &str =
+        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
+                          VALUES ($1, $2, $3, $4)";
+    exec_tx!(
+        &mut tx,
+        sqlx::query(INSERT)
+            .bind(&token.hash)
+            .bind(account.id)
+            .bind(now)
+            .bind(now + Duration::minutes(RESET_TTL_MINUTES))
+    )?;
+    mail::enqueue(
+        &mut tx,
+        None,
+        mail::Message {
+            kind: "password_reset",
+            to: email.as_str().to_string(),
+            subject: "Reset your Switchyard password".into(),
+            body: format!(
+                "Someone asked to reset the password of your Switchyard account.\n\n\
+                 Choose a new password:\n{link}\n\n\
+                 The link works once, for {RESET_TTL_MINUTES} minutes. If it was not you, ignore this \
+                 message: your password stays as it is."
+            ),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Entry {
+            company_id,
+            actor_id: Some(account.id),
+            action: Action::PasswordResetRequested,
+            target: Some(format!("user:{}", account.id)),
+            details: serde_json::json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Why a reset link cannot be used, or `None` when it can.
+pub async fn reset_refusal(db: &Db, token: &str) -> Result<Option<&'static str>> {
+    const SQL: &str = "SELECT expires_at, used_at FROM password_resets WHERE token_hash = $1";
+    let row: Option<(DateTime<Utc>, Option<DateTime<Utc>>)> =
+        with_db!(db, |pool| sqlx::query_as(SQL)
+            .bind(tokens::hash(token))
+            .fetch_optional(pool)
+            .await)?;
+    Ok(match row {
+        None => Some("This reset link is not valid. Ask for a new one."),
+        Some((_, Some(_))) => {
+            Some("This reset link has already been used. Ask for a new one if you need it.")
+        }
+        Some((expires, None)) if expires <= Utc::now() => {
+            Some("This reset link has expired. Ask for a new one.")
+        }
+        Some(_) => None,
+    })
+}
+
+/// Sets a new password from a reset link and ends every session of the account.
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn reset_password(
+    db: &Db,
+    meta: &RequestMeta,
+    token: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<()> {
+    if let Some(why) = reset_refusal(db, token).await? {
+        return Err(Error::Conflict(why.into()));
+    }
+    check_new_password(new, confirm)?;
+    let hash = password::hash(SecretString::from(new.to_string())).await?;
+    let now = Utc::now();
+    let mut tx = db.begin().await?;
+    const CLAIM: &str = "UPDATE password_resets SET used_at = $1 \
+                         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id";
+    let user_id: Option<Uuid> = with_tx!(&mut tx, |c| sqlx::query_scalar(CLAIM)
+        .bind(now)
+        .bind(tokens::hash(token))
+        .fetch_optional(c)
+        .await)?;
+    let user_id = user_id.ok_or_else(|| {
+        Error::Conflict(
+            "This reset link has already been used. Ask for a new one if you need it.".into(),
+        )
+    })?;
+    const SET: &str = "UPDATE users SET password_hash = $1 WHERE id = $2";
+    exec_tx!(&mut tx, sqlx::query(SET).bind(&hash).bind(user_id))?;
+    // Other links of this account stop working too.
+    const SPEND: &str =
+        "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL";
+    exec_tx!(&mut tx, sqlx::query(SPEND).bind(now).bind(user_id))?;
+    let ended = crate::sessions::DbSessionStore::end_all_of(&mut tx, user_id).await?;
+    const COMPANY: &str = "SELECT company_id FROM memberships WHERE user_id = $1 \
+                           ORDER BY created_at, company_id LIMIT 1";
+    let company_id: Option<Uuid> = with_tx!(&mut tx, |c| sqlx::query_scalar(COMPANY)
+        .bind(user_id)
+        .fetch_optional(c)
+        .await)?;
+    audit::record(
+        &mut tx,
+        meta,
+        Entry {
+            company_id,
+            actor_id: Some(user_id),
+            action: Action::PasswordChanged,
+            target: Some(format!("user:{user_id}")),
+            details: serde_json::json!({ "via": "reset", "sessions_ended": ended }),
+        },
+    )
+    .await?;
+    tx.commit().await
+}

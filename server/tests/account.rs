@@ -1,0 +1,305 @@
+//! A user's own security over HTTP: sessions list and revoke, password change, password reset.
+
+mod common;
+
+use common::{client_for, location, spawn_app, token_of, TestApp, PASSWORD};
+use server::{account, audit::RequestMeta};
+
+async fn signed_in_client(app: &TestApp, email: &str, password: &str, ua: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("origin", app.base.parse().unwrap());
+    headers.insert("user-agent", ua.parse().unwrap());
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let res = client
+        .post(app.url("/auth/login"))
+        .form(&[("email", email), ("password", password)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/", "{email} signs in");
+    client
+}
+
+async fn is_signed_in(app: &TestApp, client: &reqwest::Client) -> bool {
+    let res = client.get(app.url("/some/page")).send().await.unwrap();
+    !location(&res).starts_with("/login")
+}
+
+#[tokio::test]
+async fn sessions_are_listed_with_their_device_and_revoked_one_by_one() {
+    let app = spawn_app().await;
+    app.setup("ada@example.com").await;
+    let laptop = signed_in_client(&app, "ada@example.com", PASSWORD, "Laptop/1.0").await;
+    let phone = signed_in_client(&app, "ada@example.com", PASSWORD, "Phone/2.0").await;
+    let ada = app.principal("ada@example.com").await;
+
+    let list = account::sessions(&app.state.db, &ada, None).await.unwrap();
+    assert_eq!(list.len(), 3, "setup, laptop and phone");
+    let phone_session = list
+        .iter()
+        .find(|s| s.user_agent.as_deref() == Some("Phone/2.0"))
+        .unwrap();
+    assert_eq!(phone_session.ip.as_deref(), Some("127.0.0.1"));
+    // The public handle is not the session id.
+    let ids: Vec<String> = server::with_db!(&app.state.db, |p| sqlx::query_scalar(
+        "SELECT id FROM sessions"
+    )
+    .fetch_all(p)
+    .await)
+    .unwrap();
+    assert!(!ids.contains(&phone_session.handle));
+
+    // Someone else cannot revoke it.
+    let bob = app
+        .add_member(&ada, "bob@example.com", "admin", vec![])
+        .await;
+    let e = account::revoke_session(
+        &app.state.db,
+        &bob,
+        &RequestMeta::default(),
+        &phone_session.handle,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.status().as_u16(), 404);
+    assert!(is_signed_in(&app, &phone).await);
+
+    account::revoke_session(
+        &app.state.db,
+        &ada,
+        &RequestMeta::default(),
+        &phone_session.handle,
+    )
+    .await
+    .unwrap();
+    assert!(
+        !is_signed_in(&app, &phone).await,
+        "the revoked session is over"
+    );
+    assert!(is_signed_in(&app, &laptop).await, "the others go on");
+    assert!(app
+        .audit_actions()
+        .await
+        .iter()
+        .any(|a| a.0 == "SESSION_REVOKED"));
+}
+
+#[tokio::test]
+async fn changing_the_password_checks_the_old_one_and_ends_the_other_sessions() {
+    let app = spawn_app().await;
+    app.setup("ada@example.com").await;
+    let other = signed_in_client(&app, "ada@example.com", PASSWORD, "Other/1.0").await;
+    let ada = app.principal("ada@example.com").await;
+    let db = &app.state.db;
+    let meta = RequestMeta::default();
+    let keep: String = server::with_db!(db, |p| sqlx::query_scalar(
+        "SELECT id FROM sessions WHERE user_agent = 'switchyard-tests/1.0'"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+
+    let e = account::change_password(
+        db,
+        &ada,
+        &meta,
+        Some(&keep),
+        "wrong-password-1",
+        "brand-new-pass-7",
+        "brand-new-pass-7",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.field(), Some("current_password"));
+    let e = account::change_password(
+        db,
+        &ada,
+        &meta,
+        Some(&keep),
+        PASSWORD,
+        "brand-new-pass-7",
+        "brand-new-pass-8",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.field(), Some("new_password_confirm"));
+    let e = account::change_password(
+        db,
+        &ada,
+        &meta,
+        Some(&keep),
+        PASSWORD,
+        "password1",
+        "password1",
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.field(), Some("new_password"));
+    assert!(is_signed_in(&app, &other).await, "refusals change nothing");
+
+    let ended = account::change_password(
+        db,
+        &ada,
+        &meta,
+        Some(&keep),
+        PASSWORD,
+        "brand-new-pass-7",
+        "brand-new-pass-7",
+    )
+    .await
+    .unwrap();
+    assert_eq!(ended, 1);
+    assert!(!is_signed_in(&app, &other).await);
+    assert!(app.signed_in().await, "the session that changed it stays");
+    assert_eq!(
+        location(&app.login("ada@example.com", PASSWORD).await),
+        "/login"
+    );
+    assert_eq!(
+        location(&app.login("ada@example.com", "brand-new-pass-7").await),
+        "/"
+    );
+}
+
+#[tokio::test]
+async fn a_reset_link_works_once_for_30_minutes_and_ends_every_session() {
+    let app = spawn_app().await;
+    app.setup("ada@example.com").await;
+    let db = &app.state.db;
+    let meta = RequestMeta::default();
+    let base = app.state.config.public_url.clone();
+
+    // Unknown and known emails get the same answer; only the known one gets mail.
+    account::request_reset(db, &meta, &base, "nobody@example.com")
+        .await
+        .unwrap();
+    assert_eq!(app.count("outbox").await, 0);
+    assert_eq!(
+        account::request_reset(db, &meta, &base, "not an email")
+            .await
+            .unwrap_err()
+            .field(),
+        Some("email")
+    );
+    account::request_reset(db, &meta, &base, "ADA@example.com")
+        .await
+        .unwrap();
+    let body: String = server::with_db!(db, |p| sqlx::query_scalar(
+        "SELECT body FROM outbox WHERE kind = 'password_reset'"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    let link = body
+        .lines()
+        .find(|l| l.contains("/reset/"))
+        .unwrap()
+        .trim()
+        .to_string();
+    let token = token_of(&link).to_string();
+
+    // Company admins never see it; the platform operator (the installing owner) does.
+    let ada = app.principal("ada@example.com").await;
+    assert!(ada.is_super_admin);
+    assert_eq!(server::mail::outbox(db, &ada, 10).await.unwrap().len(), 1);
+    let admin = app
+        .add_member(&ada, "adm@example.com", "admin", vec![])
+        .await;
+    assert!(server::mail::outbox(db, &admin, 10)
+        .await
+        .unwrap()
+        .iter()
+        .all(|m| m.kind != "password_reset"));
+
+    assert!(account::reset_refusal(db, &token).await.unwrap().is_none());
+    let e = account::reset_password(db, &meta, &token, "weak", "weak")
+        .await
+        .unwrap_err();
+    assert_eq!(e.field(), Some("new_password"));
+    account::reset_password(db, &meta, &token, "after-reset-2026", "after-reset-2026")
+        .await
+        .unwrap();
+    assert!(!app.signed_in().await, "every session ended");
+    assert!(account::reset_refusal(db, &token)
+        .await
+        .unwrap()
+        .unwrap()
+        .contains("already been used"));
+    assert!(
+        account::reset_password(db, &meta, &token, "again-reset-2026", "again-reset-2026")
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        location(&app.login("ada@example.com", "after-reset-2026").await),
+        "/"
+    );
+
+    // An expired link says so.
+    account::request_reset(db, &meta, &base, "ada@example.com")
+        .await
+        .unwrap();
+    server::exec!(
+        db,
+        sqlx::query("UPDATE password_resets SET expires_at = $1 WHERE used_at IS NULL")
+            .bind(chrono::Utc::now())
+    )
+    .unwrap();
+    let body: String = server::with_db!(db, |p| sqlx::query_scalar(
+        "SELECT body FROM outbox WHERE kind = 'password_reset' ORDER BY id DESC LIMIT 1"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    let token = token_of(body.lines().find(|l| l.contains("/reset/")).unwrap().trim()).to_string();
+    assert!(account::reset_refusal(db, &token)
+        .await
+        .unwrap()
+        .unwrap()
+        .contains("expired"));
+
+    // Over HTTP, the form answers the same for any email.
+    let anon = client_for(&app.base);
+    for email in ["ada@example.com", "ghost@example.com"] {
+        let res = anon
+            .post(app.url("/auth/forgot"))
+            .form(&[("email", email)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&res), "/forgot?sent=1");
+    }
+}
+
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_lifetime_however_active() {
+    let app = common::spawn_app_with(&[("SESSION_MAX_AGE_DAYS", "7")]).await;
+    app.setup("ada@example.com").await;
+    assert!(app.signed_in().await);
+    // Pretend the sign-in happened eight days ago (the session stayed active all along).
+    let db = &app.state.db;
+    let (id, record): (String, String) =
+        server::with_db!(db, |p| sqlx::query_as("SELECT id, record FROM sessions")
+            .fetch_one(p)
+            .await)
+        .unwrap();
+    // String surgery, not a serde_json::Value round trip: the record id is an i128 that
+    // Value would turn into a float.
+    let start = record.find("\"started\":").expect("a start time") + "\"started\":".len();
+    let end = start + record[start..].find(|c: char| !c.is_ascii_digit()).unwrap();
+    let eight_days_ago = chrono::Utc::now().timestamp() - 8 * 24 * 3600;
+    let record = format!("{}{eight_days_ago}{}", &record[..start], &record[end..]);
+    server::exec!(
+        db,
+        sqlx::query("UPDATE sessions SET record = $1 WHERE id = $2")
+            .bind(record)
+            .bind(&id)
+    )
+    .unwrap();
+    assert!(!app.signed_in().await, "past its absolute lifetime");
+}
