@@ -2,24 +2,11 @@
 //! pages render useful HTML on the server, and server functions refuse anonymous callers.
 #![cfg(feature = "ssr")]
 
-#[path = "../../server/tests/common/mod.rs"]
-mod common;
+mod support;
 
-use common::*;
-use leptos::prelude::LeptosOptions;
+use support::{common::*, spawn_full};
 use reqwest::StatusCode;
 
-async fn spawn_full() -> TestApp {
-    spawn_routed(&[], |state| {
-        let options = LeptosOptions::builder()
-            .output_name("switchyard")
-            .site_root("target/site")
-            .site_pkg_dir("pkg")
-            .build();
-        app::serve::router(state, options)
-    })
-    .await
-}
 
 async fn html(app: &TestApp, path: &str) -> (StatusCode, String) {
     let res = app.get(path).await;

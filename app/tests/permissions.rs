@@ -4,13 +4,11 @@
 //! ever reads or changes company B.
 #![cfg(feature = "ssr")]
 
-#[path = "../../server/tests/common/mod.rs"]
-mod common;
+mod support;
 
 use std::collections::BTreeSet;
 
-use common::*;
-use leptos::prelude::LeptosOptions;
+use support::{common::*, spawn_full};
 use reqwest::StatusCode;
 use server::{
     access::{self, PermissionSet},
@@ -76,17 +74,6 @@ struct CompanyB {
     role: String,
 }
 
-async fn spawn_full() -> TestApp {
-    spawn_routed(&[], |state| {
-        let options = LeptosOptions::builder()
-            .output_name("switchyard")
-            .site_root("target/site")
-            .site_pkg_dir("pkg")
-            .build();
-        app::serve::router(state, options)
-    })
-    .await
-}
 
 async fn company_b(app: &TestApp) -> CompanyB {
     let db = &app.state.db;

@@ -39,7 +39,7 @@ async function invite(page: Page, email: string, role: string, stores: string[])
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Role", { exact: true }).selectOption(role);
   for (const s of stores) await page.getByRole("checkbox", { name: s }).check();
-  await page.getByRole("button", { name: "Send invitation" }).click();
+  await page.getByRole("button", { name: "Send invitation", exact: true }).click();
   const link = page.getByTestId("invite-link");
   await expect(link).toBeVisible();
   return await link.inputValue();
@@ -73,7 +73,7 @@ test("the owner adds stores, invites an operator with one store, and the link wo
   await hydrated(page);
   await page.getByLabel("Email").fill("bob@");
   await page.getByLabel("Email").evaluate((el) => el.removeAttribute("type"));
-  await page.getByRole("button", { name: "Send invitation" }).click();
+  await page.getByRole("button", { name: "Send invitation", exact: true }).click();
   await expect(page.getByText("Enter a valid email address")).toBeVisible();
   await expect(page.getByTestId("invitation-row")).toHaveCount(0);
 
@@ -82,7 +82,7 @@ test("the owner adds stores, invites an operator with one store, and the link wo
   await expect(page.getByTestId("invitation-row").filter({ hasText: operator.email })).toBeVisible();
   // Inviting the same email again is refused plainly.
   await page.getByLabel("Email").fill(operator.email);
-  await page.getByRole("button", { name: "Send invitation" }).click();
+  await page.getByRole("button", { name: "Send invitation", exact: true }).click();
   await expect(page.getByRole("alert")).toContainText("already pending");
 
   // The message is in the outbox with the same link.
@@ -173,7 +173,7 @@ test("inviting works without JavaScript", async ({ browser }) => {
   await signInAs(page, owner);
   await page.goto("/settings/members");
   await page.getByLabel("Email").fill("nojs@example.com");
-  await page.getByRole("button", { name: "Send invitation" }).click();
+  await page.getByRole("button", { name: "Send invitation", exact: true }).click();
   await expect(page).toHaveURL(/\/settings\/members/);
   await expect(page.getByTestId("invitation-row").filter({ hasText: "nojs@example.com" })).toBeVisible();
   await page.getByRole("button", { name: "Revoke invitation to nojs@example.com" }).click();

@@ -1,4 +1,5 @@
 //! Hydrates the server-rendered page in the browser.
+#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

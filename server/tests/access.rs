@@ -498,27 +498,16 @@ async fn custom_roles_grant_exactly_their_permissions() {
         name: name.into(),
         permissions: perms.iter().map(|p| p.to_string()).collect(),
     };
-    assert_eq!(
-        roles::create(db, &owner, &meta(), input("Packers", &[]))
+    for (name, perms, field) in [
+        ("Packers", &[][..], "permissions"),
+        ("Packers", &["orders.fly"][..], "permissions"),
+        ("admin", &["orders.read"][..], "name"),
+    ] {
+        let e = roles::create(db, &owner, &meta(), input(name, perms))
             .await
-            .unwrap_err()
-            .field(),
-        Some("permissions")
-    );
-    assert_eq!(
-        roles::create(db, &owner, &meta(), input("Packers", &["orders.fly"]))
-            .await
-            .unwrap_err()
-            .field(),
-        Some("permissions")
-    );
-    assert_eq!(
-        roles::create(db, &owner, &meta(), input("admin", &["orders.read"]))
-            .await
-            .unwrap_err()
-            .field(),
-        Some("name")
-    );
+            .unwrap_err();
+        assert_eq!(e.field(), Some(field), "{name} {perms:?}");
+    }
     let role = roles::create(
         db,
         &owner,

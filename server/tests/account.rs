@@ -104,42 +104,16 @@ async fn changing_the_password_checks_the_old_one_and_ends_the_other_sessions() 
     .await)
     .unwrap();
 
-    let e = account::change_password(
-        db,
-        &ada,
-        &meta,
-        Some(&keep),
-        "wrong-password-1",
-        "brand-new-pass-7",
-        "brand-new-pass-7",
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(e.field(), Some("current_password"));
-    let e = account::change_password(
-        db,
-        &ada,
-        &meta,
-        Some(&keep),
-        PASSWORD,
-        "brand-new-pass-7",
-        "brand-new-pass-8",
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(e.field(), Some("new_password_confirm"));
-    let e = account::change_password(
-        db,
-        &ada,
-        &meta,
-        Some(&keep),
-        PASSWORD,
-        "password1",
-        "password1",
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(e.field(), Some("new_password"));
+    for (current, new, confirm, field) in [
+        ("wrong-password-1", "brand-new-pass-7", "brand-new-pass-7", "current_password"),
+        (PASSWORD, "brand-new-pass-7", "brand-new-pass-8", "new_password_confirm"),
+        (PASSWORD, "password1", "password1", "new_password"),
+    ] {
+        let e = account::change_password(db, &ada, &meta, Some(&keep), current, new, confirm)
+            .await
+            .unwrap_err();
+        assert_eq!(e.field(), Some(field));
+    }
     assert!(is_signed_in(&app, &other).await, "refusals change nothing");
 
     let ended = account::change_password(

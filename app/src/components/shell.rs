@@ -98,6 +98,7 @@ fn UserMenu(me: Me) -> impl IntoView {
             </div>
         </details>
     }
+    .into_any()
 }
 
 /// Frame of every signed-in page; the page renders in the `<Outlet/>`.
