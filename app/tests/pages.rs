@@ -4,9 +4,8 @@
 
 mod support;
 
-use support::{common::*, spawn_full};
 use reqwest::StatusCode;
-
+use support::{common::*, spawn_full};
 
 async fn html(app: &TestApp, path: &str) -> (StatusCode, String) {
     let res = app.get(path).await;

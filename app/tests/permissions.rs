@@ -8,13 +8,13 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use support::{common::*, spawn_full};
 use reqwest::StatusCode;
 use server::{
     access::{self, PermissionSet},
     audit::RequestMeta,
     identity::Principal,
 };
+use support::{common::*, spawn_full};
 
 /// Who may call a server function.
 #[derive(Clone, Copy, Debug)]
@@ -73,7 +73,6 @@ struct CompanyB {
     invitation: String,
     role: String,
 }
-
 
 async fn company_b(app: &TestApp) -> CompanyB {
     let db = &app.state.db;

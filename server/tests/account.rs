@@ -105,8 +105,18 @@ async fn changing_the_password_checks_the_old_one_and_ends_the_other_sessions() 
     .unwrap();
 
     for (current, new, confirm, field) in [
-        ("wrong-password-1", "brand-new-pass-7", "brand-new-pass-7", "current_password"),
-        (PASSWORD, "brand-new-pass-7", "brand-new-pass-8", "new_password_confirm"),
+        (
+            "wrong-password-1",
+            "brand-new-pass-7",
+            "brand-new-pass-7",
+            "current_password",
+        ),
+        (
+            PASSWORD,
+            "brand-new-pass-7",
+            "brand-new-pass-8",
+            "new_password_confirm",
+        ),
         (PASSWORD, "password1", "password1", "new_password"),
     ] {
         let e = account::change_password(db, &ada, &meta, Some(&keep), current, new, confirm)
