@@ -16,6 +16,7 @@ use leptos_router::{
 
 use components::{shell::Shell, theme::THEME_BOOT_SCRIPT};
 use pages::{
+    audit::AuditLogPage,
     dashboard::DashboardPage,
     forgot::{ForgotPage, ResetPage},
     invite::InvitePage,
@@ -73,6 +74,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/reset/:token") view=ResetPage ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=Shell ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/members") view=MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/stores") view=StoresPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async/>

@@ -35,6 +35,7 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/my_sessions", Need::Member),
     ("/api/revoke_session", Need::Member),
     ("/api/change_password", Need::Member),
+    ("/api/audit", Need::Permission("audit.read")),
     ("/api/team", Need::Permission("members.manage")),
     ("/api/invite_member", Need::Permission("members.manage")),
     ("/api/resend_invitation", Need::Permission("members.manage")),
@@ -58,9 +59,13 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/delete_role", Need::Permission("settings.manage")),
 ];
 
+/// Plain routes that act for a signed-in member (the `/auth/*` forms are for anyone).
+const ROUTES: &[(&str, Need)] = &[("/audit/export", Need::Permission("audit.read"))];
+
 const PAGES: &[(&str, Need)] = &[
     ("/", Need::Member),
     ("/settings/security", Need::Member),
+    ("/audit", Need::Permission("audit.read")),
     ("/settings/members", Need::Permission("members.manage")),
     ("/settings/outbox", Need::Permission("members.manage")),
     ("/settings/stores", Need::Permission("stores.manage")),
@@ -137,6 +142,13 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
         "/api/form_flash" => vec![("form", "login".into())],
         "/api/invitation" | "/api/reset_link" => vec![("token", "not-a-real-token".into())],
         "/api/revoke_session" => vec![("handle", "not-a-real-handle".into())],
+        "/api/audit" => vec![
+            ("actor", uid.clone()),
+            ("action", "".into()),
+            ("from", "".into()),
+            ("to", "".into()),
+            ("page", "1".into()),
+        ],
         "/api/change_password" => vec![
             ("current_password", "not-the-password-1".into()),
             ("new_password", "another-password-2".into()),
@@ -266,7 +278,7 @@ async fn every_server_function_and_page_allows_exactly_its_permission_and_never_
                 .unwrap();
             assert_eq!(location(&res), "/", "{who} signs in");
         }
-        for (i, (path, need)) in SERVER_FNS.iter().enumerate() {
+        for (i, (path, need)) in SERVER_FNS.iter().chain(ROUTES).enumerate() {
             let res = client
                 .post(app.url(path))
                 .form(&args(path, &b, n * 100 + i))
@@ -322,5 +334,11 @@ async fn every_server_function_and_page_allows_exactly_its_permission_and_never_
         unexpected.join("\n")
     );
     assert_eq!(b_state(&app, &b).await, b_before, "company B changed");
-    println!("permission matrix: {checked} calls ({} callers × {} server functions + {} pages), 0 unexpected", callers.len(), SERVER_FNS.len(), PAGES.len());
+    println!(
+        "permission matrix: {checked} calls ({} callers × ({} server functions + {} routes + {} pages)), 0 unexpected",
+        callers.len(),
+        SERVER_FNS.len(),
+        ROUTES.len(),
+        PAGES.len()
+    );
 }

@@ -251,3 +251,36 @@ test("a user signs out another of their sessions from Settings → Security", as
   await laptop.close();
   await phone.close();
 });
+
+test("the audit log filters, pages and exports what happened", async ({ page }) => {
+  await signInAs(page, owner);
+  await page.getByRole("navigation", { name: "Main", exact: true }).getByRole("link", { name: "Audit log" }).click();
+  await expect(page).toHaveURL(/\/audit$/);
+  await expect(page.getByTestId("audit-row").first()).toBeVisible();
+  await page.getByLabel("Action").selectOption("INVITATION_ACCEPTED");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/action=INVITATION_ACCEPTED/);
+  const rows = page.getByTestId("audit-row");
+  await expect(rows).toHaveCount(2); // Bob and Vic joined
+  await expect(rows.first()).toContainText("INVITATION_ACCEPTED");
+
+  const download = page.waitForEvent("download");
+  await page.getByRole("button", { name: "Export CSV" }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toMatch(/^audit-acme-electric-\d{4}-\d{2}-\d{2}\.csv$/);
+  const csv = await (await import("node:fs/promises")).readFile((await file.path())!, "utf8");
+  const lines = csv.trim().split("\n");
+  expect(lines[0]).toBe("time,actor,actor_email,action,target,ip,user_agent,details");
+  expect(lines).toHaveLength(3);
+
+  // A member without audit.read has no link and gets 403.
+  const { context, page: bob } = await (async () => {
+    const context = await page.context().browser()!.newContext();
+    const p = await context.newPage();
+    await signInAs(p, operator);
+    return { context, page: p };
+  })();
+  await expect(bob.getByRole("link", { name: "Audit log" })).toHaveCount(0);
+  expect((await bob.goto("/audit"))?.status()).toBe(403);
+  await context.close();
+});

@@ -33,6 +33,7 @@ pub enum Action {
     SessionRevoked,
     PasswordChanged,
     PasswordResetRequested,
+    ExportCreated,
 }
 
 impl Action {
@@ -60,6 +61,7 @@ impl Action {
             Action::SessionRevoked => "SESSION_REVOKED",
             Action::PasswordChanged => "PASSWORD_CHANGED",
             Action::PasswordResetRequested => "PASSWORD_RESET_REQUESTED",
+            Action::ExportCreated => "EXPORT_CREATED",
         }
     }
 }
@@ -166,4 +168,194 @@ impl Entry {
             details,
         }
     }
+}
+
+/// Which entries the audit page asks for. Dates are whole days in the company's time zone.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub actor: Option<Uuid>,
+    pub action: Option<String>,
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct LogRow {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    pub actor_name: Option<String>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub details: sqlx::types::Json<serde_json::Value>,
+}
+
+impl Filter {
+    /// Reads the filter form (empty fields mean "any"); a bad value is a field error.
+    pub fn parse(actor: &str, action: &str, from: &str, to: &str) -> Result<Filter> {
+        let date = |field: &str, raw: &str| -> Result<Option<chrono::NaiveDate>> {
+            let raw = raw.trim();
+            if raw.is_empty() {
+                return Ok(None);
+            }
+            chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| {
+                    crate::error::Error::validation(field, "Enter a date like 2026-11-24.")
+                })
+        };
+        let actor = match actor.trim() {
+            "" => None,
+            raw => Some(raw.parse().map_err(|_| {
+                crate::error::Error::validation("actor", "Choose a member from the list.")
+            })?),
+        };
+        let action = Some(action.trim().to_string()).filter(|a| !a.is_empty());
+        let (from, to) = (date("from", from)?, date("to", to)?);
+        if let (Some(f), Some(t)) = (from, to) {
+            if f > t {
+                return Err(crate::error::Error::validation(
+                    "to",
+                    "The end date is before the start date.",
+                ));
+            }
+        }
+        Ok(Filter {
+            actor,
+            action,
+            from,
+            to,
+        })
+    }
+}
+
+/// A spreadsheet must not run what a user typed: cells starting like a formula get a quote.
+fn cell(value: String) -> String {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value
+    }
+}
+
+/// The UTC bounds [start, end) of a filter's local dates.
+fn bounds(f: &Filter, timezone: &str) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let tz: chrono_tz::Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
+    let start_of = |d: chrono::NaiveDate| {
+        use chrono::TimeZone;
+        tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    };
+    (
+        f.from.and_then(start_of),
+        f.to.and_then(|d| d.succ_opt()).and_then(start_of),
+    )
+}
+
+const WHERE: &str = "WHERE a.company_id = $1 AND ($2 IS NULL OR a.actor_id = $2) \
+                     AND ($3 IS NULL OR a.action = $3) AND ($4 IS NULL OR a.created_at >= $4) \
+                     AND ($5 IS NULL OR a.created_at < $5)";
+
+/// One page of the company's log, newest first, and how many entries match in all.
+pub async fn search(
+    db: &Db,
+    p: &crate::identity::Principal,
+    f: &Filter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<LogRow>, i64)> {
+    p.authorize(crate::access::Permission::AuditRead)?;
+    let (from, to) = bounds(f, &p.timezone);
+    let rows_sql = format!(
+        "SELECT a.id, a.created_at, u.name AS actor_name, u.email AS actor_email, a.action, a.target, \
+                a.ip, a.user_agent, a.details \
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id {WHERE} \
+         ORDER BY a.created_at DESC, a.id DESC LIMIT $6 OFFSET $7"
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM audit_log a {WHERE}");
+    let action = f.action.as_deref();
+    let (rows, total) = with_db!(db, |pool| tokio::try_join!(
+        sqlx::query_as::<_, LogRow>(&rows_sql)
+            .bind(p.company_id)
+            .bind(f.actor)
+            .bind(action)
+            .bind(from)
+            .bind(to)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool),
+        sqlx::query_scalar::<_, i64>(&count_sql)
+            .bind(p.company_id)
+            .bind(f.actor)
+            .bind(action)
+            .bind(from)
+            .bind(to)
+            .fetch_one(pool),
+    ))?;
+    Ok((rows, total))
+}
+
+/// The actions that occur in the company's log (for the filter list).
+pub async fn actions_in_use(db: &Db, company_id: Uuid) -> Result<Vec<String>> {
+    const SQL: &str = "SELECT DISTINCT action FROM audit_log WHERE company_id = $1 ORDER BY action";
+    Ok(with_db!(db, |pool| sqlx::query_scalar(SQL)
+        .bind(company_id)
+        .fetch_all(pool)
+        .await)?)
+}
+
+/// The whole filtered log as CSV (at most `max` rows), recorded as EXPORT_CREATED.
+pub async fn export_csv(
+    db: &Db,
+    p: &crate::identity::Principal,
+    meta: &RequestMeta,
+    f: &Filter,
+    max: i64,
+) -> Result<Vec<u8>> {
+    let (rows, total) = search(db, p, f, 0, max).await?;
+    let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "time",
+        "actor",
+        "actor_email",
+        "action",
+        "target",
+        "ip",
+        "user_agent",
+        "details",
+    ];
+    let csv_err = |e: csv::Error| crate::error::Error::Internal(e.into());
+    out.write_record(header).map_err(csv_err)?;
+    for r in &rows {
+        out.write_record([
+            r.created_at.with_timezone(&tz).to_rfc3339(),
+            cell(r.actor_name.clone().unwrap_or_default()),
+            cell(r.actor_email.clone().unwrap_or_default()),
+            r.action.clone(),
+            cell(r.target.clone().unwrap_or_default()),
+            cell(r.ip.clone().unwrap_or_default()),
+            cell(r.user_agent.clone().unwrap_or_default()),
+            cell(r.details.0.to_string()),
+        ])
+        .map_err(csv_err)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| crate::error::Error::Internal(anyhow::anyhow!("csv: {e}")))?;
+    record_alone(
+        db,
+        meta,
+        Entry::by(
+            p,
+            Action::ExportCreated,
+            Some("audit_log".into()),
+            serde_json::json!({ "rows": rows.len(), "matching": total }),
+        ),
+    )
+    .await?;
+    Ok(bytes)
 }

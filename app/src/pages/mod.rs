@@ -1,3 +1,4 @@
+pub mod audit;
 pub mod dashboard;
 pub mod forgot;
 pub mod invite;

@@ -169,7 +169,10 @@ fn is_asset_or_ops(path: &str) -> bool {
 
 /// Paths that are not pages: assets, server functions, form endpoints, operations.
 fn is_page(path: &str) -> bool {
-    !(is_asset_or_ops(path) || path.starts_with("/api/") || path.starts_with("/auth/"))
+    !(is_asset_or_ops(path)
+        || path.starts_with("/api/")
+        || path.starts_with("/auth/")
+        || path == "/audit/export")
 }
 
 /// Pages anyone may see.

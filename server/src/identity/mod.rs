@@ -329,6 +329,11 @@ pub async fn logout(db: &Db, p: &Principal, meta: &RequestMeta) -> Result<()> {
     .await
 }
 
+/// (id, name) of everyone who is or was a member of the company, by name (for filters).
+pub async fn member_names(db: &Db, company_id: Uuid) -> Result<Vec<(Uuid, String)>> {
+    repo::member_names(db, company_id).await
+}
+
 /// The companies a user can work in (active memberships), by name.
 pub async fn companies_of(db: &Db, user_id: Uuid) -> Result<Vec<(Uuid, String)>> {
     repo::companies_of(db, user_id).await

@@ -211,3 +211,12 @@ pub async fn make_super_admin(tx: &mut Tx, user_id: Uuid) -> Result<()> {
     exec_tx!(tx, sqlx::query(SQL).bind(user_id))?;
     Ok(())
 }
+
+pub async fn member_names(db: &Db, company_id: Uuid) -> Result<Vec<(Uuid, String)>> {
+    const SQL: &str = "SELECT u.id, u.name FROM memberships m JOIN users u ON u.id = m.user_id \
+                       WHERE m.company_id = $1 ORDER BY u.name";
+    Ok(with_db!(db, |p| sqlx::query_as::<_, (Uuid, String)>(SQL)
+        .bind(company_id)
+        .fetch_all(p)
+        .await)?)
+}

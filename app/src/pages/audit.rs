@@ -1,0 +1,177 @@
+//! /audit — the company's audit log: filter by member, action and dates (kept in the URL, so
+//! the form works without JavaScript and a filtered view can be bookmarked), pages of 50, and
+//! a CSV export of everything the filter matches.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::audit::{get_audit, AuditPage};
+use crate::components::ui::{Alert, Badge, Card, EmptyState, Tone};
+use crate::pages::settings::{BUTTON, BUTTON_QUIET, SELECT, TABLE, TD, TH};
+
+#[derive(Clone, Default, PartialEq)]
+struct Query {
+    actor: String,
+    action: String,
+    from: String,
+    to: String,
+    page: i64,
+}
+
+impl Query {
+    fn href(&self, page: i64) -> String {
+        let q: String = url_encode(&[
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("page", &page.to_string()),
+        ]);
+        format!("/audit?{q}")
+    }
+}
+
+fn url_encode(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let query = use_query_map();
+    let q = move || {
+        let m = query.read();
+        Query {
+            actor: m.get("actor").unwrap_or_default(),
+            action: m.get("action").unwrap_or_default(),
+            from: m.get("from").unwrap_or_default(),
+            to: m.get("to").unwrap_or_default(),
+            page: m.get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+        }
+    };
+    let data = Resource::new(q, |q| get_audit(q.actor, q.action, q.from, q.to, q.page));
+    view! {
+        <Title text="Audit log · Switchyard"/>
+        <h1 class="text-2xl font-semibold tracking-tight text-slate-900 dark:text-white">"Audit log"</h1>
+        <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Who did what, when and from where. Times are in the company's time zone."</p>
+        <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let current = q();
+                match data.await {
+                    Err(e) => view! { <div class="mt-6"><Alert tone=Tone::Error>{e.message}</Alert></div><FilterForm q=current p=None/> }.into_any(),
+                    Ok(p) => view! { <FilterForm q=current.clone() p=Some(p.clone())/><Results q=current p/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn FilterForm(q: Query, p: Option<AuditPage>) -> impl IntoView {
+    let (actors, actions) = p.map(|p| (p.actors, p.actions)).unwrap_or_default();
+    let label = "block text-xs font-medium text-slate-600 dark:text-slate-400";
+    let input = "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
+    let export = q.clone();
+    view! {
+        <div class="mt-6">
+            <Card>
+                <form method="get" action="/audit" class="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-5 lg:items-end">
+                    <div>
+                        <label for="f-actor" class=label>"Member"</label>
+                        <select id="f-actor" name="actor" class=format!("mt-1 {SELECT}")>
+                            <option value="">"Anyone"</option>
+                            {actors.into_iter().map(|(id, name)| { let sel = id == q.actor; view! { <option value=id selected=sel>{name}</option> } }).collect_view()}
+                        </select>
+                    </div>
+                    <div>
+                        <label for="f-action" class=label>"Action"</label>
+                        <select id="f-action" name="action" class=format!("mt-1 {SELECT}")>
+                            <option value="">"Any action"</option>
+                            {actions.into_iter().map(|a| { let sel = a == q.action; let text = a.clone(); view! { <option value=a selected=sel>{text}</option> } }).collect_view()}
+                        </select>
+                    </div>
+                    <div>
+                        <label for="f-from" class=label>"From"</label>
+                        <input id="f-from" name="from" type="date" value=q.from.clone() class=input/>
+                    </div>
+                    <div>
+                        <label for="f-to" class=label>"To"</label>
+                        <input id="f-to" name="to" type="date" value=q.to.clone() class=input/>
+                    </div>
+                    <div class="flex gap-2">
+                        <button type="submit" class=BUTTON>"Filter"</button>
+                        <a href="/audit" class=BUTTON_QUIET>"Clear"</a>
+                    </div>
+                </form>
+                <form method="post" action="/audit/export" class="mt-3 border-t border-slate-100 pt-3 dark:border-slate-800">
+                    <input type="hidden" name="actor" value=export.actor/>
+                    <input type="hidden" name="action" value=export.action/>
+                    <input type="hidden" name="from" value=export.from/>
+                    <input type="hidden" name="to" value=export.to/>
+                    <button type="submit" class=BUTTON_QUIET>"Export CSV"</button>
+                    <span class="ml-2 text-xs text-slate-500">"Everything this filter matches, up to 50,000 entries."</span>
+                </form>
+            </Card>
+        </div>
+    }
+}
+
+#[component]
+fn Results(q: Query, p: AuditPage) -> impl IntoView {
+    if p.entries.is_empty() {
+        return view! { <div class="mt-6"><EmptyState title="Nothing matches" text="Change or clear the filter."/></div> }.into_any();
+    }
+    let rows = p.entries.into_iter().map(|e| {
+        let warn = e.action.ends_with("FAILED") || e.action.contains("DELETED") || e.action.contains("REVOKED");
+        view! {
+            <tr data-testid="audit-row">
+                <td class=format!("{TD} whitespace-nowrap tabular-nums text-xs")>{e.when}</td>
+                <td class=TD>{e.actor}</td>
+                <td class=TD><Badge text=e.action warn/></td>
+                <td class=format!("{TD} hidden text-xs md:table-cell")>{e.target}</td>
+                <td class=format!("{TD} hidden text-xs lg:table-cell")>{e.ip}</td>
+                <td class=format!("{TD} hidden max-w-xs truncate font-mono text-xs xl:table-cell")>{e.details}</td>
+            </tr>
+        }
+    }).collect_view();
+    let prev = (p.page > 1).then(|| q.href(p.page - 1));
+    let next = (p.page < p.pages).then(|| q.href(p.page + 1));
+    view! {
+        <div class="mt-6">
+            <Card>
+                <div class="-mx-5 overflow-x-auto">
+                    <table class=TABLE>
+                        <thead><tr>
+                            <th class=TH>"Time"</th><th class=TH>"Member"</th><th class=TH>"Action"</th>
+                            <th class=format!("{TH} hidden md:table-cell")>"Target"</th>
+                            <th class=format!("{TH} hidden lg:table-cell")>"IP"</th>
+                            <th class=format!("{TH} hidden xl:table-cell")>"Details"</th>
+                        </tr></thead>
+                        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}</tbody>
+                    </table>
+                </div>
+                <nav class="mt-4 flex items-center justify-between text-sm" aria-label="Pagination">
+                    <span class="text-slate-500" data-testid="audit-count">{format!("{} entries · page {} of {}", p.total, p.page, p.pages)}</span>
+                    <span class="flex gap-2">
+                        {prev.map(|h| view! { <a href=h class=BUTTON_QUIET rel="prev">"Previous"</a> })}
+                        {next.map(|h| view! { <a href=h class=BUTTON_QUIET rel="next">"Next"</a> })}
+                    </span>
+                </nav>
+            </Card>
+        </div>
+    }.into_any()
+}
