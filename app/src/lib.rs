@@ -17,6 +17,7 @@ use leptos_router::{
 use components::{shell::Shell, theme::THEME_BOOT_SCRIPT};
 use pages::{
     audit::AuditLogPage,
+    code::CodePage,
     dashboard::DashboardPage,
     forgot::{ForgotPage, ResetPage},
     invite::InvitePage,
@@ -68,6 +69,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/login/code") view=CodePage ssr=SsrMode::Async/>
                 <Route path=path!("/logout") view=LogoutPage ssr=SsrMode::Async/>
                 <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
                 <Route path=path!("/forgot") view=ForgotPage ssr=SsrMode::Async/>

@@ -35,6 +35,10 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/my_sessions", Need::Member),
     ("/api/revoke_session", Need::Member),
     ("/api/change_password", Need::Member),
+    ("/api/two_factor", Need::Member),
+    ("/api/start_two_factor", Need::Member),
+    ("/api/confirm_two_factor", Need::Member),
+    ("/api/disable_two_factor", Need::Member),
     ("/api/audit", Need::Permission("audit.read")),
     ("/api/team", Need::Permission("members.manage")),
     ("/api/invite_member", Need::Permission("members.manage")),
@@ -142,6 +146,11 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
         "/api/form_flash" => vec![("form", "login".into())],
         "/api/invitation" | "/api/reset_link" => vec![("token", "not-a-real-token".into())],
         "/api/revoke_session" => vec![("handle", "not-a-real-handle".into())],
+        "/api/confirm_two_factor" => vec![("code", "000000".into())],
+        "/api/disable_two_factor" => vec![
+            ("current_password", "not-the-password-1".into()),
+            ("code", "000000".into()),
+        ],
         "/api/audit" => vec![
             ("actor", uid.clone()),
             ("action", "".into()),

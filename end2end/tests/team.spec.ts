@@ -1,4 +1,5 @@
 import { test, expect, Page, Browser } from "@playwright/test";
+import { createHmac } from "node:crypto";
 
 // Members and access: an owner adds stores and invites people; they accept from the copied
 // link and see only what their role and store access allow. Runs after foundation.spec.ts on
@@ -282,5 +283,75 @@ test("the audit log filters, pages and exports what happened", async ({ page }) 
   })();
   await expect(bob.getByRole("link", { name: "Audit log" })).toHaveCount(0);
   expect((await bob.goto("/audit"))?.status()).toBe(403);
+  await context.close();
+});
+
+/** RFC 6238 code (SHA-1, 6 digits, 30 s) for a base32 secret, as an authenticator app makes it. */
+function totp(secret: string, seconds = Date.now() / 1000): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0;
+  let value = 0;
+  const bytes: number[] = [];
+  for (const c of secret.replace(/=+$/, "")) {
+    value = (value << 5) | alphabet.indexOf(c);
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(seconds / 30)));
+  const mac = createHmac("sha1", Buffer.from(bytes)).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  return ((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).toString().padStart(6, "0");
+}
+
+test("two-factor sign-in: enrol with an authenticator code, then sign in with the next code", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInAs(page, operator);
+  await page.goto("/settings/security");
+  await hydrated(page);
+  await page.getByRole("button", { name: "Set up two-factor sign-in" }).click();
+  const secret = (await page.getByTestId("two-factor-secret").textContent())!.trim();
+  expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+  await page.getByLabel("Code from your app").fill("000000");
+  await page.getByRole("button", { name: "Turn on" }).click();
+  await expect(page.getByText("That code is not right")).toBeVisible();
+  await page.getByLabel("Code from your app").fill(totp(secret));
+  await page.getByRole("button", { name: "Turn on" }).click();
+  const codes = page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem");
+  await expect(codes).toHaveCount(10);
+  const recovery = (await codes.first().textContent())!.trim();
+  await expect(page.getByTestId("two-factor-state")).toContainText("10 recovery codes left");
+
+  // Signing in now asks for a code after the password.
+  await page.getByLabel("Account menu").click();
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(operator.email);
+  await page.getByLabel("Password").fill(operator.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/login\/code$/);
+  await page.getByLabel("Code").fill("123456");
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page.getByText("That code is not right")).toBeVisible();
+  await page.getByLabel("Code").fill(totp(secret, Date.now() / 1000 + 30)); // the next step: never used yet
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Bob");
+
+  // A recovery code works once, without JavaScript too.
+  const nojs = await browser.newContext({ javaScriptEnabled: false });
+  const p2 = await nojs.newPage();
+  await p2.goto("/login");
+  await p2.getByLabel("Email").fill(operator.email);
+  await p2.getByLabel("Password").fill(operator.password);
+  await p2.getByRole("button", { name: "Sign in" }).click();
+  await p2.getByLabel("Code").fill(recovery);
+  await p2.getByRole("button", { name: "Verify" }).click();
+  await expect(p2.getByRole("heading", { level: 1 })).toContainText("Bob");
+  await nojs.close();
   await context.close();
 });

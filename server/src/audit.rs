@@ -34,6 +34,8 @@ pub enum Action {
     PasswordChanged,
     PasswordResetRequested,
     ExportCreated,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
 }
 
 impl Action {
@@ -62,6 +64,8 @@ impl Action {
             Action::PasswordChanged => "PASSWORD_CHANGED",
             Action::PasswordResetRequested => "PASSWORD_RESET_REQUESTED",
             Action::ExportCreated => "EXPORT_CREATED",
+            Action::TwoFactorEnabled => "TWO_FACTOR_ENABLED",
+            Action::TwoFactorDisabled => "TWO_FACTOR_DISABLED",
         }
     }
 }

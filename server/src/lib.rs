@@ -6,6 +6,7 @@ pub mod access;
 pub mod account;
 pub mod audit;
 pub mod config;
+pub mod crypto;
 pub mod dashboard;
 pub mod db;
 pub mod error;
@@ -21,6 +22,7 @@ pub mod state;
 pub mod stores;
 pub mod telemetry;
 pub mod tokens;
+pub mod two_factor;
 
 pub use db::Db;
 pub use error::{Error, Result};

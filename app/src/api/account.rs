@@ -129,3 +129,84 @@ mod tests {
         assert_eq!(super::device_of(""), "Unknown browser");
     }
 }
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TwoFactorStatus {
+    pub enabled: bool,
+    pub recovery_codes_left: i64,
+    /// An enrolment waiting for its first code.
+    pub pending: Option<TwoFactorSetup>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TwoFactorSetup {
+    pub secret: String,
+    pub otpauth_url: String,
+}
+
+#[server(endpoint = "two_factor")]
+pub async fn get_two_factor() -> Result<TwoFactorStatus, AppError> {
+    let p = ssr::authenticated()?;
+    let state = ssr::state()?;
+    let db = &state.db;
+    let (enabled, left, pending) = tokio::try_join!(
+        server::two_factor::is_enabled(db, p.user_id),
+        server::two_factor::recovery_codes_left(db, p.user_id),
+        server::two_factor::pending(db, &state.config.app_secret_key, &p),
+    )
+    .map_err(ssr::fail)?;
+    Ok(TwoFactorStatus {
+        enabled,
+        recovery_codes_left: left,
+        pending: pending.map(|e| TwoFactorSetup {
+            secret: e.secret,
+            otpauth_url: e.otpauth_url,
+        }),
+    })
+}
+
+/// Starts enrolment: a new secret to add to an authenticator app.
+#[server(endpoint = "start_two_factor")]
+pub async fn start_two_factor() -> Result<TwoFactorSetup, AppError> {
+    let p = ssr::authenticated()?;
+    let state = ssr::state()?;
+    let e = server::two_factor::start(&state.db, &state.config.app_secret_key, &p)
+        .await
+        .map_err(ssr::fail)?;
+    Ok(TwoFactorSetup {
+        secret: e.secret,
+        otpauth_url: e.otpauth_url,
+    })
+}
+
+/// Confirms enrolment with a code; answers the recovery codes (shown once).
+#[server(endpoint = "confirm_two_factor")]
+pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
+    let p = ssr::authenticated()?;
+    let state = ssr::state()?;
+    server::two_factor::confirm(
+        &state.db,
+        &state.config.app_secret_key,
+        &p,
+        &ssr::meta(),
+        &code,
+    )
+    .await
+    .map_err(ssr::fail)
+}
+
+#[server(endpoint = "disable_two_factor")]
+pub async fn disable_two_factor(current_password: String, code: String) -> Result<(), AppError> {
+    let p = ssr::authenticated()?;
+    let state = ssr::state()?;
+    server::two_factor::disable(
+        &state.db,
+        &state.config.app_secret_key,
+        &p,
+        &ssr::meta(),
+        &current_password,
+        &code,
+    )
+    .await
+    .map_err(ssr::fail)
+}

@@ -1,4 +1,5 @@
 pub mod audit;
+pub mod code;
 pub mod dashboard;
 pub mod forgot;
 pub mod invite;

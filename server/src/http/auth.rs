@@ -20,10 +20,11 @@ use crate::{
     account,
     audit::RequestMeta,
     error::Error,
-    identity::{self, Principal, SetupInput},
+    identity::{self, Principal, SetupInput, SignIn},
     invitations::{self, AcceptInput},
     sessions,
     state::AppState,
+    two_factor,
 };
 
 /// Extracts where the request came from (peer IP, user agent).
@@ -167,11 +168,14 @@ pub async fn login(
     }
     let result = identity::login(&state.db, &form.email, &form.password, &meta).await;
     let result = match result {
-        Ok(p) => sign_in(&session, &p, &meta).await,
+        Ok(SignIn::Complete(p)) => sign_in(&session, &p, &meta).await.map(|()| next.clone()),
+        Ok(SignIn::NeedsSecondFactor(p)) => await_second_factor(&session, &p, &next)
+            .await
+            .map(|()| "/login/code".to_string()),
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Redirect::to(&next).into_response(),
+        Ok(to) => Redirect::to(&to).into_response(),
         Err(e) => {
             let mut values =
                 BTreeMap::from([("email".to_string(), form.email.chars().take(254).collect())]);
@@ -289,5 +293,113 @@ pub async fn reset(
     {
         Ok(()) => Redirect::to("/login?reset=1").into_response(),
         Err(e) => failure("reset", &back, &e, BTreeMap::new(), secure),
+    }
+}
+
+/// Session keys of a sign-in waiting for its second factor.
+const PENDING_USER: &str = "2fa_uid";
+const PENDING_COMPANY: &str = "2fa_cid";
+const PENDING_AT: &str = "2fa_at";
+const PENDING_NEXT: &str = "2fa_next";
+/// How long the code step may take after the password.
+const PENDING_SECS: i64 = 300;
+
+fn store_err(e: tower_sessions::session::Error) -> Error {
+    Error::Unavailable(format!("session store: {e}"))
+}
+
+/// Remembers who passed the password check (a fresh session id, not signed in yet).
+async fn await_second_factor(session: &Session, p: &Principal, next: &str) -> Result<(), Error> {
+    session.cycle_id().await.map_err(store_err)?;
+    session
+        .insert(PENDING_USER, p.user_id)
+        .await
+        .map_err(store_err)?;
+    session
+        .insert(PENDING_COMPANY, p.company_id)
+        .await
+        .map_err(store_err)?;
+    session
+        .insert(PENDING_AT, chrono::Utc::now().timestamp())
+        .await
+        .map_err(store_err)?;
+    session
+        .insert(PENDING_NEXT, next)
+        .await
+        .map_err(store_err)?;
+    Ok(())
+}
+
+/// The sign-in waiting for a code in this session, if it has not timed out.
+pub async fn pending_second_factor(
+    session: &Session,
+) -> Result<Option<(uuid::Uuid, uuid::Uuid)>, Error> {
+    let at = session.get::<i64>(PENDING_AT).await.map_err(store_err)?;
+    if at.is_none_or(|at| chrono::Utc::now().timestamp() - at > PENDING_SECS) {
+        return Ok(None);
+    }
+    let uid = session.get(PENDING_USER).await.map_err(store_err)?;
+    let cid = session.get(PENDING_COMPANY).await.map_err(store_err)?;
+    Ok(uid.zip(cid))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CodeForm {
+    code: String,
+}
+
+/// The second step of a sign-in with two-factor: a code from the app or a recovery code.
+pub async fn second_factor(
+    State(state): State<AppState>,
+    session: Session,
+    Meta(meta): Meta,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let secure = state.config.cookie_secure;
+    let result: Result<Option<String>, Error> = async {
+        let Some((uid, cid)) = pending_second_factor(&session).await? else {
+            return Ok(None);
+        };
+        if let Some(ip) = meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
+            state.limits.check_attempt(ip, &format!("2fa:{uid}"))?;
+        }
+        let principal = identity::load_principal(&state.db, uid, cid)
+            .await?
+            .ok_or(Error::InvalidCredentials)?;
+        if !two_factor::verify(&state.db, &state.config.app_secret_key, uid, &form.code).await? {
+            identity::login_failed(
+                &state.db,
+                &meta,
+                Some(cid),
+                Some(uid),
+                serde_json::json!({ "reason": "wrong_code" }),
+            )
+            .await?;
+            return Err(Error::validation(
+                "code",
+                "That code is not right. Use the newest code from your app, or a recovery code.",
+            ));
+        }
+        let next: Option<String> = session.get(PENDING_NEXT).await.map_err(store_err)?;
+        for key in [PENDING_USER, PENDING_COMPANY, PENDING_AT, PENDING_NEXT] {
+            session.remove_value(key).await.map_err(store_err)?;
+        }
+        identity::complete_login(&state.db, &principal, &meta, "password+totp").await?;
+        sign_in(&session, &principal, &meta).await?;
+        Ok(Some(safe_next(next.as_deref())))
+    }
+    .await;
+    match result {
+        Ok(Some(to)) => Redirect::to(&to).into_response(),
+        Ok(None) => failure(
+            "login",
+            "/login",
+            &Error::Conflict("Your sign-in timed out. Enter your email and password again.".into()),
+            BTreeMap::new(),
+            secure,
+        ),
+        Err(Error::RateLimited) => too_many_attempts(),
+        Err(e) => failure("code", "/login/code", &e, BTreeMap::new(), secure),
     }
 }

@@ -177,8 +177,10 @@ fn is_page(path: &str) -> bool {
 
 /// Pages anyone may see.
 fn is_anonymous_page(path: &str) -> bool {
-    matches!(path, "/login" | "/logout" | "/setup" | "/forgot")
-        || path.starts_with("/invite/")
+    matches!(
+        path,
+        "/login" | "/login/code" | "/logout" | "/setup" | "/forgot"
+    ) || path.starts_with("/invite/")
         || path.starts_with("/reset/")
 }
 

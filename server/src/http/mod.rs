@@ -35,6 +35,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/invite/{token}", post(auth::accept_invitation))
         .route("/auth/forgot", post(auth::forgot))
+        .route("/auth/code", post(auth::second_factor))
         .route("/audit/export", post(exports::audit_csv))
         .route("/auth/reset/{token}", post(auth::reset))
         .with_state(state)

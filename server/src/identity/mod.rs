@@ -241,10 +241,19 @@ pub async fn setup_first_company(
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("the new owner could not be loaded")))
 }
 
+/// The outcome of a correct password.
+#[derive(Debug)]
+pub enum SignIn {
+    /// Signed in (LOGIN recorded).
+    Complete(Principal),
+    /// The account has two-factor sign-in: a code must follow before anything is recorded.
+    NeedsSecondFactor(Principal),
+}
+
 /// Checks an email and password. Every failure gives the same answer, costs the same hashing
-/// time, and leaves a LOGIN_FAILED entry; success leaves LOGIN.
+/// time, and leaves a LOGIN_FAILED entry; success leaves LOGIN (or waits for the second factor).
 #[tracing::instrument(skip_all, err(level = "info"))]
-pub async fn login(db: &Db, email: &str, password: &str, meta: &RequestMeta) -> Result<Principal> {
+pub async fn login(db: &Db, email: &str, password: &str, meta: &RequestMeta) -> Result<SignIn> {
     let parsed = Email::parse(email).ok();
     let account = match &parsed {
         Some(e) => repo::find_credentials(db, e.as_str()).await?,
@@ -261,26 +270,13 @@ pub async fn login(db: &Db, email: &str, password: &str, meta: &RequestMeta) -> 
         Some(a) => repo::principal_for(db, a.id, None).await?,
         None => None,
     };
-
-    let mut tx = db.begin().await?;
-    let result = match principal {
-        Some(p) => {
-            repo::touch_last_login(&mut tx, p.user_id, Utc::now()).await?;
-            audit::record(
-                &mut tx,
-                meta,
-                audit::Entry {
-                    company_id: Some(p.company_id),
-                    actor_id: Some(p.user_id),
-                    action: Action::Login,
-                    target: None,
-                    details: serde_json::json!({ "method": "password" }),
-                },
-            )
-            .await?;
-            Ok(p)
+    match (principal, account.as_ref()) {
+        (Some(p), Some(a)) if a.totp_enabled => Ok(SignIn::NeedsSecondFactor(p)),
+        (Some(p), _) => {
+            complete_login(db, &p, meta, "password").await?;
+            Ok(SignIn::Complete(p))
         }
-        None => {
+        (None, _) => {
             let reason = match (&account, ok) {
                 (None, _) => "unknown_email",
                 (Some(_), false) => "wrong_password",
@@ -291,26 +287,63 @@ pub async fn login(db: &Db, email: &str, password: &str, meta: &RequestMeta) -> 
                 Some(a) => repo::first_company_of(db, a.id).await?,
                 None => None,
             };
-            audit::record(
-                &mut tx,
+            login_failed(
+                db,
                 meta,
-                audit::Entry {
-                    company_id,
-                    actor_id: account.as_ref().map(|a| a.id),
-                    action: Action::LoginFailed,
-                    target: None,
-                    details: serde_json::json!({
-                        "reason": reason,
-                        "email": parsed.as_ref().map(Email::as_str),
-                    }),
-                },
+                company_id,
+                account.as_ref().map(|a| a.id),
+                serde_json::json!({ "reason": reason, "email": parsed.as_ref().map(Email::as_str) }),
             )
             .await?;
             Err(Error::InvalidCredentials)
         }
-    };
-    tx.commit().await?;
-    result
+    }
+}
+
+/// Records a completed sign-in (LOGIN, last sign-in time).
+pub async fn complete_login(
+    db: &Db,
+    p: &Principal,
+    meta: &RequestMeta,
+    method: &str,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    repo::touch_last_login(&mut tx, p.user_id, Utc::now()).await?;
+    audit::record(
+        &mut tx,
+        meta,
+        audit::Entry {
+            company_id: Some(p.company_id),
+            actor_id: Some(p.user_id),
+            action: Action::Login,
+            target: None,
+            details: serde_json::json!({ "method": method }),
+        },
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Records a refused sign-in.
+pub async fn login_failed(
+    db: &Db,
+    meta: &RequestMeta,
+    company_id: Option<Uuid>,
+    user_id: Option<Uuid>,
+    details: serde_json::Value,
+) -> Result<()> {
+    audit::record_alone(
+        db,
+        meta,
+        audit::Entry {
+            company_id,
+            actor_id: user_id,
+            action: Action::LoginFailed,
+            target: None,
+            details,
+        },
+    )
+    .await
 }
 
 /// Records a sign-out.

@@ -101,10 +101,14 @@ pub struct Credentials {
     pub id: Uuid,
     pub password_hash: Option<String>,
     pub disabled_at: Option<DateTime<Utc>>,
+    /// Sign-in needs a second factor.
+    pub totp_enabled: bool,
 }
 
 pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<Credentials>> {
-    const SQL: &str = "SELECT id, password_hash, disabled_at FROM users WHERE email = $1";
+    const SQL: &str =
+        "SELECT id, password_hash, disabled_at, totp_secret IS NOT NULL AS totp_enabled \
+                       FROM users WHERE email = $1";
     Ok(with_db!(db, |p| sqlx::query_as::<_, Credentials>(SQL)
         .bind(email)
         .fetch_optional(p)

@@ -77,6 +77,8 @@ pub fn SecurityPage() -> impl IntoView {
                     </Suspense>
                 </Card>
             </div>
+            <div class="space-y-6">
+            <TwoFactorCard/>
             <Card title="Change password">
                 {changed}
                 <ActionForm action=change attr:class="space-y-4">
@@ -88,6 +90,93 @@ pub fn SecurityPage() -> impl IntoView {
                     <button type="submit" class=format!("{BUTTON} w-full")>"Change password"</button>
                 </ActionForm>
             </Card>
+            </div>
         </div>
+    }
+}
+
+/// Two-factor sign-in: set up (secret, confirm with a code, recovery codes shown once) or off.
+#[component]
+pub fn TwoFactorCard() -> impl IntoView {
+    let start = ServerAction::<StartTwoFactor>::new();
+    let confirm = ServerAction::<ConfirmTwoFactor>::new();
+    let disable = ServerAction::<DisableTwoFactor>::new();
+    let status = Resource::new(
+        move || {
+            (
+                start.version().get(),
+                confirm.version().get(),
+                disable.version().get(),
+            )
+        },
+        |_| get_two_factor(),
+    );
+    let err = move |v: Option<Result<(), crate::api::AppError>>, f: &str| {
+        v.and_then(|r| r.err()).and_then(|e| e.for_field(f))
+    };
+    let general = move || {
+        [
+            start.value().get().and_then(|r| r.err()),
+            confirm.value().get().and_then(|r| r.err()),
+            disable.value().get().and_then(|r| r.err()),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|e| e.field.is_none())
+        .map(|e| view! { <div class="mb-4"><Alert tone=Tone::Error>{e.message}</Alert></div> })
+    };
+    let codes = move || {
+        confirm.value().get().and_then(|r| r.ok()).map(|codes| view! {
+            <div class="mb-4 rounded-lg border border-amber-200 bg-amber-50 p-3 text-sm text-amber-900 dark:border-amber-900 dark:bg-amber-950/50 dark:text-amber-100" role="status">
+                <p class="font-medium">"Two-factor sign-in is on. Save these recovery codes now: each works once if you lose your phone, and they are not shown again."</p>
+                <ul class="mt-2 grid grid-cols-2 gap-1 font-mono text-sm" aria-label="Recovery codes">
+                    {codes.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
+                </ul>
+            </div>
+        })
+    };
+    view! {
+        <Card title="Two-factor sign-in">
+            {general}
+            {codes}
+            <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Err(e) => view! { <Alert tone=Tone::Error>{e.message}</Alert> }.into_any(),
+                        Ok(s) if s.enabled => view! {
+                            <p class="mb-4 text-sm text-slate-600 dark:text-slate-300" data-testid="two-factor-state">
+                                {format!("On. Signing in asks for a code from your app. {} recovery codes left.", s.recovery_codes_left)}
+                            </p>
+                            <ActionForm action=disable attr:class="space-y-3">
+                                <Field name="current_password" label="Current password" kind="password" autocomplete="current-password" error=err(disable.value().get_untracked(), "current_password")/>
+                                <Field name="code" label="Code from your app" autocomplete="one-time-code" error=err(disable.value().get_untracked(), "code")/>
+                                <button type="submit" class=format!("{BUTTON_DANGER} w-full py-2")>"Turn off two-factor sign-in"</button>
+                            </ActionForm>
+                        }.into_any(),
+                        Ok(s) => match s.pending {
+                            Some(setup) => view! {
+                                <ol class="mb-4 list-decimal space-y-2 pl-5 text-sm text-slate-600 dark:text-slate-300">
+                                    <li>"In your authenticator app, add an account with this key (or open the link on your phone):"
+                                        <code class="mt-1 block break-all rounded bg-slate-100 px-2 py-1 font-mono text-xs text-slate-800 dark:bg-slate-800 dark:text-slate-200" data-testid="two-factor-secret">{setup.secret}</code>
+                                        <a class="text-xs text-indigo-600 underline dark:text-indigo-400" href=setup.otpauth_url>"Open in authenticator"</a>
+                                    </li>
+                                    <li>"Enter the 6-digit code it shows."</li>
+                                </ol>
+                                <ActionForm action=confirm attr:class="space-y-3">
+                                    <Field name="code" label="Code from your app" autocomplete="one-time-code" error=err(confirm.value().get_untracked().map(|r| r.map(|_| ())), "code")/>
+                                    <button type="submit" class=format!("{BUTTON} w-full")>"Turn on"</button>
+                                </ActionForm>
+                            }.into_any(),
+                            None => view! {
+                                <p class="mb-4 text-sm text-slate-600 dark:text-slate-300" data-testid="two-factor-state">"Off. Add a code from an authenticator app to every sign-in."</p>
+                                <ActionForm action=start>
+                                    <button type="submit" class=format!("{BUTTON} w-full")>"Set up two-factor sign-in"</button>
+                                </ActionForm>
+                            }.into_any(),
+                        },
+                    }
+                })}
+            </Suspense>
+        </Card>
     }
 }

@@ -1,0 +1,155 @@
+//! Two-factor sign-in: enrolment, the code step at sign-in, replay, recovery codes, turning off.
+
+mod common;
+
+use common::{flash_of, location, session_cookie, spawn_app, PASSWORD};
+use server::{audit::RequestMeta, two_factor};
+
+fn now() -> u64 {
+    chrono::Utc::now().timestamp() as u64
+}
+
+#[tokio::test]
+async fn enrolment_needs_a_right_code_and_then_sign_in_asks_for_one() {
+    let app = spawn_app().await;
+    app.setup("ada@example.com").await;
+    let ada = app.principal("ada@example.com").await;
+    let (db, key, meta) = (
+        &app.state.db,
+        &app.state.config.app_secret_key,
+        RequestMeta::default(),
+    );
+
+    let enrol = two_factor::start(db, key, &ada).await.unwrap();
+    assert!(enrol
+        .otpauth_url
+        .starts_with("otpauth://totp/Switchyard%3Aada%40example.com?secret="));
+    assert_eq!(enrol.secret.len(), 32, "160 bits in base32");
+    let stored: String =
+        server::with_db!(db, |p| sqlx::query_scalar("SELECT totp_pending FROM users")
+            .fetch_one(p)
+            .await)
+        .unwrap();
+    assert!(
+        !stored.contains(&enrol.secret),
+        "the secret is sealed at rest"
+    );
+
+    let wrong = two_factor::confirm(db, key, &ada, &meta, "000000")
+        .await
+        .unwrap_err();
+    assert_eq!(wrong.field(), Some("code"));
+    assert!(!two_factor::is_enabled(db, ada.user_id).await.unwrap());
+    let code = two_factor::code_at(&enrol.secret, now()).unwrap();
+    let recovery = two_factor::confirm(db, key, &ada, &meta, &code)
+        .await
+        .unwrap();
+    assert_eq!(recovery.len(), 10);
+    assert!(two_factor::is_enabled(db, ada.user_id).await.unwrap());
+
+    // Sign-in now stops after the password: not signed in, a new session id, the code page.
+    app.logout().await;
+    let res = app.login("ada@example.com", PASSWORD).await;
+    assert_eq!(location(&res), "/login/code");
+    assert!(
+        session_cookie(&res).is_some(),
+        "the session id changes at the password step"
+    );
+    assert!(!app.signed_in().await);
+    let logins_before = app
+        .audit_actions()
+        .await
+        .iter()
+        .filter(|a| a.0 == "LOGIN")
+        .count();
+
+    // The code used for enrolment cannot be used again.
+    let res = app.post_form("/auth/code", &[("code", &code)]).await;
+    assert_eq!(location(&res), "/login/code");
+    assert_eq!(flash_of(&res).unwrap().field.as_deref(), Some("code"));
+    assert!(!app.signed_in().await);
+
+    // A recovery code works, once.
+    let res = app
+        .post_form("/auth/code", &[("code", &recovery[0].to_uppercase())])
+        .await;
+    assert_eq!(location(&res), "/");
+    assert!(
+        session_cookie(&res).is_some(),
+        "the id changes again at sign-in"
+    );
+    assert!(app.signed_in().await);
+    let logins = app
+        .audit_actions()
+        .await
+        .iter()
+        .filter(|a| a.0 == "LOGIN")
+        .count();
+    assert_eq!(logins, logins_before + 1);
+    assert_eq!(
+        two_factor::recovery_codes_left(db, ada.user_id)
+            .await
+            .unwrap(),
+        9
+    );
+    assert!(
+        !two_factor::verify(db, key, ada.user_id, &recovery[0])
+            .await
+            .unwrap(),
+        "spent"
+    );
+
+    // A code of the next step works once.
+    let next = two_factor::code_at(&enrol.secret, now() + 30).unwrap();
+    assert!(two_factor::verify(db, key, ada.user_id, &next)
+        .await
+        .unwrap());
+    assert!(
+        !two_factor::verify(db, key, ada.user_id, &next)
+            .await
+            .unwrap(),
+        "replayed"
+    );
+
+    // Without a pending password step, a code does nothing.
+    let fresh = common::client_for(&app.base);
+    let res = fresh
+        .post(app.url("/auth/code"))
+        .form(&[("code", &recovery[1])])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/login");
+    assert_eq!(
+        two_factor::recovery_codes_left(db, ada.user_id)
+            .await
+            .unwrap(),
+        9
+    );
+
+    // Turning it off needs the password and a code.
+    let e = two_factor::disable(db, key, &ada, &meta, "wrong-password-1", &recovery[1])
+        .await
+        .unwrap_err();
+    assert_eq!(e.field(), Some("current_password"));
+    let e = two_factor::disable(db, key, &ada, &meta, PASSWORD, "123456")
+        .await
+        .unwrap_err();
+    assert_eq!(e.field(), Some("code"));
+    two_factor::disable(db, key, &ada, &meta, PASSWORD, &recovery[1])
+        .await
+        .unwrap();
+    app.logout().await;
+    assert_eq!(location(&app.login("ada@example.com", PASSWORD).await), "/");
+    let actions: Vec<String> = app.audit_actions().await.into_iter().map(|a| a.0).collect();
+    for a in ["TWO_FACTOR_ENABLED", "TWO_FACTOR_DISABLED"] {
+        assert!(actions.contains(&a.to_string()), "{a}");
+    }
+    let failed = app
+        .audit_actions()
+        .await
+        .iter()
+        .filter(|a| a.1.as_deref() == Some("wrong_code"))
+        .count();
+    assert_eq!(failed, 1);
+}
