@@ -328,7 +328,7 @@ test("two-factor sign-in: enrol with an authenticator code, then sign in with th
 
   // Signing in now asks for a code after the password.
   await page.getByLabel("Account menu").click();
-  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign out", exact: true }).click();
   await page.goto("/login");
   await page.getByLabel("Email").fill(operator.email);
   await page.getByLabel("Password").fill(operator.password);
