@@ -24,8 +24,8 @@ use pages::{
     login::LoginPage,
     logout::LogoutPage,
     settings::{
-        members::MembersPage, outbox::OutboxPage, roles::RolesPage, security::SecurityPage,
-        stores::StoresPage,
+        company::CompanyPage, members::MembersPage, outbox::OutboxPage, roles::RolesPage,
+        security::SecurityPage, stores::StoresPage,
     },
     setup::SetupPage,
     NotFound,
@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Shell ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/company") view=CompanyPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/members") view=MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/stores") view=StoresPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async/>

@@ -59,6 +59,11 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/create_store", Need::Permission("stores.manage")),
     ("/api/delete_store", Need::Permission("stores.manage")),
     ("/api/roles_page", Need::Permission("settings.manage")),
+    ("/api/company_settings", Need::Permission("settings.manage")),
+    (
+        "/api/save_company_settings",
+        Need::Permission("settings.manage"),
+    ),
     ("/api/create_role", Need::Permission("settings.manage")),
     ("/api/delete_role", Need::Permission("settings.manage")),
 ];
@@ -74,6 +79,7 @@ const PAGES: &[(&str, Need)] = &[
     ("/settings/outbox", Need::Permission("members.manage")),
     ("/settings/stores", Need::Permission("stores.manage")),
     ("/settings/roles", Need::Permission("settings.manage")),
+    ("/settings/company", Need::Permission("settings.manage")),
 ];
 
 struct CompanyB {
@@ -187,6 +193,13 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
             ("permissions[0]", "orders.read".into()),
         ],
         "/api/delete_role" => vec![("slug", b.role.clone())],
+        "/api/save_company_settings" => vec![
+            ("name", "Acme Electric".into()),
+            ("timezone", "Europe/Bucharest".into()),
+            ("currency", "EUR".into()),
+            ("date_format", "DD/MM/YYYY".into()),
+            ("analysis_standard", "NETA".into()),
+        ],
         _ => vec![],
     };
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
@@ -208,8 +221,9 @@ async fn b_state(app: &TestApp, b: &CompanyB) -> String {
                       (SELECT COUNT(*) FROM store_access WHERE company_id = $1), \
                       (SELECT COUNT(*) FROM invitations WHERE company_id = $1 AND revoked_at IS NULL), \
                       (SELECT COUNT(*) FROM roles WHERE company_id = $1), \
-                      (SELECT COUNT(*) FROM memberships WHERE company_id = $1 AND role = 'owner' AND disabled_at IS NULL)";
-    let row: (i64, i64, i64, i64, i64) = server::with_db!(db, |p| sqlx::query_as(sql)
+                      (SELECT COUNT(*) FROM memberships WHERE company_id = $1 AND role = 'owner' AND disabled_at IS NULL), \
+                      (SELECT name || '/' || timezone || '/' || currency FROM companies WHERE id = $1)";
+    let row: (i64, i64, i64, i64, i64, String) = server::with_db!(db, |p| sqlx::query_as(sql)
         .bind(b.owner.company_id)
         .fetch_one(p)
         .await)

@@ -565,3 +565,75 @@ async fn custom_roles_grant_exactly_their_permissions() {
         1
     );
 }
+
+#[tokio::test]
+async fn company_settings_are_checked_saved_and_audited_with_what_changed() {
+    let (app, owner) = owner_app().await;
+    let db = &app.state.db;
+    let viewer = app
+        .add_member(&owner, "v@example.com", "viewer", vec![])
+        .await;
+    let mut s = server::company::get(db, &owner).await.unwrap();
+    assert_eq!(
+        (
+            s.currency.as_str(),
+            s.date_format.as_str(),
+            s.analysis_standard.as_str()
+        ),
+        ("USD", "DD/MM/YYYY", "NETA")
+    );
+    let before = app.count("audit_log").await;
+    for (field, value) in [
+        ("currency", "XXX"),
+        ("date_format", "YYYY-MM-DD"),
+        ("timezone", "Mars/Olympus"),
+        ("analysis_standard", "ISO"),
+        ("name", " "),
+    ] {
+        let mut bad = s.clone();
+        match field {
+            "currency" => bad.currency = value.into(),
+            "date_format" => bad.date_format = value.into(),
+            "timezone" => bad.timezone = value.into(),
+            "analysis_standard" => bad.analysis_standard = value.into(),
+            _ => bad.name = value.into(),
+        }
+        let e = server::company::update(db, &owner, &meta(), bad)
+            .await
+            .unwrap_err();
+        assert_eq!(e.field(), Some(field));
+    }
+    assert_eq!(
+        app.count("audit_log").await,
+        before,
+        "refusals change nothing"
+    );
+    assert!(matches!(
+        server::company::update(db, &viewer, &meta(), s.clone()).await,
+        Err(Error::Forbidden)
+    ));
+
+    s.currency = "EUR".into();
+    s.date_format = "MM/DD/YYYY".into();
+    server::company::update(db, &owner, &meta(), s.clone())
+        .await
+        .unwrap();
+    server::company::update(db, &owner, &meta(), s.clone())
+        .await
+        .unwrap(); // no change, no entry
+    assert_eq!(server::company::get(db, &owner).await.unwrap(), s);
+    let details: Vec<String> = server::with_db!(db, |p| sqlx::query_scalar(
+        "SELECT CAST(details AS TEXT) FROM audit_log WHERE action = 'SETTINGS_CHANGED'"
+    )
+    .fetch_all(p)
+    .await)
+    .unwrap();
+    assert_eq!(details.len(), 1);
+    assert!(
+        details[0].contains("currency")
+            && details[0].contains("date_format")
+            && !details[0].contains("timezone"),
+        "{}",
+        details[0]
+    );
+}

@@ -497,3 +497,69 @@ pub async fn get_invitation(token: String) -> Result<InvitationInfo, AppError> {
         },
     })
 }
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CompanyPage {
+    pub name: String,
+    pub timezone: String,
+    pub currency: String,
+    pub date_format: String,
+    pub analysis_standard: String,
+    pub currencies: Vec<String>,
+    pub date_formats: Vec<String>,
+    /// (key, label)
+    pub standards: Vec<(String, String)>,
+}
+
+#[server(endpoint = "company_settings")]
+pub async fn get_company_settings() -> Result<CompanyPage, AppError> {
+    let p = ssr::authorize(Permission::SettingsManage)?;
+    let s = server::company::get(&ssr::state()?.db, &p)
+        .await
+        .map_err(ssr::fail)?;
+    Ok(CompanyPage {
+        name: s.name,
+        timezone: s.timezone,
+        currency: s.currency,
+        date_format: s.date_format,
+        analysis_standard: s.analysis_standard,
+        currencies: server::company::CURRENCIES
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
+        date_formats: server::company::DATE_FORMATS
+            .iter()
+            .map(|c| c.to_string())
+            .collect(),
+        standards: server::company::STANDARDS
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    })
+}
+
+#[server(endpoint = "save_company_settings")]
+pub async fn save_company_settings(
+    name: String,
+    timezone: String,
+    currency: String,
+    date_format: String,
+    analysis_standard: String,
+) -> Result<(), AppError> {
+    let p = ssr::authorize(Permission::SettingsManage)?;
+    server::company::update(
+        &ssr::state()?.db,
+        &p,
+        &ssr::meta(),
+        server::company::Settings {
+            name,
+            timezone,
+            currency,
+            date_format,
+            analysis_standard,
+        },
+    )
+    .await
+    .map(|_| ())
+    .map_err(ssr::fail)
+}

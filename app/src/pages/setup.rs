@@ -7,7 +7,7 @@ use crate::api::take_form_flash;
 use crate::components::ui::{Alert, AuthFrame, Field, SubmitButton, Tone};
 
 /// Time zones offered at setup; the company's "today" is counted in it.
-const TIMEZONES: &[&str] = &[
+pub const TIMEZONES: &[&str] = &[
     "UTC",
     "Europe/London",
     "Europe/Dublin",

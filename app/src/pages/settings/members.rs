@@ -90,7 +90,7 @@ fn MembersTable(
                             <ActionForm action=change attr:class="flex items-center gap-2">
                                 <input type="hidden" name="user_id" value=uid.clone()/>
                                 <label class="sr-only" for=format!("role-{uid_sel}")>{label}</label>
-                                <select id=format!("role-{uid_sel}") name="role" class=SELECT>
+                                <select id=format!("role-{uid_sel}") name="role" class=format!("{SELECT} min-w-36")>
                                     {roles.iter().filter(|r| owner || r.slug != "owner").map(|r| view! {
                                         <option value=r.slug.clone() selected=r.slug == current>{r.name.clone()}</option>
                                     }).collect_view()}

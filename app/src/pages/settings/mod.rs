@@ -1,5 +1,6 @@
 //! Settings pages and their shared tab bar.
 
+pub mod company;
 pub mod members;
 pub mod outbox;
 pub mod roles;
@@ -14,6 +15,7 @@ use crate::components::ui::{Alert, Tone};
 
 /// The settings areas and the permission each needs (mirrors `server::http::middleware::page_needs`).
 pub const TABS: &[(&str, &str, &str)] = &[
+    ("/settings/company", "Company", "settings.manage"),
     ("/settings/members", "Members", "members.manage"),
     ("/settings/stores", "Stores", "stores.manage"),
     ("/settings/roles", "Roles", "settings.manage"),
