@@ -91,11 +91,9 @@ struct CompanyB {
 
 async fn company_b(app: &TestApp) -> CompanyB {
     let db = &app.state.db;
-    let (company, user) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
-    let now = chrono::Utc::now();
-    server::exec!(db, sqlx::query("INSERT INTO companies (id, name, slug, created_at) VALUES ($1, 'Beta Secret', 'beta', $2)").bind(company).bind(now)).unwrap();
-    server::exec!(db, sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES ($1, 'boss@beta.example', 'Beta Boss', $2)").bind(user).bind(now)).unwrap();
-    server::exec!(db, sqlx::query("INSERT INTO memberships (company_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)").bind(company).bind(user).bind(now)).unwrap();
+    let user = uuid::Uuid::now_v7();
+    server::exec!(db, sqlx::query("INSERT INTO users (id, email, name, created_at) VALUES ($1, 'boss@beta.example', 'Beta Boss', $2)").bind(user).bind(chrono::Utc::now())).unwrap();
+    let company = app.company_owned_by("Beta Secret", user).await;
     let owner = server::identity::load_principal(db, user, company)
         .await
         .unwrap()

@@ -175,28 +175,19 @@ pub async fn set_one(
         return Err(Error::NotFound);
     }
     check_owned(&mut tx, p.company_id, &[store_id]).await?;
-    let changed = if allowed {
-        const SQL: &str =
-            "INSERT INTO store_access (store_id, user_id, company_id) VALUES ($1, $2, $3) \
-                           ON CONFLICT (store_id, user_id) DO NOTHING";
-        exec_tx!(
-            &mut tx,
-            sqlx::query(SQL)
-                .bind(store_id)
-                .bind(target)
-                .bind(p.company_id)
-        )?
-    } else {
-        const SQL: &str =
-            "DELETE FROM store_access WHERE store_id = $1 AND user_id = $2 AND company_id = $3";
-        exec_tx!(
-            &mut tx,
-            sqlx::query(SQL)
-                .bind(store_id)
-                .bind(target)
-                .bind(p.company_id)
-        )?
-    };
+    const GRANT: &str =
+        "INSERT INTO store_access (store_id, user_id, company_id) VALUES ($1, $2, $3) \
+                         ON CONFLICT (store_id, user_id) DO NOTHING";
+    const WITHDRAW: &str =
+        "DELETE FROM store_access WHERE store_id = $1 AND user_id = $2 AND company_id = $3";
+    let sql = if allowed { GRANT } else { WITHDRAW };
+    let changed = exec_tx!(
+        &mut tx,
+        sqlx::query(sql)
+            .bind(store_id)
+            .bind(target)
+            .bind(p.company_id)
+    )?;
     if changed == 0 {
         return Ok(());
     }

@@ -314,18 +314,7 @@ async fn an_existing_account_joins_a_second_company_with_its_own_password() {
     let zed = app
         .add_member(&owner, "zed@example.com", "viewer", vec![])
         .await;
-    let beta = uuid::Uuid::now_v7();
-    server::exec!(
-        db,
-        sqlx::query(
-            "INSERT INTO companies (id, name, slug, created_at) VALUES ($1, 'Beta', 'beta', $2)"
-        )
-        .bind(beta)
-        .bind(chrono::Utc::now())
-    )
-    .unwrap();
-    server::exec!(db, sqlx::query("INSERT INTO memberships (company_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
-        .bind(beta).bind(zed.user_id).bind(chrono::Utc::now())).unwrap();
+    let beta = app.company_owned_by("Beta", zed.user_id).await;
     let zed_in_beta = server::identity::load_principal(db, zed.user_id, beta)
         .await
         .unwrap()
@@ -447,14 +436,18 @@ async fn disabling_a_member_ends_their_sessions_and_their_access() {
         .add_member(&owner, "bob@example.com", "manager", vec![])
         .await;
 
-    let bob_client = common::client_for(&app.base);
-    let res = bob_client
-        .post(app.url("/auth/login"))
-        .form(&[("email", "bob@example.com"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(common::location(&res), "/");
+    let bob_client = app
+        .signed_in_client("bob@example.com", PASSWORD, "Bob/1.0")
+        .await;
+    let sign_in_again = || async {
+        let res = bob_client
+            .post(app.url("/auth/login"))
+            .form(&[("email", "bob@example.com"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        common::location(&res)
+    };
     let res = bob_client.get(app.url("/some/page")).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 404, "bob is signed in");
 
@@ -466,14 +459,8 @@ async fn disabling_a_member_ends_their_sessions_and_their_access() {
         common::location(&res).starts_with("/login"),
         "bob's session ended"
     );
-    let res = bob_client
-        .post(app.url("/auth/login"))
-        .form(&[("email", "bob@example.com"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        common::location(&res),
+        sign_in_again().await,
         "/login",
         "a disabled member cannot sign in"
     );
@@ -481,13 +468,7 @@ async fn disabling_a_member_ends_their_sessions_and_their_access() {
     members::set_disabled(&app.state.db, &owner, &meta(), bob.user_id, false)
         .await
         .unwrap();
-    let res = bob_client
-        .post(app.url("/auth/login"))
-        .form(&[("email", "bob@example.com"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(common::location(&res), "/");
+    assert_eq!(sign_in_again().await, "/");
 }
 
 #[tokio::test]

@@ -5,26 +5,6 @@ mod common;
 use common::{client_for, location, spawn_app, token_of, TestApp, PASSWORD};
 use server::{account, audit::RequestMeta};
 
-async fn signed_in_client(app: &TestApp, email: &str, password: &str, ua: &str) -> reqwest::Client {
-    let mut headers = reqwest::header::HeaderMap::new();
-    headers.insert("origin", app.base.parse().unwrap());
-    headers.insert("user-agent", ua.parse().unwrap());
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .unwrap();
-    let res = client
-        .post(app.url("/auth/login"))
-        .form(&[("email", email), ("password", password)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(location(&res), "/", "{email} signs in");
-    client
-}
-
 async fn is_signed_in(app: &TestApp, client: &reqwest::Client) -> bool {
     let res = client.get(app.url("/some/page")).send().await.unwrap();
     !location(&res).starts_with("/login")
@@ -34,8 +14,12 @@ async fn is_signed_in(app: &TestApp, client: &reqwest::Client) -> bool {
 async fn sessions_are_listed_with_their_device_and_revoked_one_by_one() {
     let app = spawn_app().await;
     app.setup("ada@example.com").await;
-    let laptop = signed_in_client(&app, "ada@example.com", PASSWORD, "Laptop/1.0").await;
-    let phone = signed_in_client(&app, "ada@example.com", PASSWORD, "Phone/2.0").await;
+    let laptop = app
+        .signed_in_client("ada@example.com", PASSWORD, "Laptop/1.0")
+        .await;
+    let phone = app
+        .signed_in_client("ada@example.com", PASSWORD, "Phone/2.0")
+        .await;
     let ada = app.principal("ada@example.com").await;
 
     let list = account::sessions(&app.state.db, &ada, None).await.unwrap();
@@ -93,7 +77,9 @@ async fn sessions_are_listed_with_their_device_and_revoked_one_by_one() {
 async fn changing_the_password_checks_the_old_one_and_ends_the_other_sessions() {
     let app = spawn_app().await;
     app.setup("ada@example.com").await;
-    let other = signed_in_client(&app, "ada@example.com", PASSWORD, "Other/1.0").await;
+    let other = app
+        .signed_in_client("ada@example.com", PASSWORD, "Other/1.0")
+        .await;
     let ada = app.principal("ada@example.com").await;
     let db = &app.state.db;
     let meta = RequestMeta::default();

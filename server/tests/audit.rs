@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{location, spawn_app, PASSWORD};
+use common::{spawn_app, PASSWORD};
 use server::audit::{self, Filter};
 
 #[tokio::test]
@@ -141,14 +141,9 @@ async fn the_csv_export_is_for_audit_readers_escapes_formulas_and_is_itself_audi
     assert_eq!(bad.status().as_u16(), 422);
 
     // A viewer gets 403; a cross-site form gets 403 before anything happens.
-    let viewer = common::client_for(&app.base);
-    let res = viewer
-        .post(app.url("/auth/login"))
-        .form(&[("email", "sly@example.com"), ("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(location(&res), "/");
+    let viewer = app
+        .signed_in_client("sly@example.com", PASSWORD, "Sly/1.0")
+        .await;
     let res = viewer
         .post(app.url("/audit/export"))
         .form(&[("action", "")])

@@ -111,8 +111,14 @@ pub(crate) fn clean_text(
 ) -> Result<String> {
     let s = raw.trim();
     let n = s.chars().count();
-    if n < min {
+    if n == 0 {
         return Err(Error::validation(field, format!("{label} is required.")));
+    }
+    if n < min {
+        return Err(Error::validation(
+            field,
+            format!("{label} must be at least {min} characters."),
+        ));
     }
     if n > max {
         return Err(Error::validation(
@@ -405,6 +411,17 @@ mod tests {
         ] {
             assert!(Email::parse(bad).is_err(), "{bad} accepted");
         }
+    }
+
+    #[test]
+    fn short_text_is_told_apart_from_missing_text() {
+        let msg = |raw: &str| {
+            clean_text("name", "Company name", raw, 2, 100)
+                .unwrap_err()
+                .public_message()
+        };
+        assert_eq!(msg("  "), "Company name is required.");
+        assert_eq!(msg("A"), "Company name must be at least 2 characters.");
     }
 
     #[test]

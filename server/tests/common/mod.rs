@@ -103,9 +103,14 @@ pub async fn spawn_app() -> TestApp {
 /// A browser-like client: keeps cookies, does not follow redirects, sends our Origin. A request
 /// that gets no answer fails after 30 s instead of hanging the suite.
 pub fn client_for(base: &str) -> reqwest::Client {
+    client_with_agent(base, "switchyard-tests/1.0")
+}
+
+/// Like `client_for`, introducing itself as `user_agent`.
+pub fn client_with_agent(base: &str, user_agent: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("origin", base.parse().unwrap());
-    headers.insert("user-agent", "switchyard-tests/1.0".parse().unwrap());
+    headers.insert("user-agent", user_agent.parse().unwrap());
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
@@ -313,4 +318,45 @@ impl TestApp {
 /// The token at the end of an invitation or reset link.
 pub fn token_of(link: &str) -> &str {
     link.rsplit('/').next().unwrap()
+}
+
+impl TestApp {
+    /// A new browser-like client signed in as `email` (asserts the sign-in worked).
+    pub async fn signed_in_client(
+        &self,
+        email: &str,
+        password: &str,
+        user_agent: &str,
+    ) -> reqwest::Client {
+        let client = client_with_agent(&self.base, user_agent);
+        let res = client
+            .post(self.url("/auth/login"))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(location(&res), "/", "{email} signs in");
+        client
+    }
+
+    /// Creates another company directly in the database, owned by `owner`; returns its id.
+    pub async fn company_owned_by(&self, name: &str, owner: uuid::Uuid) -> uuid::Uuid {
+        let (id, now) = (uuid::Uuid::now_v7(), chrono::Utc::now());
+        let db = &self.state.db;
+        server::exec!(
+            db,
+            sqlx::query(
+                "INSERT INTO companies (id, name, slug, created_at) VALUES ($1, $2, $3, $4)"
+            )
+            .bind(id)
+            .bind(name)
+            .bind(server::identity::slugify(name))
+            .bind(now)
+        )
+        .unwrap();
+        server::exec!(db, sqlx::query("INSERT INTO memberships (company_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
+            .bind(id).bind(owner).bind(now))
+        .unwrap();
+        id
+    }
 }

@@ -4,9 +4,9 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{ActionResult, SettingsHeader, BUTTON, SELECT};
-use crate::api::team::{get_company_settings, SaveCompanySettings};
-use crate::components::ui::{Alert, Card, Field, Tone};
+use super::{ActionResult, Loaded, SettingsHeader, BUTTON, SELECT};
+use crate::api::team::{get_company_settings, CompanyPage as Company, SaveCompanySettings};
+use crate::components::ui::{Card, Field};
 use crate::pages::setup::TIMEZONES;
 
 /// A labelled select with its error.
@@ -44,11 +44,7 @@ pub fn CompanyPage() -> impl IntoView {
         <Title text="Company · Switchyard"/>
         <SettingsHeader title="Settings" text="How the company appears, and how dates, money and analyses are shown."/>
         <ActionResult value=move || save.value().get() success="Company settings saved."/>
-        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Err(e) => view! { <Alert tone=Tone::Error>{e.message}</Alert> }.into_any(),
-                    Ok(c) => {
+        <Loaded resource=page render=move |c: Company| {
                         let pairs = |v: Vec<String>| v.into_iter().map(|x| (x.clone(), x)).collect::<Vec<_>>();
                         let zones = TIMEZONES.iter().map(|z| (z.to_string(), z.replace('_', " "))).collect::<Vec<_>>();
                         view! {
@@ -64,10 +60,7 @@ pub fn CompanyPage() -> impl IntoView {
                                     </ActionForm>
                                 </Card>
                             </div>
-                        }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+                        }
+        }/>
     }
 }

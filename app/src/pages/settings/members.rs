@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{
-    ActionResult, SettingsHeader, BUTTON, BUTTON_DANGER, BUTTON_QUIET, SELECT, TABLE, TD, TH,
+    ActionResult, Loaded, SettingsHeader, BUTTON, BUTTON_DANGER, BUTTON_QUIET, SELECT, TABLE, TD,
+    TH,
 };
 use crate::api::team::*;
 use crate::components::ui::{Alert, Badge, Card, EmptyState, Field, Tone};
@@ -39,11 +40,7 @@ pub fn MembersPage() -> impl IntoView {
         <ActionResult value=move || disable.value().get() success="Member updated."/>
         <ActionResult value=move || remove.value().get() success="Member removed."/>
         <ActionResult value=move || revoke.value().get() success="Invitation revoked."/>
-        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match team.await {
-                    Err(e) => view! { <Alert tone=Tone::Error>{e.message}</Alert> }.into_any(),
-                    Ok(t) => view! {
+        <Loaded resource=team render=move |t| view! {
                         <div class="grid gap-6 lg:grid-cols-3">
                             <div class="space-y-6 lg:col-span-2">
                                 <MembersTable t=t.clone() change disable remove/>
@@ -51,10 +48,7 @@ pub fn MembersPage() -> impl IntoView {
                             </div>
                             <InviteForm t invite resend/>
                         </div>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+                    }.into_any()/>
     }
 }
 

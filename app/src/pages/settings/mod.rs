@@ -74,3 +74,27 @@ pub const SELECT: &str = "block w-full rounded-lg border border-slate-300 bg-whi
 pub const TABLE: &str = "min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800";
 pub const TH: &str = "px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
 pub const TD: &str = "px-3 py-3 align-middle text-slate-700 dark:text-slate-300";
+
+/// A resource's content once it has loaded, with the one loading line and error box every
+/// settings page uses.
+#[component]
+pub fn Loaded<T, V, F>(resource: Resource<Result<T, AppError>>, render: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(e) => view! { <Alert tone=Tone::Error>{e.message}</Alert> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}

@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::SettingsHeader;
-use crate::api::team::get_outbox;
-use crate::components::ui::{Alert, Badge, Card, EmptyState, Tone};
+use super::{Loaded, SettingsHeader};
+use crate::api::team::{get_outbox, OutboxRow};
+use crate::components::ui::{Badge, Card, EmptyState};
 
 #[component]
 pub fn OutboxPage() -> impl IntoView {
@@ -13,12 +13,9 @@ pub fn OutboxPage() -> impl IntoView {
     view! {
         <Title text="Outbox · Switchyard"/>
         <SettingsHeader title="Settings" text="Messages Switchyard sent for this company. Without SMTP configured they are kept here for you to forward."/>
-        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match items.await {
-                    Err(e) => view! { <Alert tone=Tone::Error>{e.message}</Alert> }.into_any(),
-                    Ok(items) if items.is_empty() => view! { <EmptyState title="No messages yet" text="Invitations and other mail will appear here."/> }.into_any(),
-                    Ok(items) => view! {
+        <Loaded resource=items render={move |items: Vec<OutboxRow>| { if items.is_empty() {
+                    view! { <EmptyState title="No messages yet" text="Invitations and other mail will appear here."/> }.into_any()
+                } else { view! {
                         <div class="space-y-4">
                             {items.into_iter().map(|m| view! {
                                 <Card>
@@ -33,9 +30,7 @@ pub fn OutboxPage() -> impl IntoView {
                                 </Card>
                             }).collect_view()}
                         </div>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+                    }.into_any()
+                } }}/>
     }
 }

@@ -4,9 +4,9 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{ActionResult, SettingsHeader, BUTTON, BUTTON_DANGER};
+use super::{ActionResult, Loaded, SettingsHeader, BUTTON, BUTTON_DANGER};
 use crate::api::team::*;
-use crate::components::ui::{Alert, Badge, Card, Field, Tone};
+use crate::components::ui::{Badge, Card, Field};
 
 #[component]
 pub fn RolesPage() -> impl IntoView {
@@ -27,11 +27,7 @@ pub fn RolesPage() -> impl IntoView {
         <Title text="Roles · Switchyard"/>
         <SettingsHeader title="Settings" text="What each role may do. Compose custom roles from the permission list."/>
         <ActionResult value=move || delete.value().get() success="Role deleted."/>
-        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Err(e) => view! { <Alert tone=Tone::Error>{e.message}</Alert> }.into_any(),
-                    Ok(p) => {
+        <Loaded resource=page render=move |p| {
                         let cards = p.roles.into_iter().map(|r| {
                             let badge = if r.builtin { view! { <Badge text="Built-in"/> }.into_any() } else { view! { <Badge text="Custom" warn=true/> }.into_any() };
                             let summary = format!("{} · {} member(s)", r.description, r.members);
@@ -80,9 +76,6 @@ pub fn RolesPage() -> impl IntoView {
                                 </Card>
                             </div>
                         }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+                    }/>
     }
 }

@@ -4,9 +4,9 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{ActionResult, SettingsHeader, BUTTON, BUTTON_DANGER, SELECT, TABLE, TD, TH};
+use super::{ActionResult, Loaded, SettingsHeader, BUTTON, BUTTON_DANGER, SELECT, TABLE, TD, TH};
 use crate::api::team::*;
-use crate::components::ui::{Alert, Card, EmptyState, Field, Tone};
+use crate::components::ui::{Card, EmptyState, Field};
 
 #[component]
 pub fn StoresPage() -> impl IntoView {
@@ -35,11 +35,7 @@ pub fn StoresPage() -> impl IntoView {
         <SettingsHeader title="Settings" text="The stores this company sells through, and which members may see each."/>
         <ActionResult value=move || delete.value().get() success="Store deleted."/>
         <ActionResult value=move || access.value().get() success="Access updated."/>
-        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match page.await {
-                    Err(e) => view! { <Alert tone=Tone::Error>{e.message}</Alert> }.into_any(),
-                    Ok(p) => {
+        <Loaded resource=page render=move |p| {
                         let platforms = p.platforms.clone();
                         let label = move |k: &str| platforms.iter().find(|(key, _)| key == k).map(|(_, l)| l.clone()).unwrap_or_else(|| k.to_string());
                         let list = if p.stores.is_empty() {
@@ -83,10 +79,7 @@ pub fn StoresPage() -> impl IntoView {
                                 </Card>
                             </div>
                         }.into_any()
-                    }
-                }
-            })}
-        </Suspense>
+                    }/>
     }
 }
 
