@@ -41,6 +41,41 @@ pub struct Config {
     pub sign_in_per_account: u32,
     /// Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Google sign-in, when both GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET are set.
+    pub google: Option<GoogleConfig>,
+    /// Who may sign in with Google (empty: anyone with a linked account).
+    pub allowed: AllowList,
+}
+
+#[derive(Clone)]
+pub struct GoogleConfig {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// The OpenID Connect issuer; endpoints come from its discovery document.
+    pub issuer: Url,
+}
+
+/// ALLOWED_EMAILS (addresses, or `@domain` entries) and ALLOWED_DOMAINS, lower-cased.
+#[derive(Clone, Debug, Default)]
+pub struct AllowList {
+    pub emails: Vec<String>,
+    pub domains: Vec<String>,
+}
+
+impl AllowList {
+    pub fn is_empty(&self) -> bool {
+        self.emails.is_empty() && self.domains.is_empty()
+    }
+
+    /// Whether a (verified, lower-cased) email may sign in.
+    pub fn permits(&self, email: &str) -> bool {
+        if self.is_empty() {
+            return true;
+        }
+        let email = email.to_ascii_lowercase();
+        let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
+        self.emails.iter().any(|e| *e == email) || self.domains.iter().any(|d| d == domain)
+    }
 }
 
 impl fmt::Debug for Config {
@@ -61,6 +96,14 @@ impl fmt::Debug for Config {
             .field("sign_in_per_ip", &self.sign_in_per_ip)
             .field("sign_in_per_account", &self.sign_in_per_account)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field(
+                "google",
+                &self
+                    .google
+                    .as_ref()
+                    .map(|g| (g.issuer.as_str(), g.client_id.as_str(), "[redacted]")),
+            )
+            .field("allowed", &self.allowed)
             .field(
                 "redis_url",
                 &self
@@ -319,6 +362,66 @@ impl Config {
             }
         }
 
+        let google = match (get("GOOGLE_CLIENT_ID"), get("GOOGLE_CLIENT_SECRET")) {
+            (None, None) => None,
+            (Some(client_id), Some(secret)) => {
+                let raw =
+                    get("GOOGLE_ISSUER").unwrap_or_else(|| "https://accounts.google.com".into());
+                match Url::parse(&raw) {
+                    Ok(issuer) if matches!(issuer.scheme(), "http" | "https") => {
+                        Some(GoogleConfig {
+                            client_id,
+                            client_secret: SecretString::from(secret),
+                            issuer,
+                        })
+                    }
+                    _ => {
+                        errors.push(format!(
+                            "GOOGLE_ISSUER: expected an http(s) URL such as https://accounts.google.com, got `{raw}`"
+                        ));
+                        None
+                    }
+                }
+            }
+            (Some(_), None) => {
+                errors.push("GOOGLE_CLIENT_SECRET: required when GOOGLE_CLIENT_ID is set".into());
+                None
+            }
+            (None, Some(_)) => {
+                errors.push("GOOGLE_CLIENT_ID: required when GOOGLE_CLIENT_SECRET is set".into());
+                None
+            }
+        };
+
+        let mut allowed = AllowList::default();
+        let list = |var: &str| {
+            get(var)
+                .unwrap_or_default()
+                .split(',')
+                .map(|s| s.trim().to_ascii_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+        };
+        for item in list("ALLOWED_EMAILS") {
+            match item.strip_prefix("*@").or_else(|| item.strip_prefix('@')) {
+                Some(domain) if domain.contains('.') => allowed.domains.push(domain.to_string()),
+                None if crate::identity::Email::parse(&item).is_ok() => allowed.emails.push(item),
+                _ => errors.push(format!(
+                    "ALLOWED_EMAILS: `{item}` is neither an email address nor an @domain entry"
+                )),
+            }
+        }
+        for item in list("ALLOWED_DOMAINS") {
+            let domain = item.trim_start_matches('@').to_string();
+            if domain.contains('.') && !domain.contains('@') {
+                allowed.domains.push(domain);
+            } else {
+                errors.push(format!(
+                    "ALLOWED_DOMAINS: `{item}` is not a domain such as example.com"
+                ));
+            }
+        }
+
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
         }
@@ -339,6 +442,8 @@ impl Config {
             sign_in_per_ip,
             sign_in_per_account,
             trusted_proxies,
+            google,
+            allowed,
         })
     }
 
@@ -473,6 +578,40 @@ mod tests {
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("very-secret"));
         assert!(!dbg.contains("hunter2"));
+    }
+
+    #[test]
+    fn google_needs_both_halves_and_allow_lists_are_checked() {
+        let err = Config::from_map(&map(&[
+            ("GOOGLE_CLIENT_ID", "id"),
+            ("ALLOWED_EMAILS", "ada@example.com, nonsense"),
+            ("ALLOWED_DOMAINS", "a@b"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("GOOGLE_CLIENT_SECRET"), "{err}");
+        assert!(err.contains("`nonsense`"), "{err}");
+        assert!(err.contains("ALLOWED_DOMAINS"), "{err}");
+
+        let c = Config::from_map(&map(&[
+            ("GOOGLE_CLIENT_ID", "id"),
+            ("GOOGLE_CLIENT_SECRET", "shh-secret"),
+            ("ALLOWED_EMAILS", "Ada@Example.com, @partner.io"),
+            ("ALLOWED_DOMAINS", "acme.test"),
+        ]))
+        .unwrap();
+        let g = c.google.as_ref().unwrap();
+        assert_eq!(g.issuer.as_str(), "https://accounts.google.com/");
+        assert!(!format!("{c:?}").contains("shh-secret"));
+        assert!(c.allowed.permits("ada@example.com"));
+        assert!(c.allowed.permits("bob@partner.io"));
+        assert!(c.allowed.permits("cy@acme.test"));
+        assert!(!c.allowed.permits("eve@example.com"));
+        assert!(!c.allowed.permits("eve@sub.acme.test"));
+        assert!(Config::from_map(&map(&[]))
+            .unwrap()
+            .allowed
+            .permits("anyone@x.io"));
     }
 
     #[test]

@@ -382,6 +382,26 @@ pub struct AcceptInput {
     pub password_confirm: String,
 }
 
+/// Who joins the company on acceptance.
+enum Joiner {
+    Existing(Uuid),
+    New {
+        id: Uuid,
+        name: String,
+        password_hash: Option<String>,
+    },
+}
+
+async fn open_invitation(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Found> {
+    let found = find(db, token)
+        .await?
+        .ok_or_else(|| Error::Conflict(UNKNOWN_LINK.into()))?;
+    if let Some(why) = found.state(now).refusal() {
+        return Err(Error::Conflict(why.into()));
+    }
+    Ok(found)
+}
+
 /// Accepts an invitation: a new account gets a name and password; an existing account proves
 /// itself with its password. Exactly one of several concurrent acceptances wins.
 #[tracing::instrument(skip_all, err(level = "info"))]
@@ -392,14 +412,9 @@ pub async fn accept(
     meta: &RequestMeta,
 ) -> Result<Principal> {
     let now = Utc::now();
-    let found = find(db, token)
-        .await?
-        .ok_or_else(|| Error::Conflict(UNKNOWN_LINK.into()))?;
-    if let Some(why) = found.state(now).refusal() {
-        return Err(Error::Conflict(why.into()));
-    }
+    let found = open_invitation(db, token, now).await?;
     let existing = identity::find_account(db, &found.email).await?;
-    let new_account = match &existing {
+    let joiner = match &existing {
         Some(account) => {
             let ok = password::verify(
                 SecretString::from(input.password.clone()),
@@ -412,7 +427,7 @@ pub async fn accept(
                     "That is not the password of this account.",
                 ));
             }
-            None
+            Joiner::Existing(account.id)
         }
         None => {
             let name = clean_text("name", "Your name", &input.name, 1, 100)?;
@@ -424,10 +439,77 @@ pub async fn accept(
                 ));
             }
             let hash = password::hash(SecretString::from(input.password.clone())).await?;
-            Some((Uuid::now_v7(), name, hash))
+            Joiner::New {
+                id: Uuid::now_v7(),
+                name,
+                password_hash: Some(hash),
+            }
         }
     };
+    join(db, found, joiner, None, "invitation", meta, now).await
+}
 
+/// Accepts an invitation as a verified Google account whose email is the invited one. A new
+/// account is created without a password and linked to the Google account; an existing account
+/// joins only if this Google account is already linked to it (never matched on email alone).
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn accept_with_google(
+    db: &Db,
+    token: &str,
+    id: &crate::google::Identity,
+    meta: &RequestMeta,
+) -> Result<Principal> {
+    let now = Utc::now();
+    let found = open_invitation(db, token, now).await?;
+    if id.email != found.email {
+        return Err(Error::Conflict(format!(
+            "This invitation is for {}, but Google signed you in as {}. Choose that Google account, or set a password instead.",
+            found.email, id.email
+        )));
+    }
+    let linked = crate::google::accounts::user_of(db, &id.issuer, &id.subject).await?;
+    let (joiner, link) = match linked {
+        Some(user_id) => {
+            let usable = identity::find_account_by_id(db, user_id)
+                .await?
+                .is_some_and(|a| a.disabled_at.is_none());
+            if !usable {
+                return Err(Error::Conflict(
+                    "This account cannot sign in. Ask whoever invited you.".into(),
+                ));
+            }
+            (Joiner::Existing(user_id), None)
+        }
+        None if found.has_account => {
+            return Err(Error::Conflict(
+                "You already have a Switchyard account with this email: accept with its password, then link Google under Settings → Security.".into(),
+            ))
+        }
+        None => {
+            let fallback = found.email.split('@').next().unwrap_or_default().to_string();
+            (
+                Joiner::New {
+                    id: Uuid::now_v7(),
+                    name: id.name.clone().unwrap_or(fallback),
+                    password_hash: None,
+                },
+                Some(id),
+            )
+        }
+    };
+    join(db, found, joiner, link, "google_invitation", meta, now).await
+}
+
+/// Claims the invitation and makes the joiner a member, in one transaction.
+async fn join(
+    db: &Db,
+    found: Found,
+    joiner: Joiner,
+    link: Option<&crate::google::Identity>,
+    method: &str,
+    meta: &RequestMeta,
+    now: DateTime<Utc>,
+) -> Result<Principal> {
     let mut tx = db.begin().await?;
     const CLAIM: &str = "UPDATE invitations SET accepted_at = $1 WHERE id = $2 \
                          AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1";
@@ -439,14 +521,29 @@ pub async fn accept(
                 .into(),
         ));
     }
-    let user_id = match (&existing, new_account) {
-        (Some(a), _) => a.id,
-        (None, Some((id, name, hash))) => {
-            identity::insert_user(&mut tx, id, &found.email, &name, &hash, now).await?;
+    let new_account = matches!(joiner, Joiner::New { .. });
+    let user_id = match joiner {
+        Joiner::Existing(id) => id,
+        Joiner::New {
+            id,
+            name,
+            password_hash,
+        } => {
+            identity::insert_user(
+                &mut tx,
+                id,
+                &found.email,
+                &name,
+                password_hash.as_deref(),
+                now,
+            )
+            .await?;
             id
         }
-        (None, None) => unreachable!("a new account always has a name and hash"),
     };
+    if let Some(identity) = link {
+        crate::google::accounts::insert_link(&mut tx, user_id, identity).await?;
+    }
     const MEMBER: &str = "INSERT INTO memberships (company_id, user_id, role, created_at) \
                           VALUES ($1, $2, $3, $4) ON CONFLICT (company_id, user_id) DO NOTHING";
     if exec_tx!(
@@ -486,14 +583,14 @@ pub async fn accept(
         meta,
         entry(
             Action::InvitationAccepted,
-            serde_json::json!({ "email": found.email, "role": found.role, "new_account": existing.is_none() }),
+            serde_json::json!({ "email": found.email, "role": found.role, "new_account": new_account }),
         ),
     )
     .await?;
     audit::record(
         &mut tx,
         meta,
-        entry(Action::Login, serde_json::json!({ "method": "invitation" })),
+        entry(Action::Login, serde_json::json!({ "method": method })),
     )
     .await?;
     tx.commit().await?;

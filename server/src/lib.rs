@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod dashboard;
 pub mod db;
 pub mod error;
+pub mod google;
 pub mod http;
 pub mod identity;
 pub mod invitations;

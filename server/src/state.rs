@@ -15,6 +15,8 @@ pub struct AppState {
     pub db: Db,
     pub metrics: PrometheusHandle,
     pub limits: Limits,
+    /// Google sign-in, when configured.
+    pub google: Option<Arc<crate::google::Google>>,
     setup_done: Arc<AtomicBool>,
 }
 
@@ -22,6 +24,10 @@ impl AppState {
     pub fn new(config: Config, db: Db) -> Self {
         Self {
             limits: Limits::new(&config),
+            google: config
+                .google
+                .as_ref()
+                .map(|g| Arc::new(crate::google::Google::new(g, &config.public_url))),
             config: Arc::new(config),
             db,
             metrics: crate::telemetry::metrics_handle(),

@@ -84,7 +84,7 @@ pub async fn sign_in(session: &Session, p: &Principal, meta: &RequestMeta) -> Re
     Ok(())
 }
 
-fn back_with(to: &str, flash: Flash, secure: bool) -> Response {
+pub(super) fn back_with(to: &str, flash: Flash, secure: bool) -> Response {
     let mut res = Redirect::to(to).into_response();
     res.headers_mut()
         .append(header::SET_COOKIE, flash.set_cookie(secure));
@@ -309,7 +309,11 @@ fn store_err(e: tower_sessions::session::Error) -> Error {
 }
 
 /// Remembers who passed the password check (a fresh session id, not signed in yet).
-async fn await_second_factor(session: &Session, p: &Principal, next: &str) -> Result<(), Error> {
+pub(super) async fn await_second_factor(
+    session: &Session,
+    p: &Principal,
+    next: &str,
+) -> Result<(), Error> {
     session.cycle_id().await.map_err(store_err)?;
     session
         .insert(PENDING_USER, p.user_id)

@@ -4,6 +4,7 @@
 pub mod auth;
 mod exports;
 pub mod flash;
+mod google;
 pub mod limits;
 pub mod middleware;
 mod ops;
@@ -36,6 +37,8 @@ pub fn routes(state: AppState) -> Router {
         .route("/auth/invite/{token}", post(auth::accept_invitation))
         .route("/auth/forgot", post(auth::forgot))
         .route("/auth/code", post(auth::second_factor))
+        .route("/auth/google", post(google::start))
+        .route("/auth/google/callback", get(google::callback))
         .route("/audit/export", post(exports::audit_csv))
         .route("/auth/reset/{token}", post(auth::reset))
         .with_state(state)

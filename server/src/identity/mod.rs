@@ -17,8 +17,8 @@ use crate::{
 
 pub use repo::{count_members, setup_done};
 pub(crate) use repo::{
-    find_credentials as find_account, first_company_of, insert_user, principal_for,
-    touch_last_login,
+    find_credentials as find_account, find_credentials_by_id as find_account_by_id,
+    first_company_of, insert_user, principal_for, touch_last_login,
 };
 
 /// A normalised (trimmed, lower-cased) email address that passed a structural check.
@@ -207,7 +207,7 @@ pub async fn setup_first_company(
         now,
     )
     .await?;
-    repo::insert_user(&mut tx, user_id, email.as_str(), &name, &hash, now).await?;
+    repo::insert_user(&mut tx, user_id, email.as_str(), &name, Some(&hash), now).await?;
     repo::insert_membership(&mut tx, company_id, user_id, "owner", now).await?;
     // Whoever installs Switchyard operates the platform: the first owner is its super-admin.
     repo::make_super_admin(&mut tx, user_id).await?;

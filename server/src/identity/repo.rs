@@ -53,7 +53,7 @@ pub async fn insert_user(
     id: Uuid,
     email: &str,
     name: &str,
-    password_hash: &str,
+    password_hash: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     const SQL: &str = "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)";
@@ -111,6 +111,16 @@ pub async fn find_credentials(db: &Db, email: &str) -> Result<Option<Credentials
                        FROM users WHERE email = $1";
     Ok(with_db!(db, |p| sqlx::query_as::<_, Credentials>(SQL)
         .bind(email)
+        .fetch_optional(p)
+        .await)?)
+}
+
+pub async fn find_credentials_by_id(db: &Db, user_id: Uuid) -> Result<Option<Credentials>> {
+    const SQL: &str =
+        "SELECT id, password_hash, disabled_at, totp_secret IS NOT NULL AS totp_enabled \
+                       FROM users WHERE id = $1";
+    Ok(with_db!(db, |p| sqlx::query_as::<_, Credentials>(SQL)
+        .bind(user_id)
         .fetch_optional(p)
         .await)?)
 }
