@@ -10,6 +10,9 @@ const baseURL = `http://127.0.0.1:${port}`;
 const dataDir =
   process.env.E2E_DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), "switchyard-e2e-"));
 process.env.E2E_DATA_DIR = dataDir; // workers re-evaluate this file: keep one folder
+// Google sign-in goes to oauth2-mock-server, which tests/google.spec.ts starts on this port.
+const oidcPort = Number(process.env.E2E_OIDC_PORT ?? 3191);
+process.env.E2E_OIDC_PORT = String(oidcPort);
 const databaseUrl = process.env.E2E_DATABASE_URL || `sqlite://${dataDir}/switchyard.db`;
 
 export default defineConfig({
@@ -59,6 +62,9 @@ export default defineConfig({
       // The suites sign in many times a minute; the limits themselves are tested in Rust.
       RATE_LIMIT_SIGN_IN_PER_ACCOUNT: "1000",
       RATE_LIMIT_SIGN_IN_PER_IP: "1000",
+      GOOGLE_CLIENT_ID: "switchyard-e2e",
+      GOOGLE_CLIENT_SECRET: "switchyard-e2e-secret",
+      GOOGLE_ISSUER: `http://localhost:${oidcPort}`,
     },
   },
 });

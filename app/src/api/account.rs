@@ -210,3 +210,49 @@ pub async fn disable_two_factor(current_password: String, code: String) -> Resul
     .await
     .map_err(ssr::fail)
 }
+
+/// Whether "Continue with Google" is offered (Google sign-in is configured). Public.
+#[server(endpoint = "google_available")]
+pub async fn google_available() -> Result<bool, AppError> {
+    Ok(ssr::state()?.google.is_some())
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GoogleLink {
+    /// The email of the linked Google account, if one is linked.
+    pub email: Option<String>,
+    /// Whether the account has a password (it may only unlink Google if it has one).
+    pub has_password: bool,
+}
+
+/// The signed-in user's Google link; `None` when Google sign-in is not configured.
+#[server(endpoint = "google_link")]
+pub async fn get_google_link() -> Result<Option<GoogleLink>, AppError> {
+    let p = ssr::authenticated()?;
+    let state = ssr::state()?;
+    let Some(google) = state.google.as_ref() else {
+        return Ok(None);
+    };
+    let (email, account) = tokio::try_join!(
+        server::google::accounts::linked_email(&state.db, p.user_id, google.issuer()),
+        server::identity::find_account_by_id(&state.db, p.user_id),
+    )
+    .map_err(ssr::fail)?;
+    Ok(Some(GoogleLink {
+        email,
+        has_password: account.is_some_and(|a| a.password_hash.is_some()),
+    }))
+}
+
+#[server(endpoint = "unlink_google")]
+pub async fn unlink_google() -> Result<(), AppError> {
+    let p = ssr::authenticated()?;
+    let state = ssr::state()?;
+    let google = state
+        .google
+        .as_ref()
+        .ok_or_else(|| ssr::fail(server::Error::NotFound))?;
+    server::google::accounts::unlink(&state.db, &p, &ssr::meta(), google.issuer())
+        .await
+        .map_err(ssr::fail)
+}

@@ -160,3 +160,56 @@ pub fn Logo() -> impl IntoView {
         </svg>
     }
 }
+
+/// "Continue with Google": a plain form posting to /auth/google (works before hydration), shown
+/// only when Google sign-in is configured. `intent` is `login`, `invite` (with `token`) or `link`.
+#[component]
+pub fn ContinueWithGoogle(
+    #[prop(into)] intent: String,
+    #[prop(optional, into)] next: String,
+    #[prop(optional, into)] token: String,
+    #[prop(into)] label: String,
+    /// Draw an "or" rule above the button (under another form).
+    #[prop(optional)]
+    divider: bool,
+) -> impl IntoView {
+    let available = Resource::new_blocking(|| (), |_| crate::api::account::google_available());
+    view! {
+        <Suspense>
+            {move || {
+                let (intent, next, token, label) = (intent.clone(), next.clone(), token.clone(), label.clone());
+                Suspend::new(async move {
+                    available.await.unwrap_or(false).then(|| view! {
+                        {divider.then(|| view! {
+                            <div class="my-6 flex items-center gap-3 text-xs uppercase tracking-wide text-slate-400" aria-hidden="true">
+                                <span class="h-px flex-1 bg-slate-200 dark:bg-slate-800"></span>"or"<span class="h-px flex-1 bg-slate-200 dark:bg-slate-800"></span>
+                            </div>
+                        })}
+                        <form method="post" action="/auth/google">
+                            <input type="hidden" name="intent" value=intent/>
+                            <input type="hidden" name="next" value=next/>
+                            <input type="hidden" name="token" value=token/>
+                            <button type="submit" class="inline-flex w-full items-center justify-center gap-3 rounded-lg border border-slate-300 bg-white px-4 py-2.5 text-sm font-semibold text-slate-700 shadow-sm hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:hover:bg-slate-800">
+                                <GoogleMark/>
+                                {label}
+                            </button>
+                        </form>
+                    })
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// Google's four-colour "G".
+#[component]
+fn GoogleMark() -> impl IntoView {
+    view! {
+        <svg class="h-4 w-4" viewBox="0 0 48 48" aria-hidden="true">
+            <path fill="#EA4335" d="M24 9.5c3.54 0 6.71 1.22 9.21 3.6l6.85-6.85C35.9 2.38 30.47 0 24 0 14.62 0 6.51 5.38 2.56 13.22l7.98 6.19C12.43 13.72 17.74 9.5 24 9.5z"/>
+            <path fill="#4285F4" d="M46.98 24.55c0-1.57-.15-3.09-.38-4.55H24v9.02h12.94c-.58 2.96-2.26 5.48-4.78 7.18l7.73 6c4.51-4.18 7.09-10.36 7.09-17.65z"/>
+            <path fill="#FBBC05" d="M10.53 28.59c-.48-1.45-.76-2.99-.76-4.59s.27-3.14.76-4.59l-7.98-6.19C.92 16.46 0 20.12 0 24c0 3.88.92 7.54 2.56 10.78l7.97-6.19z"/>
+            <path fill="#34A853" d="M24 48c6.48 0 11.93-2.13 15.89-5.81l-7.73-6c-2.15 1.45-4.92 2.3-8.16 2.3-6.26 0-11.57-4.22-13.47-9.91l-7.98 6.19C6.51 42.62 14.62 48 24 48z"/>
+        </svg>
+    }
+}

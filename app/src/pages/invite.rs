@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{take_form_flash, team::get_invitation};
-use crate::components::ui::{Alert, AuthFrame, Field, SubmitButton, Tone};
+use crate::components::ui::{Alert, AuthFrame, ContinueWithGoogle, Field, SubmitButton, Tone};
 
 #[component]
 pub fn InvitePage() -> impl IntoView {
@@ -56,6 +56,7 @@ pub fn InvitePage() -> impl IntoView {
                                     }}
                                     <SubmitButton>"Accept invitation"</SubmitButton>
                                 </form>
+                                <ContinueWithGoogle intent="invite" token=token() label=format!("Accept with Google as {}", i.email) divider=true/>
                             </AuthFrame>
                         }.into_any()
                     }

@@ -1,11 +1,11 @@
-//! /login — password sign-in.
+//! /login — password sign-in, and "Continue with Google" when it is configured.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::take_form_flash;
-use crate::components::ui::{Alert, AuthFrame, Field, SubmitButton, Tone};
+use crate::components::ui::{Alert, AuthFrame, ContinueWithGoogle, Field, SubmitButton, Tone};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
@@ -27,11 +27,12 @@ pub fn LoginPage() -> impl IntoView {
                         {(signed_out() && f.message.is_empty()).then(|| view! { <div class="mb-4"><Alert tone=Tone::Success>"You have been signed out."</Alert></div> })}
                         {(query.read_untracked().get("reset").is_some() && f.message.is_empty()).then(|| view! { <div class="mb-4"><Alert tone=Tone::Success>"Your password was changed. Sign in with the new one."</Alert></div> })}
                         <form method="post" action="/auth/login" class="space-y-4">
-                            <input type="hidden" name="next" value=next/>
+                            <input type="hidden" name="next" value=next.clone()/>
                             <Field name="email" label="Email" kind="email" value=f.value("email") autocomplete="username" autofocus=true/>
                             <Field name="password" label="Password" kind="password" autocomplete="current-password"/>
                             <SubmitButton>"Sign in"</SubmitButton>
                         </form>
+                        <ContinueWithGoogle intent="login" next=next.clone() label="Continue with Google" divider=true/>
                         <a href="/forgot" class="mt-6 block text-center text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400">"Forgot your password?"</a>
                     }
                 })}

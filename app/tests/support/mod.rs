@@ -8,7 +8,12 @@ pub mod common;
 use leptos::prelude::LeptosOptions;
 
 pub async fn spawn_full() -> common::TestApp {
-    common::spawn_routed(&[], |state| {
+    spawn_full_with(&[]).await
+}
+
+/// The full router with `extra` configuration.
+pub async fn spawn_full_with(extra: &[(&str, &str)]) -> common::TestApp {
+    common::spawn_routed(extra, |state| {
         let options = LeptosOptions::builder()
             .output_name("switchyard")
             .site_root("target/site")

@@ -15,10 +15,10 @@ use crate::{
     Db,
 };
 
-pub use repo::{count_members, setup_done};
+pub use repo::{count_members, find_credentials_by_id as find_account_by_id, setup_done};
 pub(crate) use repo::{
-    find_credentials as find_account, find_credentials_by_id as find_account_by_id,
-    first_company_of, insert_user, principal_for, touch_last_login,
+    find_credentials as find_account, first_company_of, insert_user, principal_for,
+    touch_last_login,
 };
 
 /// A normalised (trimmed, lower-cased) email address that passed a structural check.

@@ -78,6 +78,7 @@ pub fn SecurityPage() -> impl IntoView {
                 </Card>
             </div>
             <div class="space-y-6">
+            <GoogleCard/>
             <TwoFactorCard/>
             <Card title="Change password">
                 {changed}
@@ -92,6 +93,55 @@ pub fn SecurityPage() -> impl IntoView {
             </Card>
             </div>
         </div>
+    }
+}
+
+/// Google: link (a plain form into the Google flow, which comes back here with a message) or
+/// unlink. Hidden when Google sign-in is not configured.
+#[component]
+pub fn GoogleCard() -> impl IntoView {
+    let unlink = ServerAction::<UnlinkGoogle>::new();
+    let link = Resource::new(move || unlink.version().get(), |_| get_google_link());
+    let flash = Resource::new_blocking(|| (), |_| crate::api::take_form_flash("google".into()));
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let f = flash.await.ok().flatten().unwrap_or_default();
+                let Ok(Some(state)) = link.await else { return ().into_any() };
+                let notice = (!f.message.is_empty()).then(|| {
+                    let tone = if f.values.contains_key("ok") { Tone::Success } else { Tone::Error };
+                    view! { <div class="mb-4"><Alert tone>{f.message.clone()}</Alert></div> }
+                });
+                let body = match state.email {
+                    Some(email) => view! {
+                        <p class="text-sm text-slate-600 dark:text-slate-400">"You can sign in with the Google account "<span class="font-medium text-slate-900 dark:text-white" data-testid="google-email">{email}</span>"."</p>
+                        {if state.has_password {
+                            view! {
+                                <ActionForm action=unlink attr:class="mt-4">
+                                    <button type="submit" class=BUTTON_DANGER>"Unlink Google"</button>
+                                </ActionForm>
+                            }.into_any()
+                        } else {
+                            view! { <p class="mt-3 text-xs text-slate-500 dark:text-slate-400">"Google is your only way to sign in, so it cannot be unlinked until you set a password."</p> }.into_any()
+                        }}
+                    }.into_any(),
+                    None => view! {
+                        <p class="text-sm text-slate-600 dark:text-slate-400">"Sign in with your Google account instead of your password. Only the Google account you link here can sign in to this account."</p>
+                        <form method="post" action="/auth/google" class="mt-4">
+                            <input type="hidden" name="intent" value="link"/>
+                            <button type="submit" class=format!("{BUTTON} w-full")>"Link Google"</button>
+                        </form>
+                    }.into_any(),
+                };
+                view! {
+                    <Card title="Google">
+                        {notice}
+                        <ActionResult value=move || unlink.value().get() success="Google was unlinked. Sign in with your password from now on."/>
+                        {body}
+                    </Card>
+                }.into_any()
+            })}
+        </Suspense>
     }
 }
 
