@@ -16,6 +16,7 @@ use leptos_router::{
 
 use components::{shell::Shell, theme::THEME_BOOT_SCRIPT};
 use pages::{
+    admin::AdminPage,
     audit::AuditLogPage,
     code::CodePage,
     dashboard::DashboardPage,
@@ -77,6 +78,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Shell ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/company") view=CompanyPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/members") view=MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/stores") view=StoresPage ssr=SsrMode::Async/>

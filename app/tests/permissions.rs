@@ -22,6 +22,8 @@ enum Need {
     Anyone,
     Member,
     Permission(&'static str),
+    /// The platform super-admin (the first-run owner, ada@example.com).
+    SuperAdmin,
 }
 
 /// Every server function, what it needs, and arguments aimed at company B (filled in later).
@@ -40,6 +42,10 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/confirm_two_factor", Need::Member),
     ("/api/disable_two_factor", Need::Member),
     ("/api/google_available", Need::Anyone),
+    ("/api/admin_companies", Need::SuperAdmin),
+    ("/api/admin_create_company", Need::SuperAdmin),
+    ("/api/admin_set_company_disabled", Need::SuperAdmin),
+    ("/api/admin_delete_company", Need::SuperAdmin),
     ("/api/google_link", Need::Member),
     ("/api/unlink_google", Need::Member),
     ("/api/audit", Need::Permission("audit.read")),
@@ -83,6 +89,7 @@ const PAGES: &[(&str, Need)] = &[
     ("/settings/stores", Need::Permission("stores.manage")),
     ("/settings/roles", Need::Permission("settings.manage")),
     ("/settings/company", Need::Permission("settings.manage")),
+    ("/admin", Need::SuperAdmin),
 ];
 
 struct CompanyB {
@@ -154,6 +161,20 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
         "/api/invitation" | "/api/reset_link" => vec![("token", "not-a-real-token".into())],
         "/api/revoke_session" => vec![("handle", "not-a-real-handle".into())],
         "/api/confirm_two_factor" => vec![("code", "000000".into())],
+        // A company that does not exist: the super-admin may act, but not on B.
+        "/api/admin_set_company_disabled" => vec![
+            ("id", uuid::Uuid::now_v7().to_string()),
+            ("disabled", "true".into()),
+        ],
+        "/api/admin_delete_company" => vec![
+            ("id", uuid::Uuid::now_v7().to_string()),
+            ("current_password", "not-the-password-1".into()),
+        ],
+        "/api/admin_create_company" => vec![
+            ("name", format!("Matrix Company {n}")),
+            ("owner_email", format!("owner{n}@matrix.test")),
+            ("timezone", "UTC".into()),
+        ],
         "/api/disable_two_factor" => vec![
             ("current_password", "not-the-password-1".into()),
             ("code", "000000".into()),
@@ -206,10 +227,11 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
-fn allowed(need: Need, perms: Option<PermissionSet>) -> bool {
+fn allowed(need: Need, perms: Option<PermissionSet>, who: &str) -> bool {
     match (need, perms) {
         (Need::Anyone, _) => true,
         (_, None) => false,
+        (Need::SuperAdmin, Some(_)) => who == "ada@example.com",
         (Need::Member, Some(_)) => true,
         (Need::Permission(key), Some(p)) => p.contains(access::Permission::parse(key).unwrap()),
     }
@@ -317,7 +339,7 @@ async fn every_server_function_and_page_allows_exactly_its_permission_and_never_
                 .unwrap();
             let status = res.status();
             let body = res.text().await.unwrap();
-            let may = allowed(*need, *perms);
+            let may = allowed(*need, *perms, who);
             let ok = if !may {
                 status == StatusCode::FORBIDDEN
                     || (perms.is_none() && status == StatusCode::UNAUTHORIZED)
@@ -347,7 +369,7 @@ async fn every_server_function_and_page_allows_exactly_its_permission_and_never_
                 .await
                 .unwrap();
             let status = res.status();
-            let ok = match (allowed(*need, *perms), perms) {
+            let ok = match (allowed(*need, *perms, who), perms) {
                 (_, None) => status == StatusCode::SEE_OTHER,
                 (true, _) => status == StatusCode::OK,
                 (false, _) => status == StatusCode::FORBIDDEN,

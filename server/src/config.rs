@@ -45,6 +45,11 @@ pub struct Config {
     pub google: Option<GoogleConfig>,
     /// Who may sign in with Google (empty: anyone with a linked account).
     pub allowed: AllowList,
+    /// Outgoing mail server (smtp:// or smtps://, credentials in the URL); without it, mail
+    /// waits in the outbox for admins to read.
+    pub smtp_url: Option<SecretString>,
+    /// The From of outgoing mail.
+    pub mail_from: String,
 }
 
 #[derive(Clone)]
@@ -74,7 +79,7 @@ impl AllowList {
         }
         let email = email.to_ascii_lowercase();
         let domain = email.rsplit_once('@').map(|(_, d)| d).unwrap_or_default();
-        self.emails.iter().any(|e| *e == email) || self.domains.iter().any(|d| d == domain)
+        self.emails.contains(&email) || self.domains.iter().any(|d| d == domain)
     }
 }
 
@@ -104,6 +109,14 @@ impl fmt::Debug for Config {
                     .map(|g| (g.issuer.as_str(), g.client_id.as_str(), "[redacted]")),
             )
             .field("allowed", &self.allowed)
+            .field(
+                "smtp_url",
+                &self
+                    .smtp_url
+                    .as_ref()
+                    .map(|u| redact_url(u.expose_secret())),
+            )
+            .field("mail_from", &self.mail_from)
             .field(
                 "redis_url",
                 &self
@@ -422,6 +435,34 @@ impl Config {
             }
         }
 
+        let smtp_url = match get("SMTP_URL") {
+            Some(u)
+                if (u.starts_with("smtp://") || u.starts_with("smtps://"))
+                    && Url::parse(&u).is_ok() =>
+            {
+                Some(SecretString::from(u))
+            }
+            Some(_) => {
+                errors.push(
+                    "SMTP_URL: expected smtp://user:password@host:587?tls=required or smtps://user:password@host:465"
+                        .into(),
+                );
+                None
+            }
+            None => None,
+        };
+        let mail_from = get("MAIL_FROM").unwrap_or_else(|| {
+            format!(
+                "Switchyard <noreply@{}>",
+                public_url.host_str().unwrap_or("localhost")
+            )
+        });
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            errors.push(format!(
+                "MAIL_FROM: expected an address such as `Switchyard <ops@example.com>`, got `{mail_from}`"
+            ));
+        }
+
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
         }
@@ -444,6 +485,8 @@ impl Config {
             trusted_proxies,
             google,
             allowed,
+            smtp_url,
+            mail_from,
         })
     }
 

@@ -94,22 +94,37 @@ pub async fn invite(
     input: InviteInput,
 ) -> Result<Sent> {
     p.authorize(Permission::MembersManage)?;
+    let name_of_role = role_name(db, p, &input.role).await?;
+    let mut tx = db.begin().await?;
+    let sent = invite_in(&mut tx, p, meta, base, ttl_days, input, &name_of_role).await?;
+    tx.commit().await?;
+    Ok(sent)
+}
+
+/// `invite` inside the caller's transaction (a new company's owner invitation is made in the
+/// transaction that creates the company).
+pub(crate) async fn invite_in(
+    tx: &mut crate::db::Tx,
+    p: &Principal,
+    meta: &RequestMeta,
+    base: &url::Url,
+    ttl_days: i64,
+    input: InviteInput,
+    name_of_role: &str,
+) -> Result<Sent> {
     let email = Email::parse(&input.email)?;
     let now = Utc::now();
     let expires = now + Duration::days(ttl_days);
     let token = tokens::generate();
     let id = Uuid::now_v7();
-    let name_of_role = role_name(db, p, &input.role).await?;
 
-    let mut tx = db.begin().await?;
     tx.lock_company(p.company_id).await?;
-    let perms = roles::resolve(&mut tx, p.company_id, &input.role).await?;
+    let perms = roles::resolve(tx, p.company_id, &input.role).await?;
     roles::check_can_grant(p, &input.role, perms)?;
-    stores::check_owned(&mut tx, p.company_id, &input.store_ids).await?;
-
+    stores::check_owned(tx, p.company_id, &input.store_ids).await?;
     const MEMBER: &str = "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
                           WHERE m.company_id = $1 AND u.email = $2";
-    let is_member: i64 = with_tx!(&mut tx, |c| sqlx::query_scalar(MEMBER)
+    let is_member: i64 = with_tx!(tx, |c| sqlx::query_scalar(MEMBER)
         .bind(p.company_id)
         .bind(email.as_str())
         .fetch_one(c)
@@ -126,7 +141,7 @@ pub async fn invite(
         "UPDATE invitations SET revoked_at = $1 WHERE company_id = $2 AND email = $3 \
                           AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at <= $1";
     exec_tx!(
-        &mut tx,
+        tx,
         sqlx::query(EXPIRE)
             .bind(now)
             .bind(p.company_id)
@@ -137,7 +152,7 @@ pub async fn invite(
                               invited_by, created_at, expires_at, sent_at) \
                           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8)";
     exec_tx!(
-        &mut tx,
+        tx,
         sqlx::query(INSERT)
             .bind(id)
             .bind(p.company_id)
@@ -160,13 +175,13 @@ pub async fn invite(
     })?;
     let link = link(base, &token.plain);
     mail::enqueue(
-        &mut tx,
+        tx,
         Some(p.company_id),
-        message(p, email.as_str(), &name_of_role, &link, expires),
+        message(p, email.as_str(), name_of_role, &link, expires),
     )
     .await?;
     audit::record(
-        &mut tx,
+        tx,
         meta,
         Entry::by(
             p,
@@ -176,7 +191,6 @@ pub async fn invite(
         ),
     )
     .await?;
-    tx.commit().await?;
     Ok(Sent {
         id,
         email: email.as_str().to_string(),

@@ -18,6 +18,7 @@ pub mod invitations;
 pub mod jobs;
 pub mod mail;
 pub mod members;
+pub mod platform;
 pub mod roles;
 pub mod sessions;
 pub mod state;

@@ -15,6 +15,8 @@ pub struct AppState {
     pub db: Db,
     pub metrics: PrometheusHandle,
     pub limits: Limits,
+    /// Outgoing mail, when SMTP_URL is set.
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
     /// Google sign-in, when configured.
     pub google: Option<Arc<crate::google::Google>>,
     setup_done: Arc<AtomicBool>,
@@ -24,6 +26,14 @@ impl AppState {
     pub fn new(config: Config, db: Db) -> Self {
         Self {
             limits: Limits::new(&config),
+            mailer: match crate::mail::Mailer::from_config(&config) {
+                Ok(m) => m.map(Arc::new),
+                Err(e) => {
+                    // from_map checked the URL; a transport that still cannot be built is logged.
+                    tracing::error!(error = %e, "outgoing mail is off");
+                    None
+                }
+            },
             google: config
                 .google
                 .as_ref()
@@ -51,6 +61,7 @@ impl AppState {
     pub fn job_context(&self) -> JobContext {
         JobContext {
             db: self.db.clone(),
+            mailer: self.mailer.clone(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! check the permission, call a `server` service, map the result.
 
 pub mod account;
+pub mod admin;
 pub mod audit;
 pub mod team;
 

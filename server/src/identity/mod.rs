@@ -17,7 +17,7 @@ use crate::{
 
 pub use repo::{count_members, find_credentials_by_id as find_account_by_id, setup_done};
 pub(crate) use repo::{
-    find_credentials as find_account, first_company_of, insert_user, principal_for,
+    find_credentials as find_account, first_company_of, insert_company, insert_user, principal_for,
     touch_last_login,
 };
 

@@ -13,7 +13,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 
-pub use queue::{counts_by_status, enqueue, Claimed, NewJob};
+pub use queue::{counts_by_status, enqueue, enqueue_tx, Claimed, NewJob};
 pub use runner::{run_until_empty, spawn_runner, RunnerHandle};
 
 use crate::Db;
@@ -22,6 +22,8 @@ use crate::Db;
 #[derive(Clone)]
 pub struct JobContext {
     pub db: Db,
+    /// Outgoing mail, when SMTP_URL is set.
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
 }
 
 /// One kind of background work.
@@ -74,7 +76,9 @@ impl Registry {
 
     /// Every job kind of the application.
     pub fn standard() -> Self {
-        Registry::default().with(session_cleanup::SessionCleanup)
+        Registry::default()
+            .with(session_cleanup::SessionCleanup)
+            .with(crate::mail::SendMail)
     }
 }
 

@@ -14,13 +14,29 @@ pub struct NewJob<'a> {
     pub dedupe_key: Option<String>,
 }
 
+const ENQUEUE: &str = "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, dedupe_key, created_at, updated_at) \
+                       VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6, $6) ON CONFLICT (dedupe_key) DO NOTHING";
+
+/// Adds a job inside the caller's transaction (so it exists exactly when the change does).
+pub async fn enqueue_tx(tx: &mut crate::db::Tx, job: NewJob<'_>) -> Result<bool> {
+    let n = crate::exec_tx!(
+        tx,
+        sqlx::query(ENQUEUE)
+            .bind(job.kind)
+            .bind(Json(&job.payload))
+            .bind(job.max_attempts)
+            .bind(job.run_at)
+            .bind(job.dedupe_key.as_deref())
+            .bind(Utc::now())
+    )?;
+    Ok(n == 1)
+}
+
 /// Adds a job; returns false when a job with the same dedupe key already exists.
 pub async fn enqueue(db: &Db, job: NewJob<'_>) -> Result<bool> {
-    const SQL: &str = "INSERT INTO jobs (kind, payload, status, attempts, max_attempts, run_at, dedupe_key, created_at, updated_at) \
-                       VALUES ($1, $2, 'queued', 0, $3, $4, $5, $6, $6) ON CONFLICT (dedupe_key) DO NOTHING";
     let n = exec!(
         db,
-        sqlx::query(SQL)
+        sqlx::query(ENQUEUE)
             .bind(job.kind)
             .bind(Json(&job.payload))
             .bind(job.max_attempts)

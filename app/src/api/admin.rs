@@ -1,0 +1,95 @@
+//! Server functions of /admin (platform super-admin only).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+use super::AppError;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminCompany {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub members: i64,
+    pub owner: Option<String>,
+    pub pending_owner: Option<String>,
+    pub disabled: bool,
+    /// The company the admin is working in (cannot be disabled or deleted from here).
+    pub current: bool,
+}
+
+#[cfg(feature = "ssr")]
+fn super_admin() -> Result<server::identity::Principal, AppError> {
+    let p = ssr::authenticated()?;
+    if !p.is_super_admin {
+        return Err(ssr::fail(server::Error::Forbidden));
+    }
+    Ok(p)
+}
+
+#[server(endpoint = "admin_companies")]
+pub async fn get_admin_companies() -> Result<Vec<AdminCompany>, AppError> {
+    let p = super_admin()?;
+    let list = server::platform::companies(&ssr::state()?.db, &p)
+        .await
+        .map_err(ssr::fail)?;
+    Ok(list
+        .into_iter()
+        .map(|c| AdminCompany {
+            id: c.id.to_string(),
+            current: c.id == p.company_id,
+            name: c.name,
+            created: c.created_at.format("%b %-d, %Y").to_string(),
+            members: c.members,
+            owner: c.owners,
+            pending_owner: c.pending_owner,
+            disabled: c.disabled_at.is_some(),
+        })
+        .collect())
+}
+
+/// Creates a company and invites its owner; answers the invitation link (shown once).
+#[server(endpoint = "admin_create_company")]
+pub async fn admin_create_company(
+    name: String,
+    owner_email: String,
+    timezone: String,
+) -> Result<String, AppError> {
+    let p = super_admin()?;
+    let state = ssr::state()?;
+    server::platform::create_company(
+        &state.db,
+        &p,
+        &ssr::meta(),
+        &state.config.public_url,
+        state.config.invitation_ttl_days,
+        server::platform::NewCompany {
+            name,
+            owner_email,
+            timezone,
+        },
+    )
+    .await
+    .map(|sent| sent.link)
+    .map_err(ssr::fail)
+}
+
+#[server(endpoint = "admin_set_company_disabled")]
+pub async fn admin_set_company_disabled(id: String, disabled: bool) -> Result<(), AppError> {
+    let p = super_admin()?;
+    let id = ssr::parse_id(&id)?;
+    server::platform::set_disabled(&ssr::state()?.db, &p, &ssr::meta(), id, disabled)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(endpoint = "admin_delete_company")]
+pub async fn admin_delete_company(id: String, current_password: String) -> Result<(), AppError> {
+    let p = super_admin()?;
+    let id = ssr::parse_id(&id)?;
+    server::platform::delete_company(&ssr::state()?.db, &p, &ssr::meta(), id, &current_password)
+        .await
+        .map_err(ssr::fail)
+}

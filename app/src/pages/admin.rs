@@ -1,0 +1,150 @@
+//! /admin — the platform super-admin: every company, create one with its owner's invitation,
+//! disable or enable one, delete one after re-entering the password.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::settings::{
+    ActionResult, Loaded, BUTTON, BUTTON_DANGER, BUTTON_QUIET, SELECT, TABLE, TD, TH,
+};
+use super::setup::TIMEZONES;
+use crate::api::admin::*;
+use crate::components::ui::{Alert, Badge, Card, Field, Tone};
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let create = ServerAction::<AdminCreateCompany>::new();
+    let toggle = ServerAction::<AdminSetCompanyDisabled>::new();
+    let delete = ServerAction::<AdminDeleteCompany>::new();
+    let list = Resource::new(
+        move || {
+            (
+                create.version().get(),
+                toggle.version().get(),
+                delete.version().get(),
+            )
+        },
+        |_| get_admin_companies(),
+    );
+    let create_error = move |f: &str| {
+        create
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .and_then(|e| e.for_field(f))
+    };
+    let delete_error = move |f: &str| {
+        delete
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .and_then(|e| e.for_field(f))
+    };
+    let created = move || {
+        create.value().get().map(|r| match r {
+            Ok(link) => view! {
+                <div class="mb-4 rounded-lg border border-emerald-200 bg-emerald-50 p-3 text-sm text-emerald-900 dark:border-emerald-900 dark:bg-emerald-950/50 dark:text-emerald-100" role="status">
+                    <p>"Company created. The owner's invitation is on its way; you can also copy the link:"</p>
+                    <label class="sr-only" for="owner-link">"Owner invitation link"</label>
+                    <input id="owner-link" readonly value=link data-testid="owner-link" onfocus="this.select()"
+                        class="mt-2 block w-full rounded border border-emerald-300 bg-white px-2 py-1 font-mono text-xs text-slate-800 dark:border-emerald-800 dark:bg-slate-900 dark:text-slate-200"/>
+                </div>
+            }.into_any(),
+            Err(e) if e.field.is_none() => view! { <div class="mb-4"><Alert tone=Tone::Error>{e.message}</Alert></div> }.into_any(),
+            Err(_) => ().into_any(),
+        })
+    };
+    view! {
+        <Title text="Platform · Switchyard"/>
+        <div class="mb-6">
+            <h1 class="text-2xl font-semibold tracking-tight text-slate-900 dark:text-white">"Platform"</h1>
+            <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Every company on this Switchyard. Only platform administrators see this page."</p>
+        </div>
+        <ActionResult value=move || toggle.value().get() success="Company updated."/>
+        <Loaded resource=list render={move |companies: Vec<AdminCompany>| {
+            let deletable: Vec<(String, String)> = companies.iter().filter(|c| !c.current).map(|c| (c.id.clone(), c.name.clone())).collect();
+            let rows = companies.into_iter().map(|c| {
+                let owner = c.owner.clone().map(|o| o.to_string())
+                    .or_else(|| c.pending_owner.clone().map(|o| format!("{o} (invited)")))
+                    .unwrap_or_else(|| "—".into());
+                let label = format!("{} {}", if c.disabled { "Enable" } else { "Disable" }, c.name);
+                let status = if c.disabled {
+                    view! { <Badge text="Disabled" warn=true/> }.into_any()
+                } else if c.current {
+                    view! { <Badge text="You are here"/> }.into_any()
+                } else {
+                    view! { <Badge text="Active"/> }.into_any()
+                };
+                let action = (!c.current).then(|| {
+                    let id = c.id.clone();
+                    view! {
+                        <ActionForm action=toggle>
+                            <input type="hidden" name="id" value=id/>
+                            <input type="hidden" name="disabled" value=if c.disabled { "false" } else { "true" }/>
+                            <button type="submit" class=if c.disabled { BUTTON_QUIET } else { BUTTON_DANGER } aria-label=label>
+                                {if c.disabled { "Enable" } else { "Disable" }}
+                            </button>
+                        </ActionForm>
+                    }
+                });
+                view! {
+                    <tr data-testid="company-row">
+                        <td class=TD><p class="font-medium text-slate-900 dark:text-white">{c.name.clone()}</p><p class="text-xs text-slate-500">{format!("Created {}", c.created)}</p></td>
+                        <td class=TD>{owner}</td>
+                        <td class=TD>{c.members}</td>
+                        <td class=TD>{status}</td>
+                        <td class=format!("{TD} text-right")>{action}</td>
+                    </tr>
+                }
+            }).collect_view();
+            let options = deletable.iter().map(|(id, name)| view! { <option value=id.clone()>{name.clone()}</option> }).collect_view();
+            let can_delete = !deletable.is_empty();
+            view! {
+                <div class="grid gap-6 lg:grid-cols-3">
+                    <div class="lg:col-span-2">
+                        <Card title="Companies">
+                            <div class="-mx-5 overflow-x-auto">
+                                <table class=TABLE>
+                                    <thead><tr><th class=TH>"Company"</th><th class=TH>"Owner"</th><th class=TH>"Members"</th><th class=TH>"Status"</th><th class=TH><span class="sr-only">"Actions"</span></th></tr></thead>
+                                    <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}</tbody>
+                                </table>
+                            </div>
+                        </Card>
+                    </div>
+                    <div class="space-y-6">
+                        <Card title="New company">
+                            {created}
+                            <ActionForm action=create attr:class="space-y-4">
+                                <Field name="name" label="Company name" error=create_error("name")/>
+                                <Field name="owner_email" label="Owner's email" kind="email" error=create_error("owner_email")
+                                    hint="They get an invitation to become the company's owner."/>
+                                <div>
+                                    <label for="f-timezone" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Time zone"</label>
+                                    <select id="f-timezone" name="timezone" class=format!("mt-1 {SELECT}")>
+                                        {TIMEZONES.iter().map(|z| view! { <option value=*z selected=*z == "UTC">{z.replace('_', " ")}</option> }).collect_view()}
+                                    </select>
+                                </div>
+                                <button type="submit" class=format!("{BUTTON} w-full")>"Create company"</button>
+                            </ActionForm>
+                        </Card>
+                        {can_delete.then(|| view! {
+                            <Card title="Delete a company">
+                                <ActionResult value=move || delete.value().get().filter(|r| r.as_ref().is_ok() || r.as_ref().is_err_and(|e| e.field.is_none())) success="Company deleted with everything in it."/>
+                                <ActionForm action=delete attr:class="space-y-4">
+                                    <div>
+                                        <label for="f-delete-company" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Company"</label>
+                                        <select id="f-delete-company" name="id" class=format!("mt-1 {SELECT}")>{options}</select>
+                                    </div>
+                                    <Field name="current_password" label="Your password" kind="password" autocomplete="current-password" error=delete_error("current_password")/>
+                                    <p class="text-xs text-slate-500 dark:text-slate-400">"Deleting removes its members' access, stores, invitations and log. It cannot be undone."</p>
+                                    <button type="submit" class=format!("{BUTTON_DANGER} w-full py-2 text-sm")>"Delete company"</button>
+                                </ActionForm>
+                            </Card>
+                        })}
+                    </div>
+                </div>
+            }
+        }}/>
+    }
+}

@@ -1,0 +1,223 @@
+//! The platform super-admin: companies are created with their owner's invitation, disabled,
+//! enabled and deleted (only with the password again); nobody else may do any of it.
+
+mod common;
+
+use common::*;
+use server::{
+    audit::RequestMeta,
+    invitations::{self, AcceptInput},
+    platform::{self, NewCompany},
+    Error,
+};
+
+fn new_company(name: &str, owner: &str) -> NewCompany {
+    NewCompany {
+        name: name.into(),
+        owner_email: owner.into(),
+        timezone: "Europe/Bucharest".into(),
+    }
+}
+
+#[tokio::test]
+async fn the_super_admin_creates_a_company_whose_invited_owner_takes_it_over() {
+    let app = spawn_app().await;
+    app.setup("ada@example.com").await;
+    let admin = app.principal("ada@example.com").await;
+    assert!(
+        admin.is_super_admin,
+        "the first-run owner runs the platform"
+    );
+    let (db, meta) = (&app.state.db, RequestMeta::default());
+
+    // Bad input names its field and creates nothing.
+    let before = app.count("companies").await;
+    let err = platform::create_company(
+        db,
+        &admin,
+        &meta,
+        &app.state.config.public_url,
+        7,
+        new_company("Beta", "not-an-email"),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.field(), Some("owner_email"));
+    let err = platform::create_company(
+        db,
+        &admin,
+        &meta,
+        &app.state.config.public_url,
+        7,
+        new_company(" ", "x@example.com"),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.field(), Some("name"));
+    assert_eq!(app.count("companies").await, before);
+
+    let sent = platform::create_company(
+        db,
+        &admin,
+        &meta,
+        &app.state.config.public_url,
+        7,
+        new_company("Beta Logistics", "boss@beta.test"),
+    )
+    .await
+    .unwrap();
+    let err = platform::create_company(
+        db,
+        &admin,
+        &meta,
+        &app.state.config.public_url,
+        7,
+        new_company("Beta Logistics", "other@beta.test"),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+
+    let list = platform::companies(db, &admin).await.unwrap();
+    let beta = list.iter().find(|c| c.name == "Beta Logistics").unwrap();
+    assert_eq!(beta.members, 0);
+    assert_eq!(beta.pending_owner.as_deref(), Some("boss@beta.test"));
+
+    let boss = invitations::accept(
+        db,
+        token_of(&sent.link),
+        AcceptInput {
+            name: "Bea Boss".into(),
+            password: PASSWORD.into(),
+            password_confirm: PASSWORD.into(),
+        },
+        &meta,
+    )
+    .await
+    .unwrap();
+    assert_eq!(boss.company_name, "Beta Logistics");
+    assert_eq!(boss.role, "owner");
+    assert!(!boss.is_super_admin);
+    assert_eq!(boss.timezone, "Europe/Bucharest");
+    assert!(app
+        .audit_actions()
+        .await
+        .iter()
+        .any(|(a, _)| a == "COMPANY_CREATED"));
+
+    // The new owner is no platform admin.
+    for err in [
+        platform::companies(db, &boss)
+            .await
+            .map(|_| ())
+            .unwrap_err(),
+        platform::set_disabled(db, &boss, &meta, admin.company_id, true)
+            .await
+            .unwrap_err(),
+        platform::delete_company(db, &boss, &meta, admin.company_id, PASSWORD)
+            .await
+            .unwrap_err(),
+        platform::create_company(
+            db,
+            &boss,
+            &meta,
+            &app.state.config.public_url,
+            7,
+            new_company("Gamma", "g@x.test"),
+        )
+        .await
+        .map(|_| ())
+        .unwrap_err(),
+    ] {
+        assert!(matches!(err, Error::Forbidden), "{err:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_disabled_company_signs_its_people_out_and_deleting_needs_the_password() {
+    let app = spawn_app().await;
+    app.setup("ada@example.com").await;
+    let admin = app.principal("ada@example.com").await;
+    let (db, meta) = (&app.state.db, RequestMeta::default());
+    let sent = platform::create_company(
+        db,
+        &admin,
+        &meta,
+        &app.state.config.public_url,
+        7,
+        new_company("Beta", "boss@beta.test"),
+    )
+    .await
+    .unwrap();
+    let boss = invitations::accept(
+        db,
+        token_of(&sent.link),
+        AcceptInput {
+            name: "Bea Boss".into(),
+            password: PASSWORD.into(),
+            password_confirm: PASSWORD.into(),
+        },
+        &meta,
+    )
+    .await
+    .unwrap();
+    let browser = app
+        .signed_in_client("boss@beta.test", PASSWORD, "beta-browser")
+        .await;
+
+    // The admin cannot disable or delete the company they are working in.
+    assert!(matches!(
+        platform::set_disabled(db, &admin, &meta, admin.company_id, true).await,
+        Err(Error::Conflict(_))
+    ));
+
+    platform::set_disabled(db, &admin, &meta, boss.company_id, true)
+        .await
+        .unwrap();
+    let res = browser.get(app.url("/some/page")).send().await.unwrap();
+    assert!(
+        location(&res).starts_with("/login"),
+        "the disabled company's session ended"
+    );
+    let res = app.login("boss@beta.test", PASSWORD).await;
+    assert_eq!(
+        location(&res),
+        "/login",
+        "nobody works in a disabled company"
+    );
+    platform::set_disabled(db, &admin, &meta, boss.company_id, false)
+        .await
+        .unwrap();
+    app.signed_in_client("boss@beta.test", PASSWORD, "beta-browser")
+        .await;
+
+    // A wrong password deletes nothing.
+    let err = platform::delete_company(db, &admin, &meta, boss.company_id, "wrong-password-1")
+        .await
+        .unwrap_err();
+    assert_eq!(err.field(), Some("current_password"));
+    assert_eq!(app.count("companies").await, 2);
+
+    platform::delete_company(db, &admin, &meta, boss.company_id, PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(app.count("companies").await, 1);
+    assert_eq!(
+        app.count("memberships").await,
+        1,
+        "only Ada's membership is left"
+    );
+    let err = platform::delete_company(db, &admin, &meta, boss.company_id, PASSWORD)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound));
+    // The deletion is kept in the admin's own company's log.
+    let kept: i64 = server::with_db!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'COMPANY_DELETED' AND company_id = $1"
+    )
+    .bind(admin.company_id)
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    assert_eq!(kept, 1);
+}
