@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The whole test suite: Rust tests on SQLite, the same again on PostgreSQL, then Playwright in
 # Chromium against a release build, on SQLite and on PostgreSQL. Sets up whatever is missing
-# (toolchain, Playwright, Chromium, a throwaway PostgreSQL when none answers).
+# (toolchain, Playwright, Chromium, a throwaway PostgreSQL or Redis when none answers).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 SCRIPT_TAG=test
 source scripts/lib.sh
 source scripts/postgres.sh
+source scripts/redis.sh
 
 scripts/setup.sh --e2e
 
@@ -17,9 +18,11 @@ cleanup() {
     psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $E2E_DB WITH (FORCE)" >/dev/null 2>&1 || true
   fi
   pg_throwaway_stop
+  redis_throwaway_stop
 }
 trap cleanup EXIT
 pg_admin_url
+redis_test_url
 
 # `cargo test` for the crates with tests; app with its server-side feature.
 RUST_TESTS=(cargo test -p server -p app --features app/ssr)

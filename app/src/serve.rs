@@ -37,10 +37,13 @@ fn page_security_policy() {
     ) else {
         return;
     };
+    let form_action = use_context::<server::AppState>()
+        .map(|s| s.config.form_action_sources())
+        .unwrap_or_else(|| "'self'".into());
     let policy = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
-         frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+         frame-ancestors 'none'; base-uri 'self'; form-action {form_action}; object-src 'none'"
     );
     if let Ok(value) = http::HeaderValue::from_str(&policy) {
         res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);

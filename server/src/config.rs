@@ -35,6 +35,8 @@ pub struct Config {
     pub log_format: LogFormat,
     pub log_level: String,
     pub redis_url: Option<SecretString>,
+    /// Prepended to every Redis key (several installations can share one Redis).
+    pub redis_prefix: String,
     pub invitation_ttl_days: i64,
     /// Sign-in and reset attempts allowed per minute from one IP address / for one account.
     pub sign_in_per_ip: u32,
@@ -329,6 +331,8 @@ impl Config {
             None => None,
         };
 
+        let redis_prefix = get("REDIS_KEY_PREFIX").unwrap_or_else(|| "switchyard:".into());
+
         let invitation_ttl_days = match get("INVITATION_TTL_DAYS") {
             None => 7,
             Some(v) => match v.parse::<i64>() {
@@ -479,6 +483,7 @@ impl Config {
             log_format,
             log_level,
             redis_url,
+            redis_prefix,
             invitation_ttl_days,
             sign_in_per_ip,
             sign_in_per_account,
@@ -512,6 +517,16 @@ impl Config {
         };
         self.app_secret_key = SecretString::from(key);
         Ok(())
+    }
+
+    /// Where forms may lead (CSP form-action): this site, and Google's sign-in page when Google
+    /// sign-in is configured (the "Continue with Google" form is answered with a redirect there,
+    /// which browsers check against form-action).
+    pub fn form_action_sources(&self) -> String {
+        match &self.google {
+            Some(g) => format!("'self' {}", g.issuer.origin().ascii_serialization()),
+            None => "'self'".into(),
+        }
     }
 
     /// The origin (scheme://host[:port]) browsers send in `Origin` for this site.
@@ -645,6 +660,10 @@ mod tests {
         .unwrap();
         let g = c.google.as_ref().unwrap();
         assert_eq!(g.issuer.as_str(), "https://accounts.google.com/");
+        assert_eq!(
+            c.form_action_sources(),
+            "'self' https://accounts.google.com"
+        );
         assert!(!format!("{c:?}").contains("shh-secret"));
         assert!(c.allowed.permits("ada@example.com"));
         assert!(c.allowed.permits("bob@partner.io"));

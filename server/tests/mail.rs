@@ -164,14 +164,13 @@ async fn without_smtp_mail_waits_in_the_outbox_and_a_down_server_is_retried() {
         error.is_some(),
         "the failure is recorded for the outbox page"
     );
-    let retry: i64 =
-        server::with_db!(&app.state.db, |p| {
-            sqlx::query_scalar(
+    let retry: i64 = server::with_db!(&app.state.db, |p| {
+        sqlx::query_scalar(
         "SELECT COUNT(*) FROM jobs WHERE kind = 'mail.send' AND status = 'queued' AND attempts = 1"
     )
     .fetch_one(p)
     .await
-        })
-        .unwrap();
+    })
+    .unwrap();
     assert_eq!(retry, 1, "queued again with backoff");
 }

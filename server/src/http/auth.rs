@@ -162,7 +162,7 @@ pub async fn login(
     let secure = state.config.cookie_secure;
     let next = safe_next(form.next.as_deref());
     if let Some(ip) = meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
-        if state.limits.check_attempt(ip, &form.email).is_err() {
+        if state.limits.check_attempt(ip, &form.email).await.is_err() {
             return too_many_attempts();
         }
     }
@@ -218,7 +218,7 @@ pub async fn accept_invitation(
     let secure = state.config.cookie_secure;
     if let Some(ip) = meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
         let key = format!("invite:{}", token.chars().take(16).collect::<String>());
-        if state.limits.check_attempt(ip, &key).is_err() {
+        if state.limits.check_attempt(ip, &key).await.is_err() {
             return too_many_attempts();
         }
     }
@@ -251,6 +251,7 @@ pub async fn forgot(
         if state
             .limits
             .check_attempt(ip, &format!("reset:{}", form.email))
+            .await
             .is_err()
         {
             return too_many_attempts();
@@ -366,7 +367,10 @@ pub async fn second_factor(
             return Ok(None);
         };
         if let Some(ip) = meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
-            state.limits.check_attempt(ip, &format!("2fa:{uid}"))?;
+            state
+                .limits
+                .check_attempt(ip, &format!("2fa:{uid}"))
+                .await?;
         }
         let principal = identity::load_principal(&state.db, uid, cid)
             .await?

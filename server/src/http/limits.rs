@@ -1,10 +1,15 @@
 //! Rate limits for sign-in and password reset, checked before any password hashing so a flood
-//! costs us almost nothing. Kept in memory with `governor` (GCRA); see docs/architecture.md for
-//! the Redis-backed variant several instances need.
+//! costs us almost nothing. In memory with `governor` (GCRA) by default; with REDIS_URL set,
+//! counted in Redis (fixed one-minute windows, one atomic INCR+EXPIRE per key) so that every
+//! instance behind a load balancer shares the same quota. If Redis stops answering, the
+//! in-memory limiter takes over rather than letting attempts through unlimited.
 
 use std::{net::IpAddr, num::NonZeroU32, sync::Arc};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use secrecy::ExposeSecret;
+use sha2::{Digest, Sha256};
+use tokio::sync::OnceCell;
 
 use crate::{config::Config, error::Error};
 
@@ -12,6 +17,59 @@ use crate::{config::Config, error::Error};
 pub struct Limits {
     by_ip: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     by_account: Arc<DefaultKeyedRateLimiter<String>>,
+    per_ip: u32,
+    per_account: u32,
+    redis: Option<Arc<Shared>>,
+}
+
+/// The Redis side: one client, connected on first use and reconnected by the manager.
+pub struct Shared {
+    client: redis::Client,
+    conn: OnceCell<redis::aio::ConnectionManager>,
+    prefix: String,
+}
+
+impl Shared {
+    async fn conn(&self) -> redis::RedisResult<redis::aio::ConnectionManager> {
+        self.conn
+            .get_or_try_init(|| async {
+                let config = redis::aio::ConnectionManagerConfig::new()
+                    .set_connection_timeout(std::time::Duration::from_secs(2))
+                    .set_response_timeout(std::time::Duration::from_secs(2))
+                    .set_number_of_retries(1);
+                redis::aio::ConnectionManager::new_with_config(self.client.clone(), config).await
+            })
+            .await
+            .cloned()
+    }
+
+    /// Counts one attempt in this minute's window for both keys; answers the two counts.
+    async fn count(&self, ip: IpAddr, account: &str) -> redis::RedisResult<(u64, u64)> {
+        let window = chrono::Utc::now().timestamp() / 60;
+        // Accounts are emails: only a hash of them goes to Redis.
+        let account = hex::encode(&Sha256::digest(account.as_bytes())[..12]);
+        let ip_key = format!("{}rl:ip:{ip}:{window}", self.prefix);
+        let account_key = format!("{}rl:acct:{account}:{window}", self.prefix);
+        let mut conn = self.conn().await?;
+        let (by_ip, _, by_account, _): (u64, bool, u64, bool) = redis::pipe()
+            .atomic()
+            .incr(&ip_key, 1)
+            .expire(&ip_key, 120)
+            .incr(&account_key, 1)
+            .expire(&account_key, 120)
+            .query_async(&mut conn)
+            .await?;
+        Ok((by_ip, by_account))
+    }
+
+    /// PING, for /ready.
+    pub async fn ping(&self) -> redis::RedisResult<()> {
+        let mut conn = self.conn().await?;
+        redis::cmd("PING")
+            .query_async::<String>(&mut conn)
+            .await
+            .map(|_| ())
+    }
 }
 
 fn per_minute(n: u32) -> Quota {
@@ -20,21 +78,60 @@ fn per_minute(n: u32) -> Quota {
 
 impl Limits {
     pub fn new(config: &Config) -> Self {
+        let redis = config.redis_url.as_ref().and_then(|url| {
+            match redis::Client::open(url.expose_secret()) {
+                Ok(client) => Some(Arc::new(Shared {
+                    client,
+                    conn: OnceCell::new(),
+                    prefix: config.redis_prefix.clone(),
+                })),
+                Err(e) => {
+                    tracing::error!(error = %e, "REDIS_URL cannot be used; rate limits stay in memory");
+                    None
+                }
+            }
+        });
         Limits {
             by_ip: Arc::new(RateLimiter::keyed(per_minute(config.sign_in_per_ip))),
             by_account: Arc::new(RateLimiter::keyed(per_minute(config.sign_in_per_account))),
+            per_ip: config.sign_in_per_ip,
+            per_account: config.sign_in_per_account,
+            redis,
         }
+    }
+
+    /// The Redis connection, when REDIS_URL is set (for /ready).
+    pub fn redis(&self) -> Option<&Shared> {
+        self.redis.as_deref()
     }
 
     /// Counts one attempt for the address and the account (a normalised email); refuses when
     /// either has used its quota for the minute.
-    pub fn check_attempt(&self, ip: IpAddr, account: &str) -> Result<(), Error> {
+    pub async fn check_attempt(&self, ip: IpAddr, account: &str) -> Result<(), Error> {
+        let account = account.trim().to_lowercase();
+        if let Some(shared) = &self.redis {
+            match shared.count(ip, &account).await {
+                Ok((by_ip, by_account)) => {
+                    if by_ip > u64::from(self.per_ip) || by_account > u64::from(self.per_account) {
+                        tracing::warn!(%ip, by_ip, by_account, "sign-in rate limit reached");
+                        return Err(Error::RateLimited);
+                    }
+                    return Ok(());
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "Redis rate limiter unavailable; counting in memory")
+                }
+            }
+        }
+        self.check_in_memory(ip, &account)
+    }
+
+    fn check_in_memory(&self, ip: IpAddr, account: &str) -> Result<(), Error> {
         if self.by_ip.check_key(&ip).is_err() {
             tracing::warn!(%ip, "sign-in rate limit reached for address");
             return Err(Error::RateLimited);
         }
-        let account = account.trim().to_lowercase();
-        if self.by_account.check_key(&account).is_err() {
+        if self.by_account.check_key(&account.to_string()).is_err() {
             tracing::warn!(%ip, "sign-in rate limit reached for account");
             return Err(Error::RateLimited);
         }
@@ -108,8 +205,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn quotas_count_per_address_and_per_account() {
+    #[tokio::test]
+    async fn quotas_count_per_address_and_per_account() {
         let mut vars = std::collections::BTreeMap::new();
         vars.insert("RATE_LIMIT_SIGN_IN_PER_IP".to_string(), "4".to_string());
         vars.insert(
@@ -118,19 +215,20 @@ mod tests {
         );
         let limits = Limits::new(&Config::from_map(&vars).unwrap());
         let a = ip("192.0.2.1");
-        assert!(limits.check_attempt(a, "ada@example.com").is_ok());
-        assert!(limits.check_attempt(a, "ADA@example.com ").is_ok());
+        assert!(limits.check_attempt(a, "ada@example.com").await.is_ok());
+        assert!(limits.check_attempt(a, "ADA@example.com ").await.is_ok());
         assert!(
-            limits.check_attempt(a, "ada@example.com").is_err(),
+            limits.check_attempt(a, "ada@example.com").await.is_err(),
             "account quota"
         );
-        assert!(limits.check_attempt(a, "bob@example.com").is_ok());
+        assert!(limits.check_attempt(a, "bob@example.com").await.is_ok());
         assert!(
-            limits.check_attempt(a, "cy@example.com").is_err(),
+            limits.check_attempt(a, "cy@example.com").await.is_err(),
             "address quota"
         );
         assert!(limits
             .check_attempt(ip("192.0.2.2"), "cy@example.com")
+            .await
             .is_ok());
     }
 }

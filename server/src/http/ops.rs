@@ -12,12 +12,29 @@ pub async fn health() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
-/// 200 when the database answers within two seconds, otherwise 503 with the reason.
+/// 200 when the database (and Redis, when REDIS_URL is set) answers within two seconds,
+/// otherwise 503 with the reason.
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    if let Some(redis) = state.limits.redis() {
+        let answer = tokio::time::timeout(Duration::from_secs(2), redis.ping()).await;
+        let reason = match answer {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(format!("redis: {e}")),
+            Err(_) => Some("redis: no answer within 2 s".to_string()),
+        };
+        if let Some(reason) = reason {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable", "reason": reason })),
+            );
+        }
+    }
     match tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await {
         Ok(Ok(())) => (
             StatusCode::OK,
-            Json(json!({ "status": "ready", "database": "ok" })),
+            Json(
+                json!({ "status": "ready", "database": "ok", "redis": if state.limits.redis().is_some() { "ok" } else { "off" } }),
+            ),
         ),
         Ok(Err(e)) => (
             StatusCode::SERVICE_UNAVAILABLE,
