@@ -141,3 +141,99 @@ pub async fn update(
     tx.commit().await?;
     Ok(new)
 }
+
+/// The largest logo accepted.
+pub const LOGO_MAX_BYTES: usize = 5 * 1024 * 1024;
+
+/// The image type of a logo, from its first bytes (never from the name or the browser's word).
+pub fn logo_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+/// Replaces the company's logo (PNG or JPG, at most 5 MB).
+pub async fn set_logo(db: &Db, p: &Principal, meta: &RequestMeta, bytes: &[u8]) -> Result<()> {
+    p.authorize(Permission::SettingsManage)?;
+    if bytes.is_empty() {
+        return Err(Error::validation("logo", "Choose an image file to upload."));
+    }
+    if bytes.len() > LOGO_MAX_BYTES {
+        return Err(Error::validation("logo", "The logo must be at most 5 MB."));
+    }
+    let kind = logo_type(bytes)
+        .ok_or_else(|| Error::validation("logo", "The logo must be a PNG or JPG image."))?;
+    let mut tx = db.begin().await?;
+    const SQL: &str =
+        "UPDATE companies SET logo = $1, logo_type = $2, logo_updated_at = $3 WHERE id = $4";
+    exec_tx!(
+        &mut tx,
+        sqlx::query(SQL)
+            .bind(bytes)
+            .bind(kind)
+            .bind(chrono::Utc::now())
+            .bind(p.company_id)
+    )?;
+    audit::record(
+        &mut tx,
+        meta,
+        Entry::by(
+            p,
+            Action::SettingsChanged,
+            Some(format!("company:{}", p.company_id)),
+            serde_json::json!({ "logo": { "type": kind, "bytes": bytes.len() } }),
+        ),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Removes the company's logo.
+pub async fn remove_logo(db: &Db, p: &Principal, meta: &RequestMeta) -> Result<()> {
+    p.authorize(Permission::SettingsManage)?;
+    let mut tx = db.begin().await?;
+    const SQL: &str = "UPDATE companies SET logo = NULL, logo_type = NULL, logo_updated_at = NULL \
+                       WHERE id = $1 AND logo IS NOT NULL";
+    if exec_tx!(&mut tx, sqlx::query(SQL).bind(p.company_id))? == 0 {
+        return Err(Error::Conflict("There is no logo to remove.".into()));
+    }
+    audit::record(
+        &mut tx,
+        meta,
+        Entry::by(
+            p,
+            Action::SettingsChanged,
+            Some(format!("company:{}", p.company_id)),
+            serde_json::json!({ "logo": "removed" }),
+        ),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// The logo of the member's company: bytes, content type, and when it last changed.
+pub async fn logo(
+    db: &Db,
+    p: &Principal,
+) -> Result<Option<(Vec<u8>, String, chrono::DateTime<chrono::Utc>)>> {
+    const SQL: &str = "SELECT logo, logo_type, logo_updated_at FROM companies \
+                       WHERE id = $1 AND logo IS NOT NULL";
+    Ok(with_db!(db, |pool| sqlx::query_as(SQL)
+        .bind(p.company_id)
+        .fetch_optional(pool)
+        .await)?)
+}
+
+/// When the logo last changed (None: no logo), for cache-busting image URLs.
+pub async fn logo_version(db: &Db, company_id: uuid::Uuid) -> Result<Option<i64>> {
+    const SQL: &str = "SELECT logo_updated_at FROM companies WHERE id = $1 AND logo IS NOT NULL";
+    let at: Option<chrono::DateTime<chrono::Utc>> = with_db!(db, |pool| sqlx::query_scalar(SQL)
+        .bind(company_id)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(at.map(|t| t.timestamp_millis()))
+}

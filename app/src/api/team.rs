@@ -509,15 +509,21 @@ pub struct CompanyPage {
     pub date_formats: Vec<String>,
     /// (key, label)
     pub standards: Vec<(String, String)>,
+    /// When the logo last changed (for its URL), if there is one.
+    pub logo_version: Option<i64>,
 }
 
 #[server(endpoint = "company_settings")]
 pub async fn get_company_settings() -> Result<CompanyPage, AppError> {
     let p = ssr::authorize(Permission::SettingsManage)?;
-    let s = server::company::get(&ssr::state()?.db, &p)
-        .await
-        .map_err(ssr::fail)?;
+    let db = &ssr::state()?.db;
+    let (s, logo_version) = tokio::try_join!(
+        server::company::get(db, &p),
+        server::company::logo_version(db, p.company_id)
+    )
+    .map_err(ssr::fail)?;
     Ok(CompanyPage {
+        logo_version,
         name: s.name,
         timezone: s.timezone,
         currency: s.currency,

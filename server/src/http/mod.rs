@@ -6,6 +6,7 @@ mod exports;
 pub mod flash;
 mod google;
 pub mod limits;
+mod logo;
 pub mod middleware;
 mod ops;
 
@@ -41,6 +42,14 @@ pub fn routes(state: AppState) -> Router {
         .route("/auth/google/callback", get(google::callback))
         .route("/audit/export", post(exports::audit_csv))
         .route("/auth/reset/{token}", post(auth::reset))
+        .route(
+            "/settings/company/logo",
+            post(logo::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::company::LOGO_MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/settings/company/logo/remove", post(logo::remove))
+        .route("/company/logo", get(logo::show))
         .with_state(state)
 }
 

@@ -4,9 +4,9 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{ActionResult, Loaded, SettingsHeader, BUTTON, SELECT};
+use super::{ActionResult, Loaded, SettingsHeader, BUTTON, BUTTON_DANGER, SELECT};
 use crate::api::team::{get_company_settings, CompanyPage as Company, SaveCompanySettings};
-use crate::components::ui::{Card, Field};
+use crate::components::ui::{Alert, Card, Field, Tone};
 use crate::pages::setup::TIMEZONES;
 
 /// A labelled select with its error.
@@ -40,6 +40,7 @@ pub fn CompanyPage() -> impl IntoView {
             .and_then(|r| r.err())
             .and_then(|e| e.for_field(f))
     };
+    let flash = Resource::new_blocking(|| (), |_| crate::api::take_form_flash("logo".into()));
     view! {
         <Title text="Company · Switchyard"/>
         <SettingsHeader title="Settings" text="How the company appears, and how dates, money and analyses are shown."/>
@@ -48,7 +49,8 @@ pub fn CompanyPage() -> impl IntoView {
                         let pairs = |v: Vec<String>| v.into_iter().map(|x| (x.clone(), x)).collect::<Vec<_>>();
                         let zones = TIMEZONES.iter().map(|z| (z.to_string(), z.replace('_', " "))).collect::<Vec<_>>();
                         view! {
-                            <div class="max-w-xl">
+                            <div class="grid max-w-5xl gap-6 lg:grid-cols-5">
+                                <div class="lg:col-span-3">
                                 <Card title="Company">
                                     <ActionForm action=save attr:class="space-y-4">
                                         <Field name="name" label="Company name" value=c.name.clone() autocomplete="organization" error=field_error("name")/>
@@ -59,8 +61,58 @@ pub fn CompanyPage() -> impl IntoView {
                                         <button type="submit" class=format!("{BUTTON} w-full")>"Save"</button>
                                     </ActionForm>
                                 </Card>
+                                </div>
+                                <div class="lg:col-span-2">
+                                    <LogoCard version=c.logo_version flash/>
+                                </div>
                             </div>
                         }
         }/>
+    }
+}
+
+/// The logo: a preview, a plain multipart form to replace it, and a remove button. Both forms
+/// post to server routes and come back with a message, with or without JavaScript.
+#[component]
+fn LogoCard(
+    version: Option<i64>,
+    flash: Resource<Result<Option<crate::api::FormFlash>, crate::api::AppError>>,
+) -> impl IntoView {
+    view! {
+        <Card title="Logo">
+            <Suspense>
+                {move || Suspend::new(async move {
+                    let f = flash.await.ok().flatten().unwrap_or_default();
+                    (!f.message.is_empty()).then(|| {
+                        let tone = if f.values.contains_key("ok") { Tone::Success } else { Tone::Error };
+                        view! { <div class="mb-4"><Alert tone>{f.message.clone()}</Alert></div> }
+                    })
+                })}
+            </Suspense>
+            {match version {
+                Some(v) => view! {
+                    <div class="mb-4 flex h-28 items-center justify-center rounded-lg border border-slate-200 bg-slate-50 p-3 dark:border-slate-700 dark:bg-slate-800">
+                        <img src=format!("/company/logo?v={v}") alt="Company logo" class="max-h-full max-w-full object-contain" data-testid="company-logo"/>
+                    </div>
+                }.into_any(),
+                None => view! {
+                    <p class="mb-4 text-sm text-slate-500 dark:text-slate-400">"No logo yet. It appears on PDF reports."</p>
+                }.into_any(),
+            }}
+            <form method="post" action="/settings/company/logo" enctype="multipart/form-data" class="space-y-3">
+                <div>
+                    <label for="f-logo" class="block text-sm font-medium text-slate-700 dark:text-slate-300">{if version.is_some() { "Replace logo" } else { "Upload a logo" }}</label>
+                    <input id="f-logo" name="logo" type="file" accept="image/png,image/jpeg" required
+                        class="mt-1 block w-full text-sm text-slate-700 file:mr-3 file:rounded-md file:border-0 file:bg-indigo-50 file:px-3 file:py-1.5 file:text-sm file:font-medium file:text-indigo-700 hover:file:bg-indigo-100 dark:text-slate-300 dark:file:bg-indigo-500/10 dark:file:text-indigo-300"/>
+                    <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">"PNG or JPG, up to 5 MB."</p>
+                </div>
+                <button type="submit" class=format!("{BUTTON} w-full")>"Upload logo"</button>
+            </form>
+            {version.map(|_| view! {
+                <form method="post" action="/settings/company/logo/remove" class="mt-3">
+                    <button type="submit" class=format!("{BUTTON_DANGER} w-full py-2 text-sm")>"Remove logo"</button>
+                </form>
+            })}
+        </Card>
     }
 }
