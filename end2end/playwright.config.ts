@@ -62,6 +62,7 @@ export default defineConfig({
       // The suites sign in many times a minute; the limits themselves are tested in Rust.
       RATE_LIMIT_SIGN_IN_PER_ACCOUNT: "1000",
       RATE_LIMIT_SIGN_IN_PER_IP: "1000",
+      SIGNUP_ENABLED: "true",
       GOOGLE_CLIENT_ID: "switchyard-e2e",
       GOOGLE_CLIENT_SECRET: "switchyard-e2e-secret",
       GOOGLE_ISSUER: `http://localhost:${oidcPort}`,

@@ -28,7 +28,7 @@ use pages::{
         company::CompanyPage, members::MembersPage, outbox::OutboxPage, roles::RolesPage,
         security::SecurityPage, stores::StoresPage,
     },
-    setup::SetupPage,
+    setup::{SetupPage, SignUpPage},
     NotFound,
 };
 
@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
                 <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/login/code") view=CodePage ssr=SsrMode::Async/>
                 <Route path=path!("/logout") view=LogoutPage ssr=SsrMode::Async/>

@@ -42,6 +42,7 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/confirm_two_factor", Need::Member),
     ("/api/disable_two_factor", Need::Member),
     ("/api/google_available", Need::Anyone),
+    ("/api/signup_open", Need::Anyone),
     ("/api/admin_companies", Need::SuperAdmin),
     ("/api/admin_create_company", Need::SuperAdmin),
     ("/api/admin_set_company_disabled", Need::SuperAdmin),

@@ -52,6 +52,8 @@ pub struct Config {
     pub smtp_url: Option<SecretString>,
     /// The From of outgoing mail.
     pub mail_from: String,
+    /// Whether anyone may create a company at /signup.
+    pub signup_enabled: bool,
 }
 
 #[derive(Clone)]
@@ -119,6 +121,7 @@ impl fmt::Debug for Config {
                     .map(|u| redact_url(u.expose_secret())),
             )
             .field("mail_from", &self.mail_from)
+            .field("signup_enabled", &self.signup_enabled)
             .field(
                 "redis_url",
                 &self
@@ -455,6 +458,13 @@ impl Config {
             }
             None => None,
         };
+        let signup_enabled = match get("SIGNUP_ENABLED").as_deref() {
+            None => false,
+            Some(v) => parse_bool(v).unwrap_or_else(|| {
+                errors.push(format!("SIGNUP_ENABLED: expected true or false, got `{v}`"));
+                false
+            }),
+        };
         let mail_from = get("MAIL_FROM").unwrap_or_else(|| {
             format!(
                 "Switchyard <noreply@{}>",
@@ -492,6 +502,7 @@ impl Config {
             allowed,
             smtp_url,
             mail_from,
+            signup_enabled,
         })
     }
 

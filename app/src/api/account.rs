@@ -211,6 +211,12 @@ pub async fn disable_two_factor(current_password: String, code: String) -> Resul
     .map_err(ssr::fail)
 }
 
+/// Whether anyone may create a company at /signup (SIGNUP_ENABLED). Public.
+#[server(endpoint = "signup_open")]
+pub async fn signup_open() -> Result<bool, AppError> {
+    Ok(ssr::state()?.config.signup_enabled)
+}
+
 /// Whether "Continue with Google" is offered (Google sign-in is configured). Public.
 #[server(endpoint = "google_available")]
 pub async fn google_available() -> Result<bool, AppError> {

@@ -34,9 +34,28 @@ pub fn LoginPage() -> impl IntoView {
                         </form>
                         <ContinueWithGoogle intent="login" next=next.clone() label="Continue with Google" divider=true/>
                         <a href="/forgot" class="mt-6 block text-center text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400">"Forgot your password?"</a>
+                        <SignUpLink/>
                     }
                 })}
             </Suspense>
         </AuthFrame>
+    }
+}
+
+/// "New to Switchyard? Create a company" — only when public sign-up is enabled.
+#[component]
+fn SignUpLink() -> impl IntoView {
+    let open = Resource::new_blocking(|| (), |_| crate::api::account::signup_open());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                open.await.unwrap_or(false).then(|| view! {
+                    <p class="mt-3 text-center text-sm text-slate-500 dark:text-slate-400">
+                        "New to Switchyard? "
+                        <a href="/signup" class="font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400">"Create a company"</a>
+                    </p>
+                })
+            })}
+        </Suspense>
     }
 }

@@ -1,4 +1,5 @@
-//! /setup — first run: the first company and its owner.
+//! /setup — first run: the first company and its owner; /signup — the same form for a new
+//! company when public sign-up is enabled.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -36,37 +37,74 @@ pub const TIMEZONES: &[&str] = &[
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
-    let flash = Resource::new_blocking(|| (), |_| take_form_flash("setup".into()));
     view! {
         <Title text="Set up Switchyard"/>
         <AuthFrame title="Set up Switchyard" subtitle="Create your company and its owner account. You can invite your team afterwards.">
-            <Suspense>
-                {move || Suspend::new(async move {
-                    let f = flash.await.ok().flatten().unwrap_or_default();
-                    let err = |field: &str| (f.field.as_deref() == Some(field)).then(|| f.message.clone());
-                    let general = (!f.message.is_empty() && f.field.is_none()).then(|| f.message.clone());
-                    let tz = f.values.get("timezone").cloned().unwrap_or_else(|| "UTC".into());
-                    view! {
-                        {general.map(|m| view! { <div class="mb-4"><Alert tone=Tone::Error>{m}</Alert></div> })}
-                        <form method="post" action="/auth/setup" class="space-y-4">
-                            <Field name="company_name" label="Company name" value=f.value("company_name") autocomplete="organization" error=err("company_name") autofocus=true/>
-                            <div>
-                                <label for="f-timezone" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Time zone"</label>
-                                <select id="f-timezone" name="timezone" class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100">
-                                    {TIMEZONES.iter().map(|z| view! { <option value=*z selected=*z == tz>{z.replace('_', " ")}</option> }).collect_view()}
-                                </select>
-                                {err("timezone").map(|e| view! { <p class="mt-1 text-sm text-red-600 dark:text-red-400">{e}</p> })}
-                            </div>
-                            <Field name="name" label="Your name" value=f.value("name") autocomplete="name" error=err("name")/>
-                            <Field name="email" label="Email" kind="email" value=f.value("email") autocomplete="email" error=err("email")/>
-                            <Field name="password" label="Password" kind="password" autocomplete="new-password" error=err("password")
-                                hint="8 to 128 characters, with at least one letter and one digit."/>
-                            <Field name="password_confirm" label="Confirm password" kind="password" autocomplete="new-password" error=err("password_confirm")/>
-                            <SubmitButton>"Create company"</SubmitButton>
-                        </form>
-                    }
-                })}
-            </Suspense>
+            <CompanyForm form="setup" action="/auth/setup"/>
         </AuthFrame>
+    }
+}
+
+/// /signup — public sign-up (when SIGNUP_ENABLED): a new company and its owner.
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let open = Resource::new_blocking(|| (), |_| crate::api::account::signup_open());
+    view! {
+        <Title text="Create a company · Switchyard"/>
+        <Suspense>
+            {move || Suspend::new(async move {
+                if open.await.unwrap_or(false) {
+                    view! {
+                        <AuthFrame title="Create your company" subtitle="Start a Switchyard workspace for your company. You will be its owner and can invite your team.">
+                            <CompanyForm form="signup" action="/auth/signup"/>
+                            <a href="/login" class="mt-6 block text-center text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400">"Already have an account? Sign in"</a>
+                        </AuthFrame>
+                    }.into_any()
+                } else {
+                    view! {
+                        <AuthFrame title="Sign-up is closed" subtitle="">
+                            <Alert tone=Tone::Info>"New companies are created by invitation on this Switchyard. Ask your administrator for an invitation."</Alert>
+                            <a href="/login" class="mt-6 block text-center text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400">"Go to sign in"</a>
+                        </AuthFrame>
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Company, time zone, owner's name, email and password, posted to `action`; errors come back
+/// in the flash named `form`.
+#[component]
+fn CompanyForm(form: &'static str, action: &'static str) -> impl IntoView {
+    let flash = Resource::new_blocking(move || (), move |_| take_form_flash(form.into()));
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                let f = flash.await.ok().flatten().unwrap_or_default();
+                let err = |field: &str| (f.field.as_deref() == Some(field)).then(|| f.message.clone());
+                let general = (!f.message.is_empty() && f.field.is_none()).then(|| f.message.clone());
+                let tz = f.values.get("timezone").cloned().unwrap_or_else(|| "UTC".into());
+                view! {
+                    {general.map(|m| view! { <div class="mb-4"><Alert tone=Tone::Error>{m}</Alert></div> })}
+                    <form method="post" action=action class="space-y-4">
+                        <Field name="company_name" label="Company name" value=f.value("company_name") autocomplete="organization" error=err("company_name") autofocus=true/>
+                        <div>
+                            <label for="f-timezone" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Time zone"</label>
+                            <select id="f-timezone" name="timezone" class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100">
+                                {TIMEZONES.iter().map(|z| view! { <option value=*z selected=*z == tz>{z.replace('_', " ")}</option> }).collect_view()}
+                            </select>
+                            {err("timezone").map(|e| view! { <p class="mt-1 text-sm text-red-600 dark:text-red-400">{e}</p> })}
+                        </div>
+                        <Field name="name" label="Your name" value=f.value("name") autocomplete="name" error=err("name")/>
+                        <Field name="email" label="Email" kind="email" value=f.value("email") autocomplete="email" error=err("email")/>
+                        <Field name="password" label="Password" kind="password" autocomplete="new-password" error=err("password")
+                            hint="8 to 128 characters, with at least one letter and one digit."/>
+                        <Field name="password_confirm" label="Confirm password" kind="password" autocomplete="new-password" error=err("password_confirm")/>
+                        <SubmitButton>"Create company"</SubmitButton>
+                    </form>
+                }
+            })}
+        </Suspense>
     }
 }

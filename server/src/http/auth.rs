@@ -145,6 +145,47 @@ pub async fn setup(
     }
 }
 
+/// Public sign-up (only when SIGNUP_ENABLED): a new company and its owner, signed in.
+pub async fn sign_up(
+    State(state): State<AppState>,
+    session: Session,
+    Meta(meta): Meta,
+    Form(input): Form<SetupInput>,
+) -> Response {
+    let secure = state.config.cookie_secure;
+    if !state.config.signup_enabled {
+        return Error::NotFound.into_response();
+    }
+    if let Some(ip) = meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
+        // Keyed by address: sign-up has no account yet.
+        if state
+            .limits
+            .check_attempt(ip, &format!("signup:{ip}"))
+            .await
+            .is_err()
+        {
+            return too_many_attempts();
+        }
+    }
+    let values: BTreeMap<String, String> = [
+        ("company_name", &input.company_name),
+        ("timezone", &input.timezone),
+        ("name", &input.name),
+        ("email", &input.email),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.chars().take(200).collect()))
+    .collect();
+    let result = match identity::sign_up(&state.db, input, &meta).await {
+        Ok(p) => sign_in(&session, &p, &meta).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Redirect::to("/?welcome=1").into_response(),
+        Err(e) => failure("signup", "/signup", &e, values, secure),
+    }
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct LoginForm {

@@ -179,7 +179,7 @@ fn is_page(path: &str) -> bool {
 fn is_anonymous_page(path: &str) -> bool {
     matches!(
         path,
-        "/login" | "/login/code" | "/logout" | "/setup" | "/forgot"
+        "/login" | "/login/code" | "/logout" | "/setup" | "/forgot" | "/signup"
     ) || path.starts_with("/invite/")
         || path.starts_with("/reset/")
 }
@@ -236,7 +236,7 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
         if path != "/setup" {
             return Redirect::to("/setup").into_response();
         }
-    } else if path == "/setup" || (signed_in && path == "/login") {
+    } else if path == "/setup" || (signed_in && (path == "/login" || path == "/signup")) {
         return Redirect::to(if signed_in { "/" } else { "/login" }).into_response();
     } else if !signed_in && !is_anonymous_page(&path) {
         let target = req

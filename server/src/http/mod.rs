@@ -34,6 +34,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/metrics", get(ops::metrics))
         .route("/auth/setup", post(auth::setup))
         .route("/auth/login", post(auth::login))
+        .route("/auth/signup", post(auth::sign_up))
         .route("/auth/logout", post(auth::logout))
         .route("/auth/invite/{token}", post(auth::accept_invitation))
         .route("/auth/forgot", post(auth::forgot))

@@ -157,6 +157,15 @@ pub fn slugify(name: &str) -> String {
     }
 }
 
+/// How a company and its owner come to exist.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Founding {
+    /// First-run setup: once per installation; the owner also runs the platform.
+    Setup,
+    /// Public sign-up (SIGNUP_ENABLED).
+    SignUp,
+}
+
 /// Creates the first company and its owner. Only ever succeeds once per installation: the
 /// `instance` row is claimed inside the same transaction.
 #[tracing::instrument(skip_all, err)]
@@ -164,6 +173,23 @@ pub async fn setup_first_company(
     db: &Db,
     input: SetupInput,
     meta: &RequestMeta,
+) -> Result<Principal> {
+    found_company(db, input, meta, Founding::Setup).await
+}
+
+/// Public sign-up: a new company and its owner (never a platform admin). The caller checks that
+/// sign-up is enabled. An email that already has an account is refused: that person signs in
+/// and is invited, or resets their password.
+#[tracing::instrument(skip_all, err(level = "info"))]
+pub async fn sign_up(db: &Db, input: SetupInput, meta: &RequestMeta) -> Result<Principal> {
+    found_company(db, input, meta, Founding::SignUp).await
+}
+
+async fn found_company(
+    db: &Db,
+    input: SetupInput,
+    meta: &RequestMeta,
+    how: Founding,
 ) -> Result<Principal> {
     let company_name = clean_text("company_name", "Company name", &input.company_name, 2, 100)?;
     let timezone = input.timezone.trim();
@@ -182,10 +208,17 @@ pub async fn setup_first_company(
             "The two passwords do not match.",
         ));
     }
-    if repo::setup_done(db).await? {
-        return Err(Error::Conflict(
-            "Switchyard is already set up. Sign in instead.".into(),
-        ));
+    const ALREADY: &str = "Switchyard is already set up. Sign in instead.";
+    match how {
+        Founding::Setup if repo::setup_done(db).await? => {
+            return Err(Error::Conflict(ALREADY.into()))
+        }
+        Founding::SignUp if !repo::setup_done(db).await? => {
+            return Err(Error::Conflict(
+                "Switchyard is not set up yet: the first company is created at /setup.".into(),
+            ))
+        }
+        _ => {}
     }
     let hash = password::hash(SecretString::from(input.password)).await?;
 
@@ -193,10 +226,8 @@ pub async fn setup_first_company(
     let company_id = Uuid::now_v7();
     let user_id = Uuid::now_v7();
     let mut tx = db.begin().await?;
-    if !repo::claim_setup(&mut tx, now).await? {
-        return Err(Error::Conflict(
-            "Switchyard is already set up. Sign in instead.".into(),
-        ));
+    if how == Founding::Setup && !repo::claim_setup(&mut tx, now).await? {
+        return Err(Error::Conflict(ALREADY.into()));
     }
     repo::insert_company(
         &mut tx,
@@ -206,11 +237,25 @@ pub async fn setup_first_company(
         timezone,
         now,
     )
-    .await?;
-    repo::insert_user(&mut tx, user_id, email.as_str(), &name, Some(&hash), now).await?;
+    .await
+    .map_err(|e| match e {
+        Error::Conflict(m) => Error::validation("company_name", m),
+        other => other,
+    })?;
+    repo::insert_user(&mut tx, user_id, email.as_str(), &name, Some(&hash), now)
+        .await
+        .map_err(|e| match e {
+            Error::Conflict(_) => Error::validation(
+                "email",
+                "An account with this email already exists. Sign in (or reset your password) and ask to be invited instead.",
+            ),
+            other => other,
+        })?;
     repo::insert_membership(&mut tx, company_id, user_id, "owner", now).await?;
-    // Whoever installs Switchyard operates the platform: the first owner is its super-admin.
-    repo::make_super_admin(&mut tx, user_id).await?;
+    if how == Founding::Setup {
+        // Whoever installs Switchyard operates the platform: the first owner is its super-admin.
+        repo::make_super_admin(&mut tx, user_id).await?;
+    }
     repo::touch_last_login(&mut tx, user_id, now).await?;
     let entry = |action, target, details| audit::Entry {
         company_id: Some(company_id),
@@ -219,7 +264,11 @@ pub async fn setup_first_company(
         target,
         details,
     };
-    let created = serde_json::json!({ "name": company_name, "via": "setup" });
+    let via = match how {
+        Founding::Setup => "setup",
+        Founding::SignUp => "signup",
+    };
+    let created = serde_json::json!({ "name": company_name, "via": via });
     audit::record(
         &mut tx,
         meta,
@@ -241,7 +290,7 @@ pub async fn setup_first_company(
     )
     .await?;
     tx.commit().await?;
-    tracing::info!(%company_id, %user_id, "first-run setup completed");
+    tracing::info!(%company_id, %user_id, via, "company created with its owner");
     repo::principal_for(db, user_id, Some(company_id))
         .await?
         .ok_or_else(|| Error::Internal(anyhow::anyhow!("the new owner could not be loaded")))
