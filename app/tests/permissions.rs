@@ -36,6 +36,7 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/reset_link", Need::Anyone),
     ("/api/my_sessions", Need::Member),
     ("/api/revoke_session", Need::Member),
+    ("/api/revoke_other_sessions", Need::Member),
     ("/api/change_password", Need::Member),
     ("/api/two_factor", Need::Member),
     ("/api/start_two_factor", Need::Member),

@@ -93,6 +93,34 @@ pub async fn revoke_session(
     tx.commit().await
 }
 
+/// Ends every session of the user but `keep` (the one asking); answers how many ended.
+#[tracing::instrument(skip_all, fields(user_id = %p.user_id), err(level = "info"))]
+pub async fn revoke_other_sessions(
+    db: &Db,
+    p: &Principal,
+    meta: &RequestMeta,
+    keep: &str,
+) -> Result<u64> {
+    let mut tx = db.begin().await?;
+    const SQL: &str = "DELETE FROM sessions WHERE user_id = $1 AND id <> $2";
+    let ended = exec_tx!(&mut tx, sqlx::query(SQL).bind(p.user_id).bind(keep))?;
+    if ended > 0 {
+        audit::record(
+            &mut tx,
+            meta,
+            Entry::by(
+                p,
+                Action::SessionRevoked,
+                None,
+                serde_json::json!({ "others": ended }),
+            ),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(ended)
+}
+
 fn check_new_password(new: &str, confirm: &str) -> Result<()> {
     password::check_policy(new).map_err(|e| match e {
         Error::Validation { message, .. } => Error::validation("new_password", message),

@@ -149,6 +149,8 @@ pub struct OutboxItem {
     pub body: String,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// Why the last delivery attempt failed (SMTP only).
+    pub last_error: Option<String>,
 }
 
 /// The company's newest messages. Platform mail that belongs to no company (password resets)
@@ -156,7 +158,7 @@ pub struct OutboxItem {
 /// link of someone who outranks them.
 pub async fn outbox(db: &Db, p: &Principal, limit: i64) -> Result<Vec<OutboxItem>> {
     p.authorize(Permission::MembersManage)?;
-    const SQL: &str = "SELECT id, kind, to_email, subject, body, created_at, sent_at FROM outbox \
+    const SQL: &str = "SELECT id, kind, to_email, subject, body, created_at, sent_at, last_error FROM outbox \
                        WHERE company_id = $1 OR ($3 AND company_id IS NULL) ORDER BY id DESC LIMIT $2";
     Ok(with_db!(db, |pool| sqlx::query_as::<_, OutboxItem>(SQL)
         .bind(p.company_id)

@@ -74,6 +74,49 @@ async fn sessions_are_listed_with_their_device_and_revoked_one_by_one() {
 }
 
 #[tokio::test]
+async fn signing_out_every_other_session_keeps_only_this_one_and_touches_nobody_else() {
+    let app = spawn_app().await;
+    app.setup("ada@example.com").await;
+    let laptop = app
+        .signed_in_client("ada@example.com", PASSWORD, "Laptop/1.0")
+        .await;
+    let phone = app
+        .signed_in_client("ada@example.com", PASSWORD, "Phone/2.0")
+        .await;
+    let ada = app.principal("ada@example.com").await;
+    app.add_member(&ada, "bob@example.com", "admin", vec![])
+        .await;
+    let bob = app
+        .signed_in_client("bob@example.com", PASSWORD, "Bob/1.0")
+        .await;
+    let laptop_id: String = server::with_db!(&app.state.db, |p| sqlx::query_scalar(
+        "SELECT id FROM sessions WHERE user_agent = 'Laptop/1.0'"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+
+    let ended =
+        account::revoke_other_sessions(&app.state.db, &ada, &RequestMeta::default(), &laptop_id)
+            .await
+            .unwrap();
+    assert_eq!(ended, 2, "setup's session and the phone");
+    assert!(is_signed_in(&app, &laptop).await);
+    assert!(!is_signed_in(&app, &phone).await);
+    assert!(
+        is_signed_in(&app, &bob).await,
+        "another user's sessions stay"
+    );
+    // Nothing left to end: no entry is written for it.
+    let before = app.audit_actions().await.len();
+    let again =
+        account::revoke_other_sessions(&app.state.db, &ada, &RequestMeta::default(), &laptop_id)
+            .await
+            .unwrap();
+    assert_eq!((again, app.audit_actions().await.len()), (0, before));
+}
+
+#[tokio::test]
 async fn changing_the_password_checks_the_old_one_and_ends_the_other_sessions() {
     let app = spawn_app().await;
     app.setup("ada@example.com").await;

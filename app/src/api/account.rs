@@ -87,6 +87,19 @@ pub async fn revoke_session(handle: String) -> Result<(), AppError> {
         .map_err(ssr::fail)
 }
 
+/// Signs out every other session of the user; answers how many ended.
+#[server(endpoint = "revoke_other_sessions")]
+pub async fn revoke_other_sessions() -> Result<u64, AppError> {
+    let p = ssr::authenticated()?;
+    let keep = session_of_request()
+        .and_then(|s| s.id())
+        .map(|id| id.to_string())
+        .ok_or_else(|| ssr::fail(server::Error::Unauthorized))?;
+    server::account::revoke_other_sessions(&ssr::state()?.db, &p, &ssr::meta(), &keep)
+        .await
+        .map_err(ssr::fail)
+}
+
 /// Changes the password; every other session of the user ends. Returns how many ended.
 #[server(endpoint = "change_password")]
 pub async fn change_password(

@@ -93,6 +93,8 @@ pub struct OutboxRow {
     pub body: String,
     pub created: String,
     pub delivered: bool,
+    /// Shown when not delivered: why ("no SMTP configured", the last error, "sending").
+    pub pending: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -426,7 +428,9 @@ pub async fn delete_role(slug: String) -> Result<(), AppError> {
 #[server(endpoint = "outbox")]
 pub async fn get_outbox() -> Result<Vec<OutboxRow>, AppError> {
     let p = ssr::authorize(Permission::MembersManage)?;
-    let items = server::mail::outbox(&ssr::state()?.db, &p, 100)
+    let state = ssr::state()?;
+    let smtp = state.mailer.is_some();
+    let items = server::mail::outbox(&state.db, &p, 100)
         .await
         .map_err(ssr::fail)?;
     Ok(items
@@ -439,6 +443,11 @@ pub async fn get_outbox() -> Result<Vec<OutboxRow>, AppError> {
             body: m.body,
             created: local(m.created_at, &p.timezone),
             delivered: m.sent_at.is_some(),
+            pending: match (smtp, m.last_error) {
+                (false, _) => "Not sent: no SMTP".into(),
+                (true, Some(e)) => format!("Retrying: {}", e.chars().take(120).collect::<String>()),
+                (true, None) => "Sending".into(),
+            },
         })
         .collect())
 }

@@ -62,6 +62,7 @@ pub fn AdminPage() -> impl IntoView {
             <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Every company on this Switchyard. Only platform administrators see this page."</p>
         </div>
         <ActionResult value=move || toggle.value().get() success="Company updated."/>
+        <ActionResult value=move || delete.value().get().filter(|r| r.as_ref().is_ok() || r.as_ref().is_err_and(|e| e.field.is_none())) success="Company deleted with everything in it."/>
         <Loaded resource=list render={move |companies: Vec<AdminCompany>| {
             let deletable: Vec<(String, String)> = companies.iter().filter(|c| !c.current).map(|c| (c.id.clone(), c.name.clone())).collect();
             let rows = companies.into_iter().map(|c| {
@@ -130,7 +131,6 @@ pub fn AdminPage() -> impl IntoView {
                         </Card>
                         {can_delete.then(|| view! {
                             <Card title="Delete a company">
-                                <ActionResult value=move || delete.value().get().filter(|r| r.as_ref().is_ok() || r.as_ref().is_err_and(|e| e.field.is_none())) success="Company deleted with everything in it."/>
                                 <ActionForm action=delete attr:class="space-y-4">
                                     <div>
                                         <label for="f-delete-company" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Company"</label>

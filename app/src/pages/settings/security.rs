@@ -12,8 +12,15 @@ use crate::components::ui::{Alert, Badge, Card, Field, Tone};
 pub fn SecurityPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let revoke = ServerAction::<RevokeSession>::new();
+    let revoke_others = ServerAction::<RevokeOtherSessions>::new();
     let sessions = Resource::new(
-        move || (change.version().get(), revoke.version().get()),
+        move || {
+            (
+                change.version().get(),
+                revoke.version().get(),
+                revoke_others.version().get(),
+            )
+        },
         |_| get_my_sessions(),
     );
     let field_error = move |f: &str| {
@@ -37,11 +44,16 @@ pub fn SecurityPage() -> impl IntoView {
             <div class="lg:col-span-2">
                 <Card title="Where you are signed in">
                     <ActionResult value=move || revoke.value().get() success="That session was signed out."/>
+                    {move || revoke_others.value().get().map(|r| match r {
+                        Ok(n) => view! { <div class="mb-4"><Alert tone=Tone::Success>{format!("{n} other session(s) signed out.")}</Alert></div> }.into_any(),
+                        Err(e) => view! { <div class="mb-4"><Alert tone=Tone::Error>{e.message}</Alert></div> }.into_any(),
+                    })}
                     <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
                         {move || Suspend::new(async move {
                             match sessions.await {
                                 Err(e) => view! { <Alert tone=Tone::Error>{e.message}</Alert> }.into_any(),
                                 Ok(list) => {
+                                    let list_len = list.len();
                                     let rows = list.into_iter().map(|s| {
                                         let label = format!("Sign out {} from {}", s.device, s.ip);
                                         let handle = s.handle.clone();
@@ -63,6 +75,7 @@ pub fn SecurityPage() -> impl IntoView {
                                             </tr>
                                         }
                                     }).collect_view();
+                                    let others = list_len > 1;
                                     view! {
                                         <div class="-mx-5 overflow-x-auto">
                                             <table class=TABLE>
@@ -70,6 +83,11 @@ pub fn SecurityPage() -> impl IntoView {
                                                 <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}</tbody>
                                             </table>
                                         </div>
+                                        {others.then(|| view! {
+                                            <ActionForm action=revoke_others attr:class="mt-4 flex justify-end">
+                                                <button type="submit" class=BUTTON_DANGER>"Sign out all other sessions"</button>
+                                            </ActionForm>
+                                        })}
                                     }.into_any()
                                 }
                             }
