@@ -19,8 +19,7 @@ use oauth2::{
     },
     AuthUrl, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken, EndpointNotSet,
     EndpointSet, ExtraTokenFields, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl,
-    RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenResponse,
-    TokenUrl,
+    RequestTokenError, Scope, StandardRevocableToken, StandardTokenResponse, TokenUrl,
 };
 use rand::RngCore;
 use secrecy::ExposeSecret;
@@ -413,7 +412,6 @@ impl Google {
             .id_token
             .clone()
             .ok_or_else(|| unverifiable("no_id_token"))?;
-        let _ = tokens.access_token();
         self.verify(&id_token, &pending.nonce).await
     }
 
