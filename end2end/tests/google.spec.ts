@@ -1,4 +1,5 @@
 import { test, expect, Page } from "@playwright/test";
+import { hydrated, owner, signInAs } from "./helpers";
 import { OAuth2Server } from "oauth2-mock-server";
 
 // Google sign-in through a real OpenID Connect provider (oauth2-mock-server, auto-approving)
@@ -6,7 +7,6 @@ import { OAuth2Server } from "oauth2-mock-server";
 // account the provider signs in next, through its token-signing hook.
 test.describe.configure({ mode: "serial" });
 
-const owner = { name: "Ada Lovelace", email: "ada@example.com", password: "switch-yard-2026" };
 const port = Number(process.env.E2E_OIDC_PORT ?? 3191);
 const provider = new OAuth2Server();
 
@@ -32,26 +32,8 @@ test.afterAll(async () => {
   await provider.stop();
 });
 
-async function hydrated(page: Page) {
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-}
-
 async function signInAsOwner(page: Page) {
-  await page.goto("/login");
-  if (page.url().endsWith("/setup")) {
-    await page.getByLabel("Company name").fill("Acme Electric");
-    await page.getByLabel("Your name").fill(owner.name);
-    await page.getByLabel("Email").fill(owner.email);
-    await page.getByLabel("Password", { exact: true }).fill(owner.password);
-    await page.getByLabel("Confirm password").fill(owner.password);
-    await page.getByRole("button", { name: "Create company" }).click();
-    await expect(page).toHaveURL(/\/$/);
-    return;
-  }
-  await page.getByLabel("Email").fill(owner.email);
-  await page.getByLabel("Password").fill(owner.password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page).toHaveURL(/\/(\?.*)?$/);
+  await signInAs(page, owner);
 }
 
 test("an invited user accepts with Google, then signs in with Google and sees only their pages", async ({ page, browser }) => {

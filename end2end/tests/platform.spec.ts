@@ -1,38 +1,19 @@
 import { test, expect, Page } from "@playwright/test";
+import { hydrated, owner, signInAs } from "./helpers";
 
 // The platform admin (the first-run owner) creates a company whose invited owner takes it over,
 // disables it and deletes it; a newcomer signs up a company of their own; the owner uploads a
 // company logo.
 test.describe.configure({ mode: "serial" });
 
-const owner = { name: "Ada Lovelace", email: "ada@example.com", password: "switch-yard-2026" };
 // A 1×1 PNG.
 const PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
   "base64",
 );
 
-async function hydrated(page: Page) {
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-}
-
 async function signInAsOwner(page: Page) {
-  await page.goto("/login");
-  if (page.url().endsWith("/setup")) {
-    await page.getByLabel("Company name").fill("Acme Electric");
-    await page.getByLabel("Your name").fill(owner.name);
-    await page.getByLabel("Email").fill(owner.email);
-    await page.getByLabel("Password", { exact: true }).fill(owner.password);
-    await page.getByLabel("Confirm password").fill(owner.password);
-    await page.getByRole("button", { name: "Create company" }).click();
-    await expect(page).toHaveURL(/\/$/);
-    return;
-  }
-  if (!page.url().includes("/login")) return;
-  await page.getByLabel("Email").fill(owner.email);
-  await page.getByLabel("Password").fill(owner.password);
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await expect(page).toHaveURL(/\/(\?.*)?$/);
+  await signInAs(page, owner);
 }
 
 test("the platform admin creates a company for its owner, disables it and deletes it", async ({ page, browser }) => {

@@ -1,4 +1,5 @@
 import { test, expect, Page, Browser } from "@playwright/test";
+import { hydrated, owner, signInAs } from "./helpers";
 import { createHmac } from "node:crypto";
 
 // Members and access: an owner adds stores and invites people; they accept from the copied
@@ -6,32 +7,8 @@ import { createHmac } from "node:crypto";
 // the same installation, but sets it up itself when run alone.
 test.describe.configure({ mode: "serial" });
 
-const owner = { name: "Ada Lovelace", email: "ada@example.com", password: "switch-yard-2026" };
 const operator = { name: "Bob Operator", email: "bob@example.com", password: "forklift-2026" };
 const viewer = { name: "Vic Viewer", email: "vic@example.com", password: "read-only-2026" };
-
-async function hydrated(page: Page) {
-  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
-}
-
-async function signInAs(page: Page, who: { email: string; password: string }) {
-  await page.goto("/login");
-  if (page.url().endsWith("/setup")) {
-    await page.getByLabel("Company name").fill("Acme Electric");
-    await page.getByLabel("Your name").fill(owner.name);
-    await page.getByLabel("Email").fill(owner.email);
-    await page.getByLabel("Password", { exact: true }).fill(owner.password);
-    await page.getByLabel("Confirm password").fill(owner.password);
-    await page.getByRole("button", { name: "Create company" }).click();
-    await expect(page).toHaveURL(/\/$/);
-    return;
-  }
-  if (!page.url().includes("/login")) return; // already signed in
-  await page.getByLabel("Email").fill(who.email);
-  await page.getByLabel("Password").fill(who.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/\/(\?.*)?$/);
-}
 
 /** Invites `email` as `role` with `stores` from the members page and returns the copied link. */
 async function invite(page: Page, email: string, role: string, stores: string[]) {

@@ -19,6 +19,40 @@ fn new_company(name: &str, owner: &str) -> NewCompany {
     }
 }
 
+async fn create(
+    app: &TestApp,
+    by: &server::identity::Principal,
+    input: NewCompany,
+) -> Result<invitations::Sent, Error> {
+    let config = &app.state.config;
+    platform::create_company(
+        &app.state.db,
+        by,
+        &RequestMeta::default(),
+        &config.public_url,
+        7,
+        input,
+    )
+    .await
+}
+
+/// Bea accepts the owner's invitation with a new account.
+async fn accept_as_bea(app: &TestApp, sent: &invitations::Sent) -> server::identity::Principal {
+    let input = AcceptInput {
+        name: "Bea Boss".into(),
+        password: PASSWORD.into(),
+        password_confirm: PASSWORD.into(),
+    };
+    invitations::accept(
+        &app.state.db,
+        token_of(&sent.link),
+        input,
+        &RequestMeta::default(),
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn the_super_admin_creates_a_company_whose_invited_owner_takes_it_over() {
     let app = spawn_app().await;
@@ -32,46 +66,26 @@ async fn the_super_admin_creates_a_company_whose_invited_owner_takes_it_over() {
 
     // Bad input names its field and creates nothing.
     let before = app.count("companies").await;
-    let err = platform::create_company(
-        db,
-        &admin,
-        &meta,
-        &app.state.config.public_url,
-        7,
-        new_company("Beta", "not-an-email"),
-    )
-    .await
-    .unwrap_err();
+    let err = create(&app, &admin, new_company("Beta", "not-an-email"))
+        .await
+        .unwrap_err();
     assert_eq!(err.field(), Some("owner_email"));
-    let err = platform::create_company(
-        db,
-        &admin,
-        &meta,
-        &app.state.config.public_url,
-        7,
-        new_company(" ", "x@example.com"),
-    )
-    .await
-    .unwrap_err();
+    let err = create(&app, &admin, new_company(" ", "x@example.com"))
+        .await
+        .unwrap_err();
     assert_eq!(err.field(), Some("name"));
     assert_eq!(app.count("companies").await, before);
 
-    let sent = platform::create_company(
-        db,
+    let sent = create(
+        &app,
         &admin,
-        &meta,
-        &app.state.config.public_url,
-        7,
         new_company("Beta Logistics", "boss@beta.test"),
     )
     .await
     .unwrap();
-    let err = platform::create_company(
-        db,
+    let err = create(
+        &app,
         &admin,
-        &meta,
-        &app.state.config.public_url,
-        7,
         new_company("Beta Logistics", "other@beta.test"),
     )
     .await
@@ -83,18 +97,7 @@ async fn the_super_admin_creates_a_company_whose_invited_owner_takes_it_over() {
     assert_eq!(beta.members, 0);
     assert_eq!(beta.pending_owner.as_deref(), Some("boss@beta.test"));
 
-    let boss = invitations::accept(
-        db,
-        token_of(&sent.link),
-        AcceptInput {
-            name: "Bea Boss".into(),
-            password: PASSWORD.into(),
-            password_confirm: PASSWORD.into(),
-        },
-        &meta,
-    )
-    .await
-    .unwrap();
+    let boss = accept_as_bea(&app, &sent).await;
     assert_eq!(boss.company_name, "Beta Logistics");
     assert_eq!(boss.role, "owner");
     assert!(!boss.is_super_admin);
@@ -117,17 +120,10 @@ async fn the_super_admin_creates_a_company_whose_invited_owner_takes_it_over() {
         platform::delete_company(db, &boss, &meta, admin.company_id, PASSWORD)
             .await
             .unwrap_err(),
-        platform::create_company(
-            db,
-            &boss,
-            &meta,
-            &app.state.config.public_url,
-            7,
-            new_company("Gamma", "g@x.test"),
-        )
-        .await
-        .map(|_| ())
-        .unwrap_err(),
+        create(&app, &boss, new_company("Gamma", "g@x.test"))
+            .await
+            .map(|_| ())
+            .unwrap_err(),
     ] {
         assert!(matches!(err, Error::Forbidden), "{err:?}");
     }
@@ -139,28 +135,10 @@ async fn a_disabled_company_signs_its_people_out_and_deleting_needs_the_password
     app.setup("ada@example.com").await;
     let admin = app.principal("ada@example.com").await;
     let (db, meta) = (&app.state.db, RequestMeta::default());
-    let sent = platform::create_company(
-        db,
-        &admin,
-        &meta,
-        &app.state.config.public_url,
-        7,
-        new_company("Beta", "boss@beta.test"),
-    )
-    .await
-    .unwrap();
-    let boss = invitations::accept(
-        db,
-        token_of(&sent.link),
-        AcceptInput {
-            name: "Bea Boss".into(),
-            password: PASSWORD.into(),
-            password_confirm: PASSWORD.into(),
-        },
-        &meta,
-    )
-    .await
-    .unwrap();
+    let sent = create(&app, &admin, new_company("Beta", "boss@beta.test"))
+        .await
+        .unwrap();
+    let boss = accept_as_bea(&app, &sent).await;
     let browser = app
         .signed_in_client("boss@beta.test", PASSWORD, "beta-browser")
         .await;

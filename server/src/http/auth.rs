@@ -113,14 +113,9 @@ fn failure(
     )
 }
 
-pub async fn setup(
-    State(state): State<AppState>,
-    session: Session,
-    Meta(meta): Meta,
-    Form(input): Form<SetupInput>,
-) -> Response {
-    let secure = state.config.cookie_secure;
-    let values: BTreeMap<String, String> = [
+/// What a company form keeps for its refill after an error (never the passwords).
+fn refill(input: &SetupInput) -> BTreeMap<String, String> {
+    [
         ("company_name", &input.company_name),
         ("timezone", &input.timezone),
         ("name", &input.name),
@@ -128,7 +123,17 @@ pub async fn setup(
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.chars().take(200).collect()))
-    .collect();
+    .collect()
+}
+
+pub async fn setup(
+    State(state): State<AppState>,
+    session: Session,
+    Meta(meta): Meta,
+    Form(input): Form<SetupInput>,
+) -> Response {
+    let secure = state.config.cookie_secure;
+    let values = refill(&input);
     match identity::setup_first_company(&state.db, input, &meta).await {
         Ok(p) => match sign_in(&session, &p, &meta).await {
             Ok(()) => Redirect::to("/").into_response(),
@@ -167,15 +172,7 @@ pub async fn sign_up(
             return too_many_attempts();
         }
     }
-    let values: BTreeMap<String, String> = [
-        ("company_name", &input.company_name),
-        ("timezone", &input.timezone),
-        ("name", &input.name),
-        ("email", &input.email),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.chars().take(200).collect()))
-    .collect();
+    let values = refill(&input);
     let result = match identity::sign_up(&state.db, input, &meta).await {
         Ok(p) => sign_in(&session, &p, &meta).await,
         Err(e) => Err(e),

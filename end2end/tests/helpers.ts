@@ -1,0 +1,30 @@
+import { expect, Page } from "@playwright/test";
+
+// Shared by the suites: they run on one installation, each setting it up when run alone.
+
+export const owner = { name: "Ada Lovelace", email: "ada@example.com", password: "switch-yard-2026" };
+
+/** Waits until the page has hydrated (the app marks <body>). */
+export async function hydrated(page: Page) {
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+}
+
+/** Signs in as `who`; on a fresh installation, runs first-run setup as the owner instead. */
+export async function signInAs(page: Page, who: { email: string; password: string }) {
+  await page.goto("/login");
+  if (page.url().endsWith("/setup")) {
+    await page.getByLabel("Company name").fill("Acme Electric");
+    await page.getByLabel("Your name").fill(owner.name);
+    await page.getByLabel("Email").fill(owner.email);
+    await page.getByLabel("Password", { exact: true }).fill(owner.password);
+    await page.getByLabel("Confirm password").fill(owner.password);
+    await page.getByRole("button", { name: "Create company" }).click();
+    await expect(page).toHaveURL(/\/$/);
+    return;
+  }
+  if (!page.url().includes("/login")) return; // already signed in
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page).toHaveURL(/\/(\?.*)?$/);
+}
