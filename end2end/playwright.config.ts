@@ -14,6 +14,11 @@ process.env.E2E_DATA_DIR = dataDir; // workers re-evaluate this file: keep one f
 const oidcPort = Number(process.env.E2E_OIDC_PORT ?? 3191);
 process.env.E2E_OIDC_PORT = String(oidcPort);
 const databaseUrl = process.env.E2E_DATABASE_URL || `sqlite://${dataDir}/switchyard.db`;
+// With E2E_REDIS_URL, sessions and sign-in limits live in Redis (scripts/test.sh does this for
+// the PostgreSQL run, so both session stores are driven by the browser).
+const redis = process.env.E2E_REDIS_URL
+  ? { REDIS_URL: process.env.E2E_REDIS_URL, REDIS_KEY_PREFIX: `sy-e2e-${path.basename(dataDir)}:` }
+  : {};
 
 export default defineConfig({
   testDir: "./tests",
@@ -66,6 +71,7 @@ export default defineConfig({
       GOOGLE_CLIENT_ID: "switchyard-e2e",
       GOOGLE_CLIENT_SECRET: "switchyard-e2e-secret",
       GOOGLE_ISSUER: `http://localhost:${oidcPort}`,
+      ...redis,
     },
   },
 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: Rust tests on SQLite, the same again on PostgreSQL, then Playwright in
-# Chromium against a release build, on SQLite and on PostgreSQL. Sets up whatever is missing
+# Chromium against a release build, on SQLite (sessions in the database) and on PostgreSQL
+# (sessions and sign-in limits in Redis). Sets up whatever is missing
 # (toolchain, Playwright, Chromium, a throwaway PostgreSQL or Redis when none answers).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -39,10 +40,10 @@ cargo leptos build --release
 say "Playwright (Chromium) on SQLite"
 (cd end2end && E2E_DATABASE_URL="" npx playwright test)
 
-say "Playwright (Chromium) on PostgreSQL"
+say "Playwright (Chromium) on PostgreSQL, sessions in Redis"
 E2E_DB="sy_e2e_$$"
 psql -q "$PG_ADMIN_URL" -c "CREATE DATABASE $E2E_DB" >/dev/null
 E2E_URL="${PG_ADMIN_URL%/*}/$E2E_DB"
-(cd end2end && E2E_DATABASE_URL="$E2E_URL" npx playwright test)
+(cd end2end && E2E_DATABASE_URL="$E2E_URL" E2E_REDIS_URL="$TEST_REDIS_URL" npx playwright test)
 
 say "all tests passed"

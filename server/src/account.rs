@@ -11,7 +11,9 @@ use crate::{
     error::{Error, Result},
     exec_tx,
     identity::{self, password, Email, Principal},
-    mail, tokens, with_db, with_tx, Db,
+    mail,
+    sessions::{Ending, Sessions},
+    tokens, with_db, with_tx, Db,
 };
 
 /// How long a reset link works.
@@ -28,40 +30,23 @@ pub struct SessionInfo {
     pub current: bool,
 }
 
-#[derive(sqlx::FromRow)]
-struct SessionRow {
-    id: String,
-    handle: Option<String>,
-    ip: Option<String>,
-    user_agent: Option<String>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
 /// The user's live sessions, most recently used first; `current` marks this request's one.
 pub async fn sessions(
-    db: &Db,
+    sessions: &Sessions,
     p: &Principal,
     current_id: Option<&str>,
 ) -> Result<Vec<SessionInfo>> {
-    const SQL: &str = "SELECT id, handle, ip, user_agent, created_at, updated_at FROM sessions \
-                       WHERE user_id = $1 AND expires_at > $2 ORDER BY updated_at DESC";
-    let rows: Vec<SessionRow> = with_db!(db, |pool| sqlx::query_as(SQL)
-        .bind(p.user_id)
-        .bind(Utc::now())
-        .fetch_all(pool)
-        .await)?;
-    Ok(rows
+    Ok(sessions
+        .list(p.user_id)
+        .await?
         .into_iter()
-        .filter_map(|r| {
-            Some(SessionInfo {
-                current: current_id == Some(r.id.as_str()),
-                handle: r.handle?,
-                ip: r.ip,
-                user_agent: r.user_agent,
-                started_at: r.created_at,
-                last_seen: r.updated_at,
-            })
+        .map(|s| SessionInfo {
+            current: current_id == Some(s.id.as_str()),
+            handle: s.handle,
+            ip: s.ip,
+            user_agent: s.user_agent,
+            started_at: s.started_at,
+            last_seen: s.last_seen,
         })
         .collect())
 }
@@ -70,13 +55,17 @@ pub async fn sessions(
 #[tracing::instrument(skip_all, fields(user_id = %p.user_id), err(level = "info"))]
 pub async fn revoke_session(
     db: &Db,
+    sessions: &Sessions,
     p: &Principal,
     meta: &RequestMeta,
     handle: &str,
 ) -> Result<()> {
     let mut tx = db.begin().await?;
-    const SQL: &str = "DELETE FROM sessions WHERE handle = $1 AND user_id = $2";
-    if exec_tx!(&mut tx, sqlx::query(SQL).bind(handle).bind(p.user_id))? == 0 {
+    let ending = Ending::Handle {
+        user: p.user_id,
+        handle,
+    };
+    if sessions.end(&mut tx, ending).await? == 0 {
         return Err(Error::NotFound);
     }
     audit::record(
@@ -97,13 +86,17 @@ pub async fn revoke_session(
 #[tracing::instrument(skip_all, fields(user_id = %p.user_id), err(level = "info"))]
 pub async fn revoke_other_sessions(
     db: &Db,
+    sessions: &Sessions,
     p: &Principal,
     meta: &RequestMeta,
     keep: &str,
 ) -> Result<u64> {
     let mut tx = db.begin().await?;
-    const SQL: &str = "DELETE FROM sessions WHERE user_id = $1 AND id <> $2";
-    let ended = exec_tx!(&mut tx, sqlx::query(SQL).bind(p.user_id).bind(keep))?;
+    let ending = Ending::OfUser {
+        user: p.user_id,
+        except: Some(keep),
+    };
+    let ended = sessions.end(&mut tx, ending).await?;
     if ended > 0 {
         audit::record(
             &mut tx,
@@ -139,6 +132,7 @@ fn check_new_password(new: &str, confirm: &str) -> Result<()> {
 #[tracing::instrument(skip_all, fields(user_id = %p.user_id), err(level = "info"))]
 pub async fn change_password(
     db: &Db,
+    sessions: &Sessions,
     p: &Principal,
     meta: &RequestMeta,
     keep_session: Option<&str>,
@@ -165,8 +159,11 @@ pub async fn change_password(
     let mut tx = db.begin().await?;
     const SET: &str = "UPDATE users SET password_hash = $1 WHERE id = $2";
     exec_tx!(&mut tx, sqlx::query(SET).bind(&hash).bind(p.user_id))?;
-    const END: &str = "DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR id <> $2)";
-    let ended = exec_tx!(&mut tx, sqlx::query(END).bind(p.user_id).bind(keep_session))?;
+    let ending = Ending::OfUser {
+        user: p.user_id,
+        except: keep_session,
+    };
+    let ended = sessions.end(&mut tx, ending).await?;
     audit::record(
         &mut tx,
         meta,
@@ -271,6 +268,7 @@ pub async fn reset_refusal(db: &Db, token: &str) -> Result<Option<&'static str>>
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn reset_password(
     db: &Db,
+    sessions: &Sessions,
     meta: &RequestMeta,
     token: &str,
     new: &str,
@@ -301,7 +299,11 @@ pub async fn reset_password(
     const SPEND: &str =
         "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL";
     exec_tx!(&mut tx, sqlx::query(SPEND).bind(now).bind(user_id))?;
-    let ended = crate::sessions::DbSessionStore::end_all_of(&mut tx, user_id).await?;
+    let ending = Ending::OfUser {
+        user: user_id,
+        except: None,
+    };
+    let ended = sessions.end(&mut tx, ending).await?;
     const COMPANY: &str = "SELECT company_id FROM memberships WHERE user_id = $1 \
                            ORDER BY created_at, company_id LIMIT 1";
     let company_id: Option<Uuid> = with_tx!(&mut tx, |c| sqlx::query_scalar(COMPANY)

@@ -16,6 +16,7 @@ pub mod http;
 pub mod identity;
 pub mod invitations;
 pub mod jobs;
+pub mod kv;
 pub mod mail;
 pub mod members;
 pub mod platform;

@@ -13,7 +13,7 @@ use crate::{
     exec_tx,
     identity::Principal,
     roles,
-    sessions::DbSessionStore,
+    sessions::{Ending, Sessions},
     with_db, with_tx, Db,
 };
 
@@ -129,6 +129,7 @@ pub async fn change_role(
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id), err(level = "info"))]
 pub async fn set_disabled(
     db: &Db,
+    sessions: &Sessions,
     p: &Principal,
     meta: &RequestMeta,
     target: Uuid,
@@ -159,7 +160,15 @@ pub async fn set_disabled(
             .bind(target)
     )?;
     let ended = if disable {
-        DbSessionStore::end_in_company(&mut tx, p.company_id, target).await?
+        sessions
+            .end(
+                &mut tx,
+                Ending::InCompany {
+                    company: p.company_id,
+                    user: target,
+                },
+            )
+            .await?
     } else {
         0
     };
@@ -184,7 +193,13 @@ pub async fn set_disabled(
 
 /// Removes the member from this company (their account and other companies stay).
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id), err(level = "info"))]
-pub async fn remove(db: &Db, p: &Principal, meta: &RequestMeta, target: Uuid) -> Result<()> {
+pub async fn remove(
+    db: &Db,
+    sessions: &Sessions,
+    p: &Principal,
+    meta: &RequestMeta,
+    target: Uuid,
+) -> Result<()> {
     p.authorize(Permission::MembersManage)?;
     if target == p.user_id {
         return Err(Error::Conflict(
@@ -199,7 +214,15 @@ pub async fn remove(db: &Db, p: &Principal, meta: &RequestMeta, target: Uuid) ->
     exec_tx!(&mut tx, sqlx::query(ACCESS).bind(p.company_id).bind(target))?;
     const SQL: &str = "DELETE FROM memberships WHERE company_id = $1 AND user_id = $2";
     exec_tx!(&mut tx, sqlx::query(SQL).bind(p.company_id).bind(target))?;
-    let ended = DbSessionStore::end_in_company(&mut tx, p.company_id, target).await?;
+    let ended = sessions
+        .end(
+            &mut tx,
+            Ending::InCompany {
+                company: p.company_id,
+                user: target,
+            },
+        )
+        .await?;
     audit::record(
         &mut tx,
         meta,

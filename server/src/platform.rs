@@ -13,6 +13,7 @@ use crate::{
     exec_tx,
     identity::{self, clean_text, password, slugify, Principal},
     invitations::{self, InviteInput, Sent},
+    sessions::{Ending, Sessions},
     with_db, with_tx, Db,
 };
 
@@ -136,6 +137,7 @@ pub async fn create_company(
 /// Disables (nobody can work in it; its sessions end) or enables a company.
 pub async fn set_disabled(
     db: &Db,
+    sessions: &Sessions,
     p: &Principal,
     meta: &RequestMeta,
     company_id: Uuid,
@@ -158,10 +160,14 @@ pub async fn set_disabled(
             .bind(company_id)
     )?;
     if disabled {
-        exec_tx!(
-            &mut tx,
-            sqlx::query("DELETE FROM sessions WHERE company_id = $1").bind(company_id)
-        )?;
+        sessions
+            .end(
+                &mut tx,
+                Ending::Company {
+                    company: company_id,
+                },
+            )
+            .await?;
     }
     audit::record(
         &mut tx,
@@ -197,6 +203,7 @@ async fn company_name(tx: &mut crate::db::Tx, id: Uuid) -> Result<String> {
 #[tracing::instrument(skip_all, fields(user_id = %p.user_id), err(level = "info"))]
 pub async fn delete_company(
     db: &Db,
+    sessions: &Sessions,
     p: &Principal,
     meta: &RequestMeta,
     company_id: Uuid,
@@ -230,10 +237,14 @@ pub async fn delete_company(
     .bind(company_id)
     .fetch_one(c)
     .await)?;
-    exec_tx!(
-        &mut tx,
-        sqlx::query("DELETE FROM sessions WHERE company_id = $1").bind(company_id)
-    )?;
+    sessions
+        .end(
+            &mut tx,
+            Ending::Company {
+                company: company_id,
+            },
+        )
+        .await?;
     exec_tx!(
         &mut tx,
         sqlx::query("DELETE FROM companies WHERE id = $1").bind(company_id)

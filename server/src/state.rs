@@ -15,6 +15,10 @@ pub struct AppState {
     pub db: Db,
     pub metrics: PrometheusHandle,
     pub limits: Limits,
+    /// REDIS_URL's connection, shared by the rate limits and the sessions.
+    pub redis: Option<Arc<crate::kv::Redis>>,
+    /// Where sessions live (the database, or Redis when REDIS_URL is set), and their index.
+    pub sessions: crate::sessions::Sessions,
     /// Outgoing mail, when SMTP_URL is set.
     pub mailer: Option<Arc<crate::mail::Mailer>>,
     /// Google sign-in, when configured.
@@ -24,8 +28,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config, db: Db) -> Self {
+        let redis = crate::kv::Redis::from_config(&config);
         Self {
-            limits: Limits::new(&config),
+            limits: Limits::new(&config, redis.clone()),
+            sessions: crate::sessions::Sessions::new(db.clone(), redis.clone()),
+            redis,
             mailer: match crate::mail::Mailer::from_config(&config) {
                 Ok(m) => m.map(Arc::new),
                 Err(e) => {

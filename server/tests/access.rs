@@ -389,11 +389,19 @@ async fn the_last_owner_cannot_be_demoted_removed_or_disabled() {
         Err(Error::Forbidden)
     ));
     assert!(matches!(
-        members::remove(db, &admin, &meta(), owner.user_id).await,
+        members::remove(db, &app.state.sessions, &admin, &meta(), owner.user_id).await,
         Err(Error::Forbidden)
     ));
     assert!(matches!(
-        members::set_disabled(db, &admin, &meta(), owner.user_id, true).await,
+        members::set_disabled(
+            db,
+            &app.state.sessions,
+            &admin,
+            &meta(),
+            owner.user_id,
+            true
+        )
+        .await,
         Err(Error::Forbidden)
     ));
     assert_eq!(
@@ -414,9 +422,15 @@ async fn the_last_owner_cannot_be_demoted_removed_or_disabled() {
     let now_admin = app.principal("ada@example.com").await;
     assert_eq!(now_admin.role, "admin");
     let new_owner = app.principal("adm@example.com").await;
-    let e = members::remove(db, &new_owner, &meta(), new_owner.user_id)
-        .await
-        .unwrap_err();
+    let e = members::remove(
+        db,
+        &app.state.sessions,
+        &new_owner,
+        &meta(),
+        new_owner.user_id,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, Error::Conflict(_)));
     let roles_changed = app
         .audit_actions()
@@ -451,9 +465,16 @@ async fn disabling_a_member_ends_their_sessions_and_their_access() {
     let res = bob_client.get(app.url("/some/page")).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 404, "bob is signed in");
 
-    members::set_disabled(&app.state.db, &owner, &meta(), bob.user_id, true)
-        .await
-        .unwrap();
+    members::set_disabled(
+        &app.state.db,
+        &app.state.sessions,
+        &owner,
+        &meta(),
+        bob.user_id,
+        true,
+    )
+    .await
+    .unwrap();
     let res = bob_client.get(app.url("/some/page")).send().await.unwrap();
     assert!(
         common::location(&res).starts_with("/login"),
@@ -465,9 +486,16 @@ async fn disabling_a_member_ends_their_sessions_and_their_access() {
         "a disabled member cannot sign in"
     );
 
-    members::set_disabled(&app.state.db, &owner, &meta(), bob.user_id, false)
-        .await
-        .unwrap();
+    members::set_disabled(
+        &app.state.db,
+        &app.state.sessions,
+        &owner,
+        &meta(),
+        bob.user_id,
+        false,
+    )
+    .await
+    .unwrap();
     assert_eq!(sign_in_again().await, "/");
 }
 

@@ -22,7 +22,9 @@ async fn sessions_are_listed_with_their_device_and_revoked_one_by_one() {
         .await;
     let ada = app.principal("ada@example.com").await;
 
-    let list = account::sessions(&app.state.db, &ada, None).await.unwrap();
+    let list = account::sessions(&app.state.sessions, &ada, None)
+        .await
+        .unwrap();
     assert_eq!(list.len(), 3, "setup, laptop and phone");
     let phone_session = list
         .iter()
@@ -44,6 +46,7 @@ async fn sessions_are_listed_with_their_device_and_revoked_one_by_one() {
         .await;
     let e = account::revoke_session(
         &app.state.db,
+        &app.state.sessions,
         &bob,
         &RequestMeta::default(),
         &phone_session.handle,
@@ -55,6 +58,7 @@ async fn sessions_are_listed_with_their_device_and_revoked_one_by_one() {
 
     account::revoke_session(
         &app.state.db,
+        &app.state.sessions,
         &ada,
         &RequestMeta::default(),
         &phone_session.handle,
@@ -96,10 +100,15 @@ async fn signing_out_every_other_session_keeps_only_this_one_and_touches_nobody_
     .await)
     .unwrap();
 
-    let ended =
-        account::revoke_other_sessions(&app.state.db, &ada, &RequestMeta::default(), &laptop_id)
-            .await
-            .unwrap();
+    let ended = account::revoke_other_sessions(
+        &app.state.db,
+        &app.state.sessions,
+        &ada,
+        &RequestMeta::default(),
+        &laptop_id,
+    )
+    .await
+    .unwrap();
     assert_eq!(ended, 2, "setup's session and the phone");
     assert!(is_signed_in(&app, &laptop).await);
     assert!(!is_signed_in(&app, &phone).await);
@@ -109,10 +118,15 @@ async fn signing_out_every_other_session_keeps_only_this_one_and_touches_nobody_
     );
     // Nothing left to end: no entry is written for it.
     let before = app.audit_actions().await.len();
-    let again =
-        account::revoke_other_sessions(&app.state.db, &ada, &RequestMeta::default(), &laptop_id)
-            .await
-            .unwrap();
+    let again = account::revoke_other_sessions(
+        &app.state.db,
+        &app.state.sessions,
+        &ada,
+        &RequestMeta::default(),
+        &laptop_id,
+    )
+    .await
+    .unwrap();
     assert_eq!((again, app.audit_actions().await.len()), (0, before));
 }
 
@@ -148,15 +162,25 @@ async fn changing_the_password_checks_the_old_one_and_ends_the_other_sessions() 
         ),
         (PASSWORD, "password1", "password1", "new_password"),
     ] {
-        let e = account::change_password(db, &ada, &meta, Some(&keep), current, new, confirm)
-            .await
-            .unwrap_err();
+        let e = account::change_password(
+            db,
+            &app.state.sessions,
+            &ada,
+            &meta,
+            Some(&keep),
+            current,
+            new,
+            confirm,
+        )
+        .await
+        .unwrap_err();
         assert_eq!(e.field(), Some(field));
     }
     assert!(is_signed_in(&app, &other).await, "refusals change nothing");
 
     let ended = account::change_password(
         db,
+        &app.state.sessions,
         &ada,
         &meta,
         Some(&keep),
@@ -230,24 +254,36 @@ async fn a_reset_link_works_once_for_30_minutes_and_ends_every_session() {
         .all(|m| m.kind != "password_reset"));
 
     assert!(account::reset_refusal(db, &token).await.unwrap().is_none());
-    let e = account::reset_password(db, &meta, &token, "weak", "weak")
+    let e = account::reset_password(db, &app.state.sessions, &meta, &token, "weak", "weak")
         .await
         .unwrap_err();
     assert_eq!(e.field(), Some("new_password"));
-    account::reset_password(db, &meta, &token, "after-reset-2026", "after-reset-2026")
-        .await
-        .unwrap();
+    account::reset_password(
+        db,
+        &app.state.sessions,
+        &meta,
+        &token,
+        "after-reset-2026",
+        "after-reset-2026",
+    )
+    .await
+    .unwrap();
     assert!(!app.signed_in().await, "every session ended");
     assert!(account::reset_refusal(db, &token)
         .await
         .unwrap()
         .unwrap()
         .contains("already been used"));
-    assert!(
-        account::reset_password(db, &meta, &token, "again-reset-2026", "again-reset-2026")
-            .await
-            .is_err()
-    );
+    assert!(account::reset_password(
+        db,
+        &app.state.sessions,
+        &meta,
+        &token,
+        "again-reset-2026",
+        "again-reset-2026"
+    )
+    .await
+    .is_err());
     assert_eq!(
         location(&app.login("ada@example.com", "after-reset-2026").await),
         "/"

@@ -114,12 +114,26 @@ async fn the_super_admin_creates_a_company_whose_invited_owner_takes_it_over() {
             .await
             .map(|_| ())
             .unwrap_err(),
-        platform::set_disabled(db, &boss, &meta, admin.company_id, true)
-            .await
-            .unwrap_err(),
-        platform::delete_company(db, &boss, &meta, admin.company_id, PASSWORD)
-            .await
-            .unwrap_err(),
+        platform::set_disabled(
+            db,
+            &app.state.sessions,
+            &boss,
+            &meta,
+            admin.company_id,
+            true,
+        )
+        .await
+        .unwrap_err(),
+        platform::delete_company(
+            db,
+            &app.state.sessions,
+            &boss,
+            &meta,
+            admin.company_id,
+            PASSWORD,
+        )
+        .await
+        .unwrap_err(),
         create(&app, &boss, new_company("Gamma", "g@x.test"))
             .await
             .map(|_| ())
@@ -145,13 +159,28 @@ async fn a_disabled_company_signs_its_people_out_and_deleting_needs_the_password
 
     // The admin cannot disable or delete the company they are working in.
     assert!(matches!(
-        platform::set_disabled(db, &admin, &meta, admin.company_id, true).await,
+        platform::set_disabled(
+            db,
+            &app.state.sessions,
+            &admin,
+            &meta,
+            admin.company_id,
+            true
+        )
+        .await,
         Err(Error::Conflict(_))
     ));
 
-    platform::set_disabled(db, &admin, &meta, boss.company_id, true)
-        .await
-        .unwrap();
+    platform::set_disabled(
+        db,
+        &app.state.sessions,
+        &admin,
+        &meta,
+        boss.company_id,
+        true,
+    )
+    .await
+    .unwrap();
     let res = browser.get(app.url("/some/page")).send().await.unwrap();
     assert!(
         location(&res).starts_with("/login"),
@@ -163,31 +192,59 @@ async fn a_disabled_company_signs_its_people_out_and_deleting_needs_the_password
         "/login",
         "nobody works in a disabled company"
     );
-    platform::set_disabled(db, &admin, &meta, boss.company_id, false)
-        .await
-        .unwrap();
+    platform::set_disabled(
+        db,
+        &app.state.sessions,
+        &admin,
+        &meta,
+        boss.company_id,
+        false,
+    )
+    .await
+    .unwrap();
     app.signed_in_client("boss@beta.test", PASSWORD, "beta-browser")
         .await;
 
     // A wrong password deletes nothing.
-    let err = platform::delete_company(db, &admin, &meta, boss.company_id, "wrong-password-1")
-        .await
-        .unwrap_err();
+    let err = platform::delete_company(
+        db,
+        &app.state.sessions,
+        &admin,
+        &meta,
+        boss.company_id,
+        "wrong-password-1",
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.field(), Some("current_password"));
     assert_eq!(app.count("companies").await, 2);
 
-    platform::delete_company(db, &admin, &meta, boss.company_id, PASSWORD)
-        .await
-        .unwrap();
+    platform::delete_company(
+        db,
+        &app.state.sessions,
+        &admin,
+        &meta,
+        boss.company_id,
+        PASSWORD,
+    )
+    .await
+    .unwrap();
     assert_eq!(app.count("companies").await, 1);
     assert_eq!(
         app.count("memberships").await,
         1,
         "only Ada's membership is left"
     );
-    let err = platform::delete_company(db, &admin, &meta, boss.company_id, PASSWORD)
-        .await
-        .unwrap_err();
+    let err = platform::delete_company(
+        db,
+        &app.state.sessions,
+        &admin,
+        &meta,
+        boss.company_id,
+        PASSWORD,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, Error::NotFound));
     // The deletion is kept in the admin's own company's log.
     let kept: i64 = server::with_db!(db, |p| sqlx::query_scalar(

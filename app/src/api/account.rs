@@ -63,7 +63,7 @@ pub async fn get_my_sessions() -> Result<Vec<SessionRow>, AppError> {
     let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
     let when =
         |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz).format("%b %-d, %H:%M").to_string();
-    let list = server::account::sessions(&ssr::state()?.db, &p, current.as_deref())
+    let list = server::account::sessions(&ssr::state()?.sessions, &p, current.as_deref())
         .await
         .map_err(ssr::fail)?;
     Ok(list
@@ -82,7 +82,8 @@ pub async fn get_my_sessions() -> Result<Vec<SessionRow>, AppError> {
 #[server(endpoint = "revoke_session")]
 pub async fn revoke_session(handle: String) -> Result<(), AppError> {
     let p = ssr::authenticated()?;
-    server::account::revoke_session(&ssr::state()?.db, &p, &ssr::meta(), &handle)
+    let state = ssr::state()?;
+    server::account::revoke_session(&state.db, &state.sessions, &p, &ssr::meta(), &handle)
         .await
         .map_err(ssr::fail)
 }
@@ -95,7 +96,8 @@ pub async fn revoke_other_sessions() -> Result<u64, AppError> {
         .and_then(|s| s.id())
         .map(|id| id.to_string())
         .ok_or_else(|| ssr::fail(server::Error::Unauthorized))?;
-    server::account::revoke_other_sessions(&ssr::state()?.db, &p, &ssr::meta(), &keep)
+    let state = ssr::state()?;
+    server::account::revoke_other_sessions(&state.db, &state.sessions, &p, &ssr::meta(), &keep)
         .await
         .map_err(ssr::fail)
 }
@@ -111,8 +113,10 @@ pub async fn change_password(
     let keep = session_of_request()
         .and_then(|s| s.id())
         .map(|id| id.to_string());
+    let state = ssr::state()?;
     server::account::change_password(
-        &ssr::state()?.db,
+        &state.db,
+        &state.sessions,
         &p,
         &ssr::meta(),
         keep.as_deref(),

@@ -80,7 +80,8 @@ pub async fn admin_create_company(
 pub async fn admin_set_company_disabled(id: String, disabled: bool) -> Result<(), AppError> {
     let p = super_admin()?;
     let id = ssr::parse_id(&id)?;
-    server::platform::set_disabled(&ssr::state()?.db, &p, &ssr::meta(), id, disabled)
+    let state = ssr::state()?;
+    server::platform::set_disabled(&state.db, &state.sessions, &p, &ssr::meta(), id, disabled)
         .await
         .map_err(ssr::fail)
 }
@@ -89,7 +90,15 @@ pub async fn admin_set_company_disabled(id: String, disabled: bool) -> Result<()
 pub async fn admin_delete_company(id: String, current_password: String) -> Result<(), AppError> {
     let p = super_admin()?;
     let id = ssr::parse_id(&id)?;
-    server::platform::delete_company(&ssr::state()?.db, &p, &ssr::meta(), id, &current_password)
-        .await
-        .map_err(ssr::fail)
+    let state = ssr::state()?;
+    server::platform::delete_company(
+        &state.db,
+        &state.sessions,
+        &p,
+        &ssr::meta(),
+        id,
+        &current_password,
+    )
+    .await
+    .map_err(ssr::fail)
 }

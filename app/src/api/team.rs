@@ -276,8 +276,10 @@ pub async fn change_member_role(user_id: String, role: String) -> Result<(), App
 #[server(endpoint = "set_member_disabled")]
 pub async fn set_member_disabled(user_id: String, disabled: bool) -> Result<(), AppError> {
     let p = ssr::authorize(Permission::MembersManage)?;
+    let state = ssr::state()?;
     server::members::set_disabled(
-        &ssr::state()?.db,
+        &state.db,
+        &state.sessions,
         &p,
         &ssr::meta(),
         ssr::parse_id(&user_id)?,
@@ -290,8 +292,10 @@ pub async fn set_member_disabled(user_id: String, disabled: bool) -> Result<(), 
 #[server(endpoint = "remove_member")]
 pub async fn remove_member(user_id: String) -> Result<(), AppError> {
     let p = ssr::authorize(Permission::MembersManage)?;
+    let state = ssr::state()?;
     server::members::remove(
-        &ssr::state()?.db,
+        &state.db,
+        &state.sessions,
         &p,
         &ssr::meta(),
         ssr::parse_id(&user_id)?,

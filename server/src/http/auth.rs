@@ -323,6 +323,7 @@ pub async fn reset(
     let back = format!("/reset/{}", super::middleware::urlencode(&token));
     match account::reset_password(
         &state.db,
+        &state.sessions,
         &meta,
         &token,
         &form.new_password,

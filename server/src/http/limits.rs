@@ -6,12 +6,9 @@
 
 use std::{net::IpAddr, num::NonZeroU32, sync::Arc};
 
+use crate::{config::Config, error::Error, kv::Redis};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
-use tokio::sync::OnceCell;
-
-use crate::{config::Config, error::Error};
 
 #[derive(Clone)]
 pub struct Limits {
@@ -19,57 +16,26 @@ pub struct Limits {
     by_account: Arc<DefaultKeyedRateLimiter<String>>,
     per_ip: u32,
     per_account: u32,
-    redis: Option<Arc<Shared>>,
+    redis: Option<Arc<Redis>>,
 }
 
-/// The Redis side: one client, connected on first use and reconnected by the manager.
-pub struct Shared {
-    client: redis::Client,
-    conn: OnceCell<redis::aio::ConnectionManager>,
-    prefix: String,
-}
-
-impl Shared {
-    async fn conn(&self) -> redis::RedisResult<redis::aio::ConnectionManager> {
-        self.conn
-            .get_or_try_init(|| async {
-                let config = redis::aio::ConnectionManagerConfig::new()
-                    .set_connection_timeout(std::time::Duration::from_secs(2))
-                    .set_response_timeout(std::time::Duration::from_secs(2))
-                    .set_number_of_retries(1);
-                redis::aio::ConnectionManager::new_with_config(self.client.clone(), config).await
-            })
-            .await
-            .cloned()
-    }
-
-    /// Counts one attempt in this minute's window for both keys; answers the two counts.
-    async fn count(&self, ip: IpAddr, account: &str) -> redis::RedisResult<(u64, u64)> {
-        let window = chrono::Utc::now().timestamp() / 60;
-        // Accounts are emails: only a hash of them goes to Redis.
-        let account = hex::encode(&Sha256::digest(account.as_bytes())[..12]);
-        let ip_key = format!("{}rl:ip:{ip}:{window}", self.prefix);
-        let account_key = format!("{}rl:acct:{account}:{window}", self.prefix);
-        let mut conn = self.conn().await?;
-        let (by_ip, _, by_account, _): (u64, bool, u64, bool) = redis::pipe()
-            .atomic()
-            .incr(&ip_key, 1)
-            .expire(&ip_key, 120)
-            .incr(&account_key, 1)
-            .expire(&account_key, 120)
-            .query_async(&mut conn)
-            .await?;
-        Ok((by_ip, by_account))
-    }
-
-    /// PING, for /ready.
-    pub async fn ping(&self) -> redis::RedisResult<()> {
-        let mut conn = self.conn().await?;
-        redis::cmd("PING")
-            .query_async::<String>(&mut conn)
-            .await
-            .map(|_| ())
-    }
+/// Counts one attempt in this minute's window for both keys; answers the two counts.
+async fn count(redis: &Redis, ip: IpAddr, account: &str) -> redis::RedisResult<(u64, u64)> {
+    let window = chrono::Utc::now().timestamp() / 60;
+    // Accounts are emails: only a hash of them goes to Redis.
+    let account = hex::encode(&Sha256::digest(account.as_bytes())[..12]);
+    let ip_key = redis.key(format_args!("rl:ip:{ip}:{window}"));
+    let account_key = redis.key(format_args!("rl:acct:{account}:{window}"));
+    let mut conn = redis.conn().await?;
+    let (by_ip, _, by_account, _): (u64, bool, u64, bool) = redis::pipe()
+        .atomic()
+        .incr(&ip_key, 1)
+        .expire(&ip_key, 120)
+        .incr(&account_key, 1)
+        .expire(&account_key, 120)
+        .query_async(&mut conn)
+        .await?;
+    Ok((by_ip, by_account))
 }
 
 fn per_minute(n: u32) -> Quota {
@@ -77,20 +43,7 @@ fn per_minute(n: u32) -> Quota {
 }
 
 impl Limits {
-    pub fn new(config: &Config) -> Self {
-        let redis = config.redis_url.as_ref().and_then(|url| {
-            match redis::Client::open(url.expose_secret()) {
-                Ok(client) => Some(Arc::new(Shared {
-                    client,
-                    conn: OnceCell::new(),
-                    prefix: config.redis_prefix.clone(),
-                })),
-                Err(e) => {
-                    tracing::error!(error = %e, "REDIS_URL cannot be used; rate limits stay in memory");
-                    None
-                }
-            }
-        });
+    pub fn new(config: &Config, redis: Option<Arc<Redis>>) -> Self {
         Limits {
             by_ip: Arc::new(RateLimiter::keyed(per_minute(config.sign_in_per_ip))),
             by_account: Arc::new(RateLimiter::keyed(per_minute(config.sign_in_per_account))),
@@ -100,17 +53,12 @@ impl Limits {
         }
     }
 
-    /// The Redis connection, when REDIS_URL is set (for /ready).
-    pub fn redis(&self) -> Option<&Shared> {
-        self.redis.as_deref()
-    }
-
     /// Counts one attempt for the address and the account (a normalised email); refuses when
     /// either has used its quota for the minute.
     pub async fn check_attempt(&self, ip: IpAddr, account: &str) -> Result<(), Error> {
         let account = account.trim().to_lowercase();
-        if let Some(shared) = &self.redis {
-            match shared.count(ip, &account).await {
+        if let Some(redis) = &self.redis {
+            match count(redis, ip, &account).await {
                 Ok((by_ip, by_account)) => {
                     if by_ip > u64::from(self.per_ip) || by_account > u64::from(self.per_account) {
                         tracing::warn!(%ip, by_ip, by_account, "sign-in rate limit reached");
@@ -213,7 +161,7 @@ mod tests {
             "RATE_LIMIT_SIGN_IN_PER_ACCOUNT".to_string(),
             "2".to_string(),
         );
-        let limits = Limits::new(&Config::from_map(&vars).unwrap());
+        let limits = Limits::new(&Config::from_map(&vars).unwrap(), None);
         let a = ip("192.0.2.1");
         assert!(limits.check_attempt(a, "ada@example.com").await.is_ok());
         assert!(limits.check_attempt(a, "ADA@example.com ").await.is_ok());

@@ -94,7 +94,7 @@ pub fn wrap(router: Router, state: AppState) -> Router {
             state.clone(),
             middleware::load_principal,
         ))
-        .layer(sessions::layer(state.db.clone(), &state.config))
+        .layer(sessions::layer(state.sessions.clone(), &state.config))
         .layer(from_fn(middleware::friendly_errors))
         .layer(from_fn_with_state(state.clone(), middleware::check_origin))
         .layer(from_fn_with_state(

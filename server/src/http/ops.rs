@@ -15,7 +15,7 @@ pub async fn health() -> impl IntoResponse {
 /// 200 when the database (and Redis, when REDIS_URL is set) answers within two seconds,
 /// otherwise 503 with the reason.
 pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
-    if let Some(redis) = state.limits.redis() {
+    if let Some(redis) = state.redis.as_deref() {
         let answer = tokio::time::timeout(Duration::from_secs(2), redis.ping()).await;
         let reason = match answer {
             Ok(Ok(())) => None,
@@ -33,7 +33,7 @@ pub async fn ready(State(state): State<AppState>) -> impl IntoResponse {
         Ok(Ok(())) => (
             StatusCode::OK,
             Json(
-                json!({ "status": "ready", "database": "ok", "redis": if state.limits.redis().is_some() { "ok" } else { "off" } }),
+                json!({ "status": "ready", "database": "ok", "redis": if state.redis.as_deref().is_some() { "ok" } else { "off" } }),
             ),
         ),
         Ok(Err(e)) => (
