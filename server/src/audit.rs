@@ -40,6 +40,9 @@ pub enum Action {
     ExportCreated,
     TwoFactorEnabled,
     TwoFactorDisabled,
+    TokensPurchased,
+    TokensRefunded,
+    TokensGranted,
 }
 
 impl Action {
@@ -74,6 +77,9 @@ impl Action {
             Action::ExportCreated => "EXPORT_CREATED",
             Action::TwoFactorEnabled => "TWO_FACTOR_ENABLED",
             Action::TwoFactorDisabled => "TWO_FACTOR_DISABLED",
+            Action::TokensPurchased => "TOKENS_PURCHASED",
+            Action::TokensRefunded => "TOKENS_REFUNDED",
+            Action::TokensGranted => "TOKENS_GRANTED",
         }
     }
 }

@@ -25,6 +25,8 @@ pub enum Error {
     Validation { field: String, message: String },
     #[error("too many attempts, try again later")]
     RateLimited,
+    #[error("Not enough tokens: this needs {} and the balance is {}. Buy a token pack on the Billing page.", crate::billing::ledger::group(*needed), crate::billing::ledger::group(*balance))]
+    InsufficientTokens { balance: i64, needed: i64 },
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),
     #[error("internal error")]
@@ -51,6 +53,7 @@ impl Error {
             Error::Conflict(_) => "conflict",
             Error::Validation { .. } => "validation",
             Error::RateLimited => "rate_limited",
+            Error::InsufficientTokens { .. } => "insufficient_tokens",
             Error::Unavailable(_) => "unavailable",
             Error::Internal(_) => "internal",
         }
@@ -64,6 +67,7 @@ impl Error {
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Error::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Error::InsufficientTokens { .. } => StatusCode::PAYMENT_REQUIRED,
             Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

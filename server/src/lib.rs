@@ -5,6 +5,7 @@
 pub mod access;
 pub mod account;
 pub mod audit;
+pub mod billing;
 pub mod company;
 pub mod config;
 pub mod crypto;
