@@ -54,6 +54,8 @@ pub struct Config {
     pub mail_from: String,
     /// Whether anyone may create a company at /signup.
     pub signup_enabled: bool,
+    /// Token packs, Stripe, the low-balance threshold.
+    pub billing: crate::billing::packs::BillingConfig,
 }
 
 #[derive(Clone)]
@@ -122,6 +124,7 @@ impl fmt::Debug for Config {
             )
             .field("mail_from", &self.mail_from)
             .field("signup_enabled", &self.signup_enabled)
+            .field("billing", &self.billing)
             .field(
                 "redis_url",
                 &self
@@ -477,6 +480,8 @@ impl Config {
             ));
         }
 
+        let billing = crate::billing::packs::BillingConfig::from_vars(&get, &mut errors);
+
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
         }
@@ -503,6 +508,7 @@ impl Config {
             smtp_url,
             mail_from,
             signup_enabled,
+            billing,
         })
     }
 

@@ -69,6 +69,7 @@ impl AppState {
         JobContext {
             db: self.db.clone(),
             mailer: self.mailer.clone(),
+            config: self.config.clone(),
         }
     }
 }

@@ -1,6 +1,10 @@
 //! Billing: token packs bought through Stripe Checkout and the ledger every token moves on.
 
+pub mod events;
 pub mod ledger;
+pub mod packs;
+pub mod purchases;
+pub mod stripe;
 
 use uuid::Uuid;
 

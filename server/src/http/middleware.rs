@@ -54,6 +54,10 @@ pub async fn check_origin(State(state): State<AppState>, req: Request, next: Nex
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
+    // Webhooks come from the provider's servers and prove themselves by signature.
+    if is_webhook(req.uri().path()) {
+        return next.run(req).await;
+    }
     if same_origin(req.headers(), &state.config.public_origin()) {
         next.run(req).await
     } else {
@@ -167,9 +171,15 @@ fn is_asset_or_ops(path: &str) -> bool {
         || last.contains('.')
 }
 
-/// Paths that are not pages: assets, server functions, form endpoints, operations.
+/// Provider callbacks (Stripe, later Shopify and Meta): no session, no Origin, a signature.
+fn is_webhook(path: &str) -> bool {
+    path.starts_with("/webhooks/")
+}
+
+/// Paths that are not pages: assets, server functions, form endpoints, webhooks, operations.
 fn is_page(path: &str) -> bool {
     !(is_asset_or_ops(path)
+        || is_webhook(path)
         || path.starts_with("/api/")
         || path.starts_with("/auth/")
         || path == "/audit/export")

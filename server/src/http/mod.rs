@@ -9,6 +9,7 @@ pub mod limits;
 mod logo;
 pub mod middleware;
 mod ops;
+mod webhooks;
 
 use axum::{
     http::{HeaderName, Request},
@@ -51,6 +52,7 @@ pub fn routes(state: AppState) -> Router {
         )
         .route("/settings/company/logo/remove", post(logo::remove))
         .route("/company/logo", get(logo::show))
+        .route("/webhooks/stripe", post(webhooks::stripe))
         .with_state(state)
 }
 

@@ -24,6 +24,7 @@ pub struct JobContext {
     pub db: Db,
     /// Outgoing mail, when SMTP_URL is set.
     pub mailer: Option<Arc<crate::mail::Mailer>>,
+    pub config: Arc<crate::config::Config>,
 }
 
 /// One kind of background work.
@@ -79,6 +80,7 @@ impl Registry {
         Registry::default()
             .with(session_cleanup::SessionCleanup)
             .with(crate::mail::SendMail)
+            .with(crate::billing::events::StripeEvent)
     }
 }
 

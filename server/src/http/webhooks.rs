@@ -1,0 +1,47 @@
+//! POST /webhooks/stripe: the signature is checked on the raw body, the event is recorded by
+//! id with its work queued in the same transaction, and Stripe gets its 2xx at once. A database
+//! that cannot record the event answers 503, so Stripe retries it later.
+
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    Json,
+};
+use secrecy::ExposeSecret;
+use serde_json::json;
+
+use crate::{billing, state::AppState};
+
+pub async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(config) = state.config.billing.stripe.as_ref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let Ok(body) = std::str::from_utf8(&body) else {
+        tracing::warn!("stripe webhook refused: body is not UTF-8");
+        return refused("the body is not UTF-8");
+    };
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok());
+    let event =
+        match billing::stripe::verify(body, signature, config.webhook_secret.expose_secret()) {
+            Ok(event) => event,
+            Err(why) => {
+                tracing::warn!(reason = %why, "stripe webhook refused");
+                return refused(&why.to_string());
+            }
+        };
+    match billing::events::record(&state.db, &event, body).await {
+        Ok(new) => {
+            tracing::info!(event = %event.id, r#type = %event.event_type, duplicate = !new, "stripe event received");
+            Json(json!({ "received": true, "duplicate": !new })).into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+fn refused(why: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": why }))).into_response()
+}
