@@ -18,6 +18,7 @@ use components::{shell::Shell, theme::THEME_BOOT_SCRIPT};
 use pages::{
     admin::AdminPage,
     audit::AuditLogPage,
+    billing::{BillingPage, CheckoutSuccessPage},
     code::CodePage,
     dashboard::DashboardPage,
     forgot::{ForgotPage, ResetPage},
@@ -79,6 +80,8 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Shell ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async/>
+                    <Route path=path!("/billing/success") view=CheckoutSuccessPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/company") view=CompanyPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/members") view=MembersPage ssr=SsrMode::Async/>

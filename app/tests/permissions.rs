@@ -77,11 +77,16 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ),
     ("/api/create_role", Need::Permission("settings.manage")),
     ("/api/delete_role", Need::Permission("settings.manage")),
+    ("/api/billing", Need::Permission("billing.read")),
+    ("/api/checkout_status", Need::Permission("billing.read")),
+    ("/api/buy_pack", Need::Permission("billing.manage")),
+    ("/api/admin_grant_tokens", Need::SuperAdmin),
 ];
 
 /// Plain routes that act for a signed-in member (the `/auth/*` forms are for anyone).
 const ROUTES: &[(&str, Need)] = &[
     ("/audit/export", Need::Permission("audit.read")),
+    ("/billing/export", Need::Permission("billing.read")),
     (
         "/settings/company/logo",
         Need::Permission("settings.manage"),
@@ -102,6 +107,12 @@ const PAGES: &[(&str, Need)] = &[
     ("/settings/roles", Need::Permission("settings.manage")),
     ("/settings/company", Need::Permission("settings.manage")),
     ("/admin", Need::SuperAdmin),
+    ("/billing", Need::Permission("billing.read")),
+    // Company B's Checkout Session: not found for anyone of company A.
+    (
+        "/billing/success?session_id=cs_beta_secret",
+        Need::Permission("billing.read"),
+    ),
 ];
 
 struct CompanyB {
@@ -156,6 +167,10 @@ async fn company_b(app: &TestApp) -> CompanyB {
         },
     )
     .await
+    .unwrap();
+    // A purchase of B's, whose Checkout Session id others could try.
+    server::exec!(db, sqlx::query("INSERT INTO token_purchases (id, company_id, pack, tokens, amount, currency, status, checkout_session_id, created_at) VALUES ($1, $2, 'starter', 50000, 2500, 'usd', 'open', 'cs_beta_secret', $3)")
+        .bind(uuid::Uuid::now_v7()).bind(company).bind(chrono::Utc::now()))
     .unwrap();
     CompanyB {
         owner,
@@ -227,6 +242,18 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
             ("permissions[0]", "orders.read".into()),
         ],
         "/api/delete_role" => vec![("slug", b.role.clone())],
+        "/api/billing" => vec![("page", "1".into())],
+        "/api/checkout_status" => vec![("session_id", "cs_beta_secret".into())],
+        // Refused at its field after the permission check, before Stripe is asked.
+        "/api/buy_pack" => vec![
+            ("pack", "no-such-pack".into()),
+            ("attempt", uuid::Uuid::new_v4().to_string()),
+        ],
+        "/api/admin_grant_tokens" => vec![
+            ("company_id", uuid::Uuid::now_v7().to_string()),
+            ("tokens", "1000".into()),
+            ("reason", "matrix grant".into()),
+        ],
         "/api/save_company_settings" => vec![
             ("name", "Acme Electric".into()),
             ("timezone", "Europe/Bucharest".into()),
@@ -257,12 +284,15 @@ async fn b_state(app: &TestApp, b: &CompanyB) -> String {
                       (SELECT COUNT(*) FROM invitations WHERE company_id = $1 AND revoked_at IS NULL), \
                       (SELECT COUNT(*) FROM roles WHERE company_id = $1), \
                       (SELECT COUNT(*) FROM memberships WHERE company_id = $1 AND role = 'owner' AND disabled_at IS NULL), \
-                      (SELECT name || '/' || timezone || '/' || currency FROM companies WHERE id = $1)";
-    let row: (i64, i64, i64, i64, i64, String) = server::with_db!(db, |p| sqlx::query_as(sql)
-        .bind(b.owner.company_id)
-        .fetch_one(p)
-        .await)
-    .unwrap();
+                      (SELECT name || '/' || timezone || '/' || currency FROM companies WHERE id = $1), \
+                      (SELECT token_balance FROM companies WHERE id = $1), \
+                      (SELECT COUNT(*) FROM token_purchases WHERE company_id = $1 AND status = 'open')";
+    let row: (i64, i64, i64, i64, i64, String, i64, i64) =
+        server::with_db!(db, |p| sqlx::query_as(sql)
+            .bind(b.owner.company_id)
+            .fetch_one(p)
+            .await)
+        .unwrap();
     format!("{row:?}")
 }
 
@@ -274,6 +304,9 @@ async fn every_server_function_and_page_allows_exactly_its_permission_and_never_
         ("GOOGLE_CLIENT_ID", "matrix-client"),
         ("GOOGLE_CLIENT_SECRET", "matrix-secret"),
         ("GOOGLE_ISSUER", "http://127.0.0.1:9"),
+        ("STRIPE_SECRET_KEY", "sk_test_matrix"),
+        ("STRIPE_WEBHOOK_SECRET", "whsec_matrix"),
+        ("STRIPE_API_BASE", "http://127.0.0.1:9"),
     ])
     .await;
     app.setup("ada@example.com").await;
@@ -386,6 +419,7 @@ async fn every_server_function_and_page_allows_exactly_its_permission_and_never_
             let status = res.status();
             let ok = match (allowed(*need, *perms, who), perms) {
                 (_, None) => status == StatusCode::SEE_OTHER,
+                (true, _) if path.contains("cs_beta_secret") => status == StatusCode::NOT_FOUND,
                 (true, _) => status == StatusCode::OK,
                 (false, _) => status == StatusCode::FORBIDDEN,
             };

@@ -250,7 +250,7 @@ impl Filter {
 }
 
 /// A spreadsheet must not run what a user typed: cells starting like a formula get a quote.
-fn cell(value: String) -> String {
+pub(crate) fn cell(value: String) -> String {
     if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{value}")
     } else {

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod audit;
+pub mod billing;
 pub mod team;
 
 use leptos::prelude::*;
@@ -60,6 +61,8 @@ pub struct Me {
     pub is_super_admin: bool,
     /// The other companies this user can switch to.
     pub other_companies: Vec<CompanyChoice>,
+    /// The token balance, when it is below the low-balance threshold and this user may see it.
+    pub low_balance: Option<String>,
 }
 
 impl Me {
@@ -183,7 +186,20 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
             name,
         })
         .collect();
+    let low_balance = if p
+        .permissions
+        .contains(server::access::Permission::BillingRead)
+    {
+        let balance = server::billing::ledger::balance(&state.db, p.company_id)
+            .await
+            .map_err(ssr::fail)?;
+        (balance < state.config.billing.low_balance_threshold)
+            .then(|| server::billing::ledger::group(balance))
+    } else {
+        None
+    };
     Ok(Some(Me {
+        low_balance,
         permissions: p.permissions.iter().map(|x| x.key().to_string()).collect(),
         name: p.name,
         email: p.email,

@@ -10,12 +10,14 @@ use leptos::form::ActionForm;
 const DASHBOARD_ICON: &str = "M3.75 6A2.25 2.25 0 0 1 6 3.75h2.25A2.25 2.25 0 0 1 10.5 6v2.25a2.25 2.25 0 0 1-2.25 2.25H6a2.25 2.25 0 0 1-2.25-2.25V6ZM3.75 15.75A2.25 2.25 0 0 1 6 13.5h2.25a2.25 2.25 0 0 1 2.25 2.25V18a2.25 2.25 0 0 1-2.25 2.25H6A2.25 2.25 0 0 1 3.75 18v-2.25ZM13.5 6a2.25 2.25 0 0 1 2.25-2.25H18A2.25 2.25 0 0 1 20.25 6v2.25A2.25 2.25 0 0 1 18 10.5h-2.25a2.25 2.25 0 0 1-2.25-2.25V6ZM13.5 15.75a2.25 2.25 0 0 1 2.25-2.25H18a2.25 2.25 0 0 1 2.25 2.25V18A2.25 2.25 0 0 1 18 20.25h-2.25A2.25 2.25 0 0 1 13.5 18v-2.25Z";
 const AUDIT_ICON: &str = "M9 12h3.75M9 15h3.75M9 18h3.75m3 .75H18a2.25 2.25 0 0 0 2.25-2.25V6.108c0-1.135-.845-2.098-1.976-2.192a48.424 48.424 0 0 0-1.123-.08m-5.801 0c-.065.21-.1.433-.1.664 0 .414.336.75.75.75h4.5a.75.75 0 0 0 .75-.75 2.25 2.25 0 0 0-.1-.664m-5.8 0A2.251 2.251 0 0 1 13.5 2.25H15c1.012 0 1.867.668 2.15 1.586m-5.8 0c-.376.023-.75.05-1.124.08C9.095 4.01 8.25 4.973 8.25 6.108V8.25m0 0H4.875c-.621 0-1.125.504-1.125 1.125v11.25c0 .621.504 1.125 1.125 1.125h9.75c.621 0 1.125-.504 1.125-1.125V9.375c0-.621-.504-1.125-1.125-1.125H8.25Z";
 const PLATFORM_ICON: &str = "M3.75 21h16.5M4.5 3h15M5.25 3v18m13.5-18v18M9 6.75h1.5m-1.5 3h1.5m-1.5 3h1.5m3-6H15m-1.5 3H15m-1.5 3H15M9 21v-3.375c0-.621.504-1.125 1.125-1.125h3.75c.621 0 1.125.504 1.125 1.125V21";
+const BILLING_ICON: &str = "M2.25 8.25h19.5M2.25 9h19.5m-16.5 5.25h6m-6 2.25h3m-3.75 3h15a2.25 2.25 0 0 0 2.25-2.25V6.75A2.25 2.25 0 0 0 19.5 4.5h-15a2.25 2.25 0 0 0-2.25 2.25v10.5A2.25 2.25 0 0 0 4.5 19.5Z";
 const SETTINGS_ICON: &str = "M10.5 6h9.75M10.5 6a1.5 1.5 0 1 1-3 0m3 0a1.5 1.5 0 1 0-3 0M3.75 6H7.5m3 12h9.75m-9.75 0a1.5 1.5 0 0 1-3 0m3 0a1.5 1.5 0 0 0-3 0m-3.75 0H7.5m9-6h3.75m-3.75 0a1.5 1.5 0 0 1-3 0m3 0a1.5 1.5 0 0 0-3 0m-9.75 0h9.75";
 
 /// The areas of DESIGN §1 that work today and what each needs (empty: every member).
 /// Add an entry only when its page works; the server refuses the page anyway.
 const NAV: &[(&str, &str, &[&str], &str)] = &[
     ("/", "Dashboard", &[], DASHBOARD_ICON),
+    ("/billing", "Billing", &["billing.read"], BILLING_ICON),
     ("/audit", "Audit log", &["audit.read"], AUDIT_ICON),
     ("/settings/members", "Settings", &[], SETTINGS_ICON),
     ("/admin", "Platform", &[SUPER_ADMIN], PLATFORM_ICON),
@@ -136,6 +138,7 @@ pub fn Shell() -> impl IntoView {
 fn Frame(me: Me) -> impl IntoView {
     provide_context(me.clone());
     let company = me.company_name.clone();
+    let low_balance = me.low_balance.clone();
     let nav_me = me.clone();
     view! {
         <div class="min-h-screen bg-slate-50 text-slate-900 dark:bg-slate-950 dark:text-slate-100">
@@ -167,6 +170,12 @@ fn Frame(me: Me) -> impl IntoView {
                         <UserMenu me/>
                     </div>
                 </header>
+                {low_balance.map(|balance| view! {
+                    <div class="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900 sm:px-6 dark:border-amber-900 dark:bg-amber-950/60 dark:text-amber-100" role="status" data-testid="low-balance">
+                        {format!("Your token balance is low: {balance} tokens left. ")}
+                        <a href="/billing" class="font-semibold underline underline-offset-2">"Buy tokens"</a>
+                    </div>
+                })}
                 <main class="mx-auto max-w-6xl px-4 py-8 sm:px-6">
                     <Outlet/>
                 </main>

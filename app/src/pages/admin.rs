@@ -17,6 +17,14 @@ pub fn AdminPage() -> impl IntoView {
     let create = ServerAction::<AdminCreateCompany>::new();
     let toggle = ServerAction::<AdminSetCompanyDisabled>::new();
     let delete = ServerAction::<AdminDeleteCompany>::new();
+    let grant = ServerAction::<crate::api::billing::AdminGrantTokens>::new();
+    let grant_error = move |f: &str| {
+        grant
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .and_then(|e| e.for_field(f))
+    };
     let list = Resource::new(
         move || {
             (
@@ -65,6 +73,7 @@ pub fn AdminPage() -> impl IntoView {
         <ActionResult value=move || delete.value().get().filter(|r| r.as_ref().is_ok() || r.as_ref().is_err_and(|e| e.field.is_none())) success="Company deleted with everything in it."/>
         <Loaded resource=list render={move |companies: Vec<AdminCompany>| {
             let deletable: Vec<(String, String)> = companies.iter().filter(|c| !c.current).map(|c| (c.id.clone(), c.name.clone())).collect();
+            let grantable = companies.iter().map(|c| view! { <option value=c.id.clone() selected=c.current>{c.name.clone()}</option> }).collect_view();
             let rows = companies.into_iter().map(|c| {
                 let owner = c.owner.clone().map(|o| o.to_string())
                     .or_else(|| c.pending_owner.clone().map(|o| format!("{o} (invited)")))
@@ -127,6 +136,19 @@ pub fn AdminPage() -> impl IntoView {
                                     </select>
                                 </div>
                                 <button type="submit" class=format!("{BUTTON} w-full")>"Create company"</button>
+                            </ActionForm>
+                        </Card>
+                        <Card title="Grant tokens">
+                            <ActionResult value=move || grant.value().get().filter(|r| r.as_ref().is_err_and(|e| e.field.is_none())) success=""/>
+                            {move || grant.value().get().and_then(|r| r.ok()).map(|m| view! { <p class="mb-3 text-sm text-emerald-700 dark:text-emerald-300" data-testid="grant-result">{m}</p> })}
+                            <ActionForm action=grant attr:class="space-y-4">
+                                <div>
+                                    <label for="f-grant-company" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Company"</label>
+                                    <select id="f-grant-company" name="company_id" class=format!("mt-1 {SELECT}")>{grantable}</select>
+                                </div>
+                                <Field name="tokens" label="Tokens" kind="text" error=grant_error("tokens") hint="A whole number, e.g. 50000."/>
+                                <Field name="reason" label="Reason" error=grant_error("reason") hint="Kept in the company's audit log."/>
+                                <button type="submit" class=format!("{BUTTON} w-full")>"Grant tokens"</button>
                             </ActionForm>
                         </Card>
                         {can_delete.then(|| view! {

@@ -1,5 +1,6 @@
 pub mod admin;
 pub mod audit;
+pub mod billing;
 pub mod code;
 pub mod dashboard;
 pub mod forgot;

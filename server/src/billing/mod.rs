@@ -4,6 +4,7 @@ pub mod events;
 pub mod ledger;
 pub mod packs;
 pub mod purchases;
+pub mod report;
 pub mod stripe;
 
 use uuid::Uuid;

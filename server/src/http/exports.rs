@@ -39,31 +39,53 @@ pub async fn audit_csv(
     }
     .await;
     match result {
-        Ok((company, csv)) => {
-            let name: String = company
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() {
-                        c.to_ascii_lowercase()
-                    } else {
-                        '-'
-                    }
-                })
-                .collect();
-            let date = chrono::Utc::now().format("%Y-%m-%d");
-            let disposition = format!("attachment; filename=\"audit-{name}-{date}.csv\"");
-            let mut res = csv.into_response();
-            let h = res.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            );
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            if let Ok(v) = HeaderValue::from_str(&disposition) {
-                h.insert(header::CONTENT_DISPOSITION, v);
-            }
-            res
-        }
+        Ok((company, csv)) => csv_download("audit", &company, csv),
         Err(e) => e.into_response(),
     }
+}
+
+/// POST /billing/export: the company's token ledger as CSV (billing.read).
+pub async fn ledger_csv(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Meta(meta): Meta,
+) -> Response {
+    let result = async {
+        let p = user.0.ok_or(Error::Unauthorized)?;
+        p.authorize(Permission::BillingRead)?;
+        let csv = crate::billing::report::ledger_csv(&state.db, &p, &meta, MAX_EXPORT_ROWS).await?;
+        Ok::<_, Error>((p.company_name, csv))
+    }
+    .await;
+    match result {
+        Ok((company, csv)) => csv_download("tokens", &company, csv),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A CSV attachment named `{what}-{company}-{date}.csv`, never cached.
+fn csv_download(what: &str, company: &str, csv: Vec<u8>) -> Response {
+    let name: String = company
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let date = chrono::Utc::now().format("%Y-%m-%d");
+    let disposition = format!("attachment; filename=\"{what}-{name}-{date}.csv\"");
+    let mut res = csv.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
 }

@@ -213,6 +213,7 @@ pub fn page_needs(path: &str) -> PageNeeds {
             PageNeeds::Permission(Permission::SettingsManage)
         }
         "/audit" => PageNeeds::Permission(Permission::AuditRead),
+        "/billing" | "/billing/success" => PageNeeds::Permission(Permission::BillingRead),
         p if p == "/admin" || p.starts_with("/admin/") => PageNeeds::SuperAdmin,
         _ => PageNeeds::Member,
     }

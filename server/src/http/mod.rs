@@ -43,6 +43,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/auth/google", post(google::start))
         .route("/auth/google/callback", get(google::callback))
         .route("/audit/export", post(exports::audit_csv))
+        .route("/billing/export", post(exports::ledger_csv))
         .route("/auth/reset/{token}", post(auth::reset))
         .route(
             "/settings/company/logo",
