@@ -13,10 +13,18 @@ process.env.E2E_DATA_DIR = dataDir; // workers re-evaluate this file: keep one f
 // Google sign-in goes to oauth2-mock-server, which tests/google.spec.ts starts on this port.
 const oidcPort = Number(process.env.E2E_OIDC_PORT ?? 3191);
 process.env.E2E_OIDC_PORT = String(oidcPort);
+// Stripe Checkout goes to the stand-in in stripe-standin/ (started below with the app).
+const stripePort = Number(process.env.E2E_STRIPE_PORT ?? 3192);
+const stripe = {
+  STRIPE_SECRET_KEY: "sk_test_switchyard_e2e",
+  STRIPE_WEBHOOK_SECRET: "whsec_switchyard_e2e",
+  STRIPE_PUBLISHABLE_KEY: "pk_test_switchyard_e2e",
+  STRIPE_API_BASE: `http://127.0.0.1:${stripePort}`,
+};
 const databaseUrl = process.env.E2E_DATABASE_URL || `sqlite://${dataDir}/switchyard.db`;
 // With E2E_REDIS_URL, sessions and sign-in limits live in Redis (scripts/test.sh does this for
 // the PostgreSQL run, so both session stores are driven by the browser).
-const redis = process.env.E2E_REDIS_URL
+const redis: Record<string, string> = process.env.E2E_REDIS_URL
   ? { REDIS_URL: process.env.E2E_REDIS_URL, REDIS_KEY_PREFIX: `sy-e2e-${path.basename(dataDir)}:` }
   : {};
 
@@ -48,30 +56,47 @@ export default defineConfig({
     },
   },
   projects: [{ name: "chromium", use: { browserName: "chromium" } }],
-  webServer: {
-    command: "./target/release/switchyard",
-    cwd: "..",
-    url: `${baseURL}/health`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      DATA_DIR: dataDir,
-      DATABASE_URL: databaseUrl,
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: "target/site",
-      PUBLIC_URL: baseURL,
-      LOG_LEVEL: "warn",
-      APP_ENV: "development",
-      // The suites sign in many times a minute; the limits themselves are tested in Rust.
-      RATE_LIMIT_SIGN_IN_PER_ACCOUNT: "1000",
-      RATE_LIMIT_SIGN_IN_PER_IP: "1000",
-      SIGNUP_ENABLED: "true",
-      GOOGLE_CLIENT_ID: "switchyard-e2e",
-      GOOGLE_CLIENT_SECRET: "switchyard-e2e-secret",
-      GOOGLE_ISSUER: `http://localhost:${oidcPort}`,
-      ...redis,
+  webServer: [
+    {
+      command: "node stripe-standin/server.mjs",
+      url: `http://127.0.0.1:${stripePort}/health`,
+      reuseExistingServer: false,
+      timeout: 10_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        STANDIN_PORT: String(stripePort),
+        STRIPE_SECRET_KEY: stripe.STRIPE_SECRET_KEY,
+        STRIPE_WEBHOOK_SECRET: stripe.STRIPE_WEBHOOK_SECRET,
+        WEBHOOK_URL: `${baseURL}/webhooks/stripe`,
+      },
     },
-  },
+    {
+      command: "./target/release/switchyard",
+      cwd: "..",
+      url: `${baseURL}/health`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        DATA_DIR: dataDir,
+        DATABASE_URL: databaseUrl,
+        LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+        LEPTOS_SITE_ROOT: "target/site",
+        PUBLIC_URL: baseURL,
+        LOG_LEVEL: "warn",
+        APP_ENV: "development",
+        // The suites sign in many times a minute; the limits themselves are tested in Rust.
+        RATE_LIMIT_SIGN_IN_PER_ACCOUNT: "1000",
+        RATE_LIMIT_SIGN_IN_PER_IP: "1000",
+        SIGNUP_ENABLED: "true",
+        GOOGLE_CLIENT_ID: "switchyard-e2e",
+        GOOGLE_CLIENT_SECRET: "switchyard-e2e-secret",
+        GOOGLE_ISSUER: `http://localhost:${oidcPort}`,
+        ...redis,
+        ...stripe,
+      },
+    },
+  ],
 });

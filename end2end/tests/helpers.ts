@@ -1,4 +1,4 @@
-import { expect, Page } from "@playwright/test";
+import { expect, Browser, Page } from "@playwright/test";
 
 // Shared by the suites: they run on one installation, each setting it up when run alone.
 
@@ -27,4 +27,30 @@ export async function signInAs(page: Page, who: { email: string; password: strin
   await page.getByLabel("Password").fill(who.password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/(\?.*)?$/);
+}
+
+/** Invites `email` as `role` with `stores` from the members page and returns the copied link. */
+export async function invite(page: Page, email: string, role: string, stores: string[]) {
+  await page.goto("/settings/members");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Role", { exact: true }).selectOption(role);
+  for (const s of stores) await page.getByRole("checkbox", { name: s }).check();
+  await page.getByRole("button", { name: "Send invitation", exact: true }).click();
+  const link = page.getByTestId("invite-link");
+  await expect(link).toBeVisible();
+  return await link.inputValue();
+}
+
+export async function accept(browser: Browser, link: string, who: { name: string; password: string }) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(link);
+  await expect(page.getByRole("heading", { name: "Join Acme Electric" })).toBeVisible();
+  await page.getByLabel("Your name").fill(who.name);
+  await page.getByLabel("Password", { exact: true }).fill(who.password);
+  await page.getByLabel("Confirm password").fill(who.password);
+  await page.getByRole("button", { name: "Accept invitation" }).click();
+  await expect(page).toHaveURL(/\/\?welcome=1$/);
+  return { context, page };
 }

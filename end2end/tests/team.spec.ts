@@ -1,5 +1,5 @@
 import { test, expect, Page, Browser } from "@playwright/test";
-import { hydrated, owner, signInAs } from "./helpers";
+import { accept, hydrated, invite, owner, signInAs } from "./helpers";
 import { createHmac } from "node:crypto";
 
 // Members and access: an owner adds stores and invites people; they accept from the copied
@@ -9,32 +9,6 @@ test.describe.configure({ mode: "serial" });
 
 const operator = { name: "Bob Operator", email: "bob@example.com", password: "forklift-2026" };
 const viewer = { name: "Vic Viewer", email: "vic@example.com", password: "read-only-2026" };
-
-/** Invites `email` as `role` with `stores` from the members page and returns the copied link. */
-async function invite(page: Page, email: string, role: string, stores: string[]) {
-  await page.goto("/settings/members");
-  await hydrated(page);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Role", { exact: true }).selectOption(role);
-  for (const s of stores) await page.getByRole("checkbox", { name: s }).check();
-  await page.getByRole("button", { name: "Send invitation", exact: true }).click();
-  const link = page.getByTestId("invite-link");
-  await expect(link).toBeVisible();
-  return await link.inputValue();
-}
-
-async function accept(browser: Browser, link: string, who: { name: string; password: string }) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(link);
-  await expect(page.getByRole("heading", { name: "Join Acme Electric" })).toBeVisible();
-  await page.getByLabel("Your name").fill(who.name);
-  await page.getByLabel("Password", { exact: true }).fill(who.password);
-  await page.getByLabel("Confirm password").fill(who.password);
-  await page.getByRole("button", { name: "Accept invitation" }).click();
-  await expect(page).toHaveURL(/\/\?welcome=1$/);
-  return { context, page };
-}
 
 test("the owner adds stores, invites an operator with one store, and the link works once", async ({ page, browser }) => {
   await signInAs(page, owner);

@@ -539,11 +539,22 @@ impl Config {
     /// Where forms may lead (CSP form-action): this site, and Google's sign-in page when Google
     /// sign-in is configured (the "Continue with Google" form is answered with a redirect there,
     /// which browsers check against form-action).
+    /// Where forms may lead (CSP form-action, which Chrome also applies to the redirects a
+    /// form's answer makes): this site, Google's sign-in, Stripe's payment page.
     pub fn form_action_sources(&self) -> String {
-        match &self.google {
-            Some(g) => format!("'self' {}", g.issuer.origin().ascii_serialization()),
-            None => "'self'".into(),
+        let mut sources = vec!["'self'".to_string()];
+        if let Some(g) = &self.google {
+            sources.push(g.issuer.origin().ascii_serialization());
         }
+        if let Some(s) = &self.billing.stripe {
+            // Stripe's hosted Checkout lives on its own host; a stand-in serves it itself.
+            sources.push(if s.api_base.host_str() == Some("api.stripe.com") {
+                "https://checkout.stripe.com".to_string()
+            } else {
+                s.api_base.origin().ascii_serialization()
+            });
+        }
+        sources.join(" ")
     }
 
     /// The origin (scheme://host[:port]) browsers send in `Origin` for this site.
