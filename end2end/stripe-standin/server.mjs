@@ -113,7 +113,7 @@ function createSession(form) {
     subscription: null,
     success_url: form.success_url ?? null,
     total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
-    ui_mode: "hosted",
+    ui_mode: "hosted_page",
     url: `${base}/pay/${sessionId}`,
     // Not part of Stripe's object: what the pay page shows.
     _product: items[0].price_data.product_data.name,

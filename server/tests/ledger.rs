@@ -216,3 +216,63 @@ async fn ledger_entries_cannot_be_changed() {
     assert!(negative.is_err(), "the balance never goes negative");
     assert_ledger_adds_up(&app, company).await;
 }
+
+#[tokio::test]
+async fn the_owner_is_told_once_each_time_the_balance_falls_below_the_threshold() {
+    let app = spawn_app_with(&[("LOW_BALANCE_THRESHOLD", "10000")]).await;
+    app.setup("ada@example.com").await;
+    let ada = app.principal("ada@example.com").await;
+    let (db, company) = (&app.state.db, ada.company_id);
+    let meta = RequestMeta::default();
+    let registry = server::jobs::Registry::standard();
+    let ctx = app.state.job_context();
+    let low_mails = || async {
+        server::with_db!(db, |p| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'low_balance' AND to_email = 'ada@example.com'"
+        )
+        .fetch_one(p)
+        .await)
+        .unwrap()
+    };
+    billing::grant(db, &ada, &meta, company, 12_000, "pilot")
+        .await
+        .unwrap();
+    server::jobs::run_until_empty(&ctx, &registry)
+        .await
+        .unwrap();
+    assert_eq!(low_mails().await, 0, "above the threshold");
+
+    // 12,000 → 9,000: one message.
+    ledger::hold(db, company, 3_000, "a:1").await.unwrap();
+    server::jobs::run_until_empty(&ctx, &registry)
+        .await
+        .unwrap();
+    assert_eq!(low_mails().await, 1);
+    // Further down: no second message for the same crossing.
+    ledger::hold(db, company, 3_000, "a:2").await.unwrap();
+    server::jobs::run_until_empty(&ctx, &registry)
+        .await
+        .unwrap();
+    assert_eq!(low_mails().await, 1);
+    // Topped up above the threshold, then down again: a new crossing, a new message.
+    billing::grant(db, &ada, &meta, company, 20_000, "top-up")
+        .await
+        .unwrap();
+    server::jobs::run_until_empty(&ctx, &registry)
+        .await
+        .unwrap();
+    let h = ledger::hold(db, company, 20_000, "a:3").await.unwrap();
+    server::jobs::run_until_empty(&ctx, &registry)
+        .await
+        .unwrap();
+    assert_eq!(low_mails().await, 2);
+    let body: String = server::with_db!(db, |p| sqlx::query_scalar(
+        "SELECT body FROM outbox WHERE kind = 'low_balance' ORDER BY id DESC LIMIT 1"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    assert!(body.contains("6,000 tokens"), "{body}");
+    assert!(body.contains("/billing"), "{body}");
+    ledger::release(db, company, h.id).await.unwrap();
+}

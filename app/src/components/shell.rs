@@ -134,9 +134,42 @@ pub fn Shell() -> impl IntoView {
     }
 }
 
+/// Pages that change the balance bump this, so the shell's low-balance banner reads it again
+/// (the rest of the frame stays as it is).
+#[derive(Clone, Copy)]
+pub struct BalanceChanged(pub RwSignal<u32>);
+
+/// "Your token balance is low" across the top, for those who may see billing.
+#[component]
+fn LowBalanceBanner(initial: Option<String>) -> impl IntoView {
+    let changed = use_context::<BalanceChanged>()
+        .map(|c| c.0)
+        .unwrap_or_else(|| RwSignal::new(0));
+    let fresh = Resource::new(
+        move || changed.get(),
+        |n| async move {
+            if n == 0 {
+                None
+            } else {
+                get_me().await.ok().flatten().map(|me| me.low_balance)
+            }
+        },
+    );
+    move || {
+        let low = fresh.get().flatten().unwrap_or_else(|| initial.clone());
+        low.map(|balance| view! {
+            <div class="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900 sm:px-6 dark:border-amber-900 dark:bg-amber-950/60 dark:text-amber-100" role="status" data-testid="low-balance">
+                {format!("Your token balance is low: {balance} tokens left. ")}
+                <a href="/billing" class="font-semibold underline underline-offset-2">"Buy tokens"</a>
+            </div>
+        })
+    }
+}
+
 #[component]
 fn Frame(me: Me) -> impl IntoView {
     provide_context(me.clone());
+    provide_context(BalanceChanged(RwSignal::new(0)));
     let company = me.company_name.clone();
     let low_balance = me.low_balance.clone();
     let nav_me = me.clone();
@@ -170,12 +203,7 @@ fn Frame(me: Me) -> impl IntoView {
                         <UserMenu me/>
                     </div>
                 </header>
-                {low_balance.map(|balance| view! {
-                    <div class="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900 sm:px-6 dark:border-amber-900 dark:bg-amber-950/60 dark:text-amber-100" role="status" data-testid="low-balance">
-                        {format!("Your token balance is low: {balance} tokens left. ")}
-                        <a href="/billing" class="font-semibold underline underline-offset-2">"Buy tokens"</a>
-                    </div>
-                })}
+                <LowBalanceBanner initial=low_balance/>
                 <main class="mx-auto max-w-6xl px-4 py-8 sm:px-6">
                     <Outlet/>
                 </main>

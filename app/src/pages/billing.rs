@@ -216,15 +216,26 @@ pub fn CheckoutSuccessPage() -> impl IntoView {
         move || (session(), tick.get()),
         |(s, _)| get_checkout_status(s),
     );
-    // While the credit has not landed, ask again every 1.5 s (in the browser).
-    Effect::new(move |_| {
-        if let Some(Ok(s)) = status.get() {
-            if s.status == "open" {
+    // While the credit has not landed, ask again every 1.5 s (in the browser); once it has,
+    // the shell's low-balance banner reads the balance again.
+    let balance_changed = use_context::<crate::components::shell::BalanceChanged>();
+    Effect::new(move |announced: Option<bool>| {
+        let announced = announced.unwrap_or(false);
+        match status.get() {
+            Some(Ok(s)) if s.status == "open" => {
                 set_timeout(
                     move || tick.update(|t| *t += 1),
                     std::time::Duration::from_millis(1500),
                 );
+                announced
             }
+            Some(Ok(s)) if s.status == "paid" && !announced => {
+                if let Some(c) = balance_changed {
+                    c.0.update(|n| *n += 1);
+                }
+                true
+            }
+            _ => announced,
         }
     });
     view! {

@@ -124,16 +124,22 @@ pub async fn post(tx: &mut Tx, p: &Posting<'_>) -> Result<Posted> {
         return Ok(Posted::Already);
     }
     const MOVE: &str = "UPDATE companies SET token_balance = token_balance + $2 \
-                        WHERE id = $1 AND token_balance + $2 >= 0 RETURNING token_balance";
-    let after: Option<i64> = with_tx!(tx, |c| sqlx::query_scalar(MOVE)
+                        WHERE id = $1 AND token_balance + $2 >= 0 \
+                        RETURNING token_balance, low_balance_warned_at IS NOT NULL";
+    let after: Option<(i64, bool)> = with_tx!(tx, |c| sqlx::query_as(MOVE)
         .bind(p.company_id)
         .bind(p.tokens)
         .fetch_optional(c)
         .await)?;
-    let Some(balance_after) = after else {
+    let Some((balance_after, warned)) = after else {
         let balance = lock_balance(tx, p.company_id).await?;
         return Err(insufficient(balance, -p.tokens));
     };
+    // A debit may cross the low-balance threshold, a credit may re-arm its warning.
+    if (p.tokens < 0 && !warned) || (p.tokens > 0 && warned) {
+        let entry = format!("{}:{}", p.kind.as_str(), p.reference);
+        super::alerts::queue_check(tx, p.company_id, &entry).await?;
+    }
     const INSERT: &str =
         "INSERT INTO token_transactions (company_id, kind, tokens, balance_after, \
                           reference, purchase_id, hold_id, actor_id, note, created_at) \

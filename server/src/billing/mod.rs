@@ -1,5 +1,6 @@
 //! Billing: token packs bought through Stripe Checkout and the ledger every token moves on.
 
+pub mod alerts;
 pub mod events;
 pub mod ledger;
 pub mod packs;

@@ -202,7 +202,12 @@ pub async fn credit_checkout(db: &Db, config: &BillingConfig, s: &SessionFacts) 
         &Posting {
             purchase_id: Some(purchase.id),
             actor_id: purchase.created_by,
-            note: Some(&format!("{} pack", purchase.pack)),
+            note: Some(&format!(
+                "{} pack",
+                config
+                    .pack(&purchase.pack)
+                    .map_or(purchase.pack.as_str(), |x| x.name)
+            )),
             ..Posting::new(
                 purchase.company_id,
                 Kind::Purchase,

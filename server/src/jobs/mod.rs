@@ -81,6 +81,7 @@ impl Registry {
             .with(session_cleanup::SessionCleanup)
             .with(crate::mail::SendMail)
             .with(crate::billing::events::StripeEvent)
+            .with(crate::billing::alerts::LowBalance)
     }
 }
 

@@ -1,0 +1,120 @@
+//! The low-balance warning by email: when a debit takes a company's balance below
+//! LOW_BALANCE_THRESHOLD, its active owners get one message (through the outbox and SMTP); the
+//! company is then marked as warned until a credit brings the balance back above the threshold,
+//! so each crossing sends exactly one. The check runs as a job queued with the ledger entry, since
+//! the ledger itself does not know the configuration.
+
+use async_trait::async_trait;
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::ledger;
+use crate::{
+    db::Tx,
+    exec_tx,
+    jobs::{self, Job, JobContext, NewJob},
+    mail, with_tx, Db, Result,
+};
+
+pub const KIND: &str = "billing.low_balance";
+
+/// Queues a check after an entry that may cross the threshold (inside the entry's transaction).
+pub(super) async fn queue_check(tx: &mut Tx, company_id: Uuid, entry: &str) -> Result<()> {
+    jobs::enqueue_tx(
+        tx,
+        NewJob {
+            kind: KIND,
+            payload: serde_json::json!({ "company_id": company_id }),
+            run_at: Utc::now(),
+            max_attempts: 5,
+            dedupe_key: Some(format!("low-balance:{company_id}:{entry}")),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Warns (once per crossing) or re-arms the warning; answers whether a message was queued.
+pub async fn check(
+    db: &Db,
+    company_id: Uuid,
+    threshold: i64,
+    public_url: &url::Url,
+) -> Result<bool> {
+    let mut tx = db.begin().await?;
+    let balance = ledger::lock_balance(&mut tx, company_id).await?;
+    const STATE: &str =
+        "SELECT name, low_balance_warned_at IS NOT NULL FROM companies WHERE id = $1";
+    let (name, warned): (String, bool) = with_tx!(&mut tx, |c| sqlx::query_as(STATE)
+        .bind(company_id)
+        .fetch_one(c)
+        .await)?;
+    if balance >= threshold {
+        if warned {
+            const REARM: &str = "UPDATE companies SET low_balance_warned_at = NULL WHERE id = $1";
+            exec_tx!(&mut tx, sqlx::query(REARM).bind(company_id))?;
+        }
+        tx.commit().await?;
+        return Ok(false);
+    }
+    if warned {
+        return Ok(false);
+    }
+    const MARK: &str = "UPDATE companies SET low_balance_warned_at = $2 WHERE id = $1";
+    exec_tx!(&mut tx, sqlx::query(MARK).bind(company_id).bind(Utc::now()))?;
+    const OWNERS: &str = "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id \
+                          WHERE m.company_id = $1 AND m.role = 'owner' AND m.disabled_at IS NULL \
+                          AND u.disabled_at IS NULL ORDER BY u.email";
+    let owners: Vec<String> = with_tx!(&mut tx, |c| sqlx::query_scalar(OWNERS)
+        .bind(company_id)
+        .fetch_all(c)
+        .await)?;
+    let billing = format!("{}/billing", public_url.as_str().trim_end_matches('/'));
+    for to in owners {
+        mail::enqueue(
+            &mut tx,
+            Some(company_id),
+            mail::Message {
+                kind: "low_balance",
+                to,
+                subject: format!("{name}: the AI token balance is low"),
+                body: format!(
+                    "The token balance of {name} is {} tokens, below the warning threshold of {}.\n\n\
+                     AI analyses stop when it runs out. Buy a token pack here:\n{billing}\n\n\
+                     You get this message once each time the balance falls below the threshold.\n",
+                    ledger::group(balance),
+                    ledger::group(threshold)
+                ),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// The `billing.low_balance` job.
+pub struct LowBalance;
+
+#[async_trait]
+impl Job for LowBalance {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    async fn run(&self, ctx: &JobContext, payload: serde_json::Value) -> anyhow::Result<()> {
+        let company_id: Uuid = serde_json::from_value(payload["company_id"].clone())?;
+        let config = &ctx.config;
+        match check(
+            &ctx.db,
+            company_id,
+            config.billing.low_balance_threshold,
+            &config.public_url,
+        )
+        .await
+        {
+            Ok(_) | Err(crate::Error::NotFound) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
