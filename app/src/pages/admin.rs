@@ -143,7 +143,7 @@ pub fn AdminPage() -> impl IntoView {
                             {move || grant.value().get().and_then(|r| r.ok()).map(|m| view! { <p class="mb-3 text-sm text-emerald-700 dark:text-emerald-300" data-testid="grant-result">{m}</p> })}
                             <ActionForm action=grant attr:class="space-y-4">
                                 <div>
-                                    <label for="f-grant-company" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Company"</label>
+                                    <label for="f-grant-company" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Grant to"</label>
                                     <select id="f-grant-company" name="company_id" class=format!("mt-1 {SELECT}")>{grantable}</select>
                                 </div>
                                 <Field name="tokens" label="Tokens" kind="text" error=grant_error("tokens") hint="A whole number, e.g. 50000."/>

@@ -3,7 +3,8 @@ import { accept, hydrated, invite, owner, signInAs } from "./helpers";
 
 // Billing: an owner buys a token pack through the Stripe Checkout stand-in (stripe-standin/)
 // and the webhook credits it; cancelling changes nothing; a manager (billing.read only) sees
-// no Buy button and is refused by the server function. Sets the installation up when run alone.
+// no Buy button and is refused by the server function. Sets the installation up when run alone;
+// named to run after the other suites (foundation.spec.ts expects a fresh installation).
 test.describe.configure({ mode: "serial" });
 
 const manager = { name: "Mia Manager", email: "mia@example.com", password: "budget-line-2026" };
