@@ -128,6 +128,13 @@ fn check_new_password(new: &str, confirm: &str) -> Result<()> {
     Ok(())
 }
 
+/// The three fields of the change-password form.
+pub struct PasswordChange<'a> {
+    pub current: &'a str,
+    pub new: &'a str,
+    pub confirm: &'a str,
+}
+
 /// Changes the password after checking the current one, and ends every other session.
 #[tracing::instrument(skip_all, fields(user_id = %p.user_id), err(level = "info"))]
 pub async fn change_password(
@@ -136,10 +143,13 @@ pub async fn change_password(
     p: &Principal,
     meta: &RequestMeta,
     keep_session: Option<&str>,
-    current: &str,
-    new: &str,
-    confirm: &str,
+    change: PasswordChange<'_>,
 ) -> Result<u64> {
+    let PasswordChange {
+        current,
+        new,
+        confirm,
+    } = change;
     let account = identity::find_account(db, &p.email)
         .await?
         .ok_or(Error::Unauthorized)?;

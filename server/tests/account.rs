@@ -168,9 +168,11 @@ async fn changing_the_password_checks_the_old_one_and_ends_the_other_sessions() 
             &ada,
             &meta,
             Some(&keep),
-            current,
-            new,
-            confirm,
+            account::PasswordChange {
+                current,
+                new,
+                confirm,
+            },
         )
         .await
         .unwrap_err();
@@ -184,9 +186,11 @@ async fn changing_the_password_checks_the_old_one_and_ends_the_other_sessions() 
         &ada,
         &meta,
         Some(&keep),
-        PASSWORD,
-        "brand-new-pass-7",
-        "brand-new-pass-7",
+        account::PasswordChange {
+            current: PASSWORD,
+            new: "brand-new-pass-7",
+            confirm: "brand-new-pass-7",
+        },
     )
     .await
     .unwrap();

@@ -170,9 +170,11 @@ async fn a_disabled_member_is_signed_out_and_a_password_reset_ends_every_session
         &ada,
         &meta,
         None,
-        PASSWORD,
-        "a-new-password-2026",
-        "a-new-password-2026",
+        account::PasswordChange {
+            current: PASSWORD,
+            new: "a-new-password-2026",
+            confirm: "a-new-password-2026",
+        },
     )
     .await
     .unwrap();

@@ -120,9 +120,11 @@ pub async fn change_password(
         &p,
         &ssr::meta(),
         keep.as_deref(),
-        &current_password,
-        &new_password,
-        &new_password_confirm,
+        server::account::PasswordChange {
+            current: &current_password,
+            new: &new_password,
+            confirm: &new_password_confirm,
+        },
     )
     .await
     .map_err(ssr::fail)

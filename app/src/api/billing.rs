@@ -67,6 +67,8 @@ pub struct BillingView {
     pub page: i64,
     pub pages: i64,
     pub usage: Vec<UsageDay>,
+    /// Tokens used over those days, formatted.
+    pub usage_total: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -178,6 +180,7 @@ pub async fn get_billing(page: i64) -> Result<BillingView, AppError> {
             .collect(),
         page,
         pages: ((total + LEDGER_PAGE - 1) / LEDGER_PAGE).max(1),
+        usage_total: ledger::group(usage.iter().map(|(_, t)| t).sum()),
         usage: usage
             .into_iter()
             .map(|(d, tokens)| UsageDay {

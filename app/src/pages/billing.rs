@@ -10,24 +10,10 @@ use super::settings::{Loaded, BUTTON, BUTTON_QUIET, TABLE, TD, TH};
 use crate::api::billing::*;
 use crate::components::ui::{Alert, Badge, Card, EmptyState, Tone};
 
-/// 1234567 → "1,234,567" (the server formats everything else; the chart sums in the page).
-fn group(n: i64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 && c.is_ascii_digit() {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Bars of tokens used per day, drawn on the server as SVG (no script needed).
 #[component]
-fn UsageChart(days: Vec<UsageDay>) -> impl IntoView {
+fn UsageChart(days: Vec<UsageDay>, total: String) -> impl IntoView {
     let max = days.iter().map(|d| d.tokens).max().unwrap_or(0).max(1);
-    let total: i64 = days.iter().map(|d| d.tokens).sum();
     let (w, h, gap) = (600.0_f64, 120.0_f64, 2.0_f64);
     let bar = w / days.len().max(1) as f64;
     let first = days.first().map(|d| d.label.clone()).unwrap_or_default();
@@ -54,7 +40,7 @@ fn UsageChart(days: Vec<UsageDay>) -> impl IntoView {
             </svg>
             <figcaption class="mt-2 flex justify-between text-xs text-slate-500 dark:text-slate-400">
                 <span>{first}</span>
-                <span>{format!("{} tokens used in 30 days", group(total))}</span>
+                <span>{format!("{total} tokens used in 30 days")}</span>
                 <span>{last}</span>
             </figcaption>
         </figure>
@@ -181,7 +167,7 @@ pub fn BillingPage() -> impl IntoView {
                         }}
                     </section>
                     <div class="lg:col-span-2">
-                        <Card title="Usage, last 30 days"><UsageChart days=b.usage.clone()/></Card>
+                        <Card title="Usage, last 30 days"><UsageChart days=b.usage.clone() total=b.usage_total.clone()/></Card>
                     </div>
                 </div>
                 <h2 class="mt-8 mb-3 text-sm font-semibold text-slate-900 dark:text-slate-100">"Token packs"</h2>

@@ -96,7 +96,7 @@ impl Sessions {
             Sessions::Db(s) => s.list(user).await?,
             Sessions::Redis(s) => s.list(user).await?,
         };
-        list.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+        list.sort_by_key(|s| std::cmp::Reverse(s.last_seen));
         Ok(list)
     }
 
