@@ -12,6 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 SCRIPT_TAG=bench
 source scripts/lib.sh
+source bench/lib.sh
 
 SECONDS_EACH=${BENCH_SECONDS:-15}
 CONNS=${BENCH_CONNECTIONS:-16}
@@ -25,22 +26,10 @@ scripts/setup.sh
 say "release build"
 cargo leptos build --release >/dev/null 2>&1 || die "cargo leptos build --release failed"
 
-DATA=$(mktemp -d)
-DB_URL=${BENCH_DATABASE_URL:-sqlite://$DATA/switchyard.db}
-LOG_LEVEL=warn DATA_DIR=$DATA DATABASE_URL=$DB_URL LEPTOS_SITE_ADDR=127.0.0.1:$PORT PUBLIC_URL=$BASE \
-  ./target/release/switchyard >"$DATA/server.log" 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
-for _ in $(seq 1 100); do curl -fs "$BASE/health" >/dev/null 2>&1 && break; sleep 0.1; done
+bench_serve
 
 # Seed: the company and its owner, then a day of sign-ins so the activity queries have rows.
-JAR="$DATA/cookies"
-PW="bench-pass-2026"
-curl -fs -o /dev/null -c "$JAR" -H "Origin: $BASE" \
-  --data-urlencode company_name="Bench Co" --data-urlencode timezone=UTC \
-  --data-urlencode name="Bench Owner" --data-urlencode email=owner@bench.test \
-  --data-urlencode password="$PW" --data-urlencode password_confirm="$PW" "$BASE/auth/setup" \
-  || die "setup failed (is $DB_URL empty?)"
+bench_setup
 for _ in $(seq 1 50); do
   curl -fs -o /dev/null -c "$JAR" -H "Origin: $BASE" --data-urlencode email=owner@bench.test \
     --data-urlencode password="$PW" "$BASE/auth/login"

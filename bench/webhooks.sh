@@ -13,6 +13,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 SCRIPT_TAG=bench
 source scripts/lib.sh
+source bench/lib.sh
 
 PORT=${BENCH_PORT:-3301}
 BASE="http://127.0.0.1:$PORT"
@@ -20,22 +21,9 @@ SECRET="whsec_bench_$(date +%s)"
 [[ -x target/release/switchyard ]] || { scripts/setup.sh; cargo leptos build --release >/dev/null 2>&1 || die "release build failed"; }
 command -v curl >/dev/null 2>&1 || apt_install curl
 
-DATA=$(mktemp -d)
-DB_URL=${BENCH_DATABASE_URL:-sqlite://$DATA/switchyard.db}
-LOG_LEVEL=warn DATA_DIR=$DATA DATABASE_URL=$DB_URL LEPTOS_SITE_ADDR=127.0.0.1:$PORT PUBLIC_URL=$BASE \
-  STRIPE_SECRET_KEY=sk_test_bench STRIPE_WEBHOOK_SECRET=$SECRET STRIPE_API_BASE=http://127.0.0.1:9 \
-  ./target/release/switchyard >"$DATA/server.log" 2>&1 &
-PID=$!
-trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$DATA"' EXIT
-for _ in $(seq 1 100); do curl -fs "$BASE/health" >/dev/null 2>&1 && break; sleep 0.1; done
+bench_serve STRIPE_SECRET_KEY=sk_test_bench STRIPE_WEBHOOK_SECRET="$SECRET" STRIPE_API_BASE=http://127.0.0.1:9
 
-PW="bench-pass-2026"
-JAR="$DATA/cookies"
-curl -fs -o /dev/null -c "$JAR" -H "Origin: $BASE" \
-  --data-urlencode company_name="Bench Co" --data-urlencode timezone=UTC \
-  --data-urlencode name="Bench Owner" --data-urlencode email=owner@bench.test \
-  --data-urlencode password="$PW" --data-urlencode password_confirm="$PW" "$BASE/auth/setup" \
-  || die "setup failed"
+bench_setup
 COOKIE=$(awk '$6=="switchyard_session"{print "switchyard_session=" $7}' "$JAR")
 
 # The company's id (no page shows it): read from the database.

@@ -92,6 +92,17 @@ async fn run_jobs(app: &TestApp) -> usize {
         .unwrap()
 }
 
+/// (clawed_back, shortfall, status) of the purchase of a Checkout Session.
+async fn purchase_state(app: &TestApp, session: &str) -> (i64, i64, String) {
+    server::with_db!(&app.state.db, |p| sqlx::query_as(
+        "SELECT clawed_back, shortfall, status FROM token_purchases WHERE checkout_session_id = $1"
+    )
+    .bind(session)
+    .fetch_one(p)
+    .await)
+    .unwrap()
+}
+
 async fn count_where(app: &TestApp, sql: &str) -> i64 {
     server::with_db!(&app.state.db, |p| sqlx::query_scalar::<_, i64>(sql)
         .fetch_one(p)
@@ -443,12 +454,7 @@ async fn a_refund_after_partial_spend_claws_back_what_is_left_and_records_the_sh
     // Delivered again: nothing more.
     deliver(&app.client, &app, &half, Some(&signed(&half))).await;
     run_jobs(&app).await;
-    let (clawed, shortfall, status): (i64, i64, String) = server::with_db!(db, |p| sqlx::query_as(
-        "SELECT clawed_back, shortfall, status FROM token_purchases WHERE checkout_session_id = 'cs_r'"
-    )
-    .fetch_one(p)
-    .await)
-    .unwrap();
+    let (clawed, shortfall, status) = purchase_state(&app, "cs_r").await;
     assert_eq!(
         (clawed, shortfall, status.as_str()),
         (20_000, 5_000, "paid")
@@ -458,12 +464,7 @@ async fn a_refund_after_partial_spend_claws_back_what_is_left_and_records_the_sh
     let full = charge_refunded("evt_full", "cs_r", 2500, 2500);
     deliver(&app.client, &app, &full, Some(&signed(&full))).await;
     run_jobs(&app).await;
-    let (clawed, shortfall, status): (i64, i64, String) = server::with_db!(db, |p| sqlx::query_as(
-        "SELECT clawed_back, shortfall, status FROM token_purchases WHERE checkout_session_id = 'cs_r'"
-    )
-    .fetch_one(p)
-    .await)
-    .unwrap();
+    let (clawed, shortfall, status) = purchase_state(&app, "cs_r").await;
     assert_eq!(
         (clawed, shortfall, status.as_str()),
         (20_000, 30_000, "refunded")
