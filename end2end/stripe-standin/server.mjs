@@ -5,8 +5,10 @@
 //   POST /v1/checkout/sessions      form-encoded, Bearer secret key, Idempotency-Key honoured
 //   GET  /v1/checkout/sessions/:id  the session
 //   GET  /pay/:id                   the hosted payment page: Pay and Cancel
-//   POST /pay/:id/pay               marks it paid, redirects to success_url, and delivers a
-//                                   signed checkout.session.completed to WEBHOOK_URL
+//   POST /pay/:id/pay               marks it paid, redirects to success_url, and delivers
+//                                   signed checkout.session.completed and charge.succeeded
+//                                   events to WEBHOOK_URL
+//   GET  /receipts/:charge          the charge's receipt (its receipt_url)
 //   POST /pay/:id/cancel            redirects to cancel_url (the session stays open)
 //   GET  /health
 //
@@ -22,6 +24,7 @@ const base = `http://127.0.0.1:${port}`;
 const API_VERSION = "2026-09-30.endive";
 
 const sessions = new Map(); // id → session
+const charges = new Map(); // id → charge
 const idempotent = new Map(); // key → session id
 
 const id = (prefix) => `${prefix}_test_${randomBytes(12).toString("hex")}`;
@@ -212,6 +215,12 @@ const server = createServer(async (req, res) => {
       }
       return stripeError(res, 404, "invalid_request_error", `Unrecognized request URL (${req.method}: ${url.pathname}).`);
     }
+    if (parts[0] === "receipts" && charges.has(parts[1])) {
+      const { charge, product } = charges.get(parts[1]);
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      return res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Receipt</title></head>
+<body><h1>Receipt from Switchyard</h1><p>${escape(product)}</p><p>Paid ${money(charge.amount, charge.currency)}</p><p>${escape(charge.id)}</p></body></html>`);
+    }
     if (parts[0] === "pay" && parts[1]) {
       const s = sessions.get(parts[1]);
       if (!s) {
@@ -227,8 +236,34 @@ const server = createServer(async (req, res) => {
         s.payment_status = "paid";
         s.payment_intent = id("pi");
         s.customer_details = { email: s.customer_email, name: null, phone: null, tax_exempt: "none", tax_ids: [] };
-        // Like Stripe: the browser goes back at once; the event follows on its own.
-        setTimeout(() => deliver("checkout.session.completed", publicView(s)), 500);
+        const charge = {
+          id: id("ch"),
+          object: "charge",
+          amount: s.amount_total,
+          amount_captured: s.amount_total,
+          amount_refunded: 0,
+          billing_details: { address: null, email: s.customer_email, name: null, phone: null },
+          captured: true,
+          created: now(),
+          currency: s.currency,
+          description: null,
+          disputed: false,
+          livemode: false,
+          metadata: {},
+          paid: true,
+          payment_intent: s.payment_intent,
+          receipt_email: s.customer_email,
+          receipt_url: null,
+          refunded: false,
+          status: "succeeded",
+        };
+        charge.receipt_url = `${base}/receipts/${charge.id}`;
+        charges.set(charge.id, { charge, product: s._product });
+        // Like Stripe: the browser goes back at once; the events follow on their own.
+        setTimeout(async () => {
+          await deliver("checkout.session.completed", publicView(s));
+          await deliver("charge.succeeded", charge);
+        }, 500);
         res.writeHead(303, { location: s.success_url.replace("{CHECKOUT_SESSION_ID}", s.id) });
         return res.end();
       }

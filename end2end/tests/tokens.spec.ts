@@ -43,10 +43,15 @@ test("the owner buys the Professional pack and sees 400,000 more tokens and the 
   await expect(page.getByTestId("ledger-row").first()).toContainText("+400,000");
   await page.screenshot({ path: "test-results/billing.png", fullPage: true });
 
-  // The webhook arrives too (after the success page credited it): still one credit.
-  await page.waitForTimeout(1500);
-  await page.reload();
+  // The webhooks arrive too (after the success page credited it): still one credit, and the
+  // charge's receipt is linked from the purchase.
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId("purchase-row").filter({ hasText: "Professional" }).first().getByRole("link", { name: "Receipt" })).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 10_000 });
   expect(await balance(page)).toBe(before + 400_000);
+  const receipt = await page.getByTestId("purchase-row").filter({ hasText: "Professional" }).first().getByRole("link", { name: "Receipt" }).getAttribute("href");
+  expect(receipt).toMatch(/127\.0\.0\.1:3192\/receipts\/ch_test_/);
 });
 
 test("cancelling at Checkout leaves the balance as it was", async ({ page }) => {

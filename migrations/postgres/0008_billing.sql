@@ -17,7 +17,6 @@ CREATE TABLE token_purchases (
     checkout_session_id TEXT NOT NULL UNIQUE,
     checkout_url TEXT,
     payment_intent_id TEXT,
-    receipt_url TEXT,
     created_by UUID REFERENCES users (id) ON DELETE SET NULL,
     created_at TIMESTAMPTZ NOT NULL,
     paid_at TIMESTAMPTZ,
@@ -73,4 +72,13 @@ CREATE TABLE stripe_events (
     received_at TIMESTAMPTZ NOT NULL,
     processed_at TIMESTAMPTZ,
     outcome TEXT
+);
+
+-- Stripe's receipt for a payment, from charge.succeeded / charge.updated. Keyed by payment
+-- intent, so a receipt that arrives before its checkout.session.completed is kept until the
+-- purchase learns its payment intent (the purchase list joins on it).
+CREATE TABLE stripe_receipts (
+    payment_intent_id TEXT PRIMARY KEY,
+    charge_id TEXT NOT NULL,
+    receipt_url TEXT NOT NULL
 );

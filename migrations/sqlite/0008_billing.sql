@@ -17,7 +17,6 @@ CREATE TABLE token_purchases (
     checkout_session_id TEXT NOT NULL UNIQUE,
     checkout_url TEXT,
     payment_intent_id TEXT,
-    receipt_url TEXT,
     created_by BLOB REFERENCES users (id) ON DELETE SET NULL,
     created_at TEXT NOT NULL,
     paid_at TEXT,
@@ -70,4 +69,13 @@ CREATE TABLE stripe_events (
     received_at TEXT NOT NULL,
     processed_at TEXT,
     outcome TEXT
+);
+
+-- Stripe's receipt for a payment, from charge.succeeded / charge.updated. Keyed by payment
+-- intent, so a receipt that arrives before its checkout.session.completed is kept until the
+-- purchase learns its payment intent (the purchase list joins on it).
+CREATE TABLE stripe_receipts (
+    payment_intent_id TEXT PRIMARY KEY,
+    charge_id TEXT NOT NULL,
+    receipt_url TEXT NOT NULL
 );

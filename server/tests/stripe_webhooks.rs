@@ -52,15 +52,27 @@ fn session_completed(
 }
 
 fn charge_refunded(event_id: &str, session_id: &str, amount: i64, refunded: i64) -> String {
+    charge_event("charge.refunded", event_id, session_id, amount, refunded)
+}
+
+/// A charge.* event for the payment of `session_id`'s Checkout Session, with its receipt.
+fn charge_event(
+    kind: &str,
+    event_id: &str,
+    session_id: &str,
+    amount: i64,
+    refunded: i64,
+) -> String {
     serde_json::json!({
-        "id": event_id, "object": "event", "type": "charge.refunded",
+        "id": event_id, "object": "event", "type": kind,
         "created": chrono::Utc::now().timestamp(), "livemode": false, "pending_webhooks": 1,
         "data": { "object": {
             "id": format!("ch_{session_id}"), "object": "charge", "amount": amount,
             "amount_captured": amount, "amount_refunded": refunded, "billing_details": {},
             "captured": true, "created": 1_700_000_000, "currency": "usd", "disputed": false,
             "livemode": false, "metadata": {}, "paid": true, "refunded": refunded >= amount,
-            "status": "succeeded", "payment_intent": format!("pi_{session_id}")
+            "status": "succeeded", "payment_intent": format!("pi_{session_id}"),
+            "receipt_url": format!("https://pay.stripe.com/receipts/{session_id}")
         }}
     })
     .to_string()
@@ -506,5 +518,47 @@ async fn without_stripe_configured_the_webhook_does_not_exist() {
     assert_eq!(
         deliver(&app.client, &app, &body, Some(&signed(&body))).await,
         404
+    );
+}
+
+#[tokio::test]
+async fn a_receipt_is_linked_whether_it_arrives_before_or_after_the_payment() {
+    let app = billing_app().await;
+    let ada = app.principal("ada@example.com").await;
+    let company = ada.company_id.to_string();
+    // The charge's event first, then the session's; and the other way round.
+    let early = charge_event("charge.succeeded", "evt_ch_early", "cs_early", 2500, 0);
+    let paid_early = session_completed("evt_cs_early", "cs_early", &company, "starter", 2500);
+    let paid_late = session_completed("evt_cs_late", "cs_late", &company, "starter", 2500);
+    let late = charge_event("charge.updated", "evt_ch_late", "cs_late", 2500, 0);
+    for body in [&early, &paid_early, &paid_late, &late] {
+        assert_eq!(
+            deliver(&app.client, &app, body, Some(&signed(body))).await,
+            200
+        );
+        run_jobs(&app).await;
+    }
+    let list = server::billing::purchases::list(&app.state.db, &ada, 10, 0)
+        .await
+        .unwrap();
+    let receipt = |s: &str| {
+        list.iter()
+            .find(|p| p.checkout_session_id == s)
+            .and_then(|p| p.receipt_url.clone())
+    };
+    assert_eq!(
+        receipt("cs_early").as_deref(),
+        Some("https://pay.stripe.com/receipts/cs_early")
+    );
+    assert_eq!(
+        receipt("cs_late").as_deref(),
+        Some("https://pay.stripe.com/receipts/cs_late")
+    );
+    // A receipt is not a credit.
+    assert_eq!(
+        ledger::balance(&app.state.db, ada.company_id)
+            .await
+            .unwrap(),
+        100_000
     );
 }

@@ -103,6 +103,14 @@ pub async fn apply(db: &Db, config: &super::packs::BillingConfig, fact: &Fact) -
             }
             None => "ignored: refund without a payment".into(),
         },
+        Fact::Receipt {
+            charge_id,
+            payment_intent,
+            receipt_url,
+        } => {
+            purchases::record_receipt(db, payment_intent, charge_id, receipt_url).await?;
+            "receipt kept".into()
+        }
         Fact::DisputeLost {
             dispute_id,
             payment_intent,

@@ -41,7 +41,9 @@ pub struct Purchase {
 }
 
 const COLUMNS: &str = "id, company_id, pack, tokens, amount, currency, status, checkout_session_id, \
-                       payment_intent_id, receipt_url, created_by, created_at, paid_at, clawed_back, shortfall";
+                       payment_intent_id, (SELECT r.receipt_url FROM stripe_receipts r \
+                       WHERE r.payment_intent_id = token_purchases.payment_intent_id) AS receipt_url, \
+                       created_by, created_at, paid_at, clawed_back, shortfall";
 
 fn not_configured() -> Error {
     Error::Conflict(
@@ -295,6 +297,26 @@ async fn adopt(
     Ok(purchase_where(tx, "checkout_session_id", &s.session_id)
         .await?
         .ok_or_else(|| "the purchase could not be recorded".to_string()))
+}
+
+/// Keeps Stripe's receipt for a payment (the latest one, when a charge is updated).
+pub async fn record_receipt(
+    db: &Db,
+    payment_intent: &str,
+    charge_id: &str,
+    receipt_url: &str,
+) -> Result<()> {
+    const SQL: &str = "INSERT INTO stripe_receipts (payment_intent_id, charge_id, receipt_url) \
+                       VALUES ($1, $2, $3) ON CONFLICT (payment_intent_id) \
+                       DO UPDATE SET charge_id = excluded.charge_id, receipt_url = excluded.receipt_url";
+    exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(payment_intent)
+            .bind(charge_id)
+            .bind(receipt_url)
+    )?;
+    Ok(())
 }
 
 /// An open purchase whose payment failed or whose session expired.

@@ -153,6 +153,12 @@ pub enum Fact {
         payment_intent: Option<String>,
         amount_refunded: i64,
     },
+    /// charge.succeeded / charge.updated with a receipt.
+    Receipt {
+        charge_id: String,
+        payment_intent: String,
+        receipt_url: String,
+    },
     /// charge.dispute.closed with status lost.
     DisputeLost {
         dispute_id: String,
@@ -248,6 +254,22 @@ fn fact_of(object: EventObject, event_type: &str) -> Fact {
             payment_intent: c.payment_intent.as_ref().map(|pi| pi.id().to_string()),
             amount_refunded: c.amount_refunded,
         },
+        EventObject::ChargeSucceeded(c) | EventObject::ChargeUpdated(c) => {
+            match (c.payment_intent.as_ref(), c.receipt_url.as_ref()) {
+                (Some(pi), Some(url))
+                    if url.starts_with("https://") || url.starts_with("http://") =>
+                {
+                    Fact::Receipt {
+                        charge_id: c.id.to_string(),
+                        payment_intent: pi.id().to_string(),
+                        receipt_url: url.clone(),
+                    }
+                }
+                _ => Fact::Ignored {
+                    reason: format!("{event_type} without a receipt"),
+                },
+            }
+        }
         EventObject::ChargeDisputeClosed(d) => {
             if d.status == stripe_shared::DisputeStatus::Lost {
                 Fact::DisputeLost {
