@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod account;
+pub mod analyses;
 pub mod audit;
 pub mod billing;
 pub mod company;

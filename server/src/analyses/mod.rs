@@ -1,0 +1,13 @@
+//! Analyses: commissioning test reports (grounding, insulation resistance, thermography)
+//! checked against the company's standard (DESIGN §2 Analyses).
+//!
+//! - `model`: what extraction produces, field by field with confidence and page;
+//! - `rules`: the validation rules, verdict and score, as pure functions;
+//! - `local`: the extractor that reads a report's text layer when no AI key is configured.
+
+pub mod local;
+pub mod model;
+pub mod rules;
+
+pub use model::{Extraction, Field};
+pub use rules::{evaluate, Outcome, Severity, TestType, Thresholds, Verdict};
