@@ -105,7 +105,7 @@ static LABELS: LazyLock<Vec<(Slot, Regex)>> = LazyLock::new(|| {
         ),
         (
             Slot::DisplayReading,
-            r"display\s+reading|display\s+shows|instrument\s+display|meter\s+reading|reading\s+on\s+(?:the\s+)?display",
+            r"display\s+reading|display\s+shows|instrument\s+display|meter\s+reading(?:\s+on\s+(?:the\s+)?display)?|reading\s+on\s+(?:the\s+)?display",
         ),
         (
             Slot::Absorption,
@@ -148,7 +148,7 @@ static LABELS: LazyLock<Vec<(Slot, Regex)>> = LazyLock::new(|| {
         .iter()
         .map(|(slot, label)| {
             let re = format!(
-                r"(?i)^[\s•*\-–]*(?:{label})\s*(?:\((?P<unit>[^)]{{1,8}})\))?\s*(?:[:=]|\s{{2,}}|\s+(?=[-+>]?\d))\s*(?P<value>.*)$"
+                r"(?i)^[\s•*\-–]*(?:{label})\s*(?:\((?P<unit>[^)]{{1,8}})\))?(?:\s*[:=]\s*(?P<v1>.*)|\s{{2,}}(?P<v2>.*)|\s+(?P<v3>[-+>≥]?\d.*)|\s*(?P<v4>))$"
             );
             (*slot, Regex::new(&re).expect("label pattern"))
         })
@@ -471,7 +471,11 @@ impl Reader {
         else {
             return;
         };
-        let value = caps.name("value").map(|m| m.as_str()).unwrap_or("");
+        let value = ["v1", "v2", "v3", "v4"]
+            .iter()
+            .find_map(|n| caps.name(n))
+            .map(|m| m.as_str())
+            .unwrap_or("");
         let unit = caps.name("unit").map(|m| m.as_str().trim());
         match slot {
             Slot::TestDate if !cert_page => {
