@@ -43,6 +43,11 @@ pub enum Action {
     TokensPurchased,
     TokensRefunded,
     TokensGranted,
+    AnalysisCreated,
+    AnalysisDeleted,
+    AnalysisReanalyzed,
+    AnalysisCancelled,
+    AnalysisCorrected,
 }
 
 impl Action {
@@ -80,6 +85,11 @@ impl Action {
             Action::TokensPurchased => "TOKENS_PURCHASED",
             Action::TokensRefunded => "TOKENS_REFUNDED",
             Action::TokensGranted => "TOKENS_GRANTED",
+            Action::AnalysisCreated => "ANALYSIS_CREATED",
+            Action::AnalysisDeleted => "ANALYSIS_DELETED",
+            Action::AnalysisReanalyzed => "ANALYSIS_REANALYZED",
+            Action::AnalysisCancelled => "ANALYSIS_CANCELLED",
+            Action::AnalysisCorrected => "ANALYSIS_CORRECTED",
         }
     }
 }

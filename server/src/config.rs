@@ -56,6 +56,8 @@ pub struct Config {
     pub signup_enabled: bool,
     /// Token packs, Stripe, the low-balance threshold.
     pub billing: crate::billing::packs::BillingConfig,
+    /// Uploads, storage and AI providers of analyses.
+    pub analyses: crate::analyses::config::AnalysesConfig,
 }
 
 #[derive(Clone)]
@@ -481,6 +483,7 @@ impl Config {
         }
 
         let billing = crate::billing::packs::BillingConfig::from_vars(&get, &mut errors);
+        let analyses = crate::analyses::config::AnalysesConfig::from_vars(&get, &mut errors);
 
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
@@ -509,6 +512,7 @@ impl Config {
             mail_from,
             signup_enabled,
             billing,
+            analyses,
         })
     }
 

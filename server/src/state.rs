@@ -23,13 +23,26 @@ pub struct AppState {
     pub mailer: Option<Arc<crate::mail::Mailer>>,
     /// Google sign-in, when configured.
     pub google: Option<Arc<crate::google::Google>>,
+    /// Uploaded files: DATA_DIR/uploads, or the S3 bucket when S3_BUCKET is set.
+    pub storage: crate::analyses::storage::Storage,
     setup_done: Arc<AtomicBool>,
 }
 
 impl AppState {
     pub fn new(config: Config, db: Db) -> Self {
         let redis = crate::kv::Redis::from_config(&config);
+        let storage = match &config.analyses.s3 {
+            Some(s3) => crate::analyses::storage::Storage::s3(s3),
+            None => crate::analyses::storage::Storage::local(&config.data_dir.join("uploads")),
+        }
+        .unwrap_or_else(|e| {
+            // from_map checked the settings; a store that still cannot be built keeps uploads
+            // in memory for this process and says so loudly.
+            tracing::error!(error = %e, "file store unavailable; uploads are kept in memory only");
+            crate::analyses::storage::Storage::memory()
+        });
         Self {
+            storage,
             limits: Limits::new(&config, redis.clone()),
             sessions: crate::sessions::Sessions::new(db.clone(), redis.clone()),
             redis,
@@ -70,6 +83,7 @@ impl AppState {
             db: self.db.clone(),
             mailer: self.mailer.clone(),
             config: self.config.clone(),
+            storage: self.storage.clone(),
         }
     }
 }

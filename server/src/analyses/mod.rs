@@ -5,9 +5,17 @@
 //! - `rules`: the validation rules, verdict and score, as pure functions;
 //! - `local`: the extractor that reads a report's text layer when no AI key is configured.
 
+pub mod config;
+pub mod extract;
+pub mod images;
 pub mod local;
 pub mod model;
+pub mod pdf;
+pub mod pipeline;
 pub mod rules;
+pub mod service;
+pub mod storage;
+pub mod upload;
 
 pub use model::{Extraction, Field};
 pub use rules::{evaluate, Outcome, Severity, TestType, Thresholds, Verdict};

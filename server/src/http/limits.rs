@@ -16,6 +16,9 @@ pub struct Limits {
     by_account: Arc<DefaultKeyedRateLimiter<String>>,
     per_ip: u32,
     per_account: u32,
+    /// Analysis requests (uploads, re-analyses) per address.
+    analyses: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    analyses_per_minute: u32,
     redis: Option<Arc<Redis>>,
 }
 
@@ -49,6 +52,10 @@ impl Limits {
             by_account: Arc::new(RateLimiter::keyed(per_minute(config.sign_in_per_account))),
             per_ip: config.sign_in_per_ip,
             per_account: config.sign_in_per_account,
+            analyses: Arc::new(RateLimiter::keyed(per_minute(
+                config.analyses.requests_per_minute,
+            ))),
+            analyses_per_minute: config.analyses.requests_per_minute,
             redis,
         }
     }
@@ -86,8 +93,43 @@ impl Limits {
         Ok(())
     }
 
+    /// Counts one analysis request (ANALYSIS_RATE_PER_MINUTE per address, default 10).
+    pub async fn check_analysis(&self, ip: IpAddr) -> Result<(), Error> {
+        if let Some(redis) = &self.redis {
+            let window = chrono::Utc::now().timestamp() / 60;
+            let key = redis.key(format_args!("rl:analyses:{ip}:{window}"));
+            let counted: redis::RedisResult<(u64, bool)> = async {
+                let mut conn = redis.conn().await?;
+                redis::pipe()
+                    .atomic()
+                    .incr(&key, 1)
+                    .expire(&key, 120)
+                    .query_async(&mut conn)
+                    .await
+            }
+            .await;
+            match counted {
+                Ok((n, _)) if n > u64::from(self.analyses_per_minute) => {
+                    tracing::warn!(%ip, n, "analysis rate limit reached");
+                    return Err(Error::RateLimited);
+                }
+                Ok(_) => return Ok(()),
+                Err(e) => {
+                    tracing::warn!(error = %e, "Redis rate limiter unavailable; counting in memory")
+                }
+            }
+        }
+        if self.analyses.check_key(&ip).is_err() {
+            tracing::warn!(%ip, "analysis rate limit reached");
+            return Err(Error::RateLimited);
+        }
+        Ok(())
+    }
+
     /// Forgets idle keys so memory stays bounded (called by the hourly cleanup).
     pub fn shrink(&self) {
+        self.analyses.retain_recent();
+        self.analyses.shrink_to_fit();
         self.by_ip.retain_recent();
         self.by_account.retain_recent();
         self.by_ip.shrink_to_fit();

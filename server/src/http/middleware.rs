@@ -214,6 +214,10 @@ pub fn page_needs(path: &str) -> PageNeeds {
         }
         "/audit" => PageNeeds::Permission(Permission::AuditRead),
         "/billing" | "/billing/success" => PageNeeds::Permission(Permission::BillingRead),
+        "/analyses/new" => PageNeeds::Permission(Permission::AnalysesRun),
+        p if p == "/analyses" || p.starts_with("/analyses/") => {
+            PageNeeds::Permission(Permission::AnalysesRead)
+        }
         p if p == "/admin" || p.starts_with("/admin/") => PageNeeds::SuperAdmin,
         _ => PageNeeds::Member,
     }

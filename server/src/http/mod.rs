@@ -1,6 +1,7 @@
 //! Plain axum routes (operations, form endpoints) and the middleware stack shared with the
 //! Leptos routes.
 
+mod analyses;
 pub mod auth;
 mod exports;
 pub mod flash;
@@ -54,6 +55,14 @@ pub fn routes(state: AppState) -> Router {
         .route("/settings/company/logo/remove", post(logo::remove))
         .route("/company/logo", get(logo::show))
         .route("/webhooks/stripe", post(webhooks::stripe))
+        .route(
+            "/analyses/upload",
+            post(analyses::upload).layer(axum::extract::DefaultBodyLimit::max(
+                state.config.analyses.max_upload_bytes as usize + 1024 * 1024,
+            )),
+        )
+        .route("/analyses/{id}/file", get(analyses::source))
+        .route("/analyses/{id}/pages/{n}", get(analyses::page))
         .with_state(state)
 }
 

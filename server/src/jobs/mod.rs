@@ -25,7 +25,22 @@ pub struct JobContext {
     /// Outgoing mail, when SMTP_URL is set.
     pub mailer: Option<Arc<crate::mail::Mailer>>,
     pub config: Arc<crate::config::Config>,
+    /// Uploaded files (analyses).
+    pub storage: crate::analyses::storage::Storage,
 }
+
+/// Returned (as the error) by a job that cannot start yet: the job waits `0` and runs again,
+/// without the wait counting as a failed attempt.
+#[derive(Debug)]
+pub struct Defer(pub Duration);
+
+impl std::fmt::Display for Defer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "deferred for {:?}", self.0)
+    }
+}
+
+impl std::error::Error for Defer {}
 
 /// One kind of background work.
 #[async_trait]
@@ -82,6 +97,7 @@ impl Registry {
             .with(crate::mail::SendMail)
             .with(crate::billing::events::StripeEvent)
             .with(crate::billing::alerts::LowBalance)
+            .with(crate::analyses::pipeline::RunAnalysis)
     }
 }
 

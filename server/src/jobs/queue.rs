@@ -128,6 +128,23 @@ pub async fn fail(
     Ok(())
 }
 
+/// Puts a claimed job back to wait until `run_at` without counting the attempt (the work could
+/// not start yet, e.g. a concurrency cap).
+pub async fn defer(db: &Db, id: i64, worker: &str, run_at: DateTime<Utc>) -> Result<()> {
+    const SQL: &str = "UPDATE jobs SET status = 'queued', run_at = $1, locked_until = NULL, \
+                       attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, updated_at = $2 \
+                       WHERE id = $3 AND locked_by = $4";
+    exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(run_at)
+            .bind(Utc::now())
+            .bind(id)
+            .bind(worker)
+    )?;
+    Ok(())
+}
+
 /// How many jobs are in each status, for /metrics.
 pub async fn counts_by_status(db: &Db) -> Result<Vec<(String, i64)>> {
     const SQL: &str = "SELECT status, COUNT(*) FROM jobs GROUP BY status ORDER BY status";

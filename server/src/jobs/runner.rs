@@ -110,6 +110,15 @@ async fn run_one(ctx: &JobContext, registry: &Registry, worker: &str) -> Result<
             metrics::counter!("jobs_completed_total", "kind" => job.kind.clone()).increment(1);
             tracing::info!(parent: &span, "job done");
         }
+        Err(e) if e.downcast_ref::<super::Defer>().is_some() => {
+            let wait = e
+                .downcast_ref::<super::Defer>()
+                .map(|d| d.0)
+                .unwrap_or_default();
+            let at = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+            queue::defer(&ctx.db, job.id, worker, at).await?;
+            tracing::debug!(parent: &span, ?wait, "job deferred");
+        }
         Err(e) => {
             let retry_at =
                 (job.attempts < job.max_attempts).then(|| Utc::now() + backoff(job.attempts));

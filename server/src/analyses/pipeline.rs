@@ -1,0 +1,361 @@
+//! The analysis job: PENDING → PROCESSING → COMPLETED | FAILED (or CANCELLED by the user).
+//!
+//! 1. claim the analysis (at most ANALYSIS_CONCURRENCY_PER_COMPANY processing at once; the job
+//!    waits otherwise);
+//! 2. fetch the file, read the text layer and render the pages (PDF) or take the image;
+//! 3. hold the estimate on the ledger (refused → FAILED, nothing charged);
+//! 4. run the extractor, apply the rules of the analysis's standard;
+//! 5. mark COMPLETED (only if still processing: a cancel wins), then settle the hold with the
+//!    real usage.
+//!
+//! Every step can run again after a crash (the job's lease expires and it is claimed again):
+//! rendered pages are kept, the hold is found by its reference, a completed analysis with an
+//! open hold is settled with the amount it recorded, so nothing is ever charged twice.
+
+use std::time::Instant;
+
+use async_trait::async_trait;
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::{
+    extract::{ExtractError, Extracted, Extractor, Input, Local},
+    pdf,
+    rules::{self, Thresholds},
+    service::{self, AnalysisRow},
+    storage::Storage,
+    upload::Kind,
+};
+use crate::{
+    billing::ledger,
+    exec,
+    jobs::{Defer, Job, JobContext},
+    Db, Error,
+};
+
+pub const KIND: &str = "analysis.run";
+
+/// Longest side of a rendered page, pixels.
+pub const PAGE_SIDE: u32 = 1600;
+
+pub struct RunAnalysis;
+
+#[async_trait]
+impl Job for RunAnalysis {
+    fn kind(&self) -> &'static str {
+        KIND
+    }
+
+    fn max_attempts(&self) -> i32 {
+        3
+    }
+
+    fn lease(&self) -> std::time::Duration {
+        // Long enough for the provider's timeout × attempts plus rendering.
+        std::time::Duration::from_secs(900)
+    }
+
+    async fn run(&self, ctx: &JobContext, payload: serde_json::Value) -> anyhow::Result<()> {
+        let id: Uuid = serde_json::from_value(payload["analysis_id"].clone())?;
+        let company: Uuid = serde_json::from_value(payload["company_id"].clone())?;
+        run(ctx, company, id).await
+    }
+}
+
+/// Runs (or resumes) one analysis.
+pub async fn run(ctx: &JobContext, company: Uuid, id: Uuid) -> anyhow::Result<()> {
+    let db = &ctx.db;
+    let row = match service::load(db, company, id).await {
+        Ok(r) => r,
+        Err(Error::NotFound) => return Ok(()), // deleted meanwhile
+        Err(e) => return Err(e.into()),
+    };
+    match row.status.as_str() {
+        "completed" => return settle_leftover(db, &row).await,
+        "failed" | "cancelled" => return release_leftover(db, &row).await,
+        "pending" => {
+            if !claim(db, &row, ctx.config.analyses.concurrency_per_company).await? {
+                return Err(Defer(std::time::Duration::from_secs(3)).into());
+            }
+        }
+        _ => tracing::info!(analysis = %id, "resuming an analysis left processing"),
+    }
+    let started = Instant::now();
+    match work(ctx, &row).await {
+        Ok(()) => {}
+        Err(Failure::Retry(e)) => return Err(e),
+        Err(Failure::Fail { reason, raw }) => {
+            fail(db, &row, &reason, raw.as_deref()).await?;
+            tracing::warn!(analysis = %id, %reason, "analysis failed");
+        }
+    }
+    tracing::info!(analysis = %id, ms = started.elapsed().as_millis() as u64, "analysis job done");
+    Ok(())
+}
+
+enum Failure {
+    /// Infrastructure trouble: the job is retried.
+    Retry(anyhow::Error),
+    /// The analysis fails with a reason the user reads.
+    Fail { reason: String, raw: Option<String> },
+}
+
+impl Failure {
+    fn user(reason: impl Into<String>) -> Failure {
+        Failure::Fail {
+            reason: reason.into(),
+            raw: None,
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Retry(e.into())
+    }
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(e: sqlx::Error) -> Self {
+        Failure::Retry(e.into())
+    }
+}
+
+async fn claim(db: &Db, row: &AnalysisRow, cap: i64) -> anyhow::Result<bool> {
+    const SQL: &str = "UPDATE analyses SET status = 'processing', started_at = $3 \
+        WHERE id = $1 AND company_id = $2 AND status = 'pending' \
+        AND (SELECT COUNT(*) FROM analyses WHERE company_id = $2 AND status = 'processing') < $4";
+    let n = exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(row.id)
+            .bind(row.company_id)
+            .bind(Utc::now())
+            .bind(cap)
+    )?;
+    Ok(n == 1)
+}
+
+async fn still_processing(db: &Db, row: &AnalysisRow) -> Result<bool, Failure> {
+    Ok(service::load(db, row.company_id, row.id).await?.status == "processing")
+}
+
+/// The file's pages: text per page and a PNG per page, rendered once and kept in the store.
+async fn prepare(
+    ctx: &JobContext,
+    row: &AnalysisRow,
+) -> Result<(Vec<u8>, Vec<String>, Vec<Vec<u8>>), Failure> {
+    let storage = &ctx.storage;
+    let source = storage.get(&row.source_key).await.map_err(|e| {
+        Failure::user(format!(
+            "The uploaded file could not be read from storage ({e})."
+        ))
+    })?;
+    let kind = Kind::parse(&row.file_kind).unwrap_or(Kind::Pdf);
+    if kind != Kind::Pdf {
+        let key = Storage::page_key(row.company_id, row.id, 1);
+        let png = match storage.get(&key).await {
+            Ok(b) => b.to_vec(),
+            Err(_) => {
+                let bytes = source.to_vec();
+                let png =
+                    tokio::task::spawn_blocking(move || super::images::page_png(&bytes, PAGE_SIDE))
+                        .await
+                        .map_err(|e| Failure::Retry(e.into()))?
+                        .map_err(Failure::user)?;
+                storage
+                    .put(&key, png.clone())
+                    .await
+                    .map_err(Failure::Retry)?;
+                png
+            }
+        };
+        return Ok((source.to_vec(), vec![String::new()], vec![png]));
+    }
+    let tmp = tempfile::Builder::new()
+        .prefix("analysis-")
+        .suffix(".pdf")
+        .tempfile()
+        .map_err(|e| Failure::Retry(e.into()))?;
+    tokio::fs::write(tmp.path(), &source)
+        .await
+        .map_err(|e| Failure::Retry(e.into()))?;
+    let limits = pdf::Limits::default();
+    let pages = row.pages.max(1) as u32;
+    let text = pdf::text(tmp.path(), pages, &limits)
+        .await
+        .map_err(|e| Failure::user(e.to_string()))?;
+    let mut images = Vec::with_capacity(pages as usize);
+    for n in 1..=pages {
+        let key = Storage::page_key(row.company_id, row.id, n);
+        let png = match storage.get(&key).await {
+            Ok(b) => b.to_vec(),
+            Err(_) => {
+                let png = pdf::render(tmp.path(), n, PAGE_SIDE, &limits)
+                    .await
+                    .map_err(|e| Failure::user(e.to_string()))?;
+                storage
+                    .put(&key, png.clone())
+                    .await
+                    .map_err(Failure::Retry)?;
+                png
+            }
+        };
+        images.push(png);
+    }
+    Ok((source.to_vec(), text, images))
+}
+
+fn extractor(ctx: &JobContext) -> Box<dyn Extractor> {
+    Box::new(Local {
+        cost: ctx.config.analyses.local_cost,
+    })
+}
+
+async fn work(ctx: &JobContext, row: &AnalysisRow) -> Result<(), Failure> {
+    let db = &ctx.db;
+    let (source, text, images) = prepare(ctx, row).await?;
+    if !still_processing(db, row).await? {
+        return Ok(());
+    }
+    let reference = format!("analysis:{}", row.id);
+    let hold = match ledger::hold(db, row.company_id, row.estimate, &reference).await {
+        Ok(h) => h,
+        Err(e @ Error::InsufficientTokens { .. }) => return Err(Failure::user(e.to_string())),
+        Err(e) => return Err(e.into()),
+    };
+    const SET_HOLD: &str = "UPDATE analyses SET hold_id = $2 WHERE id = $1";
+    exec!(db, sqlx::query(SET_HOLD).bind(row.id).bind(hold.id)).map_err(Failure::from)?;
+    if hold.status == "released" || !still_processing(db, row).await? {
+        // Cancelled while holding: give it back.
+        let _ = ledger::release(db, row.company_id, hold.id).await;
+        return Ok(());
+    }
+    let order = service::date_order(db, row.company_id).await?;
+    let kind = Kind::parse(&row.file_kind).unwrap_or(Kind::Pdf);
+    let input = Input {
+        test: row.test(),
+        kind,
+        pages_text: &text,
+        page_images: &images,
+        source: &source,
+        order,
+    };
+    let ex = extractor(ctx);
+    let extracted = match ex.extract(&input).await {
+        Ok(x) => x,
+        Err(ExtractError::Provider { reason, .. }) => {
+            return Err(Failure::Fail {
+                reason: format!("The AI provider did not answer: {reason}"),
+                raw: None,
+            })
+        }
+        Err(ExtractError::Malformed { reason, raw, .. }) => {
+            return Err(Failure::Fail {
+                reason: format!("The AI provider's answer could not be used: {reason}"),
+                raw: Some(raw),
+            })
+        }
+    };
+    complete(db, row, hold.id, extracted).await
+}
+
+async fn complete(db: &Db, row: &AnalysisRow, hold_id: Uuid, x: Extracted) -> Result<(), Failure> {
+    let outcome = rules::evaluate(
+        row.test(),
+        &x.extraction,
+        &Thresholds::for_standard(&row.standard),
+    );
+    let now = Utc::now();
+    let ms = row
+        .started_at
+        .map(|s| (now - s).num_milliseconds())
+        .unwrap_or(0);
+    const SQL: &str =
+        "UPDATE analyses SET status = 'completed', completed_at = $3, processing_ms = $4, \
+        provider = $5, model = $6, usage = $7, provider_cost_micros = $8, tokens_charged = $9, \
+        verdict = $10, score = $11, confidence = $12, requires_review = $13, extraction = $14, \
+        outcome = $15, raw_reply = $16, error = NULL \
+        WHERE id = $1 AND company_id = $2 AND status = 'processing'";
+    let n = exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(row.id)
+            .bind(row.company_id)
+            .bind(now)
+            .bind(ms)
+            .bind(x.provider)
+            .bind(&x.model)
+            .bind(json(&x.usage))
+            .bind(x.cost_micros)
+            .bind(x.tokens)
+            .bind(outcome.verdict.as_str())
+            .bind(outcome.score)
+            .bind(outcome.confidence)
+            .bind(outcome.requires_review)
+            .bind(json(&x.extraction))
+            .bind(json(&outcome))
+            .bind(x.raw.as_deref())
+    )
+    .map_err(Failure::from)?;
+    if n == 0 {
+        // Cancelled meanwhile: the cancel gives the hold back.
+        let _ = ledger::release(db, row.company_id, hold_id).await;
+        return Ok(());
+    }
+    let charged = ledger::settle(db, row.company_id, hold_id, x.tokens).await?;
+    if charged != x.tokens {
+        const FIX: &str = "UPDATE analyses SET tokens_charged = $2 WHERE id = $1";
+        exec!(db, sqlx::query(FIX).bind(row.id).bind(charged)).map_err(Failure::from)?;
+    }
+    tracing::info!(
+        analysis = %row.id, verdict = outcome.verdict.as_str(), score = outcome.score,
+        tokens = charged, provider = x.provider, "analysis completed"
+    );
+    Ok(())
+}
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+async fn fail(db: &Db, row: &AnalysisRow, reason: &str, raw: Option<&str>) -> anyhow::Result<()> {
+    const SQL: &str =
+        "UPDATE analyses SET status = 'failed', error = $3, raw_reply = $4, completed_at = $5 \
+        WHERE id = $1 AND company_id = $2 AND status IN ('pending', 'processing')";
+    let reason: String = reason.chars().take(1000).collect();
+    exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(row.id)
+            .bind(row.company_id)
+            .bind(&reason)
+            .bind(raw)
+            .bind(Utc::now())
+    )?;
+    let fresh = service::load(db, row.company_id, row.id).await?;
+    release_leftover(db, &fresh).await
+}
+
+/// A completed analysis whose hold is still open (the process stopped between the two): settle
+/// it with the tokens the analysis recorded.
+async fn settle_leftover(db: &Db, row: &AnalysisRow) -> anyhow::Result<()> {
+    if let Some(h) = row.hold_id {
+        match ledger::settle(db, row.company_id, h, row.tokens_charged).await {
+            Ok(_) | Err(Error::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// A failed or cancelled analysis gives its hold back (idempotent).
+async fn release_leftover(db: &Db, row: &AnalysisRow) -> anyhow::Result<()> {
+    if let Some(h) = row.hold_id {
+        match ledger::release(db, row.company_id, h).await {
+            Ok(()) | Err(Error::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}

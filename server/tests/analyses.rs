@@ -1,0 +1,501 @@
+//! Analyses end to end through the HTTP upload and the job, on SQLite (default) or PostgreSQL
+//! (TEST_DATABASE_URL): verdicts from a real PDF's text layer, the token hold → settle →
+//! release arithmetic, each bad input refused before anything is held, cancel, resume after a
+//! crash, corrections, re-analysis, delete, visibility and the rate limit.
+
+mod common;
+#[path = "common/pdf.rs"]
+mod pdf;
+
+use common::{spawn_app, spawn_app_with, TestApp, PASSWORD};
+use reqwest::{
+    multipart::{Form, Part},
+    StatusCode,
+};
+use serde_json::Value;
+use server::{
+    analyses::{pipeline, service, storage::Storage},
+    audit::RequestMeta,
+    billing::{self, ledger},
+    identity::Principal,
+    jobs::{self, Registry},
+};
+use uuid::Uuid;
+
+const GROUNDING_P1: &[&str] = &[
+    "GROUNDING SYSTEM TEST REPORT",
+    "Equipment tag: GND-GRID-01",
+    "Location: Substation B",
+    "Test date: 14/03/2026",
+    "Instrument: Megger DET4TC2, S/N 101234567",
+    "Ground resistance: 7.4 ohm",
+    "Technician signature: J. Smith",
+    "Photo watermark: yes",
+];
+const GROUNDING_P2: &[&str] = &[
+    "CALIBRATION CERTIFICATE",
+    "Certificate no.: CAL-88231",
+    "Instrument serial: 101234567",
+    "Calibration date: 2025-01-31",
+    "Calibration due: 2026-01-31",
+];
+
+fn grounding_pdf() -> Vec<u8> {
+    pdf::text_pdf(&[GROUNDING_P1, GROUNDING_P2])
+}
+
+struct Ctx {
+    app: TestApp,
+    owner: Principal,
+}
+
+async fn start(extra: &[(&str, &str)], tokens: i64) -> Ctx {
+    let app = if extra.is_empty() {
+        spawn_app().await
+    } else {
+        spawn_app_with(extra).await
+    };
+    app.setup("ada@example.com").await;
+    let owner = app.principal("ada@example.com").await;
+    if tokens > 0 {
+        billing::grant(
+            &app.state.db,
+            &owner,
+            &RequestMeta::default(),
+            owner.company_id,
+            tokens,
+            "test tokens",
+        )
+        .await
+        .unwrap();
+    }
+    Ctx { app, owner }
+}
+
+async fn upload_with(
+    app: &TestApp,
+    client: &reqwest::Client,
+    name: &str,
+    bytes: Vec<u8>,
+    test_type: &str,
+) -> (StatusCode, Value) {
+    let form = Form::new()
+        .text("test_type", test_type.to_string())
+        .part("file", Part::bytes(bytes).file_name(name.to_string()));
+    let res = client
+        .post(app.url("/analyses/upload"))
+        .header("accept", "application/json")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>, test_type: &str) -> (StatusCode, Value) {
+    upload_with(app, &app.client, name, bytes, test_type).await
+}
+
+async fn run_jobs(app: &TestApp) -> usize {
+    jobs::run_until_empty(&app.state.job_context(), &Registry::standard())
+        .await
+        .unwrap()
+}
+
+fn id_of(v: &Value) -> Uuid {
+    v["id"].as_str().unwrap().parse().unwrap()
+}
+
+async fn balance(app: &TestApp, p: &Principal) -> i64 {
+    ledger::balance(&app.state.db, p.company_id).await.unwrap()
+}
+
+async fn hold_entries(app: &TestApp) -> Vec<(String, i64)> {
+    server::with_db!(&app.state.db, |c| sqlx::query_as::<_, (String, i64)>(
+        "SELECT kind, tokens FROM token_transactions WHERE kind IN ('hold', 'settle', 'release') ORDER BY created_at, kind"
+    )
+    .fetch_all(c)
+    .await)
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_grounding_report_is_rejected_with_evidence_and_charged_once() {
+    let Ctx { app, owner } = start(&[], 20_000).await;
+    let bytes = grounding_pdf();
+    let estimate = server::analyses::upload::estimate_tokens(bytes.len() as u64);
+    assert_eq!(estimate, 1_000, "small PDFs cost the minimum estimate");
+    let (status, body) = upload(&app, "grounding-gr-031.pdf", bytes, "grounding").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = id_of(&body);
+    let row = service::get(&app.state.db, &owner, id).await.unwrap();
+    assert_eq!(row.status, "pending");
+    assert_eq!(row.pages, 2);
+    assert_eq!(row.file_kind, "pdf");
+    assert_eq!(
+        balance(&app, &owner).await,
+        20_000,
+        "nothing is held before the job"
+    );
+
+    assert!(run_jobs(&app).await >= 1);
+    let row = service::get(&app.state.db, &owner, id).await.unwrap();
+    assert_eq!(row.status, "completed", "{:?}", row.error);
+    assert_eq!(row.verdict.as_deref(), Some("REJECTED"));
+    let outcome = row.outcome().unwrap();
+    let codes: Vec<&str> = outcome.findings.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, ["GND-001", "GND-002"]);
+    assert!(outcome.findings[0]
+        .evidence
+        .contains("7.4 Ω (page 1, text layer)"));
+    assert!(outcome.findings[1]
+        .evidence
+        .contains("2026-01-31 (page 2, text layer)"));
+    assert_eq!(row.score, Some(40));
+    assert_eq!(row.provider.as_deref(), Some("local"));
+    assert!(row.processing_ms.is_some());
+
+    // Hold the estimate, settle at the local extractor's cost: 1,000 held, 500 back.
+    let cost = app.state.config.analyses.local_cost;
+    assert_eq!(row.tokens_charged, cost);
+    assert_eq!(balance(&app, &owner).await, 20_000 - cost);
+    assert_eq!(
+        hold_entries(&app).await,
+        vec![("hold".into(), -1_000), ("settle".into(), 1_000 - cost)]
+    );
+
+    // Both pages were rendered and are served behind the permission check.
+    for n in 1..=2 {
+        let res = app.get(&format!("/analyses/{id}/pages/{n}")).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let png = res.bytes().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+    }
+    assert_eq!(
+        app.get(&format!("/analyses/{id}/pages/3")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let res = app.get(&format!("/analyses/{id}/file")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("grounding-gr-031.pdf"));
+
+    // Running the job again changes nothing.
+    jobs::enqueue(
+        &app.state.db,
+        jobs::NewJob {
+            kind: pipeline::KIND,
+            payload: serde_json::json!({ "analysis_id": id, "company_id": owner.company_id }),
+            run_at: chrono::Utc::now(),
+            max_attempts: 3,
+            dedupe_key: None,
+        },
+    )
+    .await
+    .unwrap();
+    run_jobs(&app).await;
+    assert_eq!(balance(&app, &owner).await, 20_000 - cost);
+    assert_eq!(hold_entries(&app).await.len(), 2);
+    let actions: Vec<String> = app.audit_actions().await.into_iter().map(|a| a.0).collect();
+    assert!(actions.contains(&"ANALYSIS_CREATED".to_string()));
+}
+
+#[tokio::test]
+async fn bad_files_are_refused_before_anything_is_stored_or_held() {
+    let Ctx { app, owner } = start(&[("ANALYSIS_RATE_PER_MINUTE", "100")], 20_000).await;
+    let encrypted = std::fs::read("tests/fixtures/analyses/encrypted.pdf").unwrap();
+    let mut corrupt = grounding_pdf();
+    corrupt.truncate(300);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "report.pdf",
+            b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0".to_vec(),
+            "a Linux program",
+        ),
+        (
+            "setup.pdf",
+            b"MZ\x90\0\x03\0\0\0".to_vec(),
+            "a Windows program",
+        ),
+        ("empty.pdf", Vec::new(), "The file is empty."),
+        ("locked.pdf", encrypted, "password-protected"),
+        ("broken.pdf", corrupt, "damaged or not a PDF"),
+        ("bomb.pdf", pdf::bomb_pdf(300 << 20), "compression bomb"),
+        (
+            "../../etc/report.pdf",
+            grounding_pdf(),
+            "must not contain a path",
+        ),
+        ("..\\report.pdf", grounding_pdf(), "must not contain a path"),
+        (
+            "thousand.pdf",
+            pdf::empty_pages_pdf(1000),
+            "1000 pages; at most 200",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let (status, body) = upload(&app, name, bytes, "grounding").await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{name}: {body}");
+        let msg = body["error"].as_str().unwrap_or_default();
+        assert!(msg.contains(expected), "{name}: {msg}");
+        assert_eq!(body["field"], "file");
+    }
+    let (status, body) = upload(&app, "report.pdf", grounding_pdf(), "voltage").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["field"], "test_type");
+    assert_eq!(app.count("analyses").await, 0);
+    assert_eq!(app.count("token_holds").await, 0);
+    assert_eq!(balance(&app, &owner).await, 20_000);
+    assert!(app.state.storage.list("analyses").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_short_balance_is_refused_with_a_link_to_billing() {
+    let Ctx { app, .. } = start(&[], 999).await;
+    let (status, body) = upload(&app, "r.pdf", grounding_pdf(), "grounding").await;
+    assert_eq!(status, StatusCode::PAYMENT_REQUIRED);
+    assert!(body["error"].as_str().unwrap().contains("Billing page"));
+    assert_eq!(body["code"], "insufficient_tokens");
+    assert_eq!(app.count("analyses").await, 0);
+}
+
+#[tokio::test]
+async fn the_eleventh_request_in_a_minute_is_refused() {
+    let Ctx { app, .. } = start(&[], 0).await;
+    // Refused for the balance, but each counts as a request.
+    for i in 1..=10 {
+        let (status, _) = upload(&app, "r.pdf", grounding_pdf(), "grounding").await;
+        assert_eq!(status, StatusCode::PAYMENT_REQUIRED, "request {i}");
+    }
+    let (status, body) = upload(&app, "r.pdf", grounding_pdf(), "grounding").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+}
+
+#[tokio::test]
+async fn cancel_is_free_and_wins_over_the_job() {
+    let Ctx { app, owner } = start(&[], 5_000).await;
+    let (_, body) = upload(&app, "r.pdf", grounding_pdf(), "grounding").await;
+    let id = id_of(&body);
+    let meta = RequestMeta::default();
+    service::cancel(&app.state.db, &owner, &meta, id)
+        .await
+        .unwrap();
+    run_jobs(&app).await;
+    let row = service::get(&app.state.db, &owner, id).await.unwrap();
+    assert_eq!(row.status, "cancelled");
+    assert_eq!(balance(&app, &owner).await, 5_000);
+    assert!(hold_entries(&app).await.is_empty());
+    let again = service::cancel(&app.state.db, &owner, &meta, id).await;
+    assert!(matches!(again, Err(server::Error::Conflict(_))));
+}
+
+#[tokio::test]
+async fn a_crash_mid_analysis_resumes_without_charging_twice() {
+    let Ctx { app, owner } = start(&[], 5_000).await;
+    let db = &app.state.db;
+    let (_, body) = upload(&app, "r.pdf", grounding_pdf(), "grounding").await;
+    let id = id_of(&body);
+    // The previous worker claimed it and took the hold, then died.
+    server::exec!(
+        db,
+        sqlx::query("UPDATE analyses SET status = 'processing', started_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(chrono::Utc::now())
+    )
+    .unwrap();
+    let hold = ledger::hold(db, owner.company_id, 1_000, &format!("analysis:{id}"))
+        .await
+        .unwrap();
+    assert_eq!(balance(&app, &owner).await, 4_000);
+    // Its job's lease expires and the job runs again.
+    pipeline::run(&app.state.job_context(), owner.company_id, id)
+        .await
+        .unwrap();
+    let row = service::get(db, &owner, id).await.unwrap();
+    assert_eq!(row.status, "completed");
+    assert_eq!(row.hold_id, Some(hold.id), "the same hold was found again");
+    assert_eq!(balance(&app, &owner).await, 4_500);
+
+    // Completed but stopped before settling: the next run settles with the recorded amount.
+    let (_, body) = upload(&app, "s.pdf", grounding_pdf(), "grounding").await;
+    let id2 = id_of(&body);
+    let hold2 = ledger::hold(db, owner.company_id, 1_000, &format!("analysis:{id2}"))
+        .await
+        .unwrap();
+    server::exec!(db, sqlx::query("UPDATE analyses SET status = 'completed', hold_id = $2, tokens_charged = 500 WHERE id = $1")
+        .bind(id2).bind(hold2.id))
+    .unwrap();
+    run_jobs(&app).await;
+    assert_eq!(balance(&app, &owner).await, 4_000);
+    run_jobs(&app).await;
+    pipeline::run(&app.state.job_context(), owner.company_id, id2)
+        .await
+        .unwrap();
+    assert_eq!(balance(&app, &owner).await, 4_000, "settled once");
+    let settles = hold_entries(&app)
+        .await
+        .into_iter()
+        .filter(|(k, _)| k == "settle")
+        .count();
+    assert_eq!(settles, 2);
+}
+
+#[tokio::test]
+async fn a_correction_reruns_the_rules_and_a_reanalysis_is_a_new_charged_version() {
+    let Ctx { app, owner } = start(&[], 10_000).await;
+    let db = &app.state.db;
+    let meta = RequestMeta::default();
+    let (_, body) = upload(&app, "r.pdf", grounding_pdf(), "grounding").await;
+    let id = id_of(&body);
+    run_jobs(&app).await;
+
+    let bad = service::correct(db, &owner, &meta, id, "ground_resistance", "four").await;
+    assert!(matches!(bad, Err(server::Error::Validation { .. })));
+    let o = service::correct(db, &owner, &meta, id, "ground_resistance", "4.2")
+        .await
+        .unwrap();
+    let codes: Vec<&str> = o.findings.iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(codes, ["GND-002"]);
+    let o = service::correct(
+        db,
+        &owner,
+        &meta,
+        id,
+        "certificate.expiry_date",
+        "2026-12-31",
+    )
+    .await
+    .unwrap();
+    assert!(o.findings.is_empty());
+    let row = service::get(db, &owner, id).await.unwrap();
+    assert_eq!(row.verdict.as_deref(), Some("APPROVED"));
+    assert_eq!(row.score, Some(100));
+    let log = service::corrections(db, &owner, id).await.unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(
+        (log[0].old_value.as_str(), log[0].new_value.as_str()),
+        ("7.4", "4.2")
+    );
+    let actions: Vec<String> = app.audit_actions().await.into_iter().map(|a| a.0).collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| *a == "ANALYSIS_CORRECTED")
+            .count(),
+        2
+    );
+
+    let v2 = service::reanalyse(db, &app.state.storage, &owner, &meta, id)
+        .await
+        .unwrap();
+    run_jobs(&app).await;
+    let row2 = service::get(db, &owner, v2).await.unwrap();
+    assert_eq!(row2.version, 2);
+    assert_eq!(row2.previous_id, Some(id));
+    assert_eq!(row2.lineage_id, id);
+    assert_eq!(
+        row2.verdict.as_deref(),
+        Some("REJECTED"),
+        "read from the file again"
+    );
+    assert_eq!(balance(&app, &owner).await, 10_000 - 1_000);
+    let versions = service::versions(db, &owner, &row2).await.unwrap();
+    assert_eq!(versions.iter().map(|v| v.1).collect::<Vec<_>>(), [1, 2]);
+
+    // Delete needs the word, removes the files and the row, and is audited.
+    let storage = &app.state.storage;
+    let prefix = Storage::prefix(owner.company_id, v2);
+    assert!(!storage.list(&prefix).await.unwrap().is_empty());
+    let refused = service::delete(db, storage, &owner, &meta, v2, "delete").await;
+    assert!(matches!(refused, Err(server::Error::Validation { .. })));
+    service::delete(db, storage, &owner, &meta, v2, "DELETE")
+        .await
+        .unwrap();
+    assert!(storage.list(&prefix).await.unwrap().is_empty());
+    assert!(matches!(
+        service::get(db, &owner, v2).await,
+        Err(server::Error::NotFound)
+    ));
+    assert_eq!(
+        app.get(&format!("/analyses/{v2}/file")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let actions: Vec<String> = app.audit_actions().await.into_iter().map(|a| a.0).collect();
+    assert!(actions.contains(&"ANALYSIS_REANALYZED".to_string()));
+    assert!(actions.contains(&"ANALYSIS_DELETED".to_string()));
+}
+
+#[tokio::test]
+async fn analysts_see_their_own_and_viewers_cannot_upload() {
+    let Ctx { app, owner } = start(&[], 10_000).await;
+    let db = &app.state.db;
+    let analyst = app
+        .add_member(&owner, "ana@example.com", "analyst", vec![])
+        .await;
+    let viewer = app
+        .add_member(&owner, "vic@example.com", "viewer", vec![])
+        .await;
+    let (_, body) = upload(&app, "owners.pdf", grounding_pdf(), "grounding").await;
+    let owners = id_of(&body);
+    let ana = app
+        .signed_in_client("ana@example.com", PASSWORD, "test-analyst")
+        .await;
+    let (status, body) = upload_with(&app, &ana, "mine.pdf", grounding_pdf(), "insulation").await;
+    assert_eq!(status, StatusCode::CREATED);
+    let mine = id_of(&body);
+    run_jobs(&app).await;
+
+    let (rows, total) = service::list(db, &analyst, &Default::default(), 1)
+        .await
+        .unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(rows[0].id, mine);
+    assert!(matches!(
+        service::get(db, &analyst, owners).await,
+        Err(server::Error::NotFound)
+    ));
+    let res = ana
+        .get(app.url(&format!("/analyses/{owners}/pages/1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let (_, total) = service::list(db, &viewer, &Default::default(), 1)
+        .await
+        .unwrap();
+    assert_eq!(total, 2, "viewers read all analyses");
+
+    let vic = app
+        .signed_in_client("vic@example.com", PASSWORD, "test-viewer")
+        .await;
+    let (status, _) = upload_with(&app, &vic, "v.pdf", grounding_pdf(), "grounding").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(app.count("analyses").await, 2);
+
+    // History filters.
+    let f = service::Filter {
+        q: Some("MINE".into()),
+        ..Default::default()
+    };
+    let (rows, _) = service::list(db, &owner, &f, 1).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    let f = service::Filter {
+        test_type: Some(server::analyses::TestType::Grounding),
+        verdict: Some(server::analyses::Verdict::Rejected),
+        ..Default::default()
+    };
+    let (rows, _) = service::list(db, &owner, &f, 1).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), [owners]);
+    let f = service::Filter {
+        q: Some("%".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        service::list(db, &owner, &f, 1).await.unwrap().1,
+        0,
+        "% is literal"
+    );
+}
