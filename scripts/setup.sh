@@ -12,6 +12,7 @@
 #   Tailwind v4 and wasm-opt (binaryen 132) from npm, never Debian's binaryen (wasm-opt 108
 #   produces wasm that fails to hydrate)
 #   Chromium from Debian (Playwright's own browser download cannot work here)
+#   poppler-utils from Debian (PDF text layer and page images for analyses)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,6 +26,11 @@ source "$ROOT/scripts/lib.sh"
 
 command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust with rustup (https://rustup.rs)"
 command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+
+# 0. poppler-utils: analyses read and render PDFs with pdfinfo, pdftotext and pdftoppm.
+if ! command -v pdftoppm >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
+  apt_install poppler-utils
+fi
 
 # 1. The wasm target.
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then

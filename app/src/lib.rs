@@ -17,6 +17,7 @@ use leptos_router::{
 use components::{shell::Shell, theme::THEME_BOOT_SCRIPT};
 use pages::{
     admin::AdminPage,
+    analyses::{AnalysesPage, AnalysisPage, NewAnalysisPage},
     audit::AuditLogPage,
     billing::{BillingPage, CheckoutSuccessPage},
     code::CodePage,
@@ -80,6 +81,9 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=Shell ssr=SsrMode::Async>
                     <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
                     <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async/>
+                    <Route path=path!("/analyses") view=AnalysesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/analyses/new") view=NewAnalysisPage ssr=SsrMode::Async/>
+                    <Route path=path!("/analyses/:id") view=AnalysisPage ssr=SsrMode::Async/>
                     <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async/>
                     <Route path=path!("/billing/success") view=CheckoutSuccessPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>

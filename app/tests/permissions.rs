@@ -81,12 +81,28 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/checkout_status", Need::Permission("billing.read")),
     ("/api/buy_pack", Need::Permission("billing.manage")),
     ("/api/admin_grant_tokens", Need::SuperAdmin),
+    ("/api/analyses", Need::Permission("analyses.read")),
+    ("/api/analysis", Need::Permission("analyses.read")),
+    ("/api/upload_info", Need::Permission("analyses.run")),
+    ("/api/cancel_analysis", Need::Permission("analyses.run")),
+    ("/api/delete_analysis", Need::Permission("analyses.run")),
+    ("/api/reanalyse", Need::Permission("analyses.run")),
+    ("/api/correct_field", Need::Permission("analyses.run")),
 ];
+
+/// Company B's analysis (a fixed id so routes and pages can name it).
+const B_ANALYSIS: &str = "01930000-0000-7000-8000-0000000000b0";
 
 /// Plain routes that act for a signed-in member (the `/auth/*` forms are for anyone).
 const ROUTES: &[(&str, Need)] = &[
     ("/audit/export", Need::Permission("audit.read")),
     ("/billing/export", Need::Permission("billing.read")),
+    ("/analyses/upload", Need::Permission("analyses.run")),
+    ("/analyses/export", Need::Permission("analyses.read")),
+    (
+        "/analyses/01930000-0000-7000-8000-0000000000b0/export",
+        Need::Permission("analyses.read"),
+    ),
     (
         "/settings/company/logo",
         Need::Permission("settings.manage"),
@@ -112,6 +128,21 @@ const PAGES: &[(&str, Need)] = &[
     (
         "/billing/success?session_id=cs_beta_secret",
         Need::Permission("billing.read"),
+    ),
+    ("/analyses", Need::Permission("analyses.read")),
+    ("/analyses/new", Need::Permission("analyses.run")),
+    // Company B's analysis, its page image and its file: not found for anyone of company A.
+    (
+        "/analyses/01930000-0000-7000-8000-0000000000b0",
+        Need::Permission("analyses.read"),
+    ),
+    (
+        "/analyses/01930000-0000-7000-8000-0000000000b0/pages/1",
+        Need::Permission("analyses.read"),
+    ),
+    (
+        "/analyses/01930000-0000-7000-8000-0000000000b0/file",
+        Need::Permission("analyses.read"),
     ),
 ];
 
@@ -172,6 +203,25 @@ async fn company_b(app: &TestApp) -> CompanyB {
     server::exec!(db, sqlx::query("INSERT INTO token_purchases (id, company_id, pack, tokens, amount, currency, status, checkout_session_id, created_at) VALUES ($1, $2, 'starter', 50000, 2500, 'usd', 'open', 'cs_beta_secret', $3)")
         .bind(uuid::Uuid::now_v7()).bind(company).bind(chrono::Utc::now()))
     .unwrap();
+    // A completed analysis of B's, with a stored file and page.
+    let analysis: uuid::Uuid = B_ANALYSIS.parse().unwrap();
+    let key = server::analyses::storage::Storage::source_key(company, analysis, "pdf");
+    server::exec!(db, sqlx::query("INSERT INTO analyses (id, company_id, created_by, lineage_id, version, filename, file_kind, file_bytes, file_sha256, source_key, pages, test_type, standard, status, estimate, verdict, score, extraction, outcome, created_at) \
+        VALUES ($1, $2, $3, $1, 1, 'Beta Secret report.pdf', 'pdf', 10, 'x', $4, 1, 'grounding', 'NETA', 'completed', 1000, 'APPROVED', 100, '{}', NULL, $5)")
+        .bind(analysis).bind(company).bind(user).bind(&key).bind(chrono::Utc::now()))
+    .unwrap();
+    let storage = &app.state.storage;
+    storage
+        .put(&key, b"%PDF-1.4 Beta Secret".to_vec())
+        .await
+        .unwrap();
+    storage
+        .put(
+            &server::analyses::storage::Storage::page_key(company, analysis, 1),
+            b"Beta Secret page".to_vec(),
+        )
+        .await
+        .unwrap();
     CompanyB {
         owner,
         store: store.id.to_string(),
@@ -254,6 +304,29 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
             ("tokens", "1000".into()),
             ("reason", "matrix grant".into()),
         ],
+        "/api/analyses" => vec![
+            ("q", "Beta".into()),
+            ("test_type", "".into()),
+            ("verdict", "".into()),
+            ("preset", "".into()),
+            ("from", "".into()),
+            ("to", "".into()),
+            ("sort", "".into()),
+            ("page", "1".into()),
+        ],
+        "/api/analysis" | "/api/cancel_analysis" | "/api/reanalyse" => {
+            vec![("id", B_ANALYSIS.into())]
+        }
+        "/api/delete_analysis" => vec![("id", B_ANALYSIS.into()), ("confirm", "DELETE".into())],
+        "/api/correct_field" => vec![
+            ("id", B_ANALYSIS.into()),
+            ("field", "ground_resistance".into()),
+            ("value", "9".into()),
+        ],
+        "/analyses/export" => vec![("ids", B_ANALYSIS.into()), ("format", "json".into())],
+        "/analyses/01930000-0000-7000-8000-0000000000b0/export" => {
+            vec![("format", "json".into())]
+        }
         "/api/save_company_settings" => vec![
             ("name", "Acme Electric".into()),
             ("timezone", "Europe/Bucharest".into()),
@@ -286,8 +359,9 @@ async fn b_state(app: &TestApp, b: &CompanyB) -> String {
                       (SELECT COUNT(*) FROM memberships WHERE company_id = $1 AND role = 'owner' AND disabled_at IS NULL), \
                       (SELECT name || '/' || timezone || '/' || currency FROM companies WHERE id = $1), \
                       (SELECT token_balance FROM companies WHERE id = $1), \
-                      (SELECT COUNT(*) FROM token_purchases WHERE company_id = $1 AND status = 'open')";
-    let row: (i64, i64, i64, i64, i64, String, i64, i64) =
+                      (SELECT COUNT(*) FROM token_purchases WHERE company_id = $1 AND status = 'open'), \
+                      (SELECT COUNT(*) FROM analyses WHERE company_id = $1 AND status = 'completed' AND verdict = 'APPROVED' AND extraction = '{}')";
+    let row: (i64, i64, i64, i64, i64, String, i64, i64, i64) =
         server::with_db!(db, |p| sqlx::query_as(sql)
             .bind(b.owner.company_id)
             .fetch_one(p)
@@ -419,7 +493,9 @@ async fn every_server_function_and_page_allows_exactly_its_permission_and_never_
             let status = res.status();
             let ok = match (allowed(*need, *perms, who), perms) {
                 (_, None) => status == StatusCode::SEE_OTHER,
-                (true, _) if path.contains("cs_beta_secret") => status == StatusCode::NOT_FOUND,
+                (true, _) if path.contains("cs_beta_secret") || path.contains(B_ANALYSIS) => {
+                    status == StatusCode::NOT_FOUND
+                }
                 (true, _) => status == StatusCode::OK,
                 (false, _) => status == StatusCode::FORBIDDEN,
             };
@@ -435,6 +511,13 @@ async fn every_server_function_and_page_allows_exactly_its_permission_and_never_
         unexpected.join("\n")
     );
     assert_eq!(b_state(&app, &b).await, b_before, "company B changed");
+    let b_files = app
+        .state
+        .storage
+        .list(&format!("analyses/{}", b.owner.company_id))
+        .await
+        .unwrap();
+    assert_eq!(b_files.len(), 2, "company B's stored files are untouched");
     println!(
         "permission matrix: {checked} calls ({} callers × ({} server functions + {} routes + {} pages)), 0 unexpected",
         callers.len(),

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod analyses;
 pub mod audit;
 pub mod billing;
 pub mod team;

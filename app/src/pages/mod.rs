@@ -1,4 +1,5 @@
 pub mod admin;
+pub mod analyses;
 pub mod audit;
 pub mod billing;
 pub mod code;

@@ -12,6 +12,7 @@ pub mod local;
 pub mod model;
 pub mod pdf;
 pub mod pipeline;
+pub mod report;
 pub mod rules;
 pub mod service;
 pub mod storage;

@@ -220,48 +220,73 @@ pub const CORRECTABLE: &[(&str, &str)] = &[
     ("evidence.photos_watermarked", "Photos watermarked (yes/no)"),
 ];
 
+/// A field's value as text with its origin, for pages and exports.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldMeta {
+    pub value: String,
+    pub unit: Option<String>,
+    pub confidence: f64,
+    pub source: Option<String>,
+    pub page: Option<u32>,
+    pub excerpt: Option<String>,
+    pub set: bool,
+}
+
 /// Why a correction was refused.
 #[derive(Debug, PartialEq)]
 pub struct BadCorrection(pub String);
 
 impl Extraction {
-    /// The current value of a correctable field as text (empty when unset).
-    pub fn display(&self, path: &str) -> Option<String> {
-        fn s<T: ToString>(f: &Field<T>) -> String {
-            f.value
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default()
+    /// A correctable field's value (as text) and where it came from.
+    pub fn meta(&self, path: &str) -> Option<FieldMeta> {
+        fn m<T: ToString>(f: &Field<T>) -> FieldMeta {
+            FieldMeta {
+                value: f
+                    .value
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                unit: f.unit.clone(),
+                confidence: f.confidence,
+                source: f.source.clone(),
+                page: f.page,
+                excerpt: f.excerpt.clone(),
+                set: f.value.is_some(),
+            }
         }
         Some(match path {
-            "test_date" => s(&self.test_date),
-            "equipment.tag" => s(&self.equipment.tag),
-            "equipment.serial" => s(&self.equipment.serial),
-            "ground_resistance" => s(&self.ground_resistance),
-            "display_reading" => s(&self.display_reading),
-            "insulation.absorption_index" => s(&self.insulation.absorption_index),
-            "temperatures.ambient" => s(&self.temperatures.ambient),
-            "temperatures.reflected" => s(&self.temperatures.reflected),
-            "temperatures.max" => s(&self.temperatures.max),
-            "temperatures.min" => s(&self.temperatures.min),
-            "instrument_serial" => s(&self.instrument_serial),
-            "certificate.instrument_serial" => s(&self.certificate.instrument_serial),
-            "certificate.calibration_date" => s(&self.certificate.calibration_date),
-            "certificate.expiry_date" => s(&self.certificate.expiry_date),
-            "evidence.technician_signature" => s(&self.evidence.technician_signature),
-            "evidence.photos_watermarked" => s(&self.evidence.photos_watermarked),
+            "test_date" => m(&self.test_date),
+            "equipment.tag" => m(&self.equipment.tag),
+            "equipment.serial" => m(&self.equipment.serial),
+            "ground_resistance" => m(&self.ground_resistance),
+            "display_reading" => m(&self.display_reading),
+            "insulation.absorption_index" => m(&self.insulation.absorption_index),
+            "temperatures.ambient" => m(&self.temperatures.ambient),
+            "temperatures.reflected" => m(&self.temperatures.reflected),
+            "temperatures.max" => m(&self.temperatures.max),
+            "temperatures.min" => m(&self.temperatures.min),
+            "instrument_serial" => m(&self.instrument_serial),
+            "certificate.instrument_serial" => m(&self.certificate.instrument_serial),
+            "certificate.calibration_date" => m(&self.certificate.calibration_date),
+            "certificate.expiry_date" => m(&self.certificate.expiry_date),
+            "evidence.technician_signature" => m(&self.evidence.technician_signature),
+            "evidence.photos_watermarked" => m(&self.evidence.photos_watermarked),
             p if p.starts_with("insulation.") => {
                 let pair = &p["insulation.".len()..];
-                let f = self
+                m(self
                     .insulation
                     .pairs()
                     .into_iter()
                     .find(|(n, _)| *n == pair)?
-                    .1;
-                s(f)
+                    .1)
             }
             _ => return None,
         })
+    }
+
+    /// The current value of a correctable field as text (empty when unset).
+    pub fn display(&self, path: &str) -> Option<String> {
+        self.meta(path).map(|m| m.value)
     }
 
     /// Applies a reviewer's correction: the value is parsed for the field's type, gets

@@ -290,3 +290,136 @@ pub async fn page(
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
 }
+
+/// The export formats of one analysis or a selection.
+fn export_response(
+    format: &str,
+    stem: &str,
+    json: impl FnOnce() -> serde_json::Value,
+    csv: impl FnOnce() -> Result<Vec<u8>, Error>,
+) -> Result<Response, Error> {
+    let date = chrono::Utc::now().format("%Y-%m-%d");
+    let (bytes, content_type, ext) = match format {
+        "json" => (
+            serde_json::to_vec_pretty(&json()).map_err(|e| Error::Internal(e.into()))?,
+            "application/json",
+            "json",
+        ),
+        "csv" => (csv()?, "text/csv; charset=utf-8", "csv"),
+        _ => return Err(Error::validation("format", "Choose JSON or CSV.")),
+    };
+    let mut res = file_response(
+        bytes::Bytes::from(bytes),
+        content_type,
+        Some(attachment(&format!("{stem}-{date}.{ext}"))),
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+async fn record_export(
+    state: &AppState,
+    p: &Principal,
+    meta: &crate::audit::RequestMeta,
+    format: &str,
+    ids: &[Uuid],
+) -> Result<(), Error> {
+    crate::audit::record_alone(
+        &state.db,
+        meta,
+        crate::audit::Entry::by(
+            p,
+            crate::audit::Action::ExportCreated,
+            Some("analyses".into()),
+            serde_json::json!({ "format": format, "analyses": ids }),
+        ),
+    )
+    .await
+}
+
+/// POST /analyses/{id}/export — `format` = json | csv.
+pub async fn export_one(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Meta(meta): Meta,
+    Path(id): Path<Uuid>,
+    body: bytes::Bytes,
+) -> Response {
+    let result = async {
+        let p = principal(&user, Permission::AnalysesRead)?;
+        let form = form_pairs(&body);
+        let format = form
+            .iter()
+            .find(|(k, _)| k == "format")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("json");
+        let row = service::get(&state.db, &p, id).await?;
+        let stem = format!(
+            "analysis-{}-v{}",
+            row.filename
+                .trim_end_matches(".pdf")
+                .trim_end_matches(".PDF"),
+            row.version
+        );
+        let res = export_response(
+            format,
+            &stem,
+            || crate::analyses::report::to_json(&row),
+            || crate::analyses::report::one_csv(&row),
+        )?;
+        record_export(&state, &p, &meta, format, &[id]).await?;
+        Ok::<_, Error>(res)
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// POST /analyses/export — `format` and the selected `ids` (repeated).
+pub async fn export_many(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Meta(meta): Meta,
+    body: bytes::Bytes,
+) -> Response {
+    let result = async {
+        let p = principal(&user, Permission::AnalysesRead)?;
+        let form = form_pairs(&body);
+        let format = form
+            .iter()
+            .find(|(k, _)| k == "format")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| "csv".into());
+        let ids: Vec<Uuid> = form
+            .iter()
+            .filter(|(k, _)| k == "ids")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect();
+        if ids.is_empty() {
+            return Err(Error::validation(
+                "ids",
+                "Select at least one analysis to export.",
+            ));
+        }
+        let rows = service::many(&state.db, &p, &ids).await?;
+        let seen: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let res = export_response(
+            &format,
+            "analyses",
+            || {
+                serde_json::Value::Array(
+                    rows.iter().map(crate::analyses::report::to_json).collect(),
+                )
+            },
+            || crate::analyses::report::many_csv(&rows),
+        )?;
+        record_export(&state, &p, &meta, &format, &seen).await?;
+        Ok::<_, Error>(res)
+    }
+    .await;
+    result.unwrap_or_else(IntoResponse::into_response)
+}

@@ -61,6 +61,8 @@ pub fn routes(state: AppState) -> Router {
                 state.config.analyses.max_upload_bytes as usize + 1024 * 1024,
             )),
         )
+        .route("/analyses/export", post(analyses::export_many))
+        .route("/analyses/{id}/export", post(analyses::export_one))
         .route("/analyses/{id}/file", get(analyses::source))
         .route("/analyses/{id}/pages/{n}", get(analyses::page))
         .with_state(state)

@@ -1,0 +1,505 @@
+//! Server functions of /analyses: history with filters, the detail of one analysis, cancel,
+//! delete, re-analyse and a reviewer's correction. Uploads and exports are plain routes
+//! (server::http::analyses) because they carry files.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+use super::AppError;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisSummary {
+    pub id: String,
+    pub filename: String,
+    pub test_label: String,
+    pub version: i32,
+    /// PENDING, PROCESSING, COMPLETED, FAILED, CANCELLED.
+    pub status: String,
+    pub verdict: Option<String>,
+    pub score: Option<i32>,
+    pub requires_review: bool,
+    pub creator: String,
+    pub created: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnalysesPage {
+    pub rows: Vec<AnalysisSummary>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub can_run: bool,
+    /// The dates the filter resolved to (a preset fills them), YYYY-MM-DD.
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldView {
+    pub path: String,
+    pub label: String,
+    pub value: String,
+    pub unit: String,
+    pub confidence: String,
+    pub low: bool,
+    pub source: String,
+    pub page: Option<u32>,
+    pub excerpt: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FindingView {
+    pub code: String,
+    /// critical, major, minor.
+    pub severity: String,
+    pub title: String,
+    pub evidence: String,
+    pub action: String,
+    pub page: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangeView {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DiffView {
+    pub previous_id: String,
+    pub previous_version: i32,
+    pub verdict: Option<(String, String)>,
+    pub score: Option<(i32, i32)>,
+    pub fields: Vec<ChangeView>,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CorrectionView {
+    pub field: String,
+    pub before: String,
+    pub after: String,
+    pub who: String,
+    pub when: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AnalysisView {
+    pub id: String,
+    pub filename: String,
+    pub test_label: String,
+    pub standard: String,
+    pub status: String,
+    pub active: bool,
+    pub verdict: Option<String>,
+    pub score: Option<i32>,
+    pub confidence: Option<String>,
+    pub requires_review: bool,
+    pub review_reasons: Vec<String>,
+    pub processing: Option<String>,
+    pub tokens_charged: String,
+    pub estimate: String,
+    pub provider: String,
+    pub cost: Option<String>,
+    pub creator: String,
+    pub created: String,
+    pub version: i32,
+    pub versions: Vec<(String, i32)>,
+    pub pages: u32,
+    pub file_kind: String,
+    pub findings: Vec<FindingView>,
+    pub not_evaluated: Vec<(String, String)>,
+    pub fields: Vec<FieldView>,
+    pub corrections: Vec<CorrectionView>,
+    pub diff: Option<DiffView>,
+    pub error: Option<String>,
+    pub raw_reply: Option<String>,
+    pub can_run: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UploadInfo {
+    pub balance: i64,
+    pub balance_text: String,
+    pub max_mb: u64,
+    pub max_pages: u32,
+    pub per_minute: u32,
+}
+
+#[cfg(feature = "ssr")]
+fn status_upper(s: &str) -> String {
+    s.to_uppercase()
+}
+
+#[cfg(feature = "ssr")]
+fn local_time(p: &server::identity::Principal, d: chrono::DateTime<chrono::Utc>) -> String {
+    let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
+    d.with_timezone(&tz).format("%b %-d, %Y %H:%M").to_string()
+}
+
+/// Resolves a preset (today, week, month, last_month) or explicit dates in the member's zone.
+#[cfg(feature = "ssr")]
+fn date_range(
+    p: &server::identity::Principal,
+    preset: &str,
+    from: &str,
+    to: &str,
+) -> Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>), AppError> {
+    use chrono::{Datelike, Duration, NaiveDate};
+    let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let first_of_month = today.with_day(1).unwrap_or(today);
+    match preset {
+        "today" => return Ok((Some(today), Some(today))),
+        "week" => {
+            let start = today - Duration::days(today.weekday().num_days_from_monday() as i64);
+            return Ok((Some(start), Some(today)));
+        }
+        "month" => return Ok((Some(first_of_month), Some(today))),
+        "last_month" => {
+            let end = first_of_month - Duration::days(1);
+            return Ok((end.with_day(1), Some(end)));
+        }
+        _ => {}
+    }
+    let parse = |field: &str, s: &str| -> Result<Option<NaiveDate>, AppError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                ssr::fail(server::Error::validation(
+                    field,
+                    "Use a date such as 2026-03-14.",
+                ))
+            })
+    };
+    let (f, t) = (parse("from", from)?, parse("to", to)?);
+    if let (Some(f), Some(t)) = (f, t) {
+        if f > t {
+            return Err(ssr::fail(server::Error::validation(
+                "to",
+                "The end date is before the start date.",
+            )));
+        }
+    }
+    Ok((f, t))
+}
+
+#[cfg(feature = "ssr")]
+fn summary(
+    p: &server::identity::Principal,
+    r: &server::analyses::service::AnalysisRow,
+) -> AnalysisSummary {
+    AnalysisSummary {
+        id: r.id.to_string(),
+        filename: r.filename.clone(),
+        test_label: r.test().label().to_string(),
+        version: r.version,
+        status: status_upper(&r.status),
+        verdict: r.verdict.clone(),
+        score: r.score,
+        requires_review: r.requires_review,
+        creator: r
+            .creator_name
+            .clone()
+            .unwrap_or_else(|| "a former member".into()),
+        created: local_time(p, r.created_at),
+    }
+}
+
+/// One page of the history, filtered.
+#[allow(clippy::too_many_arguments)]
+#[server(endpoint = "analyses")]
+pub async fn get_analyses(
+    q: String,
+    test_type: String,
+    verdict: String,
+    preset: String,
+    from: String,
+    to: String,
+    sort: String,
+    page: i64,
+) -> Result<AnalysesPage, AppError> {
+    use server::analyses::{service, TestType, Verdict};
+    let p = ssr::authorize(server::access::Permission::AnalysesRead)?;
+    let state = ssr::state()?;
+    let (from, to) = date_range(&p, &preset, &from, &to)?;
+    let filter = service::Filter {
+        q: Some(q).filter(|s| !s.trim().is_empty()),
+        test_type: TestType::parse(&test_type),
+        verdict: Verdict::parse(&verdict),
+        from,
+        to,
+        sort_score: sort.starts_with("score"),
+        asc: sort.ends_with("_asc"),
+    };
+    let page = page.max(1);
+    let (rows, total) = service::list(&state.db, &p, &filter, page)
+        .await
+        .map_err(ssr::fail)?;
+    Ok(AnalysesPage {
+        rows: rows.iter().map(|r| summary(&p, r)).collect(),
+        total,
+        page,
+        pages: ((total + service::PAGE_SIZE - 1) / service::PAGE_SIZE).max(1),
+        can_run: p
+            .permissions
+            .contains(server::access::Permission::AnalysesRun),
+        from: from.map(|d| d.to_string()).unwrap_or_default(),
+        to: to.map(|d| d.to_string()).unwrap_or_default(),
+    })
+}
+
+/// One analysis with everything the detail page shows.
+#[server(endpoint = "analysis")]
+pub async fn get_analysis(id: String) -> Result<AnalysisView, AppError> {
+    use server::analyses::{model::CORRECTABLE, report, service};
+    use server::billing::ledger::group;
+    let p = ssr::authorize(server::access::Permission::AnalysesRead)?;
+    let state = ssr::state()?;
+    let db = &state.db;
+    let id = ssr::parse_id(&id)?;
+    let row = service::get(db, &p, id).await.map_err(ssr::fail)?;
+    let (versions, corrections) = tokio::try_join!(
+        service::versions(db, &p, &row),
+        service::corrections(db, &p, id)
+    )
+    .map_err(ssr::fail)?;
+    let outcome = row.outcome();
+    let x = row.extraction();
+    let review = server::analyses::Thresholds::for_standard(&row.standard).review_confidence;
+    let fields = x
+        .as_ref()
+        .map(|x| {
+            CORRECTABLE
+                .iter()
+                .filter_map(|(path, label)| {
+                    let m = x.meta(path)?;
+                    Some(FieldView {
+                        path: path.to_string(),
+                        label: label.to_string(),
+                        value: m.value,
+                        unit: m.unit.unwrap_or_default(),
+                        confidence: if m.set {
+                            format!("{:.2}", m.confidence)
+                        } else {
+                            String::new()
+                        },
+                        low: m.set && m.confidence < review,
+                        source: m.source.unwrap_or_default(),
+                        page: m.page,
+                        excerpt: m.excerpt.unwrap_or_default(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let diff = match row.previous_id {
+        Some(prev) if row.status == "completed" => match service::get(db, &p, prev).await {
+            Ok(before) => {
+                let d = report::diff(&before, &row);
+                Some(DiffView {
+                    previous_id: prev.to_string(),
+                    previous_version: before.version,
+                    verdict: d.verdict,
+                    score: d.score,
+                    fields: d
+                        .fields
+                        .into_iter()
+                        .map(|c| ChangeView {
+                            field: c.field,
+                            before: c.before,
+                            after: c.after,
+                        })
+                        .collect(),
+                    added: d.findings_added,
+                    removed: d.findings_removed,
+                })
+            }
+            Err(_) => None,
+        },
+        _ => None,
+    };
+    let label_of = |path: &str| {
+        CORRECTABLE
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, l)| l.to_string())
+            .unwrap_or_else(|| path.to_string())
+    };
+    Ok(AnalysisView {
+        id: row.id.to_string(),
+        filename: row.filename.clone(),
+        test_label: row.test().label().to_string(),
+        standard: server::analyses::Thresholds::for_standard(&row.standard).standard,
+        status: status_upper(&row.status),
+        active: row.is_active(),
+        verdict: row.verdict.clone(),
+        score: row.score,
+        confidence: row.confidence.map(|c| format!("{:.0}%", c * 100.0)),
+        requires_review: row.requires_review,
+        review_reasons: outcome
+            .as_ref()
+            .map(|o| o.review_reasons.clone())
+            .unwrap_or_default(),
+        processing: row.processing_ms.map(|ms| {
+            if ms < 1000 {
+                format!("{ms} ms")
+            } else {
+                format!("{:.1} s", ms as f64 / 1000.0)
+            }
+        }),
+        tokens_charged: group(row.tokens_charged),
+        estimate: group(row.estimate),
+        provider: match row.provider.as_deref() {
+            Some("local") => "Local text reader (no AI key configured)".into(),
+            Some(other) => format!("{other} · {}", row.model.clone().unwrap_or_default()),
+            None => "—".into(),
+        },
+        cost: row
+            .provider_cost_micros
+            .map(|m| format!("${:.4}", m as f64 / 1e6)),
+        creator: row
+            .creator_name
+            .clone()
+            .unwrap_or_else(|| "a former member".into()),
+        created: local_time(&p, row.created_at),
+        version: row.version,
+        versions: versions
+            .into_iter()
+            .map(|(id, v)| (id.to_string(), v))
+            .collect(),
+        pages: row.pages.max(1) as u32,
+        file_kind: row.file_kind.clone(),
+        findings: outcome
+            .as_ref()
+            .map(|o| {
+                o.findings
+                    .iter()
+                    .map(|f| FindingView {
+                        code: f.code.clone(),
+                        severity: f.severity.as_str().to_string(),
+                        title: f.title.clone(),
+                        evidence: f.evidence.clone(),
+                        action: f.corrective_action.clone(),
+                        page: f.page,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        not_evaluated: outcome
+            .as_ref()
+            .map(|o| {
+                o.not_evaluated
+                    .iter()
+                    .map(|n| (n.code.clone(), n.reason.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        fields,
+        corrections: corrections
+            .into_iter()
+            .map(|c| CorrectionView {
+                field: label_of(&c.field),
+                before: if c.old_value.is_empty() {
+                    "—".into()
+                } else {
+                    c.old_value
+                },
+                after: if c.new_value.is_empty() {
+                    "—".into()
+                } else {
+                    c.new_value
+                },
+                who: c.user_name.unwrap_or_else(|| "a former member".into()),
+                when: local_time(&p, c.created_at),
+            })
+            .collect(),
+        diff,
+        error: row.error.clone(),
+        raw_reply: row.raw_reply.clone().filter(|_| row.status == "failed"),
+        can_run: p
+            .permissions
+            .contains(server::access::Permission::AnalysesRun),
+    })
+}
+
+/// What the upload page needs: the balance and the limits.
+#[server(endpoint = "upload_info")]
+pub async fn get_upload_info() -> Result<UploadInfo, AppError> {
+    let p = ssr::authorize(server::access::Permission::AnalysesRun)?;
+    let state = ssr::state()?;
+    let balance = server::billing::ledger::balance(&state.db, p.company_id)
+        .await
+        .map_err(ssr::fail)?;
+    let cfg = &state.config.analyses;
+    Ok(UploadInfo {
+        balance,
+        balance_text: server::billing::ledger::group(balance),
+        max_mb: cfg.max_upload_bytes / (1024 * 1024),
+        max_pages: cfg.max_pages,
+        per_minute: cfg.requests_per_minute,
+    })
+}
+
+#[server(endpoint = "cancel_analysis")]
+pub async fn cancel_analysis(id: String) -> Result<(), AppError> {
+    let p = ssr::authorize(server::access::Permission::AnalysesRun)?;
+    let state = ssr::state()?;
+    let id = ssr::parse_id(&id)?;
+    server::analyses::service::cancel(&state.db, &p, &ssr::meta(), id)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(endpoint = "delete_analysis")]
+pub async fn delete_analysis(id: String, confirm: String) -> Result<(), AppError> {
+    let p = ssr::authorize(server::access::Permission::AnalysesRun)?;
+    let state = ssr::state()?;
+    let id = ssr::parse_id(&id)?;
+    server::analyses::service::delete(&state.db, &state.storage, &p, &ssr::meta(), id, &confirm)
+        .await
+        .map_err(ssr::fail)?;
+    leptos_axum::redirect("/analyses?deleted=1");
+    Ok(())
+}
+
+#[server(endpoint = "reanalyse")]
+pub async fn reanalyse(id: String) -> Result<String, AppError> {
+    let p = ssr::authorize(server::access::Permission::AnalysesRun)?;
+    let state = ssr::state()?;
+    if let Some(ip) = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .extensions
+            .get::<server::http::middleware::ClientIp>()
+            .cloned()
+    }) {
+        state.limits.check_analysis(ip.0).await.map_err(ssr::fail)?;
+    }
+    let id = ssr::parse_id(&id)?;
+    let new_id =
+        server::analyses::service::reanalyse(&state.db, &state.storage, &p, &ssr::meta(), id)
+            .await
+            .map_err(ssr::fail)?;
+    leptos_axum::redirect(&format!("/analyses/{new_id}"));
+    Ok(new_id.to_string())
+}
+
+#[server(endpoint = "correct_field")]
+pub async fn correct_field(id: String, field: String, value: String) -> Result<String, AppError> {
+    let p = ssr::authorize(server::access::Permission::AnalysesRun)?;
+    let state = ssr::state()?;
+    let id = ssr::parse_id(&id)?;
+    let outcome =
+        server::analyses::service::correct(&state.db, &p, &ssr::meta(), id, &field, &value)
+            .await
+            .map_err(ssr::fail)?;
+    Ok(outcome.verdict.as_str().to_string())
+}
