@@ -13,6 +13,16 @@ source scripts/redis.sh
 
 scripts/setup.sh --e2e
 
+# moto's S3 server for the bucket storage test (PyPI).
+if ! command -v moto_server >/dev/null 2>&1; then
+  say "pip install moto[server] (S3 stand-in)"
+  python3 -m pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6' >/dev/null \
+    || die "could not install moto[server] from PyPI"
+  if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
+  hash -r
+  command -v moto_server >/dev/null 2>&1 || die "moto_server is not on PATH after installing moto[server]"
+fi
+
 E2E_DB=""
 cleanup() {
   if [[ -n "$E2E_DB" ]]; then

@@ -499,3 +499,43 @@ async fn analysts_see_their_own_and_viewers_cannot_upload() {
         "% is literal"
     );
 }
+
+#[tokio::test]
+async fn a_flir_photo_is_measured_without_any_ai() {
+    use server::analyses::flir::{self, Camera};
+    let Ctx { app, owner } = start(&[], 5_000).await;
+    let camera = Camera {
+        reflected: 22.0,
+        atmospheric: 22.5,
+        ..Camera::typical()
+    };
+    let jpeg = flir::build_jpeg(
+        32,
+        24,
+        &|x, y| if (x, y) == (20, 5) { 47.0 } else { 30.0 },
+        &camera,
+    );
+    let (status, body) = upload(&app, "IR_0042.jpg", jpeg, "thermography").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = id_of(&body);
+    run_jobs(&app).await;
+    let row = service::get(&app.state.db, &owner, id).await.unwrap();
+    assert_eq!(row.status, "completed", "{:?}", row.error);
+    assert_eq!(row.file_kind, "jpeg");
+    let x = row.extraction().unwrap();
+    assert_eq!(x.temperatures.max.value, Some(47.0));
+    assert_eq!(x.temperatures.min.value, Some(30.0));
+    assert_eq!(x.temperatures.max.source.as_deref(), Some("radiometric"));
+    let codes: Vec<String> = row
+        .outcome()
+        .unwrap()
+        .findings
+        .into_iter()
+        .map(|f| f.code)
+        .collect();
+    assert_eq!(codes, ["THM-001"], "ΔT 17 °C");
+    // The photo is shown as a page image.
+    let res = app.get(&format!("/analyses/{id}/pages/1")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.bytes().await.unwrap().starts_with(b"\x89PNG"));
+}

@@ -134,7 +134,7 @@ pub fn AnalysesPage() -> impl IntoView {
             <div>
                 <label class=LABEL for="f-preset">"Period"</label>
                 <select id="f-preset" name="preset" class=SELECT>
-                    {option("preset", "", "Any time / dates")}
+                    {option("preset", "", "Any time")}
                     {option("preset", "today", "Today")}
                     {option("preset", "week", "This week")}
                     {option("preset", "month", "This month")}
@@ -209,7 +209,7 @@ pub fn AnalysesPage() -> impl IntoView {
                 <Card>
                     <form method="post" action="/analyses/export">
                         <div class="mb-3 flex flex-wrap items-center justify-between gap-3">
-                            <p class="text-sm text-slate-600 dark:text-slate-400">{format!("{} analyses", d.total)}</p>
+                            <p class="text-sm text-slate-600 dark:text-slate-400">{if d.total == 1 { "1 analysis".to_string() } else { format!("{} analyses", d.total) }}</p>
                             <div class="flex flex-wrap items-center gap-2">
                                 <span class="text-xs text-slate-500">"Export selected:"</span>
                                 <button type="submit" name="format" value="json" class=BUTTON_QUIET>"JSON"</button>
@@ -371,7 +371,7 @@ pub fn NewAnalysisPage() -> impl IntoView {
                     view! {
                         <div class="mt-3 rounded-lg bg-slate-50 px-3 py-2 text-sm dark:bg-slate-800/60" data-testid="estimate">
                             <p class="font-medium text-slate-800 dark:text-slate-200">{name}</p>
-                            <p class="text-slate-600 dark:text-slate-400">{format!("{:.1} MB · estimate {} tokens · balance after {} tokens", size / 1_048_576.0, group(est), group(balance - est))}</p>
+                            <p class="text-slate-600 dark:text-slate-400">{format!("{} · estimate {} tokens · balance after {} tokens", if size < 1_048_576.0 { format!("{:.0} KB", (size / 1024.0).ceil()) } else { format!("{:.1} MB", size / 1_048_576.0) }, group(est), group(balance - est))}</p>
                             {too_big.then(|| view! { <p class="mt-1 text-red-700 dark:text-red-300">{format!("This file is larger than {} MB.", (max_bytes / 1_048_576.0) as u64)}</p> })}
                             {short.then(|| view! { <p class="mt-1 text-red-700 dark:text-red-300">"The balance is too low for this file. "<a href="/billing" class="underline">"Buy tokens"</a></p> })}
                         </div>
@@ -671,7 +671,7 @@ fn Completed(a: AnalysisView, correct: ServerAction<CorrectField>) -> impl IntoV
         let items = a.not_evaluated.clone().into_iter().map(|(code, why)| view! { <li><span class="font-mono">{code}</span>": "{why}</li> }).collect_view();
         view! {
             <details class="mt-4 text-sm text-slate-600 dark:text-slate-400">
-                <summary class="cursor-pointer">{format!("{} rules could not be checked", a.not_evaluated.len())}</summary>
+                <summary class="cursor-pointer">{match a.not_evaluated.len() { 1 => "1 rule could not be checked".to_string(), n => format!("{n} rules could not be checked") }}</summary>
                 <ul class="mt-2 list-disc space-y-1 pl-5">{items}</ul>
             </details>
         }

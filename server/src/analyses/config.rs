@@ -66,6 +66,8 @@ pub struct AnalysesConfig {
     pub provider_timeout: Duration,
     /// Attempts per provider call (429 and 5xx are retried with backoff).
     pub provider_attempts: u32,
+    /// The first wait before a retry; doubled each time.
+    pub provider_backoff: Duration,
     /// What an analysis by the local extractor costs, tokens.
     pub local_cost: i64,
 }
@@ -84,6 +86,7 @@ impl Default for AnalysesConfig {
             openai_base_url: Url::parse("https://api.openai.com").expect("url"),
             provider_timeout: Duration::from_secs(120),
             provider_attempts: 4,
+            provider_backoff: Duration::from_secs(1),
             local_cost: 500,
         }
     }
@@ -121,6 +124,9 @@ impl AnalysesConfig {
         }
         if let Some(n) = number("ANALYSIS_PROVIDER_ATTEMPTS", 1, 10, errors) {
             c.provider_attempts = n as u32;
+        }
+        if let Some(n) = number("ANALYSIS_PROVIDER_BACKOFF_MS", 1, 60_000, errors) {
+            c.provider_backoff = Duration::from_millis(n);
         }
         if let Some(n) = number("ANALYSIS_LOCAL_COST", 0, 100_000, errors) {
             c.local_cost = n as i64;

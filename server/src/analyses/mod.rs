@@ -3,15 +3,18 @@
 //!
 //! - `model`: what extraction produces, field by field with confidence and page;
 //! - `rules`: the validation rules, verdict and score, as pure functions;
-//! - `local`: the extractor that reads a report's text layer when no AI key is configured.
+//! - `local`: the extractor that reads a report's text layer when no AI key is configured;
+//! - `providers`: the Anthropic and OpenAI extractors; `flir`: radiometric thermal JPEGs.
 
 pub mod config;
 pub mod extract;
+pub mod flir;
 pub mod images;
 pub mod local;
 pub mod model;
 pub mod pdf;
 pub mod pipeline;
+pub mod providers;
 pub mod report;
 pub mod rules;
 pub mod service;

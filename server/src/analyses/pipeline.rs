@@ -20,7 +20,8 @@ use uuid::Uuid;
 
 use super::{
     extract::{ExtractError, Extracted, Extractor, Input, Local},
-    pdf,
+    flir, pdf,
+    providers::{self, Claude, OpenAi, Retry},
     rules::{self, Thresholds},
     service::{self, AnalysisRow},
     storage::Storage,
@@ -70,13 +71,16 @@ pub async fn run(ctx: &JobContext, company: Uuid, id: Uuid) -> anyhow::Result<()
         Err(Error::NotFound) => return Ok(()), // deleted meanwhile
         Err(e) => return Err(e.into()),
     };
+    let mut row = row;
     match row.status.as_str() {
         "completed" => return settle_leftover(db, &row).await,
         "failed" | "cancelled" => return release_leftover(db, &row).await,
         "pending" => {
-            if !claim(db, &row, ctx.config.analyses.concurrency_per_company).await? {
+            let now = Utc::now();
+            if !claim(db, &row, ctx.config.analyses.concurrency_per_company, now).await? {
                 return Err(Defer(std::time::Duration::from_secs(3)).into());
             }
+            row.started_at = Some(now);
         }
         _ => tracing::info!(analysis = %id, "resuming an analysis left processing"),
     }
@@ -121,7 +125,12 @@ impl From<sqlx::Error> for Failure {
     }
 }
 
-async fn claim(db: &Db, row: &AnalysisRow, cap: i64) -> anyhow::Result<bool> {
+async fn claim(
+    db: &Db,
+    row: &AnalysisRow,
+    cap: i64,
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<bool> {
     const SQL: &str = "UPDATE analyses SET status = 'processing', started_at = $3 \
         WHERE id = $1 AND company_id = $2 AND status = 'pending' \
         AND (SELECT COUNT(*) FROM analyses WHERE company_id = $2 AND status = 'processing') < $4";
@@ -130,7 +139,7 @@ async fn claim(db: &Db, row: &AnalysisRow, cap: i64) -> anyhow::Result<bool> {
         sqlx::query(SQL)
             .bind(row.id)
             .bind(row.company_id)
-            .bind(Utc::now())
+            .bind(now)
             .bind(cap)
     )?;
     Ok(n == 1)
@@ -206,9 +215,34 @@ async fn prepare(
     Ok((source.to_vec(), text, images))
 }
 
+/// The platform's AI provider when a key is configured (Claude first), else the local reader.
 fn extractor(ctx: &JobContext) -> Box<dyn Extractor> {
+    let cfg = &ctx.config.analyses;
+    let retry = Retry {
+        attempts: cfg.provider_attempts,
+        timeout: cfg.provider_timeout,
+        base: cfg.provider_backoff,
+    };
+    if let Some(a) = &cfg.anthropic {
+        return Box::new(Claude {
+            http: reqwest::Client::new(),
+            api_key: a.api_key.clone(),
+            base_url: a.base_url.to_string(),
+            model: a.model.clone(),
+            retry,
+        });
+    }
+    if let Some(o) = &cfg.openai {
+        return Box::new(OpenAi {
+            http: reqwest::Client::new(),
+            api_key: o.api_key.clone(),
+            base_url: o.base_url.to_string(),
+            model: o.model.clone(),
+            retry,
+        });
+    }
     Box::new(Local {
-        cost: ctx.config.analyses.local_cost,
+        cost: cfg.local_cost,
     })
 }
 
@@ -242,7 +276,7 @@ async fn work(ctx: &JobContext, row: &AnalysisRow) -> Result<(), Failure> {
         order,
     };
     let ex = extractor(ctx);
-    let extracted = match ex.extract(&input).await {
+    let mut extracted = match ex.extract(&input).await {
         Ok(x) => x,
         Err(ExtractError::Provider { reason, .. }) => {
             return Err(Failure::Fail {
@@ -257,6 +291,13 @@ async fn work(ctx: &JobContext, row: &AnalysisRow) -> Result<(), Failure> {
             })
         }
     };
+    // A FLIR radiometric photo: measured temperatures beat anything read from pixels or text.
+    if kind == Kind::Jpeg {
+        let bytes = source.clone();
+        if let Ok(Some(t)) = tokio::task::spawn_blocking(move || flir::read(&bytes)).await {
+            providers::merge(&mut extracted.extraction, t.to_extraction());
+        }
+    }
     complete(db, row, hold.id, extracted).await
 }
 

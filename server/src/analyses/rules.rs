@@ -307,9 +307,14 @@ pub fn evaluate(test: TestType, x: &Extraction, t: &Thresholds) -> Outcome {
     let confidence = c.used.iter().map(|(_, k)| *k).fold(1.0_f64, f64::min);
     for (path, k) in &c.used {
         if *k < t.review_confidence {
+            let label = super::model::CORRECTABLE
+                .iter()
+                .find(|(p, _)| p == path)
+                .map(|(_, l)| *l)
+                .unwrap_or(path.as_str());
             review.push(format!(
-                "{path} was read with confidence {:.2} (below {:.2}).",
-                k, t.review_confidence
+                "{label} was read with confidence {k:.2} (below {:.2}).",
+                t.review_confidence
             ));
         }
     }
