@@ -27,8 +27,8 @@ use pages::{
     login::LoginPage,
     logout::LogoutPage,
     settings::{
-        company::CompanyPage, members::MembersPage, outbox::OutboxPage, roles::RolesPage,
-        security::SecurityPage, stores::StoresPage,
+        company::CompanyPage, integrations::IntegrationsPage, members::MembersPage,
+        outbox::OutboxPage, roles::RolesPage, security::SecurityPage, stores::StoresPage,
     },
     setup::{SetupPage, SignUpPage},
     NotFound,
@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/members") view=MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/stores") view=StoresPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/integrations") view=IntegrationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/outbox") view=OutboxPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
                 </ParentRoute>

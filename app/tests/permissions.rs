@@ -88,6 +88,9 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/delete_analysis", Need::Permission("analyses.run")),
     ("/api/reanalyse", Need::Permission("analyses.run")),
     ("/api/correct_field", Need::Permission("analyses.run")),
+    ("/api/integrations", Need::Permission("settings.manage")),
+    ("/api/save_ai_key", Need::Permission("settings.manage")),
+    ("/api/remove_ai_key", Need::Permission("settings.manage")),
 ];
 
 /// Company B's analysis (a fixed id so routes and pages can name it).
@@ -122,6 +125,10 @@ const PAGES: &[(&str, Need)] = &[
     ("/settings/stores", Need::Permission("stores.manage")),
     ("/settings/roles", Need::Permission("settings.manage")),
     ("/settings/company", Need::Permission("settings.manage")),
+    (
+        "/settings/integrations",
+        Need::Permission("settings.manage"),
+    ),
     ("/admin", Need::SuperAdmin),
     ("/billing", Need::Permission("billing.read")),
     // Company B's Checkout Session: not found for anyone of company A.
@@ -324,6 +331,14 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
             ("value", "9".into()),
         ],
         "/analyses/export" => vec![("ids", B_ANALYSIS.into()), ("format", "json".into())],
+        // Refused at its field (not a key) after the permission check.
+        "/api/save_ai_key" => vec![
+            ("provider", "anthropic".into()),
+            ("api_key", "not-a-key".into()),
+            ("model", "".into()),
+        ],
+        // B's key must survive: removing "anthropic" acts on the caller's own company only.
+        "/api/remove_ai_key" => vec![("provider", "anthropic".into())],
         "/analyses/01930000-0000-7000-8000-0000000000b0/export" => {
             vec![("format", "json".into())]
         }
@@ -360,8 +375,9 @@ async fn b_state(app: &TestApp, b: &CompanyB) -> String {
                       (SELECT name || '/' || timezone || '/' || currency FROM companies WHERE id = $1), \
                       (SELECT token_balance FROM companies WHERE id = $1), \
                       (SELECT COUNT(*) FROM token_purchases WHERE company_id = $1 AND status = 'open'), \
-                      (SELECT COUNT(*) FROM analyses WHERE company_id = $1 AND status = 'completed' AND verdict = 'APPROVED' AND extraction = '{}')";
-    let row: (i64, i64, i64, i64, i64, String, i64, i64, i64) =
+                      (SELECT COUNT(*) FROM analyses WHERE company_id = $1 AND status = 'completed' AND verdict = 'APPROVED' AND extraction = '{}'), \
+                      (SELECT COUNT(*) FROM company_ai_keys WHERE company_id = $1)";
+    let row: (i64, i64, i64, i64, i64, String, i64, i64, i64, i64) =
         server::with_db!(db, |p| sqlx::query_as(sql)
             .bind(b.owner.company_id)
             .fetch_one(p)

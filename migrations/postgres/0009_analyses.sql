@@ -55,3 +55,15 @@ CREATE TABLE analysis_corrections (
     created_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX analysis_corrections_analysis ON analysis_corrections (analysis_id, created_at);
+
+-- A company's own AI provider keys (Settings → Integrations), sealed with APP_SECRET_KEY.
+CREATE TABLE company_ai_keys (
+    company_id UUID NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
+    provider TEXT NOT NULL CHECK (provider IN ('anthropic', 'openai')),
+    sealed_key TEXT NOT NULL,
+    key_hint TEXT NOT NULL,
+    model TEXT NOT NULL,
+    updated_by UUID REFERENCES users (id) ON DELETE SET NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (company_id, provider)
+);

@@ -56,6 +56,8 @@ pub struct Config {
     pub signup_enabled: bool,
     /// Token packs, Stripe, the low-balance threshold.
     pub billing: crate::billing::packs::BillingConfig,
+    /// Background jobs run at the same time by this process (JOB_WORKERS).
+    pub job_workers: usize,
     /// Uploads, storage and AI providers of analyses.
     pub analyses: crate::analyses::config::AnalysesConfig,
 }
@@ -341,6 +343,18 @@ impl Config {
 
         let redis_prefix = get("REDIS_KEY_PREFIX").unwrap_or_else(|| "switchyard:".into());
 
+        let job_workers = match get("JOB_WORKERS") {
+            None => 2,
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if (1..=32).contains(&n) => n,
+                _ => {
+                    errors.push(format!(
+                        "JOB_WORKERS: expected a whole number from 1 to 32, got `{v}`"
+                    ));
+                    2
+                }
+            },
+        };
         let invitation_ttl_days = match get("INVITATION_TTL_DAYS") {
             None => 7,
             Some(v) => match v.parse::<i64>() {
@@ -513,6 +527,7 @@ impl Config {
             signup_enabled,
             billing,
             analyses,
+            job_workers,
         })
     }
 

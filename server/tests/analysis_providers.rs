@@ -415,3 +415,119 @@ async fn the_pipeline_settles_with_provider_usage_or_releases_on_a_broken_answer
         "the hold went back"
     );
 }
+
+/// A company's own key (Settings → Integrations) is sealed at rest and used instead of the
+/// platform's; removing it falls back to the local reader.
+#[tokio::test]
+async fn a_company_key_is_sealed_and_used_for_its_analyses() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(header("x-api-key", "sk-ant-company-key-1234567890"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(claude_reply(fields())))
+        .mount(&server)
+        .await;
+    let base = server.uri();
+    let app = common::spawn_app_with(&[("ANTHROPIC_BASE_URL", base.as_str())]).await;
+    app.setup("ada@example.com").await;
+    let owner = app.principal("ada@example.com").await;
+    let meta = server::audit::RequestMeta::default();
+    let db = &app.state.db;
+    let secret = &app.state.config.app_secret_key;
+    server::billing::grant(
+        db,
+        &owner,
+        &meta,
+        owner.company_id,
+        20_000,
+        "company key test",
+    )
+    .await
+    .unwrap();
+    use server::analyses::integrations;
+    let bad = integrations::save(db, secret, &owner, &meta, "anthropic", "hello", "").await;
+    assert!(matches!(bad, Err(server::Error::Validation { ref field, .. }) if field == "api_key"));
+    integrations::save(
+        db,
+        secret,
+        &owner,
+        &meta,
+        "anthropic",
+        " sk-ant-company-key-1234567890 ",
+        "",
+    )
+    .await
+    .unwrap();
+    let stored: String = server::with_db!(db, |c| sqlx::query_scalar(
+        "SELECT sealed_key FROM company_ai_keys"
+    )
+    .fetch_one(c)
+    .await)
+    .unwrap();
+    assert!(!stored.contains("company-key"), "sealed, not plain");
+    let keys = integrations::list(db, &owner).await.unwrap();
+    assert_eq!(keys[0].key_hint, "…7890");
+    assert_eq!(keys[0].model, "claude-sonnet-4-20250514");
+    let audit: String = server::with_db!(db, |c| sqlx::query_scalar::<_, String>(
+        "SELECT CAST(details AS TEXT) FROM audit_log WHERE target = 'integration:anthropic'"
+    )
+    .fetch_one(c)
+    .await)
+    .unwrap();
+    assert!(
+        !audit.contains("company-key-123"),
+        "the audit entry has only the hint: {audit}"
+    );
+
+    let run = |name: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("test_type", "grounding")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(pdf::text_pdf(&[&["Ground resistance: 7.4 ohm"]]))
+                    .file_name(name),
+            );
+        async {
+            let res = app
+                .client
+                .post(app.url("/analyses/upload"))
+                .header("accept", "application/json")
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            let id: uuid::Uuid = res.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            server::jobs::run_until_empty(
+                &app.state.job_context(),
+                &server::jobs::Registry::standard(),
+            )
+            .await
+            .unwrap();
+            server::analyses::service::get(&app.state.db, &owner, id)
+                .await
+                .unwrap()
+        }
+    };
+    let row = run("company.pdf").await;
+    assert_eq!(
+        row.provider.as_deref(),
+        Some("anthropic"),
+        "{:?}",
+        row.error
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+
+    integrations::remove(db, &owner, &meta, "anthropic")
+        .await
+        .unwrap();
+    let row = run("local.pdf").await;
+    assert_eq!(row.provider.as_deref(), Some("local"));
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        2,
+        "no more calls"
+    );
+}

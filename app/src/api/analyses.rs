@@ -503,3 +503,84 @@ pub async fn correct_field(id: String, field: String, value: String) -> Result<S
             .map_err(ssr::fail)?;
     Ok(outcome.verdict.as_str().to_string())
 }
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AiKeyView {
+    pub provider: String,
+    pub label: String,
+    pub hint: String,
+    pub model: String,
+    pub updated: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IntegrationsView {
+    pub keys: Vec<AiKeyView>,
+    /// (key, label) of the providers a key can be saved for.
+    pub providers: Vec<(String, String)>,
+    /// What analyses use when the company has no key of its own.
+    pub platform_default: String,
+}
+
+/// Settings → Integrations: the company's AI keys (hints only) and what is used without them.
+#[server(endpoint = "integrations")]
+pub async fn get_integrations() -> Result<IntegrationsView, AppError> {
+    use server::analyses::integrations;
+    let p = ssr::authorize(server::access::Permission::SettingsManage)?;
+    let state = ssr::state()?;
+    let keys = integrations::list(&state.db, &p).await.map_err(ssr::fail)?;
+    let cfg = &state.config.analyses;
+    let platform_default = match (&cfg.anthropic, &cfg.openai) {
+        (Some(a), _) => format!("the platform's Anthropic key ({})", a.model),
+        (None, Some(o)) => format!("the platform's OpenAI key ({})", o.model),
+        _ => "the local text reader (no AI): it reads what the PDF's text says".into(),
+    };
+    Ok(IntegrationsView {
+        keys: keys
+            .into_iter()
+            .map(|k| AiKeyView {
+                label: integrations::provider_label(&k.provider).to_string(),
+                provider: k.provider,
+                hint: k.key_hint,
+                model: k.model,
+                updated: format!(
+                    "{} by {}",
+                    local_time(&p, k.updated_at),
+                    k.updated_by_name
+                        .unwrap_or_else(|| "a former member".into())
+                ),
+            })
+            .collect(),
+        providers: integrations::PROVIDERS
+            .iter()
+            .map(|(k, l)| (k.to_string(), l.to_string()))
+            .collect(),
+        platform_default,
+    })
+}
+
+#[server(endpoint = "save_ai_key")]
+pub async fn save_ai_key(provider: String, api_key: String, model: String) -> Result<(), AppError> {
+    let p = ssr::authorize(server::access::Permission::SettingsManage)?;
+    let state = ssr::state()?;
+    server::analyses::integrations::save(
+        &state.db,
+        &state.config.app_secret_key,
+        &p,
+        &ssr::meta(),
+        &provider,
+        &api_key,
+        &model,
+    )
+    .await
+    .map_err(ssr::fail)
+}
+
+#[server(endpoint = "remove_ai_key")]
+pub async fn remove_ai_key(provider: String) -> Result<(), AppError> {
+    let p = ssr::authorize(server::access::Permission::SettingsManage)?;
+    let state = ssr::state()?;
+    server::analyses::integrations::remove(&state.db, &p, &ssr::meta(), &provider)
+        .await
+        .map_err(ssr::fail)
+}

@@ -10,6 +10,7 @@ pub mod config;
 pub mod extract;
 pub mod flir;
 pub mod images;
+pub mod integrations;
 pub mod local;
 pub mod model;
 pub mod pdf;

@@ -20,7 +20,9 @@ use uuid::Uuid;
 
 use super::{
     extract::{ExtractError, Extracted, Extractor, Input, Local},
-    flir, pdf,
+    flir,
+    integrations::{self, Choice},
+    pdf,
     providers::{self, Claude, OpenAi, Retry},
     rules::{self, Thresholds},
     service::{self, AnalysisRow},
@@ -215,34 +217,40 @@ async fn prepare(
     Ok((source.to_vec(), text, images))
 }
 
-/// The platform's AI provider when a key is configured (Claude first), else the local reader.
-fn extractor(ctx: &JobContext) -> Box<dyn Extractor> {
+/// The company's AI key, else the platform's (Claude first), else the local reader.
+async fn extractor(ctx: &JobContext, company: Uuid) -> Result<Box<dyn Extractor>, Failure> {
     let cfg = &ctx.config.analyses;
     let retry = Retry {
         attempts: cfg.provider_attempts,
         timeout: cfg.provider_timeout,
         base: cfg.provider_backoff,
     };
-    if let Some(a) = &cfg.anthropic {
-        return Box::new(Claude {
+    let choice = integrations::choose(&ctx.db, &ctx.config.app_secret_key, cfg, company)
+        .await
+        .map_err(|e| match e {
+            Error::Internal(_) => Failure::user(
+                "The company's AI key could not be read (was APP_SECRET_KEY changed?). Save it again in Settings → Integrations.",
+            ),
+            e => Failure::from(e),
+        })?;
+    Ok(match choice {
+        Choice::Anthropic(a) => Box::new(Claude {
             http: reqwest::Client::new(),
-            api_key: a.api_key.clone(),
+            api_key: a.api_key,
             base_url: a.base_url.to_string(),
-            model: a.model.clone(),
+            model: a.model,
             retry,
-        });
-    }
-    if let Some(o) = &cfg.openai {
-        return Box::new(OpenAi {
+        }),
+        Choice::OpenAi(o) => Box::new(OpenAi {
             http: reqwest::Client::new(),
-            api_key: o.api_key.clone(),
+            api_key: o.api_key,
             base_url: o.base_url.to_string(),
-            model: o.model.clone(),
+            model: o.model,
             retry,
-        });
-    }
-    Box::new(Local {
-        cost: cfg.local_cost,
+        }),
+        Choice::Local => Box::new(Local {
+            cost: cfg.local_cost,
+        }),
     })
 }
 
@@ -275,7 +283,8 @@ async fn work(ctx: &JobContext, row: &AnalysisRow) -> Result<(), Failure> {
         source: &source,
         order,
     };
-    let ex = extractor(ctx);
+    // A failure here fails the analysis (which releases the hold) or retries with the same hold.
+    let ex = extractor(ctx, row.company_id).await?;
     let mut extracted = match ex.extract(&input).await {
         Ok(x) => x,
         Err(ExtractError::Provider { reason, .. }) => {

@@ -209,7 +209,7 @@ pub fn page_needs(path: &str) -> PageNeeds {
             PageNeeds::Permission(Permission::MembersManage)
         }
         "/settings/stores" => PageNeeds::Permission(Permission::StoresManage),
-        "/settings/roles" | "/settings/company" => {
+        "/settings/roles" | "/settings/company" | "/settings/integrations" => {
             PageNeeds::Permission(Permission::SettingsManage)
         }
         "/audit" => PageNeeds::Permission(Permission::AuditRead),

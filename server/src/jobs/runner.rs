@@ -28,41 +28,61 @@ impl RunnerHandle {
     }
 }
 
-/// Starts the worker and scheduler on the runtime.
+/// Starts JOB_WORKERS workers (the first also runs the scheduler) on the runtime.
 pub fn spawn_runner(ctx: JobContext, registry: Registry) -> RunnerHandle {
     let cancel = CancellationToken::new();
-    let worker = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    let workers = ctx.config.job_workers.max(1);
     let token = cancel.clone();
     let task = tokio::spawn(async move {
-        let mut last_schedule = None;
-        loop {
-            if token.is_cancelled() {
-                break;
-            }
-            let minute = Utc::now().timestamp() / 60;
-            if last_schedule != Some(minute) {
-                if let Err(e) = enqueue_scheduled(&ctx).await {
-                    tracing::warn!(error = %e, "could not enqueue scheduled jobs");
-                }
-                last_schedule = Some(minute);
-            }
-            let ran = match run_one(&ctx, &registry, &worker).await {
-                Ok(ran) => ran,
-                Err(e) => {
-                    tracing::warn!(error = %e, "job queue unavailable");
-                    false
-                }
-            };
-            if !ran {
-                tokio::select! {
-                    _ = token.cancelled() => break,
-                    _ = tokio::time::sleep(POLL) => {}
-                }
-            }
+        let mut set = tokio::task::JoinSet::new();
+        for n in 0..workers {
+            set.spawn(worker_loop(
+                ctx.clone(),
+                registry.clone(),
+                token.clone(),
+                n == 0,
+            ));
         }
+        while set.join_next().await.is_some() {}
         tracing::info!("job runner stopped");
     });
     RunnerHandle { cancel, task }
+}
+
+/// One worker: claims and runs due jobs until cancelled (finishing the job in hand).
+async fn worker_loop(
+    ctx: JobContext,
+    registry: Registry,
+    token: CancellationToken,
+    schedules: bool,
+) {
+    let worker = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
+    let mut last_schedule = None;
+    loop {
+        if token.is_cancelled() {
+            break;
+        }
+        let minute = Utc::now().timestamp() / 60;
+        if schedules && last_schedule != Some(minute) {
+            if let Err(e) = enqueue_scheduled(&ctx).await {
+                tracing::warn!(error = %e, "could not enqueue scheduled jobs");
+            }
+            last_schedule = Some(minute);
+        }
+        let ran = match run_one(&ctx, &registry, &worker).await {
+            Ok(ran) => ran,
+            Err(e) => {
+                tracing::warn!(error = %e, "job queue unavailable");
+                false
+            }
+        };
+        if !ran {
+            tokio::select! {
+                _ = token.cancelled() => break,
+                _ = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
 }
 
 async fn enqueue_scheduled(ctx: &JobContext) -> Result<()> {

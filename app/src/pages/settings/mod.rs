@@ -1,6 +1,7 @@
 //! Settings pages and their shared tab bar.
 
 pub mod company;
+pub mod integrations;
 pub mod members;
 pub mod outbox;
 pub mod roles;
@@ -19,6 +20,7 @@ pub const TABS: &[(&str, &str, &str)] = &[
     ("/settings/members", "Members", "members.manage"),
     ("/settings/stores", "Stores", "stores.manage"),
     ("/settings/roles", "Roles", "settings.manage"),
+    ("/settings/integrations", "Integrations", "settings.manage"),
     ("/settings/outbox", "Outbox", "members.manage"),
     ("/settings/security", "Security", ""),
 ];
