@@ -539,3 +539,53 @@ async fn a_flir_photo_is_measured_without_any_ai() {
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.bytes().await.unwrap().starts_with(b"\x89PNG"));
 }
+
+#[tokio::test]
+async fn an_analysis_whose_job_died_is_failed_and_its_hold_released() {
+    let Ctx { app, owner } = start(&[], 5_000).await;
+    let db = &app.state.db;
+    let (_, body) = upload(&app, "r.pdf", grounding_pdf(), "grounding").await;
+    let id = id_of(&body);
+    // It was claimed, held, then its job used up its attempts.
+    server::exec!(
+        db,
+        sqlx::query("UPDATE analyses SET status = 'processing' WHERE id = $1").bind(id)
+    )
+    .unwrap();
+    let hold = ledger::hold(db, owner.company_id, 1_000, &format!("analysis:{id}"))
+        .await
+        .unwrap();
+    server::exec!(
+        db,
+        sqlx::query("UPDATE analyses SET hold_id = $2 WHERE id = $1")
+            .bind(id)
+            .bind(hold.id)
+    )
+    .unwrap();
+    server::exec!(
+        db,
+        sqlx::query("UPDATE jobs SET status = 'dead' WHERE dedupe_key = $1")
+            .bind(format!("analysis:{id}"))
+    )
+    .unwrap();
+    assert_eq!(balance(&app, &owner).await, 4_000);
+    // Too young to sweep with a ten-minute age; swept with none.
+    assert_eq!(
+        pipeline::sweep(db, chrono::Duration::minutes(10))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        pipeline::sweep(db, chrono::Duration::zero()).await.unwrap(),
+        1
+    );
+    let row = service::get(db, &owner, id).await.unwrap();
+    assert_eq!(row.status, "failed");
+    assert!(row.error.unwrap().contains("Nothing was charged"));
+    assert_eq!(balance(&app, &owner).await, 5_000);
+    assert_eq!(
+        pipeline::sweep(db, chrono::Duration::zero()).await.unwrap(),
+        0
+    );
+}

@@ -409,3 +409,62 @@ async fn release_leftover(db: &Db, row: &AnalysisRow) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+pub const SWEEP_KIND: &str = "analyses.sweep";
+
+/// Every 10 minutes: an analysis still pending or processing whose job is dead (its attempts
+/// used up) or gone fails with a reason and gives its hold back, so nothing stays held forever.
+pub struct Sweep;
+
+#[async_trait]
+impl Job for Sweep {
+    fn kind(&self) -> &'static str {
+        SWEEP_KIND
+    }
+
+    async fn run(&self, ctx: &JobContext, _payload: serde_json::Value) -> anyhow::Result<()> {
+        let n = sweep(&ctx.db, chrono::Duration::minutes(10)).await?;
+        if n > 0 {
+            tracing::warn!(
+                analyses = n,
+                "stopped analyses failed and their holds released"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Fails analyses older than `age` that no live job will finish; answers how many.
+pub async fn sweep(db: &Db, age: chrono::Duration) -> anyhow::Result<usize> {
+    const STUCK: &str = "SELECT id, company_id FROM analyses \
+        WHERE status IN ('pending', 'processing') AND created_at < $1 ORDER BY created_at LIMIT 500";
+    let rows: Vec<(Uuid, Uuid)> = crate::with_db!(db, |c| sqlx::query_as(STUCK)
+        .bind(Utc::now() - age)
+        .fetch_all(c)
+        .await)?;
+    let mut failed = 0;
+    for (id, company) in rows {
+        const JOB: &str = "SELECT status FROM jobs WHERE dedupe_key = $1";
+        let status: Option<String> = crate::with_db!(db, |c| sqlx::query_scalar(JOB)
+            .bind(format!("analysis:{id}"))
+            .fetch_optional(c)
+            .await)?;
+        if matches!(status.as_deref(), Some("queued") | Some("running")) {
+            continue;
+        }
+        let row = match service::load(db, company, id).await {
+            Ok(r) => r,
+            Err(Error::NotFound) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        fail(
+            db,
+            &row,
+            "The analysis stopped after repeated errors on our side. Nothing was charged; please run it again.",
+            None,
+        )
+        .await?;
+        failed += 1;
+    }
+    Ok(failed)
+}

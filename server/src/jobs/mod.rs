@@ -98,6 +98,7 @@ impl Registry {
             .with(crate::billing::events::StripeEvent)
             .with(crate::billing::alerts::LowBalance)
             .with(crate::analyses::pipeline::RunAnalysis)
+            .with(crate::analyses::pipeline::Sweep)
     }
 }
 

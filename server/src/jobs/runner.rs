@@ -13,7 +13,13 @@ const POLL: Duration = Duration::from_millis(500);
 
 /// Periodic jobs: (kind, interval). Each interval slot is enqueued once across all processes
 /// thanks to the dedupe key.
-const SCHEDULE: &[(&str, Duration)] = &[(super::session_cleanup::KIND, Duration::from_secs(3600))];
+const SCHEDULE: &[(&str, Duration)] = &[
+    (super::session_cleanup::KIND, Duration::from_secs(3600)),
+    (
+        crate::analyses::pipeline::SWEEP_KIND,
+        Duration::from_secs(600),
+    ),
+];
 
 pub struct RunnerHandle {
     cancel: CancellationToken,
