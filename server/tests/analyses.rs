@@ -589,3 +589,58 @@ async fn an_analysis_whose_job_died_is_failed_and_its_hold_released() {
         0
     );
 }
+
+#[tokio::test]
+async fn the_pdf_report_carries_the_logo_and_the_findings() {
+    let Ctx { app, owner } = start(&[], 5_000).await;
+    let (_, body) = upload(&app, "GR-031 grounding.pdf", grounding_pdf(), "grounding").await;
+    let id = id_of(&body);
+    run_jobs(&app).await;
+    // A 40×20 red PNG logo.
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(40, 20, image::Rgb([200, 30, 30]))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    server::company::set_logo(&app.state.db, &owner, &RequestMeta::default(), &png)
+        .await
+        .unwrap();
+    let res = app
+        .client
+        .post(app.url(&format!("/analyses/{id}/export")))
+        .form(&[("format", "pdf")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let pdf = res.bytes().await.unwrap().to_vec();
+    assert!(pdf.starts_with(b"%PDF-1.5"));
+    // Read it back with poppler: the text and the embedded logo are there.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .args([path.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    for expected in [
+        "Acme Electric",
+        "GR-031 grounding.pdf",
+        "REJECTED",
+        "GND-001 · CRITICAL · Ground resistance above the limit",
+        "Ground resistance 7.4 ohm (page 1, text layer) exceeds the NETA ATS-2021 limit of 5 ohm",
+        "Corrective action: Improve the earthing system",
+        "GND-002",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+    let images = std::process::Command::new("pdfimages")
+        .args(["-list", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let list = String::from_utf8_lossy(&images.stdout);
+    assert!(list.contains("jpeg"), "the logo is embedded: {list}");
+    let actions: Vec<String> = app.audit_actions().await.into_iter().map(|a| a.0).collect();
+    assert!(actions.contains(&"EXPORT_CREATED".to_string()));
+}

@@ -519,6 +519,7 @@ fn AnalysisDetail(
                         <span class="text-xs text-slate-500">"Export"</span>
                         <button type="submit" name="format" value="json" class=BUTTON_QUIET>"JSON"</button>
                         <button type="submit" name="format" value="csv" class=BUTTON_QUIET>"CSV"</button>
+                        <button type="submit" name="format" value="pdf" class=BUTTON_QUIET>"PDF"</button>
                     </form>
                 })}
                 <a href=format!("/analyses/{id}/file") class=BUTTON_QUIET>"Original file"</a>

@@ -14,6 +14,7 @@ pub mod integrations;
 pub mod local;
 pub mod model;
 pub mod pdf;
+pub mod pdf_report;
 pub mod pipeline;
 pub mod providers;
 pub mod report;

@@ -306,7 +306,7 @@ fn export_response(
             "json",
         ),
         "csv" => (csv()?, "text/csv; charset=utf-8", "csv"),
-        _ => return Err(Error::validation("format", "Choose JSON or CSV.")),
+        _ => return Err(Error::validation("format", "Choose JSON, CSV or PDF.")),
     };
     let mut res = file_response(
         bytes::Bytes::from(bytes),
@@ -342,7 +342,7 @@ async fn record_export(
     .await
 }
 
-/// POST /analyses/{id}/export — `format` = json | csv.
+/// POST /analyses/{id}/export — `format` = json | csv | pdf.
 pub async fn export_one(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
@@ -359,6 +359,11 @@ pub async fn export_one(
             .map(|(_, v)| v.as_str())
             .unwrap_or("json");
         let row = service::get(&state.db, &p, id).await?;
+        if format == "pdf" {
+            let res = pdf_report(&state, &p, &row).await?;
+            record_export(&state, &p, &meta, format, &[id]).await?;
+            return Ok(res);
+        }
         let stem = format!(
             "analysis-{}-v{}",
             row.filename
@@ -377,6 +382,44 @@ pub async fn export_one(
     }
     .await;
     result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// The PDF report with the company's logo.
+async fn pdf_report(
+    state: &AppState,
+    p: &Principal,
+    row: &service::AnalysisRow,
+) -> Result<Response, Error> {
+    let logo = crate::company::logo(&state.db, p).await?;
+    let row = row.clone();
+    let company = p.company_name.clone();
+    let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let when = chrono::Utc::now()
+        .with_timezone(&tz)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string();
+    let (bytes, name) = tokio::task::spawn_blocking(move || {
+        let logo = logo.and_then(|(bytes, _, _)| crate::analyses::pdf_report::logo_jpeg(&bytes));
+        let name = format!(
+            "analysis-{}-v{}.pdf",
+            row.filename
+                .trim_end_matches(".pdf")
+                .trim_end_matches(".PDF"),
+            row.version
+        );
+        crate::analyses::pdf_report::render(&row, &company, logo, &when).map(|b| (b, name))
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))?
+    .map_err(|e| Error::Internal(anyhow::anyhow!(e)))?;
+    let mut res = file_response(
+        bytes::Bytes::from(bytes),
+        "application/pdf",
+        Some(attachment(&name)),
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
 }
 
 /// POST /analyses/export — `format` and the selected `ids` (repeated).
