@@ -22,7 +22,7 @@ COUNT=${COUNT:-40}
 [[ -x target/release/switchyard ]] || { scripts/setup.sh; cargo leptos build --release >/dev/null 2>&1 || die "release build failed"; }
 command -v curl >/dev/null 2>&1 || apt_install curl
 
-bench_serve ANALYSIS_RATE_PER_MINUTE=100000
+bench_serve ANALYSIS_RATE_PER_MINUTE=10000
 bench_setup
 COOKIE=$(awk '$6=="switchyard_session"{print "switchyard_session=" $7}' "$JAR")
 if [[ "$DB_URL" == sqlite* ]]; then

@@ -92,6 +92,14 @@ test("a grounding report is rejected, corrected, re-analysed and exported", asyn
   expect(text).toContain("summary,GR-031 grounding.pdf,APPROVED");
   expect(text).toContain("field,ground_resistance,4.2,Ω,1.0,reviewer");
 
+  // The PDF report.
+  const pdfDownload = page.waitForEvent("download");
+  await page.getByRole("button", { name: "PDF" }).click();
+  const report = await pdfDownload;
+  expect(report.suggestedFilename()).toBe("analysis-GR-031 grounding-v1.pdf");
+  const head = require("node:fs").readFileSync(await report.path()).subarray(0, 8).toString("latin1");
+  expect(head).toBe("%PDF-1.5");
+
   // Re-analyse: a new version read from the file again, showing what changed.
   const v1 = page.url();
   await page.getByRole("button", { name: "Re-analyse" }).click();
@@ -160,4 +168,23 @@ test("a viewer reads analyses but cannot upload", async ({ page, browser }) => {
   });
   expect(upload.status()).toBe(403);
   await context.close();
+});
+
+test("a company AI key is saved encrypted, shown as a hint and removed", async ({ page }) => {
+  await signInAs(page, owner);
+  await page.goto("/settings/integrations");
+  await hydrated(page);
+  await expect(page.getByText("Analyses use the local text reader")).toBeVisible();
+  await page.getByLabel("Provider").selectOption("anthropic");
+  await page.getByLabel("API key").fill("not-a-key");
+  await page.getByRole("button", { name: "Save key" }).click();
+  await expect(page.getByText("That does not look like an Anthropic Claude API key")).toBeVisible();
+  await page.getByLabel("API key").fill("sk-ant-e2e-company-key-0000004242");
+  await page.getByRole("button", { name: "Save key" }).click();
+  await expect(page.getByTestId("ai-key")).toContainText("Anthropic Claude · key …4242");
+  await expect(page.getByTestId("ai-key")).toContainText("claude-sonnet-4-20250514");
+  await expect(page.locator("body")).not.toContainText("sk-ant-e2e-company-key");
+  // Removed again, so later analyses of this installation stay on the local reader.
+  await page.getByRole("button", { name: "Remove the Anthropic Claude key" }).click();
+  await expect(page.getByTestId("ai-key")).toHaveCount(0);
 });

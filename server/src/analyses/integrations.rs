@@ -73,7 +73,7 @@ pub async fn save(
         return Err(Error::validation(
             "api_key",
             format!(
-                "That does not look like a {} API key ({hint}).",
+                "That does not look like an {} API key ({hint}).",
                 provider_label(provider)
             ),
         ));
