@@ -1,6 +1,9 @@
 //! Server functions of /analyses: history with filters, the detail of one analysis, cancel,
 //! delete, re-analyse and a reviewer's correction. Uploads and exports are plain routes
 //! (server::http::analyses) because they carry files.
+// The history's filters are the server function's arguments (one per URL parameter); the
+// generated client function carries all eight.
+#![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -215,7 +218,6 @@ fn summary(
 }
 
 /// One page of the history, filtered.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "analyses")]
 pub async fn get_analyses(
     q: String,

@@ -176,7 +176,8 @@ pub async fn choose(
     const SQL: &str = "SELECT provider, sealed_key, model FROM company_ai_keys WHERE company_id = $1 ORDER BY provider";
     let rows: Vec<(String, String, String)> =
         with_db!(db, |c| sqlx::query_as(SQL).bind(company).fetch_all(c).await)?;
-    for (provider, sealed, model) in rows {
+    // Rows come ordered by provider: "anthropic" before "openai", so Claude wins.
+    if let Some((provider, sealed, model)) = rows.into_iter().next() {
         let key = String::from_utf8(crypto::open(app_key, &sealed)?)
             .map_err(|e| Error::Internal(e.into()))?;
         let (base_url, pick): (_, fn(ProviderConfig) -> Choice) = match provider.as_str() {
