@@ -6,21 +6,19 @@
 mod common;
 #[path = "common/pdf.rs"]
 mod pdf;
+#[path = "common/uploads.rs"]
+mod uploads;
 
 use common::{spawn_app, spawn_app_with, TestApp, PASSWORD};
-use reqwest::{
-    multipart::{Form, Part},
-    StatusCode,
-};
-use serde_json::Value;
+use reqwest::StatusCode;
 use server::{
     analyses::{pipeline, service, storage::Storage},
     audit::RequestMeta,
     billing::{self, ledger},
     identity::Principal,
-    jobs::{self, Registry},
+    jobs,
 };
-use uuid::Uuid;
+use uploads::{id_of, run_jobs, upload, upload_with};
 
 const GROUNDING_P1: &[&str] = &[
     "GROUNDING SYSTEM TEST REPORT",
@@ -70,41 +68,6 @@ async fn start(extra: &[(&str, &str)], tokens: i64) -> Ctx {
         .unwrap();
     }
     Ctx { app, owner }
-}
-
-async fn upload_with(
-    app: &TestApp,
-    client: &reqwest::Client,
-    name: &str,
-    bytes: Vec<u8>,
-    test_type: &str,
-) -> (StatusCode, Value) {
-    let form = Form::new()
-        .text("test_type", test_type.to_string())
-        .part("file", Part::bytes(bytes).file_name(name.to_string()));
-    let res = client
-        .post(app.url("/analyses/upload"))
-        .header("accept", "application/json")
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>, test_type: &str) -> (StatusCode, Value) {
-    upload_with(app, &app.client, name, bytes, test_type).await
-}
-
-async fn run_jobs(app: &TestApp) -> usize {
-    jobs::run_until_empty(&app.state.job_context(), &Registry::standard())
-        .await
-        .unwrap()
-}
-
-fn id_of(v: &Value) -> Uuid {
-    v["id"].as_str().unwrap().parse().unwrap()
 }
 
 async fn balance(app: &TestApp, p: &Principal) -> i64 {

@@ -6,6 +6,8 @@
 mod common;
 #[path = "common/pdf.rs"]
 mod pdf;
+#[path = "common/uploads.rs"]
+mod uploads;
 
 use std::time::Duration;
 
@@ -331,35 +333,8 @@ async fn the_pipeline_settles_with_provider_usage_or_releases_on_a_broken_answer
     )
     .await
     .unwrap();
-    let upload = |name: &'static str| {
-        let form = reqwest::multipart::Form::new()
-            .text("test_type", "grounding")
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(pdf::text_pdf(&[&["Ground resistance: 7.4 ohm"]]))
-                    .file_name(name),
-            );
-        app.client
-            .post(app.url("/analyses/upload"))
-            .header("accept", "application/json")
-            .multipart(form)
-            .send()
-    };
-    let res = upload("claude.pdf").await.unwrap();
-    let id: uuid::Uuid = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    server::jobs::run_until_empty(
-        &app.state.job_context(),
-        &server::jobs::Registry::standard(),
-    )
-    .await
-    .unwrap();
-    let row = server::analyses::service::get(&app.state.db, &owner, id)
-        .await
-        .unwrap();
+    let report = || pdf::text_pdf(&[&["Ground resistance: 7.4 ohm"]]);
+    let row = uploads::analysed(&app, &owner, "claude.pdf", report(), "grounding").await;
     assert_eq!(row.status, "completed", "{:?}", row.error);
     assert_eq!(row.provider.as_deref(), Some("anthropic"));
     // One page: one measurement pass and one certificate pass.
@@ -381,21 +356,7 @@ async fn the_pipeline_settles_with_provider_usage_or_releases_on_a_broken_answer
         )
         .mount(&server)
         .await;
-    let res = upload("broken.pdf").await.unwrap();
-    let id: uuid::Uuid = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    server::jobs::run_until_empty(
-        &app.state.job_context(),
-        &server::jobs::Registry::standard(),
-    )
-    .await
-    .unwrap();
-    let row = server::analyses::service::get(&app.state.db, &owner, id)
-        .await
-        .unwrap();
+    let row = uploads::analysed(&app, &owner, "broken.pdf", report(), "grounding").await;
     assert_eq!(row.status, "failed");
     assert!(
         row.error.as_deref().unwrap().contains("could not be used"),
@@ -479,37 +440,8 @@ async fn a_company_key_is_sealed_and_used_for_its_analyses() {
     );
 
     let run = |name: &'static str| {
-        let form = reqwest::multipart::Form::new()
-            .text("test_type", "grounding")
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(pdf::text_pdf(&[&["Ground resistance: 7.4 ohm"]]))
-                    .file_name(name),
-            );
-        async {
-            let res = app
-                .client
-                .post(app.url("/analyses/upload"))
-                .header("accept", "application/json")
-                .multipart(form)
-                .send()
-                .await
-                .unwrap();
-            let id: uuid::Uuid = res.json::<Value>().await.unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .parse()
-                .unwrap();
-            server::jobs::run_until_empty(
-                &app.state.job_context(),
-                &server::jobs::Registry::standard(),
-            )
-            .await
-            .unwrap();
-            server::analyses::service::get(&app.state.db, &owner, id)
-                .await
-                .unwrap()
-        }
+        let report = pdf::text_pdf(&[&["Ground resistance: 7.4 ohm"]]);
+        uploads::analysed(&app, &owner, name, report, "grounding")
     };
     let row = run("company.pdf").await;
     assert_eq!(

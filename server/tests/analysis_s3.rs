@@ -5,6 +5,8 @@
 mod common;
 #[path = "common/pdf.rs"]
 mod pdf;
+#[path = "common/uploads.rs"]
+mod uploads;
 
 use std::{net::TcpListener, process::Stdio, time::Duration};
 
@@ -81,37 +83,12 @@ async fn analysis_files_live_in_the_bucket() {
     )
     .await
     .unwrap();
-    let form = reqwest::multipart::Form::new()
-        .text("test_type", "grounding")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(pdf::text_pdf(&[
-                &["Ground resistance: 2.2 ohm"],
-                &["Calibration due: 2027-01-31"],
-            ]))
-            .file_name("in-the-bucket.pdf"),
-        );
-    let res = app
-        .client
-        .post(app.url("/analyses/upload"))
-        .header("accept", "application/json")
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
-    let id: uuid::Uuid = res.json::<serde_json::Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
-    server::jobs::run_until_empty(
-        &app.state.job_context(),
-        &server::jobs::Registry::standard(),
-    )
-    .await
-    .unwrap();
-    let row = service::get(&app.state.db, &owner, id).await.unwrap();
+    let report = pdf::text_pdf(&[
+        &["Ground resistance: 2.2 ohm"],
+        &["Calibration due: 2027-01-31"],
+    ]);
+    let row = uploads::analysed(&app, &owner, "in-the-bucket.pdf", report, "grounding").await;
+    let id = row.id;
     assert_eq!(row.status, "completed", "{:?}", row.error);
 
     // The objects are in the bucket (listed through S3's own API).
