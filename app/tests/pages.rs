@@ -147,3 +147,41 @@ async fn pages_allow_only_scripts_carrying_their_nonce() {
         "a fresh nonce per page"
     );
 }
+
+/// The analysis limits form (as ActionForm sends it, `values[key]=…`) reaches the company, and a
+/// bad value comes back as a 422 naming the field.
+#[tokio::test]
+async fn analysis_limits_are_saved_from_the_form_encoding() {
+    let app = spawn_full().await;
+    app.setup("ada@example.com").await;
+    let owner = app.principal("ada@example.com").await;
+    let res = app
+        .post_form(
+            "/api/save_analysis_limits",
+            &[
+                ("values[ground_max_ohm]", "8"),
+                ("values[absorption_min]", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        reqwest::StatusCode::OK,
+        "{}",
+        res.text().await.unwrap()
+    );
+    let (_, rows) = server::analyses::limits::rows(&app.state.db, &owner)
+        .await
+        .unwrap();
+    let ground = rows.iter().find(|r| r.key == "ground_max_ohm").unwrap();
+    assert_eq!(ground.custom, Some(8.0));
+    assert_eq!(rows.iter().filter(|r| r.custom.is_some()).count(), 1);
+    let res = app
+        .post_form(
+            "/api/save_analysis_limits",
+            &[("values[ground_max_ohm]", "-1")],
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("ground_max_ohm"));
+}

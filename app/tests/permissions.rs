@@ -91,6 +91,11 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/integrations", Need::Permission("settings.manage")),
     ("/api/save_ai_key", Need::Permission("settings.manage")),
     ("/api/remove_ai_key", Need::Permission("settings.manage")),
+    ("/api/analysis_limits", Need::Permission("settings.manage")),
+    (
+        "/api/save_analysis_limits",
+        Need::Permission("settings.manage"),
+    ),
 ];
 
 /// Company B's analysis (a fixed id so routes and pages can name it).
@@ -339,6 +344,7 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
         ],
         // B's key must survive: removing "anthropic" acts on the caller's own company only.
         "/api/remove_ai_key" => vec![("provider", "anthropic".into())],
+        "/api/save_analysis_limits" => vec![("values[ground_max_ohm]", "2".into())],
         "/analyses/01930000-0000-7000-8000-0000000000b0/export" => {
             vec![("format", "json".into())]
         }
@@ -376,8 +382,9 @@ async fn b_state(app: &TestApp, b: &CompanyB) -> String {
                       (SELECT token_balance FROM companies WHERE id = $1), \
                       (SELECT COUNT(*) FROM token_purchases WHERE company_id = $1 AND status = 'open'), \
                       (SELECT COUNT(*) FROM analyses WHERE company_id = $1 AND status = 'completed' AND verdict = 'APPROVED' AND extraction = '{}'), \
-                      (SELECT COUNT(*) FROM company_ai_keys WHERE company_id = $1)";
-    let row: (i64, i64, i64, i64, i64, String, i64, i64, i64, i64) =
+                      (SELECT COUNT(*) FROM company_ai_keys WHERE company_id = $1), \
+                      (SELECT COALESCE(analysis_limits, '') FROM companies WHERE id = $1)";
+    let row: (i64, i64, i64, i64, i64, String, i64, i64, i64, i64, String) =
         server::with_db!(db, |p| sqlx::query_as(sql)
             .bind(b.owner.company_id)
             .fetch_one(p)

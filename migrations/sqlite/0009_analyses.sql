@@ -16,6 +16,8 @@ CREATE TABLE analyses (
     pages INTEGER NOT NULL DEFAULT 1,
     test_type TEXT NOT NULL CHECK (test_type IN ('grounding', 'insulation', 'thermography')),
     standard TEXT NOT NULL,
+    -- The limits in force when it was created (JSON of rules::Thresholds).
+    thresholds TEXT,
     status TEXT NOT NULL DEFAULT 'pending'
         CHECK (status IN ('pending', 'processing', 'completed', 'failed', 'cancelled')),
     estimate INTEGER NOT NULL CHECK (estimate > 0),
@@ -67,3 +69,6 @@ CREATE TABLE company_ai_keys (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (company_id, provider)
 );
+
+-- A company's own analysis limits (JSON of overrides; NULL: the standard's).
+ALTER TABLE companies ADD COLUMN analysis_limits TEXT;

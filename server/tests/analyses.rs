@@ -607,3 +607,66 @@ async fn the_pdf_report_carries_the_logo_and_the_findings() {
     let actions: Vec<String> = app.audit_actions().await.into_iter().map(|a| a.0).collect();
     assert!(actions.contains(&"EXPORT_CREATED".to_string()));
 }
+
+#[tokio::test]
+async fn company_limits_apply_to_new_analyses_and_stay_with_old_ones() {
+    use server::analyses::limits;
+    use std::collections::BTreeMap;
+    let Ctx { app, owner } = start(&[], 10_000).await;
+    let db = &app.state.db;
+    let meta = RequestMeta::default();
+    let form = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    for (pairs, field) in [
+        (vec![("ground_max_ohm", "abc")], "ground_max_ohm"),
+        (vec![("ground_max_ohm", "500")], "ground_max_ohm"),
+        (vec![("delta_t_minor", "20")], "delta_t_minor"),
+    ] {
+        match limits::save(db, &owner, &meta, &form(&pairs)).await {
+            Err(server::Error::Validation { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{pairs:?}: {other:?}"),
+        }
+    }
+    let before = uploads::analysed(&app, &owner, "before.pdf", grounding_pdf(), "grounding").await;
+    assert!(before
+        .outcome()
+        .unwrap()
+        .findings
+        .iter()
+        .any(|f| f.code == "GND-001"));
+
+    limits::save(
+        db,
+        &owner,
+        &meta,
+        &form(&[("ground_max_ohm", "8"), ("absorption_min", "")]),
+    )
+    .await
+    .unwrap();
+    let (_, rows) = limits::rows(db, &owner).await.unwrap();
+    let ground = rows.iter().find(|r| r.key == "ground_max_ohm").unwrap();
+    assert_eq!((ground.standard, ground.custom), (5.0, Some(8.0)));
+    let after = uploads::analysed(&app, &owner, "after.pdf", grounding_pdf(), "grounding").await;
+    let codes: Vec<String> = after
+        .outcome()
+        .unwrap()
+        .findings
+        .into_iter()
+        .map(|f| f.code)
+        .collect();
+    assert_eq!(codes, ["GND-002"], "7.4 Ω is within the company's 8 Ω");
+    assert_eq!(
+        after.thresholds().standard,
+        "NETA ATS-2021 (company limits)"
+    );
+
+    // A correction of the older analysis keeps the limits it was run with (5 Ω).
+    let o = service::correct(db, &owner, &meta, before.id, "ground_resistance", "6")
+        .await
+        .unwrap();
+    assert!(o.findings.iter().any(|f| f.code == "GND-001"));
+}

@@ -276,7 +276,8 @@ pub async fn get_analysis(id: String) -> Result<AnalysisView, AppError> {
     .map_err(ssr::fail)?;
     let outcome = row.outcome();
     let x = row.extraction();
-    let review = server::analyses::Thresholds::for_standard(&row.standard).review_confidence;
+    let limits = row.thresholds();
+    let review = limits.review_confidence;
     let fields = x
         .as_ref()
         .map(|x| {
@@ -340,7 +341,7 @@ pub async fn get_analysis(id: String) -> Result<AnalysisView, AppError> {
         id: row.id.to_string(),
         filename: row.filename.clone(),
         test_label: row.test().label().to_string(),
-        standard: server::analyses::Thresholds::for_standard(&row.standard).standard,
+        standard: limits.standard.clone(),
         status: status_upper(&row.status),
         active: row.is_active(),
         verdict: row.verdict.clone(),
@@ -583,6 +584,60 @@ pub async fn remove_ai_key(provider: String) -> Result<(), AppError> {
     let p = ssr::authorize(server::access::Permission::SettingsManage)?;
     let state = ssr::state()?;
     server::analyses::integrations::remove(&state.db, &p, &ssr::meta(), &provider)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LimitView {
+    pub key: String,
+    pub label: String,
+    /// The standard's value, shown as the placeholder.
+    pub standard: String,
+    /// The company's value, empty when the standard's applies.
+    pub custom: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LimitsView {
+    pub standard: String,
+    pub limits: Vec<LimitView>,
+}
+
+fn number_text(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// Settings → Company: the analysis limits in force (the standard's, or the company's own).
+#[server(endpoint = "analysis_limits")]
+pub async fn get_analysis_limits() -> Result<LimitsView, AppError> {
+    let p = ssr::authorize(server::access::Permission::SettingsManage)?;
+    let state = ssr::state()?;
+    let (standard, rows) = server::analyses::limits::rows(&state.db, &p)
+        .await
+        .map_err(ssr::fail)?;
+    Ok(LimitsView {
+        standard,
+        limits: rows
+            .into_iter()
+            .map(|r| LimitView {
+                key: r.key,
+                label: r.label,
+                standard: number_text(r.standard),
+                custom: r.custom.map(number_text).unwrap_or_default(),
+            })
+            .collect(),
+    })
+}
+
+#[server(endpoint = "save_analysis_limits")]
+pub async fn save_analysis_limits(
+    values: std::collections::BTreeMap<String, String>,
+) -> Result<(), AppError> {
+    let p = ssr::authorize(server::access::Permission::SettingsManage)?;
+    let state = ssr::state()?;
+    server::analyses::limits::save(&state.db, &p, &ssr::meta(), &values)
         .await
         .map_err(ssr::fail)
 }

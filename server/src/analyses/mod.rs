@@ -11,6 +11,7 @@ pub mod extract;
 pub mod flir;
 pub mod images;
 pub mod integrations;
+pub mod limits;
 pub mod local;
 pub mod model;
 pub mod pdf;

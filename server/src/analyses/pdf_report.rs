@@ -207,7 +207,7 @@ pub fn render(
         &format!(
             "{} · {} · version {} · uploaded {} by {} · report of {}",
             row.test().label(),
-            super::Thresholds::for_standard(&row.standard).standard,
+            row.thresholds().standard,
             row.version,
             row.created_at.format("%Y-%m-%d %H:%M UTC"),
             row.creator_name

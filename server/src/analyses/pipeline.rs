@@ -24,7 +24,7 @@ use super::{
     integrations::{self, Choice},
     pdf,
     providers::{self, Claude, OpenAi, Retry},
-    rules::{self, Thresholds},
+    rules,
     service::{self, AnalysisRow},
     storage::Storage,
     upload::Kind,
@@ -311,11 +311,7 @@ async fn work(ctx: &JobContext, row: &AnalysisRow) -> Result<(), Failure> {
 }
 
 async fn complete(db: &Db, row: &AnalysisRow, hold_id: Uuid, x: Extracted) -> Result<(), Failure> {
-    let outcome = rules::evaluate(
-        row.test(),
-        &x.extraction,
-        &Thresholds::for_standard(&row.standard),
-    );
+    let outcome = rules::evaluate(row.test(), &x.extraction, &row.thresholds());
     let now = Utc::now();
     let ms = row
         .started_at

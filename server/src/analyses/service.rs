@@ -55,6 +55,7 @@ pub struct AnalysisRow {
     pub pages: i32,
     pub test_type: String,
     pub standard: String,
+    pub thresholds: Option<String>,
     pub status: String,
     pub estimate: i64,
     pub hold_id: Option<Uuid>,
@@ -94,6 +95,14 @@ impl AnalysisRow {
         TestType::parse(&self.test_type).unwrap_or(TestType::Grounding)
     }
 
+    /// The limits this analysis runs with (copied at creation; the standard's for older rows).
+    pub fn thresholds(&self) -> Thresholds {
+        self.thresholds
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_else(|| Thresholds::for_standard(&self.standard))
+    }
+
     pub fn is_active(&self) -> bool {
         matches!(self.status.as_str(), "pending" | "processing")
     }
@@ -101,7 +110,7 @@ impl AnalysisRow {
 
 pub(crate) const COLUMNS: &str = "a.id, a.company_id, a.created_by, u.name AS creator_name, a.lineage_id, \
      a.version, a.previous_id, a.filename, a.file_kind, a.file_bytes, a.source_key, a.pages, a.test_type, \
-     a.standard, a.status, a.estimate, a.hold_id, a.tokens_charged, a.provider, a.model, a.usage, \
+     a.standard, a.thresholds, a.status, a.estimate, a.hold_id, a.tokens_charged, a.provider, a.model, a.usage, \
      a.provider_cost_micros, a.verdict, a.score, a.confidence, a.requires_review, a.extraction, \
      a.outcome, a.raw_reply, a.error, a.created_at, a.started_at, a.completed_at, a.processing_ms";
 
@@ -235,6 +244,7 @@ pub async fn create(
         return Err(ledger::insufficient(balance, estimate));
     }
     let (standard, _) = company_profile(db, p.company_id).await?;
+    let thresholds = super::limits::in_force(db, p.company_id, &standard).await?;
     let id = Uuid::now_v7();
     let key = Storage::source_key(p.company_id, id, kind.extension());
     storage.put_file(&key, &up.temp_path).await.map_err(|e| {
@@ -253,6 +263,7 @@ pub async fn create(
         pages,
         test,
         standard: &standard,
+        thresholds: &thresholds,
         estimate,
     };
     let result = async {
@@ -299,14 +310,15 @@ struct NewRow<'a> {
     pages: u32,
     test: TestType,
     standard: &'a str,
+    thresholds: &'a Thresholds,
     estimate: i64,
 }
 
 async fn insert(tx: &mut Tx, p: &Principal, r: &NewRow<'_>) -> Result<()> {
     const SQL: &str = "INSERT INTO analyses (id, company_id, created_by, lineage_id, version, previous_id, \
         filename, file_kind, file_bytes, file_sha256, source_key, pages, test_type, standard, status, \
-        estimate, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-        'pending', $15, $16)";
+        estimate, created_at, thresholds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+        'pending', $15, $16, $17)";
     exec_tx!(
         tx,
         sqlx::query(SQL)
@@ -326,6 +338,7 @@ async fn insert(tx: &mut Tx, p: &Principal, r: &NewRow<'_>) -> Result<()> {
             .bind(r.standard)
             .bind(r.estimate)
             .bind(Utc::now())
+            .bind(serde_json::to_string(r.thresholds).map_err(|e| Error::Internal(e.into()))?)
     )?;
     Ok(())
 }
@@ -457,6 +470,7 @@ pub async fn reanalyse(
         .await
         .map_err(|e| Error::Unavailable(format!("the file store did not accept the copy ({e})")))?;
     let (standard, _) = company_profile(db, p.company_id).await?;
+    let thresholds = super::limits::in_force(db, p.company_id, &standard).await?;
     let mut tx = db.begin().await?;
     const LATEST: &str =
         "SELECT MAX(version) FROM analyses WHERE company_id = $1 AND lineage_id = $2";
@@ -482,6 +496,7 @@ pub async fn reanalyse(
             pages: row.pages as u32,
             test: row.test(),
             standard: &standard,
+            thresholds: &thresholds,
             estimate: row.estimate,
         },
     )
@@ -535,7 +550,7 @@ pub async fn correct(
     if old == new {
         return Err(Error::validation("value", "That is already the value."));
     }
-    let thresholds = Thresholds::for_standard(&row.standard);
+    let thresholds = row.thresholds();
     let outcome = rules::evaluate(row.test(), &x, &thresholds);
     let mut tx = db.begin().await?;
     const SQL: &str = "UPDATE analyses SET extraction = $3, outcome = $4, verdict = $5, score = $6, \

@@ -51,6 +51,7 @@ pub fn CompanyPage() -> impl IntoView {
                         view! {
                             <div class="grid max-w-5xl gap-6 lg:grid-cols-5">
                                 <div class="lg:col-span-3">
+                                <div class="space-y-6">
                                 <Card title="Company">
                                     <ActionForm action=save attr:class="space-y-4">
                                         <Field name="name" label="Company name" value=c.name.clone() autocomplete="organization" error=field_error("name")/>
@@ -61,6 +62,8 @@ pub fn CompanyPage() -> impl IntoView {
                                         <button type="submit" class=format!("{BUTTON} w-full")>"Save"</button>
                                     </ActionForm>
                                 </Card>
+                                <LimitsCard/>
+                                </div>
                                 </div>
                                 <div class="lg:col-span-2">
                                     <LogoCard version=c.logo_version flash/>
@@ -68,6 +71,38 @@ pub fn CompanyPage() -> impl IntoView {
                             </div>
                         }
         }/>
+    }
+}
+
+/// The analysis limits: each threshold of the standard, which the company may tighten or relax.
+#[component]
+fn LimitsCard() -> impl IntoView {
+    use crate::api::analyses::{get_analysis_limits, LimitsView, SaveAnalysisLimits};
+    let save = ServerAction::<SaveAnalysisLimits>::new();
+    let limits = Resource::new(move || save.version().get(), |_| get_analysis_limits());
+    view! {
+        <Card title="Analysis limits">
+            <ActionResult value=move || save.value().get() success="Analysis limits saved. New analyses use them."/>
+            <Loaded resource=limits render=move |v: LimitsView| {
+                let rows = v.limits.into_iter().map(|l| {
+                    let id = format!("f-limit-{}", l.key);
+                    view! {
+                        <div class="grid grid-cols-3 items-center gap-3">
+                            <label for=id.clone() class="col-span-2 text-sm text-slate-700 dark:text-slate-300">{l.label}</label>
+                            <input id=id name=format!("values[{}]", l.key) value=l.custom placeholder=l.standard inputmode="decimal"
+                                class="block w-full rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"/>
+                        </div>
+                    }
+                }).collect_view();
+                view! {
+                    <p class="mb-4 text-sm text-slate-500 dark:text-slate-400">{format!("Empty fields use {} (the placeholder). Each analysis keeps the limits it was run with.", v.standard)}</p>
+                    <ActionForm action=save attr:class="space-y-3">
+                        {rows}
+                        <button type="submit" class=format!("{BUTTON} w-full")>"Save limits"</button>
+                    </ActionForm>
+                }
+            }/>
+        </Card>
     }
 }
 
