@@ -604,6 +604,7 @@ pub struct LimitsView {
     pub limits: Vec<LimitView>,
 }
 
+#[cfg(feature = "ssr")]
 fn number_text(v: f64) -> String {
     let s = format!("{v:.3}");
     s.trim_end_matches('0').trim_end_matches('.').to_string()
