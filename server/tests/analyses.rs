@@ -461,6 +461,24 @@ async fn analysts_see_their_own_and_viewers_cannot_upload() {
         0,
         "% is literal"
     );
+    // Sort by score, both ways, with a clean report (score 100) beside the two at 40.
+    let mut good: Vec<&str> = GROUNDING_P1.to_vec();
+    good[5] = "Ground resistance: 2.0 ohm";
+    let clean = pdf::text_pdf(&[&good, &["Calibration due: 2027-01-31"]]);
+    let row = uploads::analysed(&app, &owner, "clean.pdf", clean, "grounding").await;
+    assert_eq!(row.score, Some(100), "{:?}", row.outcome());
+    let by_score = |asc: bool| service::Filter {
+        sort_score: true,
+        asc,
+        ..Default::default()
+    };
+    let (rows, _) = service::list(db, &owner, &by_score(true), 1).await.unwrap();
+    let scores: Vec<Option<i32>> = rows.iter().map(|r| r.score).collect();
+    assert_eq!(scores, [Some(40), Some(40), Some(100)]);
+    let (rows, _) = service::list(db, &owner, &by_score(false), 1)
+        .await
+        .unwrap();
+    assert_eq!(rows[0].score, Some(100));
 }
 
 #[tokio::test]
