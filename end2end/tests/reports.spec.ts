@@ -188,3 +188,23 @@ test("a company AI key is saved encrypted, shown as a hint and removed", async (
   await page.getByRole("button", { name: "Remove the Anthropic Claude key" }).click();
   await expect(page.getByTestId("ai-key")).toHaveCount(0);
 });
+
+test("the company sets its own analysis limits", async ({ page }) => {
+  await signInAs(page, owner);
+  await page.goto("/settings/company");
+  await hydrated(page);
+  const ground = page.getByLabel("Highest earth resistance, Ω (GND-001)");
+  await expect(ground).toHaveAttribute("placeholder", "5");
+  await ground.fill("-3");
+  await page.getByRole("button", { name: "Save limits" }).click();
+  await expect(page.getByText("Highest earth resistance, Ω (GND-001): a number from 0.01 to 100.")).toBeVisible();
+  await ground.fill("8");
+  await page.getByRole("button", { name: "Save limits" }).click();
+  await expect(page.getByText("Analysis limits saved. New analyses use them.")).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel("Highest earth resistance, Ω (GND-001)")).toHaveValue("8");
+  // Back to the standard's value for the suites that follow.
+  await page.getByLabel("Highest earth resistance, Ω (GND-001)").fill("");
+  await page.getByRole("button", { name: "Save limits" }).click();
+  await expect(page.getByText("Analysis limits saved. New analyses use them.")).toBeVisible();
+});

@@ -325,13 +325,13 @@ test("the owner changes the company's profile; a bad value is refused at its fie
   await page.goto("/settings/company");
   await hydrated(page);
   await page.getByLabel("Company name").fill("A");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.locator("#f-name-error")).toBeVisible();
   await page.getByLabel("Company name").fill("Acme Electric");
   await page.getByLabel("Currency").selectOption("RON");
   await page.getByLabel("Date format").selectOption("MM/DD/YYYY");
   await page.getByLabel("Default standard for analyses").selectOption("Microsoft");
-  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByText("Company settings saved.")).toBeVisible();
   await page.reload();
   await expect(page.getByLabel("Currency")).toHaveValue("RON");

@@ -51,7 +51,6 @@ pub fn CompanyPage() -> impl IntoView {
                         view! {
                             <div class="grid max-w-5xl gap-6 lg:grid-cols-5">
                                 <div class="lg:col-span-3">
-                                <div class="space-y-6">
                                 <Card title="Company">
                                     <ActionForm action=save attr:class="space-y-4">
                                         <Field name="name" label="Company name" value=c.name.clone() autocomplete="organization" error=field_error("name")/>
@@ -62,8 +61,6 @@ pub fn CompanyPage() -> impl IntoView {
                                         <button type="submit" class=format!("{BUTTON} w-full")>"Save"</button>
                                     </ActionForm>
                                 </Card>
-                                <LimitsCard/>
-                                </div>
                                 </div>
                                 <div class="lg:col-span-2">
                                     <LogoCard version=c.logo_version flash/>
@@ -71,6 +68,8 @@ pub fn CompanyPage() -> impl IntoView {
                             </div>
                         }
         }/>
+        // Outside the company form's Suspense: it loads and refreshes on its own.
+        <div class="mt-6 max-w-5xl lg:w-3/5"><LimitsCard/></div>
     }
 }
 
