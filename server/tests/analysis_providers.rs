@@ -59,6 +59,12 @@ fn claude_reply(input: Value) -> Value {
     })
 }
 
+/// An error reply in the Anthropic API's shape.
+fn api_error(status: u16, kind: &str, message: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .set_body_json(json!({ "type": "error", "error": { "type": kind, "message": message } }))
+}
+
 /// A chat completion whose message content is the JSON answer (shape from the API reference).
 fn openai_reply(content: &str) -> Value {
     json!({
@@ -157,17 +163,17 @@ async fn claude_measurement_and_certificate_passes_add_up_usage() {
 async fn rate_limits_and_server_errors_are_retried_with_backoff() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(429).set_body_json(json!({
-            "type": "error", "error": { "type": "rate_limit_error", "message": "Number of requests has exceeded your rate limit" }
-        })))
+        .respond_with(api_error(
+            429,
+            "rate_limit_error",
+            "Number of requests has exceeded your rate limit",
+        ))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(529).set_body_json(json!({
-            "type": "error", "error": { "type": "overloaded_error", "message": "Overloaded" }
-        })))
+        .respond_with(api_error(529, "overloaded_error", "Overloaded"))
         .up_to_n_times(1)
         .with_priority(2)
         .mount(&server)
@@ -188,9 +194,7 @@ async fn rate_limits_and_server_errors_are_retried_with_backoff() {
 
     let down = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(500).set_body_json(json!({
-            "type": "error", "error": { "type": "api_error", "message": "Internal server error" }
-        })))
+        .respond_with(api_error(500, "api_error", "Internal server error"))
         .expect(3)
         .mount(&down)
         .await;
@@ -206,9 +210,7 @@ async fn rate_limits_and_server_errors_are_retried_with_backoff() {
 
     let refused = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
-            "type": "error", "error": { "type": "authentication_error", "message": "invalid x-api-key" }
-        })))
+        .respond_with(api_error(401, "authentication_error", "invalid x-api-key"))
         .expect(1)
         .mount(&refused)
         .await;
