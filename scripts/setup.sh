@@ -40,9 +40,14 @@ fi
 
 # 2. cargo-leptos, without its own downloads.
 if ! cargo leptos --version 2>/dev/null | grep -q " ${CARGO_LEPTOS_VERSION}\$"; then
-  say "cargo install cargo-leptos ${CARGO_LEPTOS_VERSION} (about 11 minutes on 2 cores, once)"
-  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads --quiet \
-    || die "could not install cargo-leptos ${CARGO_LEPTOS_VERSION} from crates.io"
+  # Its own release profile asks for fat LTO with one codegen unit, which roughly doubles the
+  # install on 2 cores for a tool whose speed does not matter here: overridden for this one
+  # command only. Cargo prints each crate it compiles, so the wait shows progress.
+  say "cargo install cargo-leptos ${CARGO_LEPTOS_VERSION} (once; about 10 minutes on 2 cores)"
+  CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_INCREMENTAL=false \
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads \
+    || die "could not install cargo-leptos ${CARGO_LEPTOS_VERSION} from the Rust crates registry"
 fi
 
 # 3. wasm-bindgen-cli equal to the crate in Cargo.lock.

@@ -3,6 +3,9 @@
 
 pub mod api;
 pub mod components;
+/// The server's leaf formatting module, compiled into both builds.
+#[path = "../../server/src/format.rs"]
+pub mod format;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod serve;

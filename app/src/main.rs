@@ -7,7 +7,7 @@ use server::{config::Config, jobs, telemetry, AppState, Db};
 #[tokio::main]
 async fn main() -> ExitCode {
     let started = Instant::now();
-    let mut config = match Config::from_env() {
+    let mut config = match server::areas::config_from_env() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("switchyard: {e}");
@@ -43,7 +43,7 @@ async fn run(config: Config, started: Instant) -> anyhow::Result<()> {
     let addr = config.site_addr;
     let state = AppState::new(config, db.clone());
     let router = app::serve::router(state.clone(), app::serve::leptos_options(addr));
-    let runner = jobs::spawn_runner(state.job_context(), jobs::Registry::standard());
+    let runner = jobs::spawn_runner(state.job_context(), server::areas::jobs());
 
     let listener = tokio::net::TcpListener::bind(addr)
         .await

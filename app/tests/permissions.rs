@@ -9,10 +9,10 @@ mod support;
 use std::collections::BTreeSet;
 
 use reqwest::StatusCode;
+use server::access::Principal;
 use server::{
     access::{self, PermissionSet},
     audit::RequestMeta,
-    identity::Principal,
 };
 use support::{common::*, spawn_full_with};
 
@@ -217,7 +217,7 @@ async fn company_b(app: &TestApp) -> CompanyB {
     .unwrap();
     // A completed analysis of B's, with a stored file and page.
     let analysis: uuid::Uuid = B_ANALYSIS.parse().unwrap();
-    let key = server::analyses::storage::Storage::source_key(company, analysis, "pdf");
+    let key = server::analyses::keys::source_key(company, analysis, "pdf");
     server::exec!(db, sqlx::query("INSERT INTO analyses (id, company_id, created_by, lineage_id, version, filename, file_kind, file_bytes, file_sha256, source_key, pages, test_type, standard, status, estimate, verdict, score, extraction, outcome, created_at) \
         VALUES ($1, $2, $3, $1, 1, 'Beta Secret report.pdf', 'pdf', 10, 'x', $4, 1, 'grounding', 'NETA', 'completed', 1000, 'APPROVED', 100, '{}', NULL, $5)")
         .bind(analysis).bind(company).bind(user).bind(&key).bind(chrono::Utc::now()))
@@ -229,7 +229,7 @@ async fn company_b(app: &TestApp) -> CompanyB {
         .unwrap();
     storage
         .put(
-            &server::analyses::storage::Storage::page_key(company, analysis, 1),
+            &server::analyses::keys::page_key(company, analysis, 1),
             b"Beta Secret page".to_vec(),
         )
         .await

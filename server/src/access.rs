@@ -3,6 +3,7 @@
 //! `Principal::authorize` is the one check every server function and route starts with.
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::error::{Error, Result};
 
@@ -214,6 +215,46 @@ pub fn require(perms: PermissionSet, needed: Permission) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Forbidden)
+    }
+}
+
+/// Where a request came from, for the audit trail.
+#[derive(Clone, Debug, Default)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The signed-in user in their active company, loaded once per request. Services that touch
+/// tenant data take it: the tenant always comes from here, never from the request body.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub company_id: Uuid,
+    pub company_name: String,
+    pub timezone: String,
+    /// The role's key on the membership (`admin`, `custom:packers`).
+    pub role: String,
+    pub role_name: String,
+    pub permissions: PermissionSet,
+    pub is_super_admin: bool,
+}
+
+impl Principal {
+    /// Refuses (403) unless the member's role grants `needed`.
+    pub fn authorize(&self, needed: Permission) -> Result<()> {
+        require(self.permissions, needed)
+    }
+
+    pub fn is_owner(&self) -> bool {
+        self.role == OWNER
+    }
+
+    /// Members who manage stores see every store; everyone else only those granted to them.
+    pub fn sees_all_stores(&self) -> bool {
+        self.permissions.contains(Permission::StoresManage)
     }
 }
 

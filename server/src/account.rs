@@ -6,11 +6,13 @@ use secrecy::SecretString;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::access::Principal;
 use crate::{
     audit::{self, Action, Entry, RequestMeta},
+    email::Email,
     error::{Error, Result},
     exec_tx,
-    identity::{self, password, Email, Principal},
+    identity::{self, password},
     mail,
     sessions::{Ending, Sessions},
     tokens, with_db, with_tx, Db,

@@ -6,7 +6,17 @@ use serde::Serialize;
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use crate::{
+    access::Permission,
+    http::middleware::{PageNeeds, PageRule},
+};
 use crate::{db::Tx, error::Result, exec_tx, with_db, Db};
+
+/// The audit log page; its CSV export is a form endpoint.
+pub const PAGES: &[PageRule] = &[
+    PageRule::new("/audit", PageNeeds::Permission(Permission::AuditRead)),
+    PageRule::new("/audit/export", PageNeeds::NotAPage),
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -94,12 +104,7 @@ impl Action {
     }
 }
 
-/// Where a request came from, for the audit trail.
-#[derive(Clone, Debug, Default)]
-pub struct RequestMeta {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-}
+pub use crate::access::RequestMeta;
 
 pub struct Entry {
     pub company_id: Option<Uuid>,
@@ -183,7 +188,7 @@ pub async fn count_since(
 impl Entry {
     /// An entry for something a signed-in member did in their active company.
     pub fn by(
-        p: &crate::identity::Principal,
+        p: &crate::access::Principal,
         action: Action,
         target: Option<String>,
         details: serde_json::Value,
@@ -290,7 +295,7 @@ const WHERE: &str = "WHERE a.company_id = $1 AND ($2 IS NULL OR a.actor_id = $2)
 /// One page of the company's log, newest first, and how many entries match in all.
 pub async fn search(
     db: &Db,
-    p: &crate::identity::Principal,
+    p: &crate::access::Principal,
     f: &Filter,
     offset: i64,
     limit: i64,
@@ -338,7 +343,7 @@ pub async fn actions_in_use(db: &Db, company_id: Uuid) -> Result<Vec<String>> {
 /// The whole filtered log as CSV (at most `max` rows), recorded as EXPORT_CREATED.
 pub async fn export_csv(
     db: &Db,
-    p: &crate::identity::Principal,
+    p: &crate::access::Principal,
     meta: &RequestMeta,
     f: &Filter,
     max: i64,

@@ -3,12 +3,13 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::access::Principal;
 use crate::{
     access::Permission,
     audit::{self, Action, Entry, RequestMeta},
     error::{Error, Result},
     exec_tx,
-    identity::{clean_text, Principal},
+    identity::clean_text,
     with_db, Db,
 };
 

@@ -3,7 +3,13 @@
 //! Every problem is collected so the operator sees one clear line per bad variable instead of
 //! fixing them one restart at a time.
 
-use std::{collections::BTreeMap, fmt, net::SocketAddr, path::PathBuf};
+use std::{
+    any::{Any, TypeId},
+    collections::BTreeMap,
+    fmt,
+    net::SocketAddr,
+    path::PathBuf,
+};
 
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
@@ -54,12 +60,101 @@ pub struct Config {
     pub mail_from: String,
     /// Whether anyone may create a company at /signup.
     pub signup_enabled: bool,
-    /// Token packs, Stripe, the low-balance threshold.
-    pub billing: crate::billing::packs::BillingConfig,
     /// Background jobs run at the same time by this process (JOB_WORKERS).
     pub job_workers: usize,
-    /// Uploads, storage and AI providers of analyses.
-    pub analyses: crate::analyses::config::AnalysesConfig,
+    /// The areas' own sections (billing, analyses, storage, AI, …), registered by the
+    /// composition root; this module knows none of their contents.
+    pub sections: Sections,
+}
+
+/// One area's part of the configuration: it reads its own variables and reports each bad one.
+pub trait Section: Any + Send + Sync + fmt::Debug + Clone {
+    fn load(get: &dyn Fn(&str) -> Option<String>, errors: &mut Vec<String>) -> Self;
+
+    /// Origins forms of this section's features lead to (CSP form-action), e.g. a payment page.
+    fn form_action_origins(&self) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+trait AnySection: Any + Send + Sync + fmt::Debug {
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+    fn boxed_clone(&self) -> Box<dyn AnySection>;
+    fn form_action_origins(&self) -> Vec<String>;
+}
+
+impl<S: Section> AnySection for S {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+    fn boxed_clone(&self) -> Box<dyn AnySection> {
+        Box::new(self.clone())
+    }
+    fn form_action_origins(&self) -> Vec<String> {
+        Section::form_action_origins(self)
+    }
+}
+
+/// A loaded section, as the loader hands it over.
+pub struct Loaded(TypeId, Box<dyn AnySection>);
+
+/// How the composition root names a section to load: `config::loader::<BillingConfig>`.
+pub type Loader = fn(&dyn Fn(&str) -> Option<String>, &mut Vec<String>) -> Loaded;
+
+pub fn loader<S: Section>(
+    get: &dyn Fn(&str) -> Option<String>,
+    errors: &mut Vec<String>,
+) -> Loaded {
+    Loaded(TypeId::of::<S>(), Box::new(S::load(get, errors)))
+}
+
+/// The registered sections, by type.
+#[derive(Default)]
+pub struct Sections(BTreeMap<TypeId, Box<dyn AnySection>>);
+
+impl Clone for Sections {
+    fn clone(&self) -> Self {
+        Sections(self.0.iter().map(|(k, v)| (*k, v.boxed_clone())).collect())
+    }
+}
+
+impl fmt::Debug for Sections {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.values()).finish()
+    }
+}
+
+impl Config {
+    /// An area's section. Sections are registered once, at start, by the composition root; a
+    /// missing one is a wiring bug that every test of the area would hit, so it panics with
+    /// the section's name.
+    pub fn section<S: Section>(&self) -> &S {
+        self.sections
+            .0
+            .get(&TypeId::of::<S>())
+            .and_then(|s| s.as_any().downcast_ref())
+            .unwrap_or_else(|| not_registered::<S>())
+    }
+
+    /// For tests that adjust a section before building the state.
+    pub fn section_mut<S: Section>(&mut self) -> &mut S {
+        self.sections
+            .0
+            .get_mut(&TypeId::of::<S>())
+            .and_then(|s| s.as_any_mut().downcast_mut())
+            .unwrap_or_else(|| not_registered::<S>())
+    }
+}
+
+fn not_registered<S>() -> ! {
+    panic!(
+        "configuration section {} is not registered (server::areas::CONFIG_SECTIONS)",
+        std::any::type_name::<S>()
+    )
 }
 
 #[derive(Clone)]
@@ -128,7 +223,7 @@ impl fmt::Debug for Config {
             )
             .field("mail_from", &self.mail_from)
             .field("signup_enabled", &self.signup_enabled)
-            .field("billing", &self.billing)
+            .field("sections", &self.sections)
             .field(
                 "redis_url",
                 &self
@@ -170,16 +265,24 @@ impl std::error::Error for ConfigErrors {}
 const SECRET_FILE: &str = "app_secret_key";
 
 impl Config {
-    /// Reads `.env` (if present) and the process environment.
-    pub fn from_env() -> Result<Self, ConfigErrors> {
+    /// Reads `.env` (if present) and the process environment, with the given sections.
+    pub fn from_env(sections: &[Loader]) -> Result<Self, ConfigErrors> {
         let _ = dotenvy::dotenv();
         let vars: BTreeMap<String, String> = std::env::vars().collect();
-        Self::from_map(&vars)
+        Self::from_map_with(&vars, sections)
+    }
+
+    /// The core settings alone (no area's section).
+    pub fn from_map(vars: &BTreeMap<String, String>) -> Result<Self, ConfigErrors> {
+        Self::from_map_with(vars, &[])
     }
 
     /// Builds the configuration from a map of variables; separate from the process
     /// environment so tests can exercise every rule without touching global state.
-    pub fn from_map(vars: &BTreeMap<String, String>) -> Result<Self, ConfigErrors> {
+    pub fn from_map_with(
+        vars: &BTreeMap<String, String>,
+        loaders: &[Loader],
+    ) -> Result<Self, ConfigErrors> {
         let mut errors = Vec::new();
         let get = |k: &str| {
             vars.get(k)
@@ -444,7 +547,7 @@ impl Config {
         for item in list("ALLOWED_EMAILS") {
             match item.strip_prefix("*@").or_else(|| item.strip_prefix('@')) {
                 Some(domain) if domain.contains('.') => allowed.domains.push(domain.to_string()),
-                None if crate::identity::Email::parse(&item).is_ok() => allowed.emails.push(item),
+                None if crate::email::Email::parse(&item).is_ok() => allowed.emails.push(item),
                 _ => errors.push(format!(
                     "ALLOWED_EMAILS: `{item}` is neither an email address nor an @domain entry"
                 )),
@@ -496,8 +599,11 @@ impl Config {
             ));
         }
 
-        let billing = crate::billing::packs::BillingConfig::from_vars(&get, &mut errors);
-        let analyses = crate::analyses::config::AnalysesConfig::from_vars(&get, &mut errors);
+        let mut sections = Sections::default();
+        for load in loaders {
+            let Loaded(id, section) = load(&get, &mut errors);
+            sections.0.insert(id, section);
+        }
 
         if !errors.is_empty() {
             return Err(ConfigErrors(errors));
@@ -525,8 +631,7 @@ impl Config {
             smtp_url,
             mail_from,
             signup_enabled,
-            billing,
-            analyses,
+            sections,
             job_workers,
         })
     }
@@ -555,23 +660,16 @@ impl Config {
         Ok(())
     }
 
-    /// Where forms may lead (CSP form-action): this site, and Google's sign-in page when Google
-    /// sign-in is configured (the "Continue with Google" form is answered with a redirect there,
-    /// which browsers check against form-action).
     /// Where forms may lead (CSP form-action, which Chrome also applies to the redirects a
-    /// form's answer makes): this site, Google's sign-in, Stripe's payment page.
+    /// form's answer makes): this site, Google's sign-in, and what sections add (Stripe's
+    /// payment page).
     pub fn form_action_sources(&self) -> String {
         let mut sources = vec!["'self'".to_string()];
         if let Some(g) = &self.google {
             sources.push(g.issuer.origin().ascii_serialization());
         }
-        if let Some(s) = &self.billing.stripe {
-            // Stripe's hosted Checkout lives on its own host; a stand-in serves it itself.
-            sources.push(if s.api_base.host_str() == Some("api.stripe.com") {
-                "https://checkout.stripe.com".to_string()
-            } else {
-                s.api_base.origin().ascii_serialization()
-            });
+        for s in self.sections.0.values() {
+            sources.extend(s.form_action_origins());
         }
         sources.join(" ")
     }
@@ -598,6 +696,46 @@ fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> 
     #[cfg(not(unix))]
     {
         std::fs::write(path, contents)
+    }
+}
+
+/// For sections: a whole-number variable within bounds. A bad value is reported (one line
+/// naming the variable and the range) and ignored, so the section keeps its default.
+pub fn number(
+    get: &dyn Fn(&str) -> Option<String>,
+    var: &str,
+    min: u64,
+    max: u64,
+    errors: &mut Vec<String>,
+) -> Option<u64> {
+    let raw = get(var)?;
+    match raw.parse::<u64>() {
+        Ok(v) if (min..=max).contains(&v) => Some(v),
+        _ => {
+            errors.push(format!(
+                "{var}: expected a whole number from {min} to {max}, got `{raw}`"
+            ));
+            None
+        }
+    }
+}
+
+/// For sections: an http(s) URL variable, or the default (a bad value is reported).
+pub fn http_url(
+    get: &dyn Fn(&str) -> Option<String>,
+    var: &str,
+    default: &Url,
+    errors: &mut Vec<String>,
+) -> Url {
+    match get(var) {
+        None => default.clone(),
+        Some(raw) => match Url::parse(&raw) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+            _ => {
+                errors.push(format!("{var}: expected an http(s) URL, got `{raw}`"));
+                default.clone()
+            }
+        },
     }
 }
 

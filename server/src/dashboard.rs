@@ -3,11 +3,11 @@
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use serde::Serialize;
 
+use crate::access::Principal;
 use crate::{
     audit::{self, Action, EventRow},
     error::Result,
-    identity::{self, Principal},
-    Db,
+    identity, Db,
 };
 
 #[derive(Clone, Debug, Serialize)]

@@ -25,7 +25,7 @@ pub enum Error {
     Validation { field: String, message: String },
     #[error("too many attempts, try again later")]
     RateLimited,
-    #[error("Not enough tokens: this needs {} and the balance is {}. Buy a token pack on the Billing page.", crate::billing::ledger::group(*needed), crate::billing::ledger::group(*balance))]
+    #[error("Not enough tokens: this needs {} and the balance is {}. Buy a token pack on the Billing page.", crate::format::group(*needed), crate::format::group(*balance))]
     InsufficientTokens { balance: i64, needed: i64 },
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),

@@ -457,7 +457,7 @@ impl Google {
         let email = claims
             .email
             .as_deref()
-            .and_then(|e| crate::identity::Email::parse(e).ok())
+            .and_then(|e| crate::email::Email::parse(e).ok())
             .ok_or_else(|| {
                 Refusal::new(
                     "no_email",
@@ -502,11 +502,12 @@ pub mod accounts {
 
     use super::{Identity, Refusal};
     use crate::{
+        access::Principal,
         audit::{self, Action, Entry, RequestMeta},
         db::Tx,
         error::{Error, Result},
         exec, exec_tx,
-        identity::{self, Principal, SignIn},
+        identity::{self, SignIn},
         with_db, Db,
     };
 

@@ -8,12 +8,14 @@ use serde::Serialize;
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use crate::access::Principal;
 use crate::{
     access::{self, Permission},
     audit::{self, Action, Entry, RequestMeta},
+    email::Email,
     error::{Error, Result},
     exec_tx,
-    identity::{self, clean_text, password, Email, Principal},
+    identity::{self, clean_text, password},
     mail, roles, stores, tokens, with_db, with_tx, Db,
 };
 

@@ -13,13 +13,12 @@ use lettre::{
 };
 use secrecy::ExposeSecret;
 
+use crate::access::Principal;
 use crate::{
     access::Permission,
     db::Tx,
     error::{Error, Result},
-    exec,
-    identity::Principal,
-    with_db, with_tx, Db,
+    exec, with_db, with_tx, Db,
 };
 
 pub struct Message {
@@ -107,7 +106,7 @@ impl crate::jobs::Job for SendMail {
         ctx: &crate::jobs::JobContext,
         payload: serde_json::Value,
     ) -> anyhow::Result<()> {
-        let Some(mailer) = ctx.mailer.as_ref() else {
+        let Some(mailer) = ctx.get::<std::sync::Arc<Mailer>>() else {
             return Ok(()); // no SMTP: the outbox is where admins read it
         };
         let id = payload["outbox_id"]

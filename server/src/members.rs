@@ -5,14 +5,13 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::access::Principal;
 use crate::{
     access::{self, Permission},
     audit::{self, Action, Entry, RequestMeta},
     db::Tx,
     error::{Error, Result},
-    exec_tx,
-    identity::Principal,
-    roles,
+    exec_tx, roles,
     sessions::{Ending, Sessions},
     with_db, with_tx, Db,
 };

@@ -6,15 +6,25 @@ use secrecy::SecretString;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::access::Principal;
 use crate::{
     access::{self, PermissionSet},
     audit::{self, Action, Entry, RequestMeta},
     error::{Error, Result},
     exec_tx,
-    identity::{self, clean_text, password, slugify, Principal},
+    identity::{self, clean_text, password, slugify},
     invitations::{self, InviteInput, Sent},
     sessions::{Ending, Sessions},
     with_db, with_tx, Db,
+};
+
+/// The platform operator's pages.
+pub const PAGES: &[crate::http::middleware::PageRule] = {
+    use crate::http::middleware::{PageNeeds, PageRule};
+    &[
+        PageRule::new("/admin", PageNeeds::SuperAdmin),
+        PageRule::new("/admin/*", PageNeeds::SuperAdmin),
+    ]
 };
 
 fn require(p: &Principal) -> Result<()> {
@@ -71,7 +81,7 @@ pub async fn create_company(
 ) -> Result<Sent> {
     require(p)?;
     let name = clean_text("name", "Company name", &input.name, 2, 100)?;
-    identity::Email::parse(&input.owner_email).map_err(|_| {
+    crate::email::Email::parse(&input.owner_email).map_err(|_| {
         Error::validation(
             "owner_email",
             "Enter the owner's email address, such as name@example.com.",

@@ -5,13 +5,14 @@ use chrono::Utc;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::access::Principal;
 use crate::{
     access::{self, Permission, PermissionSet, CUSTOM_PREFIX},
     audit::{self, Action, Entry, RequestMeta},
     db::Tx,
     error::{Error, Result},
     exec_tx,
-    identity::{clean_text, slugify, Principal},
+    identity::{clean_text, slugify},
     with_db, with_tx, Db,
 };
 

@@ -7,7 +7,15 @@ use std::sync::{
 
 use metrics_exporter_prometheus::PrometheusHandle;
 
-use crate::{config::Config, http::limits::Limits, identity, jobs::JobContext, Db};
+use crate::{
+    config::Config,
+    http::middleware::PageTable,
+    identity,
+    jobs::JobContext,
+    ratelimit::Limits,
+    storage::{Storage, StorageConfig},
+    Db,
+};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -24,26 +32,20 @@ pub struct AppState {
     /// Google sign-in, when configured.
     pub google: Option<Arc<crate::google::Google>>,
     /// Uploaded files: DATA_DIR/uploads, or the S3 bucket when S3_BUCKET is set.
-    pub storage: crate::analyses::storage::Storage,
+    pub storage: Storage,
+    /// What each page needs, gathered from the areas.
+    pub pages: Arc<PageTable>,
     setup_done: Arc<AtomicBool>,
 }
 
 impl AppState {
     pub fn new(config: Config, db: Db) -> Self {
         let redis = crate::kv::Redis::from_config(&config);
-        let storage = match &config.analyses.s3 {
-            Some(s3) => crate::analyses::storage::Storage::s3(s3),
-            None => crate::analyses::storage::Storage::local(&config.data_dir.join("uploads")),
-        }
-        .unwrap_or_else(|e| {
-            // from_map checked the settings; a store that still cannot be built keeps uploads
-            // in memory for this process and says so loudly.
-            tracing::error!(error = %e, "file store unavailable; uploads are kept in memory only");
-            crate::analyses::storage::Storage::memory()
-        });
+        let storage = Storage::from_config(config.section::<StorageConfig>(), &config.data_dir);
         Self {
             storage,
-            limits: Limits::new(&config, redis.clone()),
+            limits: crate::areas::rate_limits(&config).build(redis.clone()),
+            pages: Arc::new(crate::areas::pages()),
             sessions: crate::sessions::Sessions::new(db.clone(), redis.clone()),
             redis,
             mailer: match crate::mail::Mailer::from_config(&config) {
@@ -78,12 +80,23 @@ impl AppState {
         Ok(done)
     }
 
+    /// The signed-in member (user in company) a session names, if they may still work there.
+    pub async fn load_principal(
+        &self,
+        user: uuid::Uuid,
+        company: uuid::Uuid,
+    ) -> crate::error::Result<Option<crate::access::Principal>> {
+        identity::load_principal(&self.db, user, company).await
+    }
+
+    /// What background jobs get: the database, the configuration and the shared resources.
     pub fn job_context(&self) -> JobContext {
-        JobContext {
-            db: self.db.clone(),
-            mailer: self.mailer.clone(),
-            config: self.config.clone(),
-            storage: self.storage.clone(),
+        let ctx = JobContext::new(self.db.clone(), self.config.clone())
+            .with(self.storage.clone())
+            .with(self.limits.clone());
+        match &self.mailer {
+            Some(m) => ctx.with(m.clone()),
+            None => ctx,
         }
     }
 }

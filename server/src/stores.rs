@@ -6,13 +6,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::access::Principal;
 use crate::{
     access::Permission,
     audit::{self, Action, Entry, RequestMeta},
     db::Tx,
     error::{Error, Result},
     exec_tx,
-    identity::{clean_text, Principal},
+    identity::clean_text,
     with_db, with_tx, Db,
 };
 

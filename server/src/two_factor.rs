@@ -9,12 +9,13 @@ use serde::Serialize;
 use totp_rs::{Algorithm, Secret, TOTP};
 use uuid::Uuid;
 
+use crate::access::Principal;
 use crate::{
     audit::{self, Action, Entry, RequestMeta},
     crypto,
     error::{Error, Result},
     exec_tx,
-    identity::{self, password, Principal},
+    identity::{self, password},
     tokens, with_db, Db,
 };
 

@@ -4,10 +4,10 @@
 mod common;
 
 use common::{spawn_app, token_of, TestApp, PASSWORD};
+use server::access::Principal;
 use server::{
     access::Permission,
     audit::RequestMeta,
-    identity::Principal,
     invitations::{self, AcceptInput, InviteInput},
     members, roles, stores, Error,
 };

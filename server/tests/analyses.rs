@@ -11,11 +11,11 @@ mod uploads;
 
 use common::{spawn_app, spawn_app_with, TestApp, PASSWORD};
 use reqwest::StatusCode;
+use server::access::Principal;
 use server::{
-    analyses::{pipeline, service, storage::Storage},
+    analyses::{config::AnalysesConfig, keys, pipeline, service},
     audit::RequestMeta,
     billing::{self, ledger},
-    identity::Principal,
     jobs,
 };
 use uploads::{id_of, run_jobs, upload, upload_with};
@@ -120,7 +120,7 @@ async fn a_grounding_report_is_rejected_with_evidence_and_charged_once() {
     assert!(row.processing_ms.is_some());
 
     // Hold the estimate, settle at the local extractor's cost: 1,000 held, 500 back.
-    let cost = app.state.config.analyses.local_cost;
+    let cost = app.state.config.section::<AnalysesConfig>().local_cost;
     assert_eq!(row.tokens_charged, cost);
     assert_eq!(balance(&app, &owner).await, 20_000 - cost);
     assert_eq!(
@@ -370,7 +370,7 @@ async fn a_correction_reruns_the_rules_and_a_reanalysis_is_a_new_charged_version
 
     // Delete needs the word, removes the files and the row, and is audited.
     let storage = &app.state.storage;
-    let prefix = Storage::prefix(owner.company_id, v2);
+    let prefix = keys::prefix(owner.company_id, v2);
     assert!(!storage.list(&prefix).await.unwrap().is_empty());
     let refused = service::delete(db, storage, &owner, &meta, v2, "delete").await;
     assert!(matches!(refused, Err(server::Error::Validation { .. })));

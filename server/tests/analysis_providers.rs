@@ -406,10 +406,10 @@ async fn a_company_key_is_sealed_and_used_for_its_analyses() {
     )
     .await
     .unwrap();
-    use server::analyses::integrations;
-    let bad = integrations::save(db, secret, &owner, &meta, "anthropic", "hello", "").await;
+    use server::ai::keys as ai_keys;
+    let bad = ai_keys::save(db, secret, &owner, &meta, "anthropic", "hello", "").await;
     assert!(matches!(bad, Err(server::Error::Validation { ref field, .. }) if field == "api_key"));
-    integrations::save(
+    ai_keys::save(
         db,
         secret,
         &owner,
@@ -427,7 +427,7 @@ async fn a_company_key_is_sealed_and_used_for_its_analyses() {
     .await)
     .unwrap();
     assert!(!stored.contains("company-key"), "sealed, not plain");
-    let keys = integrations::list(db, &owner).await.unwrap();
+    let keys = ai_keys::list(db, &owner).await.unwrap();
     assert_eq!(keys[0].key_hint, "…7890");
     assert_eq!(keys[0].model, "claude-sonnet-4-20250514");
     let audit: String = server::with_db!(db, |c| sqlx::query_scalar::<_, String>(
@@ -454,7 +454,7 @@ async fn a_company_key_is_sealed_and_used_for_its_analyses() {
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 
-    integrations::remove(db, &owner, &meta, "anthropic")
+    ai_keys::remove(db, &owner, &meta, "anthropic")
         .await
         .unwrap();
     let row = run("local.pdf").await;

@@ -11,7 +11,7 @@ mod uploads;
 use std::{net::TcpListener, process::Stdio, time::Duration};
 
 use reqwest::StatusCode;
-use server::analyses::{service, storage::Storage};
+use server::analyses::{keys, service};
 
 struct Moto {
     child: tokio::process::Child,
@@ -98,7 +98,7 @@ async fn analysis_files_live_in_the_bucket() {
         .text()
         .await
         .unwrap();
-    let prefix = Storage::prefix(owner.company_id, id);
+    let prefix = keys::prefix(owner.company_id, id);
     for key in ["source.pdf", "pages/1.png", "pages/2.png"] {
         assert!(
             listing.contains(&format!("{prefix}/{key}")),

@@ -284,7 +284,7 @@ async fn an_expired_session_is_signed_out_and_cleaned_up() {
     server::jobs::enqueue(
         &app.state.db,
         server::jobs::NewJob {
-            kind: server::jobs::session_cleanup::KIND,
+            kind: server::sessions::cleanup::KIND,
             payload: serde_json::json!({}),
             run_at: chrono::Utc::now(),
             max_attempts: 3,
@@ -293,12 +293,9 @@ async fn an_expired_session_is_signed_out_and_cleaned_up() {
     )
     .await
     .unwrap();
-    let ran = server::jobs::run_until_empty(
-        &app.state.job_context(),
-        &server::jobs::Registry::standard(),
-    )
-    .await
-    .unwrap();
+    let ran = server::jobs::run_until_empty(&app.state.job_context(), &server::areas::jobs())
+        .await
+        .unwrap();
     assert_eq!(ran, 1);
     assert_eq!(app.count("sessions").await, 0);
 }

@@ -56,7 +56,9 @@ async fn a_buy_click_opens_one_checkout_session_with_the_pack_priced_inline() {
     let ada = app.principal("ada@example.com").await;
     let (db, config, url) = (
         &app.state.db,
-        &app.state.config.billing,
+        &app.state
+            .config
+            .section::<server::billing::packs::BillingConfig>(),
         &app.state.config.public_url,
     );
     let attempt = uuid::Uuid::new_v4().to_string();
@@ -127,7 +129,9 @@ async fn buying_is_refused_clearly_and_records_nothing_when_it_cannot_happen() {
         .await;
     let (db, config, url) = (
         &app.state.db,
-        &app.state.config.billing,
+        &app.state
+            .config
+            .section::<server::billing::packs::BillingConfig>(),
         &app.state.config.public_url,
     );
     let attempt = uuid::Uuid::new_v4().to_string();
@@ -156,7 +160,10 @@ async fn buying_is_refused_clearly_and_records_nothing_when_it_cannot_happen() {
     assert!(matches!(
         purchases::start_checkout(
             &down.state.db,
-            &down.state.config.billing,
+            &down
+                .state
+                .config
+                .section::<server::billing::packs::BillingConfig>(),
             url,
             &ada_down,
             "starter",
@@ -171,7 +178,10 @@ async fn buying_is_refused_clearly_and_records_nothing_when_it_cannot_happen() {
     let ada_plain = plain.principal("ada@example.com").await;
     match purchases::start_checkout(
         &plain.state.db,
-        &plain.state.config.billing,
+        &plain
+            .state
+            .config
+            .section::<server::billing::packs::BillingConfig>(),
         url,
         &ada_plain,
         "starter",

@@ -158,7 +158,7 @@ async fn dedupe_keys_make_scheduling_idempotent_and_unknown_kinds_fail_visibly()
     assert!(enqueue(&app, "nobody-handles-this", 1, Some("slot-1")).await);
     assert!(!enqueue(&app, "nobody-handles-this", 1, Some("slot-1")).await);
     assert_eq!(app.count("jobs").await, 1);
-    jobs::run_until_empty(&app.state.job_context(), &Registry::standard())
+    jobs::run_until_empty(&app.state.job_context(), &server::areas::jobs())
         .await
         .unwrap();
     let (status, err): (String, Option<String>) =

@@ -224,7 +224,7 @@ async fn the_owner_is_told_once_each_time_the_balance_falls_below_the_threshold(
     let ada = app.principal("ada@example.com").await;
     let (db, company) = (&app.state.db, ada.company_id);
     let meta = RequestMeta::default();
-    let registry = server::jobs::Registry::standard();
+    let registry = server::areas::jobs();
     let ctx = app.state.job_context();
     let low_mails = || async {
         server::with_db!(db, |p| sqlx::query_scalar::<_, i64>(

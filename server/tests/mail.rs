@@ -105,7 +105,7 @@ async fn with_smtp_an_invitation_is_delivered_once_and_marked_sent() {
 
     invite(&app, "grace@example.com").await;
     let ctx = app.state.job_context();
-    jobs::run_until_empty(&ctx, &jobs::Registry::standard())
+    jobs::run_until_empty(&ctx, &server::areas::jobs())
         .await
         .unwrap();
 
@@ -128,7 +128,7 @@ async fn with_smtp_an_invitation_is_delivered_once_and_marked_sent() {
     assert!(sent.is_some() && error.is_none());
 
     // Running the queue again sends nothing more.
-    jobs::run_until_empty(&ctx, &jobs::Registry::standard())
+    jobs::run_until_empty(&ctx, &server::areas::jobs())
         .await
         .unwrap();
     assert_eq!(received.lock().unwrap().len(), 1);
@@ -139,7 +139,7 @@ async fn without_smtp_mail_waits_in_the_outbox_and_a_down_server_is_retried() {
     let app = spawn_app().await;
     app.setup("ada@example.com").await;
     invite(&app, "grace@example.com").await;
-    jobs::run_until_empty(&app.state.job_context(), &jobs::Registry::standard())
+    jobs::run_until_empty(&app.state.job_context(), &server::areas::jobs())
         .await
         .unwrap();
     assert_eq!(
@@ -157,7 +157,7 @@ async fn without_smtp_mail_waits_in_the_outbox_and_a_down_server_is_retried() {
     let app = spawn_app_with(&[("SMTP_URL", &url)]).await;
     app.setup("ada@example.com").await;
     invite(&app, "grace@example.com").await;
-    let _ = jobs::run_until_empty(&app.state.job_context(), &jobs::Registry::standard()).await;
+    let _ = jobs::run_until_empty(&app.state.job_context(), &server::areas::jobs()).await;
     let (sent, error) = sent_at_and_error(&app).await;
     assert!(sent.is_none());
     assert!(

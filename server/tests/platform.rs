@@ -21,7 +21,7 @@ fn new_company(name: &str, owner: &str) -> NewCompany {
 
 async fn create(
     app: &TestApp,
-    by: &server::identity::Principal,
+    by: &server::access::Principal,
     input: NewCompany,
 ) -> Result<invitations::Sent, Error> {
     let config = &app.state.config;
@@ -37,7 +37,7 @@ async fn create(
 }
 
 /// Bea accepts the owner's invitation with a new account.
-async fn accept_as_bea(app: &TestApp, sent: &invitations::Sent) -> server::identity::Principal {
+async fn accept_as_bea(app: &TestApp, sent: &invitations::Sent) -> server::access::Principal {
     let input = AcceptInput {
         name: "Bea Boss".into(),
         password: PASSWORD.into(),

@@ -66,13 +66,18 @@ async fn two_instances_share_one_quota_in_redis() {
 
     let stored = keys(&prefix).await;
     assert!(
-        stored.iter().any(|k| k.contains(":rl:ip:127.0.0.1:")),
+        stored.iter().any(|k| k.contains(":rl:sign_in.ip:")),
         "{stored:?}"
     );
-    assert!(stored.iter().any(|k| k.contains(":rl:acct:")), "{stored:?}");
     assert!(
-        !stored.iter().any(|k| k.contains("example.com")),
-        "emails are hashed before they reach Redis: {stored:?}"
+        stored.iter().any(|k| k.contains(":rl:sign_in.account:")),
+        "{stored:?}"
+    );
+    assert!(
+        !stored
+            .iter()
+            .any(|k| k.contains("example.com") || k.contains("127.0.0.1")),
+        "keys (emails, addresses) are hashed before they reach Redis: {stored:?}"
     );
 }
 

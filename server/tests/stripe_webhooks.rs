@@ -8,7 +8,7 @@ use std::sync::Arc;
 use common::*;
 use server::{
     billing::{ledger, stripe::SessionFacts},
-    jobs::{run_until_empty, Registry},
+    jobs::run_until_empty,
 };
 use stripe_webhook::Webhook;
 use uuid::Uuid;
@@ -99,7 +99,7 @@ async fn deliver(
 }
 
 async fn run_jobs(app: &TestApp) -> usize {
-    run_until_empty(&app.state.job_context(), &Registry::standard())
+    run_until_empty(&app.state.job_context(), &server::areas::jobs())
         .await
         .unwrap()
 }
@@ -355,7 +355,10 @@ async fn a_thousand_events_delivered_three_times_and_fifty_ways_at_once_credit_o
     assert_eq!(app.count("stripe_events").await, 1000);
     assert_eq!(run_jobs(&app).await, 1000, "one job per event");
     // The success page may try too: still one credit.
-    let config = &app.state.config.billing;
+    let config = &app
+        .state
+        .config
+        .section::<server::billing::packs::BillingConfig>();
     let again = SessionFacts {
         session_id: "cs_7".into(),
         url: None,

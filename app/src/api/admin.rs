@@ -21,7 +21,7 @@ pub struct AdminCompany {
 }
 
 #[cfg(feature = "ssr")]
-fn super_admin() -> Result<server::identity::Principal, AppError> {
+fn super_admin() -> Result<server::access::Principal, AppError> {
     let p = ssr::authenticated()?;
     if !p.is_super_admin {
         return Err(ssr::fail(server::Error::Forbidden));

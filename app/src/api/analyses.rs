@@ -139,7 +139,7 @@ fn status_upper(s: &str) -> String {
 }
 
 #[cfg(feature = "ssr")]
-fn local_time(p: &server::identity::Principal, d: chrono::DateTime<chrono::Utc>) -> String {
+fn local_time(p: &server::access::Principal, d: chrono::DateTime<chrono::Utc>) -> String {
     let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
     d.with_timezone(&tz).format("%b %-d, %Y %H:%M").to_string()
 }
@@ -147,7 +147,7 @@ fn local_time(p: &server::identity::Principal, d: chrono::DateTime<chrono::Utc>)
 /// Resolves a preset (today, week, month, last_month) or explicit dates in the member's zone.
 #[cfg(feature = "ssr")]
 fn date_range(
-    p: &server::identity::Principal,
+    p: &server::access::Principal,
     preset: &str,
     from: &str,
     to: &str,
@@ -197,7 +197,7 @@ fn date_range(
 
 #[cfg(feature = "ssr")]
 fn summary(
-    p: &server::identity::Principal,
+    p: &server::access::Principal,
     r: &server::analyses::service::AnalysisRow,
 ) -> AnalysisSummary {
     AnalysisSummary {
@@ -262,8 +262,8 @@ pub async fn get_analyses(
 /// One analysis with everything the detail page shows.
 #[server(endpoint = "analysis")]
 pub async fn get_analysis(id: String) -> Result<AnalysisView, AppError> {
+    use crate::format::group;
     use server::analyses::{model::CORRECTABLE, report, service};
-    use server::billing::ledger::group;
     let p = ssr::authorize(server::access::Permission::AnalysesRead)?;
     let state = ssr::state()?;
     let db = &state.db;
@@ -442,10 +442,12 @@ pub async fn get_upload_info() -> Result<UploadInfo, AppError> {
     let balance = server::billing::ledger::balance(&state.db, p.company_id)
         .await
         .map_err(ssr::fail)?;
-    let cfg = &state.config.analyses;
+    let cfg = state
+        .config
+        .section::<server::analyses::config::AnalysesConfig>();
     Ok(UploadInfo {
         balance,
-        balance_text: server::billing::ledger::group(balance),
+        balance_text: crate::format::group(balance),
         max_mb: cfg.max_upload_bytes / (1024 * 1024),
         max_pages: cfg.max_pages,
         per_minute: cfg.requests_per_minute,
@@ -484,7 +486,11 @@ pub async fn reanalyse(id: String) -> Result<String, AppError> {
             .get::<server::http::middleware::ClientIp>()
             .cloned()
     }) {
-        state.limits.check_analysis(ip.0).await.map_err(ssr::fail)?;
+        state
+            .limits
+            .check(&[(server::analyses::REQUESTS_PER_IP, &ip.0.to_string())])
+            .await
+            .map_err(ssr::fail)?;
     }
     let id = ssr::parse_id(&id)?;
     let new_id =
@@ -528,11 +534,11 @@ pub struct IntegrationsView {
 /// Settings → Integrations: the company's AI keys (hints only) and what is used without them.
 #[server(endpoint = "integrations")]
 pub async fn get_integrations() -> Result<IntegrationsView, AppError> {
-    use server::analyses::integrations;
+    use server::ai::keys as ai_keys;
     let p = ssr::authorize(server::access::Permission::SettingsManage)?;
     let state = ssr::state()?;
-    let keys = integrations::list(&state.db, &p).await.map_err(ssr::fail)?;
-    let cfg = &state.config.analyses;
+    let keys = ai_keys::list(&state.db, &p).await.map_err(ssr::fail)?;
+    let cfg = state.config.section::<server::ai::AiConfig>();
     let platform_default = match (&cfg.anthropic, &cfg.openai) {
         (Some(a), _) => format!("the platform's Anthropic key ({})", a.model),
         (None, Some(o)) => format!("the platform's OpenAI key ({})", o.model),
@@ -542,7 +548,7 @@ pub async fn get_integrations() -> Result<IntegrationsView, AppError> {
         keys: keys
             .into_iter()
             .map(|k| AiKeyView {
-                label: integrations::provider_label(&k.provider).to_string(),
+                label: ai_keys::provider_label(&k.provider).to_string(),
                 provider: k.provider,
                 hint: k.key_hint,
                 model: k.model,
@@ -554,7 +560,7 @@ pub async fn get_integrations() -> Result<IntegrationsView, AppError> {
                 ),
             })
             .collect(),
-        providers: integrations::PROVIDERS
+        providers: ai_keys::PROVIDERS
             .iter()
             .map(|(k, l)| (k.to_string(), l.to_string()))
             .collect(),
@@ -566,7 +572,7 @@ pub async fn get_integrations() -> Result<IntegrationsView, AppError> {
 pub async fn save_ai_key(provider: String, api_key: String, model: String) -> Result<(), AppError> {
     let p = ssr::authorize(server::access::Permission::SettingsManage)?;
     let state = ssr::state()?;
-    server::analyses::integrations::save(
+    server::ai::keys::save(
         &state.db,
         &state.config.app_secret_key,
         &p,
@@ -583,7 +589,7 @@ pub async fn save_ai_key(provider: String, api_key: String, model: String) -> Re
 pub async fn remove_ai_key(provider: String) -> Result<(), AppError> {
     let p = ssr::authorize(server::access::Permission::SettingsManage)?;
     let state = ssr::state()?;
-    server::analyses::integrations::remove(&state.db, &p, &ssr::meta(), &provider)
+    server::ai::keys::remove(&state.db, &p, &ssr::meta(), &provider)
         .await
         .map_err(ssr::fail)
 }
@@ -604,12 +610,6 @@ pub struct LimitsView {
     pub limits: Vec<LimitView>,
 }
 
-#[cfg(feature = "ssr")]
-fn number_text(v: f64) -> String {
-    let s = format!("{v:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 /// Settings → Company: the analysis limits in force (the standard's, or the company's own).
 #[server(endpoint = "analysis_limits")]
 pub async fn get_analysis_limits() -> Result<LimitsView, AppError> {
@@ -625,8 +625,8 @@ pub async fn get_analysis_limits() -> Result<LimitsView, AppError> {
             .map(|r| LimitView {
                 key: r.key,
                 label: r.label,
-                standard: number_text(r.standard),
-                custom: r.custom.map(number_text).unwrap_or_default(),
+                standard: crate::format::decimal(r.standard),
+                custom: r.custom.map(crate::format::decimal).unwrap_or_default(),
             })
             .collect(),
     })

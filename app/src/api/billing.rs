@@ -98,10 +98,13 @@ fn status_label(status: &str) -> (&'static str, bool) {
 
 #[server(endpoint = "billing")]
 pub async fn get_billing(page: i64) -> Result<BillingView, AppError> {
-    use server::billing::{ledger, packs::money, purchases, report};
+    use crate::format::money;
+    use server::billing::{ledger, purchases, report};
     let p = ssr::authorize(server::access::Permission::BillingRead)?;
     let state = ssr::state()?;
-    let config = &state.config.billing;
+    let config = state
+        .config
+        .section::<server::billing::packs::BillingConfig>();
     let page = page.max(1);
     let db = &state.db;
     let (balance, (entries, total), bought, usage) = tokio::try_join!(
@@ -117,16 +120,16 @@ pub async fn get_billing(page: i64) -> Result<BillingView, AppError> {
     };
     Ok(BillingView {
         balance,
-        balance_text: ledger::group(balance),
+        balance_text: crate::format::group(balance),
         low: balance < config.low_balance_threshold,
-        threshold_text: ledger::group(config.low_balance_threshold),
+        threshold_text: crate::format::group(config.low_balance_threshold),
         packs: config
             .packs
             .iter()
             .map(|pk| PackView {
                 id: pk.id.to_string(),
                 name: pk.name.to_string(),
-                tokens: ledger::group(pk.tokens),
+                tokens: crate::format::group(pk.tokens),
                 price: money(pk.price, &pk.currency),
                 per_thousand: format!(
                     "{} per 1,000 tokens",
@@ -148,7 +151,7 @@ pub async fn get_billing(page: i64) -> Result<BillingView, AppError> {
                         .pack(&b.pack)
                         .map(|x| x.name.to_string())
                         .unwrap_or(b.pack.clone()),
-                    tokens: ledger::group(b.tokens),
+                    tokens: crate::format::group(b.tokens),
                     amount: money(b.amount, &b.currency),
                     status: status.to_string(),
                     ok,
@@ -157,7 +160,7 @@ pub async fn get_billing(page: i64) -> Result<BillingView, AppError> {
                     note: (b.shortfall > 0).then(|| {
                         format!(
                             "{} tokens could not be taken back",
-                            ledger::group(b.shortfall)
+                            crate::format::group(b.shortfall)
                         )
                     }),
                 }
@@ -169,18 +172,18 @@ pub async fn get_billing(page: i64) -> Result<BillingView, AppError> {
                 kind: kind_label(&e.kind).to_string(),
                 credit: e.tokens > 0,
                 tokens: if e.tokens > 0 {
-                    format!("+{}", ledger::group(e.tokens))
+                    format!("+{}", crate::format::group(e.tokens))
                 } else {
-                    ledger::group(e.tokens)
+                    crate::format::group(e.tokens)
                 },
-                balance_after: ledger::group(e.balance_after),
+                balance_after: crate::format::group(e.balance_after),
                 note: e.note.unwrap_or_default(),
                 when: when(e.created_at),
             })
             .collect(),
         page,
         pages: ((total + LEDGER_PAGE - 1) / LEDGER_PAGE).max(1),
-        usage_total: ledger::group(usage.iter().map(|(_, t)| t).sum()),
+        usage_total: crate::format::group(usage.iter().map(|(_, t)| t).sum()),
         usage: usage
             .into_iter()
             .map(|(d, tokens)| UsageDay {
@@ -198,7 +201,9 @@ pub async fn buy_pack(pack: String, attempt: String) -> Result<(), AppError> {
     let state = ssr::state()?;
     let url = server::billing::purchases::start_checkout(
         &state.db,
-        &state.config.billing,
+        state
+            .config
+            .section::<server::billing::packs::BillingConfig>(),
         &state.config.public_url,
         &p,
         &pack,
@@ -226,7 +231,9 @@ pub async fn get_checkout_status(session_id: String) -> Result<CheckoutStatus, A
     use server::billing::{ledger, purchases, stripe};
     let p = ssr::authorize(server::access::Permission::BillingRead)?;
     let state = ssr::state()?;
-    let config = &state.config.billing;
+    let config = state
+        .config
+        .section::<server::billing::packs::BillingConfig>();
     let mut purchase = purchases::by_session(&state.db, &p, &session_id)
         .await
         .map_err(ssr::fail)?;
@@ -257,8 +264,8 @@ pub async fn get_checkout_status(session_id: String) -> Result<CheckoutStatus, A
             .pack(&purchase.pack)
             .map(|x| x.name.to_string())
             .unwrap_or(purchase.pack),
-        tokens: ledger::group(purchase.tokens),
-        balance: ledger::group(balance),
+        tokens: crate::format::group(purchase.tokens),
+        balance: crate::format::group(balance),
     })
 }
 
@@ -290,7 +297,7 @@ pub async fn admin_grant_tokens(
         .map_err(ssr::fail)?;
     Ok(format!(
         "Granted {} tokens. The company's balance is now {}.",
-        server::billing::ledger::group(tokens),
-        server::billing::ledger::group(balance)
+        crate::format::group(tokens),
+        crate::format::group(balance)
     ))
 }

@@ -112,7 +112,8 @@ impl FormFlash {
 pub(crate) mod ssr {
     use super::AppError;
     use leptos::prelude::*;
-    use server::{http::middleware::CurrentUser, identity::Principal, AppState};
+    use server::access::Principal;
+    use server::{http::middleware::CurrentUser, AppState};
 
     /// Maps a domain error, setting the HTTP status of the server function's response.
     pub fn fail(e: server::Error) -> AppError {
@@ -194,8 +195,12 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
         let balance = server::billing::ledger::balance(&state.db, p.company_id)
             .await
             .map_err(ssr::fail)?;
-        (balance < state.config.billing.low_balance_threshold)
-            .then(|| server::billing::ledger::group(balance))
+        (balance
+            < state
+                .config
+                .section::<server::billing::packs::BillingConfig>()
+                .low_balance_threshold)
+            .then(|| crate::format::group(balance))
     } else {
         None
     };

@@ -132,7 +132,7 @@ fn store_rows(stores: Vec<server::stores::Store>) -> Vec<StoreRow> {
 
 #[cfg(feature = "ssr")]
 fn member_rows(
-    p: &server::identity::Principal,
+    p: &server::access::Principal,
     members: Vec<server::members::Member>,
     roles: &[RoleOption],
 ) -> Vec<MemberRow> {

@@ -243,22 +243,6 @@ fn estimate(bytes: f64) -> i64 {
     ((bytes / 100.0) as i64).clamp(1_000, 10_000)
 }
 
-fn group(n: i64) -> String {
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
 #[cfg(feature = "hydrate")]
 fn send_with_progress(
     form: web_sys::HtmlFormElement,
@@ -371,7 +355,7 @@ pub fn NewAnalysisPage() -> impl IntoView {
                     view! {
                         <div class="mt-3 rounded-lg bg-slate-50 px-3 py-2 text-sm dark:bg-slate-800/60" data-testid="estimate">
                             <p class="font-medium text-slate-800 dark:text-slate-200">{name}</p>
-                            <p class="text-slate-600 dark:text-slate-400">{format!("{} · estimate {} tokens · balance after {} tokens", if size < 1_048_576.0 { format!("{:.0} KB", (size / 1024.0).ceil()) } else { format!("{:.1} MB", size / 1_048_576.0) }, group(est), group(balance - est))}</p>
+                            <p class="text-slate-600 dark:text-slate-400">{format!("{} · estimate {} tokens · balance after {} tokens", if size < 1_048_576.0 { format!("{:.0} KB", (size / 1024.0).ceil()) } else { format!("{:.1} MB", size / 1_048_576.0) }, crate::format::group(est), crate::format::group(balance - est))}</p>
                             {too_big.then(|| view! { <p class="mt-1 text-red-700 dark:text-red-300">{format!("This file is larger than {} MB.", (max_bytes / 1_048_576.0) as u64)}</p> })}
                             {short.then(|| view! { <p class="mt-1 text-red-700 dark:text-red-300">"The balance is too low for this file. "<a href="/billing" class="underline">"Buy tokens"</a></p> })}
                         </div>

@@ -3,7 +3,8 @@
 //! file) into an `Extraction` and says what it used (tokens, cost) so the ledger can settle.
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
+
+pub use crate::ai::client::Usage;
 
 use super::{
     local::{self, DateOrder},
@@ -23,32 +24,6 @@ pub struct Input<'a> {
     /// The uploaded file itself.
     pub source: &'a [u8],
     pub order: DateOrder,
-}
-
-/// Provider-reported token usage.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Usage {
-    pub input: i64,
-    pub output: i64,
-    pub cache_read: i64,
-    pub cache_creation: i64,
-    /// Provider calls made (with retries and repair attempts).
-    pub calls: i64,
-}
-
-impl Usage {
-    /// Tokens charged for it: input + output + cache read + cache creation.
-    pub fn total(&self) -> i64 {
-        self.input + self.output + self.cache_read + self.cache_creation
-    }
-
-    pub fn add(&mut self, o: &Usage) {
-        self.input += o.input;
-        self.output += o.output;
-        self.cache_read += o.cache_read;
-        self.cache_creation += o.cache_creation;
-        self.calls += o.calls;
-    }
 }
 
 #[derive(Debug)]

@@ -9,12 +9,11 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::rules::Thresholds;
+use crate::access::Principal;
 use crate::{
     access::Permission,
     audit::{self, Action, Entry, RequestMeta},
-    exec_tx,
-    identity::Principal,
-    with_db, Db, Error, Result,
+    exec_tx, with_db, Db, Error, Result,
 };
 
 /// (key, label, smallest, largest) of every limit a company may set.

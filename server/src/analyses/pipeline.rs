@@ -19,20 +19,23 @@ use chrono::Utc;
 use uuid::Uuid;
 
 use super::{
+    config::AnalysesConfig,
     extract::{ExtractError, Extracted, Extractor, Input, Local},
-    flir,
-    integrations::{self, Choice},
-    pdf,
-    providers::{self, Claude, OpenAi, Retry},
+    flir, pdf,
+    providers::{self, Claude, OpenAi},
     rules,
     service::{self, AnalysisRow},
-    storage::Storage,
     upload::Kind,
 };
 use crate::{
+    ai::{
+        keys::{self as ai_keys, Choice},
+        AiConfig,
+    },
     billing::ledger,
     exec,
     jobs::{Defer, Job, JobContext},
+    storage::Storage,
     Db, Error,
 };
 
@@ -79,7 +82,16 @@ pub async fn run(ctx: &JobContext, company: Uuid, id: Uuid) -> anyhow::Result<()
         "failed" | "cancelled" => return release_leftover(db, &row).await,
         "pending" => {
             let now = Utc::now();
-            if !claim(db, &row, ctx.config.analyses.concurrency_per_company, now).await? {
+            if !claim(
+                db,
+                &row,
+                ctx.config
+                    .section::<AnalysesConfig>()
+                    .concurrency_per_company,
+                now,
+            )
+            .await?
+            {
                 return Err(Defer(std::time::Duration::from_secs(3)).into());
             }
             row.started_at = Some(now);
@@ -156,7 +168,7 @@ async fn prepare(
     ctx: &JobContext,
     row: &AnalysisRow,
 ) -> Result<(Vec<u8>, Vec<String>, Vec<Vec<u8>>), Failure> {
-    let storage = &ctx.storage;
+    let storage = ctx.resource::<Storage>()?;
     let source = storage.get(&row.source_key).await.map_err(|e| {
         Failure::user(format!(
             "The uploaded file could not be read from storage ({e})."
@@ -164,7 +176,7 @@ async fn prepare(
     })?;
     let kind = Kind::parse(&row.file_kind).unwrap_or(Kind::Pdf);
     if kind != Kind::Pdf {
-        let key = Storage::page_key(row.company_id, row.id, 1);
+        let key = super::keys::page_key(row.company_id, row.id, 1);
         let png = match storage.get(&key).await {
             Ok(b) => b.to_vec(),
             Err(_) => {
@@ -198,7 +210,7 @@ async fn prepare(
         .map_err(|e| Failure::user(e.to_string()))?;
     let mut images = Vec::with_capacity(pages as usize);
     for n in 1..=pages {
-        let key = Storage::page_key(row.company_id, row.id, n);
+        let key = super::keys::page_key(row.company_id, row.id, n);
         let png = match storage.get(&key).await {
             Ok(b) => b.to_vec(),
             Err(_) => {
@@ -219,13 +231,9 @@ async fn prepare(
 
 /// The company's AI key, else the platform's (Claude first), else the local reader.
 async fn extractor(ctx: &JobContext, company: Uuid) -> Result<Box<dyn Extractor>, Failure> {
-    let cfg = &ctx.config.analyses;
-    let retry = Retry {
-        attempts: cfg.provider_attempts,
-        timeout: cfg.provider_timeout,
-        base: cfg.provider_backoff,
-    };
-    let choice = integrations::choose(&ctx.db, &ctx.config.app_secret_key, cfg, company)
+    let ai = ctx.config.section::<AiConfig>();
+    let retry = ai.retry();
+    let choice = ai_keys::choose(&ctx.db, &ctx.config.app_secret_key, ai, company)
         .await
         .map_err(|e| match e {
             Error::Internal(_) => Failure::user(
@@ -249,7 +257,7 @@ async fn extractor(ctx: &JobContext, company: Uuid) -> Result<Box<dyn Extractor>
             retry,
         }),
         Choice::Local => Box::new(Local {
-            cost: cfg.local_cost,
+            cost: ctx.config.section::<AnalysesConfig>().local_cost,
         }),
     })
 }
@@ -416,6 +424,10 @@ pub struct Sweep;
 impl Job for Sweep {
     fn kind(&self) -> &'static str {
         SWEEP_KIND
+    }
+
+    fn every(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_secs(600))
     }
 
     async fn run(&self, ctx: &JobContext, _payload: serde_json::Value) -> anyhow::Result<()> {

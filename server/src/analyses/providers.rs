@@ -8,15 +8,16 @@
 //! errors are retried with exponential backoff (Retry-After honoured up to 30 s), each call under
 //! a timeout.
 
-use std::time::Duration;
-
 use async_trait::async_trait;
 use base64::Engine;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
+pub use crate::ai::client::{cost_micros, Retry};
+use crate::ai::client::{CallError, Reply, Usage};
+
 use super::{
-    extract::{ExtractError, Extracted, Extractor, Input, Usage},
+    extract::{ExtractError, Extracted, Extractor, Input},
     model::{Extraction, Field},
     rules::TestType,
 };
@@ -294,51 +295,8 @@ fn normalise_number(
     Ok((v, unit.map(str::to_string)))
 }
 
-/// Dollars per million tokens: input, output, cache write, cache read.
-fn prices(model: &str) -> Option<(f64, f64, f64, f64)> {
-    let m = model.to_lowercase();
-    if m.contains("opus") {
-        Some((15.0, 75.0, 18.75, 1.5))
-    } else if m.contains("sonnet") {
-        Some((3.0, 15.0, 3.75, 0.3))
-    } else if m.contains("haiku") {
-        Some((0.8, 4.0, 1.0, 0.08))
-    } else if m.starts_with("gpt-4o-mini") {
-        Some((0.15, 0.6, 0.15, 0.075))
-    } else if m.starts_with("gpt-4o") {
-        Some((2.5, 10.0, 2.5, 1.25))
-    } else {
-        None
-    }
-}
-
-/// What the usage costs at the model's list price, in millionths of a dollar.
-pub fn cost_micros(model: &str, u: &Usage) -> Option<i64> {
-    let (i, o, w, r) = prices(model)?;
-    let dollars = (u.input as f64 * i
-        + u.output as f64 * o
-        + u.cache_creation as f64 * w
-        + u.cache_read as f64 * r)
-        / 1e6;
-    Some((dollars * 1e6).round() as i64)
-}
-
-/// Retry policy for one provider.
-#[derive(Clone, Debug)]
-pub struct Retry {
-    pub attempts: u32,
-    pub timeout: Duration,
-    /// The first wait; doubled each time.
-    pub base: Duration,
-}
-
-/// One HTTP reply.
-struct Reply {
-    body: Value,
-    raw: String,
-}
-
-/// POSTs with retries on 429 / 5xx / network errors.
+/// One provider call through the shared AI client, its failures as extraction errors (with
+/// the usage so far, so a failed analysis still records what it cost).
 async fn post(
     http: &reqwest::Client,
     url: &str,
@@ -347,70 +305,19 @@ async fn post(
     retry: &Retry,
     usage: &mut Usage,
 ) -> Result<Reply, ExtractError> {
-    let mut last = String::new();
-    for attempt in 1..=retry.attempts.max(1) {
-        let mut req = http.post(url).timeout(retry.timeout).json(body);
-        for (k, v) in headers {
-            req = req.header(*k, v);
-        }
-        usage.calls += 1;
-        let wait = match req.send().await {
-            Ok(res) => {
-                let status = res.status();
-                let after = res
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse::<u64>().ok())
-                    .map(|s| Duration::from_secs(s.min(30)));
-                let raw = res.text().await.unwrap_or_default();
-                if status.is_success() {
-                    let body = serde_json::from_str(&raw).map_err(|_| ExtractError::Malformed {
-                        reason: "the provider's reply is not JSON".into(),
-                        raw: raw.chars().take(20_000).collect(),
-                        usage: usage.clone(),
-                    })?;
-                    return Ok(Reply { body, raw });
-                }
-                let retryable = status.as_u16() == 429 || status.is_server_error();
-                last = format!("HTTP {}: {}", status.as_u16(), error_message(&raw));
-                if !retryable {
-                    return Err(ExtractError::Provider {
-                        reason: last,
-                        usage: usage.clone(),
-                    });
-                }
-                after
-            }
-            Err(e) if e.is_timeout() => {
-                last = format!("no answer within {} s", retry.timeout.as_secs());
-                None
-            }
-            Err(_) => {
-                last = "the provider could not be reached".into();
-                None
-            }
-        };
-        if attempt < retry.attempts {
-            let backoff = retry.base * 2u32.saturating_pow(attempt - 1);
-            tokio::time::sleep(wait.unwrap_or(backoff).max(backoff)).await;
-        }
-    }
-    Err(ExtractError::Provider {
-        reason: format!("{last} (after {} attempts)", retry.attempts),
-        usage: usage.clone(),
-    })
-}
-
-fn error_message(raw: &str) -> String {
-    serde_json::from_str::<Value>(raw)
-        .ok()
-        .and_then(|v| {
-            v.pointer("/error/message")
-                .and_then(Value::as_str)
-                .map(str::to_string)
+    crate::ai::client::post(http, url, headers, body, retry, usage)
+        .await
+        .map_err(|e| match e {
+            CallError::Provider(reason) => ExtractError::Provider {
+                reason,
+                usage: usage.clone(),
+            },
+            CallError::Malformed { reason, raw } => ExtractError::Malformed {
+                reason,
+                raw,
+                usage: usage.clone(),
+            },
         })
-        .unwrap_or_else(|| raw.chars().take(200).collect())
 }
 
 /// The pages each pass looks at (1-based).

@@ -15,16 +15,16 @@ use super::{
     model::{Extraction, CORRECTABLE},
     pdf, pipeline,
     rules::{self, Outcome, TestType, Thresholds, Verdict},
-    storage::Storage,
     upload::{self, Kind},
 };
+use crate::access::Principal;
+use crate::storage::Storage;
 use crate::{
     access::Permission,
     audit::{self, Action, Entry, RequestMeta},
     billing::ledger,
     db::Tx,
     exec_tx,
-    identity::Principal,
     jobs::{self, NewJob},
     with_db, with_tx, Db, Error, Result,
 };
@@ -246,7 +246,7 @@ pub async fn create(
     let (standard, _) = company_profile(db, p.company_id).await?;
     let thresholds = super::limits::in_force(db, p.company_id, &standard).await?;
     let id = Uuid::now_v7();
-    let key = Storage::source_key(p.company_id, id, kind.extension());
+    let key = super::keys::source_key(p.company_id, id, kind.extension());
     storage.put_file(&key, &up.temp_path).await.map_err(|e| {
         Error::Unavailable(format!("the file store did not accept the upload ({e})"))
     })?;
@@ -289,7 +289,7 @@ pub async fn create(
     .await;
     if let Err(e) = result {
         let _ = storage
-            .delete_prefix(&Storage::prefix(p.company_id, id))
+            .delete_prefix(&super::keys::prefix(p.company_id, id))
             .await;
         return Err(e);
     }
@@ -417,7 +417,7 @@ pub async fn delete(
         ));
     }
     storage
-        .delete_prefix(&Storage::prefix(p.company_id, id))
+        .delete_prefix(&super::keys::prefix(p.company_id, id))
         .await
         .map_err(|e| {
             Error::Unavailable(format!("the file store could not delete the files ({e})"))
@@ -460,7 +460,7 @@ pub async fn reanalyse(
     }
     let kind = Kind::parse(&row.file_kind).unwrap_or(Kind::Pdf);
     let new_id = Uuid::now_v7();
-    let key = Storage::source_key(p.company_id, new_id, kind.extension());
+    let key = super::keys::source_key(p.company_id, new_id, kind.extension());
     let bytes = storage
         .get(&row.source_key)
         .await

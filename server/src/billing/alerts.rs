@@ -82,8 +82,8 @@ pub async fn check(
                     "The token balance of {name} is {} tokens, below the warning threshold of {}.\n\n\
                      AI analyses stop when it runs out. Buy a token pack here:\n{billing}\n\n\
                      You get this message once each time the balance falls below the threshold.\n",
-                    ledger::group(balance),
-                    ledger::group(threshold)
+                    crate::format::group(balance),
+                    crate::format::group(threshold)
                 ),
             },
         )
@@ -108,7 +108,9 @@ impl Job for LowBalance {
         match check(
             &ctx.db,
             company_id,
-            config.billing.low_balance_threshold,
+            config
+                .section::<super::packs::BillingConfig>()
+                .low_balance_threshold,
             &config.public_url,
         )
         .await

@@ -139,7 +139,12 @@ impl Job for StripeEvent {
 
     async fn run(&self, ctx: &JobContext, payload: serde_json::Value) -> anyhow::Result<()> {
         let payload: Payload = serde_json::from_value(payload)?;
-        let outcome = apply(&ctx.db, &ctx.config.billing, &payload.fact).await?;
+        let outcome = apply(
+            &ctx.db,
+            ctx.config.section::<super::packs::BillingConfig>(),
+            &payload.fact,
+        )
+        .await?;
         tracing::info!(event = %payload.event_id, %outcome, "stripe event applied");
         exec!(
             &ctx.db,

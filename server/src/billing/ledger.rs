@@ -81,23 +81,6 @@ pub fn insufficient(balance: i64, needed: i64) -> Error {
     Error::InsufficientTokens { balance, needed }
 }
 
-/// 1234567 → "1,234,567".
-pub fn group(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 {
-        format!("-{out}")
-    } else {
-        out
-    }
-}
-
 /// Locks the company row for the rest of `tx` and answers its balance.
 pub async fn lock_balance(tx: &mut Tx, company_id: Uuid) -> Result<i64> {
     tx.lock_company(company_id).await?;
@@ -359,18 +342,4 @@ pub async fn entries(
         .fetch_one(p)
         .await)?;
     Ok((rows, total))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::group;
-
-    #[test]
-    fn groups_thousands() {
-        assert_eq!(group(0), "0");
-        assert_eq!(group(999), "999");
-        assert_eq!(group(1000), "1,000");
-        assert_eq!(group(400_000), "400,000");
-        assert_eq!(group(-1_234_567), "-1,234,567");
-    }
 }

@@ -10,10 +10,25 @@ pub mod stripe;
 
 use uuid::Uuid;
 
+use crate::access::Principal;
 use crate::{
     audit::{self, Action, Entry, RequestMeta},
-    identity::Principal,
     Db, Error, Result,
+};
+
+/// The billing pages (the ledger export is a form endpoint; the webhook is infrastructure's).
+pub const PAGES: &[crate::http::middleware::PageRule] = {
+    use crate::{
+        access::Permission,
+        http::middleware::{PageNeeds, PageRule},
+    };
+    &[
+        PageRule::new("/billing", PageNeeds::Permission(Permission::BillingRead)),
+        PageRule::new(
+            "/billing/success",
+            PageNeeds::Permission(Permission::BillingRead),
+        ),
+    ]
 };
 
 /// The most a single grant may give (a typo guard: ten Enterprise packs).
@@ -36,7 +51,10 @@ pub async fn grant(
     if !(1..=MAX_GRANT).contains(&tokens) {
         return Err(Error::validation(
             "tokens",
-            format!("Grant between 1 and {} tokens.", ledger::group(MAX_GRANT)),
+            format!(
+                "Grant between 1 and {} tokens.",
+                crate::format::group(MAX_GRANT)
+            ),
         ));
     }
     let reason = reason.trim();

@@ -59,6 +59,26 @@ pub struct BillingConfig {
     pub low_balance_threshold: i64,
 }
 
+impl crate::config::Section for BillingConfig {
+    fn load(get: &dyn Fn(&str) -> Option<String>, errors: &mut Vec<String>) -> Self {
+        Self::from_vars(get, errors)
+    }
+
+    /// Stripe's hosted Checkout lives on its own host; a stand-in serves it itself.
+    fn form_action_origins(&self) -> Vec<String> {
+        self.stripe
+            .iter()
+            .map(|s| {
+                if s.api_base.host_str() == Some("api.stripe.com") {
+                    "https://checkout.stripe.com".to_string()
+                } else {
+                    s.api_base.origin().ascii_serialization()
+                }
+            })
+            .collect()
+    }
+}
+
 impl BillingConfig {
     pub fn pack(&self, id: &str) -> Option<&Pack> {
         self.packs.iter().find(|p| p.id == id)
@@ -163,21 +183,6 @@ impl BillingConfig {
     }
 }
 
-/// 15000, "usd" → "$150.00"; other currencies as "150.00 EUR".
-pub fn money(minor: i64, currency: &str) -> String {
-    let major = format!(
-        "{}.{:02}",
-        super::ledger::group(minor / 100),
-        (minor % 100).abs()
-    );
-    match currency {
-        "usd" => format!("${major}"),
-        "eur" => format!("€{major}"),
-        "gbp" => format!("£{major}"),
-        other => format!("{major} {}", other.to_ascii_uppercase()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,9 +210,9 @@ mod tests {
         assert_eq!(c.packs.len(), 5);
         assert!(c.stripe.is_none());
         assert_eq!(c.low_balance_threshold, 10_000);
-        assert_eq!(money(15_000, "usd"), "$150.00");
-        assert_eq!(money(90_000, "eur"), "€900.00");
-        assert_eq!(money(123_456, "ron"), "1,234.56 RON");
+        assert_eq!(crate::format::money(15_000, "usd"), "$150.00");
+        assert_eq!(crate::format::money(90_000, "eur"), "€900.00");
+        assert_eq!(crate::format::money(123_456, "ron"), "1,234.56 RON");
     }
 
     #[test]

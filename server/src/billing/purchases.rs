@@ -12,13 +12,12 @@ use super::{
     packs::BillingConfig,
     stripe::{self, SessionFacts},
 };
+use crate::access::Principal;
 use crate::{
     access::Permission,
     audit::{self, Action, Entry, RequestMeta},
     db::Tx,
-    exec, exec_tx,
-    identity::Principal,
-    with_db, with_tx, Db, Error, Result,
+    exec, exec_tx, with_db, with_tx, Db, Error, Result,
 };
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]

@@ -3,10 +3,10 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::ledger;
+use crate::access::Principal;
 use crate::{
     access::Permission,
     audit::{self, Action, Entry, RequestMeta},
-    identity::Principal,
     with_db, Db, Error, Result,
 };
 

@@ -94,7 +94,7 @@ pub async fn create_checkout(client: &Client, n: NewCheckout<'_>) -> Result<Sess
     price.product_data = Some(ProductData::new(format!(
         "Switchyard {} — {} AI tokens",
         n.pack.name,
-        super::ledger::group(n.pack.tokens)
+        crate::format::group(n.pack.tokens)
     )));
     let mut item = CreateCheckoutSessionLineItems::new();
     item.price_data = Some(price);

@@ -21,15 +21,15 @@ use super::{
     flash::Flash,
     middleware::{ClientIp, CurrentUser},
 };
+use crate::access::Principal;
 use crate::{
     access::Permission,
     analyses::{
+        keys,
         service::{self, NewUpload},
-        storage::Storage,
         upload::{self, Kind},
     },
     error::Error,
-    identity::Principal,
     state::AppState,
 };
 
@@ -99,7 +99,11 @@ pub async fn upload(
         Err(e) => return e.into_response(),
     };
     if let Some(Extension(ClientIp(ip))) = ip {
-        if let Err(e) = state.limits.check_analysis(ip).await {
+        if let Err(e) = state
+            .limits
+            .check(&[(crate::analyses::REQUESTS_PER_IP, &ip.to_string())])
+            .await
+        {
             return answer(json, Err(e), "", secure);
         }
     }
@@ -115,7 +119,9 @@ async fn receive(
     meta: &crate::audit::RequestMeta,
     req: Request,
 ) -> Result<(String, Result<Uuid, Error>), Error> {
-    let cfg = &state.config.analyses;
+    let cfg = state
+        .config
+        .section::<crate::analyses::config::AnalysesConfig>();
     let max = cfg.max_upload_bytes;
     let bad = |m: &str| Error::validation("file", m);
     let mut form = Multipart::from_request(req, state)
@@ -282,7 +288,7 @@ pub async fn page(
         }
         let bytes = state
             .storage
-            .get(&Storage::page_key(row.company_id, row.id, n))
+            .get(&keys::page_key(row.company_id, row.id, n))
             .await
             .map_err(|_| Error::NotFound)?;
         Ok::<_, Error>(file_response(bytes, "image/png", None))

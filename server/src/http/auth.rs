@@ -16,11 +16,12 @@ use super::{
     flash::Flash,
     middleware::{safe_next, too_many_attempts, ClientIp, CurrentUser},
 };
+use crate::access::Principal;
 use crate::{
     account,
     audit::RequestMeta,
     error::Error,
-    identity::{self, Principal, SetupInput, SignIn},
+    identity::{self, SetupInput, SignIn},
     invitations::{self, AcceptInput},
     sessions,
     state::AppState,
@@ -161,16 +162,13 @@ pub async fn sign_up(
     if !state.config.signup_enabled {
         return Error::NotFound.into_response();
     }
-    if let Some(ip) = meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
-        // Keyed by address: sign-up has no account yet.
-        if state
-            .limits
-            .check_attempt(ip, &format!("signup:{ip}"))
-            .await
-            .is_err()
-        {
-            return too_many_attempts();
-        }
+    // Keyed by address: sign-up has no account yet.
+    let ip = meta.ip.clone().unwrap_or_default();
+    if attempt_limited(&state, &meta, &format!("signup:{ip}"))
+        .await
+        .is_err()
+    {
+        return too_many_attempts();
     }
     let values = refill(&input);
     let result = match identity::sign_up(&state.db, input, &meta).await {
@@ -199,10 +197,8 @@ pub async fn login(
 ) -> Response {
     let secure = state.config.cookie_secure;
     let next = safe_next(form.next.as_deref());
-    if let Some(ip) = meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
-        if state.limits.check_attempt(ip, &form.email).await.is_err() {
-            return too_many_attempts();
-        }
+    if attempt_limited(&state, &meta, &form.email).await.is_err() {
+        return too_many_attempts();
     }
     let result = identity::login(&state.db, &form.email, &form.password, &meta).await;
     let result = match result {
@@ -254,11 +250,9 @@ pub async fn accept_invitation(
     Form(input): Form<AcceptInput>,
 ) -> Response {
     let secure = state.config.cookie_secure;
-    if let Some(ip) = meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
-        let key = format!("invite:{}", token.chars().take(16).collect::<String>());
-        if state.limits.check_attempt(ip, &key).await.is_err() {
-            return too_many_attempts();
-        }
+    let key = format!("invite:{}", token.chars().take(16).collect::<String>());
+    if attempt_limited(&state, &meta, &key).await.is_err() {
+        return too_many_attempts();
     }
     let back = format!("/invite/{}", super::middleware::urlencode(&token));
     let values = BTreeMap::from([("name".to_string(), input.name.chars().take(100).collect())]);
@@ -285,15 +279,11 @@ pub async fn forgot(
     Form(form): Form<ForgotForm>,
 ) -> Response {
     let secure = state.config.cookie_secure;
-    if let Some(ip) = meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
-        if state
-            .limits
-            .check_attempt(ip, &format!("reset:{}", form.email))
-            .await
-            .is_err()
-        {
-            return too_many_attempts();
-        }
+    if attempt_limited(&state, &meta, &format!("reset:{}", form.email))
+        .await
+        .is_err()
+    {
+        return too_many_attempts();
     }
     match account::request_reset(&state.db, &meta, &state.config.public_url, &form.email).await {
         Ok(()) => Redirect::to("/forgot?sent=1").into_response(),
@@ -405,12 +395,7 @@ pub async fn second_factor(
         let Some((uid, cid)) = pending_second_factor(&session).await? else {
             return Ok(None);
         };
-        if let Some(ip) = meta.ip.as_deref().and_then(|ip| ip.parse().ok()) {
-            state
-                .limits
-                .check_attempt(ip, &format!("2fa:{uid}"))
-                .await?;
-        }
+        attempt_limited(&state, &meta, &format!("2fa:{uid}")).await?;
         let principal = identity::load_principal(&state.db, uid, cid)
             .await?
             .ok_or(Error::InvalidCredentials)?;
@@ -449,4 +434,18 @@ pub async fn second_factor(
         Err(Error::RateLimited) => too_many_attempts(),
         Err(e) => failure("code", "/login/code", &e, BTreeMap::new(), secure),
     }
+}
+/// Counts one sign-in-like attempt for the client's address and for `account` (an email, or a
+/// key such as `2fa:<user>`) before any password work; refused when either is over its quota.
+async fn attempt_limited(state: &AppState, meta: &RequestMeta, account: &str) -> Result<(), Error> {
+    let Some(ip) = meta.ip.as_deref() else {
+        return Ok(());
+    };
+    state
+        .limits
+        .check(&[
+            (identity::SIGN_IN_PER_IP, ip),
+            (identity::SIGN_IN_PER_ACCOUNT, account),
+        ])
+        .await
 }

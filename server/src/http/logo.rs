@@ -15,7 +15,8 @@ use super::{
     flash::Flash,
     middleware::CurrentUser,
 };
-use crate::{access::Permission, company, error::Error, identity::Principal, state::AppState};
+use crate::access::Principal;
+use crate::{access::Permission, company, error::Error, state::AppState};
 
 const PAGE: &str = "/settings/company";
 

@@ -13,10 +13,8 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use crate::{
-    access::Permission,
-    audit::RequestMeta,
+    access::{Permission, Principal, RequestMeta},
     error::Error,
-    identity::{self, Principal},
     sessions,
     state::AppState,
 };
@@ -143,7 +141,7 @@ async fn principal_of(state: &AppState, session: &Session) -> Result<Option<Prin
         session.flush().await.map_err(store)?;
         return Ok(None);
     }
-    let principal = identity::load_principal(&state.db, uid, cid).await?;
+    let principal = state.load_principal(uid, cid).await?;
     match &principal {
         None => session.flush().await.map_err(store)?,
         Some(_) => {
@@ -163,69 +161,103 @@ async fn principal_of(state: &AppState, session: &Session) -> Result<Option<Prin
     Ok(principal)
 }
 
-/// Static files and operational probes: no session, no principal.
-fn is_asset_or_ops(path: &str) -> bool {
-    let last = path.rsplit('/').next().unwrap_or_default();
-    path.starts_with("/pkg/")
-        || matches!(path, "/health" | "/ready" | "/metrics")
-        || last.contains('.')
-}
-
 /// Provider callbacks (Stripe, later Shopify and Meta): no session, no Origin, a signature.
 fn is_webhook(path: &str) -> bool {
     path.starts_with("/webhooks/")
 }
 
-/// Paths that are not pages: assets, server functions, form endpoints, webhooks, operations.
-fn is_page(path: &str) -> bool {
-    !(is_asset_or_ops(path)
-        || is_webhook(path)
-        || path.starts_with("/api/")
-        || path.starts_with("/auth/")
-        || path == "/audit/export")
-}
-
-/// Pages anyone may see.
-fn is_anonymous_page(path: &str) -> bool {
-    matches!(
-        path,
-        "/login" | "/login/code" | "/logout" | "/setup" | "/forgot" | "/signup"
-    ) || path.starts_with("/invite/")
-        || path.starts_with("/reset/")
-}
-
-/// What a page needs beyond being signed in. The server functions behind each page check
-/// again; this answers the page itself with 403 instead of an empty frame.
+/// What a path needs. Areas declare their pages (and their plain GET routes, which are not
+/// pages) in a `PAGES` table; the composition root gathers them into one `PageTable`. The
+/// server functions behind each page check again; this answers the page itself with 403
+/// instead of an empty frame, and sends anonymous visitors to sign in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PageNeeds {
+    /// Sign-in, setup, invitation and reset pages.
+    Anonymous,
+    /// Any signed-in member (the default for a path nobody declared).
     Member,
     Permission(Permission),
     SuperAdmin,
+    /// Not a page: a download, an export, a form endpoint. The route checks for itself.
+    NotAPage,
 }
 
-pub fn page_needs(path: &str) -> PageNeeds {
-    let path = path.trim_end_matches('/');
-    match path {
-        "/settings/members" | "/settings/outbox" => {
-            PageNeeds::Permission(Permission::MembersManage)
-        }
-        "/settings/stores" => PageNeeds::Permission(Permission::StoresManage),
-        "/settings/roles" | "/settings/company" | "/settings/integrations" => {
-            PageNeeds::Permission(Permission::SettingsManage)
-        }
-        "/audit" => PageNeeds::Permission(Permission::AuditRead),
-        "/billing" | "/billing/success" => PageNeeds::Permission(Permission::BillingRead),
-        "/analyses/new" => PageNeeds::Permission(Permission::AnalysesRun),
-        p if p == "/analyses" || p.starts_with("/analyses/") => {
-            PageNeeds::Permission(Permission::AnalysesRead)
-        }
-        p if p == "/admin" || p.starts_with("/admin/") => PageNeeds::SuperAdmin,
-        _ => PageNeeds::Member,
+/// One rule: an exact path (`/billing`) or a prefix (`/admin/*`, which also matches `/admin`'s
+/// children but not `/admin` itself).
+#[derive(Clone, Copy, Debug)]
+pub struct PageRule {
+    pub path: &'static str,
+    pub needs: PageNeeds,
+}
+
+impl PageRule {
+    pub const fn new(path: &'static str, needs: PageNeeds) -> Self {
+        PageRule { path, needs }
     }
 }
 
-fn may_see(p: &Principal, path: &str) -> bool {
-    match page_needs(path) {
-        PageNeeds::Member => true,
+/// The page-permission table: an exact rule wins, then the longest prefix; undeclared paths
+/// need a signed-in member.
+#[derive(Clone, Debug, Default)]
+pub struct PageTable {
+    rules: Vec<PageRule>,
+}
+
+/// Infrastructure's own paths: static files, server functions, webhooks, probes.
+const INFRASTRUCTURE: &[PageRule] = &[
+    PageRule::new("/pkg/*", PageNeeds::NotAPage),
+    PageRule::new("/api/*", PageNeeds::NotAPage),
+    PageRule::new("/webhooks/*", PageNeeds::NotAPage),
+    PageRule::new("/health", PageNeeds::NotAPage),
+    PageRule::new("/ready", PageNeeds::NotAPage),
+    PageRule::new("/metrics", PageNeeds::NotAPage),
+];
+
+impl PageTable {
+    pub fn new<'a>(tables: impl IntoIterator<Item = &'a [PageRule]>) -> Self {
+        let mut rules: Vec<PageRule> = INFRASTRUCTURE.to_vec();
+        for t in tables {
+            rules.extend_from_slice(t);
+        }
+        PageTable { rules }
+    }
+
+    pub fn needs(&self, path: &str) -> PageNeeds {
+        let last = path.rsplit('/').next().unwrap_or_default();
+        if last.contains('.') {
+            return PageNeeds::NotAPage; // a file: /favicon.svg, /robots.txt
+        }
+        let path = match path.trim_end_matches('/') {
+            "" => "/",
+            p => p,
+        };
+        if let Some(r) = self.rules.iter().find(|r| r.path == path) {
+            return r.needs;
+        }
+        self.rules
+            .iter()
+            .filter_map(|r| {
+                let prefix = r.path.strip_suffix('*')?;
+                path.starts_with(prefix).then_some((prefix.len(), r.needs))
+            })
+            .max_by_key(|(len, _)| *len)
+            .map(|(_, needs)| needs)
+            .unwrap_or(PageNeeds::Member)
+    }
+
+    pub fn is_page(&self, path: &str) -> bool {
+        self.needs(path) != PageNeeds::NotAPage
+    }
+
+    /// Every declared page path (tests check each against the router).
+    pub fn rules(&self) -> &[PageRule] {
+        &self.rules
+    }
+}
+
+fn may_see(p: &Principal, needs: PageNeeds) -> bool {
+    match needs {
+        PageNeeds::Anonymous | PageNeeds::Member | PageNeeds::NotAPage => true,
         PageNeeds::Permission(needed) => p.permissions.contains(needed),
         PageNeeds::SuperAdmin => p.is_super_admin,
     }
@@ -234,7 +266,8 @@ fn may_see(p: &Principal, path: &str) -> bool {
 /// Before setup every page leads to /setup; after it, pages other than the sign-in ones need
 /// a signed-in user. Server functions check permissions themselves.
 pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if !matches!(*req.method(), Method::GET | Method::HEAD) || !is_page(req.uri().path()) {
+    let needs = state.pages.needs(req.uri().path());
+    if !matches!(*req.method(), Method::GET | Method::HEAD) || needs == PageNeeds::NotAPage {
         return next.run(req).await;
     }
     let path = req.uri().path().to_string();
@@ -253,7 +286,7 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
         }
     } else if path == "/setup" || (signed_in && (path == "/login" || path == "/signup")) {
         return Redirect::to(if signed_in { "/" } else { "/login" }).into_response();
-    } else if !signed_in && !is_anonymous_page(&path) {
+    } else if !signed_in && needs != PageNeeds::Anonymous {
         let target = req
             .uri()
             .path_and_query()
@@ -265,7 +298,7 @@ pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Re
             format!("/login?next={}", urlencode(&target))
         };
         return Redirect::to(&to).into_response();
-    } else if let Some(p) = principal.filter(|p| !may_see(p, &path)) {
+    } else if let Some(p) = principal.filter(|p| !may_see(p, needs)) {
         tracing::info!(user_id = %p.user_id, path, "page refused: missing permission");
         return html_page(StatusCode::FORBIDDEN, "");
     }
@@ -278,9 +311,9 @@ pub(crate) fn urlencode(s: &str) -> String {
 
 /// A browser asking for a page gets a readable HTML page, not the JSON error body, when
 /// something fails on our side. The original response's extensions (the logged cause) are kept.
-pub async fn friendly_errors(req: Request, next: Next) -> Response {
+pub async fn friendly_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let wants_page = matches!(*req.method(), Method::GET | Method::HEAD)
-        && is_page(req.uri().path())
+        && state.pages.is_page(req.uri().path())
         && req
             .headers()
             .get(header::ACCEPT)
@@ -367,7 +400,7 @@ fn error_page(status: StatusCode, reference: &str) -> String {
     )
 }
 
-/// The client's address as far as we can trust it (request extension; see `limits::client_ip`).
+/// The client's address as far as we can trust it (request extension; see `ratelimit::client_ip`).
 #[derive(Clone, Copy, Debug)]
 pub struct ClientIp(pub std::net::IpAddr);
 
@@ -381,7 +414,7 @@ pub async fn client_ip(State(state): State<AppState>, mut req: Request, next: Ne
         .headers()
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok());
-    if let Some(ip) = super::limits::client_ip(peer, xff, &state.config.trusted_proxies) {
+    if let Some(ip) = crate::ratelimit::client_ip(peer, xff, &state.config.trusted_proxies) {
         req.extensions_mut().insert(ClientIp(ip));
     }
     next.run(req).await
@@ -501,11 +534,42 @@ mod tests {
 
     #[test]
     fn pages_and_assets() {
-        assert!(is_page("/"));
-        assert!(is_page("/settings/members"));
-        assert!(!is_page("/pkg/switchyard.js"));
-        assert!(!is_page("/favicon.ico"));
-        assert!(!is_page("/api/dashboard"));
-        assert!(!is_page("/health"));
+        const AREA: &[PageRule] = &[
+            PageRule::new("/login", PageNeeds::Anonymous),
+            PageRule::new("/reports", PageNeeds::Permission(Permission::AnalysesRead)),
+            PageRule::new(
+                "/reports/*",
+                PageNeeds::Permission(Permission::AnalysesRead),
+            ),
+            PageRule::new(
+                "/reports/new",
+                PageNeeds::Permission(Permission::AnalysesRun),
+            ),
+            PageRule::new("/reports/export", PageNeeds::NotAPage),
+            PageRule::new("/admin/*", PageNeeds::SuperAdmin),
+        ];
+        let t = PageTable::new([AREA]);
+        assert!(t.is_page("/"));
+        assert!(t.is_page("/settings/members"));
+        assert!(!t.is_page("/pkg/switchyard.js"));
+        assert!(!t.is_page("/favicon.ico"));
+        assert!(!t.is_page("/api/dashboard"));
+        assert!(!t.is_page("/health"));
+        assert!(!t.is_page("/reports/export/"));
+        assert_eq!(t.needs("/"), PageNeeds::Member);
+        assert_eq!(t.needs("/login"), PageNeeds::Anonymous);
+        assert_eq!(t.needs("/reports/"), t.needs("/reports"));
+        assert_eq!(
+            t.needs("/reports/new"),
+            PageNeeds::Permission(Permission::AnalysesRun)
+        );
+        assert_eq!(
+            t.needs("/reports/42"),
+            PageNeeds::Permission(Permission::AnalysesRead)
+        );
+        // A prefix rule covers children only; the exact path falls back to the default.
+        assert_eq!(t.needs("/admin/companies"), PageNeeds::SuperAdmin);
+        assert_eq!(t.needs("/admin"), PageNeeds::Member);
+        assert_eq!(t.needs("/administrator"), PageNeeds::Member);
     }
 }

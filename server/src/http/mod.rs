@@ -6,7 +6,6 @@ pub mod auth;
 mod exports;
 pub mod flash;
 mod google;
-pub mod limits;
 mod logo;
 pub mod middleware;
 mod ops;
@@ -58,7 +57,11 @@ pub fn routes(state: AppState) -> Router {
         .route(
             "/analyses/upload",
             post(analyses::upload).layer(axum::extract::DefaultBodyLimit::max(
-                state.config.analyses.max_upload_bytes as usize + 1024 * 1024,
+                state
+                    .config
+                    .section::<crate::analyses::config::AnalysesConfig>()
+                    .max_upload_bytes as usize
+                    + 1024 * 1024,
             )),
         )
         .route("/analyses/export", post(analyses::export_many))
@@ -109,7 +112,10 @@ pub fn wrap(router: Router, state: AppState) -> Router {
             middleware::load_principal,
         ))
         .layer(sessions::layer(state.sessions.clone(), &state.config))
-        .layer(from_fn(middleware::friendly_errors))
+        .layer(from_fn_with_state(
+            state.clone(),
+            middleware::friendly_errors,
+        ))
         .layer(from_fn_with_state(state.clone(), middleware::check_origin))
         .layer(from_fn_with_state(
             state.clone(),

@@ -15,7 +15,12 @@ use serde_json::json;
 use crate::{billing, state::AppState};
 
 pub async fn stripe(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(config) = state.config.billing.stripe.as_ref() else {
+    let Some(config) = state
+        .config
+        .section::<crate::billing::packs::BillingConfig>()
+        .stripe
+        .as_ref()
+    else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let Ok(body) = std::str::from_utf8(&body) else {

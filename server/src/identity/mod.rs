@@ -5,89 +5,65 @@ mod repo;
 
 use chrono::Utc;
 use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
-    access::{self, Permission, PermissionSet},
+    access::{Permission, Principal},
     audit::{self, Action, RequestMeta},
+    email::Email,
     error::{Error, Result},
+    http::middleware::{PageNeeds, PageRule},
     Db,
 };
 
 pub use repo::{count_members, find_credentials_by_id as find_account_by_id, setup_done};
+
+/// Pages of sign-in and the team settings, and what each needs.
+pub const PAGES: &[PageRule] = &[
+    PageRule::new("/login", PageNeeds::Anonymous),
+    PageRule::new("/login/code", PageNeeds::Anonymous),
+    PageRule::new("/logout", PageNeeds::Anonymous),
+    PageRule::new("/setup", PageNeeds::Anonymous),
+    PageRule::new("/forgot", PageNeeds::Anonymous),
+    PageRule::new("/signup", PageNeeds::Anonymous),
+    PageRule::new("/invite/*", PageNeeds::Anonymous),
+    PageRule::new("/reset/*", PageNeeds::Anonymous),
+    PageRule::new("/auth/*", PageNeeds::NotAPage),
+    PageRule::new(
+        "/settings/members",
+        PageNeeds::Permission(Permission::MembersManage),
+    ),
+    PageRule::new(
+        "/settings/outbox",
+        PageNeeds::Permission(Permission::MembersManage),
+    ),
+    PageRule::new(
+        "/settings/stores",
+        PageNeeds::Permission(Permission::StoresManage),
+    ),
+    PageRule::new(
+        "/settings/roles",
+        PageNeeds::Permission(Permission::SettingsManage),
+    ),
+    PageRule::new(
+        "/settings/company",
+        PageNeeds::Permission(Permission::SettingsManage),
+    ),
+    PageRule::new(
+        "/settings/integrations",
+        PageNeeds::Permission(Permission::SettingsManage),
+    ),
+];
 pub(crate) use repo::{
     find_credentials as find_account, first_company_of, insert_company, insert_user, principal_for,
     touch_last_login,
 };
 
-/// A normalised (trimmed, lower-cased) email address that passed a structural check.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Email(String);
-
-impl Email {
-    pub fn parse(raw: &str) -> Result<Self> {
-        let s = raw.trim().to_lowercase();
-        let bad = || {
-            Error::validation(
-                "email",
-                "Enter a valid email address, like ada@example.com.",
-            )
-        };
-        if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(bad());
-        }
-        let (local, domain) = s.split_once('@').ok_or_else(bad)?;
-        if local.is_empty()
-            || local.len() > 64
-            || domain.contains('@')
-            || !domain.contains('.')
-            || domain.starts_with('.')
-            || domain.ends_with('.')
-            || domain.contains("..")
-        {
-            return Err(bad());
-        }
-        Ok(Email(s))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// The signed-in user in their active company, loaded once per request. Services that touch
-/// tenant data take it: the tenant always comes from here, never from the request body.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Principal {
-    pub user_id: Uuid,
-    pub name: String,
-    pub email: String,
-    pub company_id: Uuid,
-    pub company_name: String,
-    pub timezone: String,
-    /// The role's key on the membership (`admin`, `custom:packers`).
-    pub role: String,
-    pub role_name: String,
-    pub permissions: PermissionSet,
-    pub is_super_admin: bool,
-}
-
-impl Principal {
-    /// Refuses (403) unless the member's role grants `needed`.
-    pub fn authorize(&self, needed: Permission) -> Result<()> {
-        access::require(self.permissions, needed)
-    }
-
-    pub fn is_owner(&self) -> bool {
-        self.role == access::OWNER
-    }
-
-    /// Members who manage stores see every store; everyone else only those granted to them.
-    pub fn sees_all_stores(&self) -> bool {
-        self.permissions.contains(Permission::StoresManage)
-    }
-}
+/// Rate-limit scopes of sign-in, reset and invitation acceptance (per minute; registered by
+/// the composition root from RATE_LIMIT_SIGN_IN_PER_IP / _PER_ACCOUNT).
+pub const SIGN_IN_PER_IP: &str = "sign_in.ip";
+pub const SIGN_IN_PER_ACCOUNT: &str = "sign_in.account";
 
 /// What first-run setup asks for. Missing fields deserialise as empty and fail validation
 /// with a message naming them.

@@ -7,26 +7,55 @@
 
 mod queue;
 mod runner;
-pub mod session_cleanup;
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 
-pub use queue::{counts_by_status, enqueue, enqueue_tx, Claimed, NewJob};
+pub use queue::{counts_by_status, enqueue, enqueue_tx, purge_done, Claimed, NewJob};
 pub use runner::{run_until_empty, spawn_runner, RunnerHandle};
 
-use crate::Db;
+use crate::{config::Config, Db, Error, Result};
 
-/// What a job handler gets: everything it needs to talk to the outside world.
+/// What a job handler gets: the database, the configuration, and the shared resources the
+/// composition root put in (object storage, the mailer, …) — looked up by type, so this module
+/// names none of them.
 #[derive(Clone)]
 pub struct JobContext {
     pub db: Db,
-    /// Outgoing mail, when SMTP_URL is set.
-    pub mailer: Option<Arc<crate::mail::Mailer>>,
-    pub config: Arc<crate::config::Config>,
-    /// Uploaded files (analyses).
-    pub storage: crate::analyses::storage::Storage,
+    pub config: Arc<Config>,
+    resources: Arc<http::Extensions>,
+}
+
+impl JobContext {
+    pub fn new(db: Db, config: Arc<Config>) -> Self {
+        JobContext {
+            db,
+            config,
+            resources: Arc::new(http::Extensions::new()),
+        }
+    }
+
+    /// Adds a shared resource (before the context is cloned into the workers).
+    pub fn with<T: Clone + Send + Sync + 'static>(mut self, resource: T) -> Self {
+        Arc::make_mut(&mut self.resources).insert(resource);
+        self
+    }
+
+    /// A resource, when the composition root provided one (the mailer only with SMTP_URL).
+    pub fn get<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.resources.get::<T>()
+    }
+
+    /// A resource every process has; its absence is a wiring bug, reported as an internal error.
+    pub fn resource<T: Send + Sync + 'static>(&self) -> Result<&T> {
+        self.get::<T>().ok_or_else(|| {
+            Error::Internal(anyhow::anyhow!(
+                "job resource {} not provided by the composition root",
+                std::any::type_name::<T>()
+            ))
+        })
+    }
 }
 
 /// Returned (as the error) by a job that cannot start yet: the job waits `0` and runs again,
@@ -54,6 +83,11 @@ pub trait Job: Send + Sync + 'static {
     /// How long a claim lasts before another worker may take the job over.
     fn lease(&self) -> Duration {
         Duration::from_secs(300)
+    }
+    /// Periodic jobs say how often they run; the scheduler enqueues each interval slot once
+    /// across all processes.
+    fn every(&self) -> Option<Duration> {
+        None
     }
     async fn run(&self, ctx: &JobContext, payload: serde_json::Value) -> anyhow::Result<()>;
 }
@@ -84,21 +118,21 @@ impl Registry {
             .unwrap_or(Duration::from_secs(300))
     }
 
+    /// (kind, interval) of every periodic job.
+    pub fn schedule(&self) -> Vec<(&'static str, Duration)> {
+        let mut s: Vec<_> = self
+            .jobs
+            .values()
+            .filter_map(|j| j.every().map(|every| (j.kind(), every)))
+            .collect();
+        s.sort_unstable();
+        s
+    }
+
     pub fn kinds(&self) -> Vec<&'static str> {
         let mut k: Vec<_> = self.jobs.keys().copied().collect();
         k.sort_unstable();
         k
-    }
-
-    /// Every job kind of the application.
-    pub fn standard() -> Self {
-        Registry::default()
-            .with(session_cleanup::SessionCleanup)
-            .with(crate::mail::SendMail)
-            .with(crate::billing::events::StripeEvent)
-            .with(crate::billing::alerts::LowBalance)
-            .with(crate::analyses::pipeline::RunAnalysis)
-            .with(crate::analyses::pipeline::Sweep)
     }
 }
 

@@ -11,16 +11,6 @@ use crate::error::Result;
 
 const POLL: Duration = Duration::from_millis(500);
 
-/// Periodic jobs: (kind, interval). Each interval slot is enqueued once across all processes
-/// thanks to the dedupe key.
-const SCHEDULE: &[(&str, Duration)] = &[
-    (super::session_cleanup::KIND, Duration::from_secs(3600)),
-    (
-        crate::analyses::pipeline::SWEEP_KIND,
-        Duration::from_secs(600),
-    ),
-];
-
 pub struct RunnerHandle {
     cancel: CancellationToken,
     task: JoinHandle<()>,
@@ -70,7 +60,7 @@ async fn worker_loop(
         }
         let minute = Utc::now().timestamp() / 60;
         if schedules && last_schedule != Some(minute) {
-            if let Err(e) = enqueue_scheduled(&ctx).await {
+            if let Err(e) = enqueue_scheduled(&ctx, &registry).await {
                 tracing::warn!(error = %e, "could not enqueue scheduled jobs");
             }
             last_schedule = Some(minute);
@@ -91,10 +81,12 @@ async fn worker_loop(
     }
 }
 
-async fn enqueue_scheduled(ctx: &JobContext) -> Result<()> {
+/// Enqueues the current interval slot of every periodic job; the dedupe key makes each slot
+/// run once however many processes schedule it.
+async fn enqueue_scheduled(ctx: &JobContext, registry: &Registry) -> Result<()> {
     let now = Utc::now();
-    for (kind, every) in SCHEDULE {
-        let slot = now.timestamp() / every.as_secs() as i64;
+    for (kind, every) in registry.schedule() {
+        let slot = now.timestamp() / every.as_secs().max(1) as i64;
         queue::enqueue(
             &ctx.db,
             NewJob {

@@ -12,6 +12,7 @@
 //! `save` only ever updates a session that still exists (tower-sessions calls `create` for new
 //! ones), so a request in flight cannot bring back a session that was just ended.
 
+pub mod cleanup;
 mod db;
 mod in_redis;
 

@@ -6,7 +6,7 @@
 use std::{collections::BTreeMap, net::SocketAddr};
 
 use reqwest::{redirect::Policy, Response, StatusCode};
-use server::{config::Config, http::flash::Flash, AppState, Db};
+use server::{http::flash::Flash, AppState, Db};
 
 pub struct TestApp {
     pub base: String,
@@ -73,7 +73,7 @@ pub async fn spawn_routed(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr: SocketAddr = listener.local_addr().unwrap();
     vars.insert("LEPTOS_SITE_ADDR".into(), addr.to_string());
-    let config = Config::from_map(&vars).expect("test configuration");
+    let config = server::areas::config_from_map(&vars).expect("test configuration");
     let db = Db::connect(&database_url).await.expect("connect");
     db.migrate().await.expect("migrate");
     let state = AppState::new(config, db);
@@ -264,7 +264,7 @@ impl TestApp {
 
 impl TestApp {
     /// The principal of `email` in their first company (for calling services directly).
-    pub async fn principal(&self, email: &str) -> server::identity::Principal {
+    pub async fn principal(&self, email: &str) -> server::access::Principal {
         const SQL: &str = "SELECT id FROM users WHERE email = $1";
         let id: uuid::Uuid = server::with_db!(&self.state.db, |p| sqlx::query_scalar(SQL)
             .bind(email)
@@ -280,11 +280,11 @@ impl TestApp {
     /// Invites `email` as `role` (by `by`) and accepts with a new account; returns the principal.
     pub async fn add_member(
         &self,
-        by: &server::identity::Principal,
+        by: &server::access::Principal,
         email: &str,
         role: &str,
         stores: Vec<uuid::Uuid>,
-    ) -> server::identity::Principal {
+    ) -> server::access::Principal {
         let meta = server::audit::RequestMeta::default();
         let sent = server::invitations::invite(
             &self.state.db,

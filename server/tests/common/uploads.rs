@@ -8,7 +8,8 @@ use reqwest::{
     StatusCode,
 };
 use serde_json::Value;
-use server::{analyses::service::AnalysisRow, identity::Principal};
+use server::access::Principal;
+use server::analyses::service::AnalysisRow;
 use uuid::Uuid;
 
 use crate::common::TestApp;
@@ -45,12 +46,9 @@ pub async fn upload(
 }
 
 pub async fn run_jobs(app: &TestApp) -> usize {
-    server::jobs::run_until_empty(
-        &app.state.job_context(),
-        &server::jobs::Registry::standard(),
-    )
-    .await
-    .unwrap()
+    server::jobs::run_until_empty(&app.state.job_context(), &server::areas::jobs())
+        .await
+        .unwrap()
 }
 
 pub fn id_of(v: &Value) -> Uuid {

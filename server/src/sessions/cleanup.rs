@@ -1,10 +1,15 @@
-//! Deletes expired sessions and old finished jobs, hourly.
+//! Hourly housekeeping: expired sessions, old finished jobs, idle rate-limit keys.
 
 use async_trait::async_trait;
 use chrono::Utc;
 
-use super::{queue, Job, JobContext};
-use crate::sessions::DbSessionStore;
+use std::time::Duration;
+
+use super::DbSessionStore;
+use crate::{
+    jobs::{self, Job, JobContext},
+    ratelimit::Limits,
+};
 
 pub const KIND: &str = "session-cleanup";
 
@@ -19,11 +24,18 @@ impl Job for SessionCleanup {
         KIND
     }
 
+    fn every(&self) -> Option<Duration> {
+        Some(Duration::from_secs(3600))
+    }
+
     async fn run(&self, ctx: &JobContext, _payload: serde_json::Value) -> anyhow::Result<()> {
         let now = Utc::now();
         let sessions = DbSessionStore::delete_expired(&ctx.db, now).await?;
         let jobs =
-            queue::purge_done(&ctx.db, now - chrono::Duration::days(KEEP_DONE_JOBS_DAYS)).await?;
+            jobs::purge_done(&ctx.db, now - chrono::Duration::days(KEEP_DONE_JOBS_DAYS)).await?;
+        if let Some(limits) = ctx.get::<Limits>() {
+            limits.shrink();
+        }
         tracing::info!(sessions, jobs, "expired sessions and old jobs removed");
         Ok(())
     }

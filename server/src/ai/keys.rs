@@ -8,15 +8,12 @@ use secrecy::SecretString;
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::config::{
-    AnalysesConfig, ProviderConfig, DEFAULT_ANTHROPIC_MODEL, DEFAULT_OPENAI_MODEL,
-};
+use super::config::{AiConfig, ProviderConfig, DEFAULT_ANTHROPIC_MODEL, DEFAULT_OPENAI_MODEL};
+use crate::access::Principal;
 use crate::{
     access::Permission,
     audit::{self, Action, Entry, RequestMeta},
-    crypto, exec_tx,
-    identity::Principal,
-    with_db, Db, Error, Result,
+    crypto, exec_tx, with_db, Db, Error, Result,
 };
 
 pub const PROVIDERS: &[(&str, &str)] = &[("anthropic", "Anthropic Claude"), ("openai", "OpenAI")];
@@ -170,7 +167,7 @@ pub enum Choice {
 pub async fn choose(
     db: &Db,
     app_key: &SecretString,
-    cfg: &AnalysesConfig,
+    cfg: &AiConfig,
     company: Uuid,
 ) -> Result<Choice> {
     const SQL: &str = "SELECT provider, sealed_key, model FROM company_ai_keys WHERE company_id = $1 ORDER BY provider";

@@ -1,0 +1,70 @@
+//! The composition root's list of areas: the one place that names them all. Each area brings
+//! its configuration section, its job kinds (periodic ones declare their interval), its
+//! rate-limit scopes and its page-permission table; infrastructure (`config`, `jobs`,
+//! `ratelimit`, `http::middleware`, …) receives them from here and knows none of them.
+//!
+//! A new area adds one line to each list below that it uses.
+
+use crate::{
+    ai::AiConfig,
+    analyses::{self, config::AnalysesConfig},
+    audit,
+    billing::{self, packs::BillingConfig},
+    config::{self, Config, ConfigErrors, Loader},
+    http::middleware::PageTable,
+    identity, jobs, mail, platform, ratelimit, sessions,
+    storage::StorageConfig,
+};
+
+/// Every area's configuration section.
+pub const CONFIG_SECTIONS: &[Loader] = &[
+    config::loader::<StorageConfig>,
+    config::loader::<AiConfig>,
+    config::loader::<BillingConfig>,
+    config::loader::<AnalysesConfig>,
+];
+
+/// Every job kind of the application.
+pub fn jobs() -> jobs::Registry {
+    jobs::Registry::default()
+        .with(sessions::cleanup::SessionCleanup)
+        .with(mail::SendMail)
+        .with(billing::events::StripeEvent)
+        .with(billing::alerts::LowBalance)
+        .with(analyses::pipeline::RunAnalysis)
+        .with(analyses::pipeline::Sweep)
+}
+
+/// Every area's pages and what each needs.
+pub fn pages() -> PageTable {
+    PageTable::new([
+        identity::PAGES,
+        audit::PAGES,
+        billing::PAGES,
+        analyses::PAGES,
+        platform::PAGES,
+    ])
+}
+
+/// Every area's rate-limit scopes, with their quotas from the configuration.
+pub fn rate_limits(c: &Config) -> ratelimit::LimitsBuilder {
+    ratelimit::Limits::builder()
+        .scope(identity::SIGN_IN_PER_IP, c.sign_in_per_ip)
+        .scope(identity::SIGN_IN_PER_ACCOUNT, c.sign_in_per_account)
+        .scope(
+            analyses::REQUESTS_PER_IP,
+            c.section::<AnalysesConfig>().requests_per_minute,
+        )
+}
+
+/// The process's configuration: `.env` and the environment, with every section.
+pub fn config_from_env() -> Result<Config, ConfigErrors> {
+    Config::from_env(CONFIG_SECTIONS)
+}
+
+/// The configuration from a map of variables, with every section (tests).
+pub fn config_from_map(
+    vars: &std::collections::BTreeMap<String, String>,
+) -> Result<Config, ConfigErrors> {
+    Config::from_map_with(vars, CONFIG_SECTIONS)
+}

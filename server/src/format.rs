@@ -1,0 +1,68 @@
+//! Numbers as people read them. A leaf: it uses only `std`, so the browser build includes this
+//! same file (`app/src/format.rs` points at it) and both sides write numbers one way.
+
+/// 1234567 → "1,234,567"; -1500 → "-1,500".
+pub fn group(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// 15000, "usd" → "$150.00"; other currencies as "150.00 EUR".
+pub fn money(minor: i64, currency: &str) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    let major = format!("{}.{:02}", group((abs / 100) as i64), abs % 100);
+    match currency {
+        "usd" => format!("{sign}${major}"),
+        "eur" => format!("{sign}€{major}"),
+        "gbp" => format!("{sign}£{major}"),
+        other => format!("{sign}{major} {}", other.to_ascii_uppercase()),
+    }
+}
+
+/// A measured value without trailing zeros, to three decimals: 2.500 → "2.5", 100.0 → "100".
+pub fn decimal(v: f64) -> String {
+    let s = format!("{v:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_thousands_both_signs() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1_000), "1,000");
+        assert_eq!(group(1_234_567), "1,234,567");
+        assert_eq!(group(-1_500), "-1,500");
+        assert_eq!(group(i64::MIN), "-9,223,372,036,854,775,808");
+    }
+
+    #[test]
+    fn money_in_minor_units() {
+        assert_eq!(money(15_000, "usd"), "$150.00");
+        assert_eq!(money(90_000_005, "eur"), "€900,000.05");
+        assert_eq!(money(-250, "gbp"), "-£2.50");
+        assert_eq!(money(199, "ron"), "1.99 RON");
+    }
+
+    #[test]
+    fn decimals_lose_trailing_zeros() {
+        assert_eq!(decimal(2.5), "2.5");
+        assert_eq!(decimal(100.0), "100");
+        assert_eq!(decimal(0.0004), "0");
+        assert_eq!(decimal(1.23456), "1.235");
+    }
+}
