@@ -24,7 +24,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler_with_context(ctx, shell))
         .with_state(options);
-    server::http::wrap(pages.merge(server::http::routes(state.clone())), state)
+    server::http::wrap(pages.merge(server::areas::routes(state.clone())), state)
 }
 
 /// Gives this render a fresh nonce and a Content-Security-Policy that allows only our own

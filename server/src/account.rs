@@ -20,6 +20,8 @@ use crate::{
 
 /// How long a reset link works.
 pub const RESET_TTL_MINUTES: i64 = 30;
+/// At most one reset message per address in this many minutes.
+pub const RESET_EVERY_MINUTES: i64 = 15;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SessionInfo {
@@ -33,6 +35,7 @@ pub struct SessionInfo {
 }
 
 /// The user's live sessions, most recently used first; `current` marks this request's one.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn sessions(
     sessions: &Sessions,
     p: &Principal,
@@ -210,6 +213,19 @@ pub async fn request_reset(
     }
     let company_id = identity::first_company_of(db, account.id).await?;
     let now = Utc::now();
+    // One message per address per RESET_EVERY_MINUTES: a flood of requests must not become a
+    // flood of mail to the person (the answer stays the same, so nothing is revealed).
+    const RECENT: &str =
+        "SELECT COUNT(*) FROM password_resets WHERE user_id = $1 AND created_at > $2";
+    let recent: i64 = with_db!(db, |c| sqlx::query_scalar(RECENT)
+        .bind(account.id)
+        .bind(now - Duration::minutes(RESET_EVERY_MINUTES))
+        .fetch_one(c)
+        .await)?;
+    if recent > 0 {
+        tracing::info!("password reset already mailed to this address recently");
+        return Ok(());
+    }
     let token = tokens::generate();
     let mut link = base.clone();
     link.set_path(&format!("/reset/{}", token.plain));
@@ -257,6 +273,7 @@ pub async fn request_reset(
 }
 
 /// Why a reset link cannot be used, or `None` when it can.
+#[tracing::instrument(skip_all)]
 pub async fn reset_refusal(db: &Db, token: &str) -> Result<Option<&'static str>> {
     const SQL: &str = "SELECT expires_at, used_at FROM password_resets WHERE token_hash = $1";
     let row: Option<(DateTime<Utc>, Option<DateTime<Utc>>)> =

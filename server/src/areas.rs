@@ -11,10 +11,12 @@ use crate::{
     audit,
     billing::{self, packs::BillingConfig},
     config::{self, Config, ConfigErrors, Loader},
-    http::middleware::PageTable,
+    http::{self, middleware::PageTable},
     identity, jobs, mail, platform, ratelimit, sessions,
+    state::AppState,
     storage::StorageConfig,
 };
+use axum::Router;
 
 /// Every area's configuration section.
 pub const CONFIG_SECTIONS: &[Loader] = &[
@@ -44,6 +46,21 @@ pub fn pages() -> PageTable {
         analyses::PAGES,
         platform::PAGES,
     ])
+}
+
+/// Every area's plain routes (form endpoints, downloads, webhooks) and infrastructure's.
+pub fn routes(state: AppState) -> Router {
+    http::ops_routes()
+        .merge(identity::http::routes())
+        .merge(audit::http::routes())
+        .merge(billing::http::routes())
+        .merge(analyses::http::routes(&state))
+        .with_state(state)
+}
+
+/// The plain routes inside the full middleware stack, without Leptos pages (tests, tools).
+pub fn router(state: AppState) -> Router {
+    http::wrap(routes(state.clone()), state)
 }
 
 /// Every area's rate-limit scopes, with their quotas from the configuration.

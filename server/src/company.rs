@@ -32,6 +32,7 @@ pub struct Settings {
     pub analysis_standard: String,
 }
 
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn get(db: &Db, p: &Principal) -> Result<Settings> {
     p.authorize(Permission::SettingsManage)?;
     const SQL: &str = "SELECT name, timezone, currency, date_format, analysis_standard \
@@ -158,6 +159,7 @@ pub fn logo_type(bytes: &[u8]) -> Option<&'static str> {
 }
 
 /// Replaces the company's logo (PNG or JPG, at most 5 MB).
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn set_logo(db: &Db, p: &Principal, meta: &RequestMeta, bytes: &[u8]) -> Result<()> {
     p.authorize(Permission::SettingsManage)?;
     if bytes.is_empty() {
@@ -194,6 +196,7 @@ pub async fn set_logo(db: &Db, p: &Principal, meta: &RequestMeta, bytes: &[u8]) 
 }
 
 /// Removes the company's logo.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn remove_logo(db: &Db, p: &Principal, meta: &RequestMeta) -> Result<()> {
     p.authorize(Permission::SettingsManage)?;
     let mut tx = db.begin().await?;
@@ -217,6 +220,7 @@ pub async fn remove_logo(db: &Db, p: &Principal, meta: &RequestMeta) -> Result<(
 }
 
 /// The logo of the member's company: bytes, content type, and when it last changed.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn logo(
     db: &Db,
     p: &Principal,
@@ -230,6 +234,7 @@ pub async fn logo(
 }
 
 /// When the logo last changed (None: no logo), for cache-busting image URLs.
+#[tracing::instrument(skip_all)]
 pub async fn logo_version(db: &Db, company_id: uuid::Uuid) -> Result<Option<i64>> {
     const SQL: &str = "SELECT logo_updated_at FROM companies WHERE id = $1 AND logo IS NOT NULL";
     let at: Option<chrono::DateTime<chrono::Utc>> = with_db!(db, |pool| sqlx::query_scalar(SQL)

@@ -62,6 +62,11 @@ pub struct Config {
     pub signup_enabled: bool,
     /// Background jobs run at the same time by this process (JOB_WORKERS).
     pub job_workers: usize,
+    /// Bearer token that /metrics requires (METRICS_TOKEN). Without it, /metrics answers only
+    /// loopback clients in development and nobody in production.
+    pub metrics_token: Option<SecretString>,
+    /// Requests slower than this are logged at WARN with their route (SLOW_REQUEST_MS).
+    pub slow_request_ms: u64,
     /// The areas' own sections (billing, analyses, storage, AI, …), registered by the
     /// composition root; this module knows none of their contents.
     pub sections: Sections,
@@ -224,6 +229,10 @@ impl fmt::Debug for Config {
             .field("mail_from", &self.mail_from)
             .field("signup_enabled", &self.signup_enabled)
             .field("sections", &self.sections)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "[redacted]"),
+            )
             .field(
                 "redis_url",
                 &self
@@ -458,6 +467,26 @@ impl Config {
                 }
             },
         };
+        let metrics_token = match get("METRICS_TOKEN") {
+            Some(t) if t.len() >= 16 => Some(SecretString::from(t)),
+            Some(_) => {
+                errors.push("METRICS_TOKEN: must be at least 16 characters".into());
+                None
+            }
+            None => None,
+        };
+        let slow_request_ms = match get("SLOW_REQUEST_MS") {
+            None => 1000,
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if (1..=600_000).contains(&n) => n,
+                _ => {
+                    errors.push(format!(
+                        "SLOW_REQUEST_MS: expected a whole number of milliseconds from 1 to 600000, got `{v}`"
+                    ));
+                    1000
+                }
+            },
+        };
         let invitation_ttl_days = match get("INVITATION_TTL_DAYS") {
             None => 7,
             Some(v) => match v.parse::<i64>() {
@@ -632,6 +661,8 @@ impl Config {
             mail_from,
             signup_enabled,
             sections,
+            slow_request_ms,
+            metrics_token,
             job_workers,
         })
     }

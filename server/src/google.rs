@@ -318,6 +318,7 @@ impl Google {
     }
 
     /// Starts a sign-in: the URL to send the browser to and what the callback must check.
+    #[tracing::instrument(skip_all)]
     pub async fn begin(&self, intent: Intent, next: String) -> Result<(Url, Pending), Refusal> {
         let (auth, token) = self.endpoints().await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -347,6 +348,7 @@ impl Google {
 
     /// Completes a sign-in from the provider's redirect back. `pending` is what `begin` gave
     /// (None when the cookie is missing or could not be opened).
+    #[tracing::instrument(skip_all)]
     pub async fn finish(
         &self,
         pending: Option<&Pending>,
@@ -417,6 +419,7 @@ impl Google {
 
     /// Checks an id_token: RS256 signature by a key of the provider, issuer, audience, expiry,
     /// nonce, and a verified email.
+    #[tracing::instrument(skip_all)]
     pub async fn verify(&self, id_token: &str, nonce: &str) -> Result<Identity, Refusal> {
         let header =
             jsonwebtoken::decode_header(id_token).map_err(|_| unverifiable("malformed"))?;
@@ -512,6 +515,7 @@ pub mod accounts {
     };
 
     /// The user linked to an identity.
+    #[tracing::instrument(skip_all)]
     pub async fn user_of(db: &Db, issuer: &str, subject: &str) -> Result<Option<Uuid>> {
         const SQL: &str = "SELECT user_id FROM user_identities WHERE issuer = $1 AND subject = $2";
         Ok(with_db!(db, |p| sqlx::query_scalar::<_, Uuid>(SQL)
@@ -522,6 +526,7 @@ pub mod accounts {
     }
 
     /// The email of the Google account linked to a user, if any.
+    #[tracing::instrument(skip_all, fields(user_id = %user_id))]
     pub async fn linked_email(db: &Db, user_id: Uuid, issuer: &str) -> Result<Option<String>> {
         const SQL: &str = "SELECT email FROM user_identities WHERE user_id = $1 AND issuer = $2";
         Ok(with_db!(db, |p| sqlx::query_scalar::<_, String>(SQL)
@@ -532,6 +537,7 @@ pub mod accounts {
     }
 
     /// Links an identity to a user inside a transaction.
+    #[tracing::instrument(skip_all, fields(user_id = %user_id))]
     pub async fn insert_link(tx: &mut Tx, user_id: Uuid, id: &Identity) -> Result<()> {
         const SQL: &str = "INSERT INTO user_identities (issuer, subject, user_id, email, created_at, last_used_at) \
                            VALUES ($1, $2, $3, $4, $5, $5)";
@@ -554,6 +560,7 @@ pub mod accounts {
     }
 
     /// Signs in the user linked to the identity (or asks for their second factor).
+    #[tracing::instrument(skip_all)]
     pub async fn sign_in(
         db: &Db,
         id: &Identity,
@@ -595,6 +602,7 @@ pub mod accounts {
     }
 
     /// Links the identity to a signed-in user (Settings → Security → Link Google).
+    #[tracing::instrument(skip_all, fields(user_id = %user_id, company_id = %company_id))]
     pub async fn link(
         db: &Db,
         user_id: Uuid,
@@ -621,6 +629,7 @@ pub mod accounts {
 
     /// Unlinks the user's Google account. An account without a password keeps its Google link,
     /// or nobody could sign in to it any more.
+    #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
     pub async fn unlink(db: &Db, p: &Principal, meta: &RequestMeta, issuer: &str) -> Result<()> {
         let account = identity::find_account_by_id(db, p.user_id)
             .await?
@@ -650,6 +659,7 @@ pub mod accounts {
     }
 
     /// Records a refused Google sign-in (no account is created or changed).
+    #[tracing::instrument(skip_all)]
     pub async fn refused(
         db: &Db,
         meta: &RequestMeta,

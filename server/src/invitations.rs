@@ -201,6 +201,7 @@ pub(crate) async fn invite_in(
 }
 
 /// Open invitations (pending or expired), newest first.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn list_open(db: &Db, p: &Principal) -> Result<Vec<Invitation>> {
     p.authorize(Permission::MembersManage)?;
     const SQL: &str = "SELECT i.id, i.email, i.role, u.name AS invited_by, i.created_at, i.sent_at, i.expires_at \
@@ -377,6 +378,7 @@ async fn find(db: &Db, token: &str) -> Result<Option<Found>> {
 }
 
 /// The invitation behind a link, or `None` for a link that never existed.
+#[tracing::instrument(skip_all)]
 pub async fn lookup(db: &Db, token: &str) -> Result<Option<InvitationView>> {
     Ok(find(db, token).await?.map(|f| InvitationView {
         state: f.state(Utc::now()),

@@ -29,6 +29,7 @@ pub struct Message {
 }
 
 /// Queues a message inside the caller's transaction; returns its outbox id.
+#[tracing::instrument(skip_all)]
 pub async fn enqueue(tx: &mut Tx, company_id: Option<Uuid>, m: Message) -> Result<i64> {
     const SQL: &str = "INSERT INTO outbox (company_id, kind, to_email, subject, body, created_at) \
                        VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
@@ -80,6 +81,7 @@ impl Mailer {
         Ok(Some(Self { transport, from }))
     }
 
+    #[tracing::instrument(skip_all)]
     pub async fn send(&self, to: &str, subject: &str, body: &str) -> anyhow::Result<()> {
         let message = lettre::Message::builder()
             .from(self.from.clone())
@@ -155,6 +157,7 @@ pub struct OutboxItem {
 /// The company's newest messages. Platform mail that belongs to no company (password resets)
 /// is shown only to the platform's super-admins: a company admin must never read the reset
 /// link of someone who outranks them.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn outbox(db: &Db, p: &Principal, limit: i64) -> Result<Vec<OutboxItem>> {
     p.authorize(Permission::MembersManage)?;
     const SQL: &str = "SELECT id, kind, to_email, subject, body, created_at, sent_at, last_error FROM outbox \

@@ -27,6 +27,7 @@ pub struct Member {
     pub joined_at: DateTime<Utc>,
 }
 
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn list(db: &Db, p: &Principal) -> Result<Vec<Member>> {
     p.authorize(Permission::MembersManage)?;
     const SQL: &str = "SELECT u.id AS user_id, u.name, u.email, m.role, \

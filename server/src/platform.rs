@@ -48,6 +48,7 @@ pub struct CompanyRow {
 }
 
 /// Every company, by name.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn companies(db: &Db, p: &Principal) -> Result<Vec<CompanyRow>> {
     require(p)?;
     const SQL: &str = "SELECT c.id, c.name, c.created_at, c.disabled_at, \
@@ -145,6 +146,7 @@ pub async fn create_company(
 }
 
 /// Disables (nobody can work in it; its sessions end) or enables a company.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id, target_company_id = %company_id))]
 pub async fn set_disabled(
     db: &Db,
     sessions: &Sessions,

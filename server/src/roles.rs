@@ -40,6 +40,7 @@ struct CountRow {
 }
 
 /// Every role a member of this company can hold, built-in first, with member counts.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn list(db: &Db, p: &Principal) -> Result<Vec<Role>> {
     const CUSTOM: &str =
         "SELECT slug, name, permissions FROM roles WHERE company_id = $1 ORDER BY name";
@@ -89,6 +90,7 @@ pub async fn list(db: &Db, p: &Principal) -> Result<Vec<Role>> {
 }
 
 /// The permissions of role `slug` in the company, or a field error when there is no such role.
+#[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn resolve(tx: &mut Tx, company_id: Uuid, slug: &str) -> Result<PermissionSet> {
     if let Some(b) = access::builtin(slug) {
         return Ok(PermissionSet::of(b.permissions));

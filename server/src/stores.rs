@@ -34,6 +34,7 @@ pub struct Store {
 }
 
 /// The stores this member may see.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn visible(db: &Db, p: &Principal) -> Result<Vec<Store>> {
     const ALL: &str = "SELECT id, name, platform, created_at FROM stores \
                        WHERE company_id = $1 ORDER BY name";
@@ -126,6 +127,7 @@ pub async fn delete(db: &Db, p: &Principal, meta: &RequestMeta, store_id: Uuid) 
 }
 
 /// Who may see which store: pairs of (user, store) in the principal's company.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn access_matrix(db: &Db, p: &Principal) -> Result<Vec<(Uuid, Uuid)>> {
     p.authorize(Permission::MembersManage)?;
     const SQL: &str = "SELECT user_id, store_id FROM store_access WHERE company_id = $1";
@@ -136,6 +138,7 @@ pub async fn access_matrix(db: &Db, p: &Principal) -> Result<Vec<(Uuid, Uuid)>> 
 }
 
 /// Checks that every store belongs to the company (ids from a form are never trusted).
+#[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn check_owned(tx: &mut Tx, company_id: Uuid, store_ids: &[Uuid]) -> Result<()> {
     const SQL: &str = "SELECT COUNT(*) FROM stores WHERE company_id = $1 AND id = $2";
     for id in store_ids {

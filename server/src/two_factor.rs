@@ -78,6 +78,7 @@ async fn row(db: &Db, user_id: Uuid) -> Result<Row> {
     .ok_or(Error::NotFound)
 }
 
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn is_enabled(db: &Db, user_id: Uuid) -> Result<bool> {
     Ok(row(db, user_id).await?.totp_secret.is_some())
 }
@@ -114,6 +115,7 @@ fn enrolment(p: &Principal, secret: String) -> Enrolment {
 
 /// An enrolment started but not confirmed yet (so a reload, or a page without JavaScript,
 /// can show it again).
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn pending(db: &Db, key: &SecretString, p: &Principal) -> Result<Option<Enrolment>> {
     let Some(sealed) = row(db, p.user_id).await?.totp_pending else {
         return Ok(None);
@@ -208,6 +210,7 @@ pub async fn confirm(
 
 /// Checks a second factor at sign-in: a fresh code (each works once) or an unused recovery
 /// code (then spent). False for anything else.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn verify(db: &Db, key: &SecretString, user_id: Uuid, code: &str) -> Result<bool> {
     let r = row(db, user_id).await?;
     let Some(sealed) = r.totp_secret else {
@@ -235,6 +238,7 @@ pub async fn verify(db: &Db, key: &SecretString, user_id: Uuid, code: &str) -> R
 }
 
 /// How many recovery codes are left.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn recovery_codes_left(db: &Db, user_id: Uuid) -> Result<i64> {
     const SQL: &str = "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL";
     Ok(with_db!(db, |pool| sqlx::query_scalar(SQL)

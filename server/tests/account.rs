@@ -230,6 +230,17 @@ async fn a_reset_link_works_once_for_30_minutes_and_ends_every_session() {
     account::request_reset(db, &meta, &base, "ADA@example.com")
         .await
         .unwrap();
+    // Asked again at once (a flood, or a double click): the same answer, no second message.
+    for _ in 0..3 {
+        account::request_reset(db, &meta, &base, "ada@example.com")
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        app.count("outbox").await,
+        1,
+        "one reset mail per 15 minutes"
+    );
     let body: String = server::with_db!(db, |p| sqlx::query_scalar(
         "SELECT body FROM outbox WHERE kind = 'password_reset'"
     )
@@ -293,7 +304,13 @@ async fn a_reset_link_works_once_for_30_minutes_and_ends_every_session() {
         "/"
     );
 
-    // An expired link says so.
+    // An expired link says so (asked for after the 15 quiet minutes).
+    server::exec!(
+        db,
+        sqlx::query("UPDATE password_resets SET created_at = $1")
+            .bind(chrono::Utc::now() - chrono::Duration::minutes(16))
+    )
+    .unwrap();
     account::request_reset(db, &meta, &base, "ada@example.com")
         .await
         .unwrap();

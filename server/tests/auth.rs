@@ -226,6 +226,9 @@ async fn sign_in_returns_to_the_page_asked_for_but_never_off_site() {
     for (next, expected) in [
         ("/audit?page=2", "/audit?page=2"),
         ("//evil.example/x", "/"),
+        // Browsers drop the TAB and follow `//evil.example`.
+        ("/\t/evil.example", "/"),
+        ("/.//evil.example", "/"),
     ] {
         let res = app
             .post_form(
@@ -368,6 +371,60 @@ async fn activity_slides_the_inactivity_expiry_forward() {
         expires - now > chrono::Duration::minutes(29),
         "a request extends the session: {expires}"
     );
+}
+
+#[tokio::test]
+async fn production_answers_only_its_public_host_and_origin() {
+    let app = spawn_app_with(&[
+        ("APP_ENV", "production"),
+        ("APP_SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+    ])
+    .await;
+    // PUBLIC_URL defaults to http://localhost:<port>; the client speaks to 127.0.0.1.
+    let port = app.state.config.public_url.port().unwrap();
+    let ours = format!("localhost:{port}");
+    let anon = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // Another name for this server (a rebound attacker domain, a bare IP): refused.
+    for host in ["evil.example", "127.0.0.1", &format!("127.0.0.1:{port}")] {
+        let res = anon
+            .get(app.url("/login"))
+            .header("host", host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::MISDIRECTED_REQUEST, "{host}");
+    }
+    let res = anon
+        .get(app.url("/login"))
+        .header("host", &ours)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.status(), StatusCode::MISDIRECTED_REQUEST);
+    // Load balancers' probes use whatever host they like.
+    assert_eq!(app.get("/health").await.status(), StatusCode::OK);
+    // A POST from the host it was sent to is not our origin in production.
+    let res = anon
+        .post(app.url("/auth/login"))
+        .header("host", &ours)
+        .header("origin", format!("http://127.0.0.1:{port}"))
+        .form(&[("email", "m@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = anon
+        .post(app.url("/auth/login"))
+        .header("host", &ours)
+        .header("origin", format!("http://{ours}"))
+        .form(&[("email", "m@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

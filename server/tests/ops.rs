@@ -26,15 +26,59 @@ async fn ready_says_503_with_the_reason_when_the_database_is_gone() {
     let res = app.get("/ready").await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = res.json().await.unwrap();
-    assert!(
-        body["reason"].as_str().unwrap().starts_with("database"),
-        "{body}"
-    );
+    assert_eq!(body["reason"], "database: unavailable", "{body}");
     assert_eq!(
         app.get("/health").await.status(),
         StatusCode::OK,
         "liveness does not depend on it"
     );
+}
+
+#[tokio::test]
+async fn metrics_need_the_token_when_one_is_set_and_a_local_client_otherwise() {
+    const TOKEN: &str = "scrape-me-0123456789";
+    let app = spawn_app_with(&[("METRICS_TOKEN", TOKEN)]).await;
+    let scrape = |auth: Option<&str>| {
+        let mut req = app.client.get(app.url("/metrics"));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        req.send()
+    };
+    assert_eq!(scrape(None).await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        scrape(Some("Bearer wrong-token-0123456789"))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        scrape(Some(TOKEN)).await.unwrap().status(),
+        StatusCode::NOT_FOUND,
+        "the Bearer scheme is required"
+    );
+    let res = scrape(Some(&format!("Bearer {TOKEN}"))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("http_requests_total"));
+
+    // Without a token: a client behind a trusted proxy is not local, whatever the socket says.
+    let proxied = spawn_app_with(&[("TRUSTED_PROXIES", "127.0.0.1")]).await;
+    let res = proxied
+        .client
+        .get(proxied.url("/metrics"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // Production without a token: off.
+    let prod = spawn_app_with(&[
+        ("APP_ENV", "production"),
+        ("APP_SECRET_KEY", "0123456789abcdef0123456789abcdef"),
+    ])
+    .await;
+    assert_eq!(prod.get("/metrics").await.status(), StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

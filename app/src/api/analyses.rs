@@ -1,6 +1,6 @@
 //! Server functions of /analyses: history with filters, the detail of one analysis, cancel,
 //! delete, re-analyse and a reviewer's correction. Uploads and exports are plain routes
-//! (server::http::analyses) because they carry files.
+//! (server::analyses::http) because they carry files.
 // The history's filters are the server function's arguments (one per URL parameter); the
 // generated client function carries all eight.
 #![allow(clippy::too_many_arguments)]

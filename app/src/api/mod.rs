@@ -161,7 +161,7 @@ pub(crate) mod ssr {
     /// Where the request came from, for the audit log.
     pub fn meta() -> server::audit::RequestMeta {
         use_context::<http::request::Parts>()
-            .map(|p| server::http::auth::meta_from_parts(&p))
+            .map(|p| server::http::forms::meta_from_parts(&p))
             .unwrap_or_default()
     }
 

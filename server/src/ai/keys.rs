@@ -28,6 +28,7 @@ pub struct KeyRow {
 }
 
 /// The company's keys (hints only).
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn list(db: &Db, p: &Principal) -> Result<Vec<KeyRow>> {
     p.authorize(Permission::SettingsManage)?;
     const SQL: &str =
@@ -41,6 +42,7 @@ pub async fn list(db: &Db, p: &Principal) -> Result<Vec<KeyRow>> {
 }
 
 /// Saves (or replaces) a key after a format check; audited without the key.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn save(
     db: &Db,
     app_key: &SecretString,
@@ -127,6 +129,7 @@ pub async fn save(
     tx.commit().await
 }
 
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn remove(db: &Db, p: &Principal, meta: &RequestMeta, provider: &str) -> Result<()> {
     p.authorize(Permission::SettingsManage)?;
     let mut tx = db.begin().await?;
@@ -164,6 +167,7 @@ pub enum Choice {
     Local,
 }
 
+#[tracing::instrument(skip_all, fields(company_id = %company))]
 pub async fn choose(
     db: &Db,
     app_key: &SecretString,

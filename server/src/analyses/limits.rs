@@ -109,6 +109,7 @@ impl Thresholds {
 }
 
 /// The company's overrides.
+#[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn overrides(db: &Db, company_id: Uuid) -> Result<Overrides> {
     const SQL: &str = "SELECT analysis_limits FROM companies WHERE id = $1";
     let raw: Option<String> = with_db!(db, |c| sqlx::query_scalar(SQL)
@@ -121,6 +122,7 @@ pub async fn overrides(db: &Db, company_id: Uuid) -> Result<Overrides> {
 }
 
 /// The limits an analysis of the company created now runs with.
+#[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn in_force(db: &Db, company_id: Uuid, standard: &str) -> Result<Thresholds> {
     Ok(Thresholds::for_standard(standard).with(&overrides(db, company_id).await?))
 }
@@ -135,6 +137,7 @@ pub struct LimitRow {
     pub custom: Option<f64>,
 }
 
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn rows(db: &Db, p: &Principal) -> Result<(String, Vec<LimitRow>)> {
     p.authorize(Permission::SettingsManage)?;
     const SQL: &str = "SELECT analysis_standard FROM companies WHERE id = $1";
@@ -158,6 +161,7 @@ pub async fn rows(db: &Db, p: &Principal) -> Result<(String, Vec<LimitRow>)> {
 
 /// Saves the form: each value empty (the standard's) or a number in its range; ΔT's minor limit
 /// must stay below the critical one. Audited with what changed.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn save(
     db: &Db,
     p: &Principal,

@@ -9,6 +9,7 @@
 pub mod config;
 pub mod extract;
 pub mod flir;
+pub mod http;
 pub mod images;
 pub mod limits;
 pub mod local;

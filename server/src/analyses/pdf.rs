@@ -148,6 +148,7 @@ pub fn tools_available() -> bool {
 }
 
 /// Pages and page size, refusing encrypted, damaged, oversized and overlong PDFs.
+#[tracing::instrument(skip_all)]
 pub async fn info(path: &Path, max_pages: u32, limits: &Limits) -> Result<Info, PdfError> {
     let p = path.to_string_lossy();
     let ran = run("pdfinfo", &["-l", "-1", &p], limits).await?;
@@ -204,6 +205,7 @@ pub async fn info(path: &Path, max_pages: u32, limits: &Limits) -> Result<Info, 
 }
 
 /// The text layer, one string per page (pdftotext -layout keeps columns apart).
+#[tracing::instrument(skip_all)]
 pub async fn text(path: &Path, pages: u32, limits: &Limits) -> Result<Vec<String>, PdfError> {
     let p = path.to_string_lossy();
     let last = pages.to_string();
@@ -235,6 +237,7 @@ pub async fn text(path: &Path, pages: u32, limits: &Limits) -> Result<Vec<String
 }
 
 /// Renders one page (1-based) to a PNG (pdftoppm writes to stdout without an output root) whose longer side is at most `max_side` pixels.
+#[tracing::instrument(skip_all)]
 pub async fn render(
     path: &Path,
     page: u32,

@@ -69,6 +69,7 @@ impl Job for RunAnalysis {
 }
 
 /// Runs (or resumes) one analysis.
+#[tracing::instrument(skip_all, fields(company_id = %company, id = %id))]
 pub async fn run(ctx: &JobContext, company: Uuid, id: Uuid) -> anyhow::Result<()> {
     let db = &ctx.db;
     let row = match service::load(db, company, id).await {
@@ -443,6 +444,7 @@ impl Job for Sweep {
 }
 
 /// Fails analyses older than `age` that no live job will finish; answers how many.
+#[tracing::instrument(skip_all)]
 pub async fn sweep(db: &Db, age: chrono::Duration) -> anyhow::Result<usize> {
     const STUCK: &str = "SELECT id, company_id FROM analyses \
         WHERE status IN ('pending', 'processing') AND created_at < $1 ORDER BY created_at LIMIT 500";

@@ -134,6 +134,7 @@ fn may_see(p: &Principal, row: &AnalysisRow) -> bool {
 
 /// One analysis the principal may read (404 for others' when not allowed to see all, so ids of
 /// colleagues' analyses are not confirmed).
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id, id = %id))]
 pub async fn get(db: &Db, p: &Principal, id: Uuid) -> Result<AnalysisRow> {
     p.authorize(Permission::AnalysesRead)?;
     let row = load(db, p.company_id, id).await?;
@@ -144,6 +145,7 @@ pub async fn get(db: &Db, p: &Principal, id: Uuid) -> Result<AnalysisRow> {
 }
 
 /// The versions of an analysis's lineage the principal may see, oldest first.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn versions(db: &Db, p: &Principal, row: &AnalysisRow) -> Result<Vec<(Uuid, i32)>> {
     p.authorize(Permission::AnalysesRead)?;
     const SQL: &str = "SELECT id, version, created_by FROM analyses WHERE company_id = $1 AND lineage_id = $2 ORDER BY version";
@@ -176,6 +178,7 @@ pub(crate) async fn date_order(db: &Db, company_id: Uuid) -> Result<DateOrder> {
 }
 
 /// Checks an upload and answers its kind and page count, before anything is stored or held.
+#[tracing::instrument(skip_all)]
 pub async fn inspect(cfg: &AnalysesConfig, up: &NewUpload) -> Result<(Kind, u32)> {
     let bad = |m: String| Error::validation("file", m);
     upload::clean_name(&up.filename).map_err(bad)?;
@@ -225,6 +228,7 @@ pub async fn inspect(cfg: &AnalysesConfig, up: &NewUpload) -> Result<(Kind, u32)
 
 /// Creates an analysis from an upload: checks the file, the balance against the estimate, stores
 /// the file under a generated key, then records the row, the audit entry and the job together.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn create(
     db: &Db,
     storage: &Storage,
@@ -359,6 +363,7 @@ async fn queue(tx: &mut Tx, id: Uuid, company_id: Uuid) -> Result<()> {
 }
 
 /// Cancels a pending or processing analysis; its hold (if any) goes back in full.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id, id = %id))]
 pub async fn cancel(db: &Db, p: &Principal, meta: &RequestMeta, id: Uuid) -> Result<()> {
     p.authorize(Permission::AnalysesRun)?;
     let row = get(db, p, id).await?;
@@ -398,6 +403,7 @@ pub async fn cancel(db: &Db, p: &Principal, meta: &RequestMeta, id: Uuid) -> Res
 }
 
 /// Deletes an analysis (the user typed DELETE) and every stored file of it.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id, id = %id))]
 pub async fn delete(
     db: &Db,
     storage: &Storage,
@@ -440,6 +446,7 @@ pub async fn delete(
 }
 
 /// A new version of a finished analysis on the same file (charged again).
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id, id = %id))]
 pub async fn reanalyse(
     db: &Db,
     storage: &Storage,
@@ -521,6 +528,7 @@ pub async fn reanalyse(
 
 /// A reviewer's correction: the field takes the new value, the rules run again, the verdict and
 /// score follow, and the change is audited with the old and new values.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id, id = %id))]
 pub async fn correct(
     db: &Db,
     p: &Principal,
@@ -611,6 +619,7 @@ pub struct Correction {
     pub created_at: DateTime<Utc>,
 }
 
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id, id = %id))]
 pub async fn corrections(db: &Db, p: &Principal, id: Uuid) -> Result<Vec<Correction>> {
     get(db, p, id).await?;
     const SQL: &str =
@@ -640,6 +649,7 @@ pub struct Filter {
 pub const PAGE_SIZE: i64 = 20;
 
 /// One page of the history the principal may see, and how many match in all.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn list(
     db: &Db,
     p: &Principal,
@@ -713,6 +723,7 @@ pub async fn list(
 }
 
 /// Several analyses by id for an export, skipping those the principal may not see.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn many(db: &Db, p: &Principal, ids: &[Uuid]) -> Result<Vec<AnalysisRow>> {
     p.authorize(Permission::AnalysesRead)?;
     let mut out = Vec::with_capacity(ids.len());

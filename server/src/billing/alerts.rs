@@ -35,6 +35,7 @@ pub(super) async fn queue_check(tx: &mut Tx, company_id: Uuid, entry: &str) -> R
 }
 
 /// Warns (once per crossing) or re-arms the warning; answers whether a message was queued.
+#[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn check(
     db: &Db,
     company_id: Uuid,

@@ -25,6 +25,7 @@ struct Payload {
 
 /// Records a verified event and queues its work, in one transaction. Answers false for an
 /// event already received (nothing more is done).
+#[tracing::instrument(skip_all)]
 pub async fn record(db: &Db, event: &Verified, body: &str) -> Result<bool> {
     let mut tx = db.begin().await?;
     const INSERT: &str = "INSERT INTO stripe_events (id, type, payload, received_at) \
@@ -75,6 +76,7 @@ pub async fn record(db: &Db, event: &Verified, body: &str) -> Result<bool> {
 const FINISH: &str = "UPDATE stripe_events SET processed_at = $2, outcome = $3 WHERE id = $1";
 
 /// Acts on one event's fact; answers what happened (kept on the event row).
+#[tracing::instrument(skip_all)]
 pub async fn apply(db: &Db, config: &super::packs::BillingConfig, fact: &Fact) -> Result<String> {
     Ok(match fact {
         Fact::SessionPaid(s) => purchases::credit_checkout(db, config, s).await?.outcome(),

@@ -82,6 +82,7 @@ pub fn insufficient(balance: i64, needed: i64) -> Error {
 }
 
 /// Locks the company row for the rest of `tx` and answers its balance.
+#[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn lock_balance(tx: &mut Tx, company_id: Uuid) -> Result<i64> {
     tx.lock_company(company_id).await?;
     const SQL: &str = "SELECT token_balance FROM companies WHERE id = $1";
@@ -94,6 +95,7 @@ pub async fn lock_balance(tx: &mut Tx, company_id: Uuid) -> Result<i64> {
 
 /// Posts one entry and moves the balance with it, inside `tx` (which must hold the company
 /// lock: see `lock_balance`). A debit larger than the balance is refused with `insufficient`.
+#[tracing::instrument(skip_all)]
 pub async fn post(tx: &mut Tx, p: &Posting<'_>) -> Result<Posted> {
     const SEEN: &str =
         "SELECT 1 FROM token_transactions WHERE company_id = $1 AND kind = $2 AND reference = $3";
@@ -145,6 +147,7 @@ pub async fn post(tx: &mut Tx, p: &Posting<'_>) -> Result<Posted> {
 }
 
 /// The company's balance.
+#[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn balance(db: &Db, company_id: Uuid) -> Result<i64> {
     const SQL: &str = "SELECT token_balance FROM companies WHERE id = $1";
     with_db!(db, |p| sqlx::query_scalar::<_, i64>(SQL)
@@ -189,6 +192,7 @@ async fn hold_by_id(tx: &mut Tx, company_id: Uuid, id: Uuid) -> Result<Hold> {
 
 /// Sets `tokens` aside for the work named `reference`. Calling it again with the same reference
 /// answers the same hold and takes nothing more. Refused when the balance is short.
+#[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn hold(db: &Db, company_id: Uuid, tokens: i64, reference: &str) -> Result<Hold> {
     if tokens <= 0 {
         return Err(Error::validation(
@@ -237,6 +241,7 @@ pub async fn hold(db: &Db, company_id: Uuid, tokens: i64, reference: &str) -> Re
 /// Closes a hold with the tokens the work really used: the difference goes back to the balance,
 /// or, when the work used more than was held, the extra is taken as far as the balance allows
 /// (never below zero). Answers the tokens charged. Settling again answers the first result.
+#[tracing::instrument(skip_all, fields(company_id = %company_id, hold_id = %hold_id))]
 pub async fn settle(db: &Db, company_id: Uuid, hold_id: Uuid, actual: i64) -> Result<i64> {
     let actual = actual.max(0);
     let mut tx = db.begin().await?;
@@ -269,6 +274,7 @@ pub async fn settle(db: &Db, company_id: Uuid, hold_id: Uuid, actual: i64) -> Re
 }
 
 /// Gives a hold's tokens back (the work failed or was cancelled). Releasing again does nothing.
+#[tracing::instrument(skip_all, fields(company_id = %company_id, hold_id = %hold_id))]
 pub async fn release(db: &Db, company_id: Uuid, hold_id: Uuid) -> Result<()> {
     let mut tx = db.begin().await?;
     lock_balance(&mut tx, company_id).await?;
@@ -322,6 +328,7 @@ pub struct Entry {
 }
 
 /// One page of the company's ledger, newest first, and the number of entries.
+#[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn entries(
     db: &Db,
     company_id: Uuid,

@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod events;
+pub mod http;
 pub mod ledger;
 pub mod packs;
 pub mod purchases;

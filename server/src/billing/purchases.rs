@@ -163,6 +163,7 @@ async fn purchase_where(tx: &mut Tx, condition: &str, value: &str) -> Result<Opt
 
 /// Credits a paid Checkout Session's pack, once. Called for the webhook's event and by the
 /// success page; the ledger entry's reference (the session id) makes the second a no-op.
+#[tracing::instrument(skip_all)]
 pub async fn credit_checkout(db: &Db, config: &BillingConfig, s: &SessionFacts) -> Result<Credit> {
     if !s.paid {
         return Ok(Credit::NotPaid);
@@ -299,6 +300,7 @@ async fn adopt(
 }
 
 /// Keeps Stripe's receipt for a payment (the latest one, when a charge is updated).
+#[tracing::instrument(skip_all)]
 pub async fn record_receipt(
     db: &Db,
     payment_intent: &str,
@@ -319,6 +321,7 @@ pub async fn record_receipt(
 }
 
 /// An open purchase whose payment failed or whose session expired.
+#[tracing::instrument(skip_all)]
 pub async fn close_unpaid(db: &Db, session_id: &str, status: &str) -> Result<bool> {
     debug_assert!(matches!(status, "failed" | "expired"));
     const SQL: &str =
@@ -329,6 +332,7 @@ pub async fn close_unpaid(db: &Db, session_id: &str, status: &str) -> Result<boo
 /// Takes a purchase's tokens back after a refund (in proportion to the amount refunded so far)
 /// or a lost dispute (all of them). Never below zero: what the balance cannot cover is kept as
 /// the purchase's shortfall. Repeated events change nothing.
+#[tracing::instrument(skip_all)]
 pub async fn claw_back(
     db: &Db,
     payment_intent: &str,
@@ -410,6 +414,7 @@ pub async fn claw_back(
 }
 
 /// The company's purchases, newest first.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn list(db: &Db, p: &Principal, limit: i64, offset: i64) -> Result<Vec<Purchase>> {
     p.authorize(Permission::BillingRead)?;
     let sql = format!(
@@ -425,6 +430,7 @@ pub async fn list(db: &Db, p: &Principal, limit: i64, offset: i64) -> Result<Vec
 }
 
 /// One purchase of the company by its Checkout Session id (the success page).
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn by_session(db: &Db, p: &Principal, session_id: &str) -> Result<Purchase> {
     p.authorize(Permission::BillingRead)?;
     let sql = format!(

@@ -12,6 +12,7 @@ use crate::{
 
 /// Tokens used on each of the last `days` local days, oldest first: holds net of what
 /// settlement and release gave back.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn usage_by_day(db: &Db, p: &Principal, days: i64) -> Result<Vec<(NaiveDate, i64)>> {
     p.authorize(Permission::BillingRead)?;
     let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
@@ -40,6 +41,7 @@ pub async fn usage_by_day(db: &Db, p: &Principal, days: i64) -> Result<Vec<(Naiv
 }
 
 /// The whole ledger as CSV, oldest first (EXPORT_CREATED recorded).
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn ledger_csv(db: &Db, p: &Principal, meta: &RequestMeta, max: i64) -> Result<Vec<u8>> {
     p.authorize(Permission::BillingRead)?;
     let (mut rows, total) = ledger::entries(db, p.company_id, max, 0).await?;

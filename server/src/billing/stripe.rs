@@ -83,6 +83,7 @@ pub struct NewCheckout<'a> {
 }
 
 /// Creates a Checkout Session in payment mode for one pack, priced inline.
+#[tracing::instrument(skip_all)]
 pub async fn create_checkout(client: &Client, n: NewCheckout<'_>) -> Result<SessionFacts, Error> {
     let currency: stripe_types::Currency = n
         .pack
@@ -129,6 +130,7 @@ pub async fn create_checkout(client: &Client, n: NewCheckout<'_>) -> Result<Sess
 }
 
 /// Asks Stripe for a session (the success page checks it when the browser comes back).
+#[tracing::instrument(skip_all)]
 pub async fn retrieve_checkout(client: &Client, session_id: &str) -> Result<SessionFacts, Error> {
     RetrieveCheckoutSession::new(session_id)
         .send(client)

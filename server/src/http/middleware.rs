@@ -48,7 +48,18 @@ pub async fn record_metrics(req: Request, next: Next) -> Response {
 }
 
 /// Refuses state-changing requests whose Origin (or, failing that, Referer) is not this site.
+/// In production, also refuses any request (probes aside) sent to a host other than
+/// PUBLIC_URL's: a page on an attacker's domain that re-points its DNS at us (DNS rebinding)
+/// is same-origin with itself, not with us.
 pub async fn check_origin(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let production = state.config.app_env == crate::config::AppEnv::Production;
+    if production
+        && !matches!(req.uri().path(), "/health" | "/ready" | "/metrics")
+        && !is_our_host(req.headers(), &state.config.public_url)
+    {
+        tracing::warn!(path = %req.uri().path(), "request for another host refused");
+        return (StatusCode::MISDIRECTED_REQUEST, "unknown host").into_response();
+    }
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
@@ -56,7 +67,7 @@ pub async fn check_origin(State(state): State<AppState>, req: Request, next: Nex
     if is_webhook(req.uri().path()) {
         return next.run(req).await;
     }
-    if same_origin(req.headers(), &state.config.public_origin()) {
+    if same_origin(req.headers(), &state.config.public_origin(), !production) {
         next.run(req).await
     } else {
         tracing::warn!(path = %req.uri().path(), "cross-origin request refused");
@@ -70,8 +81,22 @@ fn origin_of(url: &str) -> Option<String> {
         .map(|u| u.origin().ascii_serialization())
 }
 
-/// True when the request says it comes from our public origin, or from the host it was sent to.
-pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
+/// Whether the request's Host is PUBLIC_URL's host (and port, when it names one).
+fn is_our_host(headers: &HeaderMap, public_url: &url::Url) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let ours = match public_url.port() {
+        Some(port) => format!("{}:{port}", public_url.host_str().unwrap_or_default()),
+        None => public_url.host_str().unwrap_or_default().to_string(),
+    };
+    host.eq_ignore_ascii_case(&ours)
+}
+
+/// True when the request says it comes from our public origin. In development only, the host
+/// it was sent to is accepted too (http://127.0.0.1:3000 and http://localhost:3000 are the same
+/// machine to a developer); production accepts PUBLIC_URL's origin alone.
+pub fn same_origin(headers: &HeaderMap, public_origin: &str, also_host: bool) -> bool {
     let claimed = headers
         .get(header::ORIGIN)
         .and_then(|v| v.to_str().ok())
@@ -88,6 +113,9 @@ pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
     };
     if claimed == public_origin {
         return true;
+    }
+    if !also_host {
+        return false;
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     match (host, url::Url::parse(&claimed)) {
@@ -468,11 +496,67 @@ pub fn request_meta(headers: &HeaderMap, peer: Option<&ConnectInfo<SocketAddr>>)
 }
 
 /// A local path that is safe to redirect to after sign-in (no other host, no scheme).
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".into(),
+///
+/// The target is parsed as a URL relative to PUBLIC_URL and kept only when it stays on that
+/// origin and its path cannot be read as another host: no control characters or whitespace
+/// (browsers strip TAB/CR/LF, so `/<TAB>/evil` becomes `//evil`), no backslashes, nothing outside
+/// ASCII (look-alike slashes), not `//…` before or after percent-decoding or dot-segment
+/// removal (`/.//evil` normalises to `//evil`). Anything else goes to the dashboard.
+pub fn safe_next(next: Option<&str>, public_url: &url::Url) -> String {
+    next.and_then(|raw| same_origin_path(raw, public_url))
+        .unwrap_or_else(|| "/".into())
+}
+
+fn same_origin_path(raw: &str, public_url: &url::Url) -> Option<String> {
+    let suspicious = |s: &str| {
+        !s.starts_with('/')
+            || s.starts_with("//")
+            || s.contains('\\')
+            || s.chars().any(|c| !c.is_ascii_graphic())
+    };
+    // Decoded, spaces and letters are fine; what a browser might turn into another host is not.
+    let decoded = percent_decoded(raw);
+    let hostile = decoded.starts_with("//")
+        || decoded.contains('\\')
+        || decoded.chars().any(char::is_control);
+    if raw.len() > 2048 || suspicious(raw) || hostile {
+        return None;
     }
+    let url = public_url.join(raw).ok()?;
+    if url.origin() != public_url.origin() || url.path().starts_with("//") {
+        return None;
+    }
+    let mut out = url.path().to_string();
+    if let Some(q) = url.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    Some(out)
+}
+
+/// `%2f` → `/`, byte by byte (invalid escapes stay as they are; non-UTF-8 becomes U+FFFD).
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).and_then(|c| hex(*c)),
+            b.get(i + 2).and_then(|c| hex(*c)),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Status for a form endpoint that answers with a redirect.
@@ -496,40 +580,75 @@ mod tests {
     #[test]
     fn origin_check() {
         let o = "http://localhost:3000";
-        assert!(same_origin(&headers(&[("origin", o)]), o));
-        assert!(same_origin(
-            &headers(&[
-                ("origin", "http://127.0.0.1:3000"),
-                ("host", "127.0.0.1:3000")
-            ]),
-            o
-        ));
-        assert!(same_origin(
-            &headers(&[("referer", "http://localhost:3000/login")]),
-            o
-        ));
-        assert!(!same_origin(
-            &headers(&[("origin", "https://evil.example")]),
-            o
-        ));
-        assert!(!same_origin(
-            &headers(&[
-                ("origin", "https://evil.example"),
-                ("host", "localhost:3000")
-            ]),
-            o
-        ));
-        assert!(!same_origin(&headers(&[("origin", "null")]), o));
-        assert!(!same_origin(&headers(&[]), o));
+        for dev in [true, false] {
+            assert!(same_origin(&headers(&[("origin", o)]), o, dev));
+            assert!(same_origin(
+                &headers(&[("referer", "http://localhost:3000/login")]),
+                o,
+                dev
+            ));
+            assert!(!same_origin(
+                &headers(&[("origin", "https://evil.example")]),
+                o,
+                dev
+            ));
+            assert!(!same_origin(
+                &headers(&[
+                    ("origin", "https://evil.example"),
+                    ("host", "localhost:3000")
+                ]),
+                o,
+                dev
+            ));
+            assert!(!same_origin(&headers(&[("origin", "null")]), o, dev));
+            assert!(!same_origin(&headers(&[]), o, dev));
+        }
+        // The host it was sent to counts in development only: in production an attacker's
+        // rebound domain would be "the host it was sent to".
+        let rebound = headers(&[
+            ("origin", "http://evil.example:3000"),
+            ("host", "evil.example:3000"),
+        ]);
+        assert!(same_origin(&rebound, o, true));
+        assert!(!same_origin(&rebound, o, false));
     }
 
     #[test]
     fn next_is_local_only() {
-        assert_eq!(safe_next(Some("/audit?x=1")), "/audit?x=1");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
+        let public = url::Url::parse("https://ops.example.com").unwrap();
+        let next = |n: &str| safe_next(Some(n), &public);
+        assert_eq!(next("/audit?x=1"), "/audit?x=1");
+        assert_eq!(next("/analyses/42"), "/analyses/42");
+        assert_eq!(
+            next("/settings/members?page=2&q=a%20b"),
+            "/settings/members?page=2&q=a%20b"
+        );
+        assert_eq!(safe_next(None, &public), "/");
+        // Hostile spellings: each would lead a browser off-site (or is no path of ours).
+        for hostile in [
+            "//evil.example",
+            "https://evil.example",
+            "http:evil.example",
+            "javascript:alert(1)",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "/\r\n/evil.example",
+            "/\n/evil.example",
+            "/%09/evil.example",
+            "/%2f%2fevil.example",
+            "%2f%2fevil.example",
+            "/%5cevil.example",
+            "/.//evil.example",
+            "/./../..//evil.example",
+            "/\u{FF0F}/evil.example",
+            "/\u{2215}\u{2215}evil.example",
+            "/ /evil.example",
+            "",
+            "evil.example",
+        ] {
+            assert_eq!(next(hostile), "/", "{hostile:?}");
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Identity: first-run setup, password sign-in, and the signed-in principal.
 
+pub mod http;
 pub mod password;
 mod repo;
 
@@ -332,6 +333,7 @@ pub async fn login(db: &Db, email: &str, password: &str, meta: &RequestMeta) -> 
 }
 
 /// Records a completed sign-in (LOGIN, last sign-in time).
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn complete_login(
     db: &Db,
     p: &Principal,
@@ -356,6 +358,7 @@ pub async fn complete_login(
 }
 
 /// Records a refused sign-in.
+#[tracing::instrument(skip_all)]
 pub async fn login_failed(
     db: &Db,
     meta: &RequestMeta,
@@ -378,6 +381,7 @@ pub async fn login_failed(
 }
 
 /// Records a sign-out.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn logout(db: &Db, p: &Principal, meta: &RequestMeta) -> Result<()> {
     audit::record_alone(
         db,
@@ -394,22 +398,26 @@ pub async fn logout(db: &Db, p: &Principal, meta: &RequestMeta) -> Result<()> {
 }
 
 /// (id, name) of everyone who is or was a member of the company, by name (for filters).
+#[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn member_names(db: &Db, company_id: Uuid) -> Result<Vec<(Uuid, String)>> {
     repo::member_names(db, company_id).await
 }
 
 /// The companies a user can work in (active memberships), by name.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn companies_of(db: &Db, user_id: Uuid) -> Result<Vec<(Uuid, String)>> {
     repo::companies_of(db, user_id).await
 }
 
 /// The principal of a user in their first active company.
+#[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn principal_of_user(db: &Db, user_id: Uuid) -> Result<Option<Principal>> {
     repo::principal_for(db, user_id, None).await
 }
 
 /// The principal for a session's user and company, or `None` when the user is gone,
 /// disabled, or no longer a member.
+#[tracing::instrument(skip_all, fields(user_id = %user_id, company_id = %company_id))]
 pub async fn load_principal(db: &Db, user_id: Uuid, company_id: Uuid) -> Result<Option<Principal>> {
     repo::principal_for(db, user_id, Some(company_id)).await
 }

@@ -59,6 +59,7 @@ fn argon2() -> Argon2<'static> {
 }
 
 /// Hashes on the blocking pool.
+#[tracing::instrument(skip_all)]
 pub async fn hash(password: SecretString) -> Result<String> {
     count_hashing();
     tokio::task::spawn_blocking(move || {
@@ -86,6 +87,7 @@ fn dummy_hash() -> &'static str {
 }
 
 /// Verifies on the blocking pool. `None` (no such account) still spends the hashing time.
+#[tracing::instrument(skip_all)]
 pub async fn verify(password: SecretString, stored: Option<String>) -> Result<bool> {
     count_hashing();
     tokio::task::spawn_blocking(move || {

@@ -48,7 +48,7 @@ async fn fresh_database(tmp: &tempfile::TempDir) -> (String, Option<(String, Str
 /// Builds the state the binary would build, with `extra` configuration, and serves the
 /// server crate's router.
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
-    spawn_routed(extra, server::http::router).await
+    spawn_routed(extra, server::areas::router).await
 }
 
 /// Like `spawn_app_with`, serving the router `build` makes (the app crate passes the full

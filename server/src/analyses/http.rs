@@ -10,21 +10,23 @@ use axum::{
     extract::{FromRequest, Multipart, Path, Request, State},
     http::{header, HeaderMap, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    Extension, Json,
+    routing::{get, post},
+    Extension, Json, Router,
 };
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
-use super::{
-    auth::{back_with, Meta},
+use crate::access::Principal;
+use crate::http::{
     flash::Flash,
+    forms::{back_with, Meta},
     middleware::{ClientIp, CurrentUser},
 };
-use crate::access::Principal;
 use crate::{
     access::Permission,
     analyses::{
+        config::AnalysesConfig,
         keys,
         service::{self, NewUpload},
         upload::{self, Kind},
@@ -32,6 +34,20 @@ use crate::{
     error::Error,
     state::AppState,
 };
+
+/// The analyses routes that are not pages: upload, downloads, exports.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let max = state.config.section::<AnalysesConfig>().max_upload_bytes as usize;
+    Router::new()
+        .route(
+            "/analyses/upload",
+            post(upload).layer(axum::extract::DefaultBodyLimit::max(max + 1024 * 1024)),
+        )
+        .route("/analyses/export", post(export_many))
+        .route("/analyses/{id}/export", post(export_one))
+        .route("/analyses/{id}/file", get(source))
+        .route("/analyses/{id}/pages/{n}", get(page))
+}
 
 const PAGE: &str = "/analyses/new";
 
@@ -210,10 +226,7 @@ fn file_response(bytes: bytes::Bytes, content_type: &str, disposition: Option<St
         HeaderValue::from_str(content_type)
             .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=300"),
-    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -10,12 +10,12 @@ use axum::{
     Extension,
 };
 
-use super::{
-    auth::{back_with, Meta},
+use crate::access::Principal;
+use crate::http::{
     flash::Flash,
+    forms::{back_with, Meta},
     middleware::CurrentUser,
 };
-use crate::access::Principal;
 use crate::{access::Permission, company, error::Error, state::AppState};
 
 const PAGE: &str = "/settings/company";
@@ -132,10 +132,7 @@ pub async fn show(
                 h.insert(header::CONTENT_TYPE, v);
             }
             // The URL carries the version (?v=…), so a changed logo is a new URL.
-            h.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("private, max-age=86400"),
-            );
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             res
         }
         Ok(None) => Error::NotFound.into_response(),

@@ -14,9 +14,10 @@ use axum::{
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{
-    auth::{await_second_factor, back_with, sign_in, Meta},
+use super::auth::{await_second_factor, sign_in};
+use crate::http::{
     flash::Flash,
+    forms::{back_with, Meta},
     middleware::{safe_next, urlencode, CurrentUser},
 };
 use crate::{
@@ -114,7 +115,7 @@ pub async fn start(
         },
         _ => Intent::SignIn,
     };
-    let next = safe_next(form.next.as_deref());
+    let next = safe_next(form.next.as_deref(), &state.config.public_url);
     match google.begin(intent.clone(), next).await {
         Ok((url, pending)) => {
             let sealed = match serde_json::to_vec(&pending)

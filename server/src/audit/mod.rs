@@ -1,6 +1,8 @@
 //! The audit log: who did what, when, from where. Entries are written inside the same
 //! transaction as the change they describe.
 
+pub mod http;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::types::Json;
@@ -118,6 +120,7 @@ const INSERT: &str = "INSERT INTO audit_log (company_id, actor_id, action, targe
                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
 
 /// Records an entry inside the caller's transaction.
+#[tracing::instrument(skip_all)]
 pub async fn record(tx: &mut Tx, meta: &RequestMeta, e: Entry) -> Result<()> {
     let ua = meta
         .user_agent
@@ -140,6 +143,7 @@ pub async fn record(tx: &mut Tx, meta: &RequestMeta, e: Entry) -> Result<()> {
 
 /// Records a single entry that has no other change to share a transaction with
 /// (a failed sign-in, a sign-out).
+#[tracing::instrument(skip_all)]
 pub async fn record_alone(db: &Db, meta: &RequestMeta, e: Entry) -> Result<()> {
     let mut tx = db.begin().await?;
     record(&mut tx, meta, e).await?;
@@ -156,6 +160,7 @@ pub struct EventRow {
 }
 
 /// The newest entries of one company.
+#[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn recent(db: &Db, company_id: Uuid, limit: i64) -> Result<Vec<EventRow>> {
     const SQL: &str = "SELECT a.id, a.action, u.name AS actor_name, a.ip, a.created_at \
                        FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
@@ -168,6 +173,7 @@ pub async fn recent(db: &Db, company_id: Uuid, limit: i64) -> Result<Vec<EventRo
 }
 
 /// How many entries (optionally of one action) a company has since `since`.
+#[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn count_since(
     db: &Db,
     company_id: Uuid,
@@ -293,6 +299,7 @@ const WHERE: &str = "WHERE a.company_id = $1 AND ($2 IS NULL OR a.actor_id = $2)
                      AND ($5 IS NULL OR a.created_at < $5)";
 
 /// One page of the company's log, newest first, and how many entries match in all.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn search(
     db: &Db,
     p: &crate::access::Principal,
@@ -332,6 +339,7 @@ pub async fn search(
 }
 
 /// The actions that occur in the company's log (for the filter list).
+#[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn actions_in_use(db: &Db, company_id: Uuid) -> Result<Vec<String>> {
     const SQL: &str = "SELECT DISTINCT action FROM audit_log WHERE company_id = $1 ORDER BY action";
     Ok(with_db!(db, |pool| sqlx::query_scalar(SQL)
@@ -341,6 +349,7 @@ pub async fn actions_in_use(db: &Db, company_id: Uuid) -> Result<Vec<String>> {
 }
 
 /// The whole filtered log as CSV (at most `max` rows), recorded as EXPORT_CREATED.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn export_csv(
     db: &Db,
     p: &crate::access::Principal,

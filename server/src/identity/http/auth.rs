@@ -1,22 +1,22 @@
 //! Form endpoints of first-run setup, sign-in and sign-out. Plain HTML forms post here, so they
 //! work before hydration; every answer is a 303 redirect (errors travel in a flash cookie).
 
-use std::{collections::BTreeMap, net::SocketAddr};
+use std::collections::BTreeMap;
 
 use axum::{
-    extract::{ConnectInfo, FromRequestParts, State},
-    http::{header, request::Parts, HeaderValue},
+    extract::State,
+    http::{header, HeaderValue},
     response::{IntoResponse, Redirect, Response},
     Extension, Form,
 };
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{
-    flash::Flash,
-    middleware::{safe_next, too_many_attempts, ClientIp, CurrentUser},
-};
 use crate::access::Principal;
+use crate::http::{
+    forms::{failure, Meta},
+    middleware::{safe_next, too_many_attempts, CurrentUser},
+};
 use crate::{
     account,
     audit::RequestMeta,
@@ -27,29 +27,6 @@ use crate::{
     state::AppState,
     two_factor,
 };
-
-/// Extracts where the request came from (peer IP, user agent).
-pub struct Meta(pub RequestMeta);
-
-impl<S: Send + Sync> FromRequestParts<S> for Meta {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Meta(meta_from_parts(parts)))
-    }
-}
-
-/// The request's origin facts, from already-extracted parts (also used by server functions).
-pub fn meta_from_parts(parts: &Parts) -> RequestMeta {
-    let mut meta = super::middleware::request_meta(
-        &parts.headers,
-        parts.extensions.get::<ConnectInfo<SocketAddr>>(),
-    );
-    if let Some(ip) = parts.extensions.get::<ClientIp>() {
-        meta.ip = Some(ip.0.to_string());
-    }
-    meta
-}
 
 /// Starts a fresh session for the principal: a new id (no fixation), then the user and company,
 /// and where it was started from.
@@ -83,35 +60,6 @@ pub async fn sign_in(session: &Session, p: &Principal, meta: &RequestMeta) -> Re
         .await
         .map_err(store)?;
     Ok(())
-}
-
-pub(super) fn back_with(to: &str, flash: Flash, secure: bool) -> Response {
-    let mut res = Redirect::to(to).into_response();
-    res.headers_mut()
-        .append(header::SET_COOKIE, flash.set_cookie(secure));
-    res
-}
-
-fn failure(
-    form: &str,
-    to: &str,
-    e: &Error,
-    values: BTreeMap<String, String>,
-    secure: bool,
-) -> Response {
-    if e.status().is_server_error() {
-        tracing::error!(error = ?e, form, "form submission failed");
-    }
-    back_with(
-        to,
-        Flash {
-            form: form.into(),
-            field: e.field().map(str::to_string),
-            message: e.public_message(),
-            values,
-        },
-        secure,
-    )
 }
 
 /// What a company form keeps for its refill after an error (never the passwords).
@@ -196,7 +144,7 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let secure = state.config.cookie_secure;
-    let next = safe_next(form.next.as_deref());
+    let next = safe_next(form.next.as_deref(), &state.config.public_url);
     if attempt_limited(&state, &meta, &form.email).await.is_err() {
         return too_many_attempts();
     }
@@ -254,7 +202,7 @@ pub async fn accept_invitation(
     if attempt_limited(&state, &meta, &key).await.is_err() {
         return too_many_attempts();
     }
-    let back = format!("/invite/{}", super::middleware::urlencode(&token));
+    let back = format!("/invite/{}", crate::http::middleware::urlencode(&token));
     let values = BTreeMap::from([("name".to_string(), input.name.chars().take(100).collect())]);
     let result = match invitations::accept(&state.db, &token, input, &meta).await {
         Ok(p) => sign_in(&session, &p, &meta).await,
@@ -310,7 +258,7 @@ pub async fn reset(
     Form(form): Form<ResetForm>,
 ) -> Response {
     let secure = state.config.cookie_secure;
-    let back = format!("/reset/{}", super::middleware::urlencode(&token));
+    let back = format!("/reset/{}", crate::http::middleware::urlencode(&token));
     match account::reset_password(
         &state.db,
         &state.sessions,
@@ -419,7 +367,7 @@ pub async fn second_factor(
         }
         identity::complete_login(&state.db, &principal, &meta, "password+totp").await?;
         sign_in(&session, &principal, &meta).await?;
-        Ok(Some(safe_next(next.as_deref())))
+        Ok(Some(safe_next(next.as_deref(), &state.config.public_url)))
     }
     .await;
     match result {

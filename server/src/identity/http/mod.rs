@@ -1,0 +1,36 @@
+//! Identity's plain routes: the form endpoints of setup, sign-in, sign-up, invitations, reset
+//! and the second factor (303 answers, so they work before hydration), Google sign-in, and the
+//! company logo.
+
+pub mod auth;
+pub mod google;
+pub mod logo;
+
+use axum::{
+    routing::{get, post},
+    Router,
+};
+
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/setup", post(auth::setup))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/signup", post(auth::sign_up))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/invite/{token}", post(auth::accept_invitation))
+        .route("/auth/forgot", post(auth::forgot))
+        .route("/auth/code", post(auth::second_factor))
+        .route("/auth/reset/{token}", post(auth::reset))
+        .route("/auth/google", post(google::start))
+        .route("/auth/google/callback", get(google::callback))
+        .route(
+            "/settings/company/logo",
+            post(logo::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::company::LOGO_MAX_BYTES + 64 * 1024,
+            )),
+        )
+        .route("/settings/company/logo/remove", post(logo::remove))
+        .route("/company/logo", get(logo::show))
+}
