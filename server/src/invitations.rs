@@ -420,15 +420,44 @@ async fn open_invitation(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Fou
     Ok(found)
 }
 
-/// Accepts an invitation: a new account gets a name and password; an existing account proves
-/// itself with its password. Exactly one of several concurrent acceptances wins.
+/// What accepting an invitation led to.
+#[derive(Debug)]
+pub enum Acceptance {
+    /// The member joined and is signed in.
+    Joined(Principal),
+    /// The existing account signs in with a second factor: nothing is joined until its code
+    /// is entered (`accept_after_second_factor`).
+    NeedsSecondFactor { user_id: Uuid, company_id: Uuid },
+}
+
+impl Acceptance {
+    /// The new member, for callers that cannot ask for a code (a second factor is refused).
+    pub fn joined(self) -> Result<Principal> {
+        match self {
+            Acceptance::Joined(p) => Ok(p),
+            Acceptance::NeedsSecondFactor { .. } => Err(Error::Conflict(
+                "This account signs in with a code from an authenticator app.".into(),
+            )),
+        }
+    }
+}
+
+/// The invited email, for the per-account sign-in limit (an unknown or spent link has none).
+pub async fn invited_email(db: &Db, token: &str) -> Result<Option<String>> {
+    Ok(find(db, token).await?.map(|f| f.email))
+}
+
+/// Accepts an invitation: a new account gets a name and password; an existing account signs
+/// in as it would at /login — its password (a wrong one is a LOGIN_FAILED entry), and its second
+/// factor when it has one, before the membership is added. Exactly one of several concurrent
+/// acceptances wins.
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn accept(
     db: &Db,
     token: &str,
     input: AcceptInput,
     meta: &RequestMeta,
-) -> Result<Principal> {
+) -> Result<Acceptance> {
     let now = Utc::now();
     let found = open_invitation(db, token, now).await?;
     let existing = identity::find_account(db, &found.email).await?;
@@ -440,10 +469,25 @@ pub async fn accept(
             )
             .await?;
             if !ok || account.disabled_at.is_some() {
+                let reason = if ok { "disabled" } else { "wrong_password" };
+                identity::login_failed(
+                    db,
+                    meta,
+                    identity::first_company_of(db, account.id).await?,
+                    Some(account.id),
+                    serde_json::json!({ "reason": reason, "email": found.email, "via": "invitation" }),
+                )
+                .await?;
                 return Err(Error::validation(
                     "password",
                     "That is not the password of this account.",
                 ));
+            }
+            if account.totp_enabled {
+                return Ok(Acceptance::NeedsSecondFactor {
+                    user_id: account.id,
+                    company_id: found.company_id,
+                });
             }
             Joiner::Existing(account.id)
         }
@@ -464,7 +508,38 @@ pub async fn accept(
             }
         }
     };
-    join(db, found, joiner, None, "invitation", meta, now).await
+    join(db, found, joiner, None, "invitation", meta, now)
+        .await
+        .map(Acceptance::Joined)
+}
+
+/// Finishes an acceptance that waited for the account's second factor (verified by the
+/// caller): the invitation must still be open and the account usable.
+#[tracing::instrument(skip_all, fields(target_user_id = %user_id), err(level = "info"))]
+pub async fn accept_after_second_factor(
+    db: &Db,
+    token: &str,
+    user_id: Uuid,
+    meta: &RequestMeta,
+) -> Result<Principal> {
+    let now = Utc::now();
+    let found = open_invitation(db, token, now).await?;
+    // Who the invitation is for was proved at the first step (its password, or the Google
+    // account with the invited email); the pending state lives in the server-side session.
+    let account = identity::find_account_by_id(db, user_id)
+        .await?
+        .filter(|a| a.disabled_at.is_none())
+        .ok_or(Error::InvalidCredentials)?;
+    join(
+        db,
+        found,
+        Joiner::Existing(account.id),
+        None,
+        "invitation+totp",
+        meta,
+        now,
+    )
+    .await
 }
 
 /// Accepts an invitation as a verified Google account whose email is the invited one. A new
@@ -476,7 +551,7 @@ pub async fn accept_with_google(
     token: &str,
     id: &crate::google::Identity,
     meta: &RequestMeta,
-) -> Result<Principal> {
+) -> Result<Acceptance> {
     let now = Utc::now();
     let found = open_invitation(db, token, now).await?;
     if id.email != found.email {
@@ -488,13 +563,21 @@ pub async fn accept_with_google(
     let linked = crate::google::accounts::user_of(db, &id.issuer, &id.subject).await?;
     let (joiner, link) = match linked {
         Some(user_id) => {
-            let usable = identity::find_account_by_id(db, user_id)
+            let account = identity::find_account_by_id(db, user_id)
                 .await?
-                .is_some_and(|a| a.disabled_at.is_none());
-            if !usable {
+                .filter(|a| a.disabled_at.is_none());
+            let Some(account) = account else {
                 return Err(Error::Conflict(
                     "This account cannot sign in. Ask whoever invited you.".into(),
                 ));
+            };
+            if account.totp_enabled {
+                // Google proves the person, the code proves the second factor: both, as at
+                // sign-in, before anything is joined.
+                return Ok(Acceptance::NeedsSecondFactor {
+                    user_id,
+                    company_id: found.company_id,
+                });
             }
             (Joiner::Existing(user_id), None)
         }
@@ -515,7 +598,9 @@ pub async fn accept_with_google(
             )
         }
     };
-    join(db, found, joiner, link, "google_invitation", meta, now).await
+    join(db, found, joiner, link, "google_invitation", meta, now)
+        .await
+        .map(Acceptance::Joined)
 }
 
 /// Claims the invitation and makes the joiner a member, in one transaction.

@@ -72,15 +72,32 @@ async fn other_active_owners(tx: &mut Tx, company_id: Uuid, user_id: Uuid) -> Re
         .await)?)
 }
 
-/// Changing an owner needs an owner; taking away the last active owner is refused.
-async fn guard_owner(tx: &mut Tx, p: &Principal, target: Uuid, current_role: &str) -> Result<()> {
-    if current_role != access::OWNER {
-        return Ok(());
-    }
-    if !p.is_owner() {
+/// Whether `p` may change, disable, enable or remove the member whose role is `current_role`:
+/// only when `p` holds every permission that member has (so a custom role with only
+/// members.manage cannot touch an admin), and owners only by owners. Refused with 403.
+pub(crate) async fn guard_target(tx: &mut Tx, p: &Principal, current_role: &str) -> Result<()> {
+    if current_role == access::OWNER && !p.is_owner() {
         return Err(Error::Forbidden);
     }
-    if other_active_owners(tx, p.company_id, target).await? == 0 {
+    let theirs = roles::resolve(tx, p.company_id, current_role).await?;
+    if !p.permissions.covers(theirs) {
+        tracing::info!(
+            role = current_role,
+            "member action refused: the target's role grants more"
+        );
+        return Err(Error::Forbidden);
+    }
+    Ok(())
+}
+
+/// Taking away the last active owner is refused.
+async fn guard_last_owner(
+    tx: &mut Tx,
+    p: &Principal,
+    target: Uuid,
+    current_role: &str,
+) -> Result<()> {
+    if current_role == access::OWNER && other_active_owners(tx, p.company_id, target).await? == 0 {
         return Err(Error::Conflict(
             "This is the company's last owner. Make someone else an owner first.".into(),
         ));
@@ -100,12 +117,13 @@ pub async fn change_role(
     let mut tx = db.begin().await?;
     tx.lock_company(p.company_id).await?;
     let current = membership(&mut tx, p.company_id, target).await?;
+    guard_target(&mut tx, p, &current.role).await?;
     let perms = roles::resolve(&mut tx, p.company_id, role).await?;
     roles::check_can_grant(p, role, perms)?;
     if current.role == role {
         return Ok(());
     }
-    guard_owner(&mut tx, p, target, &current.role).await?;
+    guard_last_owner(&mut tx, p, target, &current.role).await?;
     const SQL: &str = "UPDATE memberships SET role = $1 WHERE company_id = $2 AND user_id = $3";
     exec_tx!(
         &mut tx,
@@ -145,10 +163,9 @@ pub async fn set_disabled(
     if current.disabled_at.is_some() == disable {
         return Ok(());
     }
+    guard_target(&mut tx, p, &current.role).await?;
     if disable {
-        guard_owner(&mut tx, p, target, &current.role).await?;
-    } else if current.role == access::OWNER && !p.is_owner() {
-        return Err(Error::Forbidden);
+        guard_last_owner(&mut tx, p, target, &current.role).await?;
     }
     const SQL: &str =
         "UPDATE memberships SET disabled_at = $1 WHERE company_id = $2 AND user_id = $3";
@@ -209,7 +226,8 @@ pub async fn remove(
     let mut tx = db.begin().await?;
     tx.lock_company(p.company_id).await?;
     let current = membership(&mut tx, p.company_id, target).await?;
-    guard_owner(&mut tx, p, target, &current.role).await?;
+    guard_target(&mut tx, p, &current.role).await?;
+    guard_last_owner(&mut tx, p, target, &current.role).await?;
     const ACCESS: &str = "DELETE FROM store_access WHERE company_id = $1 AND user_id = $2";
     exec_tx!(&mut tx, sqlx::query(ACCESS).bind(p.company_id).bind(target))?;
     const SQL: &str = "DELETE FROM memberships WHERE company_id = $1 AND user_id = $2";

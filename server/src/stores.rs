@@ -169,15 +169,14 @@ pub async fn set_one(
 ) -> Result<()> {
     p.authorize(Permission::MembersManage)?;
     let mut tx = db.begin().await?;
-    const MEMBER: &str = "SELECT COUNT(*) FROM memberships WHERE company_id = $1 AND user_id = $2";
-    let n: i64 = with_tx!(&mut tx, |c| sqlx::query_scalar(MEMBER)
+    const MEMBER: &str = "SELECT role FROM memberships WHERE company_id = $1 AND user_id = $2";
+    let role: Option<String> = with_tx!(&mut tx, |c| sqlx::query_scalar(MEMBER)
         .bind(p.company_id)
         .bind(target)
-        .fetch_one(c)
+        .fetch_optional(c)
         .await)?;
-    if n == 0 {
-        return Err(Error::NotFound);
-    }
+    let role = role.ok_or(Error::NotFound)?;
+    crate::members::guard_target(&mut tx, p, &role).await?;
     check_owned(&mut tx, p.company_id, &[store_id]).await?;
     const GRANT: &str =
         "INSERT INTO store_access (store_id, user_id, company_id) VALUES ($1, $2, $3) \

@@ -112,6 +112,7 @@ async fn an_invitation_is_mailed_accepted_once_and_grants_its_role_and_stores() 
 
     let bob = invitations::accept(db, &token, new_account("Bob Builder"), &meta())
         .await
+        .and_then(server::invitations::Acceptance::joined)
         .unwrap();
     assert_eq!(bob.role, "operator");
     assert_eq!(bob.company_id, owner.company_id);
@@ -137,6 +138,7 @@ async fn an_invitation_is_mailed_accepted_once_and_grants_its_role_and_stores() 
     // Single use.
     let again = invitations::accept(db, &token, new_account("Mallory"), &meta())
         .await
+        .and_then(server::invitations::Acceptance::joined)
         .unwrap_err();
     assert!(
         matches!(&again, Error::Conflict(m) if m.contains("already been used")),
@@ -244,6 +246,7 @@ async fn expired_revoked_and_replaced_links_say_so_plainly() {
         .unwrap();
     let err = invitations::accept(db, token_of(&resent.link), new_account("Dan"), &meta())
         .await
+        .and_then(server::invitations::Acceptance::joined)
         .unwrap_err();
     assert!(err.public_message().contains("withdrawn"), "{err:?}");
 
@@ -259,6 +262,7 @@ async fn expired_revoked_and_replaced_links_say_so_plainly() {
     .unwrap();
     let err = invitations::accept(db, token_of(&second.link), new_account("Dan"), &meta())
         .await
+        .and_then(server::invitations::Acceptance::joined)
         .unwrap_err();
     assert!(err.public_message().contains("expired"), "{err:?}");
     // An expired invitation does not block a new one.
@@ -268,6 +272,7 @@ async fn expired_revoked_and_replaced_links_say_so_plainly() {
 
     let err = invitations::accept(db, "made-up-token", new_account("Eve"), &meta())
         .await
+        .and_then(server::invitations::Acceptance::joined)
         .unwrap_err();
     assert!(err.public_message().contains("not valid"), "{err:?}");
     assert_eq!(app.count("users").await, 1);
@@ -292,6 +297,7 @@ async fn concurrent_acceptances_of_one_invitation_have_one_winner() {
                     &RequestMeta::default(),
                 )
                 .await
+                .and_then(server::invitations::Acceptance::joined)
             })
         })
         .collect();
@@ -343,6 +349,7 @@ async fn an_existing_account_joins_a_second_company_with_its_own_password() {
     assert_eq!(
         invitations::accept(db, token, wrong, &meta())
             .await
+            .and_then(server::invitations::Acceptance::joined)
             .unwrap_err()
             .field(),
         Some("password")
@@ -357,6 +364,7 @@ async fn an_existing_account_joins_a_second_company_with_its_own_password() {
         &meta(),
     )
     .await
+    .and_then(server::invitations::Acceptance::joined)
     .unwrap();
     assert_eq!(
         (ada.user_id, ada.company_id, ada.role.as_str()),
@@ -439,6 +447,73 @@ async fn the_last_owner_cannot_be_demoted_removed_or_disabled() {
         .filter(|a| a.0 == "ROLE_CHANGED")
         .count();
     assert_eq!(roles_changed, 2);
+}
+
+#[tokio::test]
+async fn members_act_only_on_members_whose_role_grants_nothing_beyond_theirs() {
+    let (app, owner) = owner_app().await;
+    let db = &app.state.db;
+    let sessions = &app.state.sessions;
+    roles::create(
+        db,
+        &owner,
+        &meta(),
+        roles::RoleInput {
+            name: "Team desk".into(),
+            permissions: vec!["members.manage".into()],
+        },
+    )
+    .await
+    .unwrap();
+    let desk = app
+        .add_member(&owner, "desk@example.com", "custom:team-desk", vec![])
+        .await;
+    let admin = app
+        .add_member(&owner, "adm@example.com", "admin", vec![])
+        .await;
+    let manager = app
+        .add_member(&owner, "mgr@example.com", "manager", vec![])
+        .await;
+    let peer = app
+        .add_member(&owner, "desk2@example.com", "custom:team-desk", vec![])
+        .await;
+
+    // members.manage alone cannot disable, remove or demote an admin (nor anyone whose role
+    // grants a permission it lacks).
+    for target in [&admin, &manager] {
+        assert!(matches!(
+            members::set_disabled(db, sessions, &desk, &meta(), target.user_id, true).await,
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            members::remove(db, sessions, &desk, &meta(), target.user_id).await,
+            Err(Error::Forbidden)
+        ));
+        assert!(matches!(
+            members::change_role(db, &desk, &meta(), target.user_id, "custom:team-desk").await,
+            Err(Error::Forbidden)
+        ));
+    }
+    assert_eq!(app.principal("adm@example.com").await.role, "admin");
+    assert_eq!(app.principal("mgr@example.com").await.role, "manager");
+    // A peer with the same permissions is fair game; an admin manages a manager.
+    members::set_disabled(db, sessions, &desk, &meta(), peer.user_id, true)
+        .await
+        .unwrap();
+    members::set_disabled(db, sessions, &desk, &meta(), peer.user_id, false)
+        .await
+        .unwrap();
+    members::change_role(db, &admin, &meta(), manager.user_id, "viewer")
+        .await
+        .unwrap();
+    // Re-enabling is guarded the same way: a disabled admin stays disabled for the desk.
+    members::set_disabled(db, sessions, &owner, &meta(), admin.user_id, true)
+        .await
+        .unwrap();
+    assert!(matches!(
+        members::set_disabled(db, sessions, &desk, &meta(), admin.user_id, false).await,
+        Err(Error::Forbidden)
+    ));
 }
 
 #[tokio::test]

@@ -50,6 +50,7 @@ async fn accept_as_bea(app: &TestApp, sent: &invitations::Sent) -> server::acces
         &RequestMeta::default(),
     )
     .await
+    .and_then(server::invitations::Acceptance::joined)
     .unwrap()
 }
 

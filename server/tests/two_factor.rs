@@ -153,3 +153,114 @@ async fn enrolment_needs_a_right_code_and_then_sign_in_asks_for_one() {
         .count();
     assert_eq!(failed, 1);
 }
+
+#[tokio::test]
+async fn an_invitation_accepted_as_an_account_with_two_factor_waits_for_its_code() {
+    let app = spawn_app().await;
+    app.setup("ada@example.com").await;
+    let ada = app.principal("ada@example.com").await;
+    let (db, key, meta) = (
+        &app.state.db,
+        &app.state.config.app_secret_key,
+        RequestMeta::default(),
+    );
+    let enrol = two_factor::start(db, key, &ada).await.unwrap();
+    two_factor::confirm(
+        db,
+        key,
+        &ada,
+        &meta,
+        &two_factor::code_at(&enrol.secret, now()).unwrap(),
+    )
+    .await
+    .unwrap();
+
+    // Another tenant's owner, who knows (or guessed) Ada's password, invites her.
+    let mallory = server::identity::sign_up(
+        db,
+        server::identity::SetupInput {
+            company_name: "Mallory Ltd".into(),
+            timezone: "UTC".into(),
+            name: "Mallory".into(),
+            email: "mallory@example.com".into(),
+            password: PASSWORD.into(),
+            password_confirm: PASSWORD.into(),
+        },
+        &meta,
+    )
+    .await
+    .unwrap();
+    let sent = server::invitations::invite(
+        db,
+        &mallory,
+        &meta,
+        &app.state.config.public_url,
+        7,
+        server::invitations::InviteInput {
+            email: "ada@example.com".into(),
+            role: "viewer".into(),
+            store_ids: vec![],
+        },
+    )
+    .await
+    .unwrap();
+    let token = common::token_of(&sent.link).to_string();
+    let memberships = || async {
+        server::with_db!(db, |p| sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM memberships WHERE company_id = $1 AND user_id = $2"
+        )
+        .bind(mallory.company_id)
+        .bind(ada.user_id)
+        .fetch_one(p)
+        .await)
+        .unwrap()
+    };
+    let failed = || async {
+        app.audit_actions()
+            .await
+            .iter()
+            .filter(|a| a.0 == "LOGIN_FAILED")
+            .count()
+    };
+
+    let browser = common::client_for(&app.base);
+    let accept = |password: &'static str| {
+        browser
+            .post(app.url(&format!("/auth/invite/{token}")))
+            .form(&[("password", password)])
+            .send()
+    };
+    // A wrong password is a failed sign-in like any other.
+    let res = accept("not-her-password-1").await.unwrap();
+    assert_eq!(location(&res), format!("/invite/{token}"));
+    assert_eq!(failed().await, 1);
+
+    // The right password alone: no session, no membership, the code step.
+    let res = accept(PASSWORD).await.unwrap();
+    assert_eq!(location(&res), "/login/code");
+    assert_eq!(memberships().await, 0, "nothing joined before the code");
+    let page = browser.get(app.url("/some/page")).send().await.unwrap();
+    assert!(location(&page).starts_with("/login"), "not signed in");
+
+    let res = browser
+        .post(app.url("/auth/code"))
+        .form(&[("code", "000000")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/login/code");
+    assert_eq!(memberships().await, 0);
+    assert_eq!(failed().await, 2, "a wrong code is audited");
+
+    let next = two_factor::code_at(&enrol.secret, now() + 30).unwrap();
+    let res = browser
+        .post(app.url("/auth/code"))
+        .form(&[("code", &next)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/?welcome=1");
+    assert_eq!(memberships().await, 1, "joined after the full sign-in");
+    let page = browser.get(app.url("/some/page")).send().await.unwrap();
+    assert!(!location(&page).starts_with("/login"), "signed in");
+}

@@ -311,6 +311,7 @@ impl TestApp {
             &meta,
         )
         .await
+        .and_then(server::invitations::Acceptance::joined)
         .unwrap()
     }
 }

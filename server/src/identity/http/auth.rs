@@ -22,7 +22,7 @@ use crate::{
     audit::RequestMeta,
     error::Error,
     identity::{self, SetupInput, SignIn},
-    invitations::{self, AcceptInput},
+    invitations::{self, AcceptInput, Acceptance},
     sessions,
     state::AppState,
     two_factor,
@@ -151,9 +151,11 @@ pub async fn login(
     let result = identity::login(&state.db, &form.email, &form.password, &meta).await;
     let result = match result {
         Ok(SignIn::Complete(p)) => sign_in(&session, &p, &meta).await.map(|()| next.clone()),
-        Ok(SignIn::NeedsSecondFactor(p)) => await_second_factor(&session, &p, &next)
-            .await
-            .map(|()| "/login/code".to_string()),
+        Ok(SignIn::NeedsSecondFactor(p)) => {
+            await_second_factor(&session, p.user_id, p.company_id, &next, None)
+                .await
+                .map(|()| "/login/code".to_string())
+        }
         Err(e) => Err(e),
     };
     match result {
@@ -198,18 +200,32 @@ pub async fn accept_invitation(
     Form(input): Form<AcceptInput>,
 ) -> Response {
     let secure = state.config.cookie_secure;
-    let key = format!("invite:{}", token.chars().take(16).collect::<String>());
+    // The invited account's own sign-in budget (a resent invitation is no fresh budget); a
+    // link that names nobody is counted by itself.
+    let key = match invitations::invited_email(&state.db, &token).await {
+        Ok(Some(email)) => email,
+        Ok(None) => format!("invite:{}", token.chars().take(16).collect::<String>()),
+        Err(e) => return e.into_response(),
+    };
     if attempt_limited(&state, &meta, &key).await.is_err() {
         return too_many_attempts();
     }
     let back = format!("/invite/{}", crate::http::middleware::urlencode(&token));
     let values = BTreeMap::from([("name".to_string(), input.name.chars().take(100).collect())]);
     let result = match invitations::accept(&state.db, &token, input, &meta).await {
-        Ok(p) => sign_in(&session, &p, &meta).await,
+        Ok(Acceptance::Joined(p)) => sign_in(&session, &p, &meta)
+            .await
+            .map(|()| "/?welcome=1".to_string()),
+        Ok(Acceptance::NeedsSecondFactor {
+            user_id,
+            company_id,
+        }) => await_second_factor(&session, user_id, company_id, "/?welcome=1", Some(&token))
+            .await
+            .map(|()| "/login/code".to_string()),
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Redirect::to("/?welcome=1").into_response(),
+        Ok(to) => Redirect::to(&to).into_response(),
         Err(e) => failure("invite", &back, &e, values, secure),
     }
 }
@@ -279,6 +295,8 @@ const PENDING_USER: &str = "2fa_uid";
 const PENDING_COMPANY: &str = "2fa_cid";
 const PENDING_AT: &str = "2fa_at";
 const PENDING_NEXT: &str = "2fa_next";
+/// An invitation to accept once the code is right (the membership waits for the full sign-in).
+const PENDING_INVITE: &str = "2fa_invite";
 /// How long the code step may take after the password.
 const PENDING_SECS: i64 = 300;
 
@@ -289,18 +307,25 @@ fn store_err(e: tower_sessions::session::Error) -> Error {
 /// Remembers who passed the password check (a fresh session id, not signed in yet).
 pub(super) async fn await_second_factor(
     session: &Session,
-    p: &Principal,
+    user_id: uuid::Uuid,
+    company_id: uuid::Uuid,
     next: &str,
+    invitation: Option<&str>,
 ) -> Result<(), Error> {
     session.cycle_id().await.map_err(store_err)?;
     session
-        .insert(PENDING_USER, p.user_id)
+        .insert(PENDING_USER, user_id)
         .await
         .map_err(store_err)?;
     session
-        .insert(PENDING_COMPANY, p.company_id)
+        .insert(PENDING_COMPANY, company_id)
         .await
         .map_err(store_err)?;
+    match invitation {
+        Some(token) => session.insert(PENDING_INVITE, token).await,
+        None => session.remove_value(PENDING_INVITE).await.map(|_| ()),
+    }
+    .map_err(store_err)?;
     session
         .insert(PENDING_AT, chrono::Utc::now().timestamp())
         .await
@@ -344,14 +369,26 @@ pub async fn second_factor(
             return Ok(None);
         };
         attempt_limited(&state, &meta, &format!("2fa:{uid}")).await?;
-        let principal = identity::load_principal(&state.db, uid, cid)
-            .await?
-            .ok_or(Error::InvalidCredentials)?;
+        let invitation: Option<String> = session.get(PENDING_INVITE).await.map_err(store_err)?;
+        // Signing in: the member must still be there. Accepting an invitation: not yet a
+        // member of the invited company, which joins only after the code.
+        let principal = match &invitation {
+            None => Some(
+                identity::load_principal(&state.db, uid, cid)
+                    .await?
+                    .ok_or(Error::InvalidCredentials)?,
+            ),
+            Some(_) => None,
+        };
         if !two_factor::verify(&state.db, &state.config.app_secret_key, uid, &form.code).await? {
+            let company = match &principal {
+                Some(p) => Some(p.company_id),
+                None => identity::first_company_of(&state.db, uid).await?,
+            };
             identity::login_failed(
                 &state.db,
                 &meta,
-                Some(cid),
+                company,
                 Some(uid),
                 serde_json::json!({ "reason": "wrong_code" }),
             )
@@ -362,10 +399,25 @@ pub async fn second_factor(
             ));
         }
         let next: Option<String> = session.get(PENDING_NEXT).await.map_err(store_err)?;
-        for key in [PENDING_USER, PENDING_COMPANY, PENDING_AT, PENDING_NEXT] {
+        for key in [
+            PENDING_USER,
+            PENDING_COMPANY,
+            PENDING_AT,
+            PENDING_NEXT,
+            PENDING_INVITE,
+        ] {
             session.remove_value(key).await.map_err(store_err)?;
         }
-        identity::complete_login(&state.db, &principal, &meta, "password+totp").await?;
+        let principal = match (principal, invitation) {
+            (Some(p), _) => {
+                identity::complete_login(&state.db, &p, &meta, "password+totp").await?;
+                p
+            }
+            (None, Some(token)) => {
+                invitations::accept_after_second_factor(&state.db, &token, uid, &meta).await?
+            }
+            (None, None) => return Err(Error::InvalidCredentials),
+        };
         sign_in(&session, &principal, &meta).await?;
         Ok(Some(safe_next(next.as_deref(), &state.config.public_url)))
     }

@@ -26,7 +26,7 @@ use crate::{
     error::Error,
     google::{accounts, Callback, Intent, Pending, Refusal, PENDING_SECS},
     identity::SignIn,
-    invitations,
+    invitations::{self, Acceptance},
     state::AppState,
 };
 
@@ -215,7 +215,9 @@ async fn act(
                 Err(e) => e.into_response(),
             },
             Ok(Ok(SignIn::NeedsSecondFactor(p))) => {
-                match await_second_factor(session, &p, &pending.next).await {
+                match await_second_factor(session, p.user_id, p.company_id, &pending.next, None)
+                    .await
+                {
                     Ok(()) => Redirect::to("/login/code").into_response(),
                     Err(e) => e.into_response(),
                 }
@@ -255,8 +257,23 @@ async fn act(
         }
         Intent::Invite { token } => {
             match invitations::accept_with_google(&state.db, token, id, meta).await {
-                Ok(p) => match sign_in(session, &p, meta).await {
+                Ok(Acceptance::Joined(p)) => match sign_in(session, &p, meta).await {
                     Ok(()) => Redirect::to("/?welcome=1").into_response(),
+                    Err(e) => e.into_response(),
+                },
+                Ok(Acceptance::NeedsSecondFactor {
+                    user_id,
+                    company_id,
+                }) => match await_second_factor(
+                    session,
+                    user_id,
+                    company_id,
+                    "/?welcome=1",
+                    Some(token),
+                )
+                .await
+                {
+                    Ok(()) => Redirect::to("/login/code").into_response(),
                     Err(e) => e.into_response(),
                 },
                 Err(Error::Conflict(m)) => {
