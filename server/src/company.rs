@@ -219,12 +219,12 @@ pub async fn remove_logo(db: &Db, p: &Principal, meta: &RequestMeta) -> Result<(
     tx.commit().await
 }
 
-/// The logo of the member's company: bytes, content type, and when it last changed.
+/// A stored logo: bytes, content type, and when it last changed.
+pub type Logo = (Vec<u8>, String, chrono::DateTime<chrono::Utc>);
+
+/// The logo of the member's company.
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
-pub async fn logo(
-    db: &Db,
-    p: &Principal,
-) -> Result<Option<(Vec<u8>, String, chrono::DateTime<chrono::Utc>)>> {
+pub async fn logo(db: &Db, p: &Principal) -> Result<Option<Logo>> {
     const SQL: &str = "SELECT logo, logo_type, logo_updated_at FROM companies \
                        WHERE id = $1 AND logo IS NOT NULL";
     Ok(with_db!(db, |pool| sqlx::query_as(SQL)

@@ -16,7 +16,7 @@ use crate::{
     error::{Error, Result},
     exec_tx,
     identity::{self, password},
-    tokens, with_db, Db,
+    mail, tokens, with_db, with_tx, Db,
 };
 
 const STEP: u64 = 30;
@@ -235,6 +235,94 @@ pub async fn verify(db: &Db, key: &SecretString, user_id: Uuid, code: &str) -> R
             .bind(tokens::hash(&normalise_recovery(code)))
     )?;
     Ok(spent == 1)
+}
+
+/// Wrong codes in a row at the sign-in code step before the step locks.
+pub const FAILURES_BEFORE_LOCK: i32 = 5;
+/// The longest lock, minutes.
+const MAX_LOCK_MINUTES: i64 = 24 * 60;
+
+/// Refuses the sign-in code step while the account is locked after wrong codes: a message with
+/// the time left (429 semantics, answered before any code is checked).
+#[tracing::instrument(skip_all, fields(target_user_id = %user_id))]
+pub async fn ensure_not_locked(db: &Db, user_id: Uuid) -> Result<()> {
+    const SQL: &str = "SELECT totp_locked_until FROM users WHERE id = $1";
+    let until: Option<chrono::DateTime<Utc>> = with_db!(db, |pool| sqlx::query_scalar(SQL)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await)?
+    .flatten();
+    match until {
+        Some(until) if until > Utc::now() => {
+            let minutes = ((until - Utc::now()).num_seconds() + 59) / 60;
+            Err(Error::Conflict(format!(
+                "Too many wrong codes. The code step of this account is locked for {minutes} more minute{}.",
+                if minutes == 1 { "" } else { "s" }
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Counts a wrong code at the sign-in code step. From the FAILURES_BEFORE_LOCK-th in a row the
+/// step locks for 1, 2, 4, … minutes (at most a day); each lock is audited and mailed to the
+/// account's owner, who learns that someone has their password.
+#[tracing::instrument(skip_all, fields(target_user_id = %user_id))]
+pub async fn record_failure(db: &Db, meta: &RequestMeta, user_id: Uuid) -> Result<()> {
+    let mut tx = db.begin().await?;
+    const BUMP: &str =
+        "UPDATE users SET totp_failures = totp_failures + 1 WHERE id = $1 RETURNING totp_failures, email";
+    let (failures, email): (i32, String) = with_tx!(&mut tx, |c| sqlx::query_as(BUMP)
+        .bind(user_id)
+        .fetch_one(c)
+        .await)?;
+    if failures < FAILURES_BEFORE_LOCK {
+        return tx.commit().await;
+    }
+    let doublings = (failures - FAILURES_BEFORE_LOCK).min(11) as u32;
+    let minutes = (1i64 << doublings).min(MAX_LOCK_MINUTES);
+    let until = Utc::now() + chrono::Duration::minutes(minutes);
+    const LOCK: &str = "UPDATE users SET totp_locked_until = $1 WHERE id = $2";
+    crate::exec_tx!(&mut tx, sqlx::query(LOCK).bind(until).bind(user_id))?;
+    mail::enqueue(
+        &mut tx,
+        None,
+        mail::Message {
+            kind: "second_factor_locked",
+            to: email,
+            subject: "Someone is trying to sign in to your Switchyard account".into(),
+            body: format!(
+                "{failures} wrong codes in a row were entered at the code step of your Switchyard \
+                 sign-in, after a correct password. The code step is locked for {minutes} \
+                 minute{}.\n\nIf this was not you, your password is known to someone else: \
+                 change it now under Settings → Security (other sessions end).",
+                if minutes == 1 { "" } else { "s" }
+            ),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Entry {
+            company_id: None,
+            actor_id: Some(user_id),
+            action: Action::SecondFactorLocked,
+            target: Some(format!("user:{user_id}")),
+            details: serde_json::json!({ "failures": failures, "minutes": minutes }),
+        },
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// A right code ends the run of failures.
+#[tracing::instrument(skip_all, fields(target_user_id = %user_id))]
+pub async fn clear_failures(db: &Db, user_id: Uuid) -> Result<()> {
+    const SQL: &str = "UPDATE users SET totp_failures = 0, totp_locked_until = NULL \
+                       WHERE id = $1 AND (totp_failures > 0 OR totp_locked_until IS NOT NULL)";
+    crate::exec!(db, sqlx::query(SQL).bind(user_id))?;
+    Ok(())
 }
 
 /// How many recovery codes are left.

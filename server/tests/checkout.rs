@@ -160,8 +160,7 @@ async fn buying_is_refused_clearly_and_records_nothing_when_it_cannot_happen() {
     assert!(matches!(
         purchases::start_checkout(
             &down.state.db,
-            &down
-                .state
+            down.state
                 .config
                 .section::<server::billing::packs::BillingConfig>(),
             url,
@@ -178,7 +177,7 @@ async fn buying_is_refused_clearly_and_records_nothing_when_it_cannot_happen() {
     let ada_plain = plain.principal("ada@example.com").await;
     match purchases::start_checkout(
         &plain.state.db,
-        &plain
+        plain
             .state
             .config
             .section::<server::billing::packs::BillingConfig>(),

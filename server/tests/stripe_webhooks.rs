@@ -355,7 +355,7 @@ async fn a_thousand_events_delivered_three_times_and_fifty_ways_at_once_credit_o
     assert_eq!(app.count("stripe_events").await, 1000);
     assert_eq!(run_jobs(&app).await, 1000, "one job per event");
     // The success page may try too: still one credit.
-    let config = &app
+    let config = app
         .state
         .config
         .section::<server::billing::packs::BillingConfig>();

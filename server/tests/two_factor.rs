@@ -264,3 +264,88 @@ async fn an_invitation_accepted_as_an_account_with_two_factor_waits_for_its_code
     let page = browser.get(app.url("/some/page")).send().await.unwrap();
     assert!(!location(&page).starts_with("/login"), "signed in");
 }
+
+#[tokio::test]
+async fn wrong_codes_lock_the_code_step_across_sign_ins_and_warn_the_owner() {
+    let app = common::spawn_app_with(&[("RATE_LIMIT_SIGN_IN_PER_ACCOUNT", "100")]).await;
+    app.setup("ada@example.com").await;
+    let ada = app.principal("ada@example.com").await;
+    let (db, key, meta) = (
+        &app.state.db,
+        &app.state.config.app_secret_key,
+        RequestMeta::default(),
+    );
+    let enrol = two_factor::start(db, key, &ada).await.unwrap();
+    two_factor::confirm(
+        db,
+        key,
+        &ada,
+        &meta,
+        &two_factor::code_at(&enrol.secret, now()).unwrap(),
+    )
+    .await
+    .unwrap();
+    app.logout().await;
+    let wrong = |n: usize| {
+        let app = &app;
+        async move {
+            for _ in 0..n {
+                let res = app.post_form("/auth/code", &[("code", "000000")]).await;
+                assert_eq!(location(&res), "/login/code");
+            }
+        }
+    };
+
+    // Three wrong codes, a fresh password sign-in (no fresh budget), two more: locked.
+    assert_eq!(
+        location(&app.login("ada@example.com", PASSWORD).await),
+        "/login/code"
+    );
+    wrong(3).await;
+    assert_eq!(
+        location(&app.login("ada@example.com", PASSWORD).await),
+        "/login/code"
+    );
+    wrong(2).await;
+    let locked = |app: &common::TestApp| {
+        let db = app.state.db.clone();
+        async move {
+            server::with_db!(&db, |p| sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM outbox WHERE kind = 'second_factor_locked'"
+            )
+            .fetch_one(p)
+            .await)
+            .unwrap()
+        }
+    };
+    assert_eq!(locked(&app).await, 1, "the owner is told");
+    assert!(app
+        .audit_actions()
+        .await
+        .iter()
+        .any(|a| a.0 == "SECOND_FACTOR_LOCKED"));
+
+    // Even the right code waits for the lock to pass.
+    let right = two_factor::code_at(&enrol.secret, now() + 30).unwrap();
+    let res = app.post_form("/auth/code", &[("code", &right)]).await;
+    assert_eq!(location(&res), "/login/code");
+    assert!(flash_of(&res).unwrap().message.contains("locked"));
+    assert!(!app.signed_in().await);
+
+    // Once it has passed, the right code signs in and the count starts again.
+    server::exec!(
+        db,
+        sqlx::query("UPDATE users SET totp_locked_until = $1")
+            .bind(chrono::Utc::now() - chrono::Duration::seconds(1))
+    )
+    .unwrap();
+    let res = app.post_form("/auth/code", &[("code", &right)]).await;
+    assert_eq!(location(&res), "/");
+    let failures: i32 = server::with_db!(db, |p| sqlx::query_scalar(
+        "SELECT totp_failures FROM users WHERE email = 'ada@example.com'"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    assert_eq!(failures, 0);
+}

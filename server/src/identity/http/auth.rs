@@ -369,6 +369,7 @@ pub async fn second_factor(
             return Ok(None);
         };
         attempt_limited(&state, &meta, &format!("2fa:{uid}")).await?;
+        two_factor::ensure_not_locked(&state.db, uid).await?;
         let invitation: Option<String> = session.get(PENDING_INVITE).await.map_err(store_err)?;
         // Signing in: the member must still be there. Accepting an invitation: not yet a
         // member of the invited company, which joins only after the code.
@@ -393,11 +394,13 @@ pub async fn second_factor(
                 serde_json::json!({ "reason": "wrong_code" }),
             )
             .await?;
+            two_factor::record_failure(&state.db, &meta, uid).await?;
             return Err(Error::validation(
                 "code",
                 "That code is not right. Use the newest code from your app, or a recovery code.",
             ));
         }
+        two_factor::clear_failures(&state.db, uid).await?;
         let next: Option<String> = session.get(PENDING_NEXT).await.map_err(store_err)?;
         for key in [
             PENDING_USER,
