@@ -271,12 +271,19 @@ pub async fn render(
     Ok(ran.stdout)
 }
 
-/// Inflates every `stream … endstream` that starts like zlib data, with a running total cap.
-/// Answers the total inflated size, or `Bomb` once it passes `max`.
-pub fn inspect_streams(bytes: &[u8], max: u64) -> Result<u64, PdfError> {
+/// Inflates every `stream … endstream` that starts like zlib data, with a running total cap
+/// and a time budget (markers can overlap, so a crafted file could make the same bytes inflate
+/// many times within the cap). Answers the total inflated size, `Bomb` once it passes `max`,
+/// `Timeout` once `budget` is spent.
+pub fn inspect_streams(bytes: &[u8], max: u64, budget: Duration) -> Result<u64, PdfError> {
+    let started = std::time::Instant::now();
+    let over = || started.elapsed() > budget;
     let mut total: u64 = 0;
     let mut at = 0;
     while let Some(pos) = find(&bytes[at..], b"stream") {
+        if over() {
+            return Err(PdfError::Timeout(budget.as_secs()));
+        }
         let start = at + pos + b"stream".len();
         at = start;
         // "endstream" also contains "stream": skip it.
@@ -308,6 +315,9 @@ pub fn inspect_streams(bytes: &[u8], max: u64) -> Result<u64, PdfError> {
                     if total > max {
                         return Err(PdfError::Bomb(max >> 20));
                     }
+                    if over() {
+                        return Err(PdfError::Timeout(budget.as_secs()));
+                    }
                 }
             }
         }
@@ -317,4 +327,38 @@ pub fn inspect_streams(bytes: &[u8], max: u64) -> Result<u64, PdfError> {
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    /// `n` streams, each inflating to `size` zero bytes.
+    fn streams(n: usize, size: usize) -> Vec<u8> {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        z.write_all(&vec![0u8; size]).unwrap();
+        let packed = z.finish().unwrap();
+        let mut pdf = b"%PDF-1.7\n".to_vec();
+        for _ in 0..n {
+            pdf.extend_from_slice(b"1 0 obj\n<< /Filter /FlateDecode >>\nstream\n");
+            pdf.extend_from_slice(&packed);
+            pdf.extend_from_slice(b"\nendstream\nendobj\n");
+        }
+        pdf
+    }
+
+    #[test]
+    fn the_stream_scan_counts_every_stream_and_stops_at_its_cap_or_its_budget() {
+        let pdf = streams(8, 1 << 20);
+        let long = Duration::from_secs(60);
+        assert_eq!(inspect_streams(&pdf, 64 << 20, long), Ok(8 << 20));
+        assert_eq!(inspect_streams(&pdf, 4 << 20, long), Err(PdfError::Bomb(4)));
+        // A spent budget stops the scan whatever the cap (CPU per upload is bounded).
+        assert_eq!(
+            inspect_streams(&pdf, u64::MAX, Duration::ZERO),
+            Err(PdfError::Timeout(0))
+        );
+    }
 }

@@ -177,6 +177,9 @@ pub(crate) async fn date_order(db: &Db, company_id: Uuid) -> Result<DateOrder> {
     Ok(DateOrder::from_setting(&date_format))
 }
 
+/// CPU time one upload's stream scan may take before the PDF is refused.
+const SCAN_BUDGET: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// Checks an upload and answers its kind and page count, before anything is stored or held.
 #[tracing::instrument(skip_all)]
 pub async fn inspect(cfg: &AnalysesConfig, up: &NewUpload) -> Result<(Kind, u32)> {
@@ -207,7 +210,7 @@ pub async fn inspect(cfg: &AnalysesConfig, up: &NewUpload) -> Result<(Kind, u32)
             let cap = (up.bytes.saturating_mul(25)).clamp(256 << 20, 4 << 30);
             tokio::task::spawn_blocking(move || {
                 let bytes = std::fs::read(&path)?;
-                Ok::<_, std::io::Error>(pdf::inspect_streams(&bytes, cap))
+                Ok::<_, std::io::Error>(pdf::inspect_streams(&bytes, cap, SCAN_BUDGET))
             })
             .await
             .map_err(|e| Error::Internal(e.into()))?
