@@ -44,8 +44,8 @@ say "Rust tests on SQLite"
 say "Rust tests on PostgreSQL"
 TEST_DATABASE_URL="$PG_ADMIN_URL" "${RUST_TESTS[@]}"
 
-say "Release build for the browser tests (cargo leptos build --release --split --precompress)"
-cargo leptos build --release --split --precompress
+say "Release build for the browser tests (cargo leptos build --release --precompress)"
+cargo leptos build --release --precompress
 
 say "Playwright (Chromium) on SQLite"
 (cd end2end && E2E_DATABASE_URL="" npx playwright test)
