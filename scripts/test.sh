@@ -35,7 +35,10 @@ trap cleanup EXIT
 pg_admin_url
 redis_test_url
 
-# `cargo test` for the crates with tests; app with its server-side feature.
+# `cargo test` for the crates with tests; app with its server-side feature. Tests await whole
+# jobs and services on the test thread itself, where an unoptimised build's futures (with their
+# tracing spans) outgrow the default 2 MiB stack; the server spawns them onto the heap instead.
+export RUST_MIN_STACK=${RUST_MIN_STACK:-8388608}
 RUST_TESTS=(cargo test -p server -p app --features app/ssr)
 
 say "Rust tests on SQLite"
