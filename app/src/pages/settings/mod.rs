@@ -14,7 +14,8 @@ use leptos_router::components::A;
 use crate::api::AppError;
 use crate::components::ui::{Alert, Tone};
 
-/// The settings areas and the permission each needs (mirrors `server::http::middleware::page_needs`).
+/// The settings areas and the permission each needs (mirrors the `PAGES` table of
+/// `server::identity`, which the browser build cannot read).
 pub const TABS: &[(&str, &str, &str)] = &[
     ("/settings/company", "Company", "settings.manage"),
     ("/settings/members", "Members", "members.manage"),
