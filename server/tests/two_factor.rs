@@ -9,6 +9,22 @@ fn now() -> u64 {
     chrono::Utc::now().timestamp() as u64
 }
 
+/// An installation whose owner, Ada, has two-factor sign-in on; answers her and her secret.
+async fn with_two_factor(
+    extra: &[(&str, &str)],
+) -> (common::TestApp, server::access::Principal, String) {
+    let app = common::spawn_app_with(extra).await;
+    app.setup("ada@example.com").await;
+    let ada = app.principal("ada@example.com").await;
+    let (db, key) = (&app.state.db, &app.state.config.app_secret_key);
+    let enrol = two_factor::start(db, key, &ada).await.unwrap();
+    let code = two_factor::code_at(&enrol.secret, now()).unwrap();
+    two_factor::confirm(db, key, &ada, &RequestMeta::default(), &code)
+        .await
+        .unwrap();
+    (app, ada, enrol.secret)
+}
+
 #[tokio::test]
 async fn enrolment_needs_a_right_code_and_then_sign_in_asks_for_one() {
     let app = spawn_app().await;
@@ -156,24 +172,8 @@ async fn enrolment_needs_a_right_code_and_then_sign_in_asks_for_one() {
 
 #[tokio::test]
 async fn an_invitation_accepted_as_an_account_with_two_factor_waits_for_its_code() {
-    let app = spawn_app().await;
-    app.setup("ada@example.com").await;
-    let ada = app.principal("ada@example.com").await;
-    let (db, key, meta) = (
-        &app.state.db,
-        &app.state.config.app_secret_key,
-        RequestMeta::default(),
-    );
-    let enrol = two_factor::start(db, key, &ada).await.unwrap();
-    two_factor::confirm(
-        db,
-        key,
-        &ada,
-        &meta,
-        &two_factor::code_at(&enrol.secret, now()).unwrap(),
-    )
-    .await
-    .unwrap();
+    let (app, ada, secret) = with_two_factor(&[]).await;
+    let (db, meta) = (&app.state.db, RequestMeta::default());
 
     // Another tenant's owner, who knows (or guessed) Ada's password, invites her.
     let mallory = server::identity::sign_up(
@@ -252,7 +252,7 @@ async fn an_invitation_accepted_as_an_account_with_two_factor_waits_for_its_code
     assert_eq!(memberships().await, 0);
     assert_eq!(failed().await, 2, "a wrong code is audited");
 
-    let next = two_factor::code_at(&enrol.secret, now() + 30).unwrap();
+    let next = two_factor::code_at(&secret, now() + 30).unwrap();
     let res = browser
         .post(app.url("/auth/code"))
         .form(&[("code", &next)])
@@ -267,24 +267,8 @@ async fn an_invitation_accepted_as_an_account_with_two_factor_waits_for_its_code
 
 #[tokio::test]
 async fn wrong_codes_lock_the_code_step_across_sign_ins_and_warn_the_owner() {
-    let app = common::spawn_app_with(&[("RATE_LIMIT_SIGN_IN_PER_ACCOUNT", "100")]).await;
-    app.setup("ada@example.com").await;
-    let ada = app.principal("ada@example.com").await;
-    let (db, key, meta) = (
-        &app.state.db,
-        &app.state.config.app_secret_key,
-        RequestMeta::default(),
-    );
-    let enrol = two_factor::start(db, key, &ada).await.unwrap();
-    two_factor::confirm(
-        db,
-        key,
-        &ada,
-        &meta,
-        &two_factor::code_at(&enrol.secret, now()).unwrap(),
-    )
-    .await
-    .unwrap();
+    let (app, _ada, secret) = with_two_factor(&[("RATE_LIMIT_SIGN_IN_PER_ACCOUNT", "100")]).await;
+    let db = &app.state.db;
     app.logout().await;
     let wrong = |n: usize| {
         let app = &app;
@@ -326,7 +310,7 @@ async fn wrong_codes_lock_the_code_step_across_sign_ins_and_warn_the_owner() {
         .any(|a| a.0 == "SECOND_FACTOR_LOCKED"));
 
     // Even the right code waits for the lock to pass.
-    let right = two_factor::code_at(&enrol.secret, now() + 30).unwrap();
+    let right = two_factor::code_at(&secret, now() + 30).unwrap();
     let res = app.post_form("/auth/code", &[("code", &right)]).await;
     assert_eq!(location(&res), "/login/code");
     assert!(flash_of(&res).unwrap().message.contains("locked"));
