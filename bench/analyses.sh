@@ -19,7 +19,7 @@ source bench/lib.sh
 PORT=${BENCH_PORT:-3302}
 BASE="http://127.0.0.1:$PORT"
 COUNT=${COUNT:-40}
-[[ -x target/release/switchyard ]] || { scripts/setup.sh; cargo leptos build --release --precompress >/dev/null 2>&1 || die "release build failed"; }
+[[ -x target/release/switchyard ]] || { scripts/setup.sh; cargo leptos build --release --split --precompress >/dev/null 2>&1 || die "release build failed"; }
 command -v curl >/dev/null 2>&1 || apt_install curl
 
 bench_serve ANALYSIS_RATE_PER_MINUTE=10000

@@ -24,7 +24,7 @@ command -v wrk >/dev/null 2>&1 || apt_install wrk
 command -v curl >/dev/null 2>&1 || apt_install curl
 scripts/setup.sh
 say "release build"
-cargo leptos build --release --precompress >/dev/null 2>&1 || die "cargo leptos build --release failed"
+cargo leptos build --release --split --precompress >/dev/null 2>&1 || die "cargo leptos build --release failed"
 
 bench_serve
 

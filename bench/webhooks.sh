@@ -18,7 +18,7 @@ source bench/lib.sh
 PORT=${BENCH_PORT:-3301}
 BASE="http://127.0.0.1:$PORT"
 SECRET="whsec_bench_$(date +%s)"
-[[ -x target/release/switchyard ]] || { scripts/setup.sh; cargo leptos build --release --precompress >/dev/null 2>&1 || die "release build failed"; }
+[[ -x target/release/switchyard ]] || { scripts/setup.sh; cargo leptos build --release --split --precompress >/dev/null 2>&1 || die "release build failed"; }
 command -v curl >/dev/null 2>&1 || apt_install curl
 
 bench_serve STRIPE_SECRET_KEY=sk_test_bench STRIPE_WEBHOOK_SECRET="$SECRET" STRIPE_API_BASE=http://127.0.0.1:9

@@ -3,7 +3,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 
-// The app under test: the release binary built by `cargo leptos build --release`, on a fresh
+// The app under test: E2E_SERVER, else the release binary of `cargo leptos build --release`
+// (scripts/test.sh runs the debug binary its Rust tests built, beside the release site), on a fresh
 // data folder (so first-run setup happens), SQLite unless E2E_DATABASE_URL names a database.
 const port = Number(process.env.E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
@@ -72,7 +73,7 @@ export default defineConfig({
       },
     },
     {
-      command: "./target/release/switchyard",
+      command: process.env.E2E_SERVER ?? "./target/release/switchyard",
       cwd: "..",
       url: `${baseURL}/health`,
       reuseExistingServer: false,

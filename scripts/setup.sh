@@ -40,13 +40,16 @@ fi
 
 # 2. cargo-leptos, without its own downloads.
 if ! cargo leptos --version 2>/dev/null | grep -q " ${CARGO_LEPTOS_VERSION}\$"; then
-  # Its own release profile asks for fat LTO with one codegen unit, which roughly doubles the
-  # install on 2 cores for a tool whose speed does not matter here: overridden for this one
-  # command only. Cargo prints each crate it compiles, so the wait shows progress.
-  say "cargo install cargo-leptos ${CARGO_LEPTOS_VERSION} (once; about 10 minutes on 2 cores)"
+  # Its own release profile asks for fat LTO with one codegen unit, which took 24 minutes on 2
+  # cores for a tool whose speed barely matters here: for this one command it is built
+  # unoptimised (about 5 minutes), except brotli, which compresses the release files
+  # (`--precompress`) and is 20 times slower unoptimised. Cargo prints each crate it compiles.
+  say "cargo install cargo-leptos ${CARGO_LEPTOS_VERSION} (once; about 5 minutes on 2 cores)"
   CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     CARGO_PROFILE_RELEASE_DEBUG=false CARGO_PROFILE_RELEASE_INCREMENTAL=false \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=0 \
     cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads \
+      --config 'profile.release.package.brotli.opt-level=3' \
     || die "could not install cargo-leptos ${CARGO_LEPTOS_VERSION} from the Rust crates registry"
 fi
 

@@ -39,6 +39,10 @@ redis_test_url
 # jobs and services on the test thread itself, where an unoptimised build's futures (with their
 # tracing spans) outgrow the default 2 MiB stack; the server spawns them onto the heap instead.
 export RUST_MIN_STACK=${RUST_MIN_STACK:-8388608}
+# The name cargo-leptos gives the wasm bundle, which Leptos reads when it compiles: set here too,
+# so that the server binary `cargo test` builds (app's integration tests need it) is the one the
+# browser tests run, and nothing is compiled twice.
+export LEPTOS_OUTPUT_NAME=switchyard
 RUST_TESTS=(cargo test -p server -p app --features app/ssr)
 
 say "Rust tests on SQLite"
@@ -47,8 +51,15 @@ say "Rust tests on SQLite"
 say "Rust tests on PostgreSQL"
 TEST_DATABASE_URL="$PG_ADMIN_URL" "${RUST_TESTS[@]}"
 
-say "Release build for the browser tests (cargo leptos build --release --precompress)"
-cargo leptos build --release --precompress
+# The browser tests run the site as a release build ships it (wasm split per page, size-optimised,
+# precompressed) served by the server binary built above (unoptimised except the hashing, SQLite
+# and image crates, see Cargo.toml): a second, optimised build of the whole server would add
+# about 20 minutes on 2 cores and test nothing the browser can tell apart. `scripts/run.sh` and
+# the benches build the optimised server.
+say "Site for the browser tests (cargo leptos build --release --split --precompress --frontend-only)"
+cargo leptos build --release --split --precompress --frontend-only
+export E2E_SERVER=./target/debug/switchyard
+[[ -x $E2E_SERVER ]] || die "$E2E_SERVER was not built by cargo test"
 
 say "Playwright (Chromium) on SQLite"
 (cd end2end && E2E_DATABASE_URL="" npx playwright test)

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 use components::{shell::Shell, theme::THEME_BOOT_SCRIPT};
@@ -36,6 +36,52 @@ use pages::{
     setup::{SetupPage, SignUpPage},
     NotFound,
 };
+
+/// Routes whose page is loaded on demand. In the split build (`cargo leptos build --split`)
+/// each page's code is its own wasm chunk, fetched the first time the page is shown (or
+/// hydrated), so the sign-in page and the dashboard download only what they use. Sign-in stays
+/// in the main bundle: it is the first page most visits see.
+macro_rules! lazy_pages {
+    ($($route:ident => $page:ident,)*) => {$(
+        struct $route;
+
+        #[leptos_router::lazy_route]
+        impl leptos_router::LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    SetupRoute => SetupPage,
+    SignUpRoute => SignUpPage,
+    CodeRoute => CodePage,
+    LogoutRoute => LogoutPage,
+    InviteRoute => InvitePage,
+    ForgotRoute => ForgotPage,
+    ResetRoute => ResetPage,
+    DashboardRoute => DashboardPage,
+    AuditLogRoute => AuditLogPage,
+    AnalysesRoute => AnalysesPage,
+    NewAnalysisRoute => NewAnalysisPage,
+    AnalysisRoute => AnalysisPage,
+    BillingRoute => BillingPage,
+    CheckoutSuccessRoute => CheckoutSuccessPage,
+    AdminRoute => AdminPage,
+    CompanyRoute => CompanyPage,
+    MembersRoute => MembersPage,
+    StoresRoute => StoresPage,
+    RolesRoute => RolesPage,
+    IntegrationsRoute => IntegrationsPage,
+    OutboxRoute => OutboxPage,
+    SecurityRoute => SecurityPage,
+}
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -73,30 +119,30 @@ pub fn App() -> impl IntoView {
         <Title text="Switchyard"/>
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>
-                <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
-                <Route path=path!("/signup") view=SignUpPage ssr=SsrMode::Async/>
+                <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view={Lazy::<SignUpRoute>::new()} ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
-                <Route path=path!("/login/code") view=CodePage ssr=SsrMode::Async/>
-                <Route path=path!("/logout") view=LogoutPage ssr=SsrMode::Async/>
-                <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async/>
-                <Route path=path!("/forgot") view=ForgotPage ssr=SsrMode::Async/>
-                <Route path=path!("/reset/:token") view=ResetPage ssr=SsrMode::Async/>
+                <Route path=path!("/login/code") view={Lazy::<CodeRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/logout") view={Lazy::<LogoutRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/invite/:token") view={Lazy::<InviteRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/forgot") view={Lazy::<ForgotRoute>::new()} ssr=SsrMode::Async/>
+                <Route path=path!("/reset/:token") view={Lazy::<ResetRoute>::new()} ssr=SsrMode::Async/>
                 <ParentRoute path=path!("") view=Shell ssr=SsrMode::Async>
-                    <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
-                    <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async/>
-                    <Route path=path!("/analyses") view=AnalysesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/analyses/new") view=NewAnalysisPage ssr=SsrMode::Async/>
-                    <Route path=path!("/analyses/:id") view=AnalysisPage ssr=SsrMode::Async/>
-                    <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async/>
-                    <Route path=path!("/billing/success") view=CheckoutSuccessPage ssr=SsrMode::Async/>
-                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/company") view=CompanyPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/members") view=MembersPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/stores") view=StoresPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/roles") view=RolesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/integrations") view=IntegrationsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/outbox") view=OutboxPage ssr=SsrMode::Async/>
-                    <Route path=path!("/settings/security") view=SecurityPage ssr=SsrMode::Async/>
+                    <Route path=path!("") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/audit") view={Lazy::<AuditLogRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/analyses") view={Lazy::<AnalysesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/analyses/new") view={Lazy::<NewAnalysisRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/analyses/:id") view={Lazy::<AnalysisRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/billing/success") view={Lazy::<CheckoutSuccessRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/company") view={Lazy::<CompanyRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/members") view={Lazy::<MembersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/stores") view={Lazy::<StoresRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/roles") view={Lazy::<RolesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/integrations") view={Lazy::<IntegrationsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/outbox") view={Lazy::<OutboxRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -27,26 +27,17 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
     server::http::wrap(pages.merge(server::areas::routes(state.clone())), state)
 }
 
-/// Gives this render a fresh nonce and a Content-Security-Policy that allows only our own
-/// scripts plus the inline ones carrying that nonce (hydration, resources, theme boot).
+/// Puts the nonce the middleware chose for this request (and wrote into the page's
+/// Content-Security-Policy) on the scripts this render writes.
 fn page_security_policy() {
-    leptos::nonce::provide_nonce();
-    let (Some(nonce), Some(res)) = (
-        leptos::nonce::use_nonce(),
-        use_context::<leptos_axum::ResponseOptions>(),
-    ) else {
-        return;
-    };
-    let form_action = use_context::<server::AppState>()
-        .map(|s| s.config.form_action_sources())
-        .unwrap_or_else(|| "'self'".into());
-    let policy = format!(
-        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
-         frame-ancestors 'none'; base-uri 'self'; form-action {form_action}; object-src 'none'"
-    );
-    if let Ok(value) = http::HeaderValue::from_str(&policy) {
-        res.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+    let nonce = use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .extensions
+            .get::<server::http::middleware::PageNonce>()
+            .cloned()
+    });
+    if let Some(nonce) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce.0));
     }
 }
 

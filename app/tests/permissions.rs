@@ -50,6 +50,8 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/admin_delete_company", Need::SuperAdmin),
     ("/api/google_link", Need::Member),
     ("/api/unlink_google", Need::Member),
+    ("/api/email_unconfirmed", Need::Member),
+    ("/api/resend_email_proof", Need::Member),
     ("/api/audit", Need::Permission("audit.read")),
     ("/api/team", Need::Permission("members.manage")),
     ("/api/invite_member", Need::Permission("members.manage")),
@@ -548,4 +550,111 @@ async fn every_server_function_and_page_allows_exactly_its_permission_and_never_
         ROUTES.len(),
         PAGES.len()
     );
+}
+
+/// Security finding 5 through the server functions: a custom role holding members.manage
+/// manages the members below it, but not an Admin (whose role grants more) nor an owner.
+#[tokio::test]
+async fn a_member_manager_acts_only_on_members_whose_role_grants_nothing_beyond_theirs() {
+    let app = spawn_full_with(&[]).await;
+    app.setup("ada@example.com").await;
+    let owner = app.principal("ada@example.com").await;
+    let meta = RequestMeta::default();
+    let db = &app.state.db;
+    server::roles::create(
+        db,
+        &owner,
+        &meta,
+        server::roles::RoleInput {
+            name: "Member managers".into(),
+            permissions: vec!["members.manage".into(), "orders.read".into()],
+        },
+    )
+    .await
+    .unwrap();
+    server::roles::create(
+        db,
+        &owner,
+        &meta,
+        server::roles::RoleInput {
+            name: "Pickers".into(),
+            permissions: vec!["orders.read".into()],
+        },
+    )
+    .await
+    .unwrap();
+    app.add_member(&owner, "mm@example.com", "custom:member-managers", vec![])
+        .await;
+    let admin = app
+        .add_member(&owner, "admin@example.com", "admin", vec![])
+        .await;
+    let picker = app
+        .add_member(&owner, "picker@example.com", "custom:pickers", vec![])
+        .await;
+    let store = server::stores::create(
+        db,
+        &owner,
+        &meta,
+        server::stores::StoreInput {
+            name: "North".into(),
+            platform: "shopify".into(),
+        },
+    )
+    .await
+    .unwrap();
+
+    let client = client_for(&app.base);
+    let res = client
+        .post(app.url("/auth/login"))
+        .form(&[("email", "mm@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/");
+    let calls = |target: &Principal| {
+        let uid = target.user_id.to_string();
+        vec![
+            (
+                "/api/change_member_role",
+                vec![
+                    ("user_id", uid.clone()),
+                    ("role", "custom:pickers".to_string()),
+                ],
+            ),
+            (
+                "/api/set_store_access",
+                vec![
+                    ("user_id", uid.clone()),
+                    ("store_id", store.id.to_string()),
+                    ("allowed", "true".to_string()),
+                ],
+            ),
+            (
+                "/api/set_member_disabled",
+                vec![("user_id", uid.clone()), ("disabled", "true".to_string())],
+            ),
+            ("/api/remove_member", vec![("user_id", uid)]),
+        ]
+    };
+    for target in [&admin, &owner] {
+        for (path, form) in calls(target) {
+            let res = client.post(app.url(path)).form(&form).send().await.unwrap();
+            assert_eq!(
+                res.status(),
+                StatusCode::FORBIDDEN,
+                "{path} on {}",
+                target.email
+            );
+        }
+        let still = server::identity::load_principal(db, target.user_id, owner.company_id)
+            .await
+            .unwrap()
+            .expect("still an active member");
+        assert_eq!(still.role, target.role, "{} unchanged", target.email);
+    }
+    // The picker's role grants nothing beyond the manager's: every action is allowed.
+    for (path, form) in calls(&picker) {
+        let res = client.post(app.url(path)).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path} on the picker");
+    }
 }

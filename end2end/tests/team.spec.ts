@@ -338,3 +338,40 @@ test("the owner changes the company's profile; a bad value is refused at its fie
   await expect(page.getByLabel("Date format")).toHaveValue("MM/DD/YYYY");
   await expect(page.getByLabel("Default standard for analyses")).toHaveValue("Microsoft");
 });
+
+test("a member who joined with a password confirms the address from the mailed link", async ({ page, browser }) => {
+  const cleo = { name: "Cleo Confirm", email: "cleo@example.com", password: "confirm-me-2026" };
+  await signInAs(page, owner);
+  const link = await invite(page, cleo.email, "viewer", []);
+  const { context, page: member } = await accept(browser, link, cleo);
+
+  // Settings → Security says the address is not confirmed yet, and offers a new link.
+  await member.goto("/settings/security");
+  await hydrated(member);
+  const card = member.getByTestId("email-proof");
+  await expect(card).toContainText(`We mailed a link to ${cleo.email}`);
+  await card.getByRole("button", { name: "Send the link again" }).click();
+  await expect(card.getByText(/A new link is on its way|A link was sent a few minutes ago/)).toBeVisible();
+
+  // The platform operator's outbox holds the message (no SMTP here).
+  await page.goto("/settings/outbox");
+  const message = page.getByTestId("outbox-message").filter({ hasText: "Confirm your email address for Switchyard" }).filter({ hasText: `To ${cleo.email}` }).first();
+  await expect(message).toBeVisible();
+  const verify = ((await message.textContent()) ?? "").match(/https?:\/\/\S+\/auth\/verify\/[A-Za-z0-9_-]{43}/)![0];
+
+  const anon = await browser.newContext();
+  const opened = await anon.newPage();
+  await opened.goto(verify);
+  await expect(opened).toHaveURL(/\/login\?verified=1$/);
+  await expect(opened.getByText("Your email address is confirmed.")).toBeVisible();
+  // Once only.
+  await opened.goto(verify);
+  await expect(opened.getByText("already used or has expired")).toBeVisible();
+  await anon.close();
+
+  await member.reload();
+  await hydrated(member);
+  await expect(member.getByRole("heading", { name: "Where you are signed in" })).toBeVisible();
+  await expect(member.getByTestId("email-proof")).toHaveCount(0);
+  await context.close();
+});

@@ -293,7 +293,9 @@ pub async fn reset_refusal(db: &Db, token: &str) -> Result<Option<&'static str>>
     })
 }
 
-/// Sets a new password from a reset link and ends every session of the account.
+/// Sets a new password from a reset link and ends every session of the account. The link
+/// proves the mailbox: sign-in methods added before that proof end too (`identity::proof`);
+/// answers which ("google", "authenticator").
 #[tracing::instrument(skip_all, err(level = "info"))]
 pub async fn reset_password(
     db: &Db,
@@ -302,7 +304,7 @@ pub async fn reset_password(
     token: &str,
     new: &str,
     confirm: &str,
-) -> Result<()> {
+) -> Result<Vec<&'static str>> {
     if let Some(why) = reset_refusal(db, token).await? {
         return Err(Error::Conflict(why.into()));
     }
@@ -333,6 +335,7 @@ pub async fn reset_password(
         except: None,
     };
     let ended = sessions.end(&mut tx, ending).await?;
+    let removed = identity::proof::reset_proves(&mut tx, user_id, now).await?;
     const COMPANY: &str = "SELECT company_id FROM memberships WHERE user_id = $1 \
                            ORDER BY created_at, company_id LIMIT 1";
     let company_id: Option<Uuid> = with_tx!(&mut tx, |c| sqlx::query_scalar(COMPANY)
@@ -347,9 +350,10 @@ pub async fn reset_password(
             actor_id: Some(user_id),
             action: Action::PasswordChanged,
             target: Some(format!("user:{user_id}")),
-            details: serde_json::json!({ "via": "reset", "sessions_ended": ended }),
+            details: serde_json::json!({ "via": "reset", "sessions_ended": ended, "methods_removed": removed }),
         },
     )
     .await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(removed)
 }

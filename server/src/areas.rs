@@ -31,6 +31,7 @@ pub fn jobs() -> jobs::Registry {
     jobs::Registry::default()
         .with(sessions::cleanup::SessionCleanup)
         .with(mail::SendMail)
+        .with(identity::proof::EmailProof)
         .with(billing::events::StripeEvent)
         .with(billing::alerts::LowBalance)
         .with(analyses::pipeline::RunAnalysis)

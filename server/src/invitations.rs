@@ -483,6 +483,9 @@ pub async fn accept(
                     "That is not the password of this account.",
                 ));
             }
+            // An account that never proved its mailbox joins no other company (it may have been
+            // made by whoever held its first invitation link).
+            identity::proof::ensure_proven(db, account.id, &found.email).await?;
             if account.totp_enabled {
                 return Ok(Acceptance::NeedsSecondFactor {
                     user_id: account.id,
@@ -530,6 +533,7 @@ pub async fn accept_after_second_factor(
         .await?
         .filter(|a| a.disabled_at.is_none())
         .ok_or(Error::InvalidCredentials)?;
+    identity::proof::ensure_proven(db, account.id, &found.email).await?;
     join(
         db,
         found,
@@ -571,6 +575,7 @@ pub async fn accept_with_google(
                     "This account cannot sign in. Ask whoever invited you.".into(),
                 ));
             };
+            identity::proof::ensure_proven(db, user_id, &found.email).await?;
             if account.totp_enabled {
                 // Google proves the person, the code proves the second factor: both, as at
                 // sign-in, before anything is joined.
@@ -632,15 +637,22 @@ async fn join(
             name,
             password_hash,
         } => {
+            // A Google account with the invited address proves the mailbox; a password does
+            // not (the link may have been copied by the inviter): that account is mailed a link.
+            let proven = link.is_some().then_some(now);
             identity::insert_user(
                 &mut tx,
                 id,
                 &found.email,
                 &name,
                 password_hash.as_deref(),
+                proven,
                 now,
             )
             .await?;
+            if proven.is_none() {
+                identity::proof::queue(&mut tx, id).await?;
+            }
             id
         }
     };

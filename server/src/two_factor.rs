@@ -170,7 +170,8 @@ pub async fn confirm(
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
     let mut tx = db.begin().await?;
     const SET: &str =
-        "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $1 \
+        "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $1, \
+                          totp_enabled_at = $4 \
                        WHERE id = $2 AND totp_pending = $3";
     if exec_tx!(
         &mut tx,
@@ -178,6 +179,7 @@ pub async fn confirm(
             .bind(step as i64)
             .bind(p.user_id)
             .bind(&sealed)
+            .bind(chrono::Utc::now())
     )? != 1
     {
         return Err(Error::Conflict(
@@ -363,7 +365,9 @@ pub async fn disable(
         return Err(Error::validation("code", "That code is not right."));
     }
     let mut tx = db.begin().await?;
-    const OFF: &str = "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL WHERE id = $1";
+    const OFF: &str =
+        "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL, \
+                       totp_enabled_at = NULL WHERE id = $1";
     exec_tx!(&mut tx, sqlx::query(OFF).bind(p.user_id))?;
     const CLEAR: &str = "DELETE FROM recovery_codes WHERE user_id = $1";
     exec_tx!(&mut tx, sqlx::query(CLEAR).bind(p.user_id))?;

@@ -467,6 +467,13 @@ async fn an_invited_person_joins_with_google_and_the_wrong_account_is_turned_awa
     .await)
     .unwrap();
     assert!(hash.is_none(), "a Google-only account has no password");
+    assert!(
+        server::identity::proof::proven_at(&app.state.db, grace.user_id)
+            .await
+            .unwrap()
+            .is_some(),
+        "Google vouched for the invited address"
+    );
 
     // She cannot unlink Google while it is her only way in.
     let err = server::google::accounts::unlink(

@@ -281,3 +281,24 @@ pub async fn unlink_google() -> Result<(), AppError> {
         .await
         .map_err(ssr::fail)
 }
+
+/// The signed-in user's address while it is not confirmed; `None` once it is.
+#[server(endpoint = "email_unconfirmed")]
+pub async fn email_unconfirmed() -> Result<Option<String>, AppError> {
+    let p = ssr::authenticated()?;
+    let state = ssr::state()?;
+    let proven = server::identity::proof::proven_at(&state.db, p.user_id)
+        .await
+        .map_err(ssr::fail)?;
+    Ok(proven.is_none().then_some(p.email))
+}
+
+/// Mails a new confirmation link (at most one every few minutes); answers whether one went out.
+#[server(endpoint = "resend_email_proof")]
+pub async fn resend_email_proof() -> Result<bool, AppError> {
+    let p = ssr::authenticated()?;
+    let state = ssr::state()?;
+    server::identity::proof::send_link(&state.db, &state.config.public_url, p.user_id)
+        .await
+        .map_err(ssr::fail)
+}

@@ -26,6 +26,8 @@ pub fn LoginPage() -> impl IntoView {
                         {message.map(|m| view! { <div class="mb-4"><Alert tone=Tone::Error>{m}</Alert></div> })}
                         {(signed_out() && f.message.is_empty()).then(|| view! { <div class="mb-4"><Alert tone=Tone::Success>"You have been signed out."</Alert></div> })}
                         {(query.read_untracked().get("reset").is_some() && f.message.is_empty()).then(|| view! { <div class="mb-4"><Alert tone=Tone::Success>"Your password was changed. Sign in with the new one."</Alert></div> })}
+                        {(f.message.is_empty()).then(|| removed_methods(&query.read_untracked().get("removed").unwrap_or_default())).flatten().map(|m| view! { <div class="mb-4"><Alert tone=Tone::Info>{m}</Alert></div> })}
+                        {(query.read_untracked().get("verified").is_some() && f.message.is_empty()).then(|| view! { <div class="mb-4"><Alert tone=Tone::Success>"Your email address is confirmed. Sign in to continue."</Alert></div> })}
                         <form method="post" action="/auth/login" class="space-y-4">
                             <input type="hidden" name="next" value=next.clone()/>
                             <Field name="email" label="Email" kind="email" value=f.value("email") autocomplete="username" autofocus=true/>
@@ -40,6 +42,24 @@ pub fn LoginPage() -> impl IntoView {
             </Suspense>
         </AuthFrame>
     }
+}
+
+/// What a password reset removed (`removed=google,authenticator`), said to the person.
+fn removed_methods(raw: &str) -> Option<String> {
+    let names: Vec<&str> = raw
+        .split(',')
+        .filter_map(|m| match m {
+            "google" => Some("the linked Google account"),
+            "authenticator" => Some("the authenticator app"),
+            _ => None,
+        })
+        .collect();
+    (!names.is_empty()).then(|| {
+        format!(
+            "We also removed {} from your account: they were added before your email address was confirmed, possibly by someone else. Add them again under Settings → Security if they were yours.",
+            names.join(" and ")
+        )
+    })
 }
 
 /// "New to Switchyard? Create a company" — only when public sign-up is enabled.

@@ -24,6 +24,7 @@ pub const PAGES: &[crate::http::middleware::PageRule] = {
         http::middleware::{PageNeeds, PageRule},
     };
     &[
+        PageRule::new("/webhooks/stripe", PageNeeds::Webhook),
         PageRule::new("/billing", PageNeeds::Permission(Permission::BillingRead)),
         PageRule::new(
             "/billing/success",

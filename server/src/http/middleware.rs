@@ -63,8 +63,9 @@ pub async fn check_origin(State(state): State<AppState>, req: Request, next: Nex
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    // Webhooks come from the provider's servers and prove themselves by signature.
-    if is_webhook(req.uri().path()) {
+    // Webhooks come from the provider's servers and prove themselves by signature; the areas
+    // that receive them declare their paths.
+    if state.pages.needs(req.uri().path()) == PageNeeds::Webhook {
         return next.run(req).await;
     }
     if same_origin(req.headers(), &state.config.public_origin(), !production) {
@@ -189,11 +190,6 @@ async fn principal_of(state: &AppState, session: &Session) -> Result<Option<Prin
     Ok(principal)
 }
 
-/// Provider callbacks (Stripe, later Shopify and Meta): no session, no Origin, a signature.
-fn is_webhook(path: &str) -> bool {
-    path.starts_with("/webhooks/")
-}
-
 /// What a path needs. Areas declare their pages (and their plain GET routes, which are not
 /// pages) in a `PAGES` table; the composition root gathers them into one `PageTable`. The
 /// server functions behind each page check again; this answers the page itself with 403
@@ -208,6 +204,9 @@ pub enum PageNeeds {
     SuperAdmin,
     /// Not a page: a download, an export, a form endpoint. The route checks for itself.
     NotAPage,
+    /// A provider's callback (Stripe, later Shopify and Meta): no session and no Origin; the
+    /// route proves the sender by its signature. Exempt from the origin check.
+    Webhook,
 }
 
 /// One rule: an exact path (`/billing`) or a prefix (`/admin/*`, which also matches `/admin`'s
@@ -231,11 +230,10 @@ pub struct PageTable {
     rules: Vec<PageRule>,
 }
 
-/// Infrastructure's own paths: static files, server functions, webhooks, probes.
+/// Infrastructure's own paths: static files, server functions, probes.
 const INFRASTRUCTURE: &[PageRule] = &[
     PageRule::new("/pkg/*", PageNeeds::NotAPage),
     PageRule::new("/api/*", PageNeeds::NotAPage),
-    PageRule::new("/webhooks/*", PageNeeds::NotAPage),
     PageRule::new("/health", PageNeeds::NotAPage),
     PageRule::new("/ready", PageNeeds::NotAPage),
     PageRule::new("/metrics", PageNeeds::NotAPage),
@@ -274,7 +272,7 @@ impl PageTable {
     }
 
     pub fn is_page(&self, path: &str) -> bool {
-        self.needs(path) != PageNeeds::NotAPage
+        !matches!(self.needs(path), PageNeeds::NotAPage | PageNeeds::Webhook)
     }
 
     /// Every declared page path (tests check each against the router).
@@ -285,7 +283,7 @@ impl PageTable {
 
 fn may_see(p: &Principal, needs: PageNeeds) -> bool {
     match needs {
-        PageNeeds::Anonymous | PageNeeds::Member | PageNeeds::NotAPage => true,
+        PageNeeds::Anonymous | PageNeeds::Member | PageNeeds::NotAPage | PageNeeds::Webhook => true,
         PageNeeds::Permission(needed) => p.permissions.contains(needed),
         PageNeeds::SuperAdmin => p.is_super_admin,
     }
@@ -295,7 +293,9 @@ fn may_see(p: &Principal, needs: PageNeeds) -> bool {
 /// a signed-in user. Server functions check permissions themselves.
 pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let needs = state.pages.needs(req.uri().path());
-    if !matches!(*req.method(), Method::GET | Method::HEAD) || needs == PageNeeds::NotAPage {
+    if !matches!(*req.method(), Method::GET | Method::HEAD)
+        || matches!(needs, PageNeeds::NotAPage | PageNeeds::Webhook)
+    {
         return next.run(req).await;
     }
     let path = req.uri().path().to_string();
@@ -448,10 +448,54 @@ pub async fn client_ip(State(state): State<AppState>, mut req: Request, next: Ne
     next.run(req).await
 }
 
-/// Headers every answer carries. Pages set their own Content-Security-Policy (with the
-/// nonce of their inline scripts); everything else gets a strict default.
-pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// The nonce of this request's inline scripts (request extension). The middleware below chooses
+/// it and writes it into an HTML answer's Content-Security-Policy; the page renderer reads it from
+/// the request and puts it on the scripts it writes. One source, so the header and the page can
+/// never disagree, whatever the renderer does with its own response options.
+#[derive(Clone, Debug)]
+pub struct PageNonce(pub std::sync::Arc<str>);
+
+impl PageNonce {
+    fn fresh() -> Self {
+        use base64::Engine as _;
+        use rand::RngCore as _;
+        let mut bytes = [0u8; 18];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        Self(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(bytes)
+                .into(),
+        )
+    }
+}
+
+/// The policy of an HTML answer: our own scripts plus the inline ones carrying this request's
+/// nonce (hydration, resources, theme boot), wasm compilation, inline styles (Leptos `style=`
+/// attributes; see docs/security.md), forms only to our own origin and the configured providers.
+fn page_policy(nonce: &PageNonce, form_action: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         frame-ancestors 'none'; base-uri 'self'; form-action {form_action}; object-src 'none'",
+        nonce.0
+    )
+}
+
+/// Headers every answer carries. An HTML answer gets the page policy with this request's nonce;
+/// everything else (JSON, files, redirects) a strict default that runs no script at all.
+pub async fn security_headers(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let nonce = PageNonce::fresh();
+    req.extensions_mut().insert(nonce.clone());
     let mut res = next.run(req).await;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
     let h = res.headers_mut();
     let set = |h: &mut HeaderMap, name: &'static str, value: &'static str| {
         h.entry(name)
@@ -460,12 +504,23 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     set(h, "x-content-type-options", "nosniff");
     set(h, "referrer-policy", "strict-origin-when-cross-origin");
     set(h, "x-frame-options", "DENY");
-    set(
-        h,
-        "content-security-policy",
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-         frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
-    );
+    let page = is_html
+        .then(|| {
+            header::HeaderValue::from_str(&page_policy(&nonce, &state.config.form_action_sources()))
+                .ok()
+        })
+        .flatten();
+    match page {
+        Some(policy) => {
+            h.insert(header::CONTENT_SECURITY_POLICY, policy);
+        }
+        None => set(
+            h,
+            "content-security-policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'",
+        ),
+    }
     if state.config.public_url.scheme() == "https" {
         set(
             h,
@@ -666,8 +721,14 @@ mod tests {
             ),
             PageRule::new("/reports/export", PageNeeds::NotAPage),
             PageRule::new("/admin/*", PageNeeds::SuperAdmin),
+            PageRule::new("/webhooks/shop", PageNeeds::Webhook),
         ];
         let t = PageTable::new([AREA]);
+        // Only a declared webhook skips the origin check; an undeclared path under /webhooks/
+        // is an ordinary path.
+        assert_eq!(t.needs("/webhooks/shop"), PageNeeds::Webhook);
+        assert!(!t.is_page("/webhooks/shop"));
+        assert_eq!(t.needs("/webhooks/other"), PageNeeds::Member);
         assert!(t.is_page("/"));
         assert!(t.is_page("/settings/members"));
         assert!(!t.is_page("/pkg/switchyard.js"));

@@ -2,6 +2,7 @@
 
 pub mod http;
 pub mod password;
+pub mod proof;
 mod repo;
 
 use chrono::Utc;
@@ -219,7 +220,9 @@ async fn found_company(
         Error::Conflict(m) => Error::validation("company_name", m),
         other => other,
     })?;
-    repo::insert_user(&mut tx, user_id, email.as_str(), &name, Some(&hash), now)
+    // The installer's own address counts as proved; a sign-up's is mailed a link.
+    let proven = (how == Founding::Setup).then_some(now);
+    repo::insert_user(&mut tx, user_id, email.as_str(), &name, Some(&hash), proven, now)
         .await
         .map_err(|e| match e {
             Error::Conflict(_) => Error::validation(
@@ -229,6 +232,9 @@ async fn found_company(
             other => other,
         })?;
     repo::insert_membership(&mut tx, company_id, user_id, "owner", now).await?;
+    if proven.is_none() {
+        proof::queue(&mut tx, user_id).await?;
+    }
     if how == Founding::Setup {
         // Whoever installs Switchyard operates the platform: the first owner is its super-admin.
         repo::make_super_admin(&mut tx, user_id).await?;

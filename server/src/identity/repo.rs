@@ -54,9 +54,12 @@ pub async fn insert_user(
     email: &str,
     name: &str,
     password_hash: Option<&str>,
+    email_verified_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    const SQL: &str = "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)";
+    const SQL: &str =
+        "INSERT INTO users (id, email, name, password_hash, email_verified_at, created_at) \
+                       VALUES ($1, $2, $3, $4, $5, $6)";
     exec_tx!(
         tx,
         sqlx::query(SQL)
@@ -64,6 +67,7 @@ pub async fn insert_user(
             .bind(email)
             .bind(name)
             .bind(password_hash)
+            .bind(email_verified_at)
             .bind(now)
     )
     .map_err(|e| crate::db::conflict_on_unique(e, "An account with this email already exists."))?;

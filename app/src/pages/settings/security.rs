@@ -40,6 +40,7 @@ pub fn SecurityPage() -> impl IntoView {
     view! {
         <Title text="Security · Switchyard"/>
         <SettingsHeader title="Settings" text="Your password and the devices signed in to your account."/>
+        <EmailProofCard/>
         <div class="grid gap-6 lg:grid-cols-3">
             <div class="lg:col-span-2">
                 <Card title="Where you are signed in">
@@ -246,5 +247,35 @@ pub fn TwoFactorCard() -> impl IntoView {
                 })}
             </Suspense>
         </Card>
+    }
+}
+
+/// Shown while the account's address is not confirmed: why it matters, and a new link.
+#[component]
+fn EmailProofCard() -> impl IntoView {
+    let resend = ServerAction::<ResendEmailProof>::new();
+    let unconfirmed = Resource::new(|| (), |_| email_unconfirmed());
+    view! {
+        <Suspense>
+            {move || Suspend::new(async move {
+                unconfirmed.await.ok().flatten().map(|email| view! {
+                    <div class="mb-6" data-testid="email-proof">
+                        <Card title="Confirm your email address">
+                            <p class="mb-4 text-sm text-slate-600 dark:text-slate-300">
+                                {format!("We mailed a link to {email}. Until you open it, this account cannot join other companies.")}
+                            </p>
+                            {move || resend.value().get().map(|r| match r {
+                                Ok(true) => view! { <div class="mb-4"><Alert tone=Tone::Success>"A new link is on its way."</Alert></div> }.into_any(),
+                                Ok(false) => view! { <div class="mb-4"><Alert tone=Tone::Info>"A link was sent a few minutes ago: check your inbox (and spam folder) before asking again."</Alert></div> }.into_any(),
+                                Err(e) => view! { <div class="mb-4"><Alert tone=Tone::Error>{e.message}</Alert></div> }.into_any(),
+                            })}
+                            <ActionForm action=resend>
+                                <button type="submit" class=BUTTON>"Send the link again"</button>
+                            </ActionForm>
+                        </Card>
+                    </div>
+                })
+            })}
+        </Suspense>
     }
 }

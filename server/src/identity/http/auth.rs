@@ -285,8 +285,30 @@ pub async fn reset(
     )
     .await
     {
-        Ok(()) => Redirect::to("/login?reset=1").into_response(),
+        // The sign-in page says which methods the reset removed, if any.
+        Ok(removed) if removed.is_empty() => Redirect::to("/login?reset=1").into_response(),
+        Ok(removed) => {
+            Redirect::to(&format!("/login?reset=1&removed={}", removed.join(","))).into_response()
+        }
         Err(e) => failure("reset", &back, &e, BTreeMap::new(), secure),
+    }
+}
+
+/// GET /auth/verify/{token} — the link mailed to a new account: its address is proved.
+pub async fn verify_email(
+    State(state): State<AppState>,
+    Meta(meta): Meta,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Response {
+    match identity::proof::confirm(&state.db, &meta, &token).await {
+        Ok(_) => Redirect::to("/login?verified=1").into_response(),
+        Err(e) => failure(
+            "login",
+            "/login",
+            &e,
+            BTreeMap::new(),
+            state.config.cookie_secure,
+        ),
     }
 }
 

@@ -23,6 +23,7 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/forgot", post(auth::forgot))
         .route("/auth/code", post(auth::second_factor))
         .route("/auth/reset/{token}", post(auth::reset))
+        .route("/auth/verify/{token}", get(auth::verify_email))
         .route("/auth/google", post(google::start))
         .route("/auth/google/callback", get(google::callback))
         .route(
