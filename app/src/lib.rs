@@ -108,12 +108,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Marks the page as interactive once the wasm has taken over (tests wait for it).
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+    // <body data-hydrated> is set by the browser entry (frontend) once hydration has finished.
     view! {
         <Stylesheet id="leptos" href="/pkg/switchyard.css"/>
         <Title text="Switchyard"/>

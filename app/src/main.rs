@@ -4,8 +4,24 @@ use std::{net::SocketAddr, process::ExitCode, time::Instant};
 
 use server::{config::Config, jobs, telemetry, AppState, Db};
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // Unoptimised builds (the browser tests run one) nest large futures, with their tracing
+    // spans, deeper than tokio's default 2 MiB thread stacks: every runtime thread gets 8 MiB
+    // (address space, touched only when used).
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(8 << 20)
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(start()),
+        Err(e) => {
+            eprintln!("switchyard: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn start() -> ExitCode {
     let started = Instant::now();
     let mut config = match server::areas::config_from_env() {
         Ok(c) => c,

@@ -142,6 +142,9 @@ test("a forgotten password is reset through the link in the outbox, ending every
   const forgot = await anon.newPage();
   await forgot.goto("/login");
   await forgot.getByRole("link", { name: "Forgot your password?" }).click();
+  // A client-side navigation: the page's code arrives first (its own wasm chunk), and the
+  // sign-in page's Email field stays until then.
+  await expect(forgot.getByRole("heading", { name: "Reset your password" })).toBeVisible();
   await forgot.getByLabel("Email").fill(operator.email);
   await forgot.getByRole("button", { name: "Send reset link" }).click();
   await expect(forgot.getByText("If an account uses that email")).toBeVisible();

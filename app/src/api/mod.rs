@@ -6,6 +6,7 @@ pub mod admin;
 pub mod analyses;
 pub mod audit;
 pub mod billing;
+pub mod dashboard;
 pub mod team;
 
 use leptos::prelude::*;
@@ -70,28 +71,6 @@ impl Me {
     pub fn can(&self, permission: &str) -> bool {
         self.permissions.iter().any(|p| p == permission)
     }
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ActivityItem {
-    pub action: String,
-    pub actor: Option<String>,
-    pub ip: Option<String>,
-    /// Local time in the company's zone, e.g. "14:05" or "Nov 21, 14:05".
-    pub when: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Dashboard {
-    pub greeting: String,
-    pub members: i64,
-    pub events_today: i64,
-    pub sign_ins_today: i64,
-    pub failed_sign_ins_today: i64,
-    /// Recent audit entries; only for members who may read the audit log.
-    pub recent: Option<Vec<ActivityItem>>,
-    /// The stores this member may see.
-    pub stores: Vec<String>,
 }
 
 /// A form's one-shot error and refill values (see `server::http::flash`).
@@ -215,62 +194,6 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
         is_super_admin: p.is_super_admin,
         other_companies: others,
     }))
-}
-
-/// The dashboard's figures for the active company.
-#[server(endpoint = "dashboard")]
-pub async fn get_dashboard() -> Result<Dashboard, AppError> {
-    use chrono::{Timelike, Utc};
-    let p = ssr::authenticated()?;
-    let state = ssr::state()?;
-    let (s, stores) = tokio::try_join!(
-        server::dashboard::summary(&state.db, &p),
-        server::stores::visible(&state.db, &p),
-    )
-    .map_err(ssr::fail)?;
-    let may_read_audit = p
-        .permissions
-        .contains(server::access::Permission::AuditRead);
-    let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
-    let now = Utc::now().with_timezone(&tz);
-    let part = match now.hour() {
-        5..=11 => "Good morning",
-        12..=17 => "Good afternoon",
-        _ => "Good evening",
-    };
-    let first = p
-        .name
-        .split_whitespace()
-        .next()
-        .unwrap_or(&p.name)
-        .to_string();
-    let today = now.date_naive();
-    Ok(Dashboard {
-        greeting: format!("{part}, {first}"),
-        members: s.members,
-        events_today: s.events_today,
-        sign_ins_today: s.sign_ins_today,
-        failed_sign_ins_today: s.failed_sign_ins_today,
-        stores: stores.into_iter().map(|s| s.name).collect(),
-        recent: may_read_audit.then(|| {
-            s.recent
-                .into_iter()
-                .map(|e| {
-                    let local = e.created_at.with_timezone(&tz);
-                    ActivityItem {
-                        action: e.action,
-                        actor: e.actor_name,
-                        ip: e.ip,
-                        when: if local.date_naive() == today {
-                            local.format("%H:%M").to_string()
-                        } else {
-                            local.format("%b %-d, %H:%M").to_string()
-                        },
-                    }
-                })
-                .collect()
-        }),
-    })
 }
 
 /// Takes the one-shot message a form endpoint left for `form`, clearing its cookie.

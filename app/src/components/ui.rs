@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::api::AppError;
+
 /// A labelled input with its error message. `error` is shown under the field and linked with
 /// `aria-describedby` so screen readers announce it.
 #[component]
@@ -211,5 +213,57 @@ fn GoogleMark() -> impl IntoView {
             <path fill="#FBBC05" d="M10.53 28.59c-.48-1.45-.76-2.99-.76-4.59s.27-3.14.76-4.59l-7.98-6.19C.92 16.46 0 20.12 0 24c0 3.88.92 7.54 2.56 10.78l7.97-6.19z"/>
             <path fill="#34A853" d="M24 48c6.48 0 11.93-2.13 15.89-5.81l-7.73-6c-2.15 1.45-4.92 2.3-8.16 2.3-6.26 0-11.57-4.22-13.47-9.91l-7.98 6.19C6.51 42.62 14.62 48 24 48z"/>
         </svg>
+    }
+}
+
+/// The outcome of the last submission of an action: its error, or a success note.
+#[component]
+pub fn ActionResult<T, F>(value: F, #[prop(into)] success: String) -> impl IntoView
+where
+    T: Send + Sync + 'static,
+    F: Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
+{
+    move || {
+        value().map(|r| match r {
+            Ok(_) => {
+                let text = success.clone();
+                view! { <div class="mb-4"><Alert tone=Tone::Success>{text}</Alert></div> }
+                    .into_any()
+            }
+            Err(e) => view! { <div class="mb-4"><Alert tone=Tone::Error>{e.message}</Alert></div> }
+                .into_any(),
+        })
+    }
+}
+
+pub const BUTTON: &str = "inline-flex items-center justify-center rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
+pub const BUTTON_QUIET: &str = "inline-flex items-center justify-center rounded-lg border border-slate-300 bg-white px-2.5 py-1.5 text-xs font-medium text-slate-700 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800";
+pub const BUTTON_DANGER: &str = "inline-flex items-center justify-center rounded-lg border border-red-200 bg-white px-2.5 py-1.5 text-xs font-medium text-red-700 hover:bg-red-50 dark:border-red-900 dark:bg-slate-900 dark:text-red-300 dark:hover:bg-red-950";
+pub const SELECT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
+pub const TABLE: &str = "min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800";
+pub const TH: &str = "px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
+pub const TD: &str = "px-3 py-3 align-middle text-slate-700 dark:text-slate-300";
+
+/// A resource's content once it has loaded, with the one loading line and error box every
+/// page uses.
+#[component]
+pub fn Loaded<T, V, F>(resource: Resource<Result<T, AppError>>, render: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(e) => view! { <Alert tone=Tone::Error>{e.message}</Alert> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
     }
 }

@@ -5,12 +5,12 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::settings::{
-    ActionResult, Loaded, BUTTON, BUTTON_DANGER, BUTTON_QUIET, SELECT, TABLE, TD, TH,
-};
 use super::setup::TIMEZONES;
 use crate::api::admin::*;
-use crate::components::ui::{Alert, Badge, Card, Field, Tone};
+use crate::components::ui::{
+    ActionResult, Alert, Badge, Card, Field, Loaded, Tone, BUTTON, BUTTON_DANGER, BUTTON_QUIET,
+    SELECT, TABLE, TD, TH,
+};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {

@@ -7,8 +7,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::{get_audit, AuditPage};
-use crate::components::ui::{Alert, Badge, Card, EmptyState, Tone};
-use crate::pages::settings::{BUTTON, BUTTON_QUIET, SELECT, TABLE, TD, TH};
+use crate::components::ui::{
+    Alert, Badge, Card, EmptyState, Tone, BUTTON, BUTTON_QUIET, SELECT, TABLE, TD, TH,
+};
 
 #[derive(Clone, Default, PartialEq)]
 struct Query {

@@ -6,9 +6,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::settings::{Loaded, BUTTON, BUTTON_QUIET, TABLE, TD, TH};
 use crate::api::billing::*;
-use crate::components::ui::{Alert, Badge, Card, EmptyState, Tone};
+use crate::components::ui::{
+    Alert, Badge, Card, EmptyState, Loaded, Tone, BUTTON, BUTTON_QUIET, TABLE, TD, TH,
+};
 
 /// Bars of tokens used per day, drawn on the server as SVG (no script needed).
 #[component]

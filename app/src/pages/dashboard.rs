@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
-use crate::api::{get_dashboard, Dashboard};
+use crate::api::dashboard::{get_dashboard, Dashboard};
 use crate::components::ui::{Alert, Badge, Card, EmptyState, Stat, Tone};
 
 fn action_label(action: &str) -> &'static str {

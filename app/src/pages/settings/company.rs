@@ -4,9 +4,11 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{ActionResult, Loaded, SettingsHeader, BUTTON, BUTTON_DANGER, SELECT};
+use super::SettingsHeader;
 use crate::api::team::{get_company_settings, CompanyPage as Company, SaveCompanySettings};
-use crate::components::ui::{Alert, Card, Field, Tone};
+use crate::components::ui::{
+    ActionResult, Alert, Card, Field, Loaded, Tone, BUTTON, BUTTON_DANGER, SELECT,
+};
 use crate::pages::setup::TIMEZONES;
 
 /// A labelled select with its error.

@@ -5,12 +5,12 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{
-    ActionResult, Loaded, SettingsHeader, BUTTON, BUTTON_DANGER, BUTTON_QUIET, SELECT, TABLE, TD,
-    TH,
-};
+use super::SettingsHeader;
 use crate::api::team::*;
-use crate::components::ui::{Alert, Badge, Card, EmptyState, Field, Tone};
+use crate::components::ui::{
+    ActionResult, Alert, Badge, Card, EmptyState, Field, Loaded, Tone, BUTTON, BUTTON_DANGER,
+    BUTTON_QUIET, SELECT, TABLE, TD, TH,
+};
 
 #[component]
 pub fn MembersPage() -> impl IntoView {

@@ -11,9 +11,6 @@ pub mod stores;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::AppError;
-use crate::components::ui::{Alert, Tone};
-
 /// The settings areas and the permission each needs (mirrors the `PAGES` table of
 /// `server::identity`, which the browser build cannot read).
 pub const TABS: &[(&str, &str, &str)] = &[
@@ -47,57 +44,5 @@ pub fn SettingsHeader(#[prop(into)] title: String, #[prop(into)] text: String) -
             <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">{text}</p>
             <nav class="mt-4 flex gap-6 overflow-x-auto border-b border-slate-200 dark:border-slate-800" aria-label="Settings">{tabs}</nav>
         </div>
-    }
-}
-
-/// The outcome of the last submission of an action: its error, or a success note.
-#[component]
-pub fn ActionResult<T, F>(value: F, #[prop(into)] success: String) -> impl IntoView
-where
-    T: Send + Sync + 'static,
-    F: Fn() -> Option<Result<T, AppError>> + Send + Sync + 'static,
-{
-    move || {
-        value().map(|r| match r {
-            Ok(_) => {
-                let text = success.clone();
-                view! { <div class="mb-4"><Alert tone=Tone::Success>{text}</Alert></div> }
-                    .into_any()
-            }
-            Err(e) => view! { <div class="mb-4"><Alert tone=Tone::Error>{e.message}</Alert></div> }
-                .into_any(),
-        })
-    }
-}
-
-pub const BUTTON: &str = "inline-flex items-center justify-center rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
-pub const BUTTON_QUIET: &str = "inline-flex items-center justify-center rounded-lg border border-slate-300 bg-white px-2.5 py-1.5 text-xs font-medium text-slate-700 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800";
-pub const BUTTON_DANGER: &str = "inline-flex items-center justify-center rounded-lg border border-red-200 bg-white px-2.5 py-1.5 text-xs font-medium text-red-700 hover:bg-red-50 dark:border-red-900 dark:bg-slate-900 dark:text-red-300 dark:hover:bg-red-950";
-pub const SELECT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
-pub const TABLE: &str = "min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800";
-pub const TH: &str = "px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400";
-pub const TD: &str = "px-3 py-3 align-middle text-slate-700 dark:text-slate-300";
-
-/// A resource's content once it has loaded, with the one loading line and error box every
-/// settings page uses.
-#[component]
-pub fn Loaded<T, V, F>(resource: Resource<Result<T, AppError>>, render: F) -> impl IntoView
-where
-    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
-    F: Fn(T) -> V + Clone + Send + Sync + 'static,
-    V: IntoView + 'static,
-{
-    view! {
-        <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
-            {move || {
-                let render = render.clone();
-                Suspend::new(async move {
-                    match resource.await {
-                        Ok(value) => render(value).into_any(),
-                        Err(e) => view! { <Alert tone=Tone::Error>{e.message}</Alert> }.into_any(),
-                    }
-                })
-            }}
-        </Suspense>
     }
 }

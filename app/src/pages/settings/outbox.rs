@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{Loaded, SettingsHeader};
+use super::SettingsHeader;
 use crate::api::team::{get_outbox, OutboxRow};
-use crate::components::ui::{Badge, Card, EmptyState};
+use crate::components::ui::{Badge, Card, EmptyState, Loaded};
 
 #[component]
 pub fn OutboxPage() -> impl IntoView {

@@ -4,9 +4,9 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{ActionResult, Loaded, SettingsHeader, BUTTON, BUTTON_DANGER};
+use super::SettingsHeader;
 use crate::api::team::*;
-use crate::components::ui::{Badge, Card, Field};
+use crate::components::ui::{ActionResult, Badge, Card, Field, Loaded, BUTTON, BUTTON_DANGER};
 
 #[component]
 pub fn RolesPage() -> impl IntoView {

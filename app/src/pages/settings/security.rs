@@ -4,9 +4,11 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{ActionResult, SettingsHeader, BUTTON, BUTTON_DANGER, TABLE, TD, TH};
+use super::SettingsHeader;
 use crate::api::account::*;
-use crate::components::ui::{Alert, Badge, Card, Field, Tone};
+use crate::components::ui::{
+    ActionResult, Alert, Badge, Card, Field, Tone, BUTTON, BUTTON_DANGER, TABLE, TD, TH,
+};
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {

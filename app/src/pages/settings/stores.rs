@@ -4,9 +4,11 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{ActionResult, Loaded, SettingsHeader, BUTTON, BUTTON_DANGER, SELECT, TABLE, TD, TH};
+use super::SettingsHeader;
 use crate::api::team::*;
-use crate::components::ui::{Card, EmptyState, Field};
+use crate::components::ui::{
+    ActionResult, Card, EmptyState, Field, Loaded, BUTTON, BUTTON_DANGER, SELECT, TABLE, TD, TH,
+};
 
 #[component]
 pub fn StoresPage() -> impl IntoView {
