@@ -176,18 +176,23 @@ fn Frame(me: Me) -> impl IntoView {
     let low_balance = me.low_balance.clone();
     let nav_me = me.clone();
     view! {
-        <div class="min-h-screen bg-slate-50 text-slate-900 dark:bg-slate-950 dark:text-slate-100">
-            <aside class="fixed inset-y-0 left-0 hidden w-60 flex-col border-r border-slate-200 bg-white px-4 py-5 lg:flex dark:border-slate-800 dark:bg-slate-900">
-                <div class="flex items-center gap-2 px-2">
-                    <Logo/>
-                    <span class="text-base font-semibold">"Switchyard"</span>
-                </div>
-                <p class="mt-6 px-3 text-xs font-semibold uppercase tracking-wide text-slate-400">{company.clone()}</p>
-                <nav class="mt-2 flex flex-col gap-1" aria-label="Main">
-                    <NavLinks me=nav_me.clone()/>
-                </nav>
-            </aside>
-            <div class="lg:pl-60">
+        // The sidebar's column stretches with the page (its background reaches the bottom of
+        // long pages, in full-page screenshots and print too); the navigation inside it stays
+        // in view while the page scrolls.
+        <div class="min-h-screen bg-slate-50 text-slate-900 lg:flex dark:bg-slate-950 dark:text-slate-100">
+            <div class="hidden w-60 shrink-0 border-r border-slate-200 bg-white lg:block dark:border-slate-800 dark:bg-slate-900">
+                <aside class="sticky top-0 flex h-screen flex-col overflow-y-auto px-4 py-5">
+                    <div class="flex items-center gap-2 px-2">
+                        <Logo/>
+                        <span class="text-base font-semibold">"Switchyard"</span>
+                    </div>
+                    <p class="mt-6 px-3 text-xs font-semibold uppercase tracking-wide text-slate-400">{company.clone()}</p>
+                    <nav class="mt-2 flex flex-col gap-1" aria-label="Main">
+                        <NavLinks me=nav_me.clone()/>
+                    </nav>
+                </aside>
+            </div>
+            <div class="min-w-0 flex-1">
                 <header class="sticky top-0 z-10 flex h-14 items-center gap-3 border-b border-slate-200 bg-white/90 px-4 backdrop-blur sm:px-6 dark:border-slate-800 dark:bg-slate-900/90">
                     <details class="relative lg:hidden">
                         <summary class="flex h-9 w-9 cursor-pointer list-none items-center justify-center rounded-lg hover:bg-slate-100 dark:hover:bg-slate-800" aria-label="Open navigation">

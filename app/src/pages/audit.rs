@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::audit::{get_audit, AuditPage};
+use crate::components::pager::Pager;
 use crate::components::ui::{
     Alert, Badge, Card, EmptyState, Tone, BUTTON, BUTTON_QUIET, SELECT, TABLE, TD, TH,
 };
@@ -18,37 +19,6 @@ struct Query {
     from: String,
     to: String,
     page: i64,
-}
-
-impl Query {
-    fn href(&self, page: i64) -> String {
-        let q: String = url_encode(&[
-            ("actor", &self.actor),
-            ("action", &self.action),
-            ("from", &self.from),
-            ("to", &self.to),
-            ("page", &page.to_string()),
-        ]);
-        format!("/audit?{q}")
-    }
-}
-
-fn url_encode(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]
@@ -74,7 +44,7 @@ pub fn AuditLogPage() -> impl IntoView {
                 let current = q();
                 match data.await {
                     Err(e) => view! { <div class="mt-6"><Alert tone=Tone::Error>{e.message}</Alert></div><FilterForm q=current p=None/> }.into_any(),
-                    Ok(p) => view! { <FilterForm q=current.clone() p=Some(p.clone())/><Results q=current p/> }.into_any(),
+                    Ok(p) => view! { <FilterForm q=current p=Some(p.clone())/><Results p/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -132,7 +102,7 @@ fn FilterForm(q: Query, p: Option<AuditPage>) -> impl IntoView {
 }
 
 #[component]
-fn Results(q: Query, p: AuditPage) -> impl IntoView {
+fn Results(p: AuditPage) -> impl IntoView {
     if p.entries.is_empty() {
         return view! { <div class="mt-6"><EmptyState title="Nothing matches" text="Change or clear the filter."/></div> }.into_any();
     }
@@ -149,8 +119,6 @@ fn Results(q: Query, p: AuditPage) -> impl IntoView {
             </tr>
         }
     }).collect_view();
-    let prev = (p.page > 1).then(|| q.href(p.page - 1));
-    let next = (p.page < p.pages).then(|| q.href(p.page + 1));
     view! {
         <div class="mt-6">
             <Card>
@@ -165,13 +133,7 @@ fn Results(q: Query, p: AuditPage) -> impl IntoView {
                         <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}</tbody>
                     </table>
                 </div>
-                <nav class="mt-4 flex items-center justify-between text-sm" aria-label="Pagination">
-                    <span class="text-slate-500" data-testid="audit-count">{format!("{} entries · page {} of {}", p.total, p.page, p.pages)}</span>
-                    <span class="flex gap-2">
-                        {prev.map(|h| view! { <a href=h class=BUTTON_QUIET rel="prev">"Previous"</a> })}
-                        {next.map(|h| view! { <a href=h class=BUTTON_QUIET rel="next">"Next"</a> })}
-                    </span>
-                </nav>
+                <Pager page=p.page pages=p.pages testid="audit-count" summary=format!("{} entries · page {} of {}", p.total, p.page, p.pages)/>
             </Card>
         </div>
     }.into_any()

@@ -7,46 +7,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::billing::*;
+use crate::components::chart::{Chart, ChartKind, Series};
+use crate::components::pager::Pager;
 use crate::components::ui::{
     Alert, Badge, Card, EmptyState, Loaded, Tone, BUTTON, BUTTON_QUIET, TABLE, TD, TH,
 };
-
-/// Bars of tokens used per day, drawn on the server as SVG (no script needed).
-#[component]
-fn UsageChart(days: Vec<UsageDay>, total: String) -> impl IntoView {
-    let max = days.iter().map(|d| d.tokens).max().unwrap_or(0).max(1);
-    let (w, h, gap) = (600.0_f64, 120.0_f64, 2.0_f64);
-    let bar = w / days.len().max(1) as f64;
-    let first = days.first().map(|d| d.label.clone()).unwrap_or_default();
-    let last = days.last().map(|d| d.label.clone()).unwrap_or_default();
-    let bars = days
-        .into_iter()
-        .enumerate()
-        .map(|(i, d)| {
-            let height = if d.tokens == 0 { 1.0 } else { (d.tokens as f64 / max as f64 * (h - 4.0)).max(3.0) };
-            view! {
-                <rect x=format!("{:.1}", i as f64 * bar + gap / 2.0) y=format!("{:.1}", h - height)
-                    width=format!("{:.1}", (bar - gap).max(1.0)) height=format!("{height:.1}") rx="2"
-                    class=if d.tokens == 0 { "fill-slate-200 dark:fill-slate-800" } else { "fill-indigo-500" }>
-                    <title>{format!("{}: {} tokens", d.label, d.tokens)}</title>
-                </rect>
-            }
-        })
-        .collect_view();
-    view! {
-        <figure>
-            <svg viewBox=format!("0 0 {w} {h}") class="h-32 w-full" role="img"
-                aria-label=format!("Tokens used per day over the last 30 days: {total} in all")>
-                {bars}
-            </svg>
-            <figcaption class="mt-2 flex justify-between text-xs text-slate-500 dark:text-slate-400">
-                <span>{first}</span>
-                <span>{format!("{total} tokens used in 30 days")}</span>
-                <span>{last}</span>
-            </figcaption>
-        </figure>
-    }
-}
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
@@ -181,11 +146,7 @@ pub fn BillingPage() -> impl IntoView {
                             <form method="post" action="/billing/export">
                                 <button type="submit" class=BUTTON_QUIET>"Export CSV"</button>
                             </form>
-                            <nav class="flex items-center gap-2 text-sm" aria-label="Ledger pages">
-                                {(page > 1).then(|| view! { <a class=BUTTON_QUIET href=format!("/billing?page={}", page - 1)>"Newer"</a> })}
-                                <span class="text-slate-500 dark:text-slate-400">{format!("Page {page} of {pages}")}</span>
-                                {(page < pages).then(|| view! { <a class=BUTTON_QUIET href=format!("/billing?page={}", page + 1)>"Older"</a> })}
-                            </nav>
+                            <Pager page pages words=("Newer", "Older")/>
                         </div>
                     </Card>
                 </div>
@@ -258,5 +219,17 @@ pub fn CheckoutSuccessPage() -> impl IntoView {
                 })}
             </Transition>
         </div>
+    }
+}
+
+/// Tokens used per day, as bars.
+#[component]
+fn UsageChart(days: Vec<UsageDay>, total: String) -> impl IntoView {
+    let labels = days.iter().map(|d| d.label.clone()).collect();
+    let series = vec![Series::new("Tokens", days.iter().map(|d| d.tokens as f64))];
+    view! {
+        <Chart kind=ChartKind::Bars labels series unit="tokens"
+            label=format!("Tokens used per day over the last 30 days: {total} in all")
+            caption=format!("{total} tokens used in 30 days")/>
     }
 }

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::*;
 use crate::api::analyses::*;
+use crate::components::pager::Pager;
 use crate::components::ui::{Alert, Badge, Card, EmptyState, Tone};
 
 #[component]
@@ -128,17 +129,6 @@ pub fn AnalysesPage() -> impl IntoView {
                     </tr>
                 }
             }).collect_view();
-            let base = vec![
-                ("q", get("q")), ("type", get("type")), ("verdict", get("verdict")),
-                ("preset", get("preset")), ("from", get("from")), ("to", get("to")), ("sort", get("sort")),
-            ];
-            let link = move |page: i64| {
-                let mut p = base.clone();
-                p.push(("page", page.to_string()));
-                format!("/analyses{}", query_string(&p))
-            };
-            let prev = (d.page > 1).then(|| view! { <a href=link(d.page - 1) class=BUTTON_QUIET>"Previous"</a> });
-            let next = (d.page < d.pages).then(|| view! { <a href=link(d.page + 1) class=BUTTON_QUIET>"Next"</a> });
             view! {
                 <Card>
                     <form method="post" action="/analyses/export">
@@ -162,10 +152,7 @@ pub fn AnalysesPage() -> impl IntoView {
                             </table>
                         </div>
                     </form>
-                    <div class="mt-4 flex items-center justify-between text-sm text-slate-500">
-                        <span>{format!("Page {} of {}", d.page, d.pages)}</span>
-                        <div class="flex gap-2">{prev}{next}</div>
-                    </div>
+                    <Pager page=d.page pages=d.pages/>
                 </Card>
             }.into_any()
         }}/>
