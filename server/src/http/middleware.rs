@@ -19,6 +19,17 @@ use crate::{
     state::AppState,
 };
 
+/// The request's own trace span (request extension), for fields known only later.
+#[derive(Clone, Debug)]
+pub struct RequestSpan(pub tracing::Span);
+
+/// Remembers the request span; runs right inside the trace layer, where it is the current one.
+pub async fn remember_span(mut req: Request, next: Next) -> Response {
+    req.extensions_mut()
+        .insert(RequestSpan(tracing::Span::current()));
+    next.run(req).await
+}
+
 /// The signed-in user of this request, if any (request extension).
 #[derive(Clone, Debug)]
 pub struct CurrentUser(pub Option<Principal>);
@@ -145,6 +156,14 @@ pub async fn load_principal(
         },
         None => None,
     };
+    // Every line logged for this request (server functions and routes included, and the
+    // request's own line with its time) carries the tenant and the member it acts for. The
+    // current span here is an inner one (the session layer's), hence the remembered one.
+    if let (Some(p), Some(RequestSpan(span))) = (&principal, req.extensions().get::<RequestSpan>())
+    {
+        span.record("company_id", tracing::field::display(p.company_id));
+        span.record("user_id", tracing::field::display(p.user_id));
+    }
     req.extensions_mut().insert(CurrentUser(principal));
     next.run(req).await
 }

@@ -33,7 +33,7 @@ pub fn ops_routes() -> Router<AppState> {
 }
 
 /// Wraps a router (the server's routes merged with the Leptos ones) in the middleware stack:
-/// request id → trace span → metrics → client IP → security headers → CSRF origin check → friendly error pages → session →
+/// request id → trace span (remembered for fields known later) → metrics → client IP → security headers → CSRF origin check → friendly error pages → session →
 /// principal → page gate.
 pub fn wrap(router: Router, state: AppState) -> Router {
     let slow_ms = state.config.slow_request_ms as f64;
@@ -50,7 +50,17 @@ pub fn wrap(router: Router, state: AppState) -> Router {
                 .get::<axum::extract::MatchedPath>()
                 .map(|p| p.as_str().to_string())
                 .unwrap_or_else(|| req.uri().path().to_string());
-            tracing::info_span!("request", request_id = %id, method = %req.method(), route = %route)
+            // `path` names the server function (/api/<name>) where the route is a pattern; the
+            // tenant and member are recorded once the session is read (middleware::load_principal).
+            tracing::info_span!(
+                "request",
+                request_id = %id,
+                method = %req.method(),
+                route = %route,
+                path = %req.uri().path(),
+                company_id = tracing::field::Empty,
+                user_id = tracing::field::Empty,
+            )
         })
         .on_request(())
         .on_response(
@@ -91,6 +101,7 @@ pub fn wrap(router: Router, state: AppState) -> Router {
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(trace)
+                .layer(from_fn(middleware::remember_span))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
         )
 }
