@@ -5,6 +5,8 @@
 -- as proved when they were made.
 ALTER TABLE users ADD COLUMN email_verified_at TEXT;
 ALTER TABLE users ADD COLUMN totp_enabled_at TEXT;
+-- When the last link was mailed: claimed by one conditional UPDATE, so a double click mails once.
+ALTER TABLE users ADD COLUMN email_proof_sent_at TEXT;
 UPDATE users SET email_verified_at = created_at;
 UPDATE users SET totp_enabled_at = created_at WHERE totp_secret IS NOT NULL;
 

@@ -78,25 +78,21 @@ pub async fn ensure_proven(db: &Db, user_id: Uuid, email: &str) -> Result<()> {
 pub async fn send_link(db: &Db, base: &url::Url, user_id: Uuid) -> Result<bool> {
     let now = Utc::now();
     let mut tx = db.begin().await?;
-    const ACCOUNT: &str = "SELECT email FROM users \
-                           WHERE id = $1 AND email_verified_at IS NULL AND disabled_at IS NULL";
-    let email: Option<String> = with_tx!(&mut tx, |c| sqlx::query_scalar(ACCOUNT)
+    // One conditional UPDATE claims the right to mail: of two concurrent asks (a double
+    // click), one changes the row and the other finds it changed.
+    const CLAIM: &str = "UPDATE users SET email_proof_sent_at = $1 \
+                         WHERE id = $2 AND email_verified_at IS NULL AND disabled_at IS NULL \
+                         AND (email_proof_sent_at IS NULL OR email_proof_sent_at <= $3) \
+                         RETURNING email";
+    let email: Option<String> = with_tx!(&mut tx, |c| sqlx::query_scalar(CLAIM)
+        .bind(now)
         .bind(user_id)
+        .bind(now - Duration::minutes(RESEND_EVERY_MINUTES))
         .fetch_optional(c)
         .await)?;
     let Some(email) = email else {
         return Ok(false);
     };
-    const RECENT: &str =
-        "SELECT COUNT(*) FROM email_verifications WHERE user_id = $1 AND created_at > $2";
-    let recent: i64 = with_tx!(&mut tx, |c| sqlx::query_scalar(RECENT)
-        .bind(user_id)
-        .bind(now - Duration::minutes(RESEND_EVERY_MINUTES))
-        .fetch_one(c)
-        .await)?;
-    if recent > 0 {
-        return Ok(false);
-    }
     let token = tokens::generate();
     const INSERT: &str =
         "INSERT INTO email_verifications (token_hash, user_id, created_at, expires_at) \
