@@ -7,6 +7,8 @@ ALTER TABLE users ADD COLUMN email_verified_at TEXT;
 ALTER TABLE users ADD COLUMN totp_enabled_at TEXT;
 -- When the last link was mailed: claimed by one conditional UPDATE, so a double click mails once.
 ALTER TABLE users ADD COLUMN email_proof_sent_at TEXT;
+-- The same claim for reset links (one per address per 15 minutes, a double click included).
+ALTER TABLE users ADD COLUMN reset_mailed_at TEXT;
 UPDATE users SET email_verified_at = created_at;
 UPDATE users SET totp_enabled_at = created_at WHERE totp_secret IS NOT NULL;
 

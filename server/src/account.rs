@@ -213,23 +213,26 @@ pub async fn request_reset(
     }
     let company_id = identity::first_company_of(db, account.id).await?;
     let now = Utc::now();
-    // One message per address per RESET_EVERY_MINUTES: a flood of requests must not become a
-    // flood of mail to the person (the answer stays the same, so nothing is revealed).
-    const RECENT: &str =
-        "SELECT COUNT(*) FROM password_resets WHERE user_id = $1 AND created_at > $2";
-    let recent: i64 = with_db!(db, |c| sqlx::query_scalar(RECENT)
-        .bind(account.id)
-        .bind(now - Duration::minutes(RESET_EVERY_MINUTES))
-        .fetch_one(c)
-        .await)?;
-    if recent > 0 {
+    // One message per address per RESET_EVERY_MINUTES: a flood of requests (or a double click)
+    // must not become a flood of mail to the person (the answer stays the same, so nothing is
+    // revealed). One conditional UPDATE claims the right to mail, so concurrent asks mail once.
+    let mut tx = db.begin().await?;
+    const CLAIM: &str = "UPDATE users SET reset_mailed_at = $1 \
+                         WHERE id = $2 AND (reset_mailed_at IS NULL OR reset_mailed_at <= $3)";
+    let claimed = exec_tx!(
+        &mut tx,
+        sqlx::query(CLAIM)
+            .bind(now)
+            .bind(account.id)
+            .bind(now - Duration::minutes(RESET_EVERY_MINUTES))
+    )?;
+    if claimed == 0 {
         tracing::info!("password reset already mailed to this address recently");
         return Ok(());
     }
     let token = tokens::generate();
     let mut link = base.clone();
     link.set_path(&format!("/reset/{}", token.plain));
-    let mut tx = db.begin().await?;
     const INSERT: &str =
         "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
                           VALUES ($1, $2, $3, $4)";

@@ -117,15 +117,14 @@ async fn an_account_made_from_an_invitation_joins_no_other_company_until_its_mai
     assert_eq!(mailed, 1, "{sent:?}");
     // The job finds it mailed already.
     run_jobs(&app).await;
-    let mails: i64 =
-        server::with_db!(db, |p| {
-            sqlx::query_scalar(
+    let mails: i64 = server::with_db!(db, |p| {
+        sqlx::query_scalar(
         "SELECT COUNT(*) FROM outbox WHERE kind = 'email_proof' AND to_email = 'bob@example.com'"
     )
     .fetch_one(p)
     .await
-        })
-        .unwrap();
+    })
+    .unwrap();
     assert_eq!(mails, 1, "one link within minutes");
     let link = link_in_mail(&app, "email_proof", "bob@example.com", "/auth/verify/").await;
 
