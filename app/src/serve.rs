@@ -14,7 +14,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         let state = state.clone();
         move || {
             provide_context(state.clone());
-            page_security_policy();
+            use_request_nonce();
         }
     };
     let pages = Router::new()
@@ -29,7 +29,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
 
 /// Puts the nonce the middleware chose for this request (and wrote into the page's
 /// Content-Security-Policy) on the scripts this render writes.
-fn page_security_policy() {
+fn use_request_nonce() {
     let nonce = use_context::<http::request::Parts>().and_then(|parts| {
         parts
             .extensions

@@ -4,7 +4,6 @@
 use chrono::{DateTime, Duration, Utc};
 use secrecy::SecretString;
 use serde::Serialize;
-use uuid::Uuid;
 
 use crate::access::Principal;
 use crate::{
@@ -15,7 +14,7 @@ use crate::{
     identity::{self, password},
     mail,
     sessions::{Ending, Sessions},
-    tokens, with_db, with_tx, Db,
+    tokens, with_db, Db,
 };
 
 /// How long a reset link works.
@@ -315,13 +314,7 @@ pub async fn reset_password(
     let hash = password::hash(SecretString::from(new.to_string())).await?;
     let now = Utc::now();
     let mut tx = db.begin().await?;
-    const CLAIM: &str = "UPDATE password_resets SET used_at = $1 \
-                         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id";
-    let user_id: Option<Uuid> = with_tx!(&mut tx, |c| sqlx::query_scalar(CLAIM)
-        .bind(now)
-        .bind(tokens::hash(token))
-        .fetch_optional(c)
-        .await)?;
+    let user_id = tokens::claim(&mut tx, tokens::Link::PasswordReset, token, now).await?;
     let user_id = user_id.ok_or_else(|| {
         Error::Conflict(
             "This reset link has already been used. Ask for a new one if you need it.".into(),
@@ -339,12 +332,7 @@ pub async fn reset_password(
     };
     let ended = sessions.end(&mut tx, ending).await?;
     let removed = identity::proof::reset_proves(&mut tx, user_id, now).await?;
-    const COMPANY: &str = "SELECT company_id FROM memberships WHERE user_id = $1 \
-                           ORDER BY created_at, company_id LIMIT 1";
-    let company_id: Option<Uuid> = with_tx!(&mut tx, |c| sqlx::query_scalar(COMPANY)
-        .bind(user_id)
-        .fetch_optional(c)
-        .await)?;
+    let company_id = identity::first_company_in(&mut tx, user_id).await?;
     audit::record(
         &mut tx,
         meta,

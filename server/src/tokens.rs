@@ -1,9 +1,13 @@
-//! Single-use secrets sent by link (invitations, password resets): 256 random bits, shown once,
-//! stored only as their SHA-256 so a database leak does not leak working links.
+//! Single-use secrets sent by link (invitations, password resets, address confirmations): 256
+//! random bits, shown once, stored only as their SHA-256 so a database leak does not leak working
+//! links.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{db::Tx, error::Result, with_tx};
 
 pub struct SecretToken {
     /// Goes into the link; never stored.
@@ -18,6 +22,36 @@ pub fn generate() -> SecretToken {
     let plain = URL_SAFE_NO_PAD.encode(bytes);
     let hash = hash(&plain);
     SecretToken { plain, hash }
+}
+
+/// The tables of links that name an account and work once before they expire.
+#[derive(Clone, Copy, Debug)]
+pub enum Link {
+    PasswordReset,
+    EmailProof,
+}
+
+/// Spends a link inside the caller's transaction: the account it names, or `None` when the link
+/// is unknown, spent or expired. One conditional UPDATE, so of two concurrent uses one wins.
+pub async fn claim(
+    tx: &mut Tx,
+    link: Link,
+    plain: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<Uuid>> {
+    const RESET: &str = "UPDATE password_resets SET used_at = $1 \
+                         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id";
+    const PROOF: &str = "UPDATE email_verifications SET used_at = $1 \
+                         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id";
+    let sql = match link {
+        Link::PasswordReset => RESET,
+        Link::EmailProof => PROOF,
+    };
+    Ok(with_tx!(tx, |c| sqlx::query_scalar(sql)
+        .bind(now)
+        .bind(hash(plain))
+        .fetch_optional(c)
+        .await)?)
 }
 
 pub fn hash(plain: &str) -> String {

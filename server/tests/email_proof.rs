@@ -9,8 +9,8 @@ use server::{
     access::Principal,
     account,
     audit::RequestMeta,
-    identity::{self, proof},
-    invitations::{self, AcceptInput, InviteInput},
+    identity::proof,
+    invitations::{self, AcceptInput},
     two_factor,
 };
 
@@ -24,39 +24,13 @@ fn accept_input(name: &str, password: &str) -> AcceptInput {
 
 /// Another tenant: Mallory signs up with her own company.
 async fn mallory(app: &TestApp) -> Principal {
-    identity::sign_up(
-        &app.state.db,
-        identity::SetupInput {
-            company_name: "Mallory Ltd".into(),
-            timezone: "UTC".into(),
-            name: "Mallory".into(),
-            email: "mallory@example.com".into(),
-            password: PASSWORD.into(),
-            password_confirm: PASSWORD.into(),
-        },
-        &RequestMeta::default(),
-    )
-    .await
-    .unwrap()
+    app.sign_up("Mallory Ltd", "Mallory", "mallory@example.com")
+        .await
 }
 
 /// `by` invites `email` as a viewer; answers the invitation's token (what "copy link" gives).
 async fn invite(app: &TestApp, by: &Principal, email: &str) -> String {
-    let sent = invitations::invite(
-        &app.state.db,
-        by,
-        &RequestMeta::default(),
-        &app.state.config.public_url,
-        7,
-        InviteInput {
-            email: email.into(),
-            role: "viewer".into(),
-            store_ids: vec![],
-        },
-    )
-    .await
-    .unwrap();
-    token_of(&sent.link).to_string()
+    app.invite(by, email, "viewer", vec![]).await
 }
 
 /// The newest mail of `kind` to `to`: the line holding `marker`.

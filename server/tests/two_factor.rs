@@ -173,38 +173,15 @@ async fn enrolment_needs_a_right_code_and_then_sign_in_asks_for_one() {
 #[tokio::test]
 async fn an_invitation_accepted_as_an_account_with_two_factor_waits_for_its_code() {
     let (app, ada, secret) = with_two_factor(&[]).await;
-    let (db, meta) = (&app.state.db, RequestMeta::default());
+    let db = &app.state.db;
 
     // Another tenant's owner, who knows (or guessed) Ada's password, invites her.
-    let mallory = server::identity::sign_up(
-        db,
-        server::identity::SetupInput {
-            company_name: "Mallory Ltd".into(),
-            timezone: "UTC".into(),
-            name: "Mallory".into(),
-            email: "mallory@example.com".into(),
-            password: PASSWORD.into(),
-            password_confirm: PASSWORD.into(),
-        },
-        &meta,
-    )
-    .await
-    .unwrap();
-    let sent = server::invitations::invite(
-        db,
-        &mallory,
-        &meta,
-        &app.state.config.public_url,
-        7,
-        server::invitations::InviteInput {
-            email: "ada@example.com".into(),
-            role: "viewer".into(),
-            store_ids: vec![],
-        },
-    )
-    .await
-    .unwrap();
-    let token = common::token_of(&sent.link).to_string();
+    let mallory = app
+        .sign_up("Mallory Ltd", "Mallory", "mallory@example.com")
+        .await;
+    let token = app
+        .invite(&mallory, "ada@example.com", "viewer", vec![])
+        .await;
     let memberships = || async {
         server::with_db!(db, |p| sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM memberships WHERE company_id = $1 AND user_id = $2"

@@ -524,11 +524,8 @@ pub async fn security_headers(
     set(h, "referrer-policy", "strict-origin-when-cross-origin");
     set(h, "x-frame-options", "DENY");
     let page = is_html
-        .then(|| {
-            header::HeaderValue::from_str(&page_policy(&nonce, &state.config.form_action_sources()))
-                .ok()
-        })
-        .flatten();
+        .then(|| page_policy(&nonce, &state.config.form_action_sources()))
+        .and_then(|p| header::HeaderValue::from_str(&p).ok());
     match page {
         Some(policy) => {
             h.insert(header::CONTENT_SECURITY_POLICY, policy);

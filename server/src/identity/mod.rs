@@ -58,8 +58,8 @@ pub const PAGES: &[PageRule] = &[
     ),
 ];
 pub(crate) use repo::{
-    find_credentials as find_account, first_company_of, insert_company, insert_user, principal_for,
-    touch_last_login,
+    find_credentials as find_account, first_company_in, first_company_of, insert_company,
+    insert_user, principal_for, touch_last_login,
 };
 
 /// Rate-limit scopes of sign-in, reset and invitation acceptance (per minute; registered by

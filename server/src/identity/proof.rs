@@ -139,14 +139,7 @@ pub async fn confirm(db: &Db, meta: &RequestMeta, token: &str) -> Result<Uuid> {
     }
     let now = Utc::now();
     let mut tx = db.begin().await?;
-    const CLAIM: &str = "UPDATE email_verifications SET used_at = $1 \
-                         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id";
-    let user_id: Option<Uuid> = with_tx!(&mut tx, |c| sqlx::query_scalar(CLAIM)
-        .bind(now)
-        .bind(tokens::hash(token))
-        .fetch_optional(c)
-        .await)?;
-    let Some(user_id) = user_id else {
+    let Some(user_id) = tokens::claim(&mut tx, tokens::Link::EmailProof, token, now).await? else {
         const KNOWN: &str = "SELECT COUNT(*) FROM email_verifications WHERE token_hash = $1";
         let known: i64 = with_tx!(&mut tx, |c| sqlx::query_scalar(KNOWN)
             .bind(tokens::hash(token))
@@ -159,7 +152,7 @@ pub async fn confirm(db: &Db, meta: &RequestMeta, token: &str) -> Result<Uuid> {
         }));
     };
     if mark_proven(&mut tx, user_id, now).await? {
-        let company_id = first_company(&mut tx, user_id).await?;
+        let company_id = super::first_company_in(&mut tx, user_id).await?;
         audit::record(
             &mut tx,
             meta,
@@ -182,16 +175,6 @@ async fn mark_proven(tx: &mut Tx, user_id: Uuid, now: DateTime<Utc>) -> Result<b
     const SET: &str =
         "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL";
     Ok(exec_tx!(tx, sqlx::query(SET).bind(now).bind(user_id))? == 1)
-}
-
-async fn first_company(tx: &mut Tx, user_id: Uuid) -> Result<Option<Uuid>> {
-    const SQL: &str = "SELECT company_id FROM memberships WHERE user_id = $1 \
-                       ORDER BY created_at, company_id LIMIT 1";
-    with_tx!(tx, |c| sqlx::query_scalar(SQL)
-        .bind(user_id)
-        .fetch_optional(c)
-        .await)
-    .map_err(Into::into)
 }
 
 /// A password reset proves the mailbox: the sign-in methods added before the proof (Google

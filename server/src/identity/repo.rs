@@ -8,7 +8,7 @@ use crate::{
     access::{self, PermissionSet},
     db::Tx,
     error::Result,
-    exec_tx, with_db, Db,
+    exec_tx, with_db, with_tx, Db,
 };
 
 pub async fn setup_done(db: &Db) -> Result<bool> {
@@ -129,12 +129,27 @@ pub async fn find_credentials_by_id(db: &Db, user_id: Uuid) -> Result<Option<Cre
         .await)?)
 }
 
+const FIRST_COMPANY: &str = "SELECT company_id FROM memberships WHERE user_id = $1 \
+                             ORDER BY created_at, company_id LIMIT 1";
+
+/// The company a user joined first (where account-level audit entries go).
 pub async fn first_company_of(db: &Db, user_id: Uuid) -> Result<Option<Uuid>> {
-    const SQL: &str = "SELECT company_id FROM memberships WHERE user_id = $1 ORDER BY created_at, company_id LIMIT 1";
-    Ok(with_db!(db, |p| sqlx::query_scalar::<_, Uuid>(SQL)
-        .bind(user_id)
-        .fetch_optional(p)
-        .await)?)
+    Ok(with_db!(db, |p| sqlx::query_scalar::<_, Uuid>(
+        FIRST_COMPANY
+    )
+    .bind(user_id)
+    .fetch_optional(p)
+    .await)?)
+}
+
+/// `first_company_of` inside the caller's transaction.
+pub async fn first_company_in(tx: &mut Tx, user_id: Uuid) -> Result<Option<Uuid>> {
+    Ok(with_tx!(tx, |c| sqlx::query_scalar::<_, Uuid>(
+        FIRST_COMPANY
+    )
+    .bind(user_id)
+    .fetch_optional(c)
+    .await)?)
 }
 
 /// The principal of an enabled user in `company_id`, or in their first company when `None`.

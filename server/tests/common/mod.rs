@@ -277,19 +277,19 @@ impl TestApp {
             .expect("an active member")
     }
 
-    /// Invites `email` as `role` (by `by`) and accepts with a new account; returns the principal.
-    pub async fn add_member(
+    /// `by` invites `email` as `role` with `stores`; answers the link's token (what "copy link"
+    /// gives the inviter).
+    pub async fn invite(
         &self,
         by: &server::access::Principal,
         email: &str,
         role: &str,
         stores: Vec<uuid::Uuid>,
-    ) -> server::access::Principal {
-        let meta = server::audit::RequestMeta::default();
+    ) -> String {
         let sent = server::invitations::invite(
             &self.state.db,
             by,
-            &meta,
+            &server::audit::RequestMeta::default(),
             &self.state.config.public_url,
             7,
             server::invitations::InviteInput {
@@ -300,9 +300,45 @@ impl TestApp {
         )
         .await
         .unwrap();
+        token_of(&sent.link).to_string()
+    }
+
+    /// Public sign-up: `email` founds `company` with the test password; answers its owner.
+    pub async fn sign_up(
+        &self,
+        company: &str,
+        name: &str,
+        email: &str,
+    ) -> server::access::Principal {
+        server::identity::sign_up(
+            &self.state.db,
+            server::identity::SetupInput {
+                company_name: company.into(),
+                timezone: "UTC".into(),
+                name: name.into(),
+                email: email.into(),
+                password: PASSWORD.into(),
+                password_confirm: PASSWORD.into(),
+            },
+            &server::audit::RequestMeta::default(),
+        )
+        .await
+        .unwrap()
+    }
+
+    /// Invites `email` as `role` (by `by`) and accepts with a new account; returns the principal.
+    pub async fn add_member(
+        &self,
+        by: &server::access::Principal,
+        email: &str,
+        role: &str,
+        stores: Vec<uuid::Uuid>,
+    ) -> server::access::Principal {
+        let meta = server::audit::RequestMeta::default();
+        let token = self.invite(by, email, role, stores).await;
         server::invitations::accept(
             &self.state.db,
-            token_of(&sent.link),
+            &token,
             server::invitations::AcceptInput {
                 name: format!("Member {role}"),
                 password: PASSWORD.into(),
