@@ -229,20 +229,17 @@ pub async fn request_reset(
         tracing::info!("password reset already mailed to this address recently");
         return Ok(());
     }
-    let token = tokens::generate();
+    let expires = now + Duration::minutes(RESET_TTL_MINUTES);
+    let token = tokens::issue(
+        &mut tx,
+        tokens::Link::PasswordReset,
+        account.id,
+        now,
+        expires,
+    )
+    .await?;
     let mut link = base.clone();
     link.set_path(&format!("/reset/{}", token.plain));
-    const INSERT: &str =
-        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
-                          VALUES ($1, $2, $3, $4)";
-    exec_tx!(
-        &mut tx,
-        sqlx::query(INSERT)
-            .bind(&token.hash)
-            .bind(account.id)
-            .bind(now)
-            .bind(now + Duration::minutes(RESET_TTL_MINUTES))
-    )?;
     mail::enqueue(
         &mut tx,
         None,

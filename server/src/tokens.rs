@@ -7,7 +7,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{db::Tx, error::Result, with_tx};
+use crate::{db::Tx, error::Result, exec_tx, with_tx};
 
 pub struct SecretToken {
     /// Goes into the link; never stored.
@@ -29,6 +29,37 @@ pub fn generate() -> SecretToken {
 pub enum Link {
     PasswordReset,
     EmailProof,
+}
+
+/// Makes a link for `user_id` that works until `expires_at`, inside the caller's transaction;
+/// answers the secret (its plain form goes into the link, only the hash is stored).
+pub async fn issue(
+    tx: &mut Tx,
+    link: Link,
+    user_id: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+    expires_at: chrono::DateTime<chrono::Utc>,
+) -> Result<SecretToken> {
+    const RESET: &str =
+        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4)";
+    const PROOF: &str =
+        "INSERT INTO email_verifications (token_hash, user_id, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4)";
+    let sql = match link {
+        Link::PasswordReset => RESET,
+        Link::EmailProof => PROOF,
+    };
+    let token = generate();
+    exec_tx!(
+        tx,
+        sqlx::query(sql)
+            .bind(&token.hash)
+            .bind(user_id)
+            .bind(now)
+            .bind(expires_at)
+    )?;
+    Ok(token)
 }
 
 /// Spends a link inside the caller's transaction: the account it names, or `None` when the link

@@ -93,18 +93,8 @@ pub async fn send_link(db: &Db, base: &url::Url, user_id: Uuid) -> Result<bool> 
     let Some(email) = email else {
         return Ok(false);
     };
-    let token = tokens::generate();
-    const INSERT: &str =
-        "INSERT INTO email_verifications (token_hash, user_id, created_at, expires_at) \
-                          VALUES ($1, $2, $3, $4)";
-    exec_tx!(
-        &mut tx,
-        sqlx::query(INSERT)
-            .bind(&token.hash)
-            .bind(user_id)
-            .bind(now)
-            .bind(now + Duration::hours(TTL_HOURS))
-    )?;
+    let expires = now + Duration::hours(TTL_HOURS);
+    let token = tokens::issue(&mut tx, tokens::Link::EmailProof, user_id, now, expires).await?;
     let mut link = base.clone();
     link.set_path(&format!("/auth/verify/{}", token.plain));
     mail::enqueue(
