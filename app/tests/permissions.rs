@@ -177,24 +177,24 @@ async fn company_b(app: &TestApp) -> CompanyB {
         .unwrap()
         .unwrap();
     let meta = RequestMeta::default();
-    let store = server::stores::create(
+    let store = server::team::stores::create(
         db,
         &owner,
         &meta,
-        server::stores::StoreInput {
+        server::team::stores::StoreInput {
             name: "Beta Store".into(),
             platform: "shopify".into(),
         },
     )
     .await
     .unwrap();
-    let sent = server::invitations::invite(
+    let sent = server::team::invitations::invite(
         db,
         &owner,
         &meta,
         &app.state.config.public_url,
         7,
-        server::invitations::InviteInput {
+        server::team::invitations::InviteInput {
             email: "x@beta.example".into(),
             role: "viewer".into(),
             store_ids: vec![store.id],
@@ -202,11 +202,11 @@ async fn company_b(app: &TestApp) -> CompanyB {
     )
     .await
     .unwrap();
-    let role = server::roles::create(
+    let role = server::team::roles::create(
         db,
         &owner,
         &meta,
-        server::roles::RoleInput {
+        server::team::roles::RoleInput {
             name: "Beta Role".into(),
             permissions: vec!["orders.read".into()],
         },
@@ -424,11 +424,11 @@ async fn every_server_function_and_page_allows_exactly_its_permission_and_never_
     );
 
     // One member per built-in role (the owner exists) and a custom role.
-    server::roles::create(
+    server::team::roles::create(
         &app.state.db,
         &owner,
         &RequestMeta::default(),
-        server::roles::RoleInput {
+        server::team::roles::RoleInput {
             name: "Packers".into(),
             permissions: vec!["orders.read".into(), "stores.manage".into()],
         },
@@ -561,22 +561,22 @@ async fn a_member_manager_acts_only_on_members_whose_role_grants_nothing_beyond_
     let owner = app.principal("ada@example.com").await;
     let meta = RequestMeta::default();
     let db = &app.state.db;
-    server::roles::create(
+    server::team::roles::create(
         db,
         &owner,
         &meta,
-        server::roles::RoleInput {
+        server::team::roles::RoleInput {
             name: "Member managers".into(),
             permissions: vec!["members.manage".into(), "orders.read".into()],
         },
     )
     .await
     .unwrap();
-    server::roles::create(
+    server::team::roles::create(
         db,
         &owner,
         &meta,
-        server::roles::RoleInput {
+        server::team::roles::RoleInput {
             name: "Pickers".into(),
             permissions: vec!["orders.read".into()],
         },
@@ -591,11 +591,11 @@ async fn a_member_manager_acts_only_on_members_whose_role_grants_nothing_beyond_
     let picker = app
         .add_member(&owner, "picker@example.com", "custom:pickers", vec![])
         .await;
-    let store = server::stores::create(
+    let store = server::team::stores::create(
         db,
         &owner,
         &meta,
-        server::stores::StoreInput {
+        server::team::stores::StoreInput {
             name: "North".into(),
             platform: "shopify".into(),
         },

@@ -15,6 +15,7 @@ use crate::{
     identity, jobs, mail, platform, ratelimit, sessions,
     state::AppState,
     storage::StorageConfig,
+    team,
 };
 use axum::Router;
 
@@ -42,6 +43,7 @@ pub fn jobs() -> jobs::Registry {
 pub fn pages() -> PageTable {
     PageTable::new([
         identity::PAGES,
+        team::PAGES,
         audit::PAGES,
         billing::PAGES,
         analyses::PAGES,
@@ -53,6 +55,7 @@ pub fn pages() -> PageTable {
 pub fn routes(state: AppState) -> Router {
     http::ops_routes()
         .merge(identity::http::routes())
+        .merge(team::http::routes())
         .merge(audit::http::routes())
         .merge(billing::http::routes())
         .merge(analyses::http::routes(&state))

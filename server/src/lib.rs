@@ -3,13 +3,11 @@
 //! with the Leptos pages.
 
 pub mod access;
-pub mod account;
 pub mod ai;
 pub mod analyses;
 pub mod areas;
 pub mod audit;
 pub mod billing;
-pub mod company;
 pub mod config;
 pub mod crypto;
 pub mod dashboard;
@@ -17,24 +15,18 @@ pub mod db;
 pub mod email;
 pub mod error;
 pub mod format;
-pub mod google;
 pub mod http;
 pub mod identity;
-pub mod invitations;
 pub mod jobs;
 pub mod kv;
 pub mod mail;
-pub mod members;
 pub mod platform;
 pub mod ratelimit;
-pub mod roles;
 pub mod sessions;
 pub mod state;
 pub mod storage;
-pub mod stores;
+pub mod team;
 pub mod telemetry;
-pub mod tokens;
-pub mod two_factor;
 
 pub use db::Db;
 pub use error::{Error, Result};

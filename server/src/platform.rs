@@ -13,8 +13,8 @@ use crate::{
     error::{Error, Result},
     exec_tx,
     identity::{self, clean_text, password, slugify},
-    invitations::{self, InviteInput, Sent},
     sessions::{Ending, Sessions},
+    team::invitations::{self, InviteInput, Sent},
     with_db, with_tx, Db,
 };
 

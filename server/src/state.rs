@@ -30,7 +30,7 @@ pub struct AppState {
     /// Outgoing mail, when SMTP_URL is set.
     pub mailer: Option<Arc<crate::mail::Mailer>>,
     /// Google sign-in, when configured.
-    pub google: Option<Arc<crate::google::Google>>,
+    pub google: Option<Arc<crate::identity::google::Google>>,
     /// Uploaded files: DATA_DIR/uploads, or the S3 bucket when S3_BUCKET is set.
     pub storage: Storage,
     /// What each page needs, gathered from the areas.
@@ -59,7 +59,7 @@ impl AppState {
             google: config
                 .google
                 .as_ref()
-                .map(|g| Arc::new(crate::google::Google::new(g, &config.public_url))),
+                .map(|g| Arc::new(crate::identity::google::Google::new(g, &config.public_url))),
             config: Arc::new(config),
             db,
             metrics: crate::telemetry::metrics_handle(),

@@ -8,8 +8,11 @@ use server::access::Principal;
 use server::{
     access::Permission,
     audit::RequestMeta,
-    invitations::{self, AcceptInput, InviteInput},
-    members, roles, stores, Error,
+    team::invitations::{self, AcceptInput, InviteInput},
+    team::members,
+    team::roles,
+    team::stores,
+    Error,
 };
 
 fn meta() -> RequestMeta {
@@ -112,7 +115,7 @@ async fn an_invitation_is_mailed_accepted_once_and_grants_its_role_and_stores() 
 
     let bob = invitations::accept(db, &token, new_account("Bob Builder"), &meta())
         .await
-        .and_then(server::invitations::Acceptance::joined)
+        .and_then(server::team::invitations::Acceptance::joined)
         .unwrap();
     assert_eq!(bob.role, "operator");
     assert_eq!(bob.company_id, owner.company_id);
@@ -138,7 +141,7 @@ async fn an_invitation_is_mailed_accepted_once_and_grants_its_role_and_stores() 
     // Single use.
     let again = invitations::accept(db, &token, new_account("Mallory"), &meta())
         .await
-        .and_then(server::invitations::Acceptance::joined)
+        .and_then(server::team::invitations::Acceptance::joined)
         .unwrap_err();
     assert!(
         matches!(&again, Error::Conflict(m) if m.contains("already been used")),
@@ -246,7 +249,7 @@ async fn expired_revoked_and_replaced_links_say_so_plainly() {
         .unwrap();
     let err = invitations::accept(db, token_of(&resent.link), new_account("Dan"), &meta())
         .await
-        .and_then(server::invitations::Acceptance::joined)
+        .and_then(server::team::invitations::Acceptance::joined)
         .unwrap_err();
     assert!(err.public_message().contains("withdrawn"), "{err:?}");
 
@@ -262,7 +265,7 @@ async fn expired_revoked_and_replaced_links_say_so_plainly() {
     .unwrap();
     let err = invitations::accept(db, token_of(&second.link), new_account("Dan"), &meta())
         .await
-        .and_then(server::invitations::Acceptance::joined)
+        .and_then(server::team::invitations::Acceptance::joined)
         .unwrap_err();
     assert!(err.public_message().contains("expired"), "{err:?}");
     // An expired invitation does not block a new one.
@@ -272,7 +275,7 @@ async fn expired_revoked_and_replaced_links_say_so_plainly() {
 
     let err = invitations::accept(db, "made-up-token", new_account("Eve"), &meta())
         .await
-        .and_then(server::invitations::Acceptance::joined)
+        .and_then(server::team::invitations::Acceptance::joined)
         .unwrap_err();
     assert!(err.public_message().contains("not valid"), "{err:?}");
     assert_eq!(app.count("users").await, 1);
@@ -297,7 +300,7 @@ async fn concurrent_acceptances_of_one_invitation_have_one_winner() {
                     &RequestMeta::default(),
                 )
                 .await
-                .and_then(server::invitations::Acceptance::joined)
+                .and_then(server::team::invitations::Acceptance::joined)
             })
         })
         .collect();
@@ -349,7 +352,7 @@ async fn an_existing_account_joins_a_second_company_with_its_own_password() {
     assert_eq!(
         invitations::accept(db, token, wrong, &meta())
             .await
-            .and_then(server::invitations::Acceptance::joined)
+            .and_then(server::team::invitations::Acceptance::joined)
             .unwrap_err()
             .field(),
         Some("password")
@@ -364,7 +367,7 @@ async fn an_existing_account_joins_a_second_company_with_its_own_password() {
         &meta(),
     )
     .await
-    .and_then(server::invitations::Acceptance::joined)
+    .and_then(server::team::invitations::Acceptance::joined)
     .unwrap();
     assert_eq!(
         (ada.user_id, ada.company_id, ada.role.as_str()),
@@ -657,7 +660,7 @@ async fn company_settings_are_checked_saved_and_audited_with_what_changed() {
     let viewer = app
         .add_member(&owner, "v@example.com", "viewer", vec![])
         .await;
-    let mut s = server::company::get(db, &owner).await.unwrap();
+    let mut s = server::team::company::get(db, &owner).await.unwrap();
     assert_eq!(
         (
             s.currency.as_str(),
@@ -682,7 +685,7 @@ async fn company_settings_are_checked_saved_and_audited_with_what_changed() {
             "analysis_standard" => bad.analysis_standard = value.into(),
             _ => bad.name = value.into(),
         }
-        let e = server::company::update(db, &owner, &meta(), bad)
+        let e = server::team::company::update(db, &owner, &meta(), bad)
             .await
             .unwrap_err();
         assert_eq!(e.field(), Some(field));
@@ -693,19 +696,19 @@ async fn company_settings_are_checked_saved_and_audited_with_what_changed() {
         "refusals change nothing"
     );
     assert!(matches!(
-        server::company::update(db, &viewer, &meta(), s.clone()).await,
+        server::team::company::update(db, &viewer, &meta(), s.clone()).await,
         Err(Error::Forbidden)
     ));
 
     s.currency = "EUR".into();
     s.date_format = "MM/DD/YYYY".into();
-    server::company::update(db, &owner, &meta(), s.clone())
+    server::team::company::update(db, &owner, &meta(), s.clone())
         .await
         .unwrap();
-    server::company::update(db, &owner, &meta(), s.clone())
+    server::team::company::update(db, &owner, &meta(), s.clone())
         .await
         .unwrap(); // no change, no entry
-    assert_eq!(server::company::get(db, &owner).await.unwrap(), s);
+    assert_eq!(server::team::company::get(db, &owner).await.unwrap(), s);
     let details: Vec<String> = server::with_db!(db, |p| sqlx::query_scalar(
         "SELECT CAST(details AS TEXT) FROM audit_log WHERE action = 'SETTINGS_CHANGED'"
     )

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{client_for, location, spawn_app, token_of, TestApp, PASSWORD};
-use server::{account, audit::RequestMeta};
+use server::{audit::RequestMeta, identity::account};
 
 async fn is_signed_in(app: &TestApp, client: &reqwest::Client) -> bool {
     let res = client.get(app.url("/some/page")).send().await.unwrap();

@@ -13,21 +13,13 @@ use std::{
 
 /// The areas: each is a folder or file under server/src that infrastructure must not name.
 const AREAS: &[&str] = &[
-    "account",
     "analyses",
     "audit",
     "billing",
-    "company",
     "dashboard",
-    "google",
     "identity",
-    "invitations",
-    "members",
     "platform",
-    "roles",
-    "stores",
-    "tokens",
-    "two_factor",
+    "team",
 ];
 
 /// Infrastructure and the pieces shared by every area. `(path under server/src, areas it may

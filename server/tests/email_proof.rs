@@ -7,11 +7,11 @@ mod common;
 use common::{location, spawn_app, token_of, TestApp, PASSWORD};
 use server::{
     access::Principal,
-    account,
     audit::RequestMeta,
+    identity::account,
     identity::proof,
-    invitations::{self, AcceptInput},
-    two_factor,
+    identity::two_factor,
+    team::invitations::{self, AcceptInput},
 };
 
 fn accept_input(name: &str, password: &str) -> AcceptInput {
@@ -179,10 +179,10 @@ async fn a_reset_ends_the_sign_in_methods_added_before_the_mailbox_was_proved() 
     .unwrap();
     // She links her own Google account and enrols her own authenticator app.
     let mut tx = db.begin().await.unwrap();
-    server::google::accounts::insert_link(
+    server::identity::google::accounts::insert_link(
         &mut tx,
         squatter.user_id,
-        &server::google::Identity {
+        &server::identity::google::Identity {
             issuer: "https://accounts.google.com".into(),
             subject: "mallory-google-subject".into(),
             email: "mallory@gmail.example".into(),

@@ -402,13 +402,13 @@ async fn an_invited_person_joins_with_google_and_the_wrong_account_is_turned_awa
     let idp = provider().await;
     let app = app_with(&idp, &[]).await;
     let owner = app.principal("ada@example.com").await;
-    let sent = server::invitations::invite(
+    let sent = server::team::invitations::invite(
         &app.state.db,
         &owner,
         &server::audit::RequestMeta::default(),
         &app.state.config.public_url,
         7,
-        server::invitations::InviteInput {
+        server::team::invitations::InviteInput {
             email: "grace@example.com".into(),
             role: "analyst".into(),
             store_ids: vec![],
@@ -476,7 +476,7 @@ async fn an_invited_person_joins_with_google_and_the_wrong_account_is_turned_awa
     );
 
     // She cannot unlink Google while it is her only way in.
-    let err = server::google::accounts::unlink(
+    let err = server::identity::google::accounts::unlink(
         &app.state.db,
         &grace,
         &server::audit::RequestMeta::default(),

@@ -7,7 +7,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use common::*;
-use server::{audit::RequestMeta, invitations, jobs};
+use server::{audit::RequestMeta, jobs, team::invitations};
 use tokio::{
     io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
     net::TcpListener,

@@ -6,8 +6,8 @@ mod common;
 use common::*;
 use server::{
     audit::RequestMeta,
-    invitations::{self, AcceptInput},
     platform::{self, NewCompany},
+    team::invitations::{self, AcceptInput},
     Error,
 };
 
@@ -50,7 +50,7 @@ async fn accept_as_bea(app: &TestApp, sent: &invitations::Sent) -> server::acces
         &RequestMeta::default(),
     )
     .await
-    .and_then(server::invitations::Acceptance::joined)
+    .and_then(server::team::invitations::Acceptance::joined)
     .unwrap()
 }
 

@@ -6,8 +6,8 @@ mod common;
 
 use common::*;
 use server::{
-    account,
     audit::RequestMeta,
+    identity::account,
     sessions::{Ending, Sessions, COMPANY_ID, USER_ID},
 };
 use tower_sessions::{
@@ -150,7 +150,7 @@ async fn a_disabled_member_is_signed_out_and_a_password_reset_ends_every_session
         .await;
     let (db, sessions, meta) = (&app.state.db, &app.state.sessions, RequestMeta::default());
 
-    server::members::set_disabled(db, sessions, &ada, &meta, bob.user_id, true)
+    server::team::members::set_disabled(db, sessions, &ada, &meta, bob.user_id, true)
         .await
         .unwrap();
     assert!(!is_signed_in(&app, &bob_client).await);

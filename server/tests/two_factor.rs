@@ -3,7 +3,7 @@
 mod common;
 
 use common::{flash_of, location, session_cookie, spawn_app, PASSWORD};
-use server::{audit::RequestMeta, two_factor};
+use server::{audit::RequestMeta, identity::two_factor};
 
 fn now() -> u64 {
     chrono::Utc::now().timestamp() as u64

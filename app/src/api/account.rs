@@ -63,7 +63,7 @@ pub async fn get_my_sessions() -> Result<Vec<SessionRow>, AppError> {
     let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
     let when =
         |d: chrono::DateTime<chrono::Utc>| d.with_timezone(&tz).format("%b %-d, %H:%M").to_string();
-    let list = server::account::sessions(&ssr::state()?.sessions, &p, current.as_deref())
+    let list = server::identity::account::sessions(&ssr::state()?.sessions, &p, current.as_deref())
         .await
         .map_err(ssr::fail)?;
     Ok(list
@@ -83,7 +83,7 @@ pub async fn get_my_sessions() -> Result<Vec<SessionRow>, AppError> {
 pub async fn revoke_session(handle: String) -> Result<(), AppError> {
     let p = ssr::authenticated()?;
     let state = ssr::state()?;
-    server::account::revoke_session(&state.db, &state.sessions, &p, &ssr::meta(), &handle)
+    server::identity::account::revoke_session(&state.db, &state.sessions, &p, &ssr::meta(), &handle)
         .await
         .map_err(ssr::fail)
 }
@@ -97,9 +97,15 @@ pub async fn revoke_other_sessions() -> Result<u64, AppError> {
         .map(|id| id.to_string())
         .ok_or_else(|| ssr::fail(server::Error::Unauthorized))?;
     let state = ssr::state()?;
-    server::account::revoke_other_sessions(&state.db, &state.sessions, &p, &ssr::meta(), &keep)
-        .await
-        .map_err(ssr::fail)
+    server::identity::account::revoke_other_sessions(
+        &state.db,
+        &state.sessions,
+        &p,
+        &ssr::meta(),
+        &keep,
+    )
+    .await
+    .map_err(ssr::fail)
 }
 
 /// Changes the password; every other session of the user ends. Returns how many ended.
@@ -114,13 +120,13 @@ pub async fn change_password(
         .and_then(|s| s.id())
         .map(|id| id.to_string());
     let state = ssr::state()?;
-    server::account::change_password(
+    server::identity::account::change_password(
         &state.db,
         &state.sessions,
         &p,
         &ssr::meta(),
         keep.as_deref(),
-        server::account::PasswordChange {
+        server::identity::account::PasswordChange {
             current: &current_password,
             new: &new_password,
             confirm: &new_password_confirm,
@@ -133,10 +139,12 @@ pub async fn change_password(
 /// Why a reset link cannot be used, or `None` when it can (anonymous).
 #[server(endpoint = "reset_link")]
 pub async fn check_reset_link(token: String) -> Result<Option<String>, AppError> {
-    Ok(server::account::reset_refusal(&ssr::state()?.db, &token)
-        .await
-        .map_err(ssr::fail)?
-        .map(str::to_string))
+    Ok(
+        server::identity::account::reset_refusal(&ssr::state()?.db, &token)
+            .await
+            .map_err(ssr::fail)?
+            .map(str::to_string),
+    )
 }
 
 #[cfg(test)]
@@ -169,9 +177,9 @@ pub async fn get_two_factor() -> Result<TwoFactorStatus, AppError> {
     let state = ssr::state()?;
     let db = &state.db;
     let (enabled, left, pending) = tokio::try_join!(
-        server::two_factor::is_enabled(db, p.user_id),
-        server::two_factor::recovery_codes_left(db, p.user_id),
-        server::two_factor::pending(db, &state.config.app_secret_key, &p),
+        server::identity::two_factor::is_enabled(db, p.user_id),
+        server::identity::two_factor::recovery_codes_left(db, p.user_id),
+        server::identity::two_factor::pending(db, &state.config.app_secret_key, &p),
     )
     .map_err(ssr::fail)?;
     Ok(TwoFactorStatus {
@@ -189,7 +197,7 @@ pub async fn get_two_factor() -> Result<TwoFactorStatus, AppError> {
 pub async fn start_two_factor() -> Result<TwoFactorSetup, AppError> {
     let p = ssr::authenticated()?;
     let state = ssr::state()?;
-    let e = server::two_factor::start(&state.db, &state.config.app_secret_key, &p)
+    let e = server::identity::two_factor::start(&state.db, &state.config.app_secret_key, &p)
         .await
         .map_err(ssr::fail)?;
     Ok(TwoFactorSetup {
@@ -203,7 +211,7 @@ pub async fn start_two_factor() -> Result<TwoFactorSetup, AppError> {
 pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
     let p = ssr::authenticated()?;
     let state = ssr::state()?;
-    server::two_factor::confirm(
+    server::identity::two_factor::confirm(
         &state.db,
         &state.config.app_secret_key,
         &p,
@@ -218,7 +226,7 @@ pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
 pub async fn disable_two_factor(current_password: String, code: String) -> Result<(), AppError> {
     let p = ssr::authenticated()?;
     let state = ssr::state()?;
-    server::two_factor::disable(
+    server::identity::two_factor::disable(
         &state.db,
         &state.config.app_secret_key,
         &p,
@@ -259,7 +267,7 @@ pub async fn get_google_link() -> Result<Option<GoogleLink>, AppError> {
         return Ok(None);
     };
     let (email, account) = tokio::try_join!(
-        server::google::accounts::linked_email(&state.db, p.user_id, google.issuer()),
+        server::identity::google::accounts::linked_email(&state.db, p.user_id, google.issuer()),
         server::identity::find_account_by_id(&state.db, p.user_id),
     )
     .map_err(ssr::fail)?;
@@ -277,7 +285,7 @@ pub async fn unlink_google() -> Result<(), AppError> {
         .google
         .as_ref()
         .ok_or_else(|| ssr::fail(server::Error::NotFound))?;
-    server::google::accounts::unlink(&state.db, &p, &ssr::meta(), google.issuer())
+    server::identity::google::accounts::unlink(&state.db, &p, &ssr::meta(), google.issuer())
         .await
         .map_err(ssr::fail)
 }

@@ -37,7 +37,7 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
     let state = ssr::state()?;
     let (s, stores) = tokio::try_join!(
         server::dashboard::summary(&state.db, &p),
-        server::stores::visible(&state.db, &p),
+        server::team::stores::visible(&state.db, &p),
     )
     .map_err(ssr::fail)?;
     let may_read_audit = p

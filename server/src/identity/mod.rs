@@ -1,9 +1,13 @@
 //! Identity: first-run setup, password sign-in, and the signed-in principal.
 
+pub mod account;
+pub mod google;
 pub mod http;
 pub mod password;
 pub mod proof;
 mod repo;
+pub mod tokens;
+pub mod two_factor;
 
 use chrono::Utc;
 use secrecy::SecretString;
@@ -11,7 +15,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::{
-    access::{Permission, Principal},
+    access::Principal,
     audit::{self, Action, RequestMeta},
     email::Email,
     error::{Error, Result},
@@ -21,7 +25,7 @@ use crate::{
 
 pub use repo::{count_members, find_credentials_by_id as find_account_by_id, setup_done};
 
-/// Pages of sign-in and the team settings, and what each needs.
+/// Pages of sign-in, and what each needs.
 pub const PAGES: &[PageRule] = &[
     PageRule::new("/login", PageNeeds::Anonymous),
     PageRule::new("/login/code", PageNeeds::Anonymous),
@@ -32,30 +36,6 @@ pub const PAGES: &[PageRule] = &[
     PageRule::new("/invite/*", PageNeeds::Anonymous),
     PageRule::new("/reset/*", PageNeeds::Anonymous),
     PageRule::new("/auth/*", PageNeeds::NotAPage),
-    PageRule::new(
-        "/settings/members",
-        PageNeeds::Permission(Permission::MembersManage),
-    ),
-    PageRule::new(
-        "/settings/outbox",
-        PageNeeds::Permission(Permission::MembersManage),
-    ),
-    PageRule::new(
-        "/settings/stores",
-        PageNeeds::Permission(Permission::StoresManage),
-    ),
-    PageRule::new(
-        "/settings/roles",
-        PageNeeds::Permission(Permission::SettingsManage),
-    ),
-    PageRule::new(
-        "/settings/company",
-        PageNeeds::Permission(Permission::SettingsManage),
-    ),
-    PageRule::new(
-        "/settings/integrations",
-        PageNeeds::Permission(Permission::SettingsManage),
-    ),
 ];
 pub(crate) use repo::{
     find_credentials as find_account, first_company_in, first_company_of, insert_company,

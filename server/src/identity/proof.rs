@@ -12,13 +12,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
+use super::tokens;
 use crate::{
     audit::{self, Action, Entry, RequestMeta},
     db::Tx,
     error::{Error, Result},
     exec_tx,
     jobs::{self, Job, JobContext, NewJob},
-    mail, tokens, with_db, with_tx, Db,
+    mail, with_db, with_tx, Db,
 };
 
 /// The job that mails the link of a new account (queued with the account, so it exists exactly

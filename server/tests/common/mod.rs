@@ -286,13 +286,13 @@ impl TestApp {
         role: &str,
         stores: Vec<uuid::Uuid>,
     ) -> String {
-        let sent = server::invitations::invite(
+        let sent = server::team::invitations::invite(
             &self.state.db,
             by,
             &server::audit::RequestMeta::default(),
             &self.state.config.public_url,
             7,
-            server::invitations::InviteInput {
+            server::team::invitations::InviteInput {
                 email: email.into(),
                 role: role.into(),
                 store_ids: stores,
@@ -336,10 +336,10 @@ impl TestApp {
     ) -> server::access::Principal {
         let meta = server::audit::RequestMeta::default();
         let token = self.invite(by, email, role, stores).await;
-        server::invitations::accept(
+        server::team::invitations::accept(
             &self.state.db,
             &token,
-            server::invitations::AcceptInput {
+            server::team::invitations::AcceptInput {
                 name: format!("Member {role}"),
                 password: PASSWORD.into(),
                 password_confirm: PASSWORD.into(),
@@ -347,7 +347,7 @@ impl TestApp {
             &meta,
         )
         .await
-        .and_then(server::invitations::Acceptance::joined)
+        .and_then(server::team::invitations::Acceptance::joined)
         .unwrap()
     }
 }

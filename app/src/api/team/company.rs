@@ -50,8 +50,8 @@ pub async fn get_company_settings() -> Result<CompanyPage, AppError> {
     let p = ssr::authorize(Permission::SettingsManage)?;
     let db = &ssr::state()?.db;
     let (s, logo_version) = tokio::try_join!(
-        server::company::get(db, &p),
-        server::company::logo_version(db, p.company_id)
+        server::team::company::get(db, &p),
+        server::team::company::logo_version(db, p.company_id)
     )
     .map_err(ssr::fail)?;
     Ok(CompanyPage {
@@ -61,15 +61,15 @@ pub async fn get_company_settings() -> Result<CompanyPage, AppError> {
         currency: s.currency,
         date_format: s.date_format,
         analysis_standard: s.analysis_standard,
-        currencies: server::company::CURRENCIES
+        currencies: server::team::company::CURRENCIES
             .iter()
             .map(|c| c.to_string())
             .collect(),
-        date_formats: server::company::DATE_FORMATS
+        date_formats: server::team::company::DATE_FORMATS
             .iter()
             .map(|c| c.to_string())
             .collect(),
-        standards: server::company::STANDARDS
+        standards: server::team::company::STANDARDS
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
@@ -85,11 +85,11 @@ pub async fn save_company_settings(
     analysis_standard: String,
 ) -> Result<(), AppError> {
     let p = ssr::authorize(Permission::SettingsManage)?;
-    server::company::update(
+    server::team::company::update(
         &ssr::state()?.db,
         &p,
         &ssr::meta(),
-        server::company::Settings {
+        server::team::company::Settings {
             name,
             timezone,
             currency,

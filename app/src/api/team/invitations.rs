@@ -20,7 +20,7 @@ pub struct InvitationInfo {
 
 #[server(endpoint = "invitation")]
 pub async fn get_invitation(token: String) -> Result<InvitationInfo, AppError> {
-    let view = server::invitations::lookup(&ssr::state()?.db, &token)
+    let view = server::team::invitations::lookup(&ssr::state()?.db, &token)
         .await
         .map_err(ssr::fail)?;
     Ok(match view {
@@ -32,7 +32,7 @@ pub async fn get_invitation(token: String) -> Result<InvitationInfo, AppError> {
             has_account: v.has_account,
         },
         None => InvitationInfo {
-            refusal: Some(server::invitations::UNKNOWN_LINK.into()),
+            refusal: Some(server::team::invitations::UNKNOWN_LINK.into()),
             company_name: String::new(),
             email: String::new(),
             role_name: String::new(),

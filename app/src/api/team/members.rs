@@ -32,10 +32,10 @@ pub async fn get_team() -> Result<TeamPage, AppError> {
     let p = ssr::authorize(Permission::MembersManage)?;
     let db = &ssr::state()?.db;
     let (members, roles, stores, invitations) = tokio::try_join!(
-        server::members::list(db, &p),
-        server::roles::list(db, &p),
-        server::stores::visible(db, &p),
-        server::invitations::list_open(db, &p),
+        server::team::members::list(db, &p),
+        server::team::roles::list(db, &p),
+        server::team::stores::visible(db, &p),
+        server::team::invitations::list_open(db, &p),
     )
     .map_err(ssr::fail)?;
     let roles = role_options(roles);
@@ -83,13 +83,13 @@ pub async fn invite_member(
             })
         })
         .collect::<Result<Vec<uuid::Uuid>, _>>()?;
-    let sent = server::invitations::invite(
+    let sent = server::team::invitations::invite(
         &state.db,
         &p,
         &ssr::meta(),
         &state.config.public_url,
         state.config.invitation_ttl_days,
-        server::invitations::InviteInput {
+        server::team::invitations::InviteInput {
             email,
             role,
             store_ids,
@@ -107,7 +107,7 @@ pub async fn invite_member(
 pub async fn resend_invitation(id: String) -> Result<SentLink, AppError> {
     let p = ssr::authorize(Permission::MembersManage)?;
     let state = ssr::state()?;
-    let sent = server::invitations::resend(
+    let sent = server::team::invitations::resend(
         &state.db,
         &p,
         &ssr::meta(),
@@ -126,7 +126,7 @@ pub async fn resend_invitation(id: String) -> Result<SentLink, AppError> {
 #[server(endpoint = "revoke_invitation")]
 pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
     let p = ssr::authorize(Permission::MembersManage)?;
-    server::invitations::revoke(&ssr::state()?.db, &p, &ssr::meta(), ssr::parse_id(&id)?)
+    server::team::invitations::revoke(&ssr::state()?.db, &p, &ssr::meta(), ssr::parse_id(&id)?)
         .await
         .map_err(ssr::fail)
 }
@@ -134,7 +134,7 @@ pub async fn revoke_invitation(id: String) -> Result<(), AppError> {
 #[server(endpoint = "change_member_role")]
 pub async fn change_member_role(user_id: String, role: String) -> Result<(), AppError> {
     let p = ssr::authorize(Permission::MembersManage)?;
-    server::members::change_role(
+    server::team::members::change_role(
         &ssr::state()?.db,
         &p,
         &ssr::meta(),
@@ -149,7 +149,7 @@ pub async fn change_member_role(user_id: String, role: String) -> Result<(), App
 pub async fn set_member_disabled(user_id: String, disabled: bool) -> Result<(), AppError> {
     let p = ssr::authorize(Permission::MembersManage)?;
     let state = ssr::state()?;
-    server::members::set_disabled(
+    server::team::members::set_disabled(
         &state.db,
         &state.sessions,
         &p,
@@ -165,7 +165,7 @@ pub async fn set_member_disabled(user_id: String, disabled: bool) -> Result<(), 
 pub async fn remove_member(user_id: String) -> Result<(), AppError> {
     let p = ssr::authorize(Permission::MembersManage)?;
     let state = ssr::state()?;
-    server::members::remove(
+    server::team::members::remove(
         &state.db,
         &state.sessions,
         &p,

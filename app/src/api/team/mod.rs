@@ -64,7 +64,7 @@ pub(super) fn local(dt: chrono::DateTime<chrono::Utc>, tz: &str) -> String {
 }
 
 #[cfg(feature = "ssr")]
-pub(super) fn role_options(roles: Vec<server::roles::Role>) -> Vec<RoleOption> {
+pub(super) fn role_options(roles: Vec<server::team::roles::Role>) -> Vec<RoleOption> {
     roles
         .into_iter()
         .map(|r| RoleOption {
@@ -79,7 +79,7 @@ pub(super) fn role_options(roles: Vec<server::roles::Role>) -> Vec<RoleOption> {
 }
 
 #[cfg(feature = "ssr")]
-pub(super) fn store_rows(stores: Vec<server::stores::Store>) -> Vec<StoreRow> {
+pub(super) fn store_rows(stores: Vec<server::team::stores::Store>) -> Vec<StoreRow> {
     stores
         .into_iter()
         .map(|s| StoreRow {
@@ -93,7 +93,7 @@ pub(super) fn store_rows(stores: Vec<server::stores::Store>) -> Vec<StoreRow> {
 #[cfg(feature = "ssr")]
 pub(super) fn member_rows(
     p: &server::access::Principal,
-    members: Vec<server::members::Member>,
+    members: Vec<server::team::members::Member>,
     roles: &[RoleOption],
 ) -> Vec<MemberRow> {
     members

@@ -20,7 +20,7 @@ pub struct RolesPage {
 #[server(endpoint = "roles_page")]
 pub async fn get_roles_page() -> Result<RolesPage, AppError> {
     let p = ssr::authorize(Permission::SettingsManage)?;
-    let roles = server::roles::list(&ssr::state()?.db, &p)
+    let roles = server::team::roles::list(&ssr::state()?.db, &p)
         .await
         .map_err(ssr::fail)?;
     Ok(RolesPage {
@@ -38,11 +38,11 @@ pub async fn create_role(
     #[server(default)] permissions: Vec<String>,
 ) -> Result<(), AppError> {
     let p = ssr::authorize(Permission::SettingsManage)?;
-    server::roles::create(
+    server::team::roles::create(
         &ssr::state()?.db,
         &p,
         &ssr::meta(),
-        server::roles::RoleInput { name, permissions },
+        server::team::roles::RoleInput { name, permissions },
     )
     .await
     .map(|_| ())
@@ -52,7 +52,7 @@ pub async fn create_role(
 #[server(endpoint = "delete_role")]
 pub async fn delete_role(slug: String) -> Result<(), AppError> {
     let p = ssr::authorize(Permission::SettingsManage)?;
-    server::roles::delete(&ssr::state()?.db, &p, &ssr::meta(), &slug)
+    server::team::roles::delete(&ssr::state()?.db, &p, &ssr::meta(), &slug)
         .await
         .map_err(ssr::fail)
 }

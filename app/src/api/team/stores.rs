@@ -25,13 +25,15 @@ pub struct StoresPage {
 pub async fn get_stores_page() -> Result<StoresPage, AppError> {
     let p = ssr::authorize(Permission::StoresManage)?;
     let db = &ssr::state()?.db;
-    let stores = server::stores::visible(db, &p).await.map_err(ssr::fail)?;
+    let stores = server::team::stores::visible(db, &p)
+        .await
+        .map_err(ssr::fail)?;
     let can_manage_access = p.permissions.contains(Permission::MembersManage);
     let (limited_members, grants) = if can_manage_access {
         let (members, roles, grants) = tokio::try_join!(
-            server::members::list(db, &p),
-            server::roles::list(db, &p),
-            server::stores::access_matrix(db, &p),
+            server::team::members::list(db, &p),
+            server::team::roles::list(db, &p),
+            server::team::stores::access_matrix(db, &p),
         )
         .map_err(ssr::fail)?;
         let limited: Vec<_> = members
@@ -55,7 +57,7 @@ pub async fn get_stores_page() -> Result<StoresPage, AppError> {
     };
     Ok(StoresPage {
         stores: store_rows(stores),
-        platforms: server::stores::PLATFORMS
+        platforms: server::team::stores::PLATFORMS
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
@@ -68,11 +70,11 @@ pub async fn get_stores_page() -> Result<StoresPage, AppError> {
 #[server(endpoint = "create_store")]
 pub async fn create_store(name: String, platform: String) -> Result<(), AppError> {
     let p = ssr::authorize(Permission::StoresManage)?;
-    server::stores::create(
+    server::team::stores::create(
         &ssr::state()?.db,
         &p,
         &ssr::meta(),
-        server::stores::StoreInput { name, platform },
+        server::team::stores::StoreInput { name, platform },
     )
     .await
     .map(|_| ())
@@ -82,7 +84,7 @@ pub async fn create_store(name: String, platform: String) -> Result<(), AppError
 #[server(endpoint = "delete_store")]
 pub async fn delete_store(id: String) -> Result<(), AppError> {
     let p = ssr::authorize(Permission::StoresManage)?;
-    server::stores::delete(&ssr::state()?.db, &p, &ssr::meta(), ssr::parse_id(&id)?)
+    server::team::stores::delete(&ssr::state()?.db, &p, &ssr::meta(), ssr::parse_id(&id)?)
         .await
         .map_err(ssr::fail)
 }
@@ -94,7 +96,7 @@ pub async fn set_store_access(
     allowed: bool,
 ) -> Result<(), AppError> {
     let p = ssr::authorize(Permission::MembersManage)?;
-    server::stores::set_one(
+    server::team::stores::set_one(
         &ssr::state()?.db,
         &p,
         &ssr::meta(),

@@ -18,14 +18,12 @@ use crate::http::{
     middleware::{safe_next, too_many_attempts, CurrentUser},
 };
 use crate::{
-    account,
     audit::RequestMeta,
     error::Error,
-    identity::{self, SetupInput, SignIn},
-    invitations::{self, AcceptInput, Acceptance},
+    identity::{self, account, two_factor, SetupInput, SignIn},
     sessions,
     state::AppState,
-    two_factor,
+    team::invitations::{self, AcceptInput, Acceptance},
 };
 
 /// Starts a fresh session for the principal: a new id (no fixation), then the user and company,

@@ -24,10 +24,12 @@ use crate::{
     audit::RequestMeta,
     crypto,
     error::Error,
-    google::{accounts, Callback, Intent, Pending, Refusal, PENDING_SECS},
-    identity::SignIn,
-    invitations::{self, Acceptance},
+    identity::{
+        google::{accounts, Callback, Intent, Pending, Refusal, PENDING_SECS},
+        SignIn,
+    },
     state::AppState,
+    team::invitations::{self, Acceptance},
 };
 
 pub const COOKIE: &str = "switchyard_oidc";
@@ -203,7 +205,7 @@ async fn act(
     session: &Session,
     meta: &RequestMeta,
     pending: Pending,
-    id: &crate::google::Identity,
+    id: &crate::identity::google::Identity,
 ) -> Response {
     let secure = state.config.cookie_secure;
     let intent = Some(&pending.intent);

@@ -1,10 +1,8 @@
 //! Identity's plain routes: the form endpoints of setup, sign-in, sign-up, invitations, reset
-//! and the second factor (303 answers, so they work before hydration), Google sign-in, and the
-//! company logo.
+//! and the second factor (303 answers, so they work before hydration), and Google sign-in.
 
 pub mod auth;
 pub mod google;
-pub mod logo;
 
 use axum::{
     routing::{get, post},
@@ -26,12 +24,4 @@ pub fn routes() -> Router<AppState> {
         .route("/auth/verify/{token}", get(auth::verify_email))
         .route("/auth/google", post(google::start))
         .route("/auth/google/callback", get(google::callback))
-        .route(
-            "/settings/company/logo",
-            post(logo::upload).layer(axum::extract::DefaultBodyLimit::max(
-                crate::company::LOGO_MAX_BYTES + 64 * 1024,
-            )),
-        )
-        .route("/settings/company/logo/remove", post(logo::remove))
-        .route("/company/logo", get(logo::show))
 }

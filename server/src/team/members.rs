@@ -5,13 +5,14 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::roles;
 use crate::access::Principal;
 use crate::{
     access::{self, Permission},
     audit::{self, Action, Entry, RequestMeta},
     db::Tx,
     error::{Error, Result},
-    exec_tx, roles,
+    exec_tx,
     sessions::{Ending, Sessions},
     with_db, with_tx, Db,
 };

@@ -176,7 +176,7 @@ pub async fn set_one(
         .fetch_optional(c)
         .await)?;
     let role = role.ok_or(Error::NotFound)?;
-    crate::members::guard_target(&mut tx, p, &role).await?;
+    crate::team::members::guard_target(&mut tx, p, &role).await?;
     check_owned(&mut tx, p.company_id, &[store_id]).await?;
     const GRANT: &str =
         "INSERT INTO store_access (store_id, user_id, company_id) VALUES ($1, $2, $3) \

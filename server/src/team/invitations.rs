@@ -8,6 +8,7 @@ use serde::Serialize;
 use sqlx::types::Json;
 use uuid::Uuid;
 
+use super::{roles, stores};
 use crate::access::Principal;
 use crate::{
     access::{self, Permission},
@@ -15,8 +16,8 @@ use crate::{
     email::Email,
     error::{Error, Result},
     exec_tx,
-    identity::{self, clean_text, password},
-    mail, roles, stores, tokens, with_db, with_tx, Db,
+    identity::{self, clean_text, password, tokens},
+    mail, with_db, with_tx, Db,
 };
 
 pub struct InviteInput {
@@ -553,7 +554,7 @@ pub async fn accept_after_second_factor(
 pub async fn accept_with_google(
     db: &Db,
     token: &str,
-    id: &crate::google::Identity,
+    id: &crate::identity::google::Identity,
     meta: &RequestMeta,
 ) -> Result<Acceptance> {
     let now = Utc::now();
@@ -564,7 +565,7 @@ pub async fn accept_with_google(
             found.email, id.email
         )));
     }
-    let linked = crate::google::accounts::user_of(db, &id.issuer, &id.subject).await?;
+    let linked = crate::identity::google::accounts::user_of(db, &id.issuer, &id.subject).await?;
     let (joiner, link) = match linked {
         Some(user_id) => {
             let account = identity::find_account_by_id(db, user_id)
@@ -613,7 +614,7 @@ async fn join(
     db: &Db,
     found: Found,
     joiner: Joiner,
-    link: Option<&crate::google::Identity>,
+    link: Option<&crate::identity::google::Identity>,
     method: &str,
     meta: &RequestMeta,
     now: DateTime<Utc>,
@@ -657,7 +658,7 @@ async fn join(
         }
     };
     if let Some(identity) = link {
-        crate::google::accounts::insert_link(&mut tx, user_id, identity).await?;
+        crate::identity::google::accounts::insert_link(&mut tx, user_id, identity).await?;
     }
     const MEMBER: &str = "INSERT INTO memberships (company_id, user_id, role, created_at) \
                           VALUES ($1, $2, $3, $4) ON CONFLICT (company_id, user_id) DO NOTHING";

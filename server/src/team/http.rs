@@ -1,24 +1,36 @@
-//! The company logo: uploaded by a plain multipart form (works before hydration), served to the
-//! company's members. Permission is checked before the body is read.
+//! The team's plain routes: the company logo, uploaded by a plain multipart form (works before
+//! hydration) and served to the company's members. Permission is checked before the body is read.
 
 use std::collections::BTreeMap;
 
 use axum::{
-    extract::{FromRequest, Multipart, Request, State},
+    extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State},
     http::{header, HeaderValue},
     response::{IntoResponse, Response},
-    Extension,
+    routing::{get, post},
+    Extension, Router,
 };
 
+use super::company;
 use crate::access::Principal;
 use crate::http::{
     flash::Flash,
     forms::{back_with, Meta},
     middleware::CurrentUser,
 };
-use crate::{access::Permission, company, error::Error, state::AppState};
+use crate::{access::Permission, error::Error, state::AppState};
 
 const PAGE: &str = "/settings/company";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/settings/company/logo",
+            post(upload).layer(DefaultBodyLimit::max(company::LOGO_MAX_BYTES + 64 * 1024)),
+        )
+        .route("/settings/company/logo/remove", post(remove))
+        .route("/company/logo", get(show))
+}
 
 fn allowed(user: &CurrentUser) -> Result<Principal, Error> {
     let p = user.0.clone().ok_or(Error::Unauthorized)?;

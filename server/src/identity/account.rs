@@ -11,10 +11,10 @@ use crate::{
     email::Email,
     error::{Error, Result},
     exec_tx,
-    identity::{self, password},
+    identity::{self, password, tokens},
     mail,
     sessions::{Ending, Sessions},
-    tokens, with_db, Db,
+    with_db, Db,
 };
 
 /// How long a reset link works.

@@ -15,8 +15,8 @@ use crate::{
     crypto,
     error::{Error, Result},
     exec_tx,
-    identity::{self, password},
-    mail, tokens, with_db, with_tx, Db,
+    identity::{self, password, tokens},
+    mail, with_db, with_tx, Db,
 };
 
 const STEP: u64 = 30;
