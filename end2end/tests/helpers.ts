@@ -54,3 +54,13 @@ export async function accept(browser: Browser, link: string, who: { name: string
   await expect(page).toHaveURL(/\/\?welcome=1$/);
   return { context, page };
 }
+
+/** Does a destructive action through its confirmation: opens the dialog named `name` (the
+ *  `Confirm` component, a <details>, so this works with and without JavaScript) and presses
+ *  its button of the same name. */
+export async function confirmAction(page: Page, name: string) {
+  await page.locator(`summary[aria-label="${name}"]`).click();
+  const dialog = page.getByRole("dialog", { name });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole("button", { name, exact: true }).click();
+}

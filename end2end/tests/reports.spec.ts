@@ -1,5 +1,5 @@
 import { test, expect, Page, Browser } from "@playwright/test";
-import { owner, signInAs, hydrated, invite, accept } from "./helpers";
+import { owner, signInAs, hydrated, invite, accept, confirmAction } from "./helpers";
 
 // Analyses with no AI key configured: the local extractor reads the PDF's text layer.
 // The report PDF is printed by Chromium itself from HTML, so it has a real text layer with Ω.
@@ -185,7 +185,7 @@ test("a company AI key is saved encrypted, shown as a hint and removed", async (
   await expect(page.getByTestId("ai-key")).toContainText("claude-sonnet-4-20250514");
   await expect(page.locator("body")).not.toContainText("sk-ant-e2e-company-key");
   // Removed again, so later analyses of this installation stay on the local reader.
-  await page.getByRole("button", { name: "Remove the Anthropic Claude key" }).click();
+  await confirmAction(page, "Remove the Anthropic Claude key");
   await expect(page.getByTestId("ai-key")).toHaveCount(0);
 });
 

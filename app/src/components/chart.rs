@@ -38,19 +38,19 @@ const HEADROOM: f64 = 4.0;
 const GAP: f64 = 2.0;
 /// Series colours, in order (written out whole so Tailwind keeps them).
 const FILLS: [&str; 4] = [
-    "fill-indigo-500",
+    "fill-brand-500",
     "fill-sky-400",
     "fill-amber-400",
     "fill-emerald-500",
 ];
 const STROKES: [&str; 4] = [
-    "stroke-indigo-500",
+    "stroke-brand-500",
     "stroke-sky-400",
     "stroke-amber-400",
     "stroke-emerald-500",
 ];
 const DOTS: [&str; 4] = [
-    "bg-indigo-500",
+    "bg-brand-500",
     "bg-sky-400",
     "bg-amber-400",
     "bg-emerald-500",

@@ -1,5 +1,6 @@
 pub mod chart;
 pub mod pager;
 pub mod shell;
+pub mod table;
 pub mod theme;
 pub mod ui;

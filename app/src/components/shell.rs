@@ -52,7 +52,7 @@ fn NavLinks(me: Me) -> impl IntoView {
                 <A
                     href=href
                     exact=href == "/"
-                    attr:class="flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-indigo-50 aria-[current=page]:text-indigo-700 dark:text-slate-400 dark:hover:bg-slate-800 dark:hover:text-white dark:aria-[current=page]:bg-indigo-500/10 dark:aria-[current=page]:text-indigo-300"
+                    attr:class="flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-brand-50 aria-[current=page]:text-brand-700 dark:text-slate-400 dark:hover:bg-slate-800 dark:hover:text-white dark:aria-[current=page]:bg-brand-500/10 dark:aria-[current=page]:text-brand-300"
                 >
                     <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" aria-hidden="true">
                         <path stroke-linecap="round" stroke-linejoin="round" d=*icon/>
@@ -77,7 +77,7 @@ fn UserMenu(me: Me) -> impl IntoView {
     view! {
         <details class="group relative">
             <summary class="flex cursor-pointer list-none items-center gap-2 rounded-lg px-2 py-1.5 hover:bg-slate-100 dark:hover:bg-slate-800" aria-label="Account menu">
-                <span class="flex h-8 w-8 items-center justify-center rounded-full bg-indigo-600 text-xs font-semibold text-white">
+                <span class="flex h-8 w-8 items-center justify-center rounded-full bg-brand-600 text-xs font-semibold text-white">
                     {initials(&me.name)}
                 </span>
                 <span class="hidden text-sm font-medium text-slate-700 sm:block dark:text-slate-200">{me.name.clone()}</span>

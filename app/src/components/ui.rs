@@ -29,7 +29,7 @@ pub fn Field(
     let input_class = if has_error {
         "mt-1 block w-full rounded-lg border border-red-500 bg-white px-3 py-2 text-sm shadow-sm focus:border-red-500 focus:outline-none focus:ring-2 focus:ring-red-500/30 dark:bg-slate-900 dark:text-slate-100"
     } else {
-        "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/30 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+        "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm shadow-sm focus:border-brand-500 focus:outline-none focus:ring-2 focus:ring-brand-500/30 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
     };
     view! {
         <div>
@@ -59,7 +59,7 @@ pub fn SubmitButton(children: Children) -> impl IntoView {
     view! {
         <button
             type="submit"
-            class="inline-flex w-full items-center justify-center rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 focus-visible:ring-offset-2 dark:focus-visible:ring-offset-slate-900"
+            class="inline-flex w-full items-center justify-center rounded-lg bg-brand-600 px-4 py-2.5 text-sm font-semibold text-white shadow-sm hover:bg-brand-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-500 focus-visible:ring-offset-2 dark:focus-visible:ring-offset-slate-900"
         >
             {children()}
         </button>
@@ -88,7 +88,7 @@ pub fn Alert(tone: Tone, children: Children) -> impl IntoView {
 pub fn Card(#[prop(into, optional)] title: String, children: Children) -> impl IntoView {
     view! {
         <section class="rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900">
-            {(!title.is_empty()).then(|| view! { <h2 class="mb-4 text-sm font-semibold text-slate-900 dark:text-slate-100">{title}</h2> })}
+            {(!title.is_empty()).then(|| view! { <h2 class="section-title mb-4">{title}</h2> })}
             {children()}
         </section>
     }
@@ -156,7 +156,7 @@ pub fn AuthFrame(
 #[component]
 pub fn Logo() -> impl IntoView {
     view! {
-        <svg class="h-8 w-8 text-indigo-600 dark:text-indigo-400" viewBox="0 0 32 32" fill="none" aria-hidden="true">
+        <svg class="h-8 w-8 text-brand-600 dark:text-brand-400" viewBox="0 0 32 32" fill="none" aria-hidden="true">
             <rect x="2" y="2" width="28" height="28" rx="7" fill="currentColor"/>
             <path d="M9 20h14M9 12h14M13 8v16M19 8v16" stroke="white" stroke-width="2.2" stroke-linecap="round"/>
         </svg>
@@ -191,7 +191,7 @@ pub fn ContinueWithGoogle(
                             <input type="hidden" name="intent" value=intent/>
                             <input type="hidden" name="next" value=next/>
                             <input type="hidden" name="token" value=token/>
-                            <button type="submit" class="inline-flex w-full items-center justify-center gap-3 rounded-lg border border-slate-300 bg-white px-4 py-2.5 text-sm font-semibold text-slate-700 shadow-sm hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:hover:bg-slate-800">
+                            <button type="submit" class="inline-flex w-full items-center justify-center gap-3 rounded-lg border border-slate-300 bg-white px-4 py-2.5 text-sm font-semibold text-slate-700 shadow-sm hover:bg-slate-50 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:hover:bg-slate-800">
                                 <GoogleMark/>
                                 {label}
                             </button>
@@ -236,7 +236,7 @@ where
     }
 }
 
-pub const BUTTON: &str = "inline-flex items-center justify-center rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-500";
+pub const BUTTON: &str = "inline-flex items-center justify-center rounded-lg bg-brand-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-brand-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-500";
 pub const BUTTON_QUIET: &str = "inline-flex items-center justify-center rounded-lg border border-slate-300 bg-white px-2.5 py-1.5 text-xs font-medium text-slate-700 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800";
 pub const BUTTON_DANGER: &str = "inline-flex items-center justify-center rounded-lg border border-red-200 bg-white px-2.5 py-1.5 text-xs font-medium text-red-700 hover:bg-red-50 dark:border-red-900 dark:bg-slate-900 dark:text-red-300 dark:hover:bg-red-950";
 pub const SELECT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
@@ -267,3 +267,91 @@ where
         </Suspense>
     }
 }
+
+/// A destructive action that asks first: `label` opens a small dialog with `question` and
+/// `children` (the form whose button does it) beside "Cancel". Built on `<details>`, so it
+/// opens and closes without JavaScript too; "Cancel" closes it once the page is hydrated.
+#[component]
+pub fn Confirm(
+    /// The button's words ("Remove").
+    #[prop(into)]
+    label: String,
+    /// What it acts on, for screen readers ("Remove Ada Lovelace").
+    #[prop(into)]
+    aria_label: String,
+    /// The question the dialog asks, saying what will happen.
+    #[prop(into)]
+    question: String,
+    children: Children,
+) -> impl IntoView {
+    let cancel = |ev: leptos::ev::MouseEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            if let Some(Ok(Some(details))) = ev
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .map(|e| e.closest("details"))
+            {
+                let _ = details.remove_attribute("open");
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    view! {
+        <details class="relative inline-block text-left" data-confirm="">
+            <summary class=format!("{BUTTON_DANGER} cursor-pointer list-none select-none [&::-webkit-details-marker]:hidden") aria-label=aria_label.clone()>{label}</summary>
+            <div role="dialog" aria-label=aria_label
+                class="absolute right-0 z-20 mt-2 w-72 rounded-lg border border-slate-200 bg-white p-4 text-left shadow-lg dark:border-slate-700 dark:bg-slate-900">
+                <p class="text-sm text-slate-700 dark:text-slate-300">{question}</p>
+                <div class="mt-3 flex items-center justify-end gap-2">
+                    <button type="button" class=BUTTON_QUIET on:click=cancel>"Cancel"</button>
+                    {children()}
+                </div>
+            </div>
+        </details>
+    }
+}
+
+/// The filter form above a list: a GET form to `action` (the filters live in the address, so
+/// they work without JavaScript and can be bookmarked) with its fields, "Filter" and "Clear".
+#[component]
+pub fn FilterBar(
+    /// The list's path.
+    action: &'static str,
+    /// The grid's column classes at large widths (e.g. `lg:grid-cols-5`), fields plus buttons.
+    #[prop(default = "lg:grid-cols-5")]
+    columns: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <form method="get" action=action role="search"
+            class=format!("grid grid-cols-1 gap-3 sm:grid-cols-2 {columns} lg:items-end")>
+            {children()}
+            <div class="flex gap-2">
+                <button type="submit" class=BUTTON>"Filter"</button>
+                <a href=action class=BUTTON_QUIET>"Clear"</a>
+            </div>
+        </form>
+    }
+}
+
+/// One labelled control of a [`FilterBar`]; `children` is the `<select>` or `<input>` with
+/// the id `for_id`.
+#[component]
+pub fn FilterField(
+    #[prop(into)] label: String,
+    for_id: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div>
+            <label for=for_id class="block text-xs font-medium text-slate-600 dark:text-slate-400">{label}</label>
+            <div class="mt-1">{children()}</div>
+        </div>
+    }
+}
+
+/// The look of a filter's text or date input.
+pub const INPUT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";

@@ -66,7 +66,7 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <Title text="Platform · Switchyard"/>
         <div class="mb-6">
-            <h1 class="text-2xl font-semibold tracking-tight text-slate-900 dark:text-white">"Platform"</h1>
+            <h1 class="page-title">"Platform"</h1>
             <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Every company on this Switchyard. Only platform administrators see this page."</p>
         </div>
         <ActionResult value=move || toggle.value().get() success="Company updated."/>

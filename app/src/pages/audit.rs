@@ -6,11 +6,21 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::audit::{get_audit, AuditPage};
+use crate::api::audit::{get_audit, AuditEntry, AuditPage};
 use crate::components::pager::Pager;
+use crate::components::table::{Column, DataTable};
 use crate::components::ui::{
-    Alert, Badge, Card, EmptyState, Tone, BUTTON, BUTTON_QUIET, SELECT, TABLE, TD, TH,
+    Alert, Badge, Card, EmptyState, FilterBar, FilterField, Tone, BUTTON_QUIET, INPUT, SELECT, TD,
 };
+
+const COLUMNS: &[Column] = &[
+    Column::new("time", "Time"),
+    Column::new("member", "Member"),
+    Column::new("action", "Action"),
+    Column::new("target", "Target").class("hidden md:table-cell"),
+    Column::new("ip", "IP").class("hidden lg:table-cell"),
+    Column::new("details", "Details").class("hidden xl:table-cell"),
+];
 
 #[derive(Clone, Default, PartialEq)]
 struct Query {
@@ -37,7 +47,7 @@ pub fn AuditLogPage() -> impl IntoView {
     let data = Resource::new(q, |q| get_audit(q.actor, q.action, q.from, q.to, q.page));
     view! {
         <Title text="Audit log · Switchyard"/>
-        <h1 class="text-2xl font-semibold tracking-tight text-slate-900 dark:text-white">"Audit log"</h1>
+        <h1 class="page-title">"Audit log"</h1>
         <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Who did what, when and from where. Times are in the company's time zone."</p>
         <Suspense fallback=|| view! { <p class="mt-6 text-sm text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -54,40 +64,30 @@ pub fn AuditLogPage() -> impl IntoView {
 #[component]
 fn FilterForm(q: Query, p: Option<AuditPage>) -> impl IntoView {
     let (actors, actions) = p.map(|p| (p.actors, p.actions)).unwrap_or_default();
-    let label = "block text-xs font-medium text-slate-600 dark:text-slate-400";
-    let input = "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
     let export = q.clone();
     view! {
         <div class="mt-6">
             <Card>
-                <form method="get" action="/audit" class="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-5 lg:items-end">
-                    <div>
-                        <label for="f-actor" class=label>"Member"</label>
-                        <select id="f-actor" name="actor" class=format!("mt-1 {SELECT}")>
+                <FilterBar action="/audit">
+                    <FilterField label="Member" for_id="f-actor">
+                        <select id="f-actor" name="actor" class=SELECT>
                             <option value="">"Anyone"</option>
                             {actors.into_iter().map(|(id, name)| { let sel = id == q.actor; view! { <option value=id selected=sel>{name}</option> } }).collect_view()}
                         </select>
-                    </div>
-                    <div>
-                        <label for="f-action" class=label>"Action"</label>
-                        <select id="f-action" name="action" class=format!("mt-1 {SELECT}")>
+                    </FilterField>
+                    <FilterField label="Action" for_id="f-action">
+                        <select id="f-action" name="action" class=SELECT>
                             <option value="">"Any action"</option>
                             {actions.into_iter().map(|a| { let sel = a == q.action; let text = a.clone(); view! { <option value=a selected=sel>{text}</option> } }).collect_view()}
                         </select>
-                    </div>
-                    <div>
-                        <label for="f-from" class=label>"From"</label>
-                        <input id="f-from" name="from" type="date" value=q.from.clone() class=input/>
-                    </div>
-                    <div>
-                        <label for="f-to" class=label>"To"</label>
-                        <input id="f-to" name="to" type="date" value=q.to.clone() class=input/>
-                    </div>
-                    <div class="flex gap-2">
-                        <button type="submit" class=BUTTON>"Filter"</button>
-                        <a href="/audit" class=BUTTON_QUIET>"Clear"</a>
-                    </div>
-                </form>
+                    </FilterField>
+                    <FilterField label="From" for_id="f-from">
+                        <input id="f-from" name="from" type="date" value=q.from.clone() class=INPUT/>
+                    </FilterField>
+                    <FilterField label="To" for_id="f-to">
+                        <input id="f-to" name="to" type="date" value=q.to.clone() class=INPUT/>
+                    </FilterField>
+                </FilterBar>
                 <form method="post" action="/audit/export" class="mt-3 border-t border-slate-100 pt-3 dark:border-slate-800">
                     <input type="hidden" name="actor" value=export.actor/>
                     <input type="hidden" name="action" value=export.action/>
@@ -103,11 +103,10 @@ fn FilterForm(q: Query, p: Option<AuditPage>) -> impl IntoView {
 
 #[component]
 fn Results(p: AuditPage) -> impl IntoView {
-    if p.entries.is_empty() {
-        return view! { <div class="mt-6"><EmptyState title="Nothing matches" text="Change or clear the filter."/></div> }.into_any();
-    }
-    let rows = p.entries.into_iter().map(|e| {
-        let warn = e.action.ends_with("FAILED") || e.action.contains("DELETED") || e.action.contains("REVOKED");
+    let row = |e: AuditEntry| {
+        let warn = e.action.ends_with("FAILED")
+            || e.action.contains("DELETED")
+            || e.action.contains("REVOKED");
         view! {
             <tr data-testid="audit-row">
                 <td class=format!("{TD} whitespace-nowrap tabular-nums text-xs")>{e.when}</td>
@@ -118,21 +117,15 @@ fn Results(p: AuditPage) -> impl IntoView {
                 <td class=format!("{TD} hidden max-w-xs truncate font-mono text-xs xl:table-cell")>{e.details}</td>
             </tr>
         }
-    }).collect_view();
+    };
+    if p.entries.is_empty() {
+        return view! { <div class="mt-6"><EmptyState title="Nothing matches" text="Change or clear the filter."/></div> }.into_any();
+    }
     view! {
         <div class="mt-6">
             <Card>
-                <div class="-mx-5 overflow-x-auto">
-                    <table class=TABLE>
-                        <thead><tr>
-                            <th class=TH>"Time"</th><th class=TH>"Member"</th><th class=TH>"Action"</th>
-                            <th class=format!("{TH} hidden md:table-cell")>"Target"</th>
-                            <th class=format!("{TH} hidden lg:table-cell")>"IP"</th>
-                            <th class=format!("{TH} hidden xl:table-cell")>"Details"</th>
-                        </tr></thead>
-                        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}</tbody>
-                    </table>
-                </div>
+                <DataTable columns=COLUMNS rows=p.entries row label="Audit log"
+                    empty_title="Nothing matches" empty_text="Change or clear the filter."/>
                 <Pager page=p.page pages=p.pages testid="audit-count" summary=format!("{} entries · page {} of {}", p.total, p.page, p.pages)/>
             </Card>
         </div>

@@ -9,9 +9,25 @@ use leptos_router::hooks::use_query_map;
 use crate::api::billing::*;
 use crate::components::chart::{Chart, ChartKind, Series};
 use crate::components::pager::Pager;
-use crate::components::ui::{
-    Alert, Badge, Card, EmptyState, Loaded, Tone, BUTTON, BUTTON_QUIET, TABLE, TD, TH,
-};
+use crate::components::table::{Column, DataTable};
+use crate::components::ui::{Alert, Badge, Card, Loaded, Tone, BUTTON, BUTTON_QUIET, TD};
+
+const PURCHASE_COLUMNS: &[Column] = &[
+    Column::new("date", "Date"),
+    Column::new("pack", "Pack"),
+    Column::new("tokens", "Tokens").numeric(),
+    Column::new("amount", "Amount").numeric(),
+    Column::new("status", "Status"),
+    Column::new("receipt", "Receipt").quiet(),
+];
+
+const LEDGER_COLUMNS: &[Column] = &[
+    Column::new("date", "Date"),
+    Column::new("movement", "Movement"),
+    Column::new("note", "Note"),
+    Column::new("tokens", "Tokens").numeric(),
+    Column::new("balance", "Balance").numeric(),
+];
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
@@ -34,7 +50,7 @@ pub fn BillingPage() -> impl IntoView {
     view! {
         <Title text="Billing · Switchyard"/>
         <div class="mb-6">
-            <h1 class="text-2xl font-semibold tracking-tight text-slate-900 dark:text-white">"Billing"</h1>
+            <h1 class="page-title">"Billing"</h1>
             <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"AI analyses are paid in tokens. Buy a pack when the balance runs low; every movement is in the ledger below."</p>
         </div>
         {move || canceled().then(|| view! {
@@ -74,51 +90,35 @@ pub fn BillingPage() -> impl IntoView {
                     </div>
                 }
             }).collect_view();
-            let purchases = if b.purchases.is_empty() {
-                view! { <EmptyState title="No purchases yet" text="Packs you buy appear here with their status."/> }.into_any()
-            } else {
-                let rows = b.purchases.clone().into_iter().map(|x| view! {
-                    <tr data-testid="purchase-row">
-                        <td class=TD>{x.when.clone()}</td>
-                        <td class=TD>{x.pack.clone()}</td>
-                        <td class=format!("{TD} text-right tabular-nums")>{x.tokens.clone()}</td>
-                        <td class=format!("{TD} text-right tabular-nums")>{x.amount.clone()}</td>
-                        <td class=TD>
-                            <Badge text=x.status.clone() warn=!x.ok/>
-                            {x.note.clone().map(|n| view! { <p class="mt-1 text-xs text-amber-700 dark:text-amber-300">{n}</p> })}
-                        </td>
-                        <td class=TD>{x.receipt_url.clone().map(|u| view! { <a href=u class="text-indigo-600 hover:underline dark:text-indigo-400" rel="noopener" target="_blank">"Receipt"</a> })}</td>
-                    </tr>
-                }).collect_view();
-                view! {
-                    <div class="-mx-5 overflow-x-auto">
-                        <table class=TABLE>
-                            <thead><tr><th class=TH>"Date"</th><th class=TH>"Pack"</th><th class=format!("{TH} text-right")>"Tokens"</th><th class=format!("{TH} text-right")>"Amount"</th><th class=TH>"Status"</th><th class=TH><span class="sr-only">"Receipt"</span></th></tr></thead>
-                            <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}</tbody>
-                        </table>
-                    </div>
-                }.into_any()
+            let purchase_row = |x: PurchaseView| view! {
+                <tr data-testid="purchase-row">
+                    <td class=TD>{x.when.clone()}</td>
+                    <td class=TD>{x.pack.clone()}</td>
+                    <td class=format!("{TD} text-right tabular-nums")>{x.tokens.clone()}</td>
+                    <td class=format!("{TD} text-right tabular-nums")>{x.amount.clone()}</td>
+                    <td class=TD>
+                        <Badge text=x.status.clone() warn=!x.ok/>
+                        {x.note.clone().map(|n| view! { <p class="mt-1 text-xs text-amber-700 dark:text-amber-300">{n}</p> })}
+                    </td>
+                    <td class=TD>{x.receipt_url.clone().map(|u| view! { <a href=u class="text-brand-600 hover:underline dark:text-brand-400" rel="noopener" target="_blank">"Receipt"</a> })}</td>
+                </tr>
             };
-            let ledger = if b.ledger.is_empty() {
-                view! { <EmptyState title="No token movements yet" text="Purchases, grants and analyses will be listed here."/> }.into_any()
-            } else {
-                let rows = b.ledger.clone().into_iter().map(|e| view! {
-                    <tr data-testid="ledger-row">
-                        <td class=TD>{e.when.clone()}</td>
-                        <td class=TD>{e.kind.clone()}</td>
-                        <td class=TD>{e.note.clone()}</td>
-                        <td class=format!("{TD} text-right tabular-nums {}", if e.credit { "text-emerald-700 dark:text-emerald-400" } else { "" })>{e.tokens.clone()}</td>
-                        <td class=format!("{TD} text-right tabular-nums")>{e.balance_after.clone()}</td>
-                    </tr>
-                }).collect_view();
-                view! {
-                    <div class="-mx-5 overflow-x-auto">
-                        <table class=TABLE>
-                            <thead><tr><th class=TH>"Date"</th><th class=TH>"Movement"</th><th class=TH>"Note"</th><th class=format!("{TH} text-right")>"Tokens"</th><th class=format!("{TH} text-right")>"Balance"</th></tr></thead>
-                            <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}</tbody>
-                        </table>
-                    </div>
-                }.into_any()
+            let purchases = view! {
+                <DataTable columns=PURCHASE_COLUMNS rows=b.purchases.clone() row=purchase_row label="Purchases"
+                    empty_title="No purchases yet" empty_text="Packs you buy appear here with their status."/>
+            };
+            let ledger_row = |e: LedgerRow| view! {
+                <tr data-testid="ledger-row">
+                    <td class=TD>{e.when.clone()}</td>
+                    <td class=TD>{e.kind.clone()}</td>
+                    <td class=TD>{e.note.clone()}</td>
+                    <td class=format!("{TD} text-right tabular-nums {}", if e.credit { "text-emerald-700 dark:text-emerald-400" } else { "" })>{e.tokens.clone()}</td>
+                    <td class=format!("{TD} text-right tabular-nums")>{e.balance_after.clone()}</td>
+                </tr>
+            };
+            let ledger = view! {
+                <DataTable columns=LEDGER_COLUMNS rows=b.ledger.clone() row=ledger_row label="Token ledger"
+                    empty_title="No token movements yet" empty_text="Purchases, grants and analyses will be listed here."/>
             };
             let (page, pages) = (b.page, b.pages);
             view! {
@@ -136,7 +136,7 @@ pub fn BillingPage() -> impl IntoView {
                         <Card title="Usage, last 30 days"><UsageChart days=b.usage.clone() total=b.usage_total.clone()/></Card>
                     </div>
                 </div>
-                <h2 class="mt-8 mb-3 text-sm font-semibold text-slate-900 dark:text-slate-100">"Token packs"</h2>
+                <h2 class="section-title mt-8 mb-3">"Token packs"</h2>
                 <div class="grid gap-4 sm:grid-cols-2 lg:grid-cols-5">{packs}</div>
                 <div class="mt-8 grid gap-6">
                     <Card title="Purchases">{purchases}</Card>

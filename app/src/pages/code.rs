@@ -22,7 +22,7 @@ pub fn CodePage() -> impl IntoView {
                             <Field name="code" label="Code" autocomplete="one-time-code" error=error autofocus=true/>
                             <SubmitButton>"Verify"</SubmitButton>
                         </form>
-                        <a href="/login" class="mt-6 block text-center text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400">"Start again"</a>
+                        <a href="/login" class="mt-6 block text-center text-sm font-medium text-brand-600 hover:text-brand-500 dark:text-brand-400">"Start again"</a>
                     }
                 })}
             </Suspense>

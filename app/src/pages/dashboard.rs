@@ -55,7 +55,7 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
         "No failed attempts today".to_string()
     };
     view! {
-        <h1 class="text-2xl font-semibold tracking-tight text-slate-900 dark:text-white">{d.greeting.clone()}</h1>
+        <h1 class="page-title">{d.greeting.clone()}</h1>
         <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Here is what is happening in your workspace today."</p>
         <dl class="mt-6 grid grid-cols-1 gap-4 sm:grid-cols-3">
             <Stat label="Members" value=d.members.to_string() note="Active people in this company"/>

@@ -26,7 +26,7 @@ pub fn ForgotPage() -> impl IntoView {
                             <Field name="email" label="Email" kind="email" value=f.value("email") autocomplete="username" error=error autofocus=true/>
                             <SubmitButton>"Send reset link"</SubmitButton>
                         </form>
-                        <a href="/login" class="mt-6 block text-center text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400">"Back to sign in"</a>
+                        <a href="/login" class="mt-6 block text-center text-sm font-medium text-brand-600 hover:text-brand-500 dark:text-brand-400">"Back to sign in"</a>
                     }
                 })}
             </Suspense>
@@ -53,7 +53,7 @@ pub fn ResetPage() -> impl IntoView {
                     if let Some(why) = refused {
                         return view! {
                             <Alert tone=Tone::Error>{why}</Alert>
-                            <a href="/forgot" class="mt-6 block text-center text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400">"Ask for a new link"</a>
+                            <a href="/forgot" class="mt-6 block text-center text-sm font-medium text-brand-600 hover:text-brand-500 dark:text-brand-400">"Ask for a new link"</a>
                         }.into_any();
                     }
                     let (f_field, f_message) = (f.field.clone(), f.message.clone());

@@ -24,7 +24,7 @@ pub fn InvitePage() -> impl IntoView {
                     Ok(i) if i.refusal.is_some() => view! {
                         <AuthFrame title="This link cannot be used" subtitle="">
                             <Alert tone=Tone::Error>{i.refusal.clone().unwrap_or_default()}</Alert>
-                            <a href="/login" class="mt-6 block text-center text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400">"Go to sign in"</a>
+                            <a href="/login" class="mt-6 block text-center text-sm font-medium text-brand-600 hover:text-brand-500 dark:text-brand-400">"Go to sign in"</a>
                         </AuthFrame>
                     }.into_any(),
                     Ok(i) => {

@@ -35,7 +35,7 @@ pub fn LoginPage() -> impl IntoView {
                             <SubmitButton>"Sign in"</SubmitButton>
                         </form>
                         <ContinueWithGoogle intent="login" next=next.clone() label="Continue with Google" divider=true/>
-                        <a href="/forgot" class="mt-6 block text-center text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400">"Forgot your password?"</a>
+                        <a href="/forgot" class="mt-6 block text-center text-sm font-medium text-brand-600 hover:text-brand-500 dark:text-brand-400">"Forgot your password?"</a>
                         <SignUpLink/>
                     }
                 })}
@@ -72,7 +72,7 @@ fn SignUpLink() -> impl IntoView {
                 open.await.unwrap_or(false).then(|| view! {
                     <p class="mt-3 text-center text-sm text-slate-500 dark:text-slate-400">
                         "New to Switchyard? "
-                        <a href="/signup" class="font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400">"Create a company"</a>
+                        <a href="/signup" class="font-medium text-brand-600 hover:text-brand-500 dark:text-brand-400">"Create a company"</a>
                     </p>
                 })
             })}

@@ -20,12 +20,12 @@ pub fn LogoutPage() -> impl IntoView {
                             <form method="post" action="/auth/logout" class="space-y-3">
                                 <SubmitButton>"Sign out"</SubmitButton>
                             </form>
-                            <p class="mt-4 text-center text-sm"><A href="/" attr:class="text-indigo-600 hover:underline dark:text-indigo-400">"Back to the dashboard"</A></p>
+                            <p class="mt-4 text-center text-sm"><A href="/" attr:class="text-brand-600 hover:underline dark:text-brand-400">"Back to the dashboard"</A></p>
                         </AuthFrame>
                     }.into_any(),
                     None => view! {
                         <AuthFrame title="You are signed out" subtitle="Your session has ended.">
-                            <a href="/login" class="text-sm font-medium text-indigo-600 hover:underline dark:text-indigo-400">"Sign in again"</a>
+                            <a href="/login" class="text-sm font-medium text-brand-600 hover:underline dark:text-brand-400">"Sign in again"</a>
                         </AuthFrame>
                     }.into_any(),
                 }

@@ -22,10 +22,10 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <leptos_meta::Title text="Not found · Switchyard"/>
         <div class="flex min-h-screen flex-col items-center justify-center bg-slate-50 px-4 text-center dark:bg-slate-950">
-            <p class="text-sm font-semibold text-indigo-600 dark:text-indigo-400">"404"</p>
-            <h1 class="mt-2 text-2xl font-semibold text-slate-900 dark:text-white">"This page does not exist"</h1>
+            <p class="text-sm font-semibold text-brand-600 dark:text-brand-400">"404"</p>
+            <h1 class="page-title mt-2">"This page does not exist"</h1>
             <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">"Check the address, or go back to the dashboard."</p>
-            <a href="/" class="mt-6 rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">"Go to the dashboard"</a>
+            <a href="/" class="mt-6 rounded-lg bg-brand-600 px-4 py-2 text-sm font-semibold text-white hover:bg-brand-500">"Go to the dashboard"</a>
         </div>
     }
 }

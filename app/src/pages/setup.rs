@@ -57,14 +57,14 @@ pub fn SignUpPage() -> impl IntoView {
                     view! {
                         <AuthFrame title="Create your company" subtitle="Start a Switchyard workspace for your company. You will be its owner and can invite your team.">
                             <CompanyForm form="signup" action="/auth/signup"/>
-                            <a href="/login" class="mt-6 block text-center text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400">"Already have an account? Sign in"</a>
+                            <a href="/login" class="mt-6 block text-center text-sm font-medium text-brand-600 hover:text-brand-500 dark:text-brand-400">"Already have an account? Sign in"</a>
                         </AuthFrame>
                     }.into_any()
                 } else {
                     view! {
                         <AuthFrame title="Sign-up is closed" subtitle="">
                             <Alert tone=Tone::Info>"New companies are created by invitation on this Switchyard. Ask your administrator for an invitation."</Alert>
-                            <a href="/login" class="mt-6 block text-center text-sm font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400">"Go to sign in"</a>
+                            <a href="/login" class="mt-6 block text-center text-sm font-medium text-brand-600 hover:text-brand-500 dark:text-brand-400">"Go to sign in"</a>
                         </AuthFrame>
                     }.into_any()
                 }

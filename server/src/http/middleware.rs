@@ -430,7 +430,7 @@ fn error_page(status: StatusCode, reference: &str) -> String {
         .take(64)
         .collect();
     format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Switchyard</title><link rel="stylesheet" href="/pkg/switchyard.css"></head><body class="bg-slate-50 text-slate-900"><main class="flex min-h-screen flex-col items-center justify-center px-4 text-center"><p class="text-sm font-semibold text-indigo-600">{code}</p><h1 class="mt-2 text-2xl font-semibold">{title}</h1><p class="mt-2 max-w-md text-sm text-slate-600">{text}</p>{reference}<a href="/" class="mt-6 rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">{button}</a></main></body></html>"#,
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Switchyard</title><link rel="stylesheet" href="/pkg/switchyard.css"></head><body class="bg-slate-50 text-slate-900"><main class="flex min-h-screen flex-col items-center justify-center px-4 text-center"><p class="text-sm font-semibold text-brand-600">{code}</p><h1 class="mt-2 text-2xl font-semibold">{title}</h1><p class="mt-2 max-w-md text-sm text-slate-600">{text}</p>{reference}<a href="/" class="mt-6 rounded-lg bg-brand-600 px-4 py-2 text-sm font-semibold text-white hover:bg-brand-500">{button}</a></main></body></html>"#,
         code = status.as_u16(),
         reference = if reference.is_empty() {
             String::new()

@@ -26,6 +26,8 @@ pub struct MemberRow {
     pub role_name: String,
     pub disabled: bool,
     pub last_login: Option<String>,
+    /// Seconds since the epoch of `last_login`, to order by.
+    pub last_login_at: Option<i64>,
     pub is_you: bool,
 }
 
@@ -111,6 +113,7 @@ pub(super) fn member_rows(
             role: m.role,
             disabled: m.disabled_at.is_some(),
             last_login: m.last_login_at.map(|d| local(d, &p.timezone)),
+            last_login_at: m.last_login_at.map(|d| d.timestamp()),
         })
         .collect()
 }

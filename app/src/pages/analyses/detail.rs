@@ -53,7 +53,7 @@ pub fn AnalysisPage() -> impl IntoView {
     };
     view! {
         <Title text="Analysis · Switchyard"/>
-        <a href="/analyses" class="text-sm text-indigo-700 hover:underline dark:text-indigo-300">"← Analyses"</a>
+        <a href="/analyses" class="text-sm text-brand-700 hover:underline dark:text-brand-300">"← Analyses"</a>
         <div class="mt-2">{errors}</div>
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
             {move || data.get().map(|r| match r {
@@ -77,9 +77,9 @@ fn AnalysisDetail(
         let current = a.version;
         let links = a.versions.clone().into_iter().map(|(vid, v)| {
             if v == current {
-                view! { <span class="rounded-md bg-indigo-600 px-2 py-0.5 text-xs font-semibold text-white">{format!("v{v}")}</span> }.into_any()
+                view! { <span class="rounded-md bg-brand-600 px-2 py-0.5 text-xs font-semibold text-white">{format!("v{v}")}</span> }.into_any()
             } else {
-                view! { <a href=format!("/analyses/{vid}") class="rounded-md px-2 py-0.5 text-xs font-medium text-indigo-700 ring-1 ring-inset ring-indigo-200 hover:bg-indigo-50 dark:text-indigo-300 dark:ring-indigo-800">{format!("v{v}")}</a> }.into_any()
+                view! { <a href=format!("/analyses/{vid}") class="rounded-md px-2 py-0.5 text-xs font-medium text-brand-700 ring-1 ring-inset ring-brand-200 hover:bg-brand-50 dark:text-brand-300 dark:ring-brand-800">{format!("v{v}")}</a> }.into_any()
             }
         }).collect_view();
         view! { <div class="flex items-center gap-1" aria-label="Versions">{links}</div> }
@@ -89,7 +89,7 @@ fn AnalysisDetail(
     let header = view! {
         <div class="mb-6 flex flex-wrap items-start justify-between gap-4">
             <div>
-                <h1 class="text-2xl font-semibold tracking-tight text-slate-900 break-all dark:text-white" data-testid="analysis-title">{a.filename.clone()}</h1>
+                <h1 class="page-title break-all" data-testid="analysis-title">{a.filename.clone()}</h1>
                 <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">{format!("{} · {} · version {} · uploaded {} by {}", a.test_label, a.standard, a.version, a.created, a.creator)}</p>
                 <div class="mt-2 flex items-center gap-3"><StatusBadge status=a.status.clone()/>{versions}</div>
             </div>
@@ -127,7 +127,7 @@ fn AnalysisDetail(
                     {format!("{} — the text of every page is read, the pages are rendered and the measurements are checked. {} tokens are held until it finishes. This page updates by itself.",
                         if a.status == "PENDING" { "Waiting for its turn" } else { "Reading the report" }, a.estimate)}
                 </p>
-                <div class="mt-4 h-2 w-full overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800"><div class="h-full w-1/3 animate-pulse rounded-full bg-indigo-500"></div></div>
+                <div class="mt-4 h-2 w-full overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800"><div class="h-full w-1/3 animate-pulse rounded-full bg-brand-500"></div></div>
             </Card>
         }.into_any()
     } else if a.status != "COMPLETED" {
@@ -201,10 +201,10 @@ fn Completed(a: AnalysisView, correct: ServerAction<CorrectField>) -> impl IntoV
         let added = d.added.into_iter().map(|f| view! { <li class="text-red-700 dark:text-red-300">{format!("+ {f}")}</li> }).collect_view();
         let removed = d.removed.into_iter().map(|f| view! { <li class="text-emerald-700 dark:text-emerald-300">{format!("− {f}")}</li> }).collect_view();
         view! {
-            <section class="mb-6 rounded-xl border border-indigo-200 bg-indigo-50/50 p-5 dark:border-indigo-900 dark:bg-indigo-950/30" data-testid="diff">
-                <h2 class="text-sm font-semibold text-slate-900 dark:text-white">
+            <section class="mb-6 rounded-xl border border-brand-200 bg-brand-50/50 p-5 dark:border-brand-900 dark:bg-brand-950/30" data-testid="diff">
+                <h2 class="section-title">
                     {format!("What changed since version {}", d.previous_version)}
-                    " "<a href=format!("/analyses/{}", d.previous_id) class="text-xs font-normal text-indigo-700 hover:underline dark:text-indigo-300">"(open it)"</a>
+                    " "<a href=format!("/analyses/{}", d.previous_id) class="text-xs font-normal text-brand-700 hover:underline dark:text-brand-300">"(open it)"</a>
                 </h2>
                 <ul class="mt-2 space-y-1 text-sm text-slate-700 dark:text-slate-300">
                     {d.verdict.map(|(b, a)| view! { <li>"Verdict: "{b}" → "<span class="font-semibold">{a}</span></li> })}
@@ -226,7 +226,7 @@ fn Completed(a: AnalysisView, correct: ServerAction<CorrectField>) -> impl IntoV
                     <span class=format!("rounded px-1.5 py-0.5 text-xs font-bold uppercase {}", severity_class(&f.severity))>{f.severity.clone()}</span>
                     <span class="font-mono text-sm font-semibold text-slate-900 dark:text-white" data-testid="finding-code">{f.code.clone()}</span>
                     <span class="text-sm font-medium text-slate-800 dark:text-slate-200">{f.title.clone()}</span>
-                    {f.page.map(|p| view! { <a href=format!("#page-{p}") class="ml-auto text-xs text-indigo-700 hover:underline dark:text-indigo-300">{format!("page {p}")}</a> })}
+                    {f.page.map(|p| view! { <a href=format!("#page-{p}") class="ml-auto text-xs text-brand-700 hover:underline dark:text-brand-300">{format!("page {p}")}</a> })}
                 </div>
                 <p class="mt-2 text-sm text-slate-700 dark:text-slate-300"><span class="font-medium">"Evidence: "</span>{f.evidence.clone()}</p>
                 <p class="mt-1 text-sm text-slate-700 dark:text-slate-300"><span class="font-medium">"Corrective action: "</span>{f.action.clone()}</p>
@@ -243,11 +243,11 @@ fn Completed(a: AnalysisView, correct: ServerAction<CorrectField>) -> impl IntoV
                 <td class=TD>{f.label.clone()}</td>
                 <td class=format!("{TD} font-medium") title=f.excerpt.clone()>{value_text}</td>
                 <td class=format!("{TD} tabular-nums {}", if f.low { "text-amber-700 dark:text-amber-300" } else { "" })>{f.confidence.clone()}</td>
-                <td class=TD>{f.page.map(|p| view! { <a href=format!("#page-{p}") class="text-indigo-700 hover:underline dark:text-indigo-300">{format!("p. {p}")}</a> })}<span class="ml-1 text-xs text-slate-500">{f.source.clone()}</span></td>
+                <td class=TD>{f.page.map(|p| view! { <a href=format!("#page-{p}") class="text-brand-700 hover:underline dark:text-brand-300">{format!("p. {p}")}</a> })}<span class="ml-1 text-xs text-slate-500">{f.source.clone()}</span></td>
                 <td class=TD>
                     {can_run.then(move || view! {
                         <details>
-                            <summary class="cursor-pointer text-xs text-indigo-700 dark:text-indigo-300">"Correct"</summary>
+                            <summary class="cursor-pointer text-xs text-brand-700 dark:text-brand-300">"Correct"</summary>
                             <ActionForm action=correct attr:class="mt-2 flex items-center gap-1">
                                 <input type="hidden" name="id" value=id/>
                                 <input type="hidden" name="field" value=path/>

@@ -7,7 +7,31 @@ use leptos_router::hooks::use_query_map;
 use super::*;
 use crate::api::analyses::*;
 use crate::components::pager::Pager;
-use crate::components::ui::{Alert, Badge, Card, EmptyState, Tone};
+use crate::components::table::{Column, DataTable, SelectCell, Sort};
+use crate::components::ui::{Alert, Badge, Card, EmptyState, FilterBar, FilterField, Tone};
+
+/// The history's columns; the report's date and score order the list.
+const COLUMNS: &[Column] = &[
+    Column::new("report", "Report"),
+    Column::new("status", "Status"),
+    Column::new("verdict", "Verdict"),
+    Column::new("score", "Score").sortable().numeric(),
+    Column::new("by", "By"),
+    Column::new("date", "Uploaded").sortable(),
+];
+
+/// The order the history's server function understands, from the address's `sort` and `dir`
+/// (the header links); older addresses' `sort=date_asc` / `score_asc` pass through.
+fn server_sort(sort: &str, dir: &str) -> String {
+    match (sort, dir) {
+        ("score", "asc") => "score_asc",
+        ("score", _) => "score",
+        ("date", "asc") => "date_asc",
+        ("date", _) => "",
+        (other, _) => other,
+    }
+    .to_string()
+}
 
 #[component]
 pub fn AnalysesPage() -> impl IntoView {
@@ -22,7 +46,7 @@ pub fn AnalysesPage() -> impl IntoView {
                 get("preset"),
                 get("from"),
                 get("to"),
-                get("sort"),
+                server_sort(&get("sort"), &get("dir")),
                 get("page").parse::<i64>().unwrap_or(1),
             )
         },
@@ -38,66 +62,54 @@ pub fn AnalysesPage() -> impl IntoView {
         <Title text="Analyses · Switchyard"/>
         <div class="mb-6 flex flex-wrap items-end justify-between gap-4">
             <div>
-                <h1 class="text-2xl font-semibold tracking-tight text-slate-900 dark:text-white">"Analyses"</h1>
+                <h1 class="page-title">"Analyses"</h1>
                 <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Commissioning test reports checked against your standard: grounding, insulation resistance and thermography."</p>
             </div>
         </div>
         {move || deleted().then(|| view! { <div class="mb-4"><Alert tone=Tone::Success>"The analysis and its files were deleted."</Alert></div> })}
-        <form method="get" action="/analyses" class="mb-4 grid grid-cols-2 gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:grid-cols-4 lg:grid-cols-8 dark:border-slate-800 dark:bg-slate-900" aria-label="Filter analyses">
-            <div class="col-span-2">
-                <label class=LABEL for="f-q">"File name"</label>
-                <input id="f-q" name="q" type="search" class=INPUT prop:value=move || get("q") placeholder="Search file names"/>
-            </div>
-            <div>
-                <label class=LABEL for="f-type">"Test"</label>
-                <select id="f-type" name="type" class=SELECT>
-                    {option("type", "", "All tests")}
-                    {option("type", "grounding", "Grounding")}
-                    {option("type", "insulation", "Insulation")}
-                    {option("type", "thermography", "Thermography")}
-                </select>
-            </div>
-            <div>
-                <label class=LABEL for="f-verdict">"Verdict"</label>
-                <select id="f-verdict" name="verdict" class=SELECT>
-                    {option("verdict", "", "Any verdict")}
-                    {option("verdict", "REJECTED", "Rejected")}
-                    {option("verdict", "APPROVED_WITH_COMMENTS", "With comments")}
-                    {option("verdict", "APPROVED", "Approved")}
-                </select>
-            </div>
-            <div>
-                <label class=LABEL for="f-preset">"Period"</label>
-                <select id="f-preset" name="preset" class=SELECT>
-                    {option("preset", "", "Any time")}
-                    {option("preset", "today", "Today")}
-                    {option("preset", "week", "This week")}
-                    {option("preset", "month", "This month")}
-                    {option("preset", "last_month", "Last month")}
-                </select>
-            </div>
-            <div>
-                <label class=LABEL for="f-from">"From"</label>
-                <input id="f-from" name="from" type="date" class=INPUT prop:value=move || get("from")/>
-            </div>
-            <div>
-                <label class=LABEL for="f-to">"To"</label>
-                <input id="f-to" name="to" type="date" class=INPUT prop:value=move || get("to")/>
-            </div>
-            <div>
-                <label class=LABEL for="f-sort">"Sort"</label>
-                <select id="f-sort" name="sort" class=SELECT>
-                    {option("sort", "", "Newest first")}
-                    {option("sort", "date_asc", "Oldest first")}
-                    {option("sort", "score", "Highest score")}
-                    {option("sort", "score_asc", "Lowest score")}
-                </select>
-            </div>
-            <div class="col-span-2 flex items-end gap-2 sm:col-span-4 lg:col-span-8">
-                <button type="submit" class=BUTTON>"Apply filters"</button>
-                <a href="/analyses" class=BUTTON_QUIET>"Clear"</a>
-            </div>
-        </form>
+        <div class="mb-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <FilterBar action="/analyses" columns="lg:grid-cols-8">
+                <div class="sm:col-span-2">
+                    <FilterField label="File name" for_id="f-q">
+                        <input id="f-q" name="q" type="search" class=INPUT prop:value=move || get("q") placeholder="Search file names"/>
+                    </FilterField>
+                </div>
+                <FilterField label="Test" for_id="f-type">
+                    <select id="f-type" name="type" class=SELECT>
+                        {option("type", "", "All tests")}
+                        {option("type", "grounding", "Grounding")}
+                        {option("type", "insulation", "Insulation")}
+                        {option("type", "thermography", "Thermography")}
+                    </select>
+                </FilterField>
+                <FilterField label="Verdict" for_id="f-verdict">
+                    <select id="f-verdict" name="verdict" class=SELECT>
+                        {option("verdict", "", "Any verdict")}
+                        {option("verdict", "REJECTED", "Rejected")}
+                        {option("verdict", "APPROVED_WITH_COMMENTS", "With comments")}
+                        {option("verdict", "APPROVED", "Approved")}
+                    </select>
+                </FilterField>
+                <FilterField label="Period" for_id="f-preset">
+                    <select id="f-preset" name="preset" class=SELECT>
+                        {option("preset", "", "Any time")}
+                        {option("preset", "today", "Today")}
+                        {option("preset", "week", "This week")}
+                        {option("preset", "month", "This month")}
+                        {option("preset", "last_month", "Last month")}
+                    </select>
+                </FilterField>
+                <FilterField label="From" for_id="f-from">
+                    <input id="f-from" name="from" type="date" class=INPUT prop:value=move || get("from")/>
+                </FilterField>
+                <FilterField label="To" for_id="f-to">
+                    <input id="f-to" name="to" type="date" class=INPUT prop:value=move || get("to")/>
+                </FilterField>
+                // The order chosen by a column header stays when the filters change.
+                <input type="hidden" name="sort" value=move || get("sort")/>
+                <input type="hidden" name="dir" value=move || get("dir")/>
+            </FilterBar>
+        </div>
         <Loaded resource=data render={move |d: AnalysesPage| {
             let new_button = d.can_run.then(|| view! { <a href="/analyses/new" class=BUTTON data-testid="new-analysis">"New analysis"</a> });
             if d.rows.is_empty() {
@@ -108,13 +120,14 @@ pub fn AnalysesPage() -> impl IntoView {
                     </div>
                 }.into_any();
             }
-            let rows = d.rows.clone().into_iter().map(|r| {
+            let sort = Sort::from_query(&query.read_untracked(), COLUMNS, "date", true);
+            let row = |r: AnalysisSummary| {
                 let href = format!("/analyses/{}", r.id);
                 view! {
                     <tr data-testid="analysis-row">
-                        <td class=TD><input type="checkbox" name="ids" value=r.id.clone() aria-label=format!("Select {}", r.filename) class="h-4 w-4 rounded border-slate-300"/></td>
+                        <SelectCell name="ids" value=r.id.clone() label=format!("Select {}", r.filename)/>
                         <td class=TD>
-                            <a href=href class="font-medium text-indigo-700 hover:underline dark:text-indigo-300">{r.filename.clone()}</a>
+                            <a href=href class="font-medium text-brand-700 hover:underline dark:text-brand-300">{r.filename.clone()}</a>
                             {(r.version > 1).then(|| view! { <span class="ml-2"><Badge text=format!("v{}", r.version)/></span> })}
                             <p class="text-xs text-slate-500">{r.test_label.clone()}</p>
                         </td>
@@ -128,7 +141,7 @@ pub fn AnalysesPage() -> impl IntoView {
                         <td class=format!("{TD} whitespace-nowrap")>{r.created.clone()}</td>
                     </tr>
                 }
-            }).collect_view();
+            };
             view! {
                 <Card>
                     <form method="post" action="/analyses/export">
@@ -141,16 +154,8 @@ pub fn AnalysesPage() -> impl IntoView {
                                 {new_button}
                             </div>
                         </div>
-                        <div class="-mx-5 overflow-x-auto">
-                            <table class=TABLE>
-                                <thead><tr>
-                                    <th class=TH><span class="sr-only">"Select"</span></th>
-                                    <th class=TH>"Report"</th><th class=TH>"Status"</th><th class=TH>"Verdict"</th>
-                                    <th class=format!("{TH} text-right")>"Score"</th><th class=TH>"By"</th><th class=TH>"Uploaded"</th>
-                                </tr></thead>
-                                <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}</tbody>
-                            </table>
-                        </div>
+                        <DataTable columns=COLUMNS rows=d.rows.clone() row sort select="ids" label="Analyses"
+                            empty_title="No analyses match" empty_text="Change the filters."/>
                     </form>
                     <Pager page=d.page pages=d.pages/>
                 </Card>

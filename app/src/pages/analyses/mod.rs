@@ -14,8 +14,7 @@ use leptos::prelude::*;
 
 use crate::components::ui::{Loaded, BUTTON, BUTTON_DANGER, BUTTON_QUIET, SELECT, TABLE, TD, TH};
 
-pub(super) const INPUT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
-pub(super) const LABEL: &str = "block text-xs font-medium text-slate-600 dark:text-slate-400";
+pub(super) use crate::components::ui::INPUT;
 
 /// The verdict as a coloured pill.
 #[component]
@@ -43,7 +42,7 @@ pub(super) fn StatusBadge(status: String) -> impl IntoView {
         "COMPLETED" => "text-emerald-700 dark:text-emerald-300",
         "FAILED" => "text-red-700 dark:text-red-300",
         "CANCELLED" => "text-slate-500",
-        _ => "text-indigo-700 dark:text-indigo-300",
+        _ => "text-brand-700 dark:text-brand-300",
     };
     view! { <span class=format!("text-xs font-semibold tracking-wide {class}") data-testid="status">{status}</span> }
 }

@@ -104,8 +104,8 @@ pub fn NewAnalysisPage() -> impl IntoView {
         <Title text="New analysis · Switchyard"/>
         <div class="mx-auto max-w-2xl">
             <div class="mb-6">
-                <a href="/analyses" class="text-sm text-indigo-700 hover:underline dark:text-indigo-300">"← Analyses"</a>
-                <h1 class="mt-2 text-2xl font-semibold tracking-tight text-slate-900 dark:text-white">"New analysis"</h1>
+                <a href="/analyses" class="text-sm text-brand-700 hover:underline dark:text-brand-300">"← Analyses"</a>
+                <h1 class="page-title mt-2">"New analysis"</h1>
                 <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Upload a test report (PDF) or a photo. Switchyard reads the measurements, checks them against your company's standard and gives a verdict."</p>
             </div>
             <Suspense fallback=|| ()>
@@ -144,7 +144,7 @@ pub fn NewAnalysisPage() -> impl IntoView {
                             </div>
                             <div>
                                 <span class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Report"</span>
-                                <label for="file" class="relative mt-1 flex cursor-pointer flex-col items-center justify-center rounded-xl border-2 border-dashed border-slate-300 px-6 py-10 text-center hover:border-indigo-400 focus-within:border-indigo-500 dark:border-slate-700">
+                                <label for="file" class="relative mt-1 flex cursor-pointer flex-col items-center justify-center rounded-xl border-2 border-dashed border-slate-300 px-6 py-10 text-center hover:border-brand-400 focus-within:border-brand-500 dark:border-slate-700">
                                     <svg class="h-10 w-10 text-slate-400" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.5" aria-hidden="true"><path stroke-linecap="round" stroke-linejoin="round" d="M3 16.5v2.25A2.25 2.25 0 0 0 5.25 21h13.5A2.25 2.25 0 0 0 21 18.75V16.5m-13.5-9L12 3m0 0 4.5 4.5M12 3v13.5"/></svg>
                                     <span class="mt-2 text-sm font-medium text-slate-800 dark:text-slate-200">"Drop the PDF or photo here, or click to choose"</span>
                                     <span class="mt-1 text-xs text-slate-500">{format!("PDF, PNG or JPEG · up to {} MB and {} pages", i.max_mb, i.max_pages)}</span>
@@ -157,7 +157,7 @@ pub fn NewAnalysisPage() -> impl IntoView {
                             {move || progress.get().map(|p| view! {
                                 <div data-testid="upload-progress">
                                     <div class="h-2 w-full overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800">
-                                        <div class="h-full bg-indigo-600 transition-all" style=format!("width: {:.0}%", p * 100.0)></div>
+                                        <div class="h-full bg-brand-600 transition-all" style=format!("width: {:.0}%", p * 100.0)></div>
                                     </div>
                                     <p class="mt-1 text-xs text-slate-500">{if p >= 1.0 { "Checking the file…".to_string() } else { format!("Uploading… {:.0}%", p * 100.0) }}</p>
                                 </div>

@@ -139,7 +139,7 @@ fn LogoCard(
                 <div>
                     <label for="f-logo" class="block text-sm font-medium text-slate-700 dark:text-slate-300">{if version.is_some() { "Replace logo" } else { "Upload a logo" }}</label>
                     <input id="f-logo" name="logo" type="file" accept="image/png,image/jpeg" required
-                        class="mt-1 block w-full text-sm text-slate-700 file:mr-3 file:rounded-md file:border-0 file:bg-indigo-50 file:px-3 file:py-1.5 file:text-sm file:font-medium file:text-indigo-700 hover:file:bg-indigo-100 dark:text-slate-300 dark:file:bg-indigo-500/10 dark:file:text-indigo-300"/>
+                        class="mt-1 block w-full text-sm text-slate-700 file:mr-3 file:rounded-md file:border-0 file:bg-brand-50 file:px-3 file:py-1.5 file:text-sm file:font-medium file:text-brand-700 hover:file:bg-brand-100 dark:text-slate-300 dark:file:bg-brand-500/10 dark:file:text-brand-300"/>
                     <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">"PNG or JPG, up to 5 MB."</p>
                 </div>
                 <button type="submit" class=format!("{BUTTON} w-full")>"Upload logo"</button>

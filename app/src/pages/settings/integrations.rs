@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use super::SettingsHeader;
 use crate::api::analyses::*;
 use crate::components::ui::{
-    ActionResult, Card, EmptyState, Field, Loaded, BUTTON, BUTTON_DANGER, SELECT,
+    ActionResult, Card, Confirm, EmptyState, Field, Loaded, BUTTON, BUTTON_DANGER, SELECT,
 };
 
 #[component]
@@ -40,10 +40,13 @@ pub fn IntegrationsPage() -> impl IntoView {
                                 <p class="text-sm font-medium text-slate-900 dark:text-white">{format!("{} · key {}", k.label, k.hint)}</p>
                                 <p class="text-xs text-slate-500">{format!("Model {} · saved {}", k.model, k.updated)}</p>
                             </div>
-                            <ActionForm action=remove>
-                                <input type="hidden" name="provider" value=provider/>
-                                <button type="submit" class=BUTTON_DANGER aria-label=aria>"Remove"</button>
-                            </ActionForm>
+                            <Confirm label="Remove" aria_label=aria.clone()
+                                question=format!("Remove the {} key? Analyses then use the platform's key, or the local reader.", k.label)>
+                                <ActionForm action=remove>
+                                    <input type="hidden" name="provider" value=provider/>
+                                    <button type="submit" class=BUTTON_DANGER aria-label=aria>"Remove"</button>
+                                </ActionForm>
+                            </Confirm>
                         </li>
                     }
                 }).collect_view().into_any()

@@ -7,10 +7,12 @@ use leptos_meta::Title;
 
 use super::SettingsHeader;
 use crate::api::team::*;
+use crate::components::table::{Column, DataTable, Sort};
 use crate::components::ui::{
-    ActionResult, Alert, Badge, Card, EmptyState, Field, Loaded, Tone, BUTTON, BUTTON_DANGER,
-    BUTTON_QUIET, SELECT, TABLE, TD, TH,
+    ActionResult, Alert, Badge, Card, Confirm, EmptyState, Field, Loaded, Tone, BUTTON,
+    BUTTON_DANGER, BUTTON_QUIET, SELECT, TABLE, TD,
 };
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn MembersPage() -> impl IntoView {
@@ -52,6 +54,17 @@ pub fn MembersPage() -> impl IntoView {
     }
 }
 
+/// The members table's columns; name, role and last sign-in order it (`?sort=`).
+const MEMBER_COLUMNS: &[Column] = &[
+    Column::new("name", "Member").sortable(),
+    Column::new("role", "Role").sortable(),
+    Column::new("status", "Status"),
+    Column::new("last", "Last sign-in")
+        .sortable()
+        .class("hidden md:table-cell"),
+    Column::new("actions", "Actions").quiet(),
+];
+
 #[component]
 fn MembersTable(
     t: TeamPage,
@@ -61,13 +74,18 @@ fn MembersTable(
 ) -> impl IntoView {
     let roles = t.roles.clone();
     let owner = t.you_are_owner;
-    let rows = t.members.into_iter().map(|m| {
+    let row = move |m: MemberRow| {
         let roles = roles.clone();
         let uid = m.user_id.clone();
-        let (uid_dis, uid_rm, name_dis, name_rm) = (uid.clone(), uid.clone(), m.name.clone(), m.name.clone());
+        let (uid_dis, uid_rm, name_dis, name_rm) =
+            (uid.clone(), uid.clone(), m.name.clone(), m.name.clone());
         let disabled = m.disabled;
         let locked = m.is_you || (m.role == "owner" && !owner);
-        let status = if m.disabled { view! { <Badge text="Disabled" warn=true/> }.into_any() } else { view! { <Badge text="Active"/> }.into_any() };
+        let status = if m.disabled {
+            view! { <Badge text="Disabled" warn=true/> }.into_any()
+        } else {
+            view! { <Badge text="Active"/> }.into_any()
+        };
         view! {
             <tr data-testid="member-row">
                 <td class=TD>
@@ -106,27 +124,36 @@ fn MembersTable(
                                     {if disabled { "Enable" } else { "Disable" }}
                                 </button>
                             </ActionForm>
-                            <ActionForm action=remove>
-                                <input type="hidden" name="user_id" value=uid_rm/>
-                                <button type="submit" class=BUTTON_DANGER aria-label=format!("Remove {}", name_rm)>"Remove"</button>
-                            </ActionForm>
+                            <Confirm label="Remove" aria_label=format!("Remove {name_rm}")
+                                question=format!("Remove {name_rm} from the company? Their sessions end at once; their past work stays.")>
+                                <ActionForm action=remove>
+                                    <input type="hidden" name="user_id" value=uid_rm/>
+                                    <button type="submit" class=BUTTON_DANGER aria-label=format!("Remove {name_rm}")>"Remove"</button>
+                                </ActionForm>
+                            </Confirm>
                         </div>
                     })}
                 </td>
             </tr>
         }
-    }).collect_view();
+    };
+    let query = use_query_map();
+    let members = t.members;
     view! {
         <Card title="Members">
-            <div class="-mx-5 overflow-x-auto">
-                <table class=TABLE>
-                    <thead><tr>
-                        <th class=TH>"Member"</th><th class=TH>"Role"</th><th class=TH>"Status"</th>
-                        <th class=format!("{TH} hidden md:table-cell")>"Last sign-in"</th><th class=TH><span class="sr-only">"Actions"</span></th>
-                    </tr></thead>
-                    <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}</tbody>
-                </table>
-            </div>
+            {move || {
+                let sort = Sort::from_query(&query.read(), MEMBER_COLUMNS, "name", false);
+                let mut rows = members.clone();
+                sort.apply(&mut rows, |key, a, b| match key {
+                    "role" => a.role_name.cmp(&b.role_name),
+                    "last" => a.last_login_at.cmp(&b.last_login_at),
+                    _ => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
+                });
+                view! {
+                    <DataTable columns=MEMBER_COLUMNS rows row=row.clone() sort label="Members"
+                        empty_title="No members" empty_text="Invite someone with the form on this page."/>
+                }
+            }}
         </Card>
     }
 }
@@ -144,6 +171,7 @@ fn Invitations(
         let (id, id2) = (i.id.clone(), i.id.clone());
         let resend_label = format!("Resend invitation to {}", i.email);
         let revoke_label = format!("Revoke invitation to {}", i.email);
+        let email = i.email.clone();
         view! {
             <tr data-testid="invitation-row">
                 <td class=TD>
@@ -159,10 +187,13 @@ fn Invitations(
                             <input type="hidden" name="id" value=id/>
                             <button type="submit" class=BUTTON_QUIET aria-label=resend_label>"Resend"</button>
                         </ActionForm>
-                        <ActionForm action=revoke>
-                            <input type="hidden" name="id" value=id2/>
-                            <button type="submit" class=BUTTON_DANGER aria-label=revoke_label>"Revoke"</button>
-                        </ActionForm>
+                        <Confirm label="Revoke" aria_label=revoke_label.clone()
+                            question=format!("Revoke the invitation to {}? Its link stops working.", email)>
+                            <ActionForm action=revoke>
+                                <input type="hidden" name="id" value=id2/>
+                                <button type="submit" class=BUTTON_DANGER aria-label=revoke_label>"Revoke"</button>
+                            </ActionForm>
+                        </Confirm>
                     </div>
                 </td>
             </tr>

@@ -32,7 +32,7 @@ pub fn SettingsHeader(#[prop(into)] title: String, #[prop(into)] text: String) -
         .filter(|(_, _, perm)| me.as_ref().is_some_and(|m| perm.is_empty() || m.can(perm)))
         .map(|(href, label, _)| {
             view! {
-                <A href=*href attr:class="whitespace-nowrap border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700 aria-[current=page]:border-indigo-500 aria-[current=page]:text-indigo-600 dark:text-slate-400 dark:hover:text-slate-200 dark:aria-[current=page]:text-indigo-400">
+                <A href=*href attr:class="whitespace-nowrap border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700 aria-[current=page]:border-brand-500 aria-[current=page]:text-brand-600 dark:text-slate-400 dark:hover:text-slate-200 dark:aria-[current=page]:text-brand-400">
                     {*label}
                 </A>
             }
@@ -40,7 +40,7 @@ pub fn SettingsHeader(#[prop(into)] title: String, #[prop(into)] text: String) -
         .collect_view();
     view! {
         <div class="mb-6">
-            <h1 class="text-2xl font-semibold tracking-tight text-slate-900 dark:text-white">{title}</h1>
+            <h1 class="page-title">{title}</h1>
             <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">{text}</p>
             <nav class="mt-4 flex gap-6 overflow-x-auto border-b border-slate-200 dark:border-slate-800" aria-label="Settings">{tabs}</nav>
         </div>

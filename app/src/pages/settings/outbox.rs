@@ -21,7 +21,7 @@ pub fn OutboxPage() -> impl IntoView {
                                 <Card>
                                     <article data-testid="outbox-message">
                                         <div class="flex flex-wrap items-center justify-between gap-2">
-                                            <h2 class="text-sm font-semibold text-slate-900 dark:text-white">{m.subject.clone()}</h2>
+                                            <h2 class="section-title">{m.subject.clone()}</h2>
                                             {if m.delivered { view! { <Badge text="Delivered"/> }.into_any() } else { view! { <Badge text=m.pending.clone() warn=true/> }.into_any() }}
                                         </div>
                                         <p class="mt-1 text-xs text-slate-500">{format!("To {} · {} · {}", m.to, m.kind, m.created)}</p>

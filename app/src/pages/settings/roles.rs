@@ -6,7 +6,9 @@ use leptos_meta::Title;
 
 use super::SettingsHeader;
 use crate::api::team::*;
-use crate::components::ui::{ActionResult, Badge, Card, Field, Loaded, BUTTON, BUTTON_DANGER};
+use crate::components::ui::{
+    ActionResult, Badge, Card, Confirm, Field, Loaded, BUTTON, BUTTON_DANGER,
+};
 
 #[component]
 pub fn RolesPage() -> impl IntoView {
@@ -34,11 +36,14 @@ pub fn RolesPage() -> impl IntoView {
                             let perms = r.permissions.into_iter().map(|k| view! { <code class="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-700 dark:bg-slate-800 dark:text-slate-300">{k}</code> }).collect_view();
                             let label = format!("Delete role {}", r.name);
                             let slug = r.slug;
+                            let question = format!("Delete the role {}? It must have no members left.", r.name);
                             let remove = (!r.builtin).then(move || view! {
-                                <ActionForm action=delete>
-                                    <input type="hidden" name="slug" value=slug/>
-                                    <button type="submit" class=BUTTON_DANGER aria-label=label>"Delete"</button>
-                                </ActionForm>
+                                <Confirm label="Delete" aria_label=label.clone() question>
+                                    <ActionForm action=delete>
+                                        <input type="hidden" name="slug" value=slug/>
+                                        <button type="submit" class=BUTTON_DANGER aria-label=label>"Delete"</button>
+                                    </ActionForm>
+                                </Confirm>
                             });
                             view! {
                                 <Card>

@@ -229,7 +229,7 @@ pub fn TwoFactorCard() -> impl IntoView {
                                 <ol class="mb-4 list-decimal space-y-2 pl-5 text-sm text-slate-600 dark:text-slate-300">
                                     <li>"In your authenticator app, add an account with this key (or open the link on your phone):"
                                         <code class="mt-1 block break-all rounded bg-slate-100 px-2 py-1 font-mono text-xs text-slate-800 dark:bg-slate-800 dark:text-slate-200" data-testid="two-factor-secret">{setup.secret}</code>
-                                        <a class="text-xs text-indigo-600 underline dark:text-indigo-400" href=setup.otpauth_url>"Open in authenticator"</a>
+                                        <a class="text-xs text-brand-600 underline dark:text-brand-400" href=setup.otpauth_url>"Open in authenticator"</a>
                                     </li>
                                     <li>"Enter the 6-digit code it shows."</li>
                                 </ol>

@@ -7,7 +7,8 @@ use leptos_meta::Title;
 use super::SettingsHeader;
 use crate::api::team::*;
 use crate::components::ui::{
-    ActionResult, Card, EmptyState, Field, Loaded, BUTTON, BUTTON_DANGER, SELECT, TABLE, TD, TH,
+    ActionResult, Card, Confirm, EmptyState, Field, Loaded, BUTTON, BUTTON_DANGER, SELECT, TABLE,
+    TD, TH,
 };
 
 #[component]
@@ -51,10 +52,13 @@ pub fn StoresPage() -> impl IntoView {
                                             <p class="text-sm font-medium text-slate-900 dark:text-white">{s.name.clone()}</p>
                                             <p class="text-xs text-slate-500">{platform}</p>
                                         </div>
-                                        <ActionForm action=delete>
-                                            <input type="hidden" name="id" value=id/>
-                                            <button type="submit" class=BUTTON_DANGER aria-label=aria>"Delete"</button>
-                                        </ActionForm>
+                                        <Confirm label="Delete" aria_label=aria.clone()
+                                            question=format!("Delete the store {}? Members lose their access to it.", s.name)>
+                                            <ActionForm action=delete>
+                                                <input type="hidden" name="id" value=id/>
+                                                <button type="submit" class=BUTTON_DANGER aria-label=aria>"Delete"</button>
+                                            </ActionForm>
+                                        </Confirm>
                                     </li>
                                 }
                             }).collect_view();
