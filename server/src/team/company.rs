@@ -3,14 +3,14 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::repo;
 use crate::access::Principal;
 use crate::{
     access::Permission,
     audit::{self, Action, Entry, RequestMeta},
     error::{Error, Result},
-    exec_tx,
     identity::clean_text,
-    with_db, Db,
+    Db,
 };
 
 /// Currencies offered (ISO 4217); amounts are integers in the currency's minor unit.
@@ -35,12 +35,7 @@ pub struct Settings {
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn get(db: &Db, p: &Principal) -> Result<Settings> {
     p.authorize(Permission::SettingsManage)?;
-    const SQL: &str = "SELECT name, timezone, currency, date_format, analysis_standard \
-                       FROM companies WHERE id = $1";
-    Ok(with_db!(db, |pool| sqlx::query_as::<_, Settings>(SQL)
-        .bind(p.company_id)
-        .fetch_one(pool)
-        .await)?)
+    repo::settings(db, p.company_id).await
 }
 
 fn check(input: &Settings) -> Result<Settings> {
@@ -116,19 +111,7 @@ pub async fn update(
         return Ok(new);
     }
     let mut tx = db.begin().await?;
-    const SQL: &str =
-        "UPDATE companies SET name = $1, timezone = $2, currency = $3, date_format = $4, \
-                       analysis_standard = $5 WHERE id = $6";
-    exec_tx!(
-        &mut tx,
-        sqlx::query(SQL)
-            .bind(&new.name)
-            .bind(&new.timezone)
-            .bind(&new.currency)
-            .bind(&new.date_format)
-            .bind(&new.analysis_standard)
-            .bind(p.company_id)
-    )?;
+    repo::update_settings(&mut tx, p.company_id, &new).await?;
     audit::record(
         &mut tx,
         meta,
@@ -171,16 +154,7 @@ pub async fn set_logo(db: &Db, p: &Principal, meta: &RequestMeta, bytes: &[u8]) 
     let kind = logo_type(bytes)
         .ok_or_else(|| Error::validation("logo", "The logo must be a PNG or JPG image."))?;
     let mut tx = db.begin().await?;
-    const SQL: &str =
-        "UPDATE companies SET logo = $1, logo_type = $2, logo_updated_at = $3 WHERE id = $4";
-    exec_tx!(
-        &mut tx,
-        sqlx::query(SQL)
-            .bind(bytes)
-            .bind(kind)
-            .bind(chrono::Utc::now())
-            .bind(p.company_id)
-    )?;
+    repo::set_logo(&mut tx, p.company_id, bytes, kind, chrono::Utc::now()).await?;
     audit::record(
         &mut tx,
         meta,
@@ -200,9 +174,7 @@ pub async fn set_logo(db: &Db, p: &Principal, meta: &RequestMeta, bytes: &[u8]) 
 pub async fn remove_logo(db: &Db, p: &Principal, meta: &RequestMeta) -> Result<()> {
     p.authorize(Permission::SettingsManage)?;
     let mut tx = db.begin().await?;
-    const SQL: &str = "UPDATE companies SET logo = NULL, logo_type = NULL, logo_updated_at = NULL \
-                       WHERE id = $1 AND logo IS NOT NULL";
-    if exec_tx!(&mut tx, sqlx::query(SQL).bind(p.company_id))? == 0 {
+    if !repo::clear_logo(&mut tx, p.company_id).await? {
         return Err(Error::Conflict("There is no logo to remove.".into()));
     }
     audit::record(
@@ -225,21 +197,12 @@ pub type Logo = (Vec<u8>, String, chrono::DateTime<chrono::Utc>);
 /// The logo of the member's company.
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn logo(db: &Db, p: &Principal) -> Result<Option<Logo>> {
-    const SQL: &str = "SELECT logo, logo_type, logo_updated_at FROM companies \
-                       WHERE id = $1 AND logo IS NOT NULL";
-    Ok(with_db!(db, |pool| sqlx::query_as(SQL)
-        .bind(p.company_id)
-        .fetch_optional(pool)
-        .await)?)
+    repo::logo(db, p.company_id).await
 }
 
 /// When the logo last changed (None: no logo), for cache-busting image URLs.
 #[tracing::instrument(skip_all)]
 pub async fn logo_version(db: &Db, company_id: uuid::Uuid) -> Result<Option<i64>> {
-    const SQL: &str = "SELECT logo_updated_at FROM companies WHERE id = $1 AND logo IS NOT NULL";
-    let at: Option<chrono::DateTime<chrono::Utc>> = with_db!(db, |pool| sqlx::query_scalar(SQL)
-        .bind(company_id)
-        .fetch_optional(pool)
-        .await)?;
+    let at = repo::logo_updated_at(db, company_id).await?;
     Ok(at.map(|t| t.timestamp_millis()))
 }

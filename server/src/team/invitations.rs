@@ -5,19 +5,20 @@
 use chrono::{DateTime, Duration, Utc};
 use secrecy::SecretString;
 use serde::Serialize;
-use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::{roles, stores};
+use super::{
+    repo::{self, Found, NewInvitation},
+    roles, stores,
+};
 use crate::access::Principal;
 use crate::{
     access::{self, Permission},
     audit::{self, Action, Entry, RequestMeta},
     email::Email,
     error::{Error, Result},
-    exec_tx,
     identity::{self, clean_text, password, tokens},
-    mail, with_db, with_tx, Db,
+    mail, Db,
 };
 
 pub struct InviteInput {
@@ -125,14 +126,7 @@ pub(crate) async fn invite_in(
     let perms = roles::resolve(tx, p.company_id, &input.role).await?;
     roles::check_can_grant(p, &input.role, perms)?;
     stores::check_owned(tx, p.company_id, &input.store_ids).await?;
-    const MEMBER: &str = "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
-                          WHERE m.company_id = $1 AND u.email = $2";
-    let is_member: i64 = with_tx!(tx, |c| sqlx::query_scalar(MEMBER)
-        .bind(p.company_id)
-        .bind(email.as_str())
-        .fetch_one(c)
-        .await)?;
-    if is_member > 0 {
+    if repo::is_member_email(tx, p.company_id, email.as_str()).await? {
         return Err(Error::Conflict(format!(
             "{} is already a member of {}.",
             email.as_str(),
@@ -140,42 +134,22 @@ pub(crate) async fn invite_in(
         )));
     }
     // An expired open invitation no longer blocks a new one.
-    const EXPIRE: &str =
-        "UPDATE invitations SET revoked_at = $1 WHERE company_id = $2 AND email = $3 \
-                          AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at <= $1";
-    exec_tx!(
+    repo::revoke_expired_invitations(tx, p.company_id, email.as_str(), now).await?;
+    repo::insert_invitation(
         tx,
-        sqlx::query(EXPIRE)
-            .bind(now)
-            .bind(p.company_id)
-            .bind(email.as_str())
-    )?;
-    const INSERT: &str =
-        "INSERT INTO invitations (id, company_id, email, role, store_ids, token_hash, \
-                              invited_by, created_at, expires_at, sent_at) \
-                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $8)";
-    exec_tx!(
-        tx,
-        sqlx::query(INSERT)
-            .bind(id)
-            .bind(p.company_id)
-            .bind(email.as_str())
-            .bind(&input.role)
-            .bind(Json(&input.store_ids))
-            .bind(&token.hash)
-            .bind(p.user_id)
-            .bind(now)
-            .bind(expires)
+        &NewInvitation {
+            id,
+            company_id: p.company_id,
+            email: email.as_str(),
+            role: &input.role,
+            store_ids: &input.store_ids,
+            token_hash: &token.hash,
+            invited_by: p.user_id,
+            created_at: now,
+            expires_at: expires,
+        },
     )
-    .map_err(|e| {
-        crate::db::conflict_on_unique(
-            e,
-            &format!(
-                "An invitation to {} is already pending. Resend or revoke it instead.",
-                email.as_str()
-            ),
-        )
-    })?;
+    .await?;
     let link = link(base, &token.plain);
     mail::enqueue(
         tx,
@@ -205,14 +179,7 @@ pub(crate) async fn invite_in(
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn list_open(db: &Db, p: &Principal) -> Result<Vec<Invitation>> {
     p.authorize(Permission::MembersManage)?;
-    const SQL: &str = "SELECT i.id, i.email, i.role, u.name AS invited_by, i.created_at, i.sent_at, i.expires_at \
-                       FROM invitations i LEFT JOIN users u ON u.id = i.invited_by \
-                       WHERE i.company_id = $1 AND i.accepted_at IS NULL AND i.revoked_at IS NULL \
-                       ORDER BY i.created_at DESC";
-    Ok(with_db!(db, |pool| sqlx::query_as::<_, Invitation>(SQL)
-        .bind(p.company_id)
-        .fetch_all(pool)
-        .await)?)
+    repo::list_open_invitations(db, p.company_id).await
 }
 
 /// Sends a fresh link (the old one stops working) and restarts the expiry.
@@ -230,18 +197,10 @@ pub async fn resend(
     let expires = now + Duration::days(ttl_days);
     let token = tokens::generate();
     let mut tx = db.begin().await?;
-    const SQL: &str = "UPDATE invitations SET token_hash = $1, sent_at = $2, expires_at = $3 \
-                       WHERE id = $4 AND company_id = $5 AND accepted_at IS NULL AND revoked_at IS NULL \
-                       RETURNING email, role";
-    let row: Option<(String, String)> = with_tx!(&mut tx, |c| sqlx::query_as(SQL)
-        .bind(&token.hash)
-        .bind(now)
-        .bind(expires)
-        .bind(id)
-        .bind(p.company_id)
-        .fetch_optional(c)
-        .await)?;
-    let (email, role) = row.ok_or(Error::NotFound)?;
+    let (email, role) =
+        repo::renew_invitation(&mut tx, p.company_id, id, &token.hash, now, expires)
+            .await?
+            .ok_or(Error::NotFound)?;
     let link = link(base, &token.plain);
     let name_of_role = role_name(db, p, &role).await?;
     mail::enqueue(
@@ -269,15 +228,9 @@ pub async fn resend(
 pub async fn revoke(db: &Db, p: &Principal, meta: &RequestMeta, id: Uuid) -> Result<()> {
     p.authorize(Permission::MembersManage)?;
     let mut tx = db.begin().await?;
-    const SQL: &str = "UPDATE invitations SET revoked_at = $1 WHERE id = $2 AND company_id = $3 \
-                       AND accepted_at IS NULL AND revoked_at IS NULL RETURNING email";
-    let email: Option<String> = with_tx!(&mut tx, |c| sqlx::query_scalar(SQL)
-        .bind(Utc::now())
-        .bind(id)
-        .bind(p.company_id)
-        .fetch_optional(c)
-        .await)?;
-    let email = email.ok_or(Error::NotFound)?;
+    let email = repo::revoke_invitation(&mut tx, p.company_id, id, Utc::now())
+        .await?
+        .ok_or(Error::NotFound)?;
     audit::record(
         &mut tx,
         meta,
@@ -332,21 +285,6 @@ pub struct InvitationView {
     pub has_account: bool,
 }
 
-#[derive(sqlx::FromRow)]
-struct Found {
-    id: Uuid,
-    company_id: Uuid,
-    company_name: String,
-    email: String,
-    role: String,
-    custom_role_name: Option<String>,
-    store_ids: Json<Vec<Uuid>>,
-    expires_at: DateTime<Utc>,
-    accepted_at: Option<DateTime<Utc>>,
-    revoked_at: Option<DateTime<Utc>>,
-    has_account: bool,
-}
-
 impl Found {
     fn state(&self, now: DateTime<Utc>) -> InvitationState {
         if self.accepted_at.is_some() {
@@ -362,20 +300,11 @@ impl Found {
 }
 
 async fn find(db: &Db, token: &str) -> Result<Option<Found>> {
-    const SQL: &str = "SELECT i.id, i.company_id, c.name AS company_name, i.email, i.role, \
-                              r.name AS custom_role_name, i.store_ids, i.expires_at, i.accepted_at, i.revoked_at, \
-                              EXISTS (SELECT 1 FROM users u WHERE u.email = i.email) AS has_account \
-                       FROM invitations i JOIN companies c ON c.id = i.company_id \
-                       LEFT JOIN roles r ON r.company_id = i.company_id AND r.slug = i.role \
-                       WHERE i.token_hash = $1";
     if token.len() > 100 {
         return Ok(None);
     }
     let hash = tokens::hash(token);
-    Ok(with_db!(db, |pool| sqlx::query_as::<_, Found>(SQL)
-        .bind(&hash)
-        .fetch_optional(pool)
-        .await)?)
+    repo::find_invitation(db, &hash).await
 }
 
 /// The invitation behind a link, or `None` for a link that never existed.
@@ -620,9 +549,7 @@ async fn join(
     now: DateTime<Utc>,
 ) -> Result<Principal> {
     let mut tx = db.begin().await?;
-    const CLAIM: &str = "UPDATE invitations SET accepted_at = $1 WHERE id = $2 \
-                         AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1";
-    if exec_tx!(&mut tx, sqlx::query(CLAIM).bind(now).bind(found.id))? != 1 {
+    if !repo::claim_invitation(&mut tx, found.id, now).await? {
         return Err(Error::Conflict(
             InvitationState::Accepted
                 .refusal()
@@ -660,31 +587,15 @@ async fn join(
     if let Some(identity) = link {
         crate::identity::google::accounts::insert_link(&mut tx, user_id, identity).await?;
     }
-    const MEMBER: &str = "INSERT INTO memberships (company_id, user_id, role, created_at) \
-                          VALUES ($1, $2, $3, $4) ON CONFLICT (company_id, user_id) DO NOTHING";
-    if exec_tx!(
-        &mut tx,
-        sqlx::query(MEMBER)
-            .bind(found.company_id)
-            .bind(user_id)
-            .bind(&found.role)
-            .bind(now)
-    )? == 0
+    if !repo::insert_membership_if_absent(&mut tx, found.company_id, user_id, &found.role, now)
+        .await?
     {
         return Err(Error::Conflict(
             "You are already a member of this company. Sign in instead.".into(),
         ));
     }
-    const GRANT: &str = "INSERT INTO store_access (store_id, user_id, company_id) \
-                         SELECT id, $2, company_id FROM stores WHERE id = $1 AND company_id = $3";
     for store in found.store_ids.iter() {
-        exec_tx!(
-            &mut tx,
-            sqlx::query(GRANT)
-                .bind(store)
-                .bind(user_id)
-                .bind(found.company_id)
-        )?;
+        repo::grant_store_access_if_owned(&mut tx, found.company_id, user_id, *store).await?;
     }
     identity::touch_last_login(&mut tx, user_id, now).await?;
     let entry = |action, details| Entry {

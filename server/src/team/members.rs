@@ -5,16 +5,18 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::roles;
+use super::{
+    repo::{self, MembershipRow},
+    roles,
+};
 use crate::access::Principal;
 use crate::{
     access::{self, Permission},
     audit::{self, Action, Entry, RequestMeta},
     db::Tx,
     error::{Error, Result},
-    exec_tx,
     sessions::{Ending, Sessions},
-    with_db, with_tx, Db,
+    Db,
 };
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -31,46 +33,14 @@ pub struct Member {
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn list(db: &Db, p: &Principal) -> Result<Vec<Member>> {
     p.authorize(Permission::MembersManage)?;
-    const SQL: &str = "SELECT u.id AS user_id, u.name, u.email, m.role, \
-                              COALESCE(m.disabled_at, u.disabled_at) AS disabled_at, \
-                              u.last_login_at, m.created_at AS joined_at \
-                       FROM memberships m JOIN users u ON u.id = m.user_id \
-                       WHERE m.company_id = $1 ORDER BY u.name, u.email";
-    Ok(with_db!(db, |pool| sqlx::query_as::<_, Member>(SQL)
-        .bind(p.company_id)
-        .fetch_all(pool)
-        .await)?)
-}
-
-#[derive(sqlx::FromRow)]
-struct MembershipRow {
-    role: String,
-    disabled_at: Option<DateTime<Utc>>,
+    repo::list_members(db, p.company_id).await
 }
 
 /// The target's membership in the principal's company, inside the transaction.
 async fn membership(tx: &mut Tx, company_id: Uuid, user_id: Uuid) -> Result<MembershipRow> {
-    const SQL: &str =
-        "SELECT role, disabled_at FROM memberships WHERE company_id = $1 AND user_id = $2";
-    with_tx!(tx, |c| sqlx::query_as::<_, MembershipRow>(SQL)
-        .bind(company_id)
-        .bind(user_id)
-        .fetch_optional(c)
-        .await)?
-    .ok_or(Error::NotFound)
-}
-
-/// Active owners other than `user_id`.
-async fn other_active_owners(tx: &mut Tx, company_id: Uuid, user_id: Uuid) -> Result<i64> {
-    const SQL: &str = "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
-                       WHERE m.company_id = $1 AND m.role = $2 AND m.user_id <> $3 \
-                         AND m.disabled_at IS NULL AND u.disabled_at IS NULL";
-    Ok(with_tx!(tx, |c| sqlx::query_scalar(SQL)
-        .bind(company_id)
-        .bind(access::OWNER)
-        .bind(user_id)
-        .fetch_one(c)
-        .await)?)
+    repo::find_membership(tx, company_id, user_id)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 /// Whether `p` may change, disable, enable or remove the member whose role is `current_role`:
@@ -98,7 +68,9 @@ async fn guard_last_owner(
     target: Uuid,
     current_role: &str,
 ) -> Result<()> {
-    if current_role == access::OWNER && other_active_owners(tx, p.company_id, target).await? == 0 {
+    if current_role == access::OWNER
+        && repo::count_other_active_owners(tx, p.company_id, target).await? == 0
+    {
         return Err(Error::Conflict(
             "This is the company's last owner. Make someone else an owner first.".into(),
         ));
@@ -125,11 +97,7 @@ pub async fn change_role(
         return Ok(());
     }
     guard_last_owner(&mut tx, p, target, &current.role).await?;
-    const SQL: &str = "UPDATE memberships SET role = $1 WHERE company_id = $2 AND user_id = $3";
-    exec_tx!(
-        &mut tx,
-        sqlx::query(SQL).bind(role).bind(p.company_id).bind(target)
-    )?;
+    repo::set_role(&mut tx, p.company_id, target, role).await?;
     audit::record(
         &mut tx,
         meta,
@@ -168,15 +136,7 @@ pub async fn set_disabled(
     if disable {
         guard_last_owner(&mut tx, p, target, &current.role).await?;
     }
-    const SQL: &str =
-        "UPDATE memberships SET disabled_at = $1 WHERE company_id = $2 AND user_id = $3";
-    exec_tx!(
-        &mut tx,
-        sqlx::query(SQL)
-            .bind(disable.then(Utc::now))
-            .bind(p.company_id)
-            .bind(target)
-    )?;
+    repo::set_membership_disabled(&mut tx, p.company_id, target, disable.then(Utc::now)).await?;
     let ended = if disable {
         sessions
             .end(
@@ -229,10 +189,8 @@ pub async fn remove(
     let current = membership(&mut tx, p.company_id, target).await?;
     guard_target(&mut tx, p, &current.role).await?;
     guard_last_owner(&mut tx, p, target, &current.role).await?;
-    const ACCESS: &str = "DELETE FROM store_access WHERE company_id = $1 AND user_id = $2";
-    exec_tx!(&mut tx, sqlx::query(ACCESS).bind(p.company_id).bind(target))?;
-    const SQL: &str = "DELETE FROM memberships WHERE company_id = $1 AND user_id = $2";
-    exec_tx!(&mut tx, sqlx::query(SQL).bind(p.company_id).bind(target))?;
+    repo::delete_store_access_of(&mut tx, p.company_id, target).await?;
+    repo::delete_membership(&mut tx, p.company_id, target).await?;
     let ended = sessions
         .end(
             &mut tx,

@@ -5,6 +5,7 @@ pub mod company;
 pub mod http;
 pub mod invitations;
 pub mod members;
+mod repo;
 pub mod roles;
 pub mod stores;
 

@@ -5,15 +5,15 @@ use chrono::Utc;
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::repo;
 use crate::access::Principal;
 use crate::{
     access::{self, Permission, PermissionSet, CUSTOM_PREFIX},
     audit::{self, Action, Entry, RequestMeta},
     db::Tx,
     error::{Error, Result},
-    exec_tx,
     identity::{clean_text, slugify},
-    with_db, with_tx, Db,
+    Db,
 };
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -26,34 +26,13 @@ pub struct Role {
     pub members: i64,
 }
 
-#[derive(sqlx::FromRow)]
-struct CustomRow {
-    slug: String,
-    name: String,
-    permissions: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct CountRow {
-    role: String,
-    n: i64,
-}
-
 /// Every role a member of this company can hold, built-in first, with member counts.
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn list(db: &Db, p: &Principal) -> Result<Vec<Role>> {
-    const CUSTOM: &str =
-        "SELECT slug, name, permissions FROM roles WHERE company_id = $1 ORDER BY name";
-    const COUNTS: &str =
-        "SELECT role, COUNT(*) AS n FROM memberships WHERE company_id = $1 GROUP BY role";
-    let (custom, counts) = with_db!(db, |pool| tokio::try_join!(
-        sqlx::query_as::<_, CustomRow>(CUSTOM)
-            .bind(p.company_id)
-            .fetch_all(pool),
-        sqlx::query_as::<_, CountRow>(COUNTS)
-            .bind(p.company_id)
-            .fetch_all(pool),
-    ))?;
+    let (custom, counts) = tokio::try_join!(
+        repo::list_custom_roles(db, p.company_id),
+        repo::count_members_by_role(db, p.company_id),
+    )?;
     let count = |slug: &str| {
         counts
             .iter()
@@ -95,13 +74,8 @@ pub async fn resolve(tx: &mut Tx, company_id: Uuid, slug: &str) -> Result<Permis
     if let Some(b) = access::builtin(slug) {
         return Ok(PermissionSet::of(b.permissions));
     }
-    const SQL: &str = "SELECT permissions FROM roles WHERE company_id = $1 AND slug = $2";
-    let found: Option<String> = with_tx!(tx, |c| sqlx::query_scalar(SQL)
-        .bind(company_id)
-        .bind(slug)
-        .fetch_optional(c)
-        .await)?;
-    found
+    repo::custom_role_permissions(tx, company_id, slug)
+        .await?
         .map(|k| PermissionSet::from_keys(&k))
         .ok_or_else(|| Error::validation("role", "Choose one of the company's roles."))
 }
@@ -162,18 +136,15 @@ pub async fn create(db: &Db, p: &Principal, meta: &RequestMeta, input: RoleInput
     check_can_grant(p, "", perms)?;
     let slug = format!("{CUSTOM_PREFIX}{}", slugify(&name));
     let mut tx = db.begin().await?;
-    const SQL: &str = "INSERT INTO roles (company_id, slug, name, permissions, created_at) \
-                       VALUES ($1, $2, $3, $4, $5)";
-    exec_tx!(
+    repo::insert_role(
         &mut tx,
-        sqlx::query(SQL)
-            .bind(p.company_id)
-            .bind(&slug)
-            .bind(&name)
-            .bind(perms.to_keys())
-            .bind(Utc::now())
+        p.company_id,
+        &slug,
+        &name,
+        perms.to_keys(),
+        Utc::now(),
     )
-    .map_err(|e| crate::db::conflict_on_unique(e, "A role with this name already exists."))?;
+    .await?;
     audit::record(
         &mut tx,
         meta,
@@ -211,18 +182,7 @@ pub async fn update(
     let (name, perms) = parse_input(&input)?;
     check_can_grant(p, "", perms)?;
     let mut tx = db.begin().await?;
-    const SQL: &str =
-        "UPDATE roles SET name = $1, permissions = $2 WHERE company_id = $3 AND slug = $4";
-    let n = exec_tx!(
-        &mut tx,
-        sqlx::query(SQL)
-            .bind(&name)
-            .bind(perms.to_keys())
-            .bind(p.company_id)
-            .bind(slug)
-    )
-    .map_err(|e| crate::db::conflict_on_unique(e, "A role with this name already exists."))?;
-    if n == 0 {
+    if !repo::update_role(&mut tx, p.company_id, slug, &name, perms.to_keys()).await? {
         return Err(Error::NotFound);
     }
     audit::record(
@@ -247,22 +207,13 @@ pub async fn delete(db: &Db, p: &Principal, meta: &RequestMeta, slug: &str) -> R
     }
     let mut tx = db.begin().await?;
     tx.lock_company(p.company_id).await?;
-    const IN_USE: &str =
-        "SELECT (SELECT COUNT(*) FROM memberships WHERE company_id = $1 AND role = $2) \
-                          + (SELECT COUNT(*) FROM invitations WHERE company_id = $1 AND role = $2 \
-                             AND accepted_at IS NULL AND revoked_at IS NULL)";
-    let used: i64 = with_tx!(&mut tx, |c| sqlx::query_scalar(IN_USE)
-        .bind(p.company_id)
-        .bind(slug)
-        .fetch_one(c)
-        .await)?;
+    let used = repo::count_role_uses(&mut tx, p.company_id, slug).await?;
     if used > 0 {
         return Err(Error::Conflict(format!(
             "{used} member(s) or open invitation(s) still use this role. Give them another role first."
         )));
     }
-    const SQL: &str = "DELETE FROM roles WHERE company_id = $1 AND slug = $2";
-    if exec_tx!(&mut tx, sqlx::query(SQL).bind(p.company_id).bind(slug))? == 0 {
+    if !repo::delete_role(&mut tx, p.company_id, slug).await? {
         return Err(Error::NotFound);
     }
     audit::record(

@@ -6,15 +6,15 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::repo;
 use crate::access::Principal;
 use crate::{
     access::Permission,
     audit::{self, Action, Entry, RequestMeta},
     db::Tx,
     error::{Error, Result},
-    exec_tx,
     identity::clean_text,
-    with_db, with_tx, Db,
+    Db,
 };
 
 /// The platforms a store can be on.
@@ -36,18 +36,7 @@ pub struct Store {
 /// The stores this member may see.
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn visible(db: &Db, p: &Principal) -> Result<Vec<Store>> {
-    const ALL: &str = "SELECT id, name, platform, created_at FROM stores \
-                       WHERE company_id = $1 ORDER BY name";
-    const GRANTED: &str = "SELECT s.id, s.name, s.platform, s.created_at FROM stores s \
-                           JOIN store_access a ON a.store_id = s.id \
-                           WHERE s.company_id = $1 AND a.user_id = $2 ORDER BY s.name";
-    let all = p.sees_all_stores();
-    let sql = if all { ALL } else { GRANTED };
-    Ok(with_db!(db, |pool| sqlx::query_as::<_, Store>(sql)
-        .bind(p.company_id)
-        .bind(p.user_id)
-        .fetch_all(pool)
-        .await)?)
+    repo::visible_stores(db, p.company_id, p.user_id, p.sees_all_stores()).await
 }
 
 pub struct StoreInput {
@@ -77,18 +66,7 @@ pub async fn create(
         created_at: Utc::now(),
     };
     let mut tx = db.begin().await?;
-    const SQL: &str = "INSERT INTO stores (id, company_id, name, platform, created_at) \
-                       VALUES ($1, $2, $3, $4, $5)";
-    exec_tx!(
-        &mut tx,
-        sqlx::query(SQL)
-            .bind(store.id)
-            .bind(p.company_id)
-            .bind(&store.name)
-            .bind(&store.platform)
-            .bind(store.created_at)
-    )
-    .map_err(|e| crate::db::conflict_on_unique(e, "A store with this name already exists."))?;
+    repo::insert_store(&mut tx, p.company_id, &store).await?;
     audit::record(
         &mut tx,
         meta,
@@ -108,8 +86,7 @@ pub async fn create(
 pub async fn delete(db: &Db, p: &Principal, meta: &RequestMeta, store_id: Uuid) -> Result<()> {
     p.authorize(Permission::StoresManage)?;
     let mut tx = db.begin().await?;
-    const SQL: &str = "DELETE FROM stores WHERE id = $1 AND company_id = $2";
-    if exec_tx!(&mut tx, sqlx::query(SQL).bind(store_id).bind(p.company_id))? == 0 {
+    if !repo::delete_store(&mut tx, p.company_id, store_id).await? {
         return Err(Error::NotFound);
     }
     audit::record(
@@ -130,24 +107,14 @@ pub async fn delete(db: &Db, p: &Principal, meta: &RequestMeta, store_id: Uuid) 
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn access_matrix(db: &Db, p: &Principal) -> Result<Vec<(Uuid, Uuid)>> {
     p.authorize(Permission::MembersManage)?;
-    const SQL: &str = "SELECT user_id, store_id FROM store_access WHERE company_id = $1";
-    Ok(with_db!(db, |pool| sqlx::query_as::<_, (Uuid, Uuid)>(SQL)
-        .bind(p.company_id)
-        .fetch_all(pool)
-        .await)?)
+    repo::store_access(db, p.company_id).await
 }
 
 /// Checks that every store belongs to the company (ids from a form are never trusted).
 #[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn check_owned(tx: &mut Tx, company_id: Uuid, store_ids: &[Uuid]) -> Result<()> {
-    const SQL: &str = "SELECT COUNT(*) FROM stores WHERE company_id = $1 AND id = $2";
     for id in store_ids {
-        let n: i64 = with_tx!(tx, |c| sqlx::query_scalar(SQL)
-            .bind(company_id)
-            .bind(id)
-            .fetch_one(c)
-            .await)?;
-        if n == 0 {
+        if !repo::store_in_company(tx, company_id, *id).await? {
             return Err(Error::validation(
                 "stores",
                 "One of the chosen stores does not exist.",
@@ -169,29 +136,17 @@ pub async fn set_one(
 ) -> Result<()> {
     p.authorize(Permission::MembersManage)?;
     let mut tx = db.begin().await?;
-    const MEMBER: &str = "SELECT role FROM memberships WHERE company_id = $1 AND user_id = $2";
-    let role: Option<String> = with_tx!(&mut tx, |c| sqlx::query_scalar(MEMBER)
-        .bind(p.company_id)
-        .bind(target)
-        .fetch_optional(c)
-        .await)?;
-    let role = role.ok_or(Error::NotFound)?;
+    let role = repo::member_role(&mut tx, p.company_id, target)
+        .await?
+        .ok_or(Error::NotFound)?;
     crate::team::members::guard_target(&mut tx, p, &role).await?;
     check_owned(&mut tx, p.company_id, &[store_id]).await?;
-    const GRANT: &str =
-        "INSERT INTO store_access (store_id, user_id, company_id) VALUES ($1, $2, $3) \
-                         ON CONFLICT (store_id, user_id) DO NOTHING";
-    const WITHDRAW: &str =
-        "DELETE FROM store_access WHERE store_id = $1 AND user_id = $2 AND company_id = $3";
-    let sql = if allowed { GRANT } else { WITHDRAW };
-    let changed = exec_tx!(
-        &mut tx,
-        sqlx::query(sql)
-            .bind(store_id)
-            .bind(target)
-            .bind(p.company_id)
-    )?;
-    if changed == 0 {
+    let changed = if allowed {
+        repo::grant_store_access(&mut tx, p.company_id, target, store_id).await?
+    } else {
+        repo::withdraw_store_access(&mut tx, p.company_id, target, store_id).await?
+    };
+    if !changed {
         return Ok(());
     }
     audit::record(
