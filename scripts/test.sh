@@ -60,6 +60,9 @@ say "Site for the browser tests (cargo leptos build --release --split --precompr
 cargo leptos build --release --split --precompress --frontend-only
 export E2E_SERVER=./target/debug/switchyard
 [[ -x $E2E_SERVER ]] || die "$E2E_SERVER was not built by cargo test"
+# The site's files are named by their content; the list cargo-leptos writes beside the release
+# binary goes beside the one the browser tests run, so its pages link those names.
+cp target/release/hash.txt target/debug/hash.txt
 
 say "Playwright (Chromium) on SQLite"
 (cd end2end && E2E_DATABASE_URL="" npx playwright test)

@@ -11,7 +11,7 @@ pub mod pages;
 pub mod serve;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Route, Router, Routes},
     path, Lazy, SsrMode,
@@ -94,6 +94,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark"/>
                 <script nonce=leptos::nonce::use_nonce() inner_html=THEME_BOOT_SCRIPT></script>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <leptos_meta::HashedStylesheet options=options.clone() id="leptos"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -110,7 +111,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // <body data-hydrated> is set by the browser entry (frontend) once hydration has finished.
     view! {
-        <Stylesheet id="leptos" href="/pkg/switchyard.css"/>
         <Title text="Switchyard"/>
         <Router>
             <Routes fallback=|| view! { <NotFound/> }>

@@ -56,5 +56,33 @@ pub fn leptos_options(site_addr: std::net::SocketAddr) -> LeptosOptions {
                 .build()
         });
     options.site_addr = site_addr;
+    // Release builds name the wasm, JS and CSS by their content (`hash-files` in Cargo.toml)
+    // and write the names to hash.txt beside the binary; Leptos links them when told so.
+    let hashes = hash_file(&options);
+    options.hash_files = hashes.is_some();
+    server::http::middleware::set_stylesheet(format!(
+        "/{}/{}{}.css",
+        options.site_pkg_dir,
+        options.output_name,
+        hashes
+            .as_deref()
+            .and_then(|h| hash_of(h, "css"))
+            .map(|h| format!(".{h}"))
+            .unwrap_or_default()
+    ));
     options
+}
+
+/// The contents of cargo-leptos' hash file beside this executable, if there is one.
+fn hash_file(options: &LeptosOptions) -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    std::fs::read_to_string(exe.parent()?.join(options.hash_file.as_ref())).ok()
+}
+
+/// The hash of one kind of file (`css`, `js`, `wasm`) in a hash file's `kind: hash` lines.
+fn hash_of<'a>(hashes: &'a str, kind: &str) -> Option<&'a str> {
+    hashes.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        (k.trim() == kind).then_some(v.trim())
+    })
 }

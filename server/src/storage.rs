@@ -193,6 +193,14 @@ impl Storage {
         }
     }
 
+    /// Deletes one object; one that is already gone counts as deleted.
+    pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
+        match self.store.delete(&Key::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Deletes every object under a prefix; answers how many were removed.
     pub async fn delete_prefix(&self, prefix: &str) -> anyhow::Result<usize> {
         use futures_util::TryStreamExt;

@@ -582,9 +582,15 @@ async fn the_pdf_report_carries_the_logo_and_the_findings() {
     image::RgbImage::from_pixel(40, 20, image::Rgb([200, 30, 30]))
         .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
         .unwrap();
-    server::team::company::set_logo(&app.state.db, &owner, &RequestMeta::default(), &png)
-        .await
-        .unwrap();
+    server::team::company::set_logo(
+        &app.state.db,
+        &app.state.storage,
+        &owner,
+        &RequestMeta::default(),
+        &png,
+    )
+    .await
+    .unwrap();
     let res = app
         .client
         .post(app.url(&format!("/analyses/{id}/export")))

@@ -409,7 +409,7 @@ async fn pdf_report(
     p: &Principal,
     row: &service::AnalysisRow,
 ) -> Result<Response, Error> {
-    let logo = crate::team::company::logo(&state.db, p).await?;
+    let logo = crate::team::company::logo(&state.db, &state.storage, p).await?;
     let row = row.clone();
     let company = p.company_name.clone();
     let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);

@@ -401,6 +401,46 @@ fn html_page(status: StatusCode, reference: &str) -> Response {
     res
 }
 
+static STYLESHEET: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Tells the error pages where the site's stylesheet is (its name carries a content hash in
+/// release builds); set once at startup. Unset, they link `/pkg/switchyard.css`.
+pub fn set_stylesheet(href: String) {
+    let _ = STYLESHEET.set(href);
+}
+
+fn stylesheet() -> &'static str {
+    STYLESHEET
+        .get()
+        .map(String::as_str)
+        .unwrap_or("/pkg/switchyard.css")
+}
+
+/// Whether a static file's name carries a content hash (cargo-leptos names them
+/// `<name>.<22 characters of URL-safe base64>.<ext>`), so its content never changes.
+pub fn is_hashed_name(file: &str) -> bool {
+    let mut parts = file.split('.');
+    parts.next();
+    let segments: Vec<&str> = parts.collect();
+    segments.len() >= 2
+        && segments[..segments.len() - 1].iter().any(|s| {
+            s.len() == 22
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// The caching of a static file under `/pkg/`: a year, immutable, for a hashed name (a new
+/// build has new names); otherwise ask again each time (the server answers 304 when unchanged).
+fn static_cache(path: &str) -> Option<&'static str> {
+    let file = path.strip_prefix("/pkg/")?;
+    Some(if is_hashed_name(file.rsplit('/').next().unwrap_or(file)) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    })
+}
+
 fn error_page(status: StatusCode, reference: &str) -> String {
     let (title, text) = if status == StatusCode::SERVICE_UNAVAILABLE {
         (
@@ -430,8 +470,9 @@ fn error_page(status: StatusCode, reference: &str) -> String {
         .take(64)
         .collect();
     format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Switchyard</title><link rel="stylesheet" href="/pkg/switchyard.css"></head><body class="bg-slate-50 text-slate-900"><main class="flex min-h-screen flex-col items-center justify-center px-4 text-center"><p class="text-sm font-semibold text-brand-600">{code}</p><h1 class="mt-2 text-2xl font-semibold">{title}</h1><p class="mt-2 max-w-md text-sm text-slate-600">{text}</p>{reference}<a href="/" class="mt-6 rounded-lg bg-brand-600 px-4 py-2 text-sm font-semibold text-white hover:bg-brand-500">{button}</a></main></body></html>"#,
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Switchyard</title><link rel="stylesheet" href="{stylesheet}"></head><body class="bg-slate-50 text-slate-900"><main class="flex min-h-screen flex-col items-center justify-center px-4 text-center"><p class="text-sm font-semibold text-brand-600">{code}</p><h1 class="mt-2 text-2xl font-semibold">{title}</h1><p class="mt-2 max-w-md text-sm text-slate-600">{text}</p>{reference}<a href="/" class="mt-6 rounded-lg bg-brand-600 px-4 py-2 text-sm font-semibold text-white hover:bg-brand-500">{button}</a></main></body></html>"#,
         code = status.as_u16(),
+        stylesheet = stylesheet(),
         reference = if reference.is_empty() {
             String::new()
         } else {
@@ -509,7 +550,14 @@ pub async fn security_headers(
 ) -> Response {
     let nonce = PageNonce::fresh();
     req.extensions_mut().insert(nonce.clone());
+    let cache = static_cache(req.uri().path());
     let mut res = next.run(req).await;
+    if let (Some(cache), true) = (cache, res.status() == StatusCode::OK) {
+        res.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static(cache),
+        );
+    }
     let is_html = res
         .headers()
         .get(header::CONTENT_TYPE)
@@ -646,6 +694,28 @@ mod tests {
             );
         }
         h
+    }
+
+    #[test]
+    fn only_hashed_static_names_are_cached_for_good() {
+        let hash = "Zq3c2yH9w0bT1xX-_aB4cQ";
+        for hashed in [
+            format!("/pkg/switchyard.{hash}.wasm"),
+            format!("/pkg/__wasm_split.{hash}.js"),
+            format!("/pkg/__wasm_split_manifest.{hash}.json"),
+        ] {
+            assert_eq!(
+                static_cache(&hashed),
+                Some("public, max-age=31536000, immutable"),
+                "{hashed}"
+            );
+        }
+        assert_eq!(static_cache("/pkg/switchyard.css"), Some("no-cache"));
+        assert_eq!(static_cache("/pkg/switchyard.short.css"), Some("no-cache"));
+        // The hash must be a name's segment, not its extension.
+        assert_eq!(static_cache(&format!("/pkg/x.{hash}")), Some("no-cache"));
+        assert_eq!(static_cache("/favicon.svg"), None);
+        assert_eq!(static_cache("/settings/members"), None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! standard new analyses are checked against.
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use super::repo;
 use crate::access::Principal;
@@ -10,6 +11,7 @@ use crate::{
     audit::{self, Action, Entry, RequestMeta},
     error::{Error, Result},
     identity::clean_text,
+    storage::Storage,
     Db,
 };
 
@@ -141,9 +143,33 @@ pub fn logo_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Replaces the company's logo (PNG or JPG, at most 5 MB).
+/// Where a company's logos live in the object storage: one object per upload, so a new logo
+/// never overwrites the one a page may still be showing.
+fn logo_key(company_id: Uuid, at: chrono::DateTime<chrono::Utc>, kind: &str) -> String {
+    let ext = if kind == "image/png" { "png" } else { "jpg" };
+    format!(
+        "companies/{company_id}/logo/{}.{ext}",
+        at.timestamp_millis()
+    )
+}
+
+/// Deletes a replaced or removed logo object; a failure only leaves an orphan, so it is logged.
+async fn forget(storage: &Storage, key: &str) {
+    if let Err(e) = storage.delete(key).await {
+        tracing::warn!(error = %e, key, "could not delete a replaced logo");
+    }
+}
+
+/// Replaces the company's logo (PNG or JPG, at most 5 MB). The image goes into the object
+/// storage first; the company points at it in the transaction that records the change.
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
-pub async fn set_logo(db: &Db, p: &Principal, meta: &RequestMeta, bytes: &[u8]) -> Result<()> {
+pub async fn set_logo(
+    db: &Db,
+    storage: &Storage,
+    p: &Principal,
+    meta: &RequestMeta,
+    bytes: &[u8],
+) -> Result<()> {
     p.authorize(Permission::SettingsManage)?;
     if bytes.is_empty() {
         return Err(Error::validation("logo", "Choose an image file to upload."));
@@ -153,30 +179,57 @@ pub async fn set_logo(db: &Db, p: &Principal, meta: &RequestMeta, bytes: &[u8]) 
     }
     let kind = logo_type(bytes)
         .ok_or_else(|| Error::validation("logo", "The logo must be a PNG or JPG image."))?;
-    let mut tx = db.begin().await?;
-    repo::set_logo(&mut tx, p.company_id, bytes, kind, chrono::Utc::now()).await?;
-    audit::record(
-        &mut tx,
-        meta,
-        Entry::by(
-            p,
-            Action::SettingsChanged,
-            Some(format!("company:{}", p.company_id)),
-            serde_json::json!({ "logo": { "type": kind, "bytes": bytes.len() } }),
-        ),
-    )
-    .await?;
-    tx.commit().await
+    let now = chrono::Utc::now();
+    let key = logo_key(p.company_id, now, kind);
+    storage
+        .put(&key, bytes.to_vec())
+        .await
+        .map_err(Error::Internal)?;
+    let committed = async {
+        let mut tx = db.begin().await?;
+        let old = repo::set_logo(&mut tx, p.company_id, &key, kind, now).await?;
+        audit::record(
+            &mut tx,
+            meta,
+            Entry::by(
+                p,
+                Action::SettingsChanged,
+                Some(format!("company:{}", p.company_id)),
+                serde_json::json!({ "logo": { "type": kind, "bytes": bytes.len() } }),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, Error>(old)
+    }
+    .await;
+    match committed {
+        Ok(old) => {
+            if let Some(old) = old.filter(|o| *o != key) {
+                forget(storage, &old).await;
+            }
+            Ok(())
+        }
+        Err(e) => {
+            forget(storage, &key).await;
+            Err(e)
+        }
+    }
 }
 
 /// Removes the company's logo.
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
-pub async fn remove_logo(db: &Db, p: &Principal, meta: &RequestMeta) -> Result<()> {
+pub async fn remove_logo(
+    db: &Db,
+    storage: &Storage,
+    p: &Principal,
+    meta: &RequestMeta,
+) -> Result<()> {
     p.authorize(Permission::SettingsManage)?;
     let mut tx = db.begin().await?;
-    if !repo::clear_logo(&mut tx, p.company_id).await? {
+    let Some(old) = repo::clear_logo(&mut tx, p.company_id).await? else {
         return Err(Error::Conflict("There is no logo to remove.".into()));
-    }
+    };
     audit::record(
         &mut tx,
         meta,
@@ -188,16 +241,49 @@ pub async fn remove_logo(db: &Db, p: &Principal, meta: &RequestMeta) -> Result<(
         ),
     )
     .await?;
-    tx.commit().await
+    tx.commit().await?;
+    if let Some(old) = old {
+        forget(storage, &old).await;
+    }
+    Ok(())
 }
 
-/// A stored logo: bytes, content type, and when it last changed.
+/// A company's logo as the database knows it: the object's key, or the bytes of a logo stored
+/// before logos moved to the object storage; its content type; when it changed.
+#[derive(sqlx::FromRow)]
+pub struct StoredLogo {
+    pub logo_key: Option<String>,
+    pub logo: Option<Vec<u8>>,
+    pub logo_type: String,
+    pub logo_updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A logo to show: bytes, content type, and when it last changed.
 pub type Logo = (Vec<u8>, String, chrono::DateTime<chrono::Utc>);
 
-/// The logo of the member's company.
+/// The logo of the member's company. A logo still in the old database column is moved into the
+/// object storage on this first read.
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
-pub async fn logo(db: &Db, p: &Principal) -> Result<Option<Logo>> {
-    repo::logo(db, p.company_id).await
+pub async fn logo(db: &Db, storage: &Storage, p: &Principal) -> Result<Option<Logo>> {
+    let Some(stored) = repo::logo(db, p.company_id).await? else {
+        return Ok(None);
+    };
+    let bytes = match (stored.logo_key, stored.logo) {
+        (Some(key), _) => storage.get(&key).await.map_err(Error::Internal)?.to_vec(),
+        (None, Some(bytes)) => {
+            let key = logo_key(p.company_id, stored.logo_updated_at, &stored.logo_type);
+            storage
+                .put(&key, bytes.clone())
+                .await
+                .map_err(Error::Internal)?;
+            if !repo::moved_logo(db, p.company_id, &key).await? {
+                forget(storage, &key).await;
+            }
+            bytes
+        }
+        (None, None) => return Ok(None),
+    };
+    Ok(Some((bytes, stored.logo_type, stored.logo_updated_at)))
 }
 
 /// When the logo last changed (None: no logo), for cache-busting image URLs.

@@ -103,7 +103,7 @@ pub async fn upload(
         }
     }
     let bytes = bytes.unwrap_or_default();
-    match company::set_logo(&state.db, &p, &meta, &bytes).await {
+    match company::set_logo(&state.db, &state.storage, &p, &meta, &bytes).await {
         Ok(()) => told("Logo updated.", true, None, secure),
         Err(e) if e.status().is_server_error() => e.into_response(),
         Err(e) => told(e.public_message(), false, e.field(), secure),
@@ -121,7 +121,7 @@ pub async fn remove(
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    match company::remove_logo(&state.db, &p, &meta).await {
+    match company::remove_logo(&state.db, &state.storage, &p, &meta).await {
         Ok(()) => told("Logo removed.", true, None, secure),
         Err(e) if e.status().is_server_error() => e.into_response(),
         Err(e) => told(e.public_message(), false, None, secure),
@@ -136,7 +136,7 @@ pub async fn show(
     let Some(p) = user.0 else {
         return Error::Unauthorized.into_response();
     };
-    match company::logo(&state.db, &p).await {
+    match company::logo(&state.db, &state.storage, &p).await {
         Ok(Some((bytes, kind, _))) => {
             let mut res = bytes.into_response();
             let h = res.headers_mut();

@@ -7,7 +7,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::{
-    company::Logo, company::Settings, invitations::Invitation, members::Member, stores::Store,
+    company::Settings, company::StoredLogo, invitations::Invitation, members::Member, stores::Store,
 };
 use crate::{access, db::Tx, error::Result, exec_tx, with_db, with_tx, Db};
 
@@ -39,46 +39,73 @@ pub async fn update_settings(tx: &mut Tx, company_id: Uuid, new: &Settings) -> R
     Ok(())
 }
 
+/// Points the company at a new logo object (and empties the old column); returns the key of
+/// the object it replaces, if any, for the caller to delete once the change is committed.
 pub async fn set_logo(
     tx: &mut Tx,
     company_id: Uuid,
-    bytes: &[u8],
+    key: &str,
     kind: &str,
     now: DateTime<Utc>,
-) -> Result<()> {
-    const SQL: &str =
-        "UPDATE companies SET logo = $1, logo_type = $2, logo_updated_at = $3 WHERE id = $4";
+) -> Result<Option<String>> {
+    let old = logo_key(tx, company_id).await?;
+    const SQL: &str = "UPDATE companies SET logo_key = $1, logo = NULL, logo_type = $2, \
+                       logo_updated_at = $3 WHERE id = $4";
     exec_tx!(
         tx,
         sqlx::query(SQL)
-            .bind(bytes)
+            .bind(key)
             .bind(kind)
             .bind(now)
             .bind(company_id)
     )?;
-    Ok(())
+    Ok(old)
 }
 
-/// Removes the logo; false when the company had none.
-pub async fn clear_logo(tx: &mut Tx, company_id: Uuid) -> Result<bool> {
-    const SQL: &str = "UPDATE companies SET logo = NULL, logo_type = NULL, logo_updated_at = NULL \
-                       WHERE id = $1 AND logo IS NOT NULL";
-    Ok(exec_tx!(tx, sqlx::query(SQL).bind(company_id))? != 0)
+/// The key of the company's logo object, inside the transaction.
+async fn logo_key(tx: &mut Tx, company_id: Uuid) -> Result<Option<String>> {
+    const SQL: &str = "SELECT logo_key FROM companies WHERE id = $1";
+    Ok(
+        with_tx!(tx, |c| sqlx::query_scalar::<_, Option<String>>(SQL)
+            .bind(company_id)
+            .fetch_optional(c)
+            .await)?
+        .flatten(),
+    )
 }
 
-/// The company's logo, or `None` when it has none.
-pub async fn logo(db: &Db, company_id: Uuid) -> Result<Option<Logo>> {
-    const SQL: &str = "SELECT logo, logo_type, logo_updated_at FROM companies \
-                       WHERE id = $1 AND logo IS NOT NULL";
+/// Removes the logo; `None` when the company had none, else the key of the object it named
+/// (itself `None` for a logo still in the old column).
+pub async fn clear_logo(tx: &mut Tx, company_id: Uuid) -> Result<Option<Option<String>>> {
+    let old = logo_key(tx, company_id).await?;
+    const SQL: &str = "UPDATE companies SET logo = NULL, logo_key = NULL, logo_type = NULL, \
+                       logo_updated_at = NULL WHERE id = $1 AND logo_type IS NOT NULL";
+    Ok((exec_tx!(tx, sqlx::query(SQL).bind(company_id))? != 0).then_some(old))
+}
+
+/// Where the company's logo is: its object's key, or (stored before the move to the object
+/// storage) its bytes; with its content type and when it changed. `None`: no logo.
+pub async fn logo(db: &Db, company_id: Uuid) -> Result<Option<StoredLogo>> {
+    const SQL: &str = "SELECT logo_key, logo, logo_type, logo_updated_at FROM companies \
+                       WHERE id = $1 AND logo_type IS NOT NULL";
     Ok(with_db!(db, |pool| sqlx::query_as(SQL)
         .bind(company_id)
         .fetch_optional(pool)
         .await)?)
 }
 
+/// Records that a logo kept in the old column now lives at `key`; false when something else
+/// changed the logo meanwhile (then the caller deletes the object it wrote).
+pub async fn moved_logo(db: &Db, company_id: Uuid, key: &str) -> Result<bool> {
+    const SQL: &str = "UPDATE companies SET logo_key = $1, logo = NULL \
+                       WHERE id = $2 AND logo_key IS NULL AND logo IS NOT NULL";
+    Ok(crate::exec!(db, sqlx::query(SQL).bind(key).bind(company_id))? == 1)
+}
+
 /// When the logo last changed, or `None` when the company has no logo.
 pub async fn logo_updated_at(db: &Db, company_id: Uuid) -> Result<Option<DateTime<Utc>>> {
-    const SQL: &str = "SELECT logo_updated_at FROM companies WHERE id = $1 AND logo IS NOT NULL";
+    const SQL: &str =
+        "SELECT logo_updated_at FROM companies WHERE id = $1 AND logo_type IS NOT NULL";
     Ok(with_db!(db, |pool| sqlx::query_scalar(SQL)
         .bind(company_id)
         .fetch_optional(pool)
