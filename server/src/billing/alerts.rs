@@ -8,12 +8,11 @@ use async_trait::async_trait;
 use chrono::Utc;
 use uuid::Uuid;
 
-use super::ledger;
+use super::{ledger, repo};
 use crate::{
     db::Tx,
-    exec_tx,
     jobs::{self, Job, JobContext, NewJob},
-    mail, with_tx, Db, Result,
+    mail, Db, Result,
 };
 
 pub const KIND: &str = "billing.low_balance";
@@ -44,16 +43,10 @@ pub async fn check(
 ) -> Result<bool> {
     let mut tx = db.begin().await?;
     let balance = ledger::lock_balance(&mut tx, company_id).await?;
-    const STATE: &str =
-        "SELECT name, low_balance_warned_at IS NOT NULL FROM companies WHERE id = $1";
-    let (name, warned): (String, bool) = with_tx!(&mut tx, |c| sqlx::query_as(STATE)
-        .bind(company_id)
-        .fetch_one(c)
-        .await)?;
+    let (name, warned) = repo::low_balance_state(&mut tx, company_id).await?;
     if balance >= threshold {
         if warned {
-            const REARM: &str = "UPDATE companies SET low_balance_warned_at = NULL WHERE id = $1";
-            exec_tx!(&mut tx, sqlx::query(REARM).bind(company_id))?;
+            repo::clear_low_balance_warning(&mut tx, company_id).await?;
         }
         tx.commit().await?;
         return Ok(false);
@@ -61,15 +54,8 @@ pub async fn check(
     if warned {
         return Ok(false);
     }
-    const MARK: &str = "UPDATE companies SET low_balance_warned_at = $2 WHERE id = $1";
-    exec_tx!(&mut tx, sqlx::query(MARK).bind(company_id).bind(Utc::now()))?;
-    const OWNERS: &str = "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id \
-                          WHERE m.company_id = $1 AND m.role = 'owner' AND m.disabled_at IS NULL \
-                          AND u.disabled_at IS NULL ORDER BY u.email";
-    let owners: Vec<String> = with_tx!(&mut tx, |c| sqlx::query_scalar(OWNERS)
-        .bind(company_id)
-        .fetch_all(c)
-        .await)?;
+    repo::mark_low_balance_warned(&mut tx, company_id, Utc::now()).await?;
+    let owners = repo::active_owner_emails(&mut tx, company_id).await?;
     let billing = format!("{}/billing", public_url.as_str().trim_end_matches('/'));
     for to in owners {
         mail::enqueue(

@@ -6,11 +6,10 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    purchases,
+    purchases, repo,
     stripe::{Fact, Verified},
 };
 use crate::{
-    exec, exec_tx,
     jobs::{self, Job, JobContext, NewJob},
     Db, Result,
 };
@@ -28,27 +27,18 @@ struct Payload {
 #[tracing::instrument(skip_all)]
 pub async fn record(db: &Db, event: &Verified, body: &str) -> Result<bool> {
     let mut tx = db.begin().await?;
-    const INSERT: &str = "INSERT INTO stripe_events (id, type, payload, received_at) \
-                          VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING";
-    let new = exec_tx!(
-        &mut tx,
-        sqlx::query(INSERT)
-            .bind(&event.id)
-            .bind(&event.event_type)
-            .bind(body)
-            .bind(Utc::now())
-    )? == 1;
+    let new = repo::insert_event(&mut tx, &event.id, &event.event_type, body, Utc::now()).await?;
     if new {
         match &event.fact {
             Fact::Ignored { reason } => {
                 tracing::info!(event = %event.id, r#type = %event.event_type, %reason, "stripe event ignored");
-                exec_tx!(
+                repo::finish_event_in(
                     &mut tx,
-                    sqlx::query(FINISH)
-                        .bind(&event.id)
-                        .bind(Utc::now())
-                        .bind(format!("ignored: {reason}"))
-                )?;
+                    &event.id,
+                    Utc::now(),
+                    &format!("ignored: {reason}"),
+                )
+                .await?;
             }
             fact => {
                 jobs::enqueue_tx(
@@ -72,8 +62,6 @@ pub async fn record(db: &Db, event: &Verified, body: &str) -> Result<bool> {
     tx.commit().await?;
     Ok(new)
 }
-
-const FINISH: &str = "UPDATE stripe_events SET processed_at = $2, outcome = $3 WHERE id = $1";
 
 /// Acts on one event's fact; answers what happened (kept on the event row).
 #[tracing::instrument(skip_all)]
@@ -148,13 +136,7 @@ impl Job for StripeEvent {
         )
         .await?;
         tracing::info!(event = %payload.event_id, %outcome, "stripe event applied");
-        exec!(
-            &ctx.db,
-            sqlx::query(FINISH)
-                .bind(&payload.event_id)
-                .bind(Utc::now())
-                .bind(&outcome)
-        )?;
+        repo::finish_event(&ctx.db, &payload.event_id, Utc::now(), &outcome).await?;
         Ok(())
     }
 }

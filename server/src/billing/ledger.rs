@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::{db::Tx, exec_tx, with_db, with_tx, Db, Error, Result};
+use super::repo;
+use crate::{db::Tx, Db, Error, Result};
 
 /// What an entry records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -85,37 +86,19 @@ pub fn insufficient(balance: i64, needed: i64) -> Error {
 #[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn lock_balance(tx: &mut Tx, company_id: Uuid) -> Result<i64> {
     tx.lock_company(company_id).await?;
-    const SQL: &str = "SELECT token_balance FROM companies WHERE id = $1";
-    with_tx!(tx, |c| sqlx::query_scalar::<_, i64>(SQL)
-        .bind(company_id)
-        .fetch_optional(c)
-        .await)?
-    .ok_or(Error::NotFound)
+    repo::token_balance_in(tx, company_id)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 /// Posts one entry and moves the balance with it, inside `tx` (which must hold the company
 /// lock: see `lock_balance`). A debit larger than the balance is refused with `insufficient`.
 #[tracing::instrument(skip_all)]
 pub async fn post(tx: &mut Tx, p: &Posting<'_>) -> Result<Posted> {
-    const SEEN: &str =
-        "SELECT 1 FROM token_transactions WHERE company_id = $1 AND kind = $2 AND reference = $3";
-    let seen: Option<i32> = with_tx!(tx, |c| sqlx::query_scalar(SEEN)
-        .bind(p.company_id)
-        .bind(p.kind.as_str())
-        .bind(p.reference)
-        .fetch_optional(c)
-        .await)?;
-    if seen.is_some() {
+    if repo::entry_exists(tx, p.company_id, p.kind.as_str(), p.reference).await? {
         return Ok(Posted::Already);
     }
-    const MOVE: &str = "UPDATE companies SET token_balance = token_balance + $2 \
-                        WHERE id = $1 AND token_balance + $2 >= 0 \
-                        RETURNING token_balance, low_balance_warned_at IS NOT NULL";
-    let after: Option<(i64, bool)> = with_tx!(tx, |c| sqlx::query_as(MOVE)
-        .bind(p.company_id)
-        .bind(p.tokens)
-        .fetch_optional(c)
-        .await)?;
+    let after = repo::move_balance(tx, p.company_id, p.tokens).await?;
     let Some((balance_after, warned)) = after else {
         let balance = lock_balance(tx, p.company_id).await?;
         return Err(insufficient(balance, -p.tokens));
@@ -125,36 +108,16 @@ pub async fn post(tx: &mut Tx, p: &Posting<'_>) -> Result<Posted> {
         let entry = format!("{}:{}", p.kind.as_str(), p.reference);
         super::alerts::queue_check(tx, p.company_id, &entry).await?;
     }
-    const INSERT: &str =
-        "INSERT INTO token_transactions (company_id, kind, tokens, balance_after, \
-                          reference, purchase_id, hold_id, actor_id, note, created_at) \
-                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
-    exec_tx!(
-        tx,
-        sqlx::query(INSERT)
-            .bind(p.company_id)
-            .bind(p.kind.as_str())
-            .bind(p.tokens)
-            .bind(balance_after)
-            .bind(p.reference)
-            .bind(p.purchase_id)
-            .bind(p.hold_id)
-            .bind(p.actor_id)
-            .bind(p.note)
-            .bind(Utc::now())
-    )?;
+    repo::insert_entry(tx, p, balance_after, Utc::now()).await?;
     Ok(Posted::New { balance_after })
 }
 
 /// The company's balance.
 #[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn balance(db: &Db, company_id: Uuid) -> Result<i64> {
-    const SQL: &str = "SELECT token_balance FROM companies WHERE id = $1";
-    with_db!(db, |p| sqlx::query_scalar::<_, i64>(SQL)
-        .bind(company_id)
-        .fetch_optional(p)
-        .await)?
-    .ok_or(Error::NotFound)
+    repo::token_balance(db, company_id)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 /// Tokens set aside for work in progress (an analysis), to be settled or released.
@@ -168,26 +131,10 @@ pub struct Hold {
     pub charged: Option<i64>,
 }
 
-const HOLD_COLUMNS: &str = "id, company_id, reference, tokens, status, charged";
-
-async fn hold_by_reference(tx: &mut Tx, company_id: Uuid, reference: &str) -> Result<Option<Hold>> {
-    let sql =
-        format!("SELECT {HOLD_COLUMNS} FROM token_holds WHERE company_id = $1 AND reference = $2");
-    Ok(with_tx!(tx, |c| sqlx::query_as::<_, Hold>(&sql)
-        .bind(company_id)
-        .bind(reference)
-        .fetch_optional(c)
-        .await)?)
-}
-
 async fn hold_by_id(tx: &mut Tx, company_id: Uuid, id: Uuid) -> Result<Hold> {
-    let sql = format!("SELECT {HOLD_COLUMNS} FROM token_holds WHERE company_id = $1 AND id = $2");
-    with_tx!(tx, |c| sqlx::query_as::<_, Hold>(&sql)
-        .bind(company_id)
-        .bind(id)
-        .fetch_optional(c)
-        .await)?
-    .ok_or(Error::NotFound)
+    repo::hold_by_id(tx, company_id, id)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 /// Sets `tokens` aside for the work named `reference`. Calling it again with the same reference
@@ -202,22 +149,11 @@ pub async fn hold(db: &Db, company_id: Uuid, tokens: i64, reference: &str) -> Re
     }
     let mut tx = db.begin().await?;
     lock_balance(&mut tx, company_id).await?;
-    if let Some(existing) = hold_by_reference(&mut tx, company_id, reference).await? {
+    if let Some(existing) = repo::hold_by_reference(&mut tx, company_id, reference).await? {
         return Ok(existing);
     }
     let id = Uuid::now_v7();
-    const INSERT: &str =
-        "INSERT INTO token_holds (id, company_id, reference, tokens, status, created_at) \
-                          VALUES ($1, $2, $3, $4, 'held', $5)";
-    exec_tx!(
-        &mut tx,
-        sqlx::query(INSERT)
-            .bind(id)
-            .bind(company_id)
-            .bind(reference)
-            .bind(tokens)
-            .bind(Utc::now())
-    )?;
+    repo::insert_hold(&mut tx, id, company_id, reference, tokens, Utc::now()).await?;
     let reference_of_entry = format!("hold:{id}");
     post(
         &mut tx,
@@ -268,7 +204,7 @@ pub async fn settle(db: &Db, company_id: Uuid, hold_id: Uuid, actual: i64) -> Re
         },
     )
     .await?;
-    close_hold(&mut tx, hold_id, "settled", Some(charged)).await?;
+    repo::close_hold(&mut tx, hold_id, "settled", Some(charged), Utc::now()).await?;
     tx.commit().await?;
     Ok(charged)
 }
@@ -297,22 +233,8 @@ pub async fn release(db: &Db, company_id: Uuid, hold_id: Uuid) -> Result<()> {
         },
     )
     .await?;
-    close_hold(&mut tx, hold_id, "released", Some(0)).await?;
+    repo::close_hold(&mut tx, hold_id, "released", Some(0), Utc::now()).await?;
     tx.commit().await
-}
-
-async fn close_hold(tx: &mut Tx, id: Uuid, status: &str, charged: Option<i64>) -> Result<()> {
-    const SQL: &str =
-        "UPDATE token_holds SET status = $2, charged = $3, closed_at = $4 WHERE id = $1";
-    exec_tx!(
-        tx,
-        sqlx::query(SQL)
-            .bind(id)
-            .bind(status)
-            .bind(charged)
-            .bind(Utc::now())
-    )?;
-    Ok(())
 }
 
 /// A ledger entry as the billing page shows it.
@@ -335,18 +257,7 @@ pub async fn entries(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Entry>, i64)> {
-    const SQL: &str = "SELECT id, kind, tokens, balance_after, reference, note, created_at \
-                       FROM token_transactions WHERE company_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3";
-    const COUNT: &str = "SELECT COUNT(*) FROM token_transactions WHERE company_id = $1";
-    let rows = with_db!(db, |p| sqlx::query_as::<_, Entry>(SQL)
-        .bind(company_id)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(p)
-        .await)?;
-    let total = with_db!(db, |p| sqlx::query_scalar::<_, i64>(COUNT)
-        .bind(company_id)
-        .fetch_one(p)
-        .await)?;
+    let rows = repo::entries_page(db, company_id, limit, offset).await?;
+    let total = repo::count_entries(db, company_id).await?;
     Ok((rows, total))
 }

@@ -6,6 +6,7 @@ pub mod http;
 pub mod ledger;
 pub mod packs;
 pub mod purchases;
+mod repo;
 pub mod report;
 pub mod stripe;
 

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::{
     ledger::{self, Kind, Posted, Posting},
     packs::BillingConfig,
+    repo,
     stripe::{self, SessionFacts},
 };
 use crate::access::Principal;
@@ -17,7 +18,7 @@ use crate::{
     access::Permission,
     audit::{self, Action, Entry, RequestMeta},
     db::Tx,
-    exec, exec_tx, with_db, with_tx, Db, Error, Result,
+    Db, Error, Result,
 };
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -38,11 +39,6 @@ pub struct Purchase {
     pub clawed_back: i64,
     pub shortfall: i64,
 }
-
-const COLUMNS: &str = "id, company_id, pack, tokens, amount, currency, status, checkout_session_id, \
-                       payment_intent_id, (SELECT r.receipt_url FROM stripe_receipts r \
-                       WHERE r.payment_intent_id = token_purchases.payment_intent_id) AS receipt_url, \
-                       created_by, created_at, paid_at, clawed_back, shortfall";
 
 fn not_configured() -> Error {
     Error::Conflict(
@@ -106,25 +102,19 @@ pub async fn start_checkout(
         },
     )
     .await?;
-    const INSERT: &str =
-        "INSERT INTO token_purchases (id, company_id, pack, tokens, amount, currency, status, \
-                          checkout_session_id, checkout_url, created_by, created_at) \
-                          VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8, $9, $10) \
-                          ON CONFLICT (checkout_session_id) DO NOTHING";
-    exec!(
+    repo::insert_purchase(
         db,
-        sqlx::query(INSERT)
-            .bind(Uuid::now_v7())
-            .bind(p.company_id)
-            .bind(pack.id)
-            .bind(pack.tokens)
-            .bind(pack.price)
-            .bind(&pack.currency)
-            .bind(&session.session_id)
-            .bind(session.url.as_deref())
-            .bind(p.user_id)
-            .bind(Utc::now())
-    )?;
+        &repo::NewPurchase {
+            id: Uuid::now_v7(),
+            company_id: p.company_id,
+            pack,
+            checkout_session_id: &session.session_id,
+            checkout_url: session.url.as_deref(),
+            created_by: p.user_id,
+            created_at: Utc::now(),
+        },
+    )
+    .await?;
     session
         .url
         .ok_or_else(|| Error::Unavailable("Stripe gave no payment page.".into()))
@@ -153,14 +143,6 @@ impl Credit {
     }
 }
 
-async fn purchase_where(tx: &mut Tx, condition: &str, value: &str) -> Result<Option<Purchase>> {
-    let sql = format!("SELECT {COLUMNS} FROM token_purchases WHERE {condition} = $1");
-    Ok(with_tx!(tx, |c| sqlx::query_as::<_, Purchase>(&sql)
-        .bind(value)
-        .fetch_optional(c)
-        .await)?)
-}
-
 /// Credits a paid Checkout Session's pack, once. Called for the webhook's event and by the
 /// success page; the ledger entry's reference (the session id) makes the second a no-op.
 #[tracing::instrument(skip_all)]
@@ -169,7 +151,7 @@ pub async fn credit_checkout(db: &Db, config: &BillingConfig, s: &SessionFacts) 
         return Ok(Credit::NotPaid);
     }
     let mut tx = db.begin().await?;
-    let purchase = match purchase_where(&mut tx, "checkout_session_id", &s.session_id).await? {
+    let purchase = match repo::purchase_by_session(&mut tx, &s.session_id).await? {
         Some(p) => {
             if s.company_id
                 .as_deref()
@@ -222,15 +204,13 @@ pub async fn credit_checkout(db: &Db, config: &BillingConfig, s: &SessionFacts) 
     let Posted::New { balance_after } = posted else {
         return Ok(Credit::AlreadyCredited);
     };
-    const PAID: &str = "UPDATE token_purchases SET status = 'paid', paid_at = $2, \
-                        payment_intent_id = COALESCE($3, payment_intent_id) WHERE id = $1";
-    exec_tx!(
+    repo::mark_purchase_paid(
         &mut tx,
-        sqlx::query(PAID)
-            .bind(purchase.id)
-            .bind(Utc::now())
-            .bind(s.payment_intent.as_deref())
-    )?;
+        purchase.id,
+        Utc::now(),
+        s.payment_intent.as_deref(),
+    )
+    .await?;
     audit::record(
         &mut tx,
         &RequestMeta::default(),
@@ -266,35 +246,16 @@ async fn adopt(
     else {
         return Ok(Err("no company in the session".into()));
     };
-    let exists: Option<i32> = with_tx!(tx, |c| sqlx::query_scalar(
-        "SELECT 1 FROM companies WHERE id = $1"
-    )
-    .bind(company)
-    .fetch_optional(c)
-    .await)?;
-    if exists.is_none() {
+    if !repo::company_exists(tx, company).await? {
         tracing::warn!(session = %s.session_id, %company, "paid session for an unknown company");
         return Ok(Err("unknown company".into()));
     }
     let Some(pack) = s.pack.as_deref().and_then(|p| config.pack(p)) else {
         return Ok(Err("unknown pack".into()));
     };
-    const INSERT: &str = "INSERT INTO token_purchases (id, company_id, pack, tokens, amount, currency, status, \
-                          checkout_session_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8) \
-                          ON CONFLICT (checkout_session_id) DO NOTHING";
-    exec_tx!(
-        tx,
-        sqlx::query(INSERT)
-            .bind(Uuid::now_v7())
-            .bind(company)
-            .bind(pack.id)
-            .bind(pack.tokens)
-            .bind(pack.price)
-            .bind(&pack.currency)
-            .bind(&s.session_id)
-            .bind(Utc::now())
-    )?;
-    Ok(purchase_where(tx, "checkout_session_id", &s.session_id)
+    repo::insert_adopted_purchase(tx, Uuid::now_v7(), company, pack, &s.session_id, Utc::now())
+        .await?;
+    Ok(repo::purchase_by_session(tx, &s.session_id)
         .await?
         .ok_or_else(|| "the purchase could not be recorded".to_string()))
 }
@@ -307,26 +268,14 @@ pub async fn record_receipt(
     charge_id: &str,
     receipt_url: &str,
 ) -> Result<()> {
-    const SQL: &str = "INSERT INTO stripe_receipts (payment_intent_id, charge_id, receipt_url) \
-                       VALUES ($1, $2, $3) ON CONFLICT (payment_intent_id) \
-                       DO UPDATE SET charge_id = excluded.charge_id, receipt_url = excluded.receipt_url";
-    exec!(
-        db,
-        sqlx::query(SQL)
-            .bind(payment_intent)
-            .bind(charge_id)
-            .bind(receipt_url)
-    )?;
-    Ok(())
+    repo::upsert_receipt(db, payment_intent, charge_id, receipt_url).await
 }
 
 /// An open purchase whose payment failed or whose session expired.
 #[tracing::instrument(skip_all)]
 pub async fn close_unpaid(db: &Db, session_id: &str, status: &str) -> Result<bool> {
     debug_assert!(matches!(status, "failed" | "expired"));
-    const SQL: &str =
-        "UPDATE token_purchases SET status = $2 WHERE checkout_session_id = $1 AND status = 'open'";
-    Ok(exec!(db, sqlx::query(SQL).bind(session_id).bind(status))? > 0)
+    repo::close_open_purchase(db, session_id, status).await
 }
 
 /// Takes a purchase's tokens back after a refund (in proportion to the amount refunded so far)
@@ -340,7 +289,7 @@ pub async fn claw_back(
     reference: &str,
 ) -> Result<String> {
     let mut tx = db.begin().await?;
-    let Some(purchase) = purchase_where(&mut tx, "payment_intent_id", payment_intent).await? else {
+    let Some(purchase) = repo::purchase_by_payment_intent(&mut tx, payment_intent).await? else {
         return Ok("ignored: no purchase for this payment".into());
     };
     let (target, status) = match refunded_amount {
@@ -384,16 +333,7 @@ pub async fn claw_back(
     if posted == Posted::Already {
         return Ok("already clawed back".into());
     }
-    const SQL: &str = "UPDATE token_purchases SET clawed_back = clawed_back + $2, \
-                       shortfall = shortfall + $3, status = $4 WHERE id = $1";
-    exec_tx!(
-        &mut tx,
-        sqlx::query(SQL)
-            .bind(purchase.id)
-            .bind(taken)
-            .bind(due - taken)
-            .bind(&status)
-    )?;
+    repo::add_clawback(&mut tx, purchase.id, taken, due - taken, &status).await?;
     audit::record(
         &mut tx,
         &RequestMeta::default(),
@@ -417,29 +357,14 @@ pub async fn claw_back(
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn list(db: &Db, p: &Principal, limit: i64, offset: i64) -> Result<Vec<Purchase>> {
     p.authorize(Permission::BillingRead)?;
-    let sql = format!(
-        "SELECT {COLUMNS} FROM token_purchases WHERE company_id = $1 \
-         ORDER BY created_at DESC LIMIT $2 OFFSET $3"
-    );
-    Ok(with_db!(db, |c| sqlx::query_as::<_, Purchase>(&sql)
-        .bind(p.company_id)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(c)
-        .await)?)
+    repo::list_purchases(db, p.company_id, limit, offset).await
 }
 
 /// One purchase of the company by its Checkout Session id (the success page).
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn by_session(db: &Db, p: &Principal, session_id: &str) -> Result<Purchase> {
     p.authorize(Permission::BillingRead)?;
-    let sql = format!(
-        "SELECT {COLUMNS} FROM token_purchases WHERE company_id = $1 AND checkout_session_id = $2"
-    );
-    with_db!(db, |c| sqlx::query_as::<_, Purchase>(&sql)
-        .bind(p.company_id)
-        .bind(session_id)
-        .fetch_optional(c)
-        .await)?
-    .ok_or(Error::NotFound)
+    repo::company_purchase_by_session(db, p.company_id, session_id)
+        .await?
+        .ok_or(Error::NotFound)
 }

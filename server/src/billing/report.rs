@@ -1,13 +1,13 @@
 //! What the billing page reads: the ledger as CSV and tokens used per day (for the chart).
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 
-use super::ledger;
+use super::{ledger, repo};
 use crate::access::Principal;
 use crate::{
     access::Permission,
     audit::{self, Action, Entry, RequestMeta},
-    with_db, Db, Error, Result,
+    Db, Error, Result,
 };
 
 /// Tokens used on each of the last `days` local days, oldest first: holds net of what
@@ -19,13 +19,7 @@ pub async fn usage_by_day(db: &Db, p: &Principal, days: i64) -> Result<Vec<(Naiv
     let today = Utc::now().with_timezone(&tz).date_naive();
     let first = today - Duration::days(days - 1);
     let since = Utc::now() - Duration::days(days + 1);
-    const SQL: &str = "SELECT created_at, tokens FROM token_transactions WHERE company_id = $1 \
-                       AND kind IN ('hold', 'settle', 'release') AND created_at >= $2";
-    let rows: Vec<(DateTime<Utc>, i64)> = with_db!(db, |c| sqlx::query_as(SQL)
-        .bind(p.company_id)
-        .bind(since)
-        .fetch_all(c)
-        .await)?;
+    let rows = repo::usage_entries_since(db, p.company_id, since).await?;
     let mut days_used: Vec<(NaiveDate, i64)> =
         (0..days).map(|i| (first + Duration::days(i), 0)).collect();
     for (at, tokens) in rows {
