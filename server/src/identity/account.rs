@@ -10,11 +10,10 @@ use crate::{
     audit::{self, Action, Entry, RequestMeta},
     email::Email,
     error::{Error, Result},
-    exec_tx,
-    identity::{self, password, tokens},
+    identity::{self, password, repo, tokens},
     mail,
     sessions::{Ending, Sessions},
-    with_db, Db,
+    Db,
 };
 
 /// How long a reset link works.
@@ -171,8 +170,7 @@ pub async fn change_password(
     }
     let hash = password::hash(SecretString::from(new.to_string())).await?;
     let mut tx = db.begin().await?;
-    const SET: &str = "UPDATE users SET password_hash = $1 WHERE id = $2";
-    exec_tx!(&mut tx, sqlx::query(SET).bind(&hash).bind(p.user_id))?;
+    repo::set_password_hash(&mut tx, p.user_id, &hash).await?;
     let ending = Ending::OfUser {
         user: p.user_id,
         except: keep_session,
@@ -216,16 +214,8 @@ pub async fn request_reset(
     // must not become a flood of mail to the person (the answer stays the same, so nothing is
     // revealed). One conditional UPDATE claims the right to mail, so concurrent asks mail once.
     let mut tx = db.begin().await?;
-    const CLAIM: &str = "UPDATE users SET reset_mailed_at = $1 \
-                         WHERE id = $2 AND (reset_mailed_at IS NULL OR reset_mailed_at <= $3)";
-    let claimed = exec_tx!(
-        &mut tx,
-        sqlx::query(CLAIM)
-            .bind(now)
-            .bind(account.id)
-            .bind(now - Duration::minutes(RESET_EVERY_MINUTES))
-    )?;
-    if claimed == 0 {
+    let since = now - Duration::minutes(RESET_EVERY_MINUTES);
+    if !repo::claim_reset_mail(&mut tx, account.id, now, since).await? {
         tracing::info!("password reset already mailed to this address recently");
         return Ok(());
     }
@@ -274,12 +264,7 @@ pub async fn request_reset(
 /// Why a reset link cannot be used, or `None` when it can.
 #[tracing::instrument(skip_all)]
 pub async fn reset_refusal(db: &Db, token: &str) -> Result<Option<&'static str>> {
-    const SQL: &str = "SELECT expires_at, used_at FROM password_resets WHERE token_hash = $1";
-    let row: Option<(DateTime<Utc>, Option<DateTime<Utc>>)> =
-        with_db!(db, |pool| sqlx::query_as(SQL)
-            .bind(tokens::hash(token))
-            .fetch_optional(pool)
-            .await)?;
+    let row = repo::reset_link_state(db, &tokens::hash(token)).await?;
     Ok(match row {
         None => Some("This reset link is not valid. Ask for a new one."),
         Some((_, Some(_))) => {
@@ -317,12 +302,9 @@ pub async fn reset_password(
             "This reset link has already been used. Ask for a new one if you need it.".into(),
         )
     })?;
-    const SET: &str = "UPDATE users SET password_hash = $1 WHERE id = $2";
-    exec_tx!(&mut tx, sqlx::query(SET).bind(&hash).bind(user_id))?;
+    repo::set_password_hash(&mut tx, user_id, &hash).await?;
     // Other links of this account stop working too.
-    const SPEND: &str =
-        "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL";
-    exec_tx!(&mut tx, sqlx::query(SPEND).bind(now).bind(user_id))?;
+    repo::spend_reset_links(&mut tx, user_id, now).await?;
     let ending = Ending::OfUser {
         user: user_id,
         except: None,

@@ -508,54 +508,26 @@ pub mod accounts {
         audit::{self, Action, Entry, RequestMeta},
         db::Tx,
         error::{Error, Result},
-        exec, exec_tx,
-        identity::{self, SignIn},
-        with_db, Db,
+        identity::{self, repo, SignIn},
+        Db,
     };
 
     /// The user linked to an identity.
     #[tracing::instrument(skip_all)]
     pub async fn user_of(db: &Db, issuer: &str, subject: &str) -> Result<Option<Uuid>> {
-        const SQL: &str = "SELECT user_id FROM user_identities WHERE issuer = $1 AND subject = $2";
-        Ok(with_db!(db, |p| sqlx::query_scalar::<_, Uuid>(SQL)
-            .bind(issuer)
-            .bind(subject)
-            .fetch_optional(p)
-            .await)?)
+        repo::identity_user(db, issuer, subject).await
     }
 
     /// The email of the Google account linked to a user, if any.
     #[tracing::instrument(skip_all, fields(user_id = %user_id))]
     pub async fn linked_email(db: &Db, user_id: Uuid, issuer: &str) -> Result<Option<String>> {
-        const SQL: &str = "SELECT email FROM user_identities WHERE user_id = $1 AND issuer = $2";
-        Ok(with_db!(db, |p| sqlx::query_scalar::<_, String>(SQL)
-            .bind(user_id)
-            .bind(issuer)
-            .fetch_optional(p)
-            .await)?)
+        repo::identity_email(db, user_id, issuer).await
     }
 
     /// Links an identity to a user inside a transaction.
     #[tracing::instrument(skip_all, fields(user_id = %user_id))]
     pub async fn insert_link(tx: &mut Tx, user_id: Uuid, id: &Identity) -> Result<()> {
-        const SQL: &str = "INSERT INTO user_identities (issuer, subject, user_id, email, created_at, last_used_at) \
-                           VALUES ($1, $2, $3, $4, $5, $5)";
-        exec_tx!(
-            tx,
-            sqlx::query(SQL)
-                .bind(&id.issuer)
-                .bind(&id.subject)
-                .bind(user_id)
-                .bind(&id.email)
-                .bind(Utc::now())
-        )
-        .map_err(|e| {
-            crate::db::conflict_on_unique(
-                e,
-                "This Google account is already linked to a Switchyard account, or yours already has a Google account linked.",
-            )
-        })?;
-        Ok(())
+        repo::insert_identity(tx, &id.issuer, &id.subject, user_id, &id.email, Utc::now()).await
     }
 
     /// Signs in the user linked to the identity (or asks for their second factor).
@@ -583,16 +555,7 @@ pub mod accounts {
                 "This account cannot sign in. Ask an admin of your company.",
             )));
         };
-        const TOUCH: &str =
-            "UPDATE user_identities SET email = $1, last_used_at = $2 WHERE issuer = $3 AND subject = $4";
-        exec!(
-            db,
-            sqlx::query(TOUCH)
-                .bind(&id.email)
-                .bind(Utc::now())
-                .bind(&id.issuer)
-                .bind(&id.subject)
-        )?;
+        repo::touch_identity(db, &id.issuer, &id.subject, &id.email, Utc::now()).await?;
         if account.is_some_and(|a| a.totp_enabled) {
             return Ok(Ok(SignIn::NeedsSecondFactor(p)));
         }
@@ -639,8 +602,7 @@ pub mod accounts {
             ));
         }
         let mut tx = db.begin().await?;
-        const SQL: &str = "DELETE FROM user_identities WHERE user_id = $1 AND issuer = $2";
-        if exec_tx!(&mut tx, sqlx::query(SQL).bind(p.user_id).bind(issuer))? == 0 {
+        if !repo::delete_identity(&mut tx, p.user_id, issuer).await? {
             return Err(Error::Conflict("No Google account is linked.".into()));
         }
         audit::record(

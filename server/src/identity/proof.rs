@@ -12,14 +12,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::tokens;
+use super::{repo, tokens};
 use crate::{
     audit::{self, Action, Entry, RequestMeta},
     db::Tx,
     error::{Error, Result},
-    exec_tx,
     jobs::{self, Job, JobContext, NewJob},
-    mail, with_db, with_tx, Db,
+    mail, Db,
 };
 
 /// The job that mails the link of a new account (queued with the account, so it exists exactly
@@ -57,12 +56,7 @@ pub(crate) async fn queue(tx: &mut Tx, user_id: Uuid) -> Result<()> {
 /// When the account proved its mailbox (`None`: not yet, or no such account).
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn proven_at(db: &Db, user_id: Uuid) -> Result<Option<DateTime<Utc>>> {
-    const SQL: &str = "SELECT email_verified_at FROM users WHERE id = $1";
-    let at: Option<Option<DateTime<Utc>>> = with_db!(db, |c| sqlx::query_scalar(SQL)
-        .bind(user_id)
-        .fetch_optional(c)
-        .await)?;
-    Ok(at.flatten())
+    repo::email_verified_at(db, user_id).await
 }
 
 /// Refuses, with the reason, unless the account proved its mailbox.
@@ -81,17 +75,8 @@ pub async fn send_link(db: &Db, base: &url::Url, user_id: Uuid) -> Result<bool> 
     let mut tx = db.begin().await?;
     // One conditional UPDATE claims the right to mail: of two concurrent asks (a double
     // click), one changes the row and the other finds it changed.
-    const CLAIM: &str = "UPDATE users SET email_proof_sent_at = $1 \
-                         WHERE id = $2 AND email_verified_at IS NULL AND disabled_at IS NULL \
-                         AND (email_proof_sent_at IS NULL OR email_proof_sent_at <= $3) \
-                         RETURNING email";
-    let email: Option<String> = with_tx!(&mut tx, |c| sqlx::query_scalar(CLAIM)
-        .bind(now)
-        .bind(user_id)
-        .bind(now - Duration::minutes(RESEND_EVERY_MINUTES))
-        .fetch_optional(c)
-        .await)?;
-    let Some(email) = email else {
+    let since = now - Duration::minutes(RESEND_EVERY_MINUTES);
+    let Some(email) = repo::claim_proof_mail(&mut tx, user_id, now, since).await? else {
         return Ok(false);
     };
     let expires = now + Duration::hours(TTL_HOURS);
@@ -131,18 +116,14 @@ pub async fn confirm(db: &Db, meta: &RequestMeta, token: &str) -> Result<Uuid> {
     let now = Utc::now();
     let mut tx = db.begin().await?;
     let Some(user_id) = tokens::claim(&mut tx, tokens::Link::EmailProof, token, now).await? else {
-        const KNOWN: &str = "SELECT COUNT(*) FROM email_verifications WHERE token_hash = $1";
-        let known: i64 = with_tx!(&mut tx, |c| sqlx::query_scalar(KNOWN)
-            .bind(tokens::hash(token))
-            .fetch_one(c)
-            .await)?;
-        return Err(Error::Conflict(if known > 0 {
+        let known = repo::proof_link_known(&mut tx, &tokens::hash(token)).await?;
+        return Err(Error::Conflict(if known {
             "This confirmation link was already used or has expired. Sign in; if your address is not confirmed yet, Settings → Security sends a new link.".into()
         } else {
             INVALID.into()
         }));
     };
-    if mark_proven(&mut tx, user_id, now).await? {
+    if repo::mark_email_proven(&mut tx, user_id, now).await? {
         let company_id = super::first_company_in(&mut tx, user_id).await?;
         audit::record(
             &mut tx,
@@ -161,13 +142,6 @@ pub async fn confirm(db: &Db, meta: &RequestMeta, token: &str) -> Result<Uuid> {
     Ok(user_id)
 }
 
-/// Sets the proof time once; true when it was not set before.
-async fn mark_proven(tx: &mut Tx, user_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
-    const SET: &str =
-        "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL";
-    Ok(exec_tx!(tx, sqlx::query(SET).bind(now).bind(user_id))? == 1)
-}
-
 /// A password reset proves the mailbox: the sign-in methods added before the proof (Google
 /// accounts linked, an authenticator app enrolled) end, since whoever made the account may have
 /// added them, and the account counts as proved from now. Answers what was removed ("google",
@@ -177,41 +151,26 @@ pub(crate) async fn reset_proves(
     user_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Vec<&'static str>> {
-    const STATE: &str = "SELECT email_verified_at, totp_secret IS NOT NULL, totp_enabled_at \
-                         FROM users WHERE id = $1";
-    let (proven, totp_on, totp_at): (Option<DateTime<Utc>>, bool, Option<DateTime<Utc>>) =
-        with_tx!(tx, |c| sqlx::query_as(STATE)
-            .bind(user_id)
-            .fetch_one(c)
-            .await)?;
+    let (proven, totp_on, totp_at) = repo::proof_state(tx, user_id).await?;
     let before_proof = |at: Option<DateTime<Utc>>| match (proven, at) {
         (Some(proven), Some(at)) => at < proven,
         _ => true,
     };
     let mut removed = Vec::new();
-    const LINKS: &str = "SELECT issuer, created_at FROM user_identities WHERE user_id = $1";
-    let links: Vec<(String, DateTime<Utc>)> = with_tx!(tx, |c| sqlx::query_as(LINKS)
-        .bind(user_id)
-        .fetch_all(c)
-        .await)?;
-    for (issuer, created) in links {
+    for (issuer, created) in repo::identity_links(tx, user_id).await? {
         if before_proof(Some(created)) {
-            const UNLINK: &str = "DELETE FROM user_identities WHERE user_id = $1 AND issuer = $2";
-            exec_tx!(tx, sqlx::query(UNLINK).bind(user_id).bind(&issuer))?;
+            repo::delete_identity(tx, user_id, &issuer).await?;
             if !removed.contains(&"google") {
                 removed.push("google");
             }
         }
     }
     if totp_on && before_proof(totp_at) {
-        const OFF: &str = "UPDATE users SET totp_secret = NULL, totp_pending = NULL, \
-                           totp_last_step = NULL, totp_enabled_at = NULL WHERE id = $1";
-        exec_tx!(tx, sqlx::query(OFF).bind(user_id))?;
-        const CODES: &str = "DELETE FROM recovery_codes WHERE user_id = $1";
-        exec_tx!(tx, sqlx::query(CODES).bind(user_id))?;
+        repo::disable_totp(tx, user_id).await?;
+        repo::delete_recovery_codes(tx, user_id).await?;
         removed.push("authenticator");
     }
-    mark_proven(tx, user_id, now).await?;
+    repo::mark_email_proven(tx, user_id, now).await?;
     Ok(removed)
 }
 

@@ -3,12 +3,12 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::Principal;
+use super::{tokens::Link, Principal};
 use crate::{
     access::{self, PermissionSet},
     db::Tx,
     error::Result,
-    exec_tx, with_db, with_tx, Db,
+    exec, exec_tx, with_db, with_tx, Db,
 };
 
 pub async fn setup_done(db: &Db) -> Result<bool> {
@@ -251,5 +251,383 @@ pub async fn member_names(db: &Db, company_id: Uuid) -> Result<Vec<(Uuid, String
     Ok(with_db!(db, |p| sqlx::query_as::<_, (Uuid, String)>(SQL)
         .bind(company_id)
         .fetch_all(p)
+        .await)?)
+}
+
+// ---- Passwords and reset links ----
+
+pub async fn set_password_hash(tx: &mut Tx, user_id: Uuid, hash: &str) -> Result<()> {
+    const SQL: &str = "UPDATE users SET password_hash = $1 WHERE id = $2";
+    exec_tx!(tx, sqlx::query(SQL).bind(hash).bind(user_id))?;
+    Ok(())
+}
+
+/// Claims the right to mail a reset link: false when one was mailed after `since`.
+pub async fn claim_reset_mail(
+    tx: &mut Tx,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+    since: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE users SET reset_mailed_at = $1 \
+                       WHERE id = $2 AND (reset_mailed_at IS NULL OR reset_mailed_at <= $3)";
+    let claimed = exec_tx!(tx, sqlx::query(SQL).bind(now).bind(user_id).bind(since))?;
+    Ok(claimed != 0)
+}
+
+/// (expires_at, used_at) of a reset link by its hash; `None` when there is no such link.
+pub async fn reset_link_state(
+    db: &Db,
+    token_hash: &str,
+) -> Result<Option<(DateTime<Utc>, Option<DateTime<Utc>>)>> {
+    const SQL: &str = "SELECT expires_at, used_at FROM password_resets WHERE token_hash = $1";
+    Ok(with_db!(db, |pool| sqlx::query_as(SQL)
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await)?)
+}
+
+/// Marks every unused reset link of the account as used.
+pub async fn spend_reset_links(tx: &mut Tx, user_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    const SQL: &str =
+        "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL";
+    exec_tx!(tx, sqlx::query(SQL).bind(now).bind(user_id))?;
+    Ok(())
+}
+
+// ---- Single-use links (password resets, email proofs) ----
+
+/// Stores a link's hash in the table of its kind.
+pub async fn insert_link_token(
+    tx: &mut Tx,
+    link: Link,
+    token_hash: &str,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    const RESET: &str =
+        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4)";
+    const PROOF: &str =
+        "INSERT INTO email_verifications (token_hash, user_id, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4)";
+    let sql = match link {
+        Link::PasswordReset => RESET,
+        Link::EmailProof => PROOF,
+    };
+    exec_tx!(
+        tx,
+        sqlx::query(sql)
+            .bind(token_hash)
+            .bind(user_id)
+            .bind(now)
+            .bind(expires_at)
+    )?;
+    Ok(())
+}
+
+/// Marks a link used: the account it names, or `None` when it is unknown, spent or expired.
+pub async fn claim_link_token(
+    tx: &mut Tx,
+    link: Link,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>> {
+    const RESET: &str = "UPDATE password_resets SET used_at = $1 \
+                         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id";
+    const PROOF: &str = "UPDATE email_verifications SET used_at = $1 \
+                         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id";
+    let sql = match link {
+        Link::PasswordReset => RESET,
+        Link::EmailProof => PROOF,
+    };
+    Ok(with_tx!(tx, |c| sqlx::query_scalar(sql)
+        .bind(now)
+        .bind(token_hash)
+        .fetch_optional(c)
+        .await)?)
+}
+
+// ---- Proof of the mailbox ----
+
+/// When the account proved its mailbox; `None` when not yet or when there is no such account.
+pub async fn email_verified_at(db: &Db, user_id: Uuid) -> Result<Option<DateTime<Utc>>> {
+    const SQL: &str = "SELECT email_verified_at FROM users WHERE id = $1";
+    let at: Option<Option<DateTime<Utc>>> = with_db!(db, |c| sqlx::query_scalar(SQL)
+        .bind(user_id)
+        .fetch_optional(c)
+        .await)?;
+    Ok(at.flatten())
+}
+
+/// Claims the right to mail a proof link to an unproven, enabled account not mailed one after
+/// `since`: its email, or `None`.
+pub async fn claim_proof_mail(
+    tx: &mut Tx,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+    since: DateTime<Utc>,
+) -> Result<Option<String>> {
+    const SQL: &str = "UPDATE users SET email_proof_sent_at = $1 \
+                       WHERE id = $2 AND email_verified_at IS NULL AND disabled_at IS NULL \
+                       AND (email_proof_sent_at IS NULL OR email_proof_sent_at <= $3) \
+                       RETURNING email";
+    Ok(with_tx!(tx, |c| sqlx::query_scalar(SQL)
+        .bind(now)
+        .bind(user_id)
+        .bind(since)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Whether a proof link with this hash was ever issued (used, expired or not).
+pub async fn proof_link_known(tx: &mut Tx, token_hash: &str) -> Result<bool> {
+    const SQL: &str = "SELECT COUNT(*) FROM email_verifications WHERE token_hash = $1";
+    let known: i64 = with_tx!(tx, |c| sqlx::query_scalar(SQL)
+        .bind(token_hash)
+        .fetch_one(c)
+        .await)?;
+    Ok(known > 0)
+}
+
+/// Sets the proof time once; true when it was not set before.
+pub async fn mark_email_proven(tx: &mut Tx, user_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    const SQL: &str =
+        "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email_verified_at IS NULL";
+    Ok(exec_tx!(tx, sqlx::query(SQL).bind(now).bind(user_id))? == 1)
+}
+
+/// (email_verified_at, two-factor on, totp_enabled_at) of an account; fails when it is missing.
+pub async fn proof_state(
+    tx: &mut Tx,
+    user_id: Uuid,
+) -> Result<(Option<DateTime<Utc>>, bool, Option<DateTime<Utc>>)> {
+    const SQL: &str = "SELECT email_verified_at, totp_secret IS NOT NULL, totp_enabled_at \
+                       FROM users WHERE id = $1";
+    Ok(with_tx!(tx, |c| sqlx::query_as(SQL)
+        .bind(user_id)
+        .fetch_one(c)
+        .await)?)
+}
+
+// ---- Linked identities (Google) ----
+
+/// The user linked to an identity.
+pub async fn identity_user(db: &Db, issuer: &str, subject: &str) -> Result<Option<Uuid>> {
+    const SQL: &str = "SELECT user_id FROM user_identities WHERE issuer = $1 AND subject = $2";
+    Ok(with_db!(db, |p| sqlx::query_scalar::<_, Uuid>(SQL)
+        .bind(issuer)
+        .bind(subject)
+        .fetch_optional(p)
+        .await)?)
+}
+
+/// The email of the user's identity at `issuer`, if one is linked.
+pub async fn identity_email(db: &Db, user_id: Uuid, issuer: &str) -> Result<Option<String>> {
+    const SQL: &str = "SELECT email FROM user_identities WHERE user_id = $1 AND issuer = $2";
+    Ok(with_db!(db, |p| sqlx::query_scalar::<_, String>(SQL)
+        .bind(user_id)
+        .bind(issuer)
+        .fetch_optional(p)
+        .await)?)
+}
+
+/// (issuer, created_at) of every identity linked to the user.
+pub async fn identity_links(tx: &mut Tx, user_id: Uuid) -> Result<Vec<(String, DateTime<Utc>)>> {
+    const SQL: &str = "SELECT issuer, created_at FROM user_identities WHERE user_id = $1";
+    Ok(with_tx!(tx, |c| sqlx::query_as(SQL)
+        .bind(user_id)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// Links an identity (created and last used `now`); a conflict when the identity or the user's
+/// link at that issuer already exists.
+pub async fn insert_identity(
+    tx: &mut Tx,
+    issuer: &str,
+    subject: &str,
+    user_id: Uuid,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str =
+        "INSERT INTO user_identities (issuer, subject, user_id, email, created_at, last_used_at) \
+                       VALUES ($1, $2, $3, $4, $5, $5)";
+    exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(issuer)
+            .bind(subject)
+            .bind(user_id)
+            .bind(email)
+            .bind(now)
+    )
+    .map_err(|e| {
+        crate::db::conflict_on_unique(
+            e,
+            "This Google account is already linked to a Switchyard account, or yours already has a Google account linked.",
+        )
+    })?;
+    Ok(())
+}
+
+/// Records a sign-in with an identity, with the email the provider gave this time.
+pub async fn touch_identity(
+    db: &Db,
+    issuer: &str,
+    subject: &str,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str =
+        "UPDATE user_identities SET email = $1, last_used_at = $2 WHERE issuer = $3 AND subject = $4";
+    exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(email)
+            .bind(now)
+            .bind(issuer)
+            .bind(subject)
+    )?;
+    Ok(())
+}
+
+/// Unlinks the user's identity at `issuer`; false when none was linked.
+pub async fn delete_identity(tx: &mut Tx, user_id: Uuid, issuer: &str) -> Result<bool> {
+    const SQL: &str = "DELETE FROM user_identities WHERE user_id = $1 AND issuer = $2";
+    Ok(exec_tx!(tx, sqlx::query(SQL).bind(user_id).bind(issuer))? != 0)
+}
+
+// ---- Two-factor sign-in ----
+
+#[derive(sqlx::FromRow)]
+pub struct TotpRow {
+    /// Sealed; set once enrolment is confirmed.
+    pub totp_secret: Option<String>,
+    /// Sealed; an enrolment started but not confirmed.
+    pub totp_pending: Option<String>,
+    pub totp_last_step: Option<i64>,
+}
+
+/// The account's two-factor state; `None` when there is no such account.
+pub async fn totp_row(db: &Db, user_id: Uuid) -> Result<Option<TotpRow>> {
+    const SQL: &str = "SELECT totp_secret, totp_pending, totp_last_step FROM users WHERE id = $1";
+    Ok(with_db!(db, |pool| sqlx::query_as::<_, TotpRow>(SQL)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await)?)
+}
+
+pub async fn set_totp_pending(db: &Db, user_id: Uuid, sealed: &str) -> Result<()> {
+    const SQL: &str = "UPDATE users SET totp_pending = $1 WHERE id = $2";
+    exec!(db, sqlx::query(SQL).bind(sealed).bind(user_id))?;
+    Ok(())
+}
+
+/// Makes the pending secret the active one, if it is still `sealed`; false when it changed.
+pub async fn enable_totp(
+    tx: &mut Tx,
+    user_id: Uuid,
+    sealed: &str,
+    step: i64,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str =
+        "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $1, \
+                          totp_enabled_at = $4 \
+                       WHERE id = $2 AND totp_pending = $3";
+    let n = exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(step)
+            .bind(user_id)
+            .bind(sealed)
+            .bind(now)
+    )?;
+    Ok(n == 1)
+}
+
+/// Removes the secret, any pending enrolment and the last accepted step.
+pub async fn disable_totp(tx: &mut Tx, user_id: Uuid) -> Result<()> {
+    const SQL: &str =
+        "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL, \
+                       totp_enabled_at = NULL WHERE id = $1";
+    exec_tx!(tx, sqlx::query(SQL).bind(user_id))?;
+    Ok(())
+}
+
+pub async fn delete_recovery_codes(tx: &mut Tx, user_id: Uuid) -> Result<()> {
+    const SQL: &str = "DELETE FROM recovery_codes WHERE user_id = $1";
+    exec_tx!(tx, sqlx::query(SQL).bind(user_id))?;
+    Ok(())
+}
+
+pub async fn insert_recovery_code(tx: &mut Tx, user_id: Uuid, code_hash: &str) -> Result<()> {
+    const SQL: &str = "INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)";
+    exec_tx!(tx, sqlx::query(SQL).bind(user_id).bind(code_hash))?;
+    Ok(())
+}
+
+/// Records `step` as the last accepted one; false when it is not later than the stored one.
+pub async fn claim_totp_step(db: &Db, user_id: Uuid, step: i64) -> Result<bool> {
+    const SQL: &str = "UPDATE users SET totp_last_step = $1 WHERE id = $2 \
+                       AND (totp_last_step IS NULL OR totp_last_step < $1)";
+    Ok(exec!(db, sqlx::query(SQL).bind(step).bind(user_id))? == 1)
+}
+
+/// Spends an unused recovery code; false when the user has no such unused code.
+pub async fn spend_recovery_code(
+    db: &Db,
+    user_id: Uuid,
+    code_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE recovery_codes SET used_at = $1 \
+                       WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL";
+    let spent = exec!(db, sqlx::query(SQL).bind(now).bind(user_id).bind(code_hash))?;
+    Ok(spent == 1)
+}
+
+/// Until when the sign-in code step is locked; `None` when not locked or no such account.
+pub async fn totp_locked_until(db: &Db, user_id: Uuid) -> Result<Option<DateTime<Utc>>> {
+    const SQL: &str = "SELECT totp_locked_until FROM users WHERE id = $1";
+    let until: Option<Option<DateTime<Utc>>> = with_db!(db, |pool| sqlx::query_scalar(SQL)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(until.flatten())
+}
+
+/// Counts one more wrong code; answers the failures in a row and the account's email.
+pub async fn bump_totp_failures(tx: &mut Tx, user_id: Uuid) -> Result<(i32, String)> {
+    const SQL: &str =
+        "UPDATE users SET totp_failures = totp_failures + 1 WHERE id = $1 RETURNING totp_failures, email";
+    Ok(with_tx!(tx, |c| sqlx::query_as(SQL)
+        .bind(user_id)
+        .fetch_one(c)
+        .await)?)
+}
+
+pub async fn lock_totp_until(tx: &mut Tx, user_id: Uuid, until: DateTime<Utc>) -> Result<()> {
+    const SQL: &str = "UPDATE users SET totp_locked_until = $1 WHERE id = $2";
+    exec_tx!(tx, sqlx::query(SQL).bind(until).bind(user_id))?;
+    Ok(())
+}
+
+/// Resets the run of wrong codes and any lock.
+pub async fn clear_totp_failures(db: &Db, user_id: Uuid) -> Result<()> {
+    const SQL: &str = "UPDATE users SET totp_failures = 0, totp_locked_until = NULL \
+                       WHERE id = $1 AND (totp_failures > 0 OR totp_locked_until IS NOT NULL)";
+    exec!(db, sqlx::query(SQL).bind(user_id))?;
+    Ok(())
+}
+
+pub async fn count_unused_recovery_codes(db: &Db, user_id: Uuid) -> Result<i64> {
+    const SQL: &str = "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL";
+    Ok(with_db!(db, |pool| sqlx::query_scalar(SQL)
+        .bind(user_id)
+        .fetch_one(pool)
         .await)?)
 }

@@ -7,7 +7,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{db::Tx, error::Result, exec_tx, with_tx};
+use super::repo;
+use crate::{db::Tx, error::Result};
 
 pub struct SecretToken {
     /// Goes into the link; never stored.
@@ -40,25 +41,8 @@ pub async fn issue(
     now: chrono::DateTime<chrono::Utc>,
     expires_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<SecretToken> {
-    const RESET: &str =
-        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) \
-                         VALUES ($1, $2, $3, $4)";
-    const PROOF: &str =
-        "INSERT INTO email_verifications (token_hash, user_id, created_at, expires_at) \
-                         VALUES ($1, $2, $3, $4)";
-    let sql = match link {
-        Link::PasswordReset => RESET,
-        Link::EmailProof => PROOF,
-    };
     let token = generate();
-    exec_tx!(
-        tx,
-        sqlx::query(sql)
-            .bind(&token.hash)
-            .bind(user_id)
-            .bind(now)
-            .bind(expires_at)
-    )?;
+    repo::insert_link_token(tx, link, &token.hash, user_id, now, expires_at).await?;
     Ok(token)
 }
 
@@ -70,19 +54,7 @@ pub async fn claim(
     plain: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<Uuid>> {
-    const RESET: &str = "UPDATE password_resets SET used_at = $1 \
-                         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id";
-    const PROOF: &str = "UPDATE email_verifications SET used_at = $1 \
-                         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING user_id";
-    let sql = match link {
-        Link::PasswordReset => RESET,
-        Link::EmailProof => PROOF,
-    };
-    Ok(with_tx!(tx, |c| sqlx::query_scalar(sql)
-        .bind(now)
-        .bind(hash(plain))
-        .fetch_optional(c)
-        .await)?)
+    repo::claim_link_token(tx, link, &hash(plain), now).await
 }
 
 pub fn hash(plain: &str) -> String {

@@ -14,9 +14,12 @@ use crate::{
     audit::{self, Action, Entry, RequestMeta},
     crypto,
     error::{Error, Result},
-    exec_tx,
-    identity::{self, password, tokens},
-    mail, with_db, with_tx, Db,
+    identity::{
+        self, password,
+        repo::{self, TotpRow},
+        tokens,
+    },
+    mail, Db,
 };
 
 const STEP: u64 = 30;
@@ -62,20 +65,8 @@ pub fn code_at(secret_b32: &str, time: u64) -> Result<String> {
     Ok(totp(raw)?.generate(time))
 }
 
-#[derive(sqlx::FromRow)]
-struct Row {
-    totp_secret: Option<String>,
-    totp_pending: Option<String>,
-    totp_last_step: Option<i64>,
-}
-
-async fn row(db: &Db, user_id: Uuid) -> Result<Row> {
-    const SQL: &str = "SELECT totp_secret, totp_pending, totp_last_step FROM users WHERE id = $1";
-    with_db!(db, |pool| sqlx::query_as::<_, Row>(SQL)
-        .bind(user_id)
-        .fetch_optional(pool)
-        .await)?
-    .ok_or(Error::NotFound)
+async fn row(db: &Db, user_id: Uuid) -> Result<TotpRow> {
+    repo::totp_row(db, user_id).await?.ok_or(Error::NotFound)
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
@@ -96,8 +87,7 @@ pub async fn start(db: &Db, key: &SecretString, p: &Principal) -> Result<Enrolme
         Secret::Raw(_) => unreachable!("to_encoded encodes"),
     };
     let sealed = crypto::seal(key, secret.as_bytes())?;
-    const SQL: &str = "UPDATE users SET totp_pending = $1 WHERE id = $2";
-    crate::exec!(db, sqlx::query(SQL).bind(&sealed).bind(p.user_id))?;
+    repo::set_totp_pending(db, p.user_id, &sealed).await?;
     Ok(enrolment(p, secret))
 }
 
@@ -169,31 +159,14 @@ pub async fn confirm(
     };
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
     let mut tx = db.begin().await?;
-    const SET: &str =
-        "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_last_step = $1, \
-                          totp_enabled_at = $4 \
-                       WHERE id = $2 AND totp_pending = $3";
-    if exec_tx!(
-        &mut tx,
-        sqlx::query(SET)
-            .bind(step as i64)
-            .bind(p.user_id)
-            .bind(&sealed)
-            .bind(chrono::Utc::now())
-    )? != 1
-    {
+    if !repo::enable_totp(&mut tx, p.user_id, &sealed, step as i64, Utc::now()).await? {
         return Err(Error::Conflict(
             "The setup changed meanwhile. Start it again.".into(),
         ));
     }
-    const CLEAR: &str = "DELETE FROM recovery_codes WHERE user_id = $1";
-    exec_tx!(&mut tx, sqlx::query(CLEAR).bind(p.user_id))?;
-    const ADD: &str = "INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)";
+    repo::delete_recovery_codes(&mut tx, p.user_id).await?;
     for c in &codes {
-        exec_tx!(
-            &mut tx,
-            sqlx::query(ADD).bind(p.user_id).bind(tokens::hash(c))
-        )?;
+        repo::insert_recovery_code(&mut tx, p.user_id, &tokens::hash(c)).await?;
     }
     audit::record(
         &mut tx,
@@ -223,20 +196,10 @@ pub async fn verify(db: &Db, key: &SecretString, user_id: Uuid, code: &str) -> R
         if r.totp_last_step.is_some_and(|last| step as i64 <= last) {
             return Ok(false);
         }
-        const CLAIM: &str = "UPDATE users SET totp_last_step = $1 WHERE id = $2 \
-                             AND (totp_last_step IS NULL OR totp_last_step < $1)";
-        return Ok(crate::exec!(db, sqlx::query(CLAIM).bind(step as i64).bind(user_id))? == 1);
+        return repo::claim_totp_step(db, user_id, step as i64).await;
     }
-    const SPEND: &str = "UPDATE recovery_codes SET used_at = $1 \
-                         WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL";
-    let spent = crate::exec!(
-        db,
-        sqlx::query(SPEND)
-            .bind(Utc::now())
-            .bind(user_id)
-            .bind(tokens::hash(&normalise_recovery(code)))
-    )?;
-    Ok(spent == 1)
+    let code_hash = tokens::hash(&normalise_recovery(code));
+    repo::spend_recovery_code(db, user_id, &code_hash, Utc::now()).await
 }
 
 /// Wrong codes in a row at the sign-in code step before the step locks.
@@ -248,13 +211,7 @@ const MAX_LOCK_MINUTES: i64 = 24 * 60;
 /// the time left (429 semantics, answered before any code is checked).
 #[tracing::instrument(skip_all, fields(target_user_id = %user_id))]
 pub async fn ensure_not_locked(db: &Db, user_id: Uuid) -> Result<()> {
-    const SQL: &str = "SELECT totp_locked_until FROM users WHERE id = $1";
-    let until: Option<chrono::DateTime<Utc>> = with_db!(db, |pool| sqlx::query_scalar(SQL)
-        .bind(user_id)
-        .fetch_optional(pool)
-        .await)?
-    .flatten();
-    match until {
+    match repo::totp_locked_until(db, user_id).await? {
         Some(until) if until > Utc::now() => {
             let minutes = ((until - Utc::now()).num_seconds() + 59) / 60;
             Err(Error::Conflict(format!(
@@ -272,20 +229,14 @@ pub async fn ensure_not_locked(db: &Db, user_id: Uuid) -> Result<()> {
 #[tracing::instrument(skip_all, fields(target_user_id = %user_id))]
 pub async fn record_failure(db: &Db, meta: &RequestMeta, user_id: Uuid) -> Result<()> {
     let mut tx = db.begin().await?;
-    const BUMP: &str =
-        "UPDATE users SET totp_failures = totp_failures + 1 WHERE id = $1 RETURNING totp_failures, email";
-    let (failures, email): (i32, String) = with_tx!(&mut tx, |c| sqlx::query_as(BUMP)
-        .bind(user_id)
-        .fetch_one(c)
-        .await)?;
+    let (failures, email) = repo::bump_totp_failures(&mut tx, user_id).await?;
     if failures < FAILURES_BEFORE_LOCK {
         return tx.commit().await;
     }
     let doublings = (failures - FAILURES_BEFORE_LOCK).min(11) as u32;
     let minutes = (1i64 << doublings).min(MAX_LOCK_MINUTES);
     let until = Utc::now() + chrono::Duration::minutes(minutes);
-    const LOCK: &str = "UPDATE users SET totp_locked_until = $1 WHERE id = $2";
-    crate::exec_tx!(&mut tx, sqlx::query(LOCK).bind(until).bind(user_id))?;
+    repo::lock_totp_until(&mut tx, user_id, until).await?;
     mail::enqueue(
         &mut tx,
         None,
@@ -321,20 +272,13 @@ pub async fn record_failure(db: &Db, meta: &RequestMeta, user_id: Uuid) -> Resul
 /// A right code ends the run of failures.
 #[tracing::instrument(skip_all, fields(target_user_id = %user_id))]
 pub async fn clear_failures(db: &Db, user_id: Uuid) -> Result<()> {
-    const SQL: &str = "UPDATE users SET totp_failures = 0, totp_locked_until = NULL \
-                       WHERE id = $1 AND (totp_failures > 0 OR totp_locked_until IS NOT NULL)";
-    crate::exec!(db, sqlx::query(SQL).bind(user_id))?;
-    Ok(())
+    repo::clear_totp_failures(db, user_id).await
 }
 
 /// How many recovery codes are left.
 #[tracing::instrument(skip_all, fields(user_id = %user_id))]
 pub async fn recovery_codes_left(db: &Db, user_id: Uuid) -> Result<i64> {
-    const SQL: &str = "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL";
-    Ok(with_db!(db, |pool| sqlx::query_scalar(SQL)
-        .bind(user_id)
-        .fetch_one(pool)
-        .await)?)
+    repo::count_unused_recovery_codes(db, user_id).await
 }
 
 /// Turns two-factor sign-in off after the password and a current code (or recovery code).
@@ -365,12 +309,8 @@ pub async fn disable(
         return Err(Error::validation("code", "That code is not right."));
     }
     let mut tx = db.begin().await?;
-    const OFF: &str =
-        "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL, \
-                       totp_enabled_at = NULL WHERE id = $1";
-    exec_tx!(&mut tx, sqlx::query(OFF).bind(p.user_id))?;
-    const CLEAR: &str = "DELETE FROM recovery_codes WHERE user_id = $1";
-    exec_tx!(&mut tx, sqlx::query(CLEAR).bind(p.user_id))?;
+    repo::disable_totp(&mut tx, p.user_id).await?;
+    repo::delete_recovery_codes(&mut tx, p.user_id).await?;
     audit::record(
         &mut tx,
         meta,
