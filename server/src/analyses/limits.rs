@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::rules::Thresholds;
+use super::{repo, rules::Thresholds};
 use crate::access::Principal;
 use crate::{
     access::Permission,
     audit::{self, Action, Entry, RequestMeta},
-    exec_tx, with_db, Db, Error, Result,
+    Db, Error, Result,
 };
 
 /// (key, label, smallest, largest) of every limit a company may set.
@@ -111,11 +111,7 @@ impl Thresholds {
 /// The company's overrides.
 #[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn overrides(db: &Db, company_id: Uuid) -> Result<Overrides> {
-    const SQL: &str = "SELECT analysis_limits FROM companies WHERE id = $1";
-    let raw: Option<String> = with_db!(db, |c| sqlx::query_scalar(SQL)
-        .bind(company_id)
-        .fetch_one(c)
-        .await)?;
+    let raw = repo::analysis_limits(db, company_id).await?;
     Ok(raw
         .and_then(|r| serde_json::from_str(&r).ok())
         .unwrap_or_default())
@@ -140,11 +136,7 @@ pub struct LimitRow {
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn rows(db: &Db, p: &Principal) -> Result<(String, Vec<LimitRow>)> {
     p.authorize(Permission::SettingsManage)?;
-    const SQL: &str = "SELECT analysis_standard FROM companies WHERE id = $1";
-    let standard: String = with_db!(db, |c| sqlx::query_scalar(SQL)
-        .bind(p.company_id)
-        .fetch_one(c)
-        .await)?;
+    let standard = repo::analysis_standard(db, p.company_id).await?;
     let base = Thresholds::for_standard(&standard);
     let o = overrides(db, p.company_id).await?;
     let rows = LIMITS
@@ -185,11 +177,7 @@ pub async fn save(
             })?;
         o.insert(key.to_string(), v);
     }
-    const STANDARD: &str = "SELECT analysis_standard FROM companies WHERE id = $1";
-    let standard: String = with_db!(db, |c| sqlx::query_scalar(STANDARD)
-        .bind(p.company_id)
-        .fetch_one(c)
-        .await)?;
+    let standard = repo::analysis_standard(db, p.company_id).await?;
     let t = Thresholds::for_standard(&standard).with(&o);
     if t.delta_t_minor >= t.delta_t_critical {
         return Err(Error::validation(
@@ -199,9 +187,8 @@ pub async fn save(
     }
     let before = overrides(db, p.company_id).await?;
     let mut tx = db.begin().await?;
-    const SQL: &str = "UPDATE companies SET analysis_limits = $2 WHERE id = $1";
     let json = (!o.is_empty()).then(|| serde_json::to_string(&o).unwrap_or_default());
-    exec_tx!(&mut tx, sqlx::query(SQL).bind(p.company_id).bind(json))?;
+    repo::set_analysis_limits(&mut tx, p.company_id, json.as_deref()).await?;
     audit::record(
         &mut tx,
         meta,

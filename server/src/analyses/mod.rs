@@ -18,6 +18,7 @@ pub mod pdf;
 pub mod pdf_report;
 pub mod pipeline;
 pub mod providers;
+mod repo;
 pub mod report;
 pub mod rules;
 pub mod service;

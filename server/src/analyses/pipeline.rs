@@ -21,10 +21,12 @@ use uuid::Uuid;
 use super::{
     config::AnalysesConfig,
     extract::{ExtractError, Extracted, Extractor, Input, Local},
-    flir, pdf,
+    flir,
+    local::DateOrder,
+    pdf,
     providers::{self, Claude, OpenAi},
-    rules,
-    service::{self, AnalysisRow},
+    repo, rules,
+    service::AnalysisRow,
     upload::Kind,
 };
 use crate::{
@@ -33,7 +35,6 @@ use crate::{
         AiConfig,
     },
     billing::ledger,
-    exec,
     jobs::{Defer, Job, JobContext},
     storage::Storage,
     Db, Error,
@@ -72,7 +73,7 @@ impl Job for RunAnalysis {
 #[tracing::instrument(skip_all, fields(company_id = %company, id = %id))]
 pub async fn run(ctx: &JobContext, company: Uuid, id: Uuid) -> anyhow::Result<()> {
     let db = &ctx.db;
-    let row = match service::load(db, company, id).await {
+    let row = match repo::load_analysis(db, company, id).await {
         Ok(r) => r,
         Err(Error::NotFound) => return Ok(()), // deleted meanwhile
         Err(e) => return Err(e.into()),
@@ -134,34 +135,20 @@ impl From<Error> for Failure {
     }
 }
 
-impl From<sqlx::Error> for Failure {
-    fn from(e: sqlx::Error) -> Self {
-        Failure::Retry(e.into())
-    }
-}
-
 async fn claim(
     db: &Db,
     row: &AnalysisRow,
     cap: i64,
     now: chrono::DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    const SQL: &str = "UPDATE analyses SET status = 'processing', started_at = $3 \
-        WHERE id = $1 AND company_id = $2 AND status = 'pending' \
-        AND (SELECT COUNT(*) FROM analyses WHERE company_id = $2 AND status = 'processing') < $4";
-    let n = exec!(
-        db,
-        sqlx::query(SQL)
-            .bind(row.id)
-            .bind(row.company_id)
-            .bind(now)
-            .bind(cap)
-    )?;
-    Ok(n == 1)
+    Ok(repo::claim_analysis(db, row.company_id, row.id, cap, now).await?)
 }
 
 async fn still_processing(db: &Db, row: &AnalysisRow) -> Result<bool, Failure> {
-    Ok(service::load(db, row.company_id, row.id).await?.status == "processing")
+    Ok(repo::load_analysis(db, row.company_id, row.id)
+        .await?
+        .status
+        == "processing")
 }
 
 /// The file's pages: text per page and a PNG per page, rendered once and kept in the store.
@@ -275,14 +262,14 @@ async fn work(ctx: &JobContext, row: &AnalysisRow) -> Result<(), Failure> {
         Err(e @ Error::InsufficientTokens { .. }) => return Err(Failure::user(e.to_string())),
         Err(e) => return Err(e.into()),
     };
-    const SET_HOLD: &str = "UPDATE analyses SET hold_id = $2 WHERE id = $1";
-    exec!(db, sqlx::query(SET_HOLD).bind(row.id).bind(hold.id)).map_err(Failure::from)?;
+    repo::set_hold(db, row.id, hold.id).await?;
     if hold.status == "released" || !still_processing(db, row).await? {
         // Cancelled while holding: give it back.
         let _ = ledger::release(db, row.company_id, hold.id).await;
         return Ok(());
     }
-    let order = service::date_order(db, row.company_id).await?;
+    let (_, date_format) = repo::company_profile(db, row.company_id).await?;
+    let order = DateOrder::from_setting(&date_format);
     let kind = Kind::parse(&row.file_kind).unwrap_or(Kind::Pdf);
     let input = Input {
         test: row.test(),
@@ -326,42 +313,15 @@ async fn complete(db: &Db, row: &AnalysisRow, hold_id: Uuid, x: Extracted) -> Re
         .started_at
         .map(|s| (now - s).num_milliseconds())
         .unwrap_or(0);
-    const SQL: &str =
-        "UPDATE analyses SET status = 'completed', completed_at = $3, processing_ms = $4, \
-        provider = $5, model = $6, usage = $7, provider_cost_micros = $8, tokens_charged = $9, \
-        verdict = $10, score = $11, confidence = $12, requires_review = $13, extraction = $14, \
-        outcome = $15, raw_reply = $16, error = NULL \
-        WHERE id = $1 AND company_id = $2 AND status = 'processing'";
-    let n = exec!(
-        db,
-        sqlx::query(SQL)
-            .bind(row.id)
-            .bind(row.company_id)
-            .bind(now)
-            .bind(ms)
-            .bind(x.provider)
-            .bind(&x.model)
-            .bind(json(&x.usage))
-            .bind(x.cost_micros)
-            .bind(x.tokens)
-            .bind(outcome.verdict.as_str())
-            .bind(outcome.score)
-            .bind(outcome.confidence)
-            .bind(outcome.requires_review)
-            .bind(json(&x.extraction))
-            .bind(json(&outcome))
-            .bind(x.raw.as_deref())
-    )
-    .map_err(Failure::from)?;
-    if n == 0 {
+    let done = repo::mark_completed(db, row.company_id, row.id, now, ms, &x, &outcome).await?;
+    if !done {
         // Cancelled meanwhile: the cancel gives the hold back.
         let _ = ledger::release(db, row.company_id, hold_id).await;
         return Ok(());
     }
     let charged = ledger::settle(db, row.company_id, hold_id, x.tokens).await?;
     if charged != x.tokens {
-        const FIX: &str = "UPDATE analyses SET tokens_charged = $2 WHERE id = $1";
-        exec!(db, sqlx::query(FIX).bind(row.id).bind(charged)).map_err(Failure::from)?;
+        repo::set_tokens_charged(db, row.id, charged).await?;
     }
     tracing::info!(
         analysis = %row.id, verdict = outcome.verdict.as_str(), score = outcome.score,
@@ -370,25 +330,10 @@ async fn complete(db: &Db, row: &AnalysisRow, hold_id: Uuid, x: Extracted) -> Re
     Ok(())
 }
 
-fn json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
-}
-
 async fn fail(db: &Db, row: &AnalysisRow, reason: &str, raw: Option<&str>) -> anyhow::Result<()> {
-    const SQL: &str =
-        "UPDATE analyses SET status = 'failed', error = $3, raw_reply = $4, completed_at = $5 \
-        WHERE id = $1 AND company_id = $2 AND status IN ('pending', 'processing')";
     let reason: String = reason.chars().take(1000).collect();
-    exec!(
-        db,
-        sqlx::query(SQL)
-            .bind(row.id)
-            .bind(row.company_id)
-            .bind(&reason)
-            .bind(raw)
-            .bind(Utc::now())
-    )?;
-    let fresh = service::load(db, row.company_id, row.id).await?;
+    repo::mark_failed(db, row.company_id, row.id, &reason, raw, Utc::now()).await?;
+    let fresh = repo::load_analysis(db, row.company_id, row.id).await?;
     release_leftover(db, &fresh).await
 }
 
@@ -446,23 +391,14 @@ impl Job for Sweep {
 /// Fails analyses older than `age` that no live job will finish; answers how many.
 #[tracing::instrument(skip_all)]
 pub async fn sweep(db: &Db, age: chrono::Duration) -> anyhow::Result<usize> {
-    const STUCK: &str = "SELECT id, company_id FROM analyses \
-        WHERE status IN ('pending', 'processing') AND created_at < $1 ORDER BY created_at LIMIT 500";
-    let rows: Vec<(Uuid, Uuid)> = crate::with_db!(db, |c| sqlx::query_as(STUCK)
-        .bind(Utc::now() - age)
-        .fetch_all(c)
-        .await)?;
+    let rows = repo::unfinished_before(db, Utc::now() - age).await?;
     let mut failed = 0;
     for (id, company) in rows {
-        const JOB: &str = "SELECT status FROM jobs WHERE dedupe_key = $1";
-        let status: Option<String> = crate::with_db!(db, |c| sqlx::query_scalar(JOB)
-            .bind(format!("analysis:{id}"))
-            .fetch_optional(c)
-            .await)?;
+        let status = repo::job_status(db, &format!("analysis:{id}")).await?;
         if matches!(status.as_deref(), Some("queued") | Some("running")) {
             continue;
         }
-        let row = match service::load(db, company, id).await {
+        let row = match repo::load_analysis(db, company, id).await {
             Ok(r) => r,
             Err(Error::NotFound) => continue,
             Err(e) => return Err(e.into()),

@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use super::{
     config::AnalysesConfig,
-    local::DateOrder,
     model::{Extraction, CORRECTABLE},
     pdf, pipeline,
+    repo::{self, ListFilter, NewAnalysis},
     rules::{self, Outcome, TestType, Thresholds, Verdict},
     upload::{self, Kind},
 };
@@ -24,9 +24,8 @@ use crate::{
     audit::{self, Action, Entry, RequestMeta},
     billing::ledger,
     db::Tx,
-    exec_tx,
     jobs::{self, NewJob},
-    with_db, with_tx, Db, Error, Result,
+    Db, Error, Result,
 };
 
 /// What the upload route hands over once the file is on local disk.
@@ -108,26 +107,6 @@ impl AnalysisRow {
     }
 }
 
-pub(crate) const COLUMNS: &str = "a.id, a.company_id, a.created_by, u.name AS creator_name, a.lineage_id, \
-     a.version, a.previous_id, a.filename, a.file_kind, a.file_bytes, a.source_key, a.pages, a.test_type, \
-     a.standard, a.thresholds, a.status, a.estimate, a.hold_id, a.tokens_charged, a.provider, a.model, a.usage, \
-     a.provider_cost_micros, a.verdict, a.score, a.confidence, a.requires_review, a.extraction, \
-     a.outcome, a.raw_reply, a.error, a.created_at, a.started_at, a.completed_at, a.processing_ms";
-
-/// Reads one analysis of the company without a permission check (jobs and internal callers).
-pub(crate) async fn load(db: &Db, company_id: Uuid, id: Uuid) -> Result<AnalysisRow> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM analyses a LEFT JOIN users u ON u.id = a.created_by \
-         WHERE a.id = $1 AND a.company_id = $2"
-    );
-    with_db!(db, |p| sqlx::query_as::<_, AnalysisRow>(&sql)
-        .bind(id)
-        .bind(company_id)
-        .fetch_optional(p)
-        .await)?
-    .ok_or(Error::NotFound)
-}
-
 fn may_see(p: &Principal, row: &AnalysisRow) -> bool {
     p.permissions.contains(Permission::AnalysesReadAll) || row.created_by == Some(p.user_id)
 }
@@ -137,7 +116,7 @@ fn may_see(p: &Principal, row: &AnalysisRow) -> bool {
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id, id = %id))]
 pub async fn get(db: &Db, p: &Principal, id: Uuid) -> Result<AnalysisRow> {
     p.authorize(Permission::AnalysesRead)?;
-    let row = load(db, p.company_id, id).await?;
+    let row = repo::load_analysis(db, p.company_id, id).await?;
     if !may_see(p, &row) {
         return Err(Error::NotFound);
     }
@@ -148,33 +127,13 @@ pub async fn get(db: &Db, p: &Principal, id: Uuid) -> Result<AnalysisRow> {
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn versions(db: &Db, p: &Principal, row: &AnalysisRow) -> Result<Vec<(Uuid, i32)>> {
     p.authorize(Permission::AnalysesRead)?;
-    const SQL: &str = "SELECT id, version, created_by FROM analyses WHERE company_id = $1 AND lineage_id = $2 ORDER BY version";
-    let rows: Vec<(Uuid, i32, Option<Uuid>)> = with_db!(db, |c| sqlx::query_as(SQL)
-        .bind(p.company_id)
-        .bind(row.lineage_id)
-        .fetch_all(c)
-        .await)?;
+    let rows = repo::lineage_versions(db, p.company_id, row.lineage_id).await?;
     let all = p.permissions.contains(Permission::AnalysesReadAll);
     Ok(rows
         .into_iter()
         .filter(|(_, _, by)| all || *by == Some(p.user_id))
         .map(|(id, v, _)| (id, v))
         .collect())
-}
-
-/// The company's standard and date format.
-async fn company_profile(db: &Db, company_id: Uuid) -> Result<(String, String)> {
-    const SQL: &str = "SELECT analysis_standard, date_format FROM companies WHERE id = $1";
-    Ok(with_db!(db, |c| sqlx::query_as(SQL)
-        .bind(company_id)
-        .fetch_one(c)
-        .await)?)
-}
-
-/// How the company writes dates (decides 03/04/2026).
-pub(crate) async fn date_order(db: &Db, company_id: Uuid) -> Result<DateOrder> {
-    let (_, date_format) = company_profile(db, company_id).await?;
-    Ok(DateOrder::from_setting(&date_format))
 }
 
 /// CPU time one upload's stream scan may take before the PDF is refused.
@@ -250,14 +209,14 @@ pub async fn create(
     if balance < estimate {
         return Err(ledger::insufficient(balance, estimate));
     }
-    let (standard, _) = company_profile(db, p.company_id).await?;
+    let (standard, _) = repo::company_profile(db, p.company_id).await?;
     let thresholds = super::limits::in_force(db, p.company_id, &standard).await?;
     let id = Uuid::now_v7();
     let key = super::keys::source_key(p.company_id, id, kind.extension());
     storage.put_file(&key, &up.temp_path).await.map_err(|e| {
         Error::Unavailable(format!("the file store did not accept the upload ({e})"))
     })?;
-    let stored = NewRow {
+    let stored = NewAnalysis {
         id,
         lineage_id: id,
         version: 1,
@@ -275,7 +234,7 @@ pub async fn create(
     };
     let result = async {
         let mut tx = db.begin().await?;
-        insert(&mut tx, p, &stored).await?;
+        repo::insert_analysis(&mut tx, p.company_id, p.user_id, &stored).await?;
         audit::record(
             &mut tx,
             meta,
@@ -304,52 +263,6 @@ pub async fn create(
     Ok(id)
 }
 
-struct NewRow<'a> {
-    id: Uuid,
-    lineage_id: Uuid,
-    version: i32,
-    previous_id: Option<Uuid>,
-    filename: &'a str,
-    kind: Kind,
-    bytes: i64,
-    sha256: &'a str,
-    key: &'a str,
-    pages: u32,
-    test: TestType,
-    standard: &'a str,
-    thresholds: &'a Thresholds,
-    estimate: i64,
-}
-
-async fn insert(tx: &mut Tx, p: &Principal, r: &NewRow<'_>) -> Result<()> {
-    const SQL: &str = "INSERT INTO analyses (id, company_id, created_by, lineage_id, version, previous_id, \
-        filename, file_kind, file_bytes, file_sha256, source_key, pages, test_type, standard, status, \
-        estimate, created_at, thresholds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-        'pending', $15, $16, $17)";
-    exec_tx!(
-        tx,
-        sqlx::query(SQL)
-            .bind(r.id)
-            .bind(p.company_id)
-            .bind(p.user_id)
-            .bind(r.lineage_id)
-            .bind(r.version)
-            .bind(r.previous_id)
-            .bind(r.filename)
-            .bind(r.kind.as_str())
-            .bind(r.bytes)
-            .bind(r.sha256)
-            .bind(r.key)
-            .bind(r.pages as i32)
-            .bind(r.test.as_str())
-            .bind(r.standard)
-            .bind(r.estimate)
-            .bind(Utc::now())
-            .bind(serde_json::to_string(r.thresholds).map_err(|e| Error::Internal(e.into()))?)
-    )?;
-    Ok(())
-}
-
 async fn queue(tx: &mut Tx, id: Uuid, company_id: Uuid) -> Result<()> {
     jobs::enqueue_tx(
         tx,
@@ -371,16 +284,7 @@ pub async fn cancel(db: &Db, p: &Principal, meta: &RequestMeta, id: Uuid) -> Res
     p.authorize(Permission::AnalysesRun)?;
     let row = get(db, p, id).await?;
     let mut tx = db.begin().await?;
-    const SQL: &str = "UPDATE analyses SET status = 'cancelled', completed_at = $3, error = 'Cancelled by the user.' \
-                       WHERE id = $1 AND company_id = $2 AND status IN ('pending', 'processing')";
-    let n = exec_tx!(
-        &mut tx,
-        sqlx::query(SQL)
-            .bind(id)
-            .bind(p.company_id)
-            .bind(Utc::now())
-    )?;
-    if n == 0 {
+    if !repo::mark_cancelled(&mut tx, p.company_id, id, Utc::now()).await? {
         return Err(Error::Conflict(
             "This analysis has already finished; there is nothing to cancel.".into(),
         ));
@@ -398,7 +302,7 @@ pub async fn cancel(db: &Db, p: &Principal, meta: &RequestMeta, id: Uuid) -> Res
     .await?;
     tx.commit().await?;
     // Read the hold again: the job may have taken it after `row` was read.
-    let hold = load(db, p.company_id, id).await?.hold_id;
+    let hold = repo::load_analysis(db, p.company_id, id).await?.hold_id;
     if let Some(h) = hold {
         ledger::release(db, p.company_id, h).await?;
     }
@@ -432,8 +336,7 @@ pub async fn delete(
             Error::Unavailable(format!("the file store could not delete the files ({e})"))
         })?;
     let mut tx = db.begin().await?;
-    const SQL: &str = "DELETE FROM analyses WHERE id = $1 AND company_id = $2";
-    exec_tx!(&mut tx, sqlx::query(SQL).bind(id).bind(p.company_id))?;
+    repo::delete_analysis(&mut tx, p.company_id, id).await?;
     audit::record(
         &mut tx,
         meta,
@@ -479,21 +382,16 @@ pub async fn reanalyse(
         .put(&key, bytes.to_vec())
         .await
         .map_err(|e| Error::Unavailable(format!("the file store did not accept the copy ({e})")))?;
-    let (standard, _) = company_profile(db, p.company_id).await?;
+    let (standard, _) = repo::company_profile(db, p.company_id).await?;
     let thresholds = super::limits::in_force(db, p.company_id, &standard).await?;
     let mut tx = db.begin().await?;
-    const LATEST: &str =
-        "SELECT MAX(version) FROM analyses WHERE company_id = $1 AND lineage_id = $2";
-    let latest: Option<i32> = with_tx!(&mut tx, |c| sqlx::query_scalar(LATEST)
-        .bind(p.company_id)
-        .bind(row.lineage_id)
-        .fetch_one(c)
-        .await)?;
+    let latest = repo::latest_version(&mut tx, p.company_id, row.lineage_id).await?;
     let version = latest.unwrap_or(row.version) + 1;
-    insert(
+    repo::insert_analysis(
         &mut tx,
-        p,
-        &NewRow {
+        p.company_id,
+        p.user_id,
+        &NewAnalysis {
             id: new_id,
             lineage_id: row.lineage_id,
             version,
@@ -511,8 +409,7 @@ pub async fn reanalyse(
         },
     )
     .await?;
-    const HASH: &str = "UPDATE analyses SET file_sha256 = (SELECT file_sha256 FROM analyses WHERE id = $2) WHERE id = $1";
-    exec_tx!(&mut tx, sqlx::query(HASH).bind(new_id).bind(row.id))?;
+    repo::copy_file_hash(&mut tx, new_id, row.id).await?;
     audit::record(
         &mut tx,
         meta,
@@ -564,37 +461,21 @@ pub async fn correct(
     let thresholds = row.thresholds();
     let outcome = rules::evaluate(row.test(), &x, &thresholds);
     let mut tx = db.begin().await?;
-    const SQL: &str = "UPDATE analyses SET extraction = $3, outcome = $4, verdict = $5, score = $6, \
-                       confidence = $7, requires_review = $8 WHERE id = $1 AND company_id = $2 AND status = 'completed'";
-    let n = exec_tx!(
-        &mut tx,
-        sqlx::query(SQL)
-            .bind(id)
-            .bind(p.company_id)
-            .bind(serde_json::to_string(&x).map_err(|e| Error::Internal(e.into()))?)
-            .bind(serde_json::to_string(&outcome).map_err(|e| Error::Internal(e.into()))?)
-            .bind(outcome.verdict.as_str())
-            .bind(outcome.score)
-            .bind(outcome.confidence)
-            .bind(outcome.requires_review)
-    )?;
-    if n == 0 {
+    if !repo::set_corrected(&mut tx, p.company_id, id, &x, &outcome).await? {
         return Err(Error::NotFound);
     }
-    const LOG: &str = "INSERT INTO analysis_corrections (id, analysis_id, company_id, field, old_value, new_value, user_id, created_at) \
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-    exec_tx!(
+    repo::insert_correction(
         &mut tx,
-        sqlx::query(LOG)
-            .bind(Uuid::now_v7())
-            .bind(id)
-            .bind(p.company_id)
-            .bind(field)
-            .bind(&old)
-            .bind(&new)
-            .bind(p.user_id)
-            .bind(Utc::now())
-    )?;
+        Uuid::now_v7(),
+        p.company_id,
+        id,
+        field,
+        &old,
+        &new,
+        p.user_id,
+        Utc::now(),
+    )
+    .await?;
     audit::record(
         &mut tx,
         meta,
@@ -625,15 +506,7 @@ pub struct Correction {
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id, id = %id))]
 pub async fn corrections(db: &Db, p: &Principal, id: Uuid) -> Result<Vec<Correction>> {
     get(db, p, id).await?;
-    const SQL: &str =
-        "SELECT c.field, c.old_value, c.new_value, u.name AS user_name, c.created_at \
-                       FROM analysis_corrections c LEFT JOIN users u ON u.id = c.user_id \
-                       WHERE c.analysis_id = $1 AND c.company_id = $2 ORDER BY c.created_at";
-    Ok(with_db!(db, |c| sqlx::query_as::<_, Correction>(SQL)
-        .bind(id)
-        .bind(p.company_id)
-        .fetch_all(c)
-        .await)?)
+    repo::list_corrections(db, p.company_id, id).await
 }
 
 /// History filters, as they appear in the page's URL.
@@ -669,60 +542,25 @@ pub async fn list(
     };
     let from = f.from.and_then(start_of);
     let to = f.to.and_then(|d| d.succ_opt()).and_then(start_of);
-    let q =
-        f.q.as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                let escaped = s
-                    .to_lowercase()
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                format!("%{escaped}%")
-            });
-    const WHERE: &str = "WHERE a.company_id = $1 AND ($2 IS NULL OR a.created_by = $2) \
-        AND ($3 IS NULL OR LOWER(a.filename) LIKE $3 ESCAPE '\\') AND ($4 IS NULL OR a.test_type = $4) \
-        AND ($5 IS NULL OR a.verdict = $5) AND ($6 IS NULL OR a.created_at >= $6) \
-        AND ($7 IS NULL OR a.created_at < $7)";
-    let order = match (f.sort_score, f.asc) {
-        (true, true) => "a.score ASC NULLS LAST, a.created_at DESC",
-        (true, false) => "a.score DESC NULLS LAST, a.created_at DESC",
-        (false, true) => "a.created_at ASC, a.id ASC",
-        (false, false) => "a.created_at DESC, a.id DESC",
-    };
-    let rows_sql = format!(
-        "SELECT {COLUMNS} FROM analyses a LEFT JOIN users u ON u.id = a.created_by {WHERE} \
-         ORDER BY {order} LIMIT $8 OFFSET $9"
-    );
-    let count_sql = format!("SELECT COUNT(*) FROM analyses a {WHERE}");
-    let mine = mine_only.then_some(p.user_id);
-    let test = f.test_type.map(TestType::as_str);
-    let verdict = f.verdict.map(Verdict::as_str);
+    let q = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let offset = (page.max(1) - 1) * PAGE_SIZE;
-    let (rows, total) = with_db!(db, |pool| tokio::try_join!(
-        sqlx::query_as::<_, AnalysisRow>(&rows_sql)
-            .bind(p.company_id)
-            .bind(mine)
-            .bind(q.as_deref())
-            .bind(test)
-            .bind(verdict)
-            .bind(from)
-            .bind(to)
-            .bind(PAGE_SIZE)
-            .bind(offset)
-            .fetch_all(pool),
-        sqlx::query_scalar::<_, i64>(&count_sql)
-            .bind(p.company_id)
-            .bind(mine)
-            .bind(q.as_deref())
-            .bind(test)
-            .bind(verdict)
-            .bind(from)
-            .bind(to)
-            .fetch_one(pool),
-    ))?;
-    Ok((rows, total))
+    repo::list_analyses(
+        db,
+        &ListFilter {
+            company_id: p.company_id,
+            created_by: mine_only.then_some(p.user_id),
+            filename_contains: q,
+            test_type: f.test_type.map(TestType::as_str),
+            verdict: f.verdict.map(Verdict::as_str),
+            from,
+            to,
+            by_score: f.sort_score,
+            asc: f.asc,
+        },
+        PAGE_SIZE,
+        offset,
+    )
+    .await
 }
 
 /// Several analyses by id for an export, skipping those the principal may not see.

@@ -2,17 +2,17 @@
 //! transaction as the change they describe.
 
 pub mod http;
+mod repo;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::{
     access::Permission,
     http::middleware::{PageNeeds, PageRule},
 };
-use crate::{db::Tx, error::Result, exec_tx, with_db, Db};
+use crate::{db::Tx, error::Result, Db};
 
 /// The audit log page; its CSV export is a form endpoint.
 pub const PAGES: &[PageRule] = &[
@@ -120,9 +120,6 @@ pub struct Entry {
     pub details: serde_json::Value,
 }
 
-const INSERT: &str = "INSERT INTO audit_log (company_id, actor_id, action, target, ip, user_agent, details, created_at) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-
 /// Records an entry inside the caller's transaction.
 #[tracing::instrument(skip_all)]
 pub async fn record(tx: &mut Tx, meta: &RequestMeta, e: Entry) -> Result<()> {
@@ -130,19 +127,7 @@ pub async fn record(tx: &mut Tx, meta: &RequestMeta, e: Entry) -> Result<()> {
         .user_agent
         .as_deref()
         .map(|s| s.chars().take(400).collect::<String>());
-    exec_tx!(
-        tx,
-        sqlx::query(INSERT)
-            .bind(e.company_id)
-            .bind(e.actor_id)
-            .bind(e.action.as_str())
-            .bind(e.target.as_deref())
-            .bind(meta.ip.as_deref())
-            .bind(ua.as_deref())
-            .bind(Json(&e.details))
-            .bind(Utc::now())
-    )?;
-    Ok(())
+    repo::insert_entry(tx, &e, meta.ip.as_deref(), ua.as_deref(), Utc::now()).await
 }
 
 /// Records a single entry that has no other change to share a transaction with
@@ -166,14 +151,7 @@ pub struct EventRow {
 /// The newest entries of one company.
 #[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn recent(db: &Db, company_id: Uuid, limit: i64) -> Result<Vec<EventRow>> {
-    const SQL: &str = "SELECT a.id, a.action, u.name AS actor_name, a.ip, a.created_at \
-                       FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
-                       WHERE a.company_id = $1 ORDER BY a.created_at DESC, a.id DESC LIMIT $2";
-    Ok(with_db!(db, |p| sqlx::query_as::<_, EventRow>(SQL)
-        .bind(company_id)
-        .bind(limit)
-        .fetch_all(p)
-        .await)?)
+    repo::recent(db, company_id, limit).await
 }
 
 /// How many entries (optionally of one action) a company has since `since`.
@@ -184,15 +162,7 @@ pub async fn count_since(
     action: Option<Action>,
     since: DateTime<Utc>,
 ) -> Result<i64> {
-    const SQL: &str = "SELECT COUNT(*) FROM audit_log \
-                       WHERE company_id = $1 AND created_at >= $2 AND ($3 IS NULL OR action = $3)";
-    let action = action.map(Action::as_str);
-    Ok(with_db!(db, |p| sqlx::query_scalar::<_, i64>(SQL)
-        .bind(company_id)
-        .bind(since)
-        .bind(action)
-        .fetch_one(p)
-        .await)?)
+    repo::count_since(db, company_id, action.map(Action::as_str), since).await
 }
 
 impl Entry {
@@ -298,10 +268,6 @@ fn bounds(f: &Filter, timezone: &str) -> (Option<DateTime<Utc>>, Option<DateTime
     )
 }
 
-const WHERE: &str = "WHERE a.company_id = $1 AND ($2 IS NULL OR a.actor_id = $2) \
-                     AND ($3 IS NULL OR a.action = $3) AND ($4 IS NULL OR a.created_at >= $4) \
-                     AND ($5 IS NULL OR a.created_at < $5)";
-
 /// One page of the company's log, newest first, and how many entries match in all.
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn search(
@@ -313,43 +279,23 @@ pub async fn search(
 ) -> Result<(Vec<LogRow>, i64)> {
     p.authorize(crate::access::Permission::AuditRead)?;
     let (from, to) = bounds(f, &p.timezone);
-    let rows_sql = format!(
-        "SELECT a.id, a.created_at, u.name AS actor_name, u.email AS actor_email, a.action, a.target, \
-                a.ip, a.user_agent, a.details \
-         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id {WHERE} \
-         ORDER BY a.created_at DESC, a.id DESC LIMIT $6 OFFSET $7"
-    );
-    let count_sql = format!("SELECT COUNT(*) FROM audit_log a {WHERE}");
-    let action = f.action.as_deref();
-    let (rows, total) = with_db!(db, |pool| tokio::try_join!(
-        sqlx::query_as::<_, LogRow>(&rows_sql)
-            .bind(p.company_id)
-            .bind(f.actor)
-            .bind(action)
-            .bind(from)
-            .bind(to)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(pool),
-        sqlx::query_scalar::<_, i64>(&count_sql)
-            .bind(p.company_id)
-            .bind(f.actor)
-            .bind(action)
-            .bind(from)
-            .bind(to)
-            .fetch_one(pool),
-    ))?;
-    Ok((rows, total))
+    repo::search(
+        db,
+        p.company_id,
+        f.actor,
+        f.action.as_deref(),
+        from,
+        to,
+        offset,
+        limit,
+    )
+    .await
 }
 
 /// The actions that occur in the company's log (for the filter list).
 #[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn actions_in_use(db: &Db, company_id: Uuid) -> Result<Vec<String>> {
-    const SQL: &str = "SELECT DISTINCT action FROM audit_log WHERE company_id = $1 ORDER BY action";
-    Ok(with_db!(db, |pool| sqlx::query_scalar(SQL)
-        .bind(company_id)
-        .fetch_all(pool)
-        .await)?)
+    repo::actions_in_use(db, company_id).await
 }
 
 /// The whole filtered log as CSV (at most `max` rows), recorded as EXPORT_CREATED.

@@ -1,6 +1,8 @@
 //! The platform super-admin (/admin): every company on this installation; create one with its
 //! owner's invitation, disable or enable one, delete one after re-entering the password.
 
+mod repo;
+
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -11,11 +13,10 @@ use crate::{
     access::{self, PermissionSet},
     audit::{self, Action, Entry, RequestMeta},
     error::{Error, Result},
-    exec_tx,
     identity::{self, clean_text, password, slugify},
     sessions::{Ending, Sessions},
     team::invitations::{self, InviteInput, Sent},
-    with_db, with_tx, Db,
+    Db,
 };
 
 /// The platform operator's pages.
@@ -51,16 +52,7 @@ pub struct CompanyRow {
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn companies(db: &Db, p: &Principal) -> Result<Vec<CompanyRow>> {
     require(p)?;
-    const SQL: &str = "SELECT c.id, c.name, c.created_at, c.disabled_at, \
-               (SELECT COUNT(*) FROM memberships m WHERE m.company_id = c.id) AS members, \
-               (SELECT MIN(u.email) FROM memberships m JOIN users u ON u.id = m.user_id \
-                 WHERE m.company_id = c.id AND m.role = 'owner') AS owners, \
-               (SELECT MIN(i.email) FROM invitations i WHERE i.company_id = c.id AND i.role = 'owner' \
-                 AND i.accepted_at IS NULL AND i.revoked_at IS NULL) AS pending_owner \
-        FROM companies c ORDER BY LOWER(c.name), c.id";
-    Ok(with_db!(db, |pool| sqlx::query_as::<_, CompanyRow>(SQL)
-        .fetch_all(pool)
-        .await)?)
+    repo::list_companies(db).await
 }
 
 pub struct NewCompany {
@@ -163,14 +155,8 @@ pub async fn set_disabled(
     }
     let now = Utc::now();
     let mut tx = db.begin().await?;
-    let name = company_name(&mut tx, company_id).await?;
-    const SQL: &str = "UPDATE companies SET disabled_at = $1 WHERE id = $2";
-    exec_tx!(
-        &mut tx,
-        sqlx::query(SQL)
-            .bind(disabled.then_some(now))
-            .bind(company_id)
-    )?;
+    let name = repo::company_name(&mut tx, company_id).await?;
+    repo::set_disabled_at(&mut tx, company_id, disabled.then_some(now)).await?;
     if disabled {
         sessions
             .end(
@@ -198,15 +184,6 @@ pub async fn set_disabled(
     )
     .await?;
     tx.commit().await
-}
-
-async fn company_name(tx: &mut crate::db::Tx, id: Uuid) -> Result<String> {
-    const SQL: &str = "SELECT name FROM companies WHERE id = $1";
-    with_tx!(tx, |c| sqlx::query_scalar::<_, String>(SQL)
-        .bind(id)
-        .fetch_optional(c)
-        .await)?
-    .ok_or(Error::NotFound)
 }
 
 /// Deletes a company and everything in it, after the super-admin re-enters their password.
@@ -242,13 +219,8 @@ pub async fn delete_company(
         ));
     }
     let mut tx = db.begin().await?;
-    let name = company_name(&mut tx, company_id).await?;
-    let members: i64 = with_tx!(&mut tx, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM memberships WHERE company_id = $1"
-    )
-    .bind(company_id)
-    .fetch_one(c)
-    .await)?;
+    let name = repo::company_name(&mut tx, company_id).await?;
+    let members = repo::count_members(&mut tx, company_id).await?;
     sessions
         .end(
             &mut tx,
@@ -257,10 +229,7 @@ pub async fn delete_company(
             },
         )
         .await?;
-    exec_tx!(
-        &mut tx,
-        sqlx::query("DELETE FROM companies WHERE id = $1").bind(company_id)
-    )?;
+    repo::delete_company(&mut tx, company_id).await?;
     audit::record(
         &mut tx,
         meta,
