@@ -52,3 +52,21 @@ test("first load of /login and of the dashboard (JS + wasm, brotli)", async ({ b
   expect(login, "the sign-in page's first load, brotli").toBeLessThanOrEqual(350_000);
   expect(dashboard, "the dashboard's first load, brotli").toBeLessThanOrEqual(450_000);
 });
+
+test("static files are named by their content and cached for good; the page itself is not", async ({ page }) => {
+  const assets: { url: string; cache: string | null }[] = [];
+  page.on("response", (r) => {
+    const p = new URL(r.url()).pathname;
+    if (p.startsWith("/pkg/")) assets.push({ url: p, cache: r.headers()["cache-control"] ?? null });
+  });
+  const res = await page.goto("/login");
+  await hydrated(page);
+  expect(res?.headers()["cache-control"] ?? "").not.toContain("immutable");
+  // The stylesheet, the JS, the main wasm and the split manifest at least.
+  expect(assets.length).toBeGreaterThanOrEqual(3);
+  for (const a of assets) {
+    expect(a.url, "a content-hashed name").toMatch(/\.[A-Za-z0-9_-]{22}\.(js|wasm|css|json)$/);
+    expect(a.cache, a.url).toBe("public, max-age=31536000, immutable");
+  }
+  expect(assets.some((a) => a.url.endsWith(".css"))).toBe(true);
+});

@@ -33,6 +33,7 @@ pub fn jobs() -> jobs::Registry {
         .with(sessions::cleanup::SessionCleanup)
         .with(mail::SendMail)
         .with(identity::proof::EmailProof)
+        .with(identity::jobs::PruneLinks)
         .with(billing::events::StripeEvent)
         .with(billing::alerts::LowBalance)
         .with(analyses::pipeline::RunAnalysis)

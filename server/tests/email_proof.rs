@@ -288,3 +288,53 @@ async fn a_sign_up_is_unproven_and_mailed_its_link() {
     let link = link_in_mail(&app, "email_proof", "mallory@example.com", "/auth/verify/").await;
     assert!(link.starts_with(app.state.config.public_url.as_str().trim_end_matches('/')));
 }
+
+#[tokio::test]
+async fn spent_and_expired_links_are_forgotten_a_month_after_they_expire() {
+    let app = spawn_app().await;
+    app.setup("ada@example.com").await;
+    let ada = app.principal("ada@example.com").await;
+    let now = chrono::Utc::now();
+    let day = chrono::Duration::days(1);
+    for (table, hash, expires) in [
+        ("password_resets", "old-reset", now - day * 31),
+        ("password_resets", "recent-reset", now - day),
+        ("email_verifications", "old-proof", now - day * 40),
+        ("email_verifications", "live-proof", now + day),
+    ] {
+        let sql = format!(
+            "INSERT INTO {table} (token_hash, user_id, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4)"
+        );
+        server::exec!(
+            &app.state.db,
+            sqlx::query(&sql)
+                .bind(hash)
+                .bind(ada.user_id)
+                .bind(expires - day * 3)
+                .bind(expires)
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        server::identity::jobs::prune_links(&app.state.db)
+            .await
+            .unwrap(),
+        2
+    );
+    let left: Vec<String> = server::with_db!(&app.state.db, |p| sqlx::query_scalar(
+        "SELECT token_hash FROM password_resets UNION ALL \
+         SELECT token_hash FROM email_verifications ORDER BY 1"
+    )
+    .fetch_all(p)
+    .await)
+    .unwrap();
+    assert_eq!(left, ["live-proof", "recent-reset"]);
+    // Nothing more to forget.
+    assert_eq!(
+        server::identity::jobs::prune_links(&app.state.db)
+            .await
+            .unwrap(),
+        0
+    );
+}

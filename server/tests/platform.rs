@@ -128,6 +128,7 @@ async fn the_super_admin_creates_a_company_whose_invited_owner_takes_it_over() {
         platform::delete_company(
             db,
             &app.state.sessions,
+            &app.state.storage,
             &boss,
             &meta,
             admin.company_id,
@@ -210,6 +211,7 @@ async fn a_disabled_company_signs_its_people_out_and_deleting_needs_the_password
     let err = platform::delete_company(
         db,
         &app.state.sessions,
+        &app.state.storage,
         &admin,
         &meta,
         boss.company_id,
@@ -219,10 +221,21 @@ async fn a_disabled_company_signs_its_people_out_and_deleting_needs_the_password
     .unwrap_err();
     assert_eq!(err.field(), Some("current_password"));
     assert_eq!(app.count("companies").await, 2);
+    // The company's files, and another company's, in the storage.
+    let storage = &app.state.storage;
+    let theirs = [
+        format!("analyses/{}/a1/upload.pdf", boss.company_id),
+        format!("companies/{}/logo/1.png", boss.company_id),
+    ];
+    let ours = format!("companies/{}/logo/1.png", admin.company_id);
+    for key in theirs.iter().chain([&ours]) {
+        storage.put(key, b"x".to_vec()).await.unwrap();
+    }
 
     platform::delete_company(
         db,
         &app.state.sessions,
+        &app.state.storage,
         &admin,
         &meta,
         boss.company_id,
@@ -231,6 +244,13 @@ async fn a_disabled_company_signs_its_people_out_and_deleting_needs_the_password
     .await
     .unwrap();
     assert_eq!(app.count("companies").await, 1);
+    for key in &theirs {
+        assert!(
+            !storage.exists(key).await.unwrap(),
+            "{key} outlived its company"
+        );
+    }
+    assert!(storage.exists(&ours).await.unwrap());
     assert_eq!(
         app.count("memberships").await,
         1,
@@ -239,6 +259,7 @@ async fn a_disabled_company_signs_its_people_out_and_deleting_needs_the_password
     let err = platform::delete_company(
         db,
         &app.state.sessions,
+        &app.state.storage,
         &admin,
         &meta,
         boss.company_id,

@@ -94,6 +94,7 @@ pub async fn admin_delete_company(id: String, current_password: String) -> Resul
     server::platform::delete_company(
         &state.db,
         &state.sessions,
+        &state.storage,
         &p,
         &ssr::meta(),
         id,

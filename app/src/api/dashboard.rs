@@ -40,9 +40,6 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
         server::team::stores::visible(&state.db, &p),
     )
     .map_err(ssr::fail)?;
-    let may_read_audit = p
-        .permissions
-        .contains(server::access::Permission::AuditRead);
     let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
     let now = Utc::now().with_timezone(&tz);
     let part = match now.hour() {
@@ -64,8 +61,8 @@ pub async fn get_dashboard() -> Result<Dashboard, AppError> {
         sign_ins_today: s.sign_ins_today,
         failed_sign_ins_today: s.failed_sign_ins_today,
         stores: stores.into_iter().map(|s| s.name).collect(),
-        recent: may_read_audit.then(|| {
-            s.recent
+        recent: s.recent.map(|recent| {
+            recent
                 .into_iter()
                 .map(|e| {
                     let local = e.created_at.with_timezone(&tz);

@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use serde::Serialize;
 
-use crate::access::Principal;
+use crate::access::{Permission, Principal};
 use crate::{
     audit::{self, Action, EventRow},
     error::Result,
@@ -16,7 +16,8 @@ pub struct Summary {
     pub events_today: i64,
     pub sign_ins_today: i64,
     pub failed_sign_ins_today: i64,
-    pub recent: Vec<EventRow>,
+    /// The latest audit entries, for members who may read the audit log (None otherwise).
+    pub recent: Option<Vec<EventRow>>,
 }
 
 /// Midnight today in the company's time zone, as a UTC instant.
@@ -32,13 +33,19 @@ pub fn start_of_today(timezone: &str, now: DateTime<Utc>) -> DateTime<Utc> {
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id), err)]
 pub async fn summary(db: &Db, p: &Principal) -> Result<Summary> {
     let since = start_of_today(&p.timezone, Utc::now());
+    let may_read_audit = p.permissions.contains(Permission::AuditRead);
     // Independent reads: run them at once rather than paying each round trip in turn.
     let (members, events_today, sign_ins_today, failed_sign_ins_today, recent) = tokio::try_join!(
         identity::count_members(db, p.company_id),
         audit::count_since(db, p.company_id, None, since),
         audit::count_since(db, p.company_id, Some(Action::Login), since),
         audit::count_since(db, p.company_id, Some(Action::LoginFailed), since),
-        audit::recent(db, p.company_id, 8),
+        async {
+            match may_read_audit {
+                true => audit::recent(db, p.company_id, 8).await.map(Some),
+                false => Ok(None),
+            }
+        },
     )?;
     Ok(Summary {
         members,

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod google;
 pub mod http;
+pub mod jobs;
 pub mod password;
 pub mod proof;
 mod repo;

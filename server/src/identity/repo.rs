@@ -297,6 +297,16 @@ pub async fn spend_reset_links(tx: &mut Tx, user_id: Uuid, now: DateTime<Utc>) -
 
 // ---- Single-use links (password resets, email proofs) ----
 
+/// Forgets single-use links (reset and address confirmation) that expired before `before`,
+/// used or not; answers how many rows went.
+pub async fn prune_links(db: &Db, before: DateTime<Utc>) -> Result<u64> {
+    const RESET: &str = "DELETE FROM password_resets WHERE expires_at < $1";
+    const PROOF: &str = "DELETE FROM email_verifications WHERE expires_at < $1";
+    let resets = crate::exec!(db, sqlx::query(RESET).bind(before))?;
+    let proofs = crate::exec!(db, sqlx::query(PROOF).bind(before))?;
+    Ok(resets + proofs)
+}
+
 /// Stores a link's hash in the table of its kind.
 pub async fn insert_link_token(
     tx: &mut Tx,

@@ -15,6 +15,7 @@ use crate::{
     error::{Error, Result},
     identity::{self, clean_text, password, slugify},
     sessions::{Ending, Sessions},
+    storage::Storage,
     team::invitations::{self, InviteInput, Sent},
     Db,
 };
@@ -193,6 +194,7 @@ pub async fn set_disabled(
 pub async fn delete_company(
     db: &Db,
     sessions: &Sessions,
+    storage: &Storage,
     p: &Principal,
     meta: &RequestMeta,
     company_id: Uuid,
@@ -241,5 +243,16 @@ pub async fn delete_company(
         ),
     )
     .await?;
-    tx.commit().await
+    tx.commit().await?;
+    // Its files go too: the analyses' uploads and page images, and the logo. A failure leaves
+    // orphans only (the rows are gone), so it is logged for the operator, not shown.
+    for prefix in [
+        format!("analyses/{company_id}/"),
+        format!("companies/{company_id}/"),
+    ] {
+        if let Err(e) = storage.delete_prefix(&prefix).await {
+            tracing::error!(error = %e, %prefix, "could not delete a deleted company's files");
+        }
+    }
+    Ok(())
 }
