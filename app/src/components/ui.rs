@@ -237,6 +237,8 @@ where
 }
 
 pub const BUTTON: &str = "inline-flex items-center justify-center rounded-lg bg-brand-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-brand-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-500";
+/// A secondary action beside a primary [`BUTTON`], the same size.
+pub const BUTTON_SECONDARY: &str = "inline-flex items-center justify-center rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800";
 pub const BUTTON_QUIET: &str = "inline-flex items-center justify-center rounded-lg border border-slate-300 bg-white px-2.5 py-1.5 text-xs font-medium text-slate-700 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800";
 pub const BUTTON_DANGER: &str = "inline-flex items-center justify-center rounded-lg border border-red-200 bg-white px-2.5 py-1.5 text-xs font-medium text-red-700 hover:bg-red-50 dark:border-red-900 dark:bg-slate-900 dark:text-red-300 dark:hover:bg-red-950";
 pub const SELECT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100";
@@ -268,9 +270,11 @@ where
     }
 }
 
-/// A destructive action that asks first: `label` opens a small dialog with `question` and
+/// A destructive action that asks first: `label` opens a modal dialog with `question` and
 /// `children` (the form whose button does it) beside "Cancel". Built on `<details>`, so it
-/// opens and closes without JavaScript too; "Cancel" closes it once the page is hydrated.
+/// opens without JavaScript too; "Cancel" is a link back to this address (which closes it
+/// before hydration) and closes it in place once hydrated. The dialog is `fixed`, so no
+/// scrolling table clips it.
 #[component]
 pub fn Confirm(
     /// The button's words ("Remove").
@@ -284,7 +288,14 @@ pub fn Confirm(
     question: String,
     children: Children,
 ) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let here = format!(
+        "{}{}",
+        location.pathname.get_untracked(),
+        location.search.get_untracked()
+    );
     let cancel = |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
         #[cfg(feature = "hydrate")]
         {
             use wasm_bindgen::JsCast;
@@ -296,18 +307,18 @@ pub fn Confirm(
                 let _ = details.remove_attribute("open");
             }
         }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = ev;
     };
     view! {
-        <details class="relative inline-block text-left" data-confirm="">
+        <details class="inline-block text-left" data-confirm="">
             <summary class=format!("{BUTTON_DANGER} cursor-pointer list-none select-none [&::-webkit-details-marker]:hidden") aria-label=aria_label.clone()>{label}</summary>
-            <div role="dialog" aria-label=aria_label
-                class="absolute right-0 z-20 mt-2 w-72 rounded-lg border border-slate-200 bg-white p-4 text-left shadow-lg dark:border-slate-700 dark:bg-slate-900">
-                <p class="text-sm text-slate-700 dark:text-slate-300">{question}</p>
-                <div class="mt-3 flex items-center justify-end gap-2">
-                    <button type="button" class=BUTTON_QUIET on:click=cancel>"Cancel"</button>
-                    {children()}
+            <div class="fixed inset-0 z-50 flex items-center justify-center bg-slate-900/40 p-4">
+                <div role="dialog" aria-modal="true" aria-label=aria_label
+                    class="w-full max-w-sm rounded-xl border border-slate-200 bg-white p-5 text-left shadow-xl dark:border-slate-700 dark:bg-slate-900">
+                    <p class="text-sm text-slate-700 dark:text-slate-300">{question}</p>
+                    <div class="mt-4 flex items-center justify-end gap-2">
+                        <a href=here class=BUTTON_QUIET on:click=cancel>"Cancel"</a>
+                        {children()}
+                    </div>
                 </div>
             </div>
         </details>
@@ -331,7 +342,7 @@ pub fn FilterBar(
             {children()}
             <div class="flex gap-2">
                 <button type="submit" class=BUTTON>"Filter"</button>
-                <a href=action class=BUTTON_QUIET>"Clear"</a>
+                <a href=action class=BUTTON_SECONDARY>"Clear"</a>
             </div>
         </form>
     }
