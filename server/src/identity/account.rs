@@ -153,7 +153,7 @@ pub async fn change_password(
         new,
         confirm,
     } = change;
-    let account = identity::find_account(db, &p.email)
+    let account = identity::find_account_by_id(db, p.user_id)
         .await?
         .ok_or(Error::Unauthorized)?;
     check_new_password(new, confirm)?;

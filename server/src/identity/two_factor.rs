@@ -291,7 +291,7 @@ pub async fn disable(
     current_password: &str,
     code: &str,
 ) -> Result<()> {
-    let account = identity::find_account(db, &p.email)
+    let account = identity::find_account_by_id(db, p.user_id)
         .await?
         .ok_or(Error::Unauthorized)?;
     if !password::verify(
