@@ -41,9 +41,10 @@ pub async fn summary(db: &Db, p: &Principal) -> Result<Summary> {
         audit::count_since(db, p.company_id, Some(Action::Login), since),
         audit::count_since(db, p.company_id, Some(Action::LoginFailed), since),
         async {
-            match may_read_audit {
-                true => audit::recent(db, p.company_id, 8).await.map(Some),
-                false => Ok(None),
+            if may_read_audit {
+                audit::recent(db, p.company_id, 8).await.map(Some)
+            } else {
+                Ok(None)
             }
         },
     )?;

@@ -418,7 +418,7 @@ fn stylesheet() -> &'static str {
 
 /// Whether a static file's name carries a content hash (cargo-leptos names them
 /// `<name>.<22 characters of URL-safe base64>.<ext>`), so its content never changes.
-pub fn is_hashed_name(file: &str) -> bool {
+fn is_hashed_name(file: &str) -> bool {
     let mut parts = file.split('.');
     parts.next();
     let segments: Vec<&str> = parts.collect();

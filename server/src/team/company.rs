@@ -114,17 +114,7 @@ pub async fn update(
     }
     let mut tx = db.begin().await?;
     repo::update_settings(&mut tx, p.company_id, &new).await?;
-    audit::record(
-        &mut tx,
-        meta,
-        Entry::by(
-            p,
-            Action::SettingsChanged,
-            Some(format!("company:{}", p.company_id)),
-            changed.into(),
-        ),
-    )
-    .await?;
+    settings_changed(&mut tx, p, meta, changed.into()).await?;
     tx.commit().await?;
     Ok(new)
 }
@@ -141,6 +131,22 @@ pub fn logo_type(bytes: &[u8]) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// Records SETTINGS_CHANGED on the company, in the transaction that made the change.
+async fn settings_changed(
+    tx: &mut crate::db::Tx,
+    p: &Principal,
+    meta: &RequestMeta,
+    details: serde_json::Value,
+) -> Result<()> {
+    let target = Some(format!("company:{}", p.company_id));
+    audit::record(
+        tx,
+        meta,
+        Entry::by(p, Action::SettingsChanged, target, details),
+    )
+    .await
 }
 
 /// Where a company's logos live in the object storage: one object per upload, so a new logo
@@ -188,15 +194,11 @@ pub async fn set_logo(
     let committed = async {
         let mut tx = db.begin().await?;
         let old = repo::set_logo(&mut tx, p.company_id, &key, kind, now).await?;
-        audit::record(
+        settings_changed(
             &mut tx,
+            p,
             meta,
-            Entry::by(
-                p,
-                Action::SettingsChanged,
-                Some(format!("company:{}", p.company_id)),
-                serde_json::json!({ "logo": { "type": kind, "bytes": bytes.len() } }),
-            ),
+            serde_json::json!({ "logo": { "type": kind, "bytes": bytes.len() } }),
         )
         .await?;
         tx.commit().await?;
@@ -230,17 +232,7 @@ pub async fn remove_logo(
     let Some(old) = repo::clear_logo(&mut tx, p.company_id).await? else {
         return Err(Error::Conflict("There is no logo to remove.".into()));
     };
-    audit::record(
-        &mut tx,
-        meta,
-        Entry::by(
-            p,
-            Action::SettingsChanged,
-            Some(format!("company:{}", p.company_id)),
-            serde_json::json!({ "logo": "removed" }),
-        ),
-    )
-    .await?;
+    settings_changed(&mut tx, p, meta, serde_json::json!({ "logo": "removed" })).await?;
     tx.commit().await?;
     if let Some(old) = old {
         forget(storage, &old).await;
