@@ -370,7 +370,12 @@ test("the owner changes the company's profile; a bad value is refused at its fie
   await page.getByLabel("Date format").selectOption("MM/DD/YYYY");
   await page.getByLabel("Default standard for analyses").selectOption("Microsoft");
   await page.getByRole("button", { name: "Save", exact: true }).click();
-  await expect(page.getByText("Company settings saved.")).toBeVisible();
+  // Success is a toast at the window's corner, announced as a status, that can be dismissed.
+  const toast = page.locator("[data-toast]");
+  await expect(toast).toHaveText(/Company settings saved\./);
+  await expect(toast).toHaveAttribute("role", "status");
+  await toast.getByRole("button", { name: "Dismiss" }).click();
+  await expect(toast).toHaveCount(0);
   await page.reload();
   await expect(page.getByLabel("Currency")).toHaveValue("RON");
   await expect(page.getByLabel("Date format")).toHaveValue("MM/DD/YYYY");

@@ -216,7 +216,32 @@ fn GoogleMark() -> impl IntoView {
     }
 }
 
-/// The outcome of the last submission of an action: its error, or a success note.
+/// A success note that floats at the bottom right of the window (role="status", so screen
+/// readers announce it) until it is dismissed or, once hydrated, for six seconds.
+#[component]
+pub fn Toast(#[prop(into)] text: String) -> impl IntoView {
+    let (open, set_open) = signal(true);
+    #[cfg(feature = "hydrate")]
+    set_timeout(
+        move || set_open.set(false),
+        std::time::Duration::from_secs(6),
+    );
+    view! {
+        <Show when=move || open.get()>
+            <div role="status" aria-live="polite" data-toast=""
+                class="fixed bottom-4 right-4 z-50 flex max-w-sm items-start gap-3 rounded-lg border border-emerald-200 bg-white px-4 py-3 text-sm text-emerald-800 shadow-lg dark:border-emerald-900 dark:bg-slate-900 dark:text-emerald-200">
+                <svg class="mt-0.5 h-4 w-4 flex-none" viewBox="0 0 20 20" fill="currentColor" aria-hidden="true">
+                    <path fill-rule="evenodd" d="M16.7 5.3a1 1 0 0 1 0 1.4l-7.5 7.5a1 1 0 0 1-1.4 0L3.3 9.7a1 1 0 1 1 1.4-1.4l3.8 3.8 6.8-6.8a1 1 0 0 1 1.4 0z" clip-rule="evenodd"/>
+                </svg>
+                <span class="flex-1">{text.clone()}</span>
+                <button type="button" aria-label="Dismiss" on:click=move |_| set_open.set(false)
+                    class="-my-1 rounded px-1 text-emerald-700 hover:bg-emerald-50 dark:text-emerald-300 dark:hover:bg-emerald-950">"×"</button>
+            </div>
+        </Show>
+    }
+}
+
+/// The outcome of the last submission of an action: its error in place, or a success toast.
 #[component]
 pub fn ActionResult<T, F>(value: F, #[prop(into)] success: String) -> impl IntoView
 where
@@ -225,11 +250,8 @@ where
 {
     move || {
         value().map(|r| match r {
-            Ok(_) => {
-                let text = success.clone();
-                view! { <div class="mb-4"><Alert tone=Tone::Success>{text}</Alert></div> }
-                    .into_any()
-            }
+            Ok(_) if success.is_empty() => ().into_any(),
+            Ok(_) => view! { <Toast text=success.clone()/> }.into_any(),
             Err(e) => view! { <div class="mb-4"><Alert tone=Tone::Error>{e.message}</Alert></div> }
                 .into_any(),
         })

@@ -1,0 +1,144 @@
+//! A report as a PDF with a real text layer: Helvetica (not embedded) with the WinAnsi
+//! encoding, its unused codes given to the symbols reports need (Ω, Δ, ≤, ≥, the Romanian
+//! letters), named in a Differences array and mapped by a ToUnicode CMap — the way office
+//! software writes them, so `pdftotext -layout` reads them back as Unicode.
+
+use std::io::Write;
+
+use super::{Placed, Report};
+
+/// Codes 0x80.. and the glyph and character each stands for.
+const EXTRA: &[(char, &str)] = &[
+    ('\u{03A9}', "Omega"),
+    ('\u{2126}', "Omega"),
+    ('Δ', "Delta"),
+    ('ă', "abreve"),
+    ('Ă', "Abreve"),
+    ('ș', "scommaaccent"),
+    ('Ș', "Scommaaccent"),
+    ('ț', "tcommaaccent"),
+    ('Ț', "Tcommaaccent"),
+    ('≤', "lessequal"),
+    ('≥', "greaterequal"),
+    ('–', "endash"),
+    ('—', "emdash"),
+    ('ε', "epsilon"),
+];
+
+fn encode(s: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        let b = if let Some(i) = EXTRA.iter().position(|(x, _)| *x == c) {
+            0x80 + i as u8
+        } else if (' '..='~').contains(&c) || ('\u{a0}'..='\u{ff}').contains(&c) {
+            c as u32 as u8
+        } else {
+            panic!("the corpus font cannot write {c:?}")
+        };
+        if matches!(b, b'(' | b')' | b'\\') {
+            out.push(b'\\');
+        }
+        out.push(b);
+    }
+    out
+}
+
+fn to_unicode() -> String {
+    let mut s = String::from(
+        "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
+         /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+         /CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
+         1 begincodespacerange\n<00> <FF>\nendcodespacerange\n",
+    );
+    s.push_str(&format!("{} beginbfchar\n", EXTRA.len()));
+    for (i, (c, _)) in EXTRA.iter().enumerate() {
+        s.push_str(&format!("<{:02X}> <{:04X}>\n", 0x80 + i, *c as u32));
+    }
+    s.push_str("endbfchar\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend");
+    s
+}
+
+fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut o = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
+    o.extend_from_slice(data);
+    o.extend_from_slice(b"\nendstream");
+    o
+}
+
+/// Objects (bodies without "n 0 obj") into a PDF with its cross-reference table.
+fn assemble(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        writeln!(out, "{} 0 obj", i + 1).unwrap();
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).unwrap();
+    for o in offsets {
+        writeln!(out, "{o:010} 00000 n ").unwrap();
+    }
+    write!(
+        out,
+        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+        objects.len() + 1
+    )
+    .unwrap();
+    out
+}
+
+const SIZE: f32 = 9.0;
+/// Points per character column and per line.
+const COL: f32 = 5.2;
+const LINE: f32 = 13.0;
+
+fn content(page: &[Placed]) -> Vec<u8> {
+    let mut c = Vec::new();
+    for p in page {
+        let x = 36.0 + p.col as f32 * COL;
+        let y = 800.0 - p.row as f32 * LINE;
+        write!(c, "BT /F1 {SIZE} Tf {x:.1} {y:.1} Td (").unwrap();
+        c.extend_from_slice(&encode(&p.text));
+        c.extend_from_slice(b") Tj ET\n");
+    }
+    c
+}
+
+/// The report as a PDF whose pages carry their text.
+pub fn text_pdf(r: &Report) -> Vec<u8> {
+    // 1 catalog, 2 page tree, 3 font, 4 its ToUnicode map, then a page and its content each.
+    let differences: String = EXTRA.iter().map(|(_, g)| format!(" /{g}")).collect();
+    let mut objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        Vec::new(),
+        format!(
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 4 0 R \
+             /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [128{differences}] >> >>"
+        )
+        .into_bytes(),
+        stream("", to_unicode().as_bytes()),
+    ];
+    let mut kids = Vec::new();
+    for page in &r.pages {
+        let page_obj = objects.len() + 1;
+        kids.push(format!("{page_obj} 0 R"));
+        objects.push(
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] \
+                 /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
+                page_obj + 1
+            )
+            .into_bytes(),
+        );
+        objects.push(stream("", &content(page)));
+    }
+    objects[1] = format!(
+        "<< /Type /Pages /Kids [{}] /Count {} >>",
+        kids.join(" "),
+        r.pages.len()
+    )
+    .into_bytes();
+    assemble(&objects)
+}
