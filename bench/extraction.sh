@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Extraction quality of the local extractor on the generated corpus (server/tests/corpus):
 # precision, recall and verdict agreement per test type and field, and the calibration table
-# (confidence band → share right), for the text layer. The same run's floors are asserted by
+# (confidence band → share right), for the text layer and for scans read through OCR. The floors are asserted by
 # `cargo test` (server/tests/extraction_corpus.rs); this prints the figures.
 #
 #   bench/extraction.sh                 the table

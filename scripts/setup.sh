@@ -13,6 +13,7 @@
 #   produces wasm that fails to hydrate)
 #   Chromium from Debian (Playwright's own browser download cannot work here)
 #   poppler-utils from Debian (PDF text layer and page images for analyses)
+#   tesseract-ocr from Debian with eng/por/spa/ron (scanned reports)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,6 +31,15 @@ command -v npm >/dev/null 2>&1 || apt_install nodejs npm
 # 0. poppler-utils: analyses read and render PDFs with pdfinfo, pdftotext and pdftoppm.
 if ! command -v pdftoppm >/dev/null 2>&1 || ! command -v pdftotext >/dev/null 2>&1; then
   apt_install poppler-utils
+fi
+
+# 0b. Tesseract OCR (Debian's packages) with English, Portuguese, Spanish and Romanian: the
+# local extractor reads scanned reports (pages without a text layer) through it.
+if ! command -v tesseract >/dev/null 2>&1 \
+  || ! tesseract --list-langs 2>/dev/null | grep -qx ron \
+  || ! tesseract --list-langs 2>/dev/null | grep -qx por \
+  || ! tesseract --list-langs 2>/dev/null | grep -qx spa; then
+  apt_install tesseract-ocr tesseract-ocr-eng tesseract-ocr-por tesseract-ocr-spa tesseract-ocr-ron
 fi
 
 # 1. The wasm target.

@@ -6,26 +6,50 @@ import { owner, signInAs, hydrated, invite, accept, confirmAction } from "./help
 
 const viewer = { name: "Vera Viewer", email: "vera@example.com", password: "viewer-pass-2026" };
 
-async function reportPdf(browser: Browser, groundOhms: string): Promise<Buffer> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.setContent(`<!doctype html><html><body style="font-family: sans-serif; font-size: 13px">
-    <h1>Grounding system test report</h1>
+function reportPages(groundOhms: string): string[] {
+  return [
+    `<h1>Grounding system test report</h1>
     <p>Equipment tag: GND-GRID-01</p>
     <p>Location: Substation B, yard</p>
     <p>Test date: 14/03/2026</p>
     <p>Instrument: Megger DET4TC2, S/N 101234567</p>
     <p>Ground resistance: ${groundOhms} Ω</p>
     <p>Photo watermark: yes</p>
-    <p>Technician signature: J. Smith</p>
-    <div style="page-break-before: always"></div>
-    <h1>Calibration certificate</h1>
+    <p>Technician signature: J. Smith</p>`,
+    `<h1>Calibration certificate</h1>
     <p>Certificate no.: CAL-88231</p>
     <p>Instrument serial: 101234567</p>
     <p>Calibration date: 2025-01-31</p>
-    <p>Calibration due: 2026-01-31</p>
+    <p>Calibration due: 2026-01-31</p>`,
+  ];
+}
+
+async function reportPdf(browser: Browser, groundOhms: string): Promise<Buffer> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.setContent(`<!doctype html><html><body style="font-family: sans-serif; font-size: 13px">
+    ${reportPages(groundOhms).join('<div style="page-break-before: always"></div>')}
   </body></html>`);
   const pdf = await page.pdf({ format: "A4" });
+  await context.close();
+  return pdf;
+}
+
+// The same report as a scanner gives it: each page a picture (taken by Chromium), the PDF
+// around them without any text layer, so only OCR can read it.
+async function scannedPdf(browser: Browser, groundOhms: string): Promise<Buffer> {
+  const context = await browser.newContext({ viewport: { width: 794, height: 1123 }, deviceScaleFactor: 2 });
+  const page = await context.newPage();
+  const shots: string[] = [];
+  for (const html of reportPages(groundOhms)) {
+    await page.setContent(`<!doctype html><html><body style="margin: 56px; font-family: sans-serif; font-size: 15px; background: #fff">${html}</body></html>`);
+    shots.push((await page.screenshot({ type: "png" })).toString("base64"));
+  }
+  await page.setContent(`<!doctype html><html><head><style>
+      @page { size: A4; margin: 0 } body { margin: 0 }
+      img { display: block; width: 210mm; height: 296mm } img + img { break-before: page }
+    </style></head><body>${shots.map((s) => `<img src="data:image/png;base64,${s}">`).join("")}</body></html>`);
+  const pdf = await page.pdf({ format: "A4", margin: { top: "0", right: "0", bottom: "0", left: "0" } });
   await context.close();
   return pdf;
 }
@@ -116,6 +140,25 @@ test("a grounding report is rejected, corrected, re-analysed and exported", asyn
   await expect(page.getByTestId("analysis-row")).toHaveCount(1);
   await page.goto("/analyses");
   await expect(page.getByTestId("analysis-row")).toHaveCount(2);
+});
+
+test("a scanned grounding report, pictures only, gets its verdict without an AI key", async ({ page, browser }) => {
+  await signInAs(page, owner);
+  await grantTokens(page, "50000");
+  const scan = await scannedPdf(browser, "7.4");
+  expect(scan.toString("latin1")).not.toContain("/Font");
+
+  await page.goto("/analyses/new");
+  await hydrated(page);
+  await page.getByLabel("Test type").selectOption("grounding");
+  await page.getByTestId("file-input").setInputFiles({ name: "GR-044 scanned.pdf", mimeType: "application/pdf", buffer: scan });
+  await page.getByRole("button", { name: "Start analysis" }).click();
+  await expect(page).toHaveURL(/\/analyses\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("verdict").first()).toHaveText("REJECTED", { timeout: 60_000 });
+  // Read from the pixels: the finding says so, and OCR'd values always ask for a review.
+  const ground = page.getByTestId("finding").filter({ hasText: "GND-001" });
+  await expect(ground).toContainText("Ground resistance 7.4 Ω (page 1, OCR) exceeds");
+  await expect(page.getByText(/read with confidence 0\.7/).first()).toBeVisible();
 });
 
 test("the upload form works without JavaScript and refuses a renamed program", async ({ browser }) => {

@@ -109,6 +109,7 @@ async fn extract_two_pages(
         test: TestType::Grounding,
         kind: Kind::Pdf,
         pages_text: &text,
+        scanned: &[false, false],
         page_images: &images,
         source: b"%PDF-1.4",
         order: DateOrder::DayFirst,

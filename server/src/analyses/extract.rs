@@ -17,8 +17,11 @@ use super::{
 pub struct Input<'a> {
     pub test: TestType,
     pub kind: Kind,
-    /// The text layer per page (empty strings for images).
+    /// The text layer per page (empty strings for images), or what OCR read of a page without
+    /// one.
     pub pages_text: &'a [String],
+    /// Which pages' text came from OCR.
+    pub scanned: &'a [bool],
     /// A PNG per page, already downscaled.
     pub page_images: &'a [Vec<u8>],
     /// The uploaded file itself.
@@ -72,7 +75,7 @@ impl Extractor for Local {
     }
 
     async fn extract(&self, input: &Input<'_>) -> Result<Extracted, ExtractError> {
-        let extraction = local::extract(input.pages_text, input.order);
+        let extraction = local::extract_scanned(input.pages_text, input.scanned, input.order);
         Ok(Extracted {
             extraction,
             usage: Usage::default(),

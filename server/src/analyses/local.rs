@@ -1114,6 +1114,95 @@ impl Reader {
     }
 }
 
+/// How much of a text layer's confidence a value read from OCR keeps: 0.9 becomes 0.765,
+/// below the review threshold, so a scan is never taken on trust.
+pub const OCR_FACTOR: f64 = 0.85;
+pub const OCR_SOURCE: &str = "OCR";
+
+/// Reads pages of which some came from OCR (`scanned[i]` for page i + 1): values read on those
+/// pages carry the source "OCR" and their confidence times [`OCR_FACTOR`].
+pub fn extract_scanned(pages: &[String], scanned: &[bool], order: DateOrder) -> Extraction {
+    let mut x = extract(pages, order);
+    if scanned.iter().any(|s| *s) {
+        mark_scanned(&mut x, scanned);
+    }
+    x
+}
+
+trait Scanned {
+    fn mark(&mut self, scanned: &[bool]);
+}
+
+impl<T> Scanned for Field<T> {
+    fn mark(&mut self, scanned: &[bool]) {
+        let on_scan = self
+            .page
+            .and_then(|p| p.checked_sub(1))
+            .and_then(|i| scanned.get(i as usize))
+            .copied()
+            .unwrap_or(false);
+        if self.value.is_some() && on_scan {
+            self.confidence *= OCR_FACTOR;
+            self.source = Some(OCR_SOURCE.into());
+        }
+    }
+}
+
+fn mark_scanned(x: &mut Extraction, s: &[bool]) {
+    x.test_date.mark(s);
+    let e = &mut x.equipment;
+    for f in [
+        &mut e.tag,
+        &mut e.serial,
+        &mut e.description,
+        &mut e.location,
+    ] {
+        f.mark(s);
+    }
+    for f in &mut x.tags_seen {
+        f.mark(s);
+    }
+    let t = &mut x.temperatures;
+    for f in [
+        &mut t.ambient,
+        &mut t.reflected,
+        &mut t.max,
+        &mut t.min,
+        &mut t.delta,
+    ] {
+        f.mark(s);
+    }
+    let c = &mut x.camera;
+    for f in [&mut c.emissivity, &mut c.distance, &mut c.humidity] {
+        f.mark(s);
+    }
+    x.display_reading.mark(s);
+    x.ground_resistance.mark(s);
+    let i = &mut x.insulation;
+    for f in [
+        &mut i.r_s,
+        &mut i.r_t,
+        &mut i.s_t,
+        &mut i.r_ground,
+        &mut i.s_ground,
+        &mut i.t_ground,
+        &mut i.absorption_index,
+    ] {
+        f.mark(s);
+    }
+    x.instrument_serial.mark(s);
+    let c = &mut x.certificate;
+    for f in [&mut c.serial, &mut c.laboratory, &mut c.instrument_serial] {
+        f.mark(s);
+    }
+    c.calibration_date.mark(s);
+    c.expiry_date.mark(s);
+    let v = &mut x.evidence;
+    v.technician_signature.mark(s);
+    v.photos.mark(s);
+    v.photos_watermarked.mark(s);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

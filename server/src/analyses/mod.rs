@@ -14,6 +14,7 @@ pub mod images;
 pub mod limits;
 pub mod local;
 pub mod model;
+pub mod ocr;
 pub mod pdf;
 pub mod pdf_report;
 pub mod pipeline;

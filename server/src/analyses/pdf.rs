@@ -66,13 +66,13 @@ pub struct Info {
 }
 
 /// Output of a finished child.
-struct Ran {
-    ok: bool,
-    stdout: Vec<u8>,
-    stderr: String,
+pub(super) struct Ran {
+    pub(super) ok: bool,
+    pub(super) stdout: Vec<u8>,
+    pub(super) stderr: String,
 }
 
-async fn run(program: &str, args: &[&str], limits: &Limits) -> Result<Ran, PdfError> {
+pub(super) async fn run(program: &str, args: &[&str], limits: &Limits) -> Result<Ran, PdfError> {
     // prlimit (util-linux) caps the child's memory and CPU seconds when it is available.
     let cpu = limits.timeout.as_secs().max(1).to_string();
     let mut cmd = if which("prlimit") {
@@ -135,7 +135,7 @@ async fn run(program: &str, args: &[&str], limits: &Limits) -> Result<Ran, PdfEr
     }
 }
 
-fn which(program: &str) -> bool {
+pub(super) fn which(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
 }

@@ -23,7 +23,7 @@ use super::{
     extract::{ExtractError, Extracted, Extractor, Input, Local},
     flir,
     local::DateOrder,
-    pdf,
+    ocr, pdf,
     providers::{self, Claude, OpenAi},
     repo, rules,
     service::AnalysisRow,
@@ -151,11 +151,17 @@ async fn still_processing(db: &Db, row: &AnalysisRow) -> Result<bool, Failure> {
         == "processing")
 }
 
+/// A prepared file: its bytes, text per page (OCR'd where a PDF page has no text layer),
+/// which pages were OCR'd, and a PNG per page.
+struct Prepared {
+    source: Vec<u8>,
+    text: Vec<String>,
+    scanned: Vec<bool>,
+    images: Vec<Vec<u8>>,
+}
+
 /// The file's pages: text per page and a PNG per page, rendered once and kept in the store.
-async fn prepare(
-    ctx: &JobContext,
-    row: &AnalysisRow,
-) -> Result<(Vec<u8>, Vec<String>, Vec<Vec<u8>>), Failure> {
+async fn prepare(ctx: &JobContext, row: &AnalysisRow) -> Result<Prepared, Failure> {
     let storage = ctx.resource::<Storage>()?;
     let source = storage.get(&row.source_key).await.map_err(|e| {
         Failure::user(format!(
@@ -181,7 +187,12 @@ async fn prepare(
                 png
             }
         };
-        return Ok((source.to_vec(), vec![String::new()], vec![png]));
+        return Ok(Prepared {
+            source: source.to_vec(),
+            text: vec![String::new()],
+            scanned: vec![false],
+            images: vec![png],
+        });
     }
     let tmp = tempfile::Builder::new()
         .prefix("analysis-")
@@ -193,7 +204,7 @@ async fn prepare(
         .map_err(|e| Failure::Retry(e.into()))?;
     let limits = pdf::Limits::default();
     let pages = row.pages.max(1) as u32;
-    let text = pdf::text(tmp.path(), pages, &limits)
+    let mut text = pdf::text(tmp.path(), pages, &limits)
         .await
         .map_err(|e| Failure::user(e.to_string()))?;
     let mut images = Vec::with_capacity(pages as usize);
@@ -214,7 +225,38 @@ async fn prepare(
         };
         images.push(png);
     }
-    Ok((source.to_vec(), text, images))
+    let scanned = scan(&mut text, &images, &limits).await;
+    Ok(Prepared {
+        source: source.to_vec(),
+        text,
+        scanned,
+        images,
+    })
+}
+
+/// Reads the pages that have no text layer with OCR, when Tesseract is installed; says which.
+async fn scan(text: &mut [String], images: &[Vec<u8>], limits: &pdf::Limits) -> Vec<bool> {
+    let mut scanned = vec![false; text.len()];
+    if !ocr::available() {
+        if text.iter().any(|t| t.trim().is_empty()) {
+            tracing::warn!("a page has no text layer and Tesseract is not installed: not OCR'd");
+        }
+        return scanned;
+    }
+    for (i, (t, png)) in text.iter_mut().zip(images).enumerate() {
+        if !t.trim().is_empty() {
+            continue;
+        }
+        match ocr::read(png, limits).await {
+            Ok(read) if !read.trim().is_empty() => {
+                *t = read;
+                scanned[i] = true;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(page = i + 1, error = %e, "OCR failed"),
+        }
+    }
+    scanned
 }
 
 /// The company's AI key, else the platform's (Claude first), else the local reader.
@@ -252,7 +294,12 @@ async fn extractor(ctx: &JobContext, company: Uuid) -> Result<Box<dyn Extractor>
 
 async fn work(ctx: &JobContext, row: &AnalysisRow) -> Result<(), Failure> {
     let db = &ctx.db;
-    let (source, text, images) = prepare(ctx, row).await?;
+    let Prepared {
+        source,
+        text,
+        scanned,
+        images,
+    } = prepare(ctx, row).await?;
     if !still_processing(db, row).await? {
         return Ok(());
     }
@@ -275,6 +322,7 @@ async fn work(ctx: &JobContext, row: &AnalysisRow) -> Result<(), Failure> {
         test: row.test(),
         kind,
         pages_text: &text,
+        scanned: &scanned,
         page_images: &images,
         source: &source,
         order,

@@ -94,20 +94,39 @@ const SIZE: f32 = 9.0;
 const COL: f32 = 5.2;
 const LINE: f32 = 13.0;
 
-fn content(page: &[Placed]) -> Vec<u8> {
+/// The page's drawing operations. `advance`: Helvetica's metrics have no Ω or ε, so a
+/// renderer draws them with no width over the next letter; for pages that are rendered (the
+/// scans) each is followed by its width, as an embedded font would give it.
+fn content(page: &[Placed], advance: bool) -> Vec<u8> {
     let mut c = Vec::new();
     for p in page {
         let x = 36.0 + p.col as f32 * COL;
         let y = 800.0 - p.row as f32 * LINE;
-        write!(c, "BT /F1 {SIZE} Tf {x:.1} {y:.1} Td (").unwrap();
-        c.extend_from_slice(&encode(&p.text));
-        c.extend_from_slice(b") Tj ET\n");
+        write!(c, "BT /F1 {SIZE} Tf {x:.1} {y:.1} Td [(").unwrap();
+        for b in encode(&p.text) {
+            c.push(b);
+            match b {
+                0x80 | 0x81 if advance => c.extend_from_slice(b") -768 ("),
+                0x8D if advance => c.extend_from_slice(b") -440 ("),
+                _ => {}
+            }
+        }
+        c.extend_from_slice(b")] TJ ET\n");
     }
     c
 }
 
 /// The report as a PDF whose pages carry their text.
 pub fn text_pdf(r: &Report) -> Vec<u8> {
+    pdf_with(r, false)
+}
+
+/// The same PDF laid out for rendering: what a scanner will photograph.
+pub fn printed_pdf(r: &Report) -> Vec<u8> {
+    pdf_with(r, true)
+}
+
+fn pdf_with(r: &Report, advance: bool) -> Vec<u8> {
     // 1 catalog, 2 page tree, 3 font, 4 its ToUnicode map, then a page and its content each.
     let differences: String = EXTRA.iter().map(|(_, g)| format!(" /{g}")).collect();
     let mut objects: Vec<Vec<u8>> = vec![
@@ -132,12 +151,55 @@ pub fn text_pdf(r: &Report) -> Vec<u8> {
             )
             .into_bytes(),
         );
-        objects.push(stream("", &content(page)));
+        objects.push(stream("", &content(page, advance)));
     }
     objects[1] = format!(
         "<< /Type /Pages /Kids [{}] /Count {} >>",
         kids.join(" "),
         r.pages.len()
+    )
+    .into_bytes();
+    assemble(&objects)
+}
+
+/// A PDF of page images only (no text layer), as a scanner writes one: each PNG becomes a
+/// grey, deflated image filling an A4 page.
+pub fn image_pdf(pngs: &[Vec<u8>]) -> Vec<u8> {
+    let mut objects: Vec<Vec<u8>> = vec![b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(), Vec::new()];
+    let mut kids = Vec::new();
+    for png in pngs {
+        let img = image::load_from_memory(png)
+            .expect("a rendered page")
+            .to_luma8();
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(img.as_raw()).unwrap();
+        let data = z.finish().unwrap();
+        let page_obj = objects.len() + 1;
+        kids.push(format!("{page_obj} 0 R"));
+        objects.push(
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] \
+                 /Resources << /XObject << /Im1 {} 0 R >> >> /Contents {} 0 R >>",
+                page_obj + 1,
+                page_obj + 2
+            )
+            .into_bytes(),
+        );
+        objects.push(stream(
+            &format!(
+                "/Type /XObject /Subtype /Image /Width {} /Height {} /ColorSpace /DeviceGray \
+                 /BitsPerComponent 8 /Filter /FlateDecode",
+                img.width(),
+                img.height()
+            ),
+            &data,
+        ));
+        objects.push(stream("", b"q 595 0 0 842 0 0 cm /Im1 Do Q"));
+    }
+    objects[1] = format!(
+        "<< /Type /Pages /Kids [{}] /Count {} >>",
+        kids.join(" "),
+        pngs.len()
     )
     .into_bytes();
     assemble(&objects)
