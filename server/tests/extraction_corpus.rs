@@ -173,21 +173,26 @@ fn floors(scores: &Scores, recall: f64, verdict: f64) {
     );
 }
 
-/// A report as a scanner gives it: printed, rendered to pixels, wrapped in a PDF without text;
-/// then read as the analysis job reads it: no text layer, so each page rendered and OCR'd.
-async fn scanned(r: &corpus::Report, dir: &std::path::Path) -> (Vec<String>, Vec<bool>) {
+/// A report as a scanner gives it: printed, rendered to pixels, wrapped in a PDF without text.
+async fn scan_of(r: &corpus::Report, dir: &std::path::Path) -> Vec<u8> {
     let limits = pdf::Limits::default();
-    let pages = r.pages.len() as u32;
     let printed = dir.join(format!("printed-{}.pdf", r.id));
     tokio::fs::write(&printed, corpus::pdf::printed_pdf(r))
         .await
         .unwrap();
     let mut pngs = Vec::new();
-    for n in 1..=pages {
+    for n in 1..=r.pages.len() as u32 {
         pngs.push(pdf::render(&printed, n, 2000, &limits).await.unwrap());
     }
+    corpus::pdf::image_pdf(&pngs)
+}
+
+/// A scan read as the analysis job reads it: no text layer, so each page rendered and OCR'd.
+async fn scanned(r: &corpus::Report, dir: &std::path::Path) -> (Vec<String>, Vec<bool>) {
+    let limits = pdf::Limits::default();
+    let pages = r.pages.len() as u32;
     let scan = dir.join(format!("scan-{}.pdf", r.id));
-    tokio::fs::write(&scan, corpus::pdf::image_pdf(&pngs))
+    tokio::fs::write(&scan, scan_of(r, dir).await)
         .await
         .unwrap();
     let mut text = pdf::text(&scan, pages, &limits).await.unwrap();
@@ -297,19 +302,10 @@ async fn uploaded_corpus_reports_get_their_truths_verdict_through_the_job() {
         picked.push((english, true));
     }
     let dir = tempfile::tempdir().unwrap();
-    let limits = pdf::Limits::default();
     let mut ids = Vec::new();
     for (r, scan) in &picked {
         let bytes = if *scan {
-            let printed = dir.path().join(format!("printed-{}.pdf", r.id));
-            tokio::fs::write(&printed, corpus::pdf::printed_pdf(r))
-                .await
-                .unwrap();
-            let mut pngs = Vec::new();
-            for n in 1..=r.pages.len() as u32 {
-                pngs.push(pdf::render(&printed, n, 2000, &limits).await.unwrap());
-            }
-            corpus::pdf::image_pdf(&pngs)
+            scan_of(r, dir.path()).await
         } else {
             corpus::pdf::text_pdf(r)
         };

@@ -11,7 +11,7 @@ fn escape(s: &str) -> String {
 }
 
 /// Assembles objects (bodies without "n 0 obj") into a PDF with a correct xref table.
-fn assemble(objects: &[Vec<u8>]) -> Vec<u8> {
+pub fn assemble(objects: &[Vec<u8>]) -> Vec<u8> {
     let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {

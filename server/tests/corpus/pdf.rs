@@ -7,6 +7,10 @@ use std::io::Write;
 
 use super::{Placed, Report};
 
+#[path = "../common/pdf.rs"]
+mod writer;
+use writer::assemble;
+
 /// Codes 0x80.. and the glyph and character each stands for.
 const EXTRA: &[(char, &str)] = &[
     ('\u{03A9}', "Omega"),
@@ -63,30 +67,6 @@ fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
     o.extend_from_slice(data);
     o.extend_from_slice(b"\nendstream");
     o
-}
-
-/// Objects (bodies without "n 0 obj") into a PDF with its cross-reference table.
-fn assemble(objects: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        writeln!(out, "{} 0 obj", i + 1).unwrap();
-        out.extend_from_slice(body);
-        out.extend_from_slice(b"\nendobj\n");
-    }
-    let xref = out.len();
-    write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).unwrap();
-    for o in offsets {
-        writeln!(out, "{o:010} 00000 n ").unwrap();
-    }
-    write!(
-        out,
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-        objects.len() + 1
-    )
-    .unwrap();
-    out
 }
 
 const SIZE: f32 = 9.0;
