@@ -159,6 +159,7 @@ test("a scanned grounding report, pictures only, gets its verdict without an AI 
   const ground = page.getByTestId("finding").filter({ hasText: "GND-001" });
   await expect(ground).toContainText("Ground resistance 7.4 Ω (page 1, OCR) exceeds");
   await expect(page.getByText(/read with confidence 0\.7/).first()).toBeVisible();
+  await expect(page.getByText("Pages 1, 2 have no text layer (a scan)", { exact: false })).toBeVisible();
 });
 
 test("the upload form works without JavaScript and refuses a renamed program", async ({ browser }) => {

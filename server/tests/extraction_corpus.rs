@@ -336,6 +336,20 @@ async fn uploaded_corpus_reports_get_their_truths_verdict_through_the_job() {
         let outcome = row.outcome().unwrap();
         if *scan {
             assert!(outcome.requires_review, "a scan is never taken on trust");
+            assert!(
+                outcome
+                    .review_reasons
+                    .iter()
+                    .any(|r| r.starts_with("Page 1 has no text layer (a scan)")
+                        || r.starts_with("Pages 1, 2 have no text layer (a scan)")),
+                "{:?}",
+                outcome.review_reasons
+            );
+        } else {
+            assert!(!outcome
+                .review_reasons
+                .iter()
+                .any(|r| r.contains("no text layer")));
         }
     }
 }

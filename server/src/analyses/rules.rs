@@ -199,12 +199,17 @@ struct Check<'a> {
     findings: Vec<Finding>,
     skipped: Vec<NotEvaluated>,
     used: Vec<(String, f64)>,
+    /// Pages whose used values were read by OCR (a scan).
+    scanned: BTreeSet<u32>,
 }
 
 impl Check<'_> {
     fn use_field<T>(&mut self, path: &str, f: &Field<T>) {
         if f.value.is_some() && !self.used.iter().any(|(p, _)| p == path) {
             self.used.push((path.to_string(), f.confidence));
+            if f.source.as_deref() == Some(super::local::OCR_SOURCE) {
+                self.scanned.extend(f.page);
+            }
         }
     }
 
@@ -275,6 +280,7 @@ pub fn evaluate(test: TestType, x: &Extraction, t: &Thresholds) -> Outcome {
         findings: Vec::new(),
         skipped: Vec::new(),
         used: Vec::new(),
+        scanned: BTreeSet::new(),
     };
     let mut review = Vec::new();
     match test {
@@ -304,6 +310,19 @@ pub fn evaluate(test: TestType, x: &Extraction, t: &Thresholds) -> Outcome {
     serials(&mut c, x);
     display(&mut c, test, x);
 
+    if !c.scanned.is_empty() {
+        let pages: Vec<String> = c.scanned.iter().map(u32::to_string).collect();
+        let (noun, verb) = if pages.len() == 1 {
+            ("Page", "has")
+        } else {
+            ("Pages", "have")
+        };
+        review.push(format!(
+            "{noun} {} {verb} no text layer (a scan): the values used from there were read by \
+             OCR from the page image. Check them against the page.",
+            pages.join(", ")
+        ));
+    }
     let confidence = c.used.iter().map(|(_, k)| *k).fold(1.0_f64, f64::min);
     for (path, k) in &c.used {
         if *k < t.review_confidence {
