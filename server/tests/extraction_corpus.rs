@@ -200,16 +200,12 @@ async fn scanned(r: &corpus::Report, dir: &std::path::Path) -> (Vec<String>, Vec
         text.iter().all(|t| t.trim().is_empty()),
         "a scan has no text layer"
     );
-    let mut flags = vec![false; text.len()];
-    for (i, t) in text.iter_mut().enumerate() {
-        let png = pdf::render(&scan, i as u32 + 1, PAGE_SIDE, &limits)
-            .await
-            .unwrap();
-        *t = ocr::read(&png, &limits)
-            .await
-            .expect("tesseract reads the page");
-        flags[i] = true;
+    let mut pngs = Vec::new();
+    for n in 1..=pages {
+        pngs.push(pdf::render(&scan, n, PAGE_SIDE, &limits).await.unwrap());
     }
+    let flags = ocr::read_missing(&mut text, &pngs, &limits).await;
+    assert!(flags.iter().all(|f| *f), "every page of a scan is OCR'd");
     (text, flags)
 }
 

@@ -271,7 +271,7 @@ fn from_folded<'a>(orig: &'a str, twin: &str, at: usize) -> &'a str {
 }
 
 /// Month names by their first three letters (folded), in the four languages.
-const MONTHS: [(&str, u32); 22] = [
+const MONTHS: [(&str, u32); 25] = [
     ("jan", 1),
     ("ene", 1),
     ("ian", 1),
@@ -294,13 +294,13 @@ const MONTHS: [(&str, u32); 22] = [
     ("out", 10),
     ("nov", 11),
     ("noi", 11),
+    ("dec", 12),
+    ("dez", 12),
+    ("dic", 12),
 ];
 
 fn month(name: &str) -> Option<u32> {
-    let n: String = name.chars().map(fold).collect::<String>().to_lowercase();
-    if n.starts_with("dec") || n.starts_with("dez") || n.starts_with("dic") {
-        return Some(12);
-    }
+    let n = folded(name).to_lowercase();
     MONTHS
         .iter()
         .find(|(m, _)| n.starts_with(m))
@@ -589,16 +589,15 @@ fn cells(line: &str) -> Vec<(usize, String)> {
     out
 }
 
-/// A column of a table whose header gives units: where it starts, its unit, and whether it
-/// holds limits rather than readings.
+/// A column of a table that holds readings: where it starts and the unit its header gives.
 #[derive(Clone, Debug)]
 struct Column {
     at: usize,
     unit: String,
-    limit: bool,
 }
 
-/// The columns of a header line, when at least one of its cells names a unit of a reading.
+/// The reading columns of a header line: cells that name a resistance or temperature unit and
+/// whose words do not say limit, minimum, maximum… None when the line has none.
 fn header(cells: &[(usize, String)]) -> Option<Vec<Column>> {
     if cells.len() < 2 {
         return None;
@@ -607,19 +606,17 @@ fn header(cells: &[(usize, String)]) -> Option<Vec<Column>> {
         .iter()
         .filter_map(|(at, text)| {
             let c = HEADER_CELL.captures(text)?;
-            Some(Column {
+            let unit = c["unit"].trim();
+            let reading = !LIMIT_COLUMN.is_match(&folded(&c["name"]))
+                && (resistance_factor(unit).is_some()
+                    || unit_factor(Quantity::Celsius, unit).is_some());
+            reading.then(|| Column {
                 at: *at,
-                unit: c["unit"].trim().to_string(),
-                limit: LIMIT_COLUMN.is_match(&folded(&c["name"])),
+                unit: unit.to_string(),
             })
         })
         .collect();
-    let reading = |c: &Column| {
-        !c.limit
-            && (resistance_factor(&c.unit).is_some()
-                || unit_factor(Quantity::Celsius, &c.unit).is_some())
-    };
-    columns.iter().any(reading).then_some(columns)
+    (!columns.is_empty()).then_some(columns)
 }
 
 struct Reader {
@@ -1026,27 +1023,20 @@ pub fn extract(pages: &[String], order: DateOrder) -> Extraction {
     r.x
 }
 
-/// The cell of a table row under the header's reading column, with that column's unit.
+/// The cell of a table row under a reading column, with that column's unit.
 fn under_reading<'a>(
     columns: &'a [Column],
     rest: &'a [(usize, String)],
 ) -> Option<(&'a str, &'a str)> {
-    columns
-        .iter()
-        .filter(|c| {
-            !c.limit
-                && (resistance_factor(&c.unit).is_some()
-                    || unit_factor(Quantity::Celsius, &c.unit).is_some())
-        })
-        .find_map(|c| {
-            rest.iter()
-                .filter(|(at, text)| {
-                    at.abs_diff(c.at) <= 4
-                        && text.starts_with(|ch: char| ch.is_ascii_digit() || "-+>≥".contains(ch))
-                })
-                .min_by_key(|(at, _)| at.abs_diff(c.at))
-                .map(|(_, text)| (text.as_str(), c.unit.as_str()))
-        })
+    columns.iter().find_map(|c| {
+        rest.iter()
+            .filter(|(at, text)| {
+                at.abs_diff(c.at) <= 4
+                    && text.starts_with(|ch: char| ch.is_ascii_digit() || "-+>≥".contains(ch))
+            })
+            .min_by_key(|(at, _)| at.abs_diff(c.at))
+            .map(|(_, text)| (text.as_str(), c.unit.as_str()))
+    })
 }
 
 impl Reader {

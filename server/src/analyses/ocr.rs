@@ -20,6 +20,32 @@ pub fn available() -> bool {
     pdf::which("tesseract")
 }
 
+/// Reads with OCR the pages whose text layer is empty (`images[i]` is page i + 1 rendered),
+/// when Tesseract is installed; says which pages it read. A page OCR cannot read stays empty.
+pub async fn read_missing(text: &mut [String], images: &[Vec<u8>], limits: &Limits) -> Vec<bool> {
+    let mut scanned = vec![false; text.len()];
+    if !available() {
+        if text.iter().any(|t| t.trim().is_empty()) {
+            tracing::warn!("a page has no text layer and Tesseract is not installed: not OCR'd");
+        }
+        return scanned;
+    }
+    for (i, (t, png)) in text.iter_mut().zip(images).enumerate() {
+        if !t.trim().is_empty() {
+            continue;
+        }
+        match read(png, limits).await {
+            Ok(read) if !read.trim().is_empty() => {
+                *t = read;
+                scanned[i] = true;
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(page = i + 1, error = %e, "OCR failed"),
+        }
+    }
+    scanned
+}
+
 /// One recognised word and its box, pixels.
 #[derive(Clone, Debug, PartialEq)]
 struct Word {

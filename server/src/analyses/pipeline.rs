@@ -225,38 +225,13 @@ async fn prepare(ctx: &JobContext, row: &AnalysisRow) -> Result<Prepared, Failur
         };
         images.push(png);
     }
-    let scanned = scan(&mut text, &images, &limits).await;
+    let scanned = ocr::read_missing(&mut text, &images, &limits).await;
     Ok(Prepared {
         source: source.to_vec(),
         text,
         scanned,
         images,
     })
-}
-
-/// Reads the pages that have no text layer with OCR, when Tesseract is installed; says which.
-async fn scan(text: &mut [String], images: &[Vec<u8>], limits: &pdf::Limits) -> Vec<bool> {
-    let mut scanned = vec![false; text.len()];
-    if !ocr::available() {
-        if text.iter().any(|t| t.trim().is_empty()) {
-            tracing::warn!("a page has no text layer and Tesseract is not installed: not OCR'd");
-        }
-        return scanned;
-    }
-    for (i, (t, png)) in text.iter_mut().zip(images).enumerate() {
-        if !t.trim().is_empty() {
-            continue;
-        }
-        match ocr::read(png, limits).await {
-            Ok(read) if !read.trim().is_empty() => {
-                *t = read;
-                scanned[i] = true;
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(page = i + 1, error = %e, "OCR failed"),
-        }
-    }
-    scanned
 }
 
 /// The company's AI key, else the platform's (Claude first), else the local reader.

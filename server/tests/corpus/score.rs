@@ -49,11 +49,15 @@ struct Read {
     confidence: f64,
 }
 
-fn num(f: &Field<f64>) -> Read {
+fn read<T: Clone>(f: &Field<T>, val: fn(T) -> Val) -> Read {
     Read {
-        value: f.value.map(Val::Num),
+        value: f.value.clone().map(val),
         confidence: f.confidence,
     }
+}
+
+fn num(f: &Field<f64>) -> Read {
+    read(f, Val::Num)
 }
 
 /// A resistance or temperature in the unit the truth uses for the test (Ω, MΩ, °C).
@@ -70,24 +74,15 @@ fn display(f: &Field<f64>, test: TestType) -> Read {
 }
 
 fn date(f: &Field<NaiveDate>) -> Read {
-    Read {
-        value: f.value.map(Val::Date),
-        confidence: f.confidence,
-    }
+    read(f, Val::Date)
 }
 
 fn id(f: &Field<String>) -> Read {
-    Read {
-        value: f.value.clone().map(Val::Id),
-        confidence: f.confidence,
-    }
+    read(f, Val::Id)
 }
 
 fn yes_no(f: &Field<bool>) -> Read {
-    Read {
-        value: f.value.map(Val::Bool),
-        confidence: f.confidence,
-    }
+    read(f, Val::Bool)
 }
 
 /// The fields scored for a test type, by path.
