@@ -12,7 +12,7 @@ use crate::{
     billing::{self, packs::BillingConfig},
     config::{self, Config, ConfigErrors, Loader},
     http::{self, middleware::PageTable},
-    identity, jobs, mail, platform, ratelimit, sessions,
+    identity, jobs, mail, orders, platform, ratelimit, sessions,
     state::AppState,
     storage::StorageConfig,
     team,
@@ -38,6 +38,7 @@ pub fn jobs() -> jobs::Registry {
         .with(billing::alerts::LowBalance)
         .with(analyses::pipeline::RunAnalysis)
         .with(analyses::pipeline::Sweep)
+        .with(orders::jobs::ShopifyWebhook)
 }
 
 /// Every area's pages and what each needs.
@@ -48,6 +49,7 @@ pub fn pages() -> PageTable {
         audit::PAGES,
         billing::PAGES,
         analyses::PAGES,
+        orders::PAGES,
         platform::PAGES,
     ])
 }
@@ -60,6 +62,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(audit::http::routes())
         .merge(billing::http::routes())
         .merge(analyses::http::routes(&state))
+        .merge(orders::http::routes())
         .with_state(state)
 }
 

@@ -20,6 +20,7 @@ pub mod identity;
 pub mod jobs;
 pub mod kv;
 pub mod mail;
+pub mod orders;
 pub mod platform;
 pub mod ratelimit;
 pub mod sessions;

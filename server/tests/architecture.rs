@@ -18,6 +18,7 @@ const AREAS: &[&str] = &[
     "billing",
     "dashboard",
     "identity",
+    "orders",
     "platform",
     "team",
 ];

@@ -24,6 +24,8 @@ fn action_label(action: &str) -> &'static str {
         "STORE_CREATED" => "Added a store",
         "STORE_DELETED" => "Deleted a store",
         "STORE_ACCESS_CHANGED" => "Changed store access",
+        "STORE_CONNECTED" => "Connected a store",
+        "STORE_DISCONNECTED" => "Disconnected a store",
         "ROLE_CREATED" | "ROLE_UPDATED" | "ROLE_DELETED" => "Changed the roles",
         _ => "Other",
     }

@@ -1,0 +1,202 @@
+//! A store's connection to its platform (Settings → Stores, stores.manage). Credentials are
+//! sealed with APP_SECRET_KEY and never shown again: the page shows their last characters.
+//! Every change is audited without the secrets.
+
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{repo, shopify};
+use crate::{
+    access::{Permission, Principal},
+    audit::{self, Action, Entry, RequestMeta},
+    crypto, Db, Error, Result,
+};
+
+/// Shopify credentials as sealed.
+#[derive(Serialize, Deserialize)]
+pub struct ShopifyCredentials {
+    pub access_token: String,
+    pub webhook_secret: String,
+}
+
+/// A connection as the settings page shows it.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub store_id: Uuid,
+    pub platform: String,
+    pub shop_domain: Option<String>,
+    pub hint: String,
+    pub currency: String,
+    pub connected_at: DateTime<Utc>,
+    pub uninstalled_at: Option<DateTime<Utc>>,
+}
+
+/// The company's store connections.
+pub async fn list(db: &Db, p: &Principal) -> Result<Vec<Connection>> {
+    p.authorize(Permission::StoresManage)?;
+    Ok(repo::connections(db, p.company_id)
+        .await?
+        .into_iter()
+        .map(|c| Connection {
+            store_id: c.store_id,
+            platform: c.platform,
+            shop_domain: c.shop_domain,
+            hint: c.credentials_hint,
+            currency: c.currency,
+            connected_at: c.connected_at,
+            uninstalled_at: c.uninstalled_at,
+        })
+        .collect())
+}
+
+pub struct ShopifyInput {
+    pub store_id: Uuid,
+    pub shop_domain: String,
+    pub access_token: String,
+    pub webhook_secret: String,
+    pub currency: String,
+}
+
+fn secret_field(field: &'static str, label: &str, v: &str) -> Result<String> {
+    let v = v.trim();
+    if v.len() < 16 || v.len() > 255 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::validation(
+            field,
+            &format!("{label}: paste it from the Shopify app's settings (16 to 255 characters, no spaces)."),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+fn last4(s: &str) -> &str {
+    &s[s.len().saturating_sub(4)..]
+}
+
+/// A currency code: three letters (RON when empty).
+pub fn currency(raw: &str) -> Result<String> {
+    let c = raw.trim().to_ascii_uppercase();
+    if c.is_empty() {
+        return Ok("RON".into());
+    }
+    if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Err(Error::validation(
+            "currency",
+            "A three-letter currency code such as RON or EUR.",
+        ));
+    }
+    Ok(c)
+}
+
+/// Connects a Shopify store (or replaces its credentials).
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id, store_id = %input.store_id), err(level = "info"))]
+pub async fn connect_shopify(
+    db: &Db,
+    app_key: &SecretString,
+    p: &Principal,
+    meta: &RequestMeta,
+    input: ShopifyInput,
+) -> Result<()> {
+    p.authorize(Permission::StoresManage)?;
+    let Some(domain) = shopify::shop_domain(&input.shop_domain) else {
+        return Err(Error::validation(
+            "shop_domain",
+            "The shop's address ending in .myshopify.com, such as ana-shop.myshopify.com.",
+        ));
+    };
+    let access_token = secret_field("access_token", "Admin API access token", &input.access_token)?;
+    let webhook_secret =
+        secret_field("webhook_secret", "Webhook signing secret", &input.webhook_secret)?;
+    let currency = currency(&input.currency)?;
+    let hint = format!(
+        "token …{} · secret …{}",
+        last4(&access_token),
+        last4(&webhook_secret)
+    );
+    let sealed = crypto::seal(
+        app_key,
+        &serde_json::to_vec(&ShopifyCredentials {
+            access_token,
+            webhook_secret,
+        })
+        .map_err(|e| Error::Internal(e.into()))?,
+    )?;
+    let mut tx = db.begin().await?;
+    match repo::store_platform(&mut tx, p.company_id, input.store_id).await? {
+        None => return Err(Error::NotFound),
+        Some(platform) if platform != "shopify" => {
+            return Err(Error::validation(
+                "store_id",
+                "This store is not on Shopify: only Shopify stores connect with a shop domain.",
+            ))
+        }
+        Some(_) => {}
+    }
+    repo::upsert_connection(
+        &mut tx,
+        &repo::NewConnection {
+            store_id: input.store_id,
+            company_id: p.company_id,
+            platform: "shopify",
+            shop_domain: Some(&domain),
+            sealed: &sealed,
+            hint: &hint,
+            currency: &currency,
+            by: p.user_id,
+            now: Utc::now(),
+        },
+    )
+    .await
+    .map_err(|e| {
+        crate::db::conflict_on_unique(e, "This shop is already connected to another store.")
+    })?;
+    audit::record(
+        &mut tx,
+        meta,
+        Entry::by(
+            p,
+            Action::StoreConnected,
+            Some(format!("store:{}", input.store_id)),
+            serde_json::json!({ "platform": "shopify", "shop_domain": domain, "credentials": hint, "currency": currency }),
+        ),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// Forgets a store's connection (its orders stay).
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id), err(level = "info"))]
+pub async fn disconnect(db: &Db, p: &Principal, meta: &RequestMeta, store_id: Uuid) -> Result<()> {
+    p.authorize(Permission::StoresManage)?;
+    let mut tx = db.begin().await?;
+    if !repo::delete_connection(&mut tx, p.company_id, store_id).await? {
+        return Err(Error::NotFound);
+    }
+    audit::record(
+        &mut tx,
+        meta,
+        Entry::by(
+            p,
+            Action::StoreDisconnected,
+            Some(format!("store:{store_id}")),
+            serde_json::json!({}),
+        ),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// The webhook secret of a connected shop: (store, secret). None for an unknown shop.
+pub async fn shop_secret(
+    db: &Db,
+    app_key: &SecretString,
+    domain: &str,
+) -> Result<Option<(Uuid, String)>> {
+    let Some((store_id, _, sealed, _)) = repo::shop_by_domain(db, domain).await? else {
+        return Ok(None);
+    };
+    let creds: ShopifyCredentials = serde_json::from_slice(&crypto::open(app_key, &sealed)?)
+        .map_err(|e| Error::Internal(e.into()))?;
+    Ok(Some((store_id, creds.webhook_secret)))
+}

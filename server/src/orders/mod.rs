@@ -1,0 +1,33 @@
+//! Orders and shipping (DESIGN §2 Orders and shipping): store connections, Shopify webhooks
+//! read into one order model, and the order inbox every member sees through their store
+//! access.
+//!
+//! - `model`: unified statuses, money in minor units, addresses and validation flags;
+//! - `shopify`: the webhook signature and the order payload;
+//! - `connections`: a store's platform credentials (sealed);
+//! - `webhooks` and `jobs`: deliveries recorded at once, applied by the `orders.shopify-webhook` job;
+//! - `ingest`: a platform's facts written into an order, never older over newer;
+//! - `service`: the inbox and the order page.
+
+pub mod connections;
+pub mod http;
+pub mod ingest;
+pub mod jobs;
+pub mod model;
+mod repo;
+pub mod service;
+pub mod shopify;
+pub mod webhooks;
+
+/// The orders pages, and the Shopify webhook (signed, no session).
+pub const PAGES: &[crate::http::middleware::PageRule] = {
+    use crate::{
+        access::Permission,
+        http::middleware::{PageNeeds, PageRule},
+    };
+    &[
+        PageRule::new("/webhooks/shopify", PageNeeds::Webhook),
+        PageRule::new("/orders", PageNeeds::Permission(Permission::OrdersRead)),
+        PageRule::new("/orders/*", PageNeeds::Permission(Permission::OrdersRead)),
+    ]
+};

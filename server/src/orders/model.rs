@@ -1,0 +1,409 @@
+//! The one order model every platform's orders are read into: unified statuses, money in
+//! integer minor units, addresses, and the validation flags computed on ingest.
+
+use serde::{Deserialize, Serialize};
+
+/// The unified order statuses (the seed's), in workflow order.
+pub const STATUSES: &[(&str, &str)] = &[
+    ("PENDING", "Pending"),
+    ("VALIDATED", "Validated"),
+    ("VALIDATION_FAILED", "Validation failed"),
+    ("WAIT_TRANSFER", "Awaiting transfer"),
+    ("INVOICE_PENDING", "Invoice pending"),
+    ("INVOICE_ERROR", "Invoice error"),
+    ("INVOICED", "Invoiced"),
+    ("PICKING", "Picking"),
+    ("PACKED", "Packed"),
+    ("AWB_PENDING", "AWB pending"),
+    ("AWB_CREATED", "AWB created"),
+    ("AWB_ERROR", "AWB error"),
+    ("SHIPPED", "Shipped"),
+    ("DELIVERED", "Delivered"),
+    ("RETURNED", "Returned"),
+    ("CANCELLED", "Cancelled"),
+];
+
+/// The label of a status key (the key itself when unknown).
+pub fn status_label(key: &str) -> &str {
+    STATUSES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map(|(_, l)| *l)
+        .unwrap_or(key)
+}
+
+pub fn is_status(key: &str) -> bool {
+    STATUSES.iter().any(|(k, _)| *k == key)
+}
+
+/// Statuses the platform's own facts may move an order out of: once staff have started on
+/// it (validated, invoiced, shipped …) a platform update no longer changes our status, except
+/// a cancellation before it has shipped.
+const UNTOUCHED: &[&str] = &["PENDING", "WAIT_TRANSFER"];
+const SHIPPED_OR_LATER: &[&str] = &["SHIPPED", "DELIVERED", "RETURNED"];
+
+/// What the platform says about an order that bears on our status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlatformState {
+    pub cancelled: bool,
+    /// Paid by bank transfer that has not arrived yet.
+    pub awaiting_transfer: bool,
+    pub fulfilled: bool,
+}
+
+/// The status an order takes from its platform's state: a new order's (`current` None) or an
+/// update's, which respects what staff already did.
+pub fn derive_status(state: PlatformState, current: Option<&str>) -> String {
+    let from_platform = if state.cancelled {
+        "CANCELLED"
+    } else if state.fulfilled {
+        "SHIPPED"
+    } else if state.awaiting_transfer {
+        "WAIT_TRANSFER"
+    } else {
+        "PENDING"
+    };
+    match current {
+        None => from_platform.to_string(),
+        Some(cur) if UNTOUCHED.contains(&cur) => from_platform.to_string(),
+        Some(cur)
+            if state.cancelled && !SHIPPED_OR_LATER.contains(&cur) && cur != "CANCELLED" =>
+        {
+            "CANCELLED".to_string()
+        }
+        Some(cur) => cur.to_string(),
+    }
+}
+
+/// Digits after the decimal point of a currency (ISO 4217); 2 unless listed.
+pub fn minor_digits(currency: &str) -> u32 {
+    match currency {
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
+        | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+        _ => 2,
+    }
+}
+
+/// A decimal amount as the platform writes it ("199.90", "1200", "-5.5") in minor units of
+/// `currency`, exactly (no floating point). None for anything else, or more decimals than the
+/// currency has.
+pub fn parse_minor(amount: &str, currency: &str) -> Option<i64> {
+    let digits = minor_digits(currency);
+    let s = amount.trim();
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (whole, frac) = s.split_once('.').unwrap_or((s, ""));
+    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // Trailing zeros beyond the currency's digits are harmless ("10.500" RON).
+    let frac = frac.trim_end_matches('0');
+    if frac.len() > digits as usize {
+        return None;
+    }
+    let mut value: i64 = whole.parse().ok()?;
+    value = value.checked_mul(10i64.pow(digits))?;
+    if !frac.is_empty() {
+        let f: i64 = frac.parse().ok()?;
+        value = value.checked_add(f * 10i64.pow(digits - frac.len() as u32))?;
+    }
+    Some(if neg { -value } else { value })
+}
+
+/// Minor units written back as a decimal with the currency ("1 234.50 RON").
+pub fn format_money(minor: i64, currency: &str) -> String {
+    let digits = minor_digits(currency);
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    let scale = 10u64.pow(digits);
+    let whole = crate::format::group((abs / scale) as i64);
+    if digits == 0 {
+        format!("{sign}{whole} {currency}")
+    } else {
+        format!(
+            "{sign}{whole}.{:0width$} {currency}",
+            abs % scale,
+            width = digits as usize
+        )
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub name: String,
+    pub company: Option<String>,
+    pub address1: String,
+    pub address2: Option<String>,
+    pub city: String,
+    /// County (județ), province or state.
+    pub county: String,
+    pub postcode: String,
+    pub country_code: String,
+    pub phone: Option<String>,
+}
+
+impl Address {
+    /// The parts a courier needs that are missing ("county", "city", "postcode", "street").
+    pub fn missing(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.address1.trim().is_empty() {
+            out.push("street");
+        }
+        if self.city.trim().is_empty() {
+            out.push("city");
+        }
+        if self.county.trim().is_empty() {
+            out.push("county");
+        }
+        let pc = self.postcode.trim();
+        let pc_ok = if self.country_code == "RO" {
+            pc.len() == 6 && pc.bytes().all(|b| b.is_ascii_digit())
+        } else {
+            !pc.is_empty()
+        };
+        if !pc_ok {
+            out.push("postcode");
+        }
+        out
+    }
+}
+
+/// A phone number in international form (+40712345678), from what customers type: spaces,
+/// dots, dashes, brackets, a leading 0 (national, `country` decides the prefix) or 00. None
+/// when it cannot be a phone number; Romanian numbers must have nine digits after +40.
+pub fn normalise_phone(raw: &str, country: &str) -> Option<String> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if t.chars()
+        .any(|c| !(c.is_ascii_digit() || " +-.()/".contains(c)))
+    {
+        return None;
+    }
+    let plus = t.starts_with('+');
+    let digits: String = t.chars().filter(|c| c.is_ascii_digit()).collect();
+    let international = if plus {
+        digits
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        rest.to_string()
+    } else if let Some(rest) = digits.strip_prefix('0') {
+        format!("{}{rest}", calling_code(country)?)
+    } else if country == "RO" && digits.len() == 11 && digits.starts_with("40") {
+        digits
+    } else {
+        return None;
+    };
+    if let Some(national) = international.strip_prefix("40") {
+        return (national.len() == 9 && !national.starts_with('0'))
+            .then(|| format!("+{international}"));
+    }
+    (8..=15)
+        .contains(&international.len())
+        .then(|| format!("+{international}"))
+}
+
+/// Country calling codes of the markets the seed sells in.
+fn calling_code(country: &str) -> Option<&'static str> {
+    Some(match country {
+        "RO" => "40",
+        "MD" => "373",
+        "BG" => "359",
+        "HU" => "36",
+        "TR" => "90",
+        "DE" => "49",
+        "IT" => "39",
+        "ES" => "34",
+        "FR" => "33",
+        "GB" => "44",
+        "PT" => "351",
+        _ => return None,
+    })
+}
+
+/// The validation flags of an order: "phone" when no usable phone number, "address" when the
+/// shipping address misses what the courier needs.
+pub fn flags(phone: Option<&str>, shipping: Option<&Address>) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if phone.is_none() {
+        out.push("phone");
+    }
+    if shipping.is_none_or(|a| !a.missing().is_empty()) {
+        out.push("address");
+    }
+    out
+}
+
+/// The flags the inbox can filter on.
+pub const FLAGS: &[(&str, &str)] = &[
+    ("phone", "Phone missing or invalid"),
+    ("address", "Address incomplete"),
+];
+
+/// An order as its platform describes it, read into our model (before our status is derived
+/// and before it is stored).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderFacts {
+    pub external_id: String,
+    pub number: String,
+    pub placed_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub cancelled_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub financial_status: Option<String>,
+    pub fulfillment_status: Option<String>,
+    pub currency: String,
+    pub total_minor: i64,
+    pub subtotal_minor: i64,
+    pub shipping_minor: i64,
+    pub tax_minor: i64,
+    pub customer_name: String,
+    pub email: Option<String>,
+    /// Normalised (+40…); None when missing or unusable.
+    pub phone: Option<String>,
+    pub shipping: Option<Address>,
+    pub billing: Option<Address>,
+    pub payment_gateway: Option<String>,
+    pub note: Option<String>,
+    pub items: Vec<Item>,
+    pub state: PlatformState,
+}
+
+impl OrderFacts {
+    pub fn flags(&self) -> Vec<&'static str> {
+        flags(self.phone.as_deref(), self.shipping.as_ref())
+    }
+
+    /// What the inbox's text filter matches: number, customer, email and phone, lower-cased.
+    pub fn search_text(&self) -> String {
+        let mut s = format!("{} {}", self.number, self.customer_name);
+        for extra in [&self.email, &self.phone].into_iter().flatten() {
+            s.push(' ');
+            s.push_str(extra);
+        }
+        s.to_lowercase()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub sku: Option<String>,
+    pub title: String,
+    pub variant: Option<String>,
+    pub quantity: i64,
+    pub unit_price_minor: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_read_exactly_in_minor_units() {
+        assert_eq!(parse_minor("199.90", "RON"), Some(19_990));
+        assert_eq!(parse_minor("199.9", "RON"), Some(19_990));
+        assert_eq!(parse_minor("1200", "RON"), Some(120_000));
+        assert_eq!(parse_minor("0.10", "EUR"), Some(10));
+        assert_eq!(parse_minor("-5.50", "RON"), Some(-550));
+        assert_eq!(parse_minor("10.500", "RON"), Some(1_050));
+        assert_eq!(parse_minor("1500", "JPY"), Some(1_500));
+        assert_eq!(parse_minor("1.234", "KWD"), Some(1_234));
+        for bad in ["", "1.999", "abc", "1,50", "1.2.3", "+5", ".5", "1e3"] {
+            assert_eq!(parse_minor(bad, "RON"), None, "{bad}");
+        }
+        assert_eq!(parse_minor("99999999999999999999", "RON"), None);
+        assert_eq!(format_money(123_450, "RON"), "1,234.50 RON");
+        assert_eq!(format_money(-5, "EUR"), "-0.05 EUR");
+        assert_eq!(format_money(1_500, "JPY"), "1,500 JPY");
+    }
+
+    #[test]
+    fn phones_are_normalised_or_refused() {
+        for ok in [
+            "0712 345 678",
+            "+40 712 345 678",
+            "0040712345678",
+            "(0712) 345-678",
+            "40712345678",
+        ] {
+            assert_eq!(
+                normalise_phone(ok, "RO").as_deref(),
+                Some("+40712345678"),
+                "{ok}"
+            );
+        }
+        assert_eq!(
+            normalise_phone("+49 30 1234567", "RO").as_deref(),
+            Some("+49301234567")
+        );
+        for bad in [
+            "",
+            "0712 345 67",
+            "+40 0712345678",
+            "call me",
+            "712345678",
+            "07123456789",
+        ] {
+            assert_eq!(normalise_phone(bad, "RO"), None, "{bad}");
+        }
+        assert_eq!(normalise_phone("030 1234567", "ZZ"), None);
+    }
+
+    #[test]
+    fn addresses_need_street_city_county_and_postcode() {
+        let mut a = Address {
+            name: "Ana Pop".into(),
+            address1: "Str. Lungă 5".into(),
+            city: "Brașov".into(),
+            county: "Brașov".into(),
+            postcode: "500035".into(),
+            country_code: "RO".into(),
+            ..Default::default()
+        };
+        assert!(a.missing().is_empty());
+        assert_eq!(flags(Some("+40712345678"), Some(&a)), Vec::<&str>::new());
+        a.postcode = "5000".into();
+        a.county.clear();
+        assert_eq!(a.missing(), vec!["county", "postcode"]);
+        assert_eq!(flags(None, Some(&a)), vec!["phone", "address"]);
+        assert_eq!(flags(Some("+40712345678"), None), vec!["address"]);
+    }
+
+    #[test]
+    fn platform_updates_respect_what_staff_did() {
+        let open = PlatformState {
+            cancelled: false,
+            awaiting_transfer: false,
+            fulfilled: false,
+        };
+        let cancelled = PlatformState {
+            cancelled: true,
+            ..open
+        };
+        let transfer = PlatformState {
+            awaiting_transfer: true,
+            ..open
+        };
+        assert_eq!(derive_status(open, None), "PENDING");
+        assert_eq!(derive_status(transfer, None), "WAIT_TRANSFER");
+        assert_eq!(derive_status(open, Some("WAIT_TRANSFER")), "PENDING");
+        assert_eq!(derive_status(open, Some("PICKING")), "PICKING");
+        assert_eq!(derive_status(cancelled, Some("PICKING")), "CANCELLED");
+        assert_eq!(derive_status(cancelled, Some("SHIPPED")), "SHIPPED");
+        assert_eq!(
+            derive_status(
+                PlatformState {
+                    fulfilled: true,
+                    ..open
+                },
+                Some("PENDING")
+            ),
+            "SHIPPED"
+        );
+    }
+}

@@ -1,0 +1,527 @@
+//! SQL for orders. Written once, run on either backend.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::model::{Item, OrderFacts};
+use crate::{db::Tx, exec, exec_tx, with_db, with_tx, Db, Result};
+
+// Store connections.
+
+/// A connection as listed (no secrets).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ConnectionRow {
+    pub store_id: Uuid,
+    pub platform: String,
+    pub shop_domain: Option<String>,
+    pub credentials_hint: String,
+    pub currency: String,
+    pub connected_at: DateTime<Utc>,
+    pub uninstalled_at: Option<DateTime<Utc>>,
+}
+
+pub async fn connections(db: &Db, company_id: Uuid) -> Result<Vec<ConnectionRow>> {
+    const SQL: &str = "SELECT store_id, platform, shop_domain, credentials_hint, currency, connected_at, uninstalled_at \
+        FROM store_connections WHERE company_id = $1";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(company_id)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// The store's platform, when the company has that store.
+pub async fn store_platform(tx: &mut Tx, company_id: Uuid, store_id: Uuid) -> Result<Option<String>> {
+    const SQL: &str = "SELECT platform FROM stores WHERE id = $1 AND company_id = $2";
+    Ok(with_tx!(tx, |c| sqlx::query_scalar(SQL)
+        .bind(store_id)
+        .bind(company_id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+pub struct NewConnection<'a> {
+    pub store_id: Uuid,
+    pub company_id: Uuid,
+    pub platform: &'a str,
+    pub shop_domain: Option<&'a str>,
+    pub sealed: &'a str,
+    pub hint: &'a str,
+    pub currency: &'a str,
+    pub by: Uuid,
+    pub now: DateTime<Utc>,
+}
+
+/// Connects a store or replaces its connection (a reinstall clears `uninstalled_at`).
+pub async fn upsert_connection(tx: &mut Tx, c: &NewConnection<'_>) -> std::result::Result<u64, sqlx::Error> {
+    const SQL: &str = "INSERT INTO store_connections (store_id, company_id, platform, shop_domain, sealed_credentials, \
+        credentials_hint, currency, connected_by, connected_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+        ON CONFLICT (store_id) DO UPDATE SET shop_domain = excluded.shop_domain, \
+        sealed_credentials = excluded.sealed_credentials, credentials_hint = excluded.credentials_hint, \
+        currency = excluded.currency, connected_by = excluded.connected_by, updated_at = excluded.updated_at, \
+        uninstalled_at = NULL";
+    with_tx!(tx, |conn| sqlx::query(SQL)
+        .bind(c.store_id)
+        .bind(c.company_id)
+        .bind(c.platform)
+        .bind(c.shop_domain)
+        .bind(c.sealed)
+        .bind(c.hint)
+        .bind(c.currency)
+        .bind(c.by)
+        .bind(c.now)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+pub async fn delete_connection(tx: &mut Tx, company_id: Uuid, store_id: Uuid) -> Result<bool> {
+    const SQL: &str = "DELETE FROM store_connections WHERE store_id = $1 AND company_id = $2";
+    Ok(exec_tx!(tx, sqlx::query(SQL).bind(store_id).bind(company_id))? > 0)
+}
+
+/// The Shopify connection a webhook names: (store, company, sealed credentials, currency).
+pub async fn shop_by_domain(
+    db: &Db,
+    domain: &str,
+) -> Result<Option<(Uuid, Uuid, String, String)>> {
+    const SQL: &str = "SELECT store_id, company_id, sealed_credentials, currency FROM store_connections \
+        WHERE shop_domain = $1 AND platform = 'shopify'";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(domain)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// The company a store belongs to (None once the store is deleted).
+pub async fn store_company(db: &Db, store_id: Uuid) -> Result<Option<Uuid>> {
+    const SQL: &str = "SELECT company_id FROM stores WHERE id = $1";
+    Ok(with_db!(db, |c| sqlx::query_scalar(SQL)
+        .bind(store_id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+pub async fn mark_uninstalled(db: &Db, store_id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    const SQL: &str = "UPDATE store_connections SET uninstalled_at = $2 WHERE store_id = $1 AND uninstalled_at IS NULL";
+    Ok(exec!(db, sqlx::query(SQL).bind(store_id).bind(now))? > 0)
+}
+
+// Webhook deliveries.
+
+pub struct Delivery<'a> {
+    pub shop_domain: &'a str,
+    pub webhook_id: &'a str,
+    pub store_id: Uuid,
+    pub topic: &'a str,
+    pub body: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// Records a delivery; false when it was already recorded (a redelivery).
+pub async fn insert_delivery(tx: &mut Tx, d: &Delivery<'_>) -> Result<bool> {
+    const SQL: &str = "INSERT INTO shopify_webhooks (shop_domain, webhook_id, store_id, topic, body, received_at) \
+        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (shop_domain, webhook_id) DO NOTHING";
+    Ok(exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(d.shop_domain)
+            .bind(d.webhook_id)
+            .bind(d.store_id)
+            .bind(d.topic)
+            .bind(d.body)
+            .bind(d.now)
+    )? > 0)
+}
+
+/// A recorded delivery not yet applied: (store, topic, body).
+pub async fn pending_delivery(
+    db: &Db,
+    shop_domain: &str,
+    webhook_id: &str,
+) -> Result<Option<(Option<Uuid>, String, Option<String>)>> {
+    const SQL: &str = "SELECT store_id, topic, body FROM shopify_webhooks \
+        WHERE shop_domain = $1 AND webhook_id = $2 AND processed_at IS NULL";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(shop_domain)
+        .bind(webhook_id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Marks a delivery applied with what happened; its body is no longer kept (the order's
+/// payload is).
+pub async fn finish_delivery(
+    db: &Db,
+    shop_domain: &str,
+    webhook_id: &str,
+    now: DateTime<Utc>,
+    outcome: &str,
+) -> Result<()> {
+    const SQL: &str = "UPDATE shopify_webhooks SET processed_at = $3, outcome = $4, body = NULL \
+        WHERE shop_domain = $1 AND webhook_id = $2";
+    exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(shop_domain)
+            .bind(webhook_id)
+            .bind(now)
+            .bind(outcome)
+    )?;
+    Ok(())
+}
+
+// Orders.
+
+/// The kept state of an order, locked for the rest of the transaction on PostgreSQL (SQLite's
+/// write transaction already holds the only writer lock): (id, status, source updated_at).
+pub async fn order_for_update(
+    tx: &mut Tx,
+    store_id: Uuid,
+    external_id: &str,
+) -> Result<Option<(Uuid, String, DateTime<Utc>)>> {
+    const SQL: &str = "SELECT id, status, source_updated_at FROM orders WHERE store_id = $1 AND external_id = $2";
+    let sql = match tx {
+        Tx::Postgres(_) => format!("{SQL} FOR UPDATE"),
+        Tx::Sqlite(_) => SQL.to_string(),
+    };
+    Ok(with_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(store_id)
+        .bind(external_id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+pub struct Write<'a> {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub store_id: Uuid,
+    pub facts: &'a OrderFacts,
+    pub status: &'a str,
+    pub flags: &'a str,
+    pub raw: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+fn json<T: serde::Serialize>(v: &Option<T>) -> Option<String> {
+    v.as_ref().and_then(|v| serde_json::to_string(v).ok())
+}
+
+/// Inserts a new order; false when another delivery inserted it first (the caller then
+/// treats this one as an update).
+pub async fn insert_order(tx: &mut Tx, w: &Write<'_>) -> Result<bool> {
+    const SQL: &str = "INSERT INTO orders (id, company_id, store_id, external_id, number, status, financial_status, \
+        fulfillment_status, currency, total_minor, subtotal_minor, shipping_minor, tax_minor, customer_name, email, phone, \
+        shipping_address, billing_address, payment_gateway, note, flags, search, placed_at, source_updated_at, cancelled_at, \
+        created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+        $19, $20, $21, $22, $23, $24, $25, $26, $26) ON CONFLICT (store_id, external_id) DO NOTHING";
+    let f = w.facts;
+    let n = exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(w.id)
+            .bind(w.company_id)
+            .bind(w.store_id)
+            .bind(&f.external_id)
+            .bind(&f.number)
+            .bind(w.status)
+            .bind(&f.financial_status)
+            .bind(&f.fulfillment_status)
+            .bind(&f.currency)
+            .bind(f.total_minor)
+            .bind(f.subtotal_minor)
+            .bind(f.shipping_minor)
+            .bind(f.tax_minor)
+            .bind(&f.customer_name)
+            .bind(&f.email)
+            .bind(&f.phone)
+            .bind(json(&f.shipping))
+            .bind(json(&f.billing))
+            .bind(&f.payment_gateway)
+            .bind(&f.note)
+            .bind(w.flags)
+            .bind(f.search_text())
+            .bind(f.placed_at)
+            .bind(f.updated_at)
+            .bind(f.cancelled_at)
+            .bind(w.now)
+    )?;
+    if n > 0 {
+        write_children(tx, w).await?;
+    }
+    Ok(n > 0)
+}
+
+/// Replaces an order's platform facts with a newer state.
+pub async fn update_order(tx: &mut Tx, w: &Write<'_>) -> Result<()> {
+    const SQL: &str = "UPDATE orders SET number = $2, status = $3, financial_status = $4, fulfillment_status = $5, \
+        currency = $6, total_minor = $7, subtotal_minor = $8, shipping_minor = $9, tax_minor = $10, customer_name = $11, \
+        email = $12, phone = $13, shipping_address = $14, billing_address = $15, payment_gateway = $16, note = $17, \
+        flags = $18, search = $19, placed_at = $20, source_updated_at = $21, cancelled_at = $22, updated_at = $23 \
+        WHERE id = $1";
+    let f = w.facts;
+    exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(w.id)
+            .bind(&f.number)
+            .bind(w.status)
+            .bind(&f.financial_status)
+            .bind(&f.fulfillment_status)
+            .bind(&f.currency)
+            .bind(f.total_minor)
+            .bind(f.subtotal_minor)
+            .bind(f.shipping_minor)
+            .bind(f.tax_minor)
+            .bind(&f.customer_name)
+            .bind(&f.email)
+            .bind(&f.phone)
+            .bind(json(&f.shipping))
+            .bind(json(&f.billing))
+            .bind(&f.payment_gateway)
+            .bind(&f.note)
+            .bind(w.flags)
+            .bind(f.search_text())
+            .bind(f.placed_at)
+            .bind(f.updated_at)
+            .bind(f.cancelled_at)
+            .bind(w.now)
+    )?;
+    const ITEMS: &str = "DELETE FROM order_items WHERE order_id = $1";
+    exec_tx!(tx, sqlx::query(ITEMS).bind(w.id))?;
+    const PAYLOAD: &str = "DELETE FROM order_payloads WHERE order_id = $1";
+    exec_tx!(tx, sqlx::query(PAYLOAD).bind(w.id))?;
+    write_children(tx, w).await
+}
+
+async fn write_children(tx: &mut Tx, w: &Write<'_>) -> Result<()> {
+    const ITEM: &str = "INSERT INTO order_items (order_id, position, sku, title, variant, quantity, unit_price_minor) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    for (i, item) in w.facts.items.iter().enumerate() {
+        exec_tx!(
+            tx,
+            sqlx::query(ITEM)
+                .bind(w.id)
+                .bind(i as i32)
+                .bind(&item.sku)
+                .bind(&item.title)
+                .bind(&item.variant)
+                .bind(item.quantity)
+                .bind(item.unit_price_minor)
+        )?;
+    }
+    const PAYLOAD: &str = "INSERT INTO order_payloads (order_id, raw) VALUES ($1, $2)";
+    exec_tx!(tx, sqlx::query(PAYLOAD).bind(w.id).bind(w.raw))?;
+    Ok(())
+}
+
+/// Adds an entry to an order's timeline.
+pub async fn add_event(
+    tx: &mut Tx,
+    company_id: Uuid,
+    order_id: Uuid,
+    kind: &str,
+    actor: Option<Uuid>,
+    detail: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "INSERT INTO order_events (order_id, company_id, happened_at, kind, actor_id, detail) \
+        VALUES ($1, $2, $3, $4, $5, $6)";
+    exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(order_id)
+            .bind(company_id)
+            .bind(now)
+            .bind(kind)
+            .bind(actor)
+            .bind(detail)
+    )?;
+    Ok(())
+}
+
+// Reading.
+
+/// An order as the inbox lists it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ListRow {
+    pub id: Uuid,
+    pub store_id: Uuid,
+    pub store_name: String,
+    pub number: String,
+    pub status: String,
+    pub financial_status: Option<String>,
+    pub currency: String,
+    pub total_minor: i64,
+    pub customer_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub flags: String,
+    pub placed_at: DateTime<Utc>,
+}
+
+pub struct ListFilter<'a> {
+    pub company_id: Uuid,
+    /// Set for members who see only granted stores.
+    pub limited_to: Option<Uuid>,
+    pub store_id: Option<Uuid>,
+    pub status: Option<&'a str>,
+    pub text: Option<&'a str>,
+    pub flag: Option<&'a str>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub sort: &'a str,
+    pub asc: bool,
+}
+
+fn like(s: &str) -> String {
+    let escaped = s
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of the orders matching the filter, and how many match in all.
+pub async fn list(db: &Db, f: &ListFilter<'_>, limit: i64, offset: i64) -> Result<(Vec<ListRow>, i64)> {
+    let text = f.text.map(like);
+    let flag = f.flag.map(like);
+    const WHERE: &str = "WHERE o.company_id = $1 \
+        AND ($2 IS NULL OR o.store_id IN (SELECT store_id FROM store_access WHERE company_id = $1 AND user_id = $2)) \
+        AND ($3 IS NULL OR o.store_id = $3) AND ($4 IS NULL OR o.status = $4) \
+        AND ($5 IS NULL OR o.search LIKE $5 ESCAPE '\\') AND ($6 IS NULL OR o.flags LIKE $6 ESCAPE '\\') \
+        AND ($7 IS NULL OR o.placed_at >= $7) AND ($8 IS NULL OR o.placed_at < $8)";
+    let dir = if f.asc { "ASC" } else { "DESC" };
+    let order = match f.sort {
+        "total" => format!("o.total_minor {dir}, o.placed_at DESC, o.id DESC"),
+        "number" => format!("o.number {dir}, o.id {dir}"),
+        "customer" => format!("o.customer_name {dir}, o.placed_at DESC, o.id DESC"),
+        "status" => format!("o.status {dir}, o.placed_at DESC, o.id DESC"),
+        _ => format!("o.placed_at {dir}, o.id {dir}"),
+    };
+    let rows_sql = format!(
+        "SELECT o.id, o.store_id, s.name AS store_name, o.number, o.status, o.financial_status, o.currency, \
+         o.total_minor, o.customer_name, o.email, o.phone, o.flags, o.placed_at \
+         FROM orders o JOIN stores s ON s.id = o.store_id {WHERE} ORDER BY {order} LIMIT $9 OFFSET $10"
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM orders o {WHERE}");
+    let (rows, total) = with_db!(db, |pool| tokio::try_join!(
+        sqlx::query_as::<_, ListRow>(&rows_sql)
+            .bind(f.company_id)
+            .bind(f.limited_to)
+            .bind(f.store_id)
+            .bind(f.status)
+            .bind(text.as_deref())
+            .bind(flag.as_deref())
+            .bind(f.from)
+            .bind(f.to)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(pool),
+        sqlx::query_scalar::<_, i64>(&count_sql)
+            .bind(f.company_id)
+            .bind(f.limited_to)
+            .bind(f.store_id)
+            .bind(f.status)
+            .bind(text.as_deref())
+            .bind(flag.as_deref())
+            .bind(f.from)
+            .bind(f.to)
+            .fetch_one(pool),
+    ))?;
+    Ok((rows, total))
+}
+
+/// One order in full.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OrderRow {
+    pub id: Uuid,
+    pub store_id: Uuid,
+    pub store_name: String,
+    pub external_id: String,
+    pub number: String,
+    pub status: String,
+    pub financial_status: Option<String>,
+    pub fulfillment_status: Option<String>,
+    pub currency: String,
+    pub total_minor: i64,
+    pub subtotal_minor: i64,
+    pub shipping_minor: i64,
+    pub tax_minor: i64,
+    pub customer_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub shipping_address: Option<String>,
+    pub billing_address: Option<String>,
+    pub payment_gateway: Option<String>,
+    pub note: Option<String>,
+    pub flags: String,
+    pub placed_at: DateTime<Utc>,
+    pub source_updated_at: DateTime<Utc>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An order of the company in a store the member may see (None otherwise).
+pub async fn load_order(
+    db: &Db,
+    company_id: Uuid,
+    limited_to: Option<Uuid>,
+    id: Uuid,
+) -> Result<Option<OrderRow>> {
+    const SQL: &str = "SELECT o.id, o.store_id, s.name AS store_name, o.external_id, o.number, o.status, \
+        o.financial_status, o.fulfillment_status, o.currency, o.total_minor, o.subtotal_minor, o.shipping_minor, \
+        o.tax_minor, o.customer_name, o.email, o.phone, o.shipping_address, o.billing_address, o.payment_gateway, \
+        o.note, o.flags, o.placed_at, o.source_updated_at, o.cancelled_at, o.updated_at \
+        FROM orders o JOIN stores s ON s.id = o.store_id WHERE o.id = $1 AND o.company_id = $2 \
+        AND ($3 IS NULL OR o.store_id IN (SELECT store_id FROM store_access WHERE company_id = $2 AND user_id = $3))";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(id)
+        .bind(company_id)
+        .bind(limited_to)
+        .fetch_optional(c)
+        .await)?)
+}
+
+pub async fn items(db: &Db, order_id: Uuid) -> Result<Vec<Item>> {
+    const SQL: &str = "SELECT sku, title, variant, quantity, unit_price_minor FROM order_items \
+        WHERE order_id = $1 ORDER BY position";
+    let rows: Vec<(Option<String>, String, Option<String>, i64, i64)> =
+        with_db!(db, |c| sqlx::query_as(SQL).bind(order_id).fetch_all(c).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(sku, title, variant, quantity, unit_price_minor)| Item {
+            sku,
+            title,
+            variant,
+            quantity,
+            unit_price_minor,
+        })
+        .collect())
+}
+
+/// A timeline entry with the actor's name.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct EventRow {
+    pub happened_at: DateTime<Utc>,
+    pub kind: String,
+    pub actor_name: Option<String>,
+    pub detail: String,
+}
+
+pub async fn events(db: &Db, order_id: Uuid) -> Result<Vec<EventRow>> {
+    const SQL: &str = "SELECT e.happened_at, e.kind, u.name AS actor_name, e.detail FROM order_events e \
+        LEFT JOIN users u ON u.id = e.actor_id WHERE e.order_id = $1 ORDER BY e.id DESC";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(order_id)
+        .fetch_all(c)
+        .await)?)
+}
+
+pub async fn payload(db: &Db, order_id: Uuid) -> Result<Option<String>> {
+    const SQL: &str = "SELECT raw FROM order_payloads WHERE order_id = $1";
+    Ok(with_db!(db, |c| sqlx::query_scalar(SQL)
+        .bind(order_id)
+        .fetch_optional(c)
+        .await)?)
+}

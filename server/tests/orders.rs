@@ -1,0 +1,619 @@
+//! Orders on both databases: Shopify webhooks (signature, unknown shop, malformed body,
+//! redelivery, out-of-order states), store connections (checked, sealed, audited) and the
+//! inbox scoped by store access, with its filters and their bad values.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use server::{
+    access::Principal,
+    audit::RequestMeta,
+    jobs::run_until_empty,
+    orders::{
+        connections::{self, ShopifyInput},
+        service::{self, Query},
+        shopify,
+    },
+    team::stores::{self, StoreInput},
+    Error,
+};
+use uuid::Uuid;
+
+const SHOP: &str = "ana-shop.myshopify.com";
+const SECRET: &str = "shpss_0123456789abcdef";
+const TOKEN: &str = "shpat_0123456789abcdefWXYZ";
+
+fn meta() -> RequestMeta {
+    RequestMeta::default()
+}
+
+fn fixture() -> Value {
+    serde_json::from_str(include_str!("fixtures/shopify/order.json")).unwrap()
+}
+
+/// The fixture order with another id, number and updated_at.
+fn order(id: u64, number: &str, updated_at: &str) -> Value {
+    let mut o = fixture();
+    o["id"] = json!(id);
+    o["name"] = json!(number);
+    o["updated_at"] = json!(updated_at);
+    o
+}
+
+async fn store(app: &TestApp, owner: &Principal, name: &str, platform: &str) -> Uuid {
+    stores::create(
+        &app.state.db,
+        owner,
+        &meta(),
+        StoreInput {
+            name: name.into(),
+            platform: platform.into(),
+        },
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+fn shopify_input(store_id: Uuid, domain: &str) -> ShopifyInput {
+    ShopifyInput {
+        store_id,
+        shop_domain: domain.into(),
+        access_token: TOKEN.into(),
+        webhook_secret: SECRET.into(),
+        currency: "".into(),
+    }
+}
+
+async fn connect(app: &TestApp, owner: &Principal, store_id: Uuid, domain: &str) {
+    connections::connect_shopify(
+        &app.state.db,
+        &app.state.config.app_secret_key,
+        owner,
+        &meta(),
+        shopify_input(store_id, domain),
+    )
+    .await
+    .unwrap();
+}
+
+/// An app with an owner and a connected Shopify store.
+async fn shop_app() -> (TestApp, Principal, Uuid) {
+    let app = spawn_app().await;
+    app.setup("ada@example.com").await;
+    let owner = app.principal("ada@example.com").await;
+    let store_id = store(&app, &owner, "Atelier", "shopify").await;
+    connect(&app, &owner, store_id, SHOP).await;
+    (app, owner, store_id)
+}
+
+struct Delivery<'a> {
+    domain: &'a str,
+    topic: &'a str,
+    id: &'a str,
+    body: String,
+    signature: Option<String>,
+}
+
+impl<'a> Delivery<'a> {
+    fn signed(topic: &'a str, id: &'a str, body: &Value) -> Self {
+        let body = body.to_string();
+        Delivery {
+            domain: SHOP,
+            topic,
+            id,
+            signature: Some(shopify::sign(body.as_bytes(), SECRET)),
+            body,
+        }
+    }
+}
+
+async fn deliver(app: &TestApp, d: &Delivery<'_>) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(app.url("/webhooks/shopify"))
+        .header("content-type", "application/json")
+        .header("x-shopify-topic", d.topic)
+        .header("x-shopify-shop-domain", d.domain)
+        .header("x-shopify-webhook-id", d.id)
+        .header("x-shopify-api-version", "2026-10")
+        .body(d.body.clone());
+    if let Some(sig) = &d.signature {
+        req = req.header("x-shopify-hmac-sha256", sig);
+    }
+    req.send().await.unwrap()
+}
+
+async fn run_jobs(app: &TestApp) -> usize {
+    run_until_empty(&app.state.job_context(), &server::areas::jobs())
+        .await
+        .unwrap()
+}
+
+async fn inbox(app: &TestApp, p: &Principal, q: Query) -> Vec<(String, String)> {
+    service::inbox(&app.state.db, p, &q)
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| (r.number, r.status))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_signed_order_webhook_becomes_one_order_with_its_items_money_and_checks() {
+    let (app, owner, _) = shop_app().await;
+    let body = fixture();
+    for _ in 0..3 {
+        let res = deliver(&app, &Delivery::signed("orders/create", "wh-1", &body)).await;
+        assert_eq!(res.status(), 200);
+    }
+    assert_eq!(app.count("shopify_webhooks").await, 1, "redeliveries recorded once");
+    assert_eq!(run_jobs(&app).await, 1, "one job for three deliveries");
+    assert_eq!(app.count("orders").await, 1);
+
+    let page = service::inbox(&app.state.db, &owner, &Query::default())
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+    let row = &page.rows[0];
+    assert_eq!(
+        (row.number.as_str(), row.status.as_str()),
+        ("#1042", "PENDING")
+    );
+    assert_eq!((row.total_minor, row.currency.as_str()), (20_989, "RON"));
+    assert_eq!(row.store_name, "Atelier");
+    assert_eq!(row.flags, "", "a complete Romanian address and phone");
+
+    let d = service::detail(&app.state.db, &owner, row.id).await.unwrap();
+    assert_eq!(d.order.customer_name, "Ana Pop");
+    assert_eq!(d.order.phone.as_deref(), Some("+40712345678"));
+    assert_eq!(d.order.email.as_deref(), Some("ana.pop@example.ro"));
+    assert_eq!(
+        (
+            d.order.subtotal_minor,
+            d.order.shipping_minor,
+            d.order.tax_minor
+        ),
+        (18_990, 1_999, 3_351)
+    );
+    let items: Vec<_> = d
+        .items
+        .iter()
+        .map(|i| (i.sku.as_deref(), i.quantity, i.unit_price_minor))
+        .collect();
+    assert_eq!(
+        items,
+        vec![(Some("CANA-ALB"), 2, 5_995), (Some("FARF-01"), 1, 7_000)]
+    );
+    let ship = d.shipping.unwrap();
+    assert_eq!(
+        (ship.city.as_str(), ship.county.as_str(), ship.postcode.as_str()),
+        ("Brașov", "Brașov", "500035")
+    );
+    assert_eq!(d.events.len(), 1);
+    assert!(
+        d.events[0].detail.contains("Shopify (orders/create)"),
+        "{:?}",
+        d.events[0].detail
+    );
+    let raw = service::payload(&app.state.db, &owner, row.id).await.unwrap();
+    assert_eq!(serde_json::from_str::<Value>(&raw).unwrap(), body);
+}
+
+#[tokio::test]
+async fn out_of_order_deliveries_keep_the_newest_state() {
+    let (app, owner, _) = shop_app().await;
+    let created = order(9001, "#2001", "2026-11-30T10:00:00Z");
+    let mut cancelled = order(9001, "#2001", "2026-11-30T12:00:00Z");
+    cancelled["cancelled_at"] = json!("2026-11-30T12:00:00Z");
+    let mut paid_older = order(9001, "#2001", "2026-11-30T11:00:00Z");
+    paid_older["note"] = json!("an older edit");
+
+    // The newest state arrives first, then the creation, then an older update.
+    for (topic, id, body) in [
+        ("orders/cancelled", "wh-c", &cancelled),
+        ("orders/create", "wh-a", &created),
+        ("orders/updated", "wh-b", &paid_older),
+    ] {
+        assert_eq!(
+            deliver(&app, &Delivery::signed(topic, id, body))
+                .await
+                .status(),
+            200
+        );
+        run_jobs(&app).await;
+    }
+    assert_eq!(app.count("orders").await, 1);
+    let rows = inbox(&app, &owner, Query::default()).await;
+    assert_eq!(rows, vec![("#2001".into(), "CANCELLED".into())]);
+    let id = service::inbox(&app.state.db, &owner, &Query::default())
+        .await
+        .unwrap()
+        .rows[0]
+        .id;
+    let d = service::detail(&app.state.db, &owner, id).await.unwrap();
+    assert_ne!(d.order.note.as_deref(), Some("an older edit"));
+    assert!(d.order.cancelled_at.is_some());
+    assert_eq!(d.events.len(), 1, "only the first (newest) delivery wrote");
+
+    // A newer update after the cancellation moves the facts but keeps it cancelled.
+    let mut newer = cancelled.clone();
+    newer["updated_at"] = json!("2026-11-30T13:00:00Z");
+    newer["note"] = json!("refund issued");
+    deliver(&app, &Delivery::signed("orders/updated", "wh-d", &newer)).await;
+    run_jobs(&app).await;
+    let d = service::detail(&app.state.db, &owner, id).await.unwrap();
+    assert_eq!(d.order.note.as_deref(), Some("refund issued"));
+    assert_eq!(d.order.status, "CANCELLED");
+    let outcomes: Vec<String> = server::with_db!(&app.state.db, |c| sqlx::query_scalar(
+        "SELECT outcome FROM shopify_webhooks ORDER BY received_at, webhook_id"
+    )
+    .fetch_all(c)
+    .await)
+    .unwrap();
+    assert_eq!(
+        outcomes.iter().filter(|o| o.contains("not newer")).count(),
+        2,
+        "{outcomes:?}"
+    );
+}
+
+#[tokio::test]
+async fn bad_webhooks_are_refused_and_store_nothing() {
+    let (app, _, _) = shop_app().await;
+    let body = fixture();
+    let good = Delivery::signed("orders/create", "wh-1", &body);
+
+    let mut tampered = Delivery::signed("orders/create", "wh-1", &body);
+    tampered.body = tampered.body.replace("209.89", "2.09");
+    let mut unsigned = Delivery::signed("orders/create", "wh-1", &body);
+    unsigned.signature = None;
+    let mut wrong_key = Delivery::signed("orders/create", "wh-1", &body);
+    wrong_key.signature = Some(shopify::sign(good.body.as_bytes(), "another-secret-000"));
+    let mut garbage_sig = Delivery::signed("orders/create", "wh-1", &body);
+    garbage_sig.signature = Some("not base64 at all".into());
+    let mut unknown = Delivery::signed("orders/create", "wh-1", &body);
+    unknown.domain = "someone-else.myshopify.com";
+    let mut not_shopify = Delivery::signed("orders/create", "wh-1", &body);
+    not_shopify.domain = "ana-shop.example.com";
+    let malformed_body = r##"{"id": 1, "name": "#1"##.to_string();
+    let malformed = Delivery {
+        signature: Some(shopify::sign(malformed_body.as_bytes(), SECRET)),
+        body: malformed_body,
+        ..Delivery::signed("orders/create", "wh-1", &body)
+    };
+    let no_id = Delivery::signed("orders/create", "", &body);
+
+    let cases: [(&str, &Delivery, u16); 8] = [
+        ("tampered body", &tampered, 401),
+        ("no signature", &unsigned, 401),
+        ("another key's signature", &wrong_key, 401),
+        ("a signature that is not base64", &garbage_sig, 401),
+        ("unknown shop", &unknown, 404),
+        ("not a myshopify domain", &not_shopify, 404),
+        ("malformed JSON", &malformed, 400),
+        ("no webhook id", &no_id, 400),
+    ];
+    for (what, d, status) in cases {
+        assert_eq!(deliver(&app, d).await.status(), status, "{what}");
+    }
+    assert_eq!(app.count("shopify_webhooks").await, 0);
+    assert_eq!(app.count("jobs").await, 0);
+    assert_eq!(app.count("orders").await, 0);
+
+    // An unreadable order (valid JSON, signed) is kept with why, never half-written.
+    let unreadable = json!({ "id": 77, "currency": "RON", "total_price": "a lot" });
+    let d = Delivery::signed("orders/create", "wh-u", &unreadable);
+    assert_eq!(deliver(&app, &d).await.status(), 200);
+    run_jobs(&app).await;
+    assert_eq!(app.count("orders").await, 0);
+    let outcome: String = server::with_db!(&app.state.db, |c| sqlx::query_scalar(
+        "SELECT outcome FROM shopify_webhooks WHERE webhook_id = 'wh-u'"
+    )
+    .fetch_one(c)
+    .await)
+    .unwrap();
+    assert!(outcome.starts_with("unreadable"), "{outcome}");
+
+    // Other topics are acknowledged and ignored; app/uninstalled marks the connection.
+    let d = Delivery::signed("products/update", "wh-p", &json!({ "id": 1 }));
+    assert_eq!(deliver(&app, &d).await.status(), 200);
+    assert_eq!(app.count("shopify_webhooks").await, 1);
+    let d = Delivery::signed("app/uninstalled", "wh-x", &json!({ "id": 1 }));
+    assert_eq!(deliver(&app, &d).await.status(), 200);
+    run_jobs(&app).await;
+    let marked: Option<chrono::DateTime<chrono::Utc>> =
+        server::with_db!(&app.state.db, |c| sqlx::query_scalar(
+            "SELECT uninstalled_at FROM store_connections"
+        )
+        .fetch_one(c)
+        .await)
+        .unwrap();
+    assert!(marked.is_some());
+}
+
+#[tokio::test]
+async fn connections_are_checked_sealed_and_audited_without_secrets() {
+    let app = spawn_app().await;
+    app.setup("ada@example.com").await;
+    let owner = app.principal("ada@example.com").await;
+    let shop = store(&app, &owner, "Atelier", "shopify").await;
+    let other = store(&app, &owner, "Outlet", "shopify").await;
+    let trendyol = store(&app, &owner, "Trendyol RO", "trendyol").await;
+    let (db, key) = (&app.state.db, &app.state.config.app_secret_key);
+
+    let field_of = |r: Result<(), Error>| match r {
+        Err(Error::Validation { field, .. }) => field,
+        other => panic!("expected a validation error, got {other:?}"),
+    };
+    let cases: Vec<(ShopifyInput, &str)> = vec![
+        (shopify_input(shop, "ana-shop.com"), "shop_domain"),
+        (shopify_input(shop, "evil.myshopify.com.io"), "shop_domain"),
+        (
+            ShopifyInput {
+                access_token: "short".into(),
+                ..shopify_input(shop, SHOP)
+            },
+            "access_token",
+        ),
+        (
+            ShopifyInput {
+                webhook_secret: "has spaces in the secret".into(),
+                ..shopify_input(shop, SHOP)
+            },
+            "webhook_secret",
+        ),
+        (
+            ShopifyInput {
+                currency: "leu".repeat(2),
+                ..shopify_input(shop, SHOP)
+            },
+            "currency",
+        ),
+        (shopify_input(trendyol, SHOP), "store_id"),
+    ];
+    for (input, field) in cases {
+        assert_eq!(
+            field_of(connections::connect_shopify(db, key, &owner, &meta(), input).await),
+            field
+        );
+    }
+    assert!(matches!(
+        connections::connect_shopify(db, key, &owner, &meta(), shopify_input(Uuid::now_v7(), SHOP))
+            .await,
+        Err(Error::NotFound)
+    ));
+    assert_eq!(app.count("store_connections").await, 0);
+
+    connect(&app, &owner, shop, " HTTPS://Ana-Shop.myshopify.com/ ").await;
+    assert!(matches!(
+        connections::connect_shopify(db, key, &owner, &meta(), shopify_input(other, SHOP)).await,
+        Err(Error::Conflict(_))
+    ));
+    // Reconnecting the same store replaces its credentials.
+    connect(&app, &owner, shop, SHOP).await;
+
+    let listed = connections::list(db, &owner).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].shop_domain.as_deref(), Some(SHOP));
+    assert_eq!(listed[0].hint, "token …WXYZ · secret …cdef");
+    assert_eq!(listed[0].currency, "RON");
+    let sealed: String = server::with_db!(db, |c| sqlx::query_scalar(
+        "SELECT sealed_credentials FROM store_connections"
+    )
+    .fetch_one(c)
+    .await)
+    .unwrap();
+    assert!(!sealed.contains(TOKEN) && !sealed.contains(SECRET));
+    let details: Vec<String> = server::with_db!(db, |c| sqlx::query_scalar(
+        "SELECT CAST(details AS TEXT) FROM audit_log WHERE action = 'STORE_CONNECTED'"
+    )
+    .fetch_all(c)
+    .await)
+    .unwrap();
+    assert_eq!(details.len(), 2);
+    assert!(details
+        .iter()
+        .all(|d| !d.contains(TOKEN) && !d.contains(SECRET) && d.contains(SHOP)));
+
+    // Only stores.manage connects, lists or disconnects.
+    let operator = app
+        .add_member(&owner, "op@example.com", "operator", vec![shop])
+        .await;
+    assert!(matches!(
+        connections::connect_shopify(db, key, &operator, &meta(), shopify_input(shop, SHOP)).await,
+        Err(Error::Forbidden)
+    ));
+    assert!(matches!(
+        connections::list(db, &operator).await,
+        Err(Error::Forbidden)
+    ));
+    assert!(matches!(
+        connections::disconnect(db, &operator, &meta(), shop).await,
+        Err(Error::Forbidden)
+    ));
+    connections::disconnect(db, &owner, &meta(), shop)
+        .await
+        .unwrap();
+    assert!(matches!(
+        connections::disconnect(db, &owner, &meta(), shop).await,
+        Err(Error::NotFound)
+    ));
+    // A disconnected shop's webhooks find no shop.
+    let d = Delivery::signed("orders/create", "wh-1", &fixture());
+    assert_eq!(deliver(&app, &d).await.status(), 404);
+}
+
+#[tokio::test]
+async fn members_see_only_the_orders_of_their_stores_and_filters_are_checked() {
+    let (app, owner, a) = shop_app().await;
+    let b = store(&app, &owner, "Outlet", "shopify").await;
+    connections::connect_shopify(
+        &app.state.db,
+        &app.state.config.app_secret_key,
+        &owner,
+        &meta(),
+        ShopifyInput {
+            webhook_secret: "outlet-secret-0123456".into(),
+            ..shopify_input(b, "outlet.myshopify.com")
+        },
+    )
+    .await
+    .unwrap();
+
+    let mut ioana = order(1, "#A-1", "2026-11-28T10:00:00Z");
+    ioana["created_at"] = json!("2026-11-28T10:00:00Z");
+    ioana["customer"]["first_name"] = json!("Ioana");
+    ioana["email"] = json!("ioana@example.ro");
+    let mut no_phone = order(2, "#A-2", "2026-11-29T10:00:00Z");
+    no_phone["created_at"] = json!("2026-11-29T10:00:00Z");
+    no_phone["shipping_address"]["phone"] = json!("n/a");
+    no_phone["billing_address"]["phone"] = Value::Null;
+    no_phone["shipping_address"]["zip"] = json!("");
+    for (id, body) in [("wh-1", &ioana), ("wh-2", &no_phone)] {
+        deliver(&app, &Delivery::signed("orders/create", id, body)).await;
+    }
+    let outlet = order(3, "#B-1", "2026-11-30T10:00:00Z");
+    let raw = outlet.to_string();
+    let d = Delivery {
+        domain: "outlet.myshopify.com",
+        topic: "orders/create",
+        id: "wh-3",
+        signature: Some(shopify::sign(raw.as_bytes(), "outlet-secret-0123456")),
+        body: raw,
+    };
+    assert_eq!(deliver(&app, &d).await.status(), 200);
+    run_jobs(&app).await;
+    assert_eq!(app.count("orders").await, 3);
+
+    let numbers = |rows: Vec<(String, String)>| rows.into_iter().map(|r| r.0).collect::<Vec<_>>();
+    assert_eq!(
+        numbers(inbox(&app, &owner, Query::default()).await),
+        vec!["#B-1", "#A-2", "#A-1"],
+        "newest first"
+    );
+    let q = |f: fn(&mut Query)| {
+        let mut q = Query::default();
+        f(&mut q);
+        q
+    };
+    assert_eq!(
+        numbers(inbox(&app, &owner, q(|q| q.q = Some("IOANA".into()))).await),
+        vec!["#A-1"]
+    );
+    assert_eq!(
+        numbers(inbox(&app, &owner, q(|q| q.flag = Some("phone".into()))).await),
+        vec!["#A-2"]
+    );
+    assert_eq!(
+        numbers(inbox(&app, &owner, q(|q| q.flag = Some("address".into()))).await),
+        vec!["#A-2"]
+    );
+    assert_eq!(
+        numbers(
+            inbox(
+                &app,
+                &owner,
+                q(|q| {
+                    q.from = Some("2026-11-29".into());
+                    q.to = Some("2026-11-29".into());
+                })
+            )
+            .await
+        ),
+        vec!["#A-2"]
+    );
+    assert_eq!(
+        numbers(
+            inbox(
+                &app,
+                &owner,
+                q(|q| {
+                    q.sort = Some("number".into());
+                    q.asc = true;
+                })
+            )
+            .await
+        ),
+        vec!["#A-1", "#A-2", "#B-1"]
+    );
+    assert_eq!(
+        numbers(inbox(&app, &owner, q(|q| q.q = Some("100%_".into()))).await),
+        Vec::<String>::new(),
+        "LIKE wildcards are matched literally"
+    );
+
+    // An operator granted store A sees A's orders only; B's answer NotFound.
+    let operator = app
+        .add_member(&owner, "op@example.com", "operator", vec![a])
+        .await;
+    assert_eq!(
+        numbers(inbox(&app, &operator, Query::default()).await),
+        vec!["#A-2", "#A-1"]
+    );
+    let mut only_b = Query::default();
+    only_b.store = Some(b.to_string());
+    assert!(inbox(&app, &operator, only_b).await.is_empty());
+    let b_order = service::inbox(&app.state.db, &owner, &Query::default())
+        .await
+        .unwrap()
+        .rows[0]
+        .id;
+    assert!(matches!(
+        service::detail(&app.state.db, &operator, b_order).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        service::payload(&app.state.db, &operator, b_order).await,
+        Err(Error::NotFound)
+    ));
+    // Without orders.read, nothing.
+    let analyst = app
+        .add_member(&owner, "an@example.com", "analyst", vec![a, b])
+        .await;
+    assert!(matches!(
+        service::inbox(&app.state.db, &analyst, &Query::default()).await,
+        Err(Error::Forbidden)
+    ));
+    assert!(matches!(
+        service::detail(&app.state.db, &analyst, b_order).await,
+        Err(Error::Forbidden)
+    ));
+
+    // Bad filter values name their field.
+    let bad: [(fn(&mut Query), &str); 6] = [
+        (|q| q.store = Some("not-a-uuid".into()), "store"),
+        (|q| q.status = Some("LOST".into()), "status"),
+        (|q| q.flag = Some("vip".into()), "flag"),
+        (|q| q.from = Some("29/11/2026".into()), "from"),
+        (
+            |q| {
+                q.from = Some("2026-11-30".into());
+                q.to = Some("2026-11-01".into());
+            },
+            "to",
+        ),
+        (|q| q.q = Some("x".repeat(101)), "q"),
+    ];
+    for (f, field) in bad {
+        match service::inbox(&app.state.db, &owner, &q(f)).await {
+            Err(Error::Validation { field: got, .. }) => assert_eq!(got, field),
+            other => panic!("{field}: {:?}", other.map(|i| i.total)),
+        }
+    }
+    // Unknown sort keys and page sizes fall back; pages past the end are empty.
+    let page = service::inbox(
+        &app.state.db,
+        &owner,
+        &q(|q| {
+            q.sort = Some("drop table".into());
+            q.per_page = 7;
+            q.page = 99;
+        }),
+    )
+    .await
+    .unwrap();
+    assert_eq!((page.per_page, page.total, page.rows.len()), (50, 3, 0));
+}
