@@ -29,6 +29,7 @@ use pages::{
     invite::InvitePage,
     login::LoginPage,
     logout::LogoutPage,
+    orders::{OrderPage, OrdersPage},
     settings::{
         company::CompanyPage, integrations::IntegrationsPage, members::MembersPage,
         outbox::OutboxPage, roles::RolesPage, security::SecurityPage, stores::StoresPage,
@@ -71,6 +72,8 @@ lazy_pages! {
     AnalysesRoute => AnalysesPage,
     NewAnalysisRoute => NewAnalysisPage,
     AnalysisRoute => AnalysisPage,
+    OrdersRoute => OrdersPage,
+    OrderRoute => OrderPage,
     BillingRoute => BillingPage,
     CheckoutSuccessRoute => CheckoutSuccessPage,
     AdminRoute => AdminPage,
@@ -128,6 +131,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/analyses") view={Lazy::<AnalysesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/analyses/new") view={Lazy::<NewAnalysisRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/analyses/:id") view={Lazy::<AnalysisRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/orders") view={Lazy::<OrdersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/:id") view={Lazy::<OrderRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/billing/success") view={Lazy::<CheckoutSuccessRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>

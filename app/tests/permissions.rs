@@ -90,6 +90,13 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/delete_analysis", Need::Permission("analyses.run")),
     ("/api/reanalyse", Need::Permission("analyses.run")),
     ("/api/correct_field", Need::Permission("analyses.run")),
+    ("/api/orders", Need::Permission("orders.read")),
+    ("/api/order", Need::Permission("orders.read")),
+    ("/api/order_filters", Need::Permission("orders.read")),
+    ("/api/orders_mark", Need::Permission("orders.read")),
+    ("/api/store_connections", Need::Permission("stores.manage")),
+    ("/api/connect_shopify", Need::Permission("stores.manage")),
+    ("/api/disconnect_store", Need::Permission("stores.manage")),
     ("/api/integrations", Need::Permission("settings.manage")),
     ("/api/save_ai_key", Need::Permission("settings.manage")),
     ("/api/remove_ai_key", Need::Permission("settings.manage")),
@@ -102,6 +109,9 @@ const SERVER_FNS: &[(&str, Need)] = &[
 
 /// Company B's analysis (a fixed id so routes and pages can name it).
 const B_ANALYSIS: &str = "01930000-0000-7000-8000-0000000000b0";
+
+/// Company B's order.
+const B_ORDER: &str = "01930000-0000-7000-8000-0000000000c0";
 
 /// Plain routes that act for a signed-in member (the `/auth/*` forms are for anyone).
 const ROUTES: &[(&str, Need)] = &[
@@ -138,6 +148,11 @@ const PAGES: &[(&str, Need)] = &[
     ),
     ("/admin", Need::SuperAdmin),
     ("/billing", Need::Permission("billing.read")),
+    ("/orders", Need::Permission("orders.read")),
+    (
+        "/orders/01930000-0000-7000-8000-0000000000c0",
+        Need::Permission("orders.read"),
+    ),
     // Company B's Checkout Session: not found for anyone of company A.
     (
         "/billing/success?session_id=cs_beta_secret",
@@ -236,6 +251,26 @@ async fn company_b(app: &TestApp) -> CompanyB {
         )
         .await
         .unwrap();
+    // B's store is connected to its shop and holds an order.
+    server::orders::connections::connect_shopify(
+        db,
+        &app.state.config.app_secret_key,
+        &owner,
+        &meta,
+        server::orders::connections::ShopifyInput {
+            store_id: store.id,
+            shop_domain: "beta-secret.myshopify.com".into(),
+            access_token: "shpat_beta_secret_0123456789".into(),
+            webhook_secret: "beta_secret_webhook_0123".into(),
+            currency: "RON".into(),
+        },
+    )
+    .await
+    .unwrap();
+    server::exec!(db, sqlx::query("INSERT INTO orders (id, company_id, store_id, external_id, number, status, currency, total_minor, subtotal_minor, shipping_minor, tax_minor, customer_name, email, flags, search, placed_at, source_updated_at, created_at, updated_at) \
+        VALUES ($1, $2, $3, '1', '#B-1', 'PENDING', 'RON', 1000, 1000, 0, 0, 'Beta Secret Buyer', 'boss@beta.example', '', '#b-1 beta secret buyer', $4, $4, $4, $4)")
+        .bind(B_ORDER.parse::<uuid::Uuid>().unwrap()).bind(company).bind(store.id).bind(chrono::Utc::now()))
+    .unwrap();
     CompanyB {
         owner,
         store: store.id.to_string(),
@@ -307,6 +342,28 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
         ],
         "/api/delete_role" => vec![("slug", b.role.clone())],
         "/api/billing" => vec![("page", "1".into())],
+        "/api/orders" => vec![
+            ("store", b.store.clone()),
+            ("status", "".into()),
+            ("q", "Beta".into()),
+            ("flag", "".into()),
+            ("preset", "".into()),
+            ("from", "".into()),
+            ("to", "".into()),
+            ("sort", "".into()),
+            ("dir", "".into()),
+            ("page", "1".into()),
+            ("per", "50".into()),
+        ],
+        "/api/order" => vec![("id", B_ORDER.into())],
+        "/api/connect_shopify" => vec![
+            ("store_id", b.store.clone()),
+            ("shop_domain", "beta-secret.myshopify.com".into()),
+            ("access_token", "shpat_stolen_0123456789".into()),
+            ("webhook_secret", "stolen_secret_0123456".into()),
+            ("currency", "RON".into()),
+        ],
+        "/api/disconnect_store" => vec![("store_id", b.store.clone())],
         "/api/checkout_status" => vec![("session_id", "cs_beta_secret".into())],
         // Refused at its field after the permission check, before Stripe is asked.
         "/api/buy_pack" => vec![
@@ -385,13 +442,28 @@ async fn b_state(app: &TestApp, b: &CompanyB) -> String {
                       (SELECT COUNT(*) FROM token_purchases WHERE company_id = $1 AND status = 'open'), \
                       (SELECT COUNT(*) FROM analyses WHERE company_id = $1 AND status = 'completed' AND verdict = 'APPROVED' AND extraction = '{}'), \
                       (SELECT COUNT(*) FROM company_ai_keys WHERE company_id = $1), \
-                      (SELECT COALESCE(analysis_limits, '') FROM companies WHERE id = $1)";
-    let row: (i64, i64, i64, i64, i64, String, i64, i64, i64, i64, String) =
-        server::with_db!(db, |p| sqlx::query_as(sql)
-            .bind(b.owner.company_id)
-            .fetch_one(p)
-            .await)
-        .unwrap();
+                      (SELECT COALESCE(analysis_limits, '') FROM companies WHERE id = $1), \
+                      (SELECT credentials_hint || shop_domain FROM store_connections WHERE company_id = $1) \
+                        || '/' || (SELECT number || status || customer_name FROM orders WHERE company_id = $1)";
+    #[allow(clippy::type_complexity)]
+    let row: (
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        String,
+        i64,
+        i64,
+        i64,
+        i64,
+        String,
+        String,
+    ) = server::with_db!(db, |p| sqlx::query_as(sql)
+        .bind(b.owner.company_id)
+        .fetch_one(p)
+        .await)
+    .unwrap();
     format!("{row:?}")
 }
 
@@ -518,7 +590,11 @@ async fn every_server_function_and_page_allows_exactly_its_permission_and_never_
             let status = res.status();
             let ok = match (allowed(*need, *perms, who), perms) {
                 (_, None) => status == StatusCode::SEE_OTHER,
-                (true, _) if path.contains("cs_beta_secret") || path.contains(B_ANALYSIS) => {
+                (true, _)
+                    if path.contains("cs_beta_secret")
+                        || path.contains(B_ANALYSIS)
+                        || path.contains(B_ORDER) =>
+                {
                     status == StatusCode::NOT_FOUND
                 }
                 (true, _) => status == StatusCode::OK,

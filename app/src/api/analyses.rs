@@ -139,63 +139,6 @@ fn status_upper(s: &str) -> String {
 }
 
 #[cfg(feature = "ssr")]
-fn local_time(p: &server::access::Principal, d: chrono::DateTime<chrono::Utc>) -> String {
-    let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
-    d.with_timezone(&tz).format("%b %-d, %Y %H:%M").to_string()
-}
-
-/// Resolves a preset (today, week, month, last_month) or explicit dates in the member's zone.
-#[cfg(feature = "ssr")]
-fn date_range(
-    p: &server::access::Principal,
-    preset: &str,
-    from: &str,
-    to: &str,
-) -> Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>), AppError> {
-    use chrono::{Datelike, Duration, NaiveDate};
-    let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
-    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
-    let first_of_month = today.with_day(1).unwrap_or(today);
-    match preset {
-        "today" => return Ok((Some(today), Some(today))),
-        "week" => {
-            let start = today - Duration::days(today.weekday().num_days_from_monday() as i64);
-            return Ok((Some(start), Some(today)));
-        }
-        "month" => return Ok((Some(first_of_month), Some(today))),
-        "last_month" => {
-            let end = first_of_month - Duration::days(1);
-            return Ok((end.with_day(1), Some(end)));
-        }
-        _ => {}
-    }
-    let parse = |field: &str, s: &str| -> Result<Option<NaiveDate>, AppError> {
-        let s = s.trim();
-        if s.is_empty() {
-            return Ok(None);
-        }
-        NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| {
-                ssr::fail(server::Error::validation(
-                    field,
-                    "Use a date such as 2026-03-14.",
-                ))
-            })
-    };
-    let (f, t) = (parse("from", from)?, parse("to", to)?);
-    if let (Some(f), Some(t)) = (f, t) {
-        if f > t {
-            return Err(ssr::fail(server::Error::validation(
-                "to",
-                "The end date is before the start date.",
-            )));
-        }
-    }
-    Ok((f, t))
-}
-
-#[cfg(feature = "ssr")]
 fn summary(
     p: &server::access::Principal,
     r: &server::analyses::service::AnalysisRow,
@@ -213,7 +156,7 @@ fn summary(
             .creator_name
             .clone()
             .unwrap_or_else(|| "a former member".into()),
-        created: local_time(p, r.created_at),
+        created: ssr::local_time(p, r.created_at),
     }
 }
 
@@ -232,7 +175,7 @@ pub async fn get_analyses(
     use server::analyses::{service, TestType, Verdict};
     let p = ssr::authorize(server::access::Permission::AnalysesRead)?;
     let state = ssr::state()?;
-    let (from, to) = date_range(&p, &preset, &from, &to)?;
+    let (from, to) = ssr::date_range(&p, &preset, &from, &to)?;
     let filter = service::Filter {
         q: Some(q).filter(|s| !s.trim().is_empty()),
         test_type: TestType::parse(&test_type),
@@ -373,7 +316,7 @@ pub async fn get_analysis(id: String) -> Result<AnalysisView, AppError> {
             .creator_name
             .clone()
             .unwrap_or_else(|| "a former member".into()),
-        created: local_time(&p, row.created_at),
+        created: ssr::local_time(&p, row.created_at),
         version: row.version,
         versions: versions
             .into_iter()
@@ -422,7 +365,7 @@ pub async fn get_analysis(id: String) -> Result<AnalysisView, AppError> {
                     c.new_value
                 },
                 who: c.user_name.unwrap_or_else(|| "a former member".into()),
-                when: local_time(&p, c.created_at),
+                when: ssr::local_time(&p, c.created_at),
             })
             .collect(),
         diff,
@@ -554,7 +497,7 @@ pub async fn get_integrations() -> Result<IntegrationsView, AppError> {
                 model: k.model,
                 updated: format!(
                     "{} by {}",
-                    local_time(&p, k.updated_at),
+                    ssr::local_time(&p, k.updated_at),
                     k.updated_by_name
                         .unwrap_or_else(|| "a former member".into())
                 ),

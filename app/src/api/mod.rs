@@ -7,6 +7,7 @@ pub mod analyses;
 pub mod audit;
 pub mod billing;
 pub mod dashboard;
+pub mod orders;
 pub mod team;
 
 use leptos::prelude::*;
@@ -147,6 +148,62 @@ pub(crate) mod ssr {
     /// Parses an id sent by the browser; a malformed one is simply not found.
     pub fn parse_id(raw: &str) -> Result<uuid::Uuid, AppError> {
         raw.parse().map_err(|_| fail(server::Error::NotFound))
+    }
+
+    /// A moment in the member's time zone, as lists show it ("Mar 14, 2026 09:30").
+    pub fn local_time(p: &server::access::Principal, d: chrono::DateTime<chrono::Utc>) -> String {
+        let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
+        d.with_timezone(&tz).format("%b %-d, %Y %H:%M").to_string()
+    }
+
+    /// Resolves a preset (today, week, month, last_month) or explicit dates in the member's zone.
+    pub fn date_range(
+        p: &server::access::Principal,
+        preset: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>), AppError> {
+        use chrono::{Datelike, Duration, NaiveDate};
+        let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
+        let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+        let first_of_month = today.with_day(1).unwrap_or(today);
+        match preset {
+            "today" => return Ok((Some(today), Some(today))),
+            "week" => {
+                let start = today - Duration::days(today.weekday().num_days_from_monday() as i64);
+                return Ok((Some(start), Some(today)));
+            }
+            "month" => return Ok((Some(first_of_month), Some(today))),
+            "last_month" => {
+                let end = first_of_month - Duration::days(1);
+                return Ok((end.with_day(1), Some(end)));
+            }
+            _ => {}
+        }
+        let parse = |field: &str, s: &str| -> Result<Option<NaiveDate>, AppError> {
+            let s = s.trim();
+            if s.is_empty() {
+                return Ok(None);
+            }
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| {
+                    fail(server::Error::validation(
+                        field,
+                        "Use a date such as 2026-03-14.",
+                    ))
+                })
+        };
+        let (f, t) = (parse("from", from)?, parse("to", to)?);
+        if let (Some(f), Some(t)) = (f, t) {
+            if f > t {
+                return Err(fail(server::Error::validation(
+                    "to",
+                    "The end date is before the start date.",
+                )));
+            }
+        }
+        Ok((f, t))
     }
 }
 

@@ -8,6 +8,7 @@ pub mod forgot;
 pub mod invite;
 pub mod login;
 pub mod logout;
+pub mod orders;
 pub mod settings;
 pub mod setup;
 

@@ -105,9 +105,16 @@ pub async fn connect_shopify(
             "The shop's address ending in .myshopify.com, such as ana-shop.myshopify.com.",
         ));
     };
-    let access_token = secret_field("access_token", "Admin API access token", &input.access_token)?;
-    let webhook_secret =
-        secret_field("webhook_secret", "Webhook signing secret", &input.webhook_secret)?;
+    let access_token = secret_field(
+        "access_token",
+        "Admin API access token",
+        &input.access_token,
+    )?;
+    let webhook_secret = secret_field(
+        "webhook_secret",
+        "Webhook signing secret",
+        &input.webhook_secret,
+    )?;
     let currency = currency(&input.currency)?;
     let hint = format!(
         "token …{} · secret …{}",

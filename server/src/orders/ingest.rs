@@ -83,8 +83,16 @@ pub async fn ingest(
                     now,
                 };
                 repo::update_order(&mut tx, &w).await?;
-                repo::add_event(&mut tx, company_id, id, "update", None, &format!("Updated from {source}"), now)
-                    .await?;
+                repo::add_event(
+                    &mut tx,
+                    company_id,
+                    id,
+                    "update",
+                    None,
+                    &format!("Updated from {source}"),
+                    now,
+                )
+                .await?;
                 if status != current {
                     let detail = format!("{} → {}", status_label(&current), status_label(&status));
                     repo::add_event(&mut tx, company_id, id, "status", None, &detail, now).await?;

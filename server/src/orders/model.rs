@@ -66,9 +66,7 @@ pub fn derive_status(state: PlatformState, current: Option<&str>) -> String {
     match current {
         None => from_platform.to_string(),
         Some(cur) if UNTOUCHED.contains(&cur) => from_platform.to_string(),
-        Some(cur)
-            if state.cancelled && !SHIPPED_OR_LATER.contains(&cur) && cur != "CANCELLED" =>
-        {
+        Some(cur) if state.cancelled && !SHIPPED_OR_LATER.contains(&cur) && cur != "CANCELLED" => {
             "CANCELLED".to_string()
         }
         Some(cur) => cur.to_string(),

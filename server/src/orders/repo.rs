@@ -30,7 +30,11 @@ pub async fn connections(db: &Db, company_id: Uuid) -> Result<Vec<ConnectionRow>
 }
 
 /// The store's platform, when the company has that store.
-pub async fn store_platform(tx: &mut Tx, company_id: Uuid, store_id: Uuid) -> Result<Option<String>> {
+pub async fn store_platform(
+    tx: &mut Tx,
+    company_id: Uuid,
+    store_id: Uuid,
+) -> Result<Option<String>> {
     const SQL: &str = "SELECT platform FROM stores WHERE id = $1 AND company_id = $2";
     Ok(with_tx!(tx, |c| sqlx::query_scalar(SQL)
         .bind(store_id)
@@ -52,7 +56,10 @@ pub struct NewConnection<'a> {
 }
 
 /// Connects a store or replaces its connection (a reinstall clears `uninstalled_at`).
-pub async fn upsert_connection(tx: &mut Tx, c: &NewConnection<'_>) -> std::result::Result<u64, sqlx::Error> {
+pub async fn upsert_connection(
+    tx: &mut Tx,
+    c: &NewConnection<'_>,
+) -> std::result::Result<u64, sqlx::Error> {
     const SQL: &str = "INSERT INTO store_connections (store_id, company_id, platform, shop_domain, sealed_credentials, \
         credentials_hint, currency, connected_by, connected_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
         ON CONFLICT (store_id) DO UPDATE SET shop_domain = excluded.shop_domain, \
@@ -80,11 +87,9 @@ pub async fn delete_connection(tx: &mut Tx, company_id: Uuid, store_id: Uuid) ->
 }
 
 /// The Shopify connection a webhook names: (store, company, sealed credentials, currency).
-pub async fn shop_by_domain(
-    db: &Db,
-    domain: &str,
-) -> Result<Option<(Uuid, Uuid, String, String)>> {
-    const SQL: &str = "SELECT store_id, company_id, sealed_credentials, currency FROM store_connections \
+pub async fn shop_by_domain(db: &Db, domain: &str) -> Result<Option<(Uuid, Uuid, String, String)>> {
+    const SQL: &str =
+        "SELECT store_id, company_id, sealed_credentials, currency FROM store_connections \
         WHERE shop_domain = $1 AND platform = 'shopify'";
     Ok(with_db!(db, |c| sqlx::query_as(SQL)
         .bind(domain)
@@ -179,7 +184,8 @@ pub async fn order_for_update(
     store_id: Uuid,
     external_id: &str,
 ) -> Result<Option<(Uuid, String, DateTime<Utc>)>> {
-    const SQL: &str = "SELECT id, status, source_updated_at FROM orders WHERE store_id = $1 AND external_id = $2";
+    const SQL: &str =
+        "SELECT id, status, source_updated_at FROM orders WHERE store_id = $1 AND external_id = $2";
     let sql = match tx {
         Tx::Postgres(_) => format!("{SQL} FOR UPDATE"),
         Tx::Sqlite(_) => SQL.to_string(),
@@ -324,7 +330,8 @@ pub async fn add_event(
     detail: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
-    const SQL: &str = "INSERT INTO order_events (order_id, company_id, happened_at, kind, actor_id, detail) \
+    const SQL: &str =
+        "INSERT INTO order_events (order_id, company_id, happened_at, kind, actor_id, detail) \
         VALUES ($1, $2, $3, $4, $5, $6)";
     exec_tx!(
         tx,
@@ -383,7 +390,12 @@ fn like(s: &str) -> String {
 }
 
 /// One page of the orders matching the filter, and how many match in all.
-pub async fn list(db: &Db, f: &ListFilter<'_>, limit: i64, offset: i64) -> Result<(Vec<ListRow>, i64)> {
+pub async fn list(
+    db: &Db,
+    f: &ListFilter<'_>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<ListRow>, i64)> {
     let text = f.text.map(like);
     let flag = f.flag.map(like);
     const WHERE: &str = "WHERE o.company_id = $1 \
@@ -430,6 +442,22 @@ pub async fn list(db: &Db, f: &ListFilter<'_>, limit: i64, offset: i64) -> Resul
             .fetch_one(pool),
     ))?;
     Ok((rows, total))
+}
+
+/// When the member's newest order change happened (None when they see no orders): the inbox
+/// polls this and reloads its page when it moves.
+pub async fn latest_change(
+    db: &Db,
+    company_id: Uuid,
+    limited_to: Option<Uuid>,
+) -> Result<Option<DateTime<Utc>>> {
+    const SQL: &str = "SELECT MAX(o.updated_at) FROM orders o WHERE o.company_id = $1 \
+        AND ($2 IS NULL OR o.store_id IN (SELECT store_id FROM store_access WHERE company_id = $1 AND user_id = $2))";
+    Ok(with_db!(db, |c| sqlx::query_scalar(SQL)
+        .bind(company_id)
+        .bind(limited_to)
+        .fetch_one(c)
+        .await)?)
 }
 
 /// One order in full.
@@ -487,7 +515,10 @@ pub async fn items(db: &Db, order_id: Uuid) -> Result<Vec<Item>> {
     const SQL: &str = "SELECT sku, title, variant, quantity, unit_price_minor FROM order_items \
         WHERE order_id = $1 ORDER BY position";
     let rows: Vec<(Option<String>, String, Option<String>, i64, i64)> =
-        with_db!(db, |c| sqlx::query_as(SQL).bind(order_id).fetch_all(c).await)?;
+        with_db!(db, |c| sqlx::query_as(SQL)
+            .bind(order_id)
+            .fetch_all(c)
+            .await)?;
     Ok(rows
         .into_iter()
         .map(|(sku, title, variant, quantity, unit_price_minor)| Item {
@@ -510,7 +541,8 @@ pub struct EventRow {
 }
 
 pub async fn events(db: &Db, order_id: Uuid) -> Result<Vec<EventRow>> {
-    const SQL: &str = "SELECT e.happened_at, e.kind, u.name AS actor_name, e.detail FROM order_events e \
+    const SQL: &str =
+        "SELECT e.happened_at, e.kind, u.name AS actor_name, e.detail FROM order_events e \
         LEFT JOIN users u ON u.id = e.actor_id WHERE e.order_id = $1 ORDER BY e.id DESC";
     Ok(with_db!(db, |c| sqlx::query_as(SQL)
         .bind(order_id)

@@ -2,7 +2,8 @@
 //! (every store with stores.manage, else those granted); an order of another store answers
 //! NotFound, as one of another company does.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono_tz::Tz;
 use uuid::Uuid;
 
 use super::{
@@ -26,9 +27,9 @@ pub struct Query {
     pub status: Option<String>,
     pub q: Option<String>,
     pub flag: Option<String>,
-    /// Days, inclusive, in UTC (YYYY-MM-DD).
-    pub from: Option<String>,
-    pub to: Option<String>,
+    /// Days, inclusive, in the company's time zone.
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
     pub sort: Option<String>,
     pub asc: bool,
     pub page: i64,
@@ -42,17 +43,13 @@ pub struct Inbox {
     pub per_page: i64,
 }
 
-fn day(field: &str, v: &Option<String>) -> Result<Option<NaiveDate>> {
-    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| Error::validation(field, "A date as YYYY-MM-DD.")),
-    }
-}
-
-fn start_of(d: NaiveDate) -> DateTime<Utc> {
-    d.and_hms_opt(0, 0, 0).expect("midnight").and_utc()
+/// The first instant of a day in the company's time zone.
+fn start_of(d: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    let midnight = d.and_hms_opt(0, 0, 0).expect("midnight");
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| midnight.and_utc())
 }
 
 /// One page of the member's orders matching the query. Unknown filter values are refused
@@ -63,12 +60,16 @@ pub async fn inbox(db: &Db, p: &Principal, q: &Query) -> Result<Inbox> {
     let store_id = match q.store.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(
-            Uuid::parse_str(s).map_err(|_| Error::validation("store", "Choose a store from the list."))?,
+            Uuid::parse_str(s)
+                .map_err(|_| Error::validation("store", "Choose a store from the list."))?,
         ),
     };
     let status = q.status.as_deref().filter(|s| !s.is_empty());
     if status.is_some_and(|s| !model::is_status(s)) {
-        return Err(Error::validation("status", "Choose a status from the list."));
+        return Err(Error::validation(
+            "status",
+            "Choose a status from the list.",
+        ));
     }
     let flag = q.flag.as_deref().filter(|s| !s.is_empty());
     if flag.is_some_and(|f| !model::FLAGS.iter().any(|(k, _)| *k == f)) {
@@ -78,20 +79,27 @@ pub async fn inbox(db: &Db, p: &Principal, q: &Query) -> Result<Inbox> {
     if text.is_some_and(|t| t.chars().count() > 100) {
         return Err(Error::validation("q", "Search for at most 100 characters."));
     }
-    let from = day("from", &q.from)?;
-    let to = day("to", &q.to)?;
+    let (from, to) = (q.from, q.to);
     if let (Some(f), Some(t)) = (from, to) {
         if f > t {
-            return Err(Error::validation("to", "The end date is before the start date."));
+            return Err(Error::validation(
+                "to",
+                "The end date is before the start date.",
+            ));
         }
     }
-    let per_page = if PAGE_SIZES.contains(&q.per_page) { q.per_page } else { PAGE_SIZES[0] };
+    let per_page = if PAGE_SIZES.contains(&q.per_page) {
+        q.per_page
+    } else {
+        PAGE_SIZES[0]
+    };
     let page = q.page.clamp(1, 1_000_000);
     let sort = q
         .sort
         .as_deref()
         .filter(|s| SORTS.contains(s))
         .unwrap_or("placed");
+    let tz: Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
     let filter = ListFilter {
         company_id: p.company_id,
         limited_to: (!p.sees_all_stores()).then_some(p.user_id),
@@ -99,8 +107,8 @@ pub async fn inbox(db: &Db, p: &Principal, q: &Query) -> Result<Inbox> {
         status,
         text,
         flag,
-        from: from.map(start_of),
-        to: to.and_then(|d| d.succ_opt()).map(start_of),
+        from: from.map(|d| start_of(d, tz)),
+        to: to.and_then(|d| d.succ_opt()).map(|d| start_of(d, tz)),
         sort,
         asc: q.asc,
     };
@@ -111,6 +119,16 @@ pub async fn inbox(db: &Db, p: &Principal, q: &Query) -> Result<Inbox> {
         page,
         per_page,
     })
+}
+
+/// A mark that changes whenever one of the member's orders is created or updated.
+pub async fn change_mark(db: &Db, p: &Principal) -> Result<String> {
+    p.authorize(Permission::OrdersRead)?;
+    let limited = (!p.sees_all_stores()).then_some(p.user_id);
+    Ok(repo::latest_change(db, p.company_id, limited)
+        .await?
+        .map(|t| t.timestamp_micros().to_string())
+        .unwrap_or_default())
 }
 
 /// An order with everything its page shows.

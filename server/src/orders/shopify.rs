@@ -134,8 +134,8 @@ fn full_name(first: &Option<String>, last: &Option<String>) -> String {
 
 impl ShopifyAddress {
     fn into_address(self) -> Address {
-        let name = text(self.name.clone())
-            .unwrap_or_else(|| full_name(&self.first_name, &self.last_name));
+        let name =
+            text(self.name.clone()).unwrap_or_else(|| full_name(&self.first_name, &self.last_name));
         Address {
             name,
             company: text(self.company),

@@ -99,7 +99,8 @@ pub async fn apply(db: &Db, p: &Payload) -> Result<Option<String>> {
                     Some(company_id) => {
                         let source = format!("Shopify ({topic})");
                         let done: Ingested =
-                            ingest::ingest(db, company_id, store_id, &facts, &body, &source).await?;
+                            ingest::ingest(db, company_id, store_id, &facts, &body, &source)
+                                .await?;
                         done.outcome()
                     }
                 }

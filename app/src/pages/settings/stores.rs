@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::SettingsHeader;
+use crate::api::orders::{get_connections, ConnectShopify, Connections, DisconnectStore};
 use crate::api::team::*;
 use crate::components::ui::{
     ActionResult, Card, Confirm, EmptyState, Field, Loaded, BUTTON, BUTTON_DANGER, SELECT, TABLE,
@@ -16,6 +17,18 @@ pub fn StoresPage() -> impl IntoView {
     let create = ServerAction::<CreateStore>::new();
     let delete = ServerAction::<DeleteStore>::new();
     let access = ServerAction::<SetStoreAccess>::new();
+    let connect = ServerAction::<ConnectShopify>::new();
+    let disconnect = ServerAction::<DisconnectStore>::new();
+    let connections = Resource::new(
+        move || {
+            (
+                connect.version().get(),
+                disconnect.version().get(),
+                create.version().get(),
+            )
+        },
+        |_| get_connections(),
+    );
     let page = Resource::new(
         move || {
             (
@@ -38,19 +51,24 @@ pub fn StoresPage() -> impl IntoView {
         <SettingsHeader title="Settings" text="The stores this company sells through, and which members may see each."/>
         <ActionResult value=move || delete.value().get() success="Store deleted."/>
         <ActionResult value=move || access.value().get() success="Access updated."/>
+        <ActionResult value=move || disconnect.value().get() success="Store disconnected."/>
         <Loaded resource=page render=move |p| {
                         let platforms = p.platforms.clone();
                         let label = move |k: &str| platforms.iter().find(|(key, _)| key == k).map(|(_, l)| l.clone()).unwrap_or_else(|| k.to_string());
-                        let list = if p.stores.is_empty() {
+                        let stores = p.stores.clone();
+                        let label2 = label.clone();
+                        let list = move |c: Connections| if stores.is_empty() {
                             view! { <EmptyState title="No stores yet" text="Add the first store with the form on this page."/> }.into_any()
                         } else {
-                            let items = p.stores.iter().map(|s| {
-                                let (id, platform, aria) = (s.id.clone(), label(&s.platform), format!("Delete store {}", s.name));
+                            let items = stores.iter().map(|s| {
+                                let (id, platform, aria) = (s.id.clone(), label2(&s.platform), format!("Delete store {}", s.name));
+                                let link = connection_line(s, &c, disconnect);
                                 view! {
                                     <li class="flex items-center justify-between py-3" data-testid="store-row">
                                         <div>
                                             <p class="text-sm font-medium text-slate-900 dark:text-white">{s.name.clone()}</p>
                                             <p class="text-xs text-slate-500">{platform}</p>
+                                            {link}
                                         </div>
                                         <Confirm label="Delete" aria_label=aria.clone()
                                             question=format!("Delete the store {}? Members lose their access to it.", s.name)>
@@ -69,7 +87,7 @@ pub fn StoresPage() -> impl IntoView {
                         view! {
                             <div class="grid gap-6 lg:grid-cols-3">
                                 <div class="space-y-6 lg:col-span-2">
-                                    <Card title="Stores">{list}</Card>
+                                    <Card title="Stores"><Loaded resource=connections render=list.clone()/></Card>
                                     {matrix}
                                 </div>
                                 <Card title="Add a store">
@@ -84,6 +102,7 @@ pub fn StoresPage() -> impl IntoView {
                                     </ActionForm>
                                 </Card>
                             </div>
+                            <ConnectShopifyCard stores=p.stores.clone() connections connect/>
                         }.into_any()
                     }/>
     }
@@ -144,4 +163,100 @@ fn AccessMatrix(p: StoresPage, access: ServerAction<SetStoreAccess>) -> impl Int
             </div>
         </Card>
     }.into_any()
+}
+
+/// Under a store's name: its connection (shop, credential hints, a Disconnect that asks
+/// first), or how to connect it.
+fn connection_line(
+    s: &StoreRow,
+    c: &Connections,
+    disconnect: ServerAction<DisconnectStore>,
+) -> Option<AnyView> {
+    if s.platform != "shopify" {
+        return None;
+    }
+    let Some(conn) = c.list.iter().find(|x| x.store_id == s.id) else {
+        return Some(view! { <p class="mt-1 text-xs text-amber-700 dark:text-amber-300" data-testid="store-connection">"Not connected: orders arrive once it is (below)."</p> }.into_any());
+    };
+    let state = match &conn.uninstalled {
+        Some(when) => format!("App uninstalled {when}: reconnect with new credentials"),
+        None => format!("Connected {}", conn.connected),
+    };
+    let aria = format!("Disconnect store {}", s.name);
+    let (id, question) = (
+        s.id.clone(),
+        format!(
+            "Disconnect {}? Its webhooks stop being accepted; its orders stay.",
+            s.name
+        ),
+    );
+    Some(view! {
+        <div class="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-400" data-testid="store-connection">
+            <span class="font-medium text-emerald-700 dark:text-emerald-300">{conn.shop_domain.clone()}</span>
+            <span>{format!("{} · {} · {}", conn.hint, conn.currency, state)}</span>
+            <Confirm label="Disconnect" aria_label=aria.clone() question>
+                <ActionForm action=disconnect>
+                    <input type="hidden" name="store_id" value=id/>
+                    <button type="submit" class=BUTTON_DANGER aria-label=aria>"Disconnect"</button>
+                </ActionForm>
+            </Confirm>
+        </div>
+    }.into_any())
+}
+
+/// Connecting a Shopify store: its shop domain, the Admin API access token and the webhook
+/// signing secret of the shop's app, and the store's currency.
+#[component]
+fn ConnectShopifyCard(
+    stores: Vec<StoreRow>,
+    connections: Resource<Result<Connections, crate::api::AppError>>,
+    connect: ServerAction<ConnectShopify>,
+) -> impl IntoView {
+    let field_error = move |f: &str| {
+        connect
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .and_then(|e| e.for_field(f))
+    };
+    let shopify: Vec<StoreRow> = stores
+        .into_iter()
+        .filter(|s| s.platform == "shopify")
+        .collect();
+    if shopify.is_empty() {
+        return None;
+    }
+    Some(view! {
+        <div class="mt-6">
+            <Card title="Connect a Shopify store">
+                <ActionResult value=move || connect.value().get() success="Store connected. New orders arrive by webhook."/>
+                <Loaded resource=connections render=move |c: Connections| {
+                    let options = shopify.iter().map(|s| {
+                        let connected = c.list.iter().any(|x| x.store_id == s.id);
+                        let label = if connected { format!("{} (replace its credentials)", s.name) } else { s.name.clone() };
+                        view! { <option value=s.id.clone()>{label}</option> }
+                    }).collect_view();
+                    view! {
+                        <p class="mb-4 text-sm text-slate-600 dark:text-slate-400">
+                            "In the shop's admin, create an app with the read_orders and write_orders scopes, then subscribe its webhooks (orders/create, orders/updated, orders/cancelled, app/uninstalled) to "
+                            <code class="rounded bg-slate-100 px-1 py-0.5 text-xs dark:bg-slate-800" data-testid="webhook-url">{c.webhook_url.clone()}</code>"."
+                        </p>
+                        <ActionForm action=connect attr:class="grid gap-4 sm:grid-cols-2">
+                            <div>
+                                <label for="f-connect-store" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Store"</label>
+                                <select id="f-connect-store" name="store_id" class=format!("mt-1 {SELECT}")>{options}</select>
+                            </div>
+                            <Field name="shop_domain" label="Shop domain" hint="Such as ana-shop.myshopify.com" error=field_error("shop_domain")/>
+                            <Field name="access_token" label="Admin API access token" kind="password" autocomplete="off" error=field_error("access_token")/>
+                            <Field name="webhook_secret" label="Webhook signing secret" kind="password" autocomplete="off" error=field_error("webhook_secret")/>
+                            <Field name="currency" label="Currency" value="RON" required=false error=field_error("currency")/>
+                            <div class="flex items-end">
+                                <button type="submit" class=format!("{BUTTON} w-full")>"Connect store"</button>
+                            </div>
+                        </ActionForm>
+                    }
+                }/>
+            </Card>
+        </div>
+    })
 }

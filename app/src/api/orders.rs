@@ -1,0 +1,389 @@
+//! Server functions of /orders (the inbox and an order's page) and of the store connections
+//! on Settings → Stores. Thin: permission first, then server::orders.
+// The inbox's filters are the server function's arguments (one per URL parameter).
+#![allow(clippy::too_many_arguments)]
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+use super::AppError;
+#[cfg(feature = "ssr")]
+use server::access::Permission;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderSummary {
+    pub id: String,
+    pub number: String,
+    pub store: String,
+    pub status: String,
+    pub status_label: String,
+    pub customer: String,
+    pub contact: String,
+    pub total: String,
+    /// Labels of the validation flags raised.
+    pub flags: Vec<String>,
+    pub placed: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrdersPage {
+    pub rows: Vec<OrderSummary>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub per_page: i64,
+    /// The change mark when this page was read (see [`get_orders_mark`]).
+    pub mark: String,
+}
+
+/// What the inbox's filters offer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderFilters {
+    /// The stores the member sees: (id, name).
+    pub stores: Vec<(String, String)>,
+    pub statuses: Vec<(String, String)>,
+    pub flags: Vec<(String, String)>,
+    pub sizes: Vec<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AddressView {
+    pub lines: Vec<String>,
+    pub missing: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ItemView {
+    pub title: String,
+    pub sku: String,
+    pub quantity: i64,
+    pub unit_price: String,
+    pub total: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventView {
+    pub when: String,
+    pub kind: String,
+    pub who: String,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrderView {
+    pub id: String,
+    pub number: String,
+    pub store: String,
+    pub status: String,
+    pub status_label: String,
+    pub financial: String,
+    pub fulfillment: String,
+    pub placed: String,
+    pub updated: String,
+    pub cancelled: Option<String>,
+    pub customer: String,
+    pub email: String,
+    pub phone: String,
+    pub shipping: Option<AddressView>,
+    pub billing: Option<AddressView>,
+    pub gateway: String,
+    pub note: String,
+    pub flags: Vec<String>,
+    pub items: Vec<ItemView>,
+    pub subtotal: String,
+    pub shipping_cost: String,
+    pub tax: String,
+    pub total: String,
+    pub events: Vec<EventView>,
+}
+
+#[cfg(feature = "ssr")]
+fn flag_labels(flags: &str) -> Vec<String> {
+    flags
+        .split_whitespace()
+        .map(|f| {
+            server::orders::model::FLAGS
+                .iter()
+                .find(|(k, _)| *k == f)
+                .map(|(_, l)| l.to_string())
+                .unwrap_or_else(|| f.to_string())
+        })
+        .collect()
+}
+
+#[cfg(feature = "ssr")]
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(k, l)| (k.to_string(), l.to_string()))
+        .collect()
+}
+
+/// One page of the inbox. Arguments are the address's parameters, as typed.
+#[server(endpoint = "orders")]
+pub async fn get_orders(
+    store: String,
+    status: String,
+    q: String,
+    flag: String,
+    preset: String,
+    from: String,
+    to: String,
+    sort: String,
+    dir: String,
+    page: i64,
+    per: i64,
+) -> Result<OrdersPage, AppError> {
+    use server::orders::{model, service};
+    let p = ssr::authorize(Permission::OrdersRead)?;
+    let db = &ssr::state()?.db;
+    let (from, to) = ssr::date_range(&p, &preset, &from, &to)?;
+    let some = |s: String| (!s.trim().is_empty()).then_some(s);
+    let query = service::Query {
+        store: some(store),
+        status: some(status),
+        q: some(q),
+        flag: some(flag),
+        from,
+        to,
+        sort: some(sort),
+        asc: dir == "asc",
+        page,
+        per_page: per,
+    };
+    let (inbox, mark) =
+        tokio::try_join!(service::inbox(db, &p, &query), service::change_mark(db, &p),)
+            .map_err(ssr::fail)?;
+    let rows = inbox
+        .rows
+        .into_iter()
+        .map(|r| OrderSummary {
+            id: r.id.to_string(),
+            status_label: model::status_label(&r.status).to_string(),
+            status: r.status,
+            store: r.store_name,
+            customer: r.customer_name,
+            contact: r.phone.or(r.email).unwrap_or_default(),
+            total: model::format_money(r.total_minor, &r.currency),
+            flags: flag_labels(&r.flags),
+            placed: ssr::local_time(&p, r.placed_at),
+            number: r.number,
+        })
+        .collect();
+    Ok(OrdersPage {
+        rows,
+        total: inbox.total,
+        page: inbox.page,
+        pages: ((inbox.total + inbox.per_page - 1) / inbox.per_page).max(1),
+        per_page: inbox.per_page,
+        mark,
+    })
+}
+
+/// The inbox's filter choices: the member's stores, the statuses and checks, page sizes.
+#[server(endpoint = "order_filters")]
+pub async fn get_order_filters() -> Result<OrderFilters, AppError> {
+    use server::orders::{model, service};
+    let p = ssr::authorize(Permission::OrdersRead)?;
+    let stores = server::team::stores::visible(&ssr::state()?.db, &p)
+        .await
+        .map_err(ssr::fail)?;
+    Ok(OrderFilters {
+        stores: stores
+            .into_iter()
+            .map(|s| (s.id.to_string(), s.name))
+            .collect(),
+        statuses: pairs(model::STATUSES),
+        flags: pairs(model::FLAGS),
+        sizes: service::PAGE_SIZES.to_vec(),
+    })
+}
+
+/// One order with its items, addresses and timeline.
+#[server(endpoint = "order")]
+pub async fn get_order(id: String) -> Result<OrderView, AppError> {
+    use server::orders::{model, service};
+    let p = ssr::authorize(Permission::OrdersRead)?;
+    let id = ssr::parse_id(&id)?;
+    let d = service::detail(&ssr::state()?.db, &p, id)
+        .await
+        .map_err(ssr::fail)?;
+    let o = d.order;
+    let money = |minor: i64| model::format_money(minor, &o.currency);
+    let address = |a: Option<model::Address>| {
+        a.map(|a| {
+            let missing = a.missing().iter().map(|m| m.to_string()).collect();
+            let mut lines = vec![a.name.clone()];
+            lines.extend(a.company.clone());
+            lines.push(a.address1.clone());
+            lines.extend(a.address2.clone());
+            lines.push(
+                [a.postcode.as_str(), a.city.as_str()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            );
+            lines.push(
+                [a.county.as_str(), a.country_code.as_str()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            lines.extend(a.phone.clone());
+            lines.retain(|l| !l.trim().is_empty());
+            AddressView { lines, missing }
+        })
+    };
+    Ok(OrderView {
+        id: o.id.to_string(),
+        number: o.number.clone(),
+        store: o.store_name.clone(),
+        status: o.status.clone(),
+        status_label: model::status_label(&o.status).to_string(),
+        financial: o.financial_status.clone().unwrap_or_else(|| "—".into()),
+        fulfillment: o
+            .fulfillment_status
+            .clone()
+            .unwrap_or_else(|| "unfulfilled".into()),
+        placed: ssr::local_time(&p, o.placed_at),
+        updated: ssr::local_time(&p, o.source_updated_at),
+        cancelled: o.cancelled_at.map(|t| ssr::local_time(&p, t)),
+        customer: o.customer_name.clone(),
+        email: o.email.clone().unwrap_or_default(),
+        phone: o.phone.clone().unwrap_or_default(),
+        shipping: address(d.shipping),
+        billing: address(d.billing),
+        gateway: o.payment_gateway.clone().unwrap_or_default(),
+        note: o.note.clone().unwrap_or_default(),
+        flags: flag_labels(&o.flags),
+        items: d
+            .items
+            .iter()
+            .map(|i| ItemView {
+                title: match &i.variant {
+                    Some(v) => format!("{} — {v}", i.title),
+                    None => i.title.clone(),
+                },
+                sku: i.sku.clone().unwrap_or_default(),
+                quantity: i.quantity,
+                unit_price: money(i.unit_price_minor),
+                total: money(i.unit_price_minor.saturating_mul(i.quantity)),
+            })
+            .collect(),
+        subtotal: money(o.subtotal_minor),
+        shipping_cost: money(o.shipping_minor),
+        tax: money(o.tax_minor),
+        total: money(o.total_minor),
+        events: d
+            .events
+            .into_iter()
+            .map(|e| EventView {
+                when: ssr::local_time(&p, e.happened_at),
+                kind: e.kind,
+                who: e.actor_name.unwrap_or_else(|| "Switchyard".into()),
+                detail: e.detail,
+            })
+            .collect(),
+    })
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    pub store_id: String,
+    pub platform: String,
+    pub shop_domain: String,
+    pub hint: String,
+    pub currency: String,
+    pub connected: String,
+    pub uninstalled: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Connections {
+    pub list: Vec<ConnectionView>,
+    /// Where a shop's webhooks go (shown for the Shopify app's settings).
+    pub webhook_url: String,
+}
+
+/// The company's store connections (stores.manage).
+#[server(endpoint = "store_connections")]
+pub async fn get_connections() -> Result<Connections, AppError> {
+    let p = ssr::authorize(Permission::StoresManage)?;
+    let state = ssr::state()?;
+    let list = server::orders::connections::list(&state.db, &p)
+        .await
+        .map_err(ssr::fail)?;
+    let webhook_url = state
+        .config
+        .public_url
+        .join("/webhooks/shopify")
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let list = list
+        .into_iter()
+        .map(|c| ConnectionView {
+            store_id: c.store_id.to_string(),
+            platform: c.platform,
+            shop_domain: c.shop_domain.unwrap_or_default(),
+            hint: c.hint,
+            currency: c.currency,
+            connected: ssr::local_time(&p, c.connected_at),
+            uninstalled: c.uninstalled_at.map(|t| ssr::local_time(&p, t)),
+        })
+        .collect();
+    Ok(Connections { list, webhook_url })
+}
+
+#[server(endpoint = "connect_shopify")]
+pub async fn connect_shopify(
+    store_id: String,
+    shop_domain: String,
+    access_token: String,
+    webhook_secret: String,
+    currency: String,
+) -> Result<(), AppError> {
+    let p = ssr::authorize(Permission::StoresManage)?;
+    let state = ssr::state()?;
+    server::orders::connections::connect_shopify(
+        &state.db,
+        &state.config.app_secret_key,
+        &p,
+        &ssr::meta(),
+        server::orders::connections::ShopifyInput {
+            store_id: ssr::parse_id(&store_id)?,
+            shop_domain,
+            access_token,
+            webhook_secret,
+            currency,
+        },
+    )
+    .await
+    .map_err(ssr::fail)
+}
+
+#[server(endpoint = "disconnect_store")]
+pub async fn disconnect_store(store_id: String) -> Result<(), AppError> {
+    let p = ssr::authorize(Permission::StoresManage)?;
+    server::orders::connections::disconnect(
+        &ssr::state()?.db,
+        &p,
+        &ssr::meta(),
+        ssr::parse_id(&store_id)?,
+    )
+    .await
+    .map_err(ssr::fail)
+}
+
+/// Changes whenever one of the member's orders is created or updated (the inbox polls it).
+#[server(endpoint = "orders_mark")]
+pub async fn get_orders_mark() -> Result<String, AppError> {
+    let p = ssr::authorize(Permission::OrdersRead)?;
+    server::orders::service::change_mark(&ssr::state()?.db, &p)
+        .await
+        .map_err(ssr::fail)
+}

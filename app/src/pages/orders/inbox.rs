@@ -1,0 +1,197 @@
+//! /orders — every order of the stores the member may see, in one inbox: filters in the
+//! address (store, status, checks, text, dates with presets), sortable columns, page sizes
+//! of 50 to 1,000. Once hydrated it watches for new or updated orders and reloads its rows
+//! when one arrives (a webhook lands in the inbox without a reload).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::{FlagBadge, OrderStatus};
+use crate::api::orders::*;
+use crate::components::pager::Pager;
+use crate::components::table::{Column, DataTable, Sort};
+use crate::components::ui::{Alert, Card, FilterBar, FilterField, Loaded, Tone, INPUT, SELECT, TD};
+
+const COLUMNS: &[Column] = &[
+    Column::new("number", "Order").sortable(),
+    Column::new("customer", "Customer").sortable(),
+    Column::new("status", "Status").sortable(),
+    Column::new("checks", "Checks"),
+    Column::new("total", "Total").sortable().numeric(),
+    Column::new("placed", "Placed").sortable(),
+];
+
+/// How often the hydrated inbox asks whether orders changed.
+#[cfg(feature = "hydrate")]
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(4);
+
+#[component]
+pub fn OrdersPage() -> impl IntoView {
+    let query = use_query_map();
+    let get = move |k: &str| query.read().get(k).unwrap_or_default();
+    let (version, set_version) = signal(0u32);
+    let data = Resource::new(
+        move || {
+            (
+                [
+                    get("store"),
+                    get("status"),
+                    get("q"),
+                    get("flag"),
+                    get("preset"),
+                    get("from"),
+                    get("to"),
+                    get("sort"),
+                    get("dir"),
+                ],
+                get("page").parse::<i64>().unwrap_or(1),
+                get("per").parse::<i64>().unwrap_or(50),
+                version.get(),
+            )
+        },
+        |([store, status, q, flag, preset, from, to, sort, dir], page, per, _)| {
+            get_orders(
+                store, status, q, flag, preset, from, to, sort, dir, page, per,
+            )
+        },
+    );
+    #[cfg(feature = "hydrate")]
+    {
+        let watch = move || {
+            leptos::task::spawn_local(async move {
+                let shown = data.get_untracked().and_then(|r| r.ok()).map(|p| p.mark);
+                if let (Ok(now), Some(shown)) = (get_orders_mark().await, shown) {
+                    if now != shown {
+                        set_version.update(|v| *v += 1);
+                    }
+                }
+            })
+        };
+        if let Ok(handle) = set_interval_with_handle(watch, WATCH_EVERY) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = set_version;
+    let option = move |key: &'static str, value: String, label: String| {
+        let v = value.clone();
+        view! { <option value=value selected=move || get(key) == v>{label}</option> }
+    };
+    let filters = Resource::new(|| (), |_| get_order_filters());
+    let filter_bar = move |f: OrderFilters| {
+        let choices = move |key: &'static str, any: &str, list: &[(String, String)]| {
+            let mut all = vec![option(key, String::new(), any.to_string()).into_any()];
+            all.extend(
+                list.iter()
+                    .map(|(k, l)| option(key, k.clone(), l.clone()).into_any()),
+            );
+            all
+        };
+        let per = get("per");
+        let sizes = f.sizes.iter().map(|n| {
+            let n = n.to_string();
+            let selected = per == n;
+            view! { <option value=n.clone() selected=selected>{format!("{n} per page")}</option> }
+        }).collect_view();
+        let presets = [
+            ("", "Any time"),
+            ("today", "Today"),
+            ("week", "This week"),
+            ("month", "This month"),
+            ("last_month", "Last month"),
+        ]
+        .into_iter()
+        .map(|(k, l)| option("preset", k.to_string(), l.to_string()))
+        .collect_view();
+        view! {
+            <FilterBar action="/orders" columns="lg:grid-cols-5">
+                <div class="sm:col-span-2">
+                    <FilterField label="Search" for_id="f-q">
+                        <input id="f-q" name="q" type="search" class=INPUT prop:value=move || get("q") placeholder="Number, customer, email, phone"/>
+                    </FilterField>
+                </div>
+                <FilterField label="Store" for_id="f-store">
+                    <select id="f-store" name="store" class=SELECT>{choices("store", "All stores", &f.stores)}</select>
+                </FilterField>
+                <FilterField label="Status" for_id="f-status">
+                    <select id="f-status" name="status" class=SELECT>{choices("status", "Any status", &f.statuses)}</select>
+                </FilterField>
+                <FilterField label="Checks" for_id="f-flag">
+                    <select id="f-flag" name="flag" class=SELECT>{choices("flag", "Any", &f.flags)}</select>
+                </FilterField>
+                <FilterField label="Period" for_id="f-preset">
+                    <select id="f-preset" name="preset" class=SELECT>{presets}</select>
+                </FilterField>
+                <FilterField label="From" for_id="f-from">
+                    <input id="f-from" name="from" type="date" class=INPUT prop:value=move || get("from")/>
+                </FilterField>
+                <FilterField label="To" for_id="f-to">
+                    <input id="f-to" name="to" type="date" class=INPUT prop:value=move || get("to")/>
+                </FilterField>
+                <FilterField label="Page size" for_id="f-per">
+                    <select id="f-per" name="per" class=SELECT>{sizes}</select>
+                </FilterField>
+                <input type="hidden" name="sort" value=move || get("sort")/>
+                <input type="hidden" name="dir" value=move || get("dir")/>
+            </FilterBar>
+        }
+    };
+    let page = move |d: OrdersPage| {
+        let sort = Sort::from_query(&query.read_untracked(), COLUMNS, "placed", true);
+        let row = |r: OrderSummary| {
+            let href = format!("/orders/{}", r.id);
+            let flags = r
+                .flags
+                .iter()
+                .map(|f| view! { <FlagBadge text=f.clone()/> })
+                .collect_view();
+            view! {
+                <tr data-testid="order-row">
+                    <td class=TD>
+                        <a href=href class="font-medium text-brand-700 hover:underline dark:text-brand-300">{r.number.clone()}</a>
+                        <p class="text-xs text-slate-500">{r.store.clone()}</p>
+                    </td>
+                    <td class=TD>
+                        <p class="text-slate-900 dark:text-white">{r.customer.clone()}</p>
+                        <p class="text-xs text-slate-500">{r.contact.clone()}</p>
+                    </td>
+                    <td class=TD><OrderStatus status=r.status.clone() label=r.status_label.clone()/></td>
+                    <td class=TD><div class="flex flex-wrap gap-1">{flags}</div></td>
+                    <td class=format!("{TD} whitespace-nowrap text-right tabular-nums")>{r.total.clone()}</td>
+                    <td class=format!("{TD} whitespace-nowrap")>{r.placed.clone()}</td>
+                </tr>
+            }
+        };
+        let summary = match d.total {
+            1 => "1 order".to_string(),
+            n => format!("{} orders", crate::format::group(n)),
+        };
+        view! {
+            <Card>
+                <p class="mb-3 text-sm text-slate-600 dark:text-slate-400" data-testid="orders-total">{summary.clone()}</p>
+                <DataTable columns=COLUMNS rows=d.rows.clone() row sort label="Orders"
+                    empty_title="No orders match" empty_text="Orders arrive from connected stores (Settings → Stores). Change the filters to see more."/>
+                <Pager page=d.page pages=d.pages summary=format!("{summary} · page {} of {}", d.page, d.pages)/>
+            </Card>
+        }
+    };
+    view! {
+        <Title text="Orders · Switchyard"/>
+        <div class="mb-6">
+            <h1 class="page-title">"Orders"</h1>
+            <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Every order of your stores in one inbox, newest first."</p>
+        </div>
+        <div class="mb-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <Loaded resource=filters render=filter_bar/>
+        </div>
+        <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(d) => page(d).into_any(),
+                    Err(e) => view! { <Alert tone=Tone::Error>{e.message}</Alert> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
