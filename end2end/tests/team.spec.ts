@@ -44,7 +44,7 @@ test("the owner adds stores, invites an operator with one store, and the link wo
   const { context, page: bob } = await accept(browser, link, operator);
   // Bob sees his one store, no settings, no audit activity.
   await expect(bob.getByRole("list", { name: "Your stores" })).toHaveText("North Shop");
-  await expect(bob.getByRole("navigation", { name: "Main", exact: true }).getByRole("link")).toHaveText(["Dashboard", "Settings"]);
+  await expect(bob.getByRole("navigation", { name: "Main", exact: true }).getByRole("link")).toHaveText(["Dashboard", "Orders", "Settings"]);
   await bob.getByRole("navigation", { name: "Main", exact: true }).getByRole("link", { name: "Settings" }).click();
   await expect(bob).toHaveURL(/\/settings\/security$/);
   await expect(bob.getByRole("navigation", { name: "Settings" }).getByRole("link")).toHaveText(["Security"]);

@@ -17,7 +17,19 @@ CREATE TABLE store_connections (
     connected_at TIMESTAMPTZ NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL,
     -- Set by Shopify's app/uninstalled webhook: the credentials no longer work.
-    uninstalled_at TIMESTAMPTZ
+    uninstalled_at TIMESTAMPTZ,
+    -- Sync: the newest updated_at fully read (the next pass starts there); the pass under way
+    -- (queued or running, since when, its filter, where it stopped and the newest updated_at it
+    -- has read, so a retry resumes from its cursor without a gap); how the last pass ended.
+    synced_until TIMESTAMPTZ,
+    sync_state TEXT CHECK (sync_state IN ('queued', 'running')),
+    sync_state_at TIMESTAMPTZ,
+    sync_since TIMESTAMPTZ,
+    sync_cursor TEXT,
+    sync_high TIMESTAMPTZ,
+    sync_done BIGINT NOT NULL DEFAULT 0,
+    sync_finished_at TIMESTAMPTZ,
+    sync_error TEXT
 );
 CREATE INDEX store_connections_company ON store_connections (company_id);
 

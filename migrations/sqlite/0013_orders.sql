@@ -17,7 +17,19 @@ CREATE TABLE store_connections (
     connected_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     -- Set by Shopify's app/uninstalled webhook: the credentials no longer work.
-    uninstalled_at TEXT
+    uninstalled_at TEXT,
+    -- Sync: the newest updated_at fully read (the next pass starts there); the pass under way
+    -- (queued or running, since when, its filter, where it stopped and the newest updated_at it
+    -- has read, so a retry resumes from its cursor without a gap); how the last pass ended.
+    synced_until TEXT,
+    sync_state TEXT CHECK (sync_state IN ('queued', 'running')),
+    sync_state_at TEXT,
+    sync_since TEXT,
+    sync_cursor TEXT,
+    sync_high TEXT,
+    sync_done BIGINT NOT NULL DEFAULT 0,
+    sync_finished_at TEXT,
+    sync_error TEXT
 );
 CREATE INDEX store_connections_company ON store_connections (company_id);
 

@@ -12,7 +12,9 @@ use crate::{
     billing::{self, packs::BillingConfig},
     config::{self, Config, ConfigErrors, Loader},
     http::{self, middleware::PageTable},
-    identity, jobs, mail, orders, platform, ratelimit, sessions,
+    identity, jobs, mail,
+    orders::{self, config::OrdersConfig},
+    platform, ratelimit, sessions,
     state::AppState,
     storage::StorageConfig,
     team,
@@ -25,6 +27,7 @@ pub const CONFIG_SECTIONS: &[Loader] = &[
     config::loader::<AiConfig>,
     config::loader::<BillingConfig>,
     config::loader::<AnalysesConfig>,
+    config::loader::<OrdersConfig>,
 ];
 
 /// Every job kind of the application.
@@ -39,6 +42,8 @@ pub fn jobs() -> jobs::Registry {
         .with(analyses::pipeline::RunAnalysis)
         .with(analyses::pipeline::Sweep)
         .with(orders::jobs::ShopifyWebhook)
+        .with(orders::jobs::SyncStore)
+        .with(orders::jobs::SyncAll)
 }
 
 /// Every area's pages and what each needs.

@@ -26,6 +26,7 @@ fn action_label(action: &str) -> &'static str {
         "STORE_ACCESS_CHANGED" => "Changed store access",
         "STORE_CONNECTED" => "Connected a store",
         "STORE_DISCONNECTED" => "Disconnected a store",
+        "ORDERS_SYNC_REQUESTED" => "Asked for an orders sync",
         "ROLE_CREATED" | "ROLE_UPDATED" | "ROLE_DELETED" => "Changed the roles",
         _ => "Other",
     }

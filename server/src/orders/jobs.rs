@@ -26,3 +26,61 @@ impl Job for ShopifyWebhook {
         Ok(())
     }
 }
+
+/// `orders.sync`: one store's pass (resumes from its cursor when retried).
+pub struct SyncStore;
+
+#[async_trait]
+impl Job for SyncStore {
+    fn kind(&self) -> &'static str {
+        super::sync::KIND
+    }
+
+    fn max_attempts(&self) -> i32 {
+        8
+    }
+
+    fn lease(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(1800)
+    }
+
+    async fn run(&self, ctx: &JobContext, payload: serde_json::Value) -> anyhow::Result<()> {
+        let payload: super::sync::Payload = serde_json::from_value(payload)?;
+        let outcome = super::sync::run(
+            &ctx.db,
+            &ctx.config.app_secret_key,
+            ctx.config.section::<super::config::OrdersConfig>(),
+            payload.store_id,
+        )
+        .await?;
+        tracing::info!(store_id = %payload.store_id, %outcome, "orders sync pass");
+        Ok(())
+    }
+}
+
+/// `orders.sync-all`: every minute, queues a pass for each connected store whose last one
+/// ended ORDERS_SYNC_MINUTES ago or more.
+pub struct SyncAll;
+
+#[async_trait]
+impl Job for SyncAll {
+    fn kind(&self) -> &'static str {
+        super::sync::ALL_KIND
+    }
+
+    fn every(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_secs(60))
+    }
+
+    async fn run(&self, ctx: &JobContext, _payload: serde_json::Value) -> anyhow::Result<()> {
+        let every = ctx
+            .config
+            .section::<super::config::OrdersConfig>()
+            .sync_every;
+        let n = super::sync::queue_all(&ctx.db, every).await?;
+        if n > 0 {
+            tracing::info!(stores = n, "orders sync passes queued");
+        }
+        Ok(())
+    }
+}

@@ -9,6 +9,7 @@
 //! - `ingest`: a platform's facts written into an order, never older over newer;
 //! - `service`: the inbox and the order page.
 
+pub mod config;
 pub mod connections;
 pub mod http;
 pub mod ingest;
@@ -17,6 +18,8 @@ pub mod model;
 mod repo;
 pub mod service;
 pub mod shopify;
+pub mod shopify_api;
+pub mod sync;
 pub mod webhooks;
 
 /// The orders pages, and the Shopify webhook (signed, no session).

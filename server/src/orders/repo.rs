@@ -557,3 +557,160 @@ pub async fn payload(db: &Db, order_id: Uuid) -> Result<Option<String>> {
         .fetch_optional(c)
         .await)?)
 }
+
+// Sync.
+
+/// A store's connection as the sync job needs it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SyncRow {
+    pub company_id: Uuid,
+    pub shop_domain: Option<String>,
+    pub sealed_credentials: String,
+    pub uninstalled_at: Option<DateTime<Utc>>,
+    pub synced_until: Option<DateTime<Utc>>,
+    pub sync_state: Option<String>,
+    pub sync_since: Option<DateTime<Utc>>,
+    pub sync_cursor: Option<String>,
+    pub sync_high: Option<DateTime<Utc>>,
+    pub sync_done: i64,
+}
+
+pub async fn sync_row(db: &Db, store_id: Uuid) -> Result<Option<SyncRow>> {
+    const SQL: &str =
+        "SELECT company_id, shop_domain, sealed_credentials, uninstalled_at, synced_until, \
+        sync_state, sync_since, sync_cursor, sync_high, sync_done FROM store_connections \
+        WHERE store_id = $1 AND platform = 'shopify'";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(store_id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Queues a sync of a store unless one is queued or running; false when one is.
+pub async fn queue_sync(
+    tx: &mut Tx,
+    company_id: Uuid,
+    store_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE store_connections SET sync_state = 'queued', sync_state_at = $3 \
+        WHERE store_id = $1 AND company_id = $2 AND platform = 'shopify' AND uninstalled_at IS NULL \
+        AND sync_state IS NULL";
+    Ok(exec_tx!(
+        tx,
+        sqlx::query(SQL).bind(store_id).bind(company_id).bind(now)
+    )? > 0)
+}
+
+/// Connected Shopify stores with no sync queued or running whose last pass ended before
+/// `due` (or never ran); a pass stuck since before `stale` (its job gave up) is cleared first:
+/// (company, store).
+pub async fn stores_to_sync(
+    db: &Db,
+    stale: DateTime<Utc>,
+    due: DateTime<Utc>,
+) -> Result<Vec<(Uuid, Uuid)>> {
+    const RESET: &str = "UPDATE store_connections SET sync_state = NULL, sync_error = 'the last sync stopped; started again' \
+        WHERE sync_state IS NOT NULL AND sync_state_at < $1";
+    exec!(db, sqlx::query(RESET).bind(stale))?;
+    const SQL: &str = "SELECT company_id, store_id FROM store_connections WHERE platform = 'shopify' \
+        AND uninstalled_at IS NULL AND sync_state IS NULL AND (sync_finished_at IS NULL OR sync_finished_at < $1)";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(due)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// A queued pass starts: from `synced_until`, at the first page.
+pub async fn start_sync(
+    db: &Db,
+    store_id: Uuid,
+    since: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "UPDATE store_connections SET sync_state = 'running', sync_state_at = $3, sync_since = $2, \
+        sync_cursor = NULL, sync_high = NULL, sync_done = 0, sync_error = NULL WHERE store_id = $1";
+    exec!(db, sqlx::query(SQL).bind(store_id).bind(since).bind(now))?;
+    Ok(())
+}
+
+/// A page was read and written: where the next one starts.
+pub async fn sync_progress(
+    db: &Db,
+    store_id: Uuid,
+    cursor: Option<&str>,
+    high: Option<DateTime<Utc>>,
+    done: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "UPDATE store_connections SET sync_cursor = $2, sync_high = $3, sync_done = $4, sync_state_at = $5 \
+        WHERE store_id = $1";
+    exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(store_id)
+            .bind(cursor)
+            .bind(high)
+            .bind(done)
+            .bind(now)
+    )?;
+    Ok(())
+}
+
+/// A pass ended; with `error` set (a refusal) the high-water mark stays where it was.
+pub async fn finish_sync(
+    db: &Db,
+    store_id: Uuid,
+    synced_until: Option<DateTime<Utc>>,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "UPDATE store_connections SET sync_state = NULL, sync_state_at = NULL, sync_cursor = NULL, \
+        synced_until = COALESCE($2, synced_until), sync_error = $3, sync_finished_at = $4 WHERE store_id = $1";
+    exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(store_id)
+            .bind(synced_until)
+            .bind(error)
+            .bind(now)
+    )?;
+    Ok(())
+}
+
+/// A failed attempt says why (the queue retries it from the cursor).
+pub async fn sync_failed(db: &Db, store_id: Uuid, error: &str) -> Result<()> {
+    const SQL: &str = "UPDATE store_connections SET sync_error = $2 WHERE store_id = $1";
+    exec!(db, sqlx::query(SQL).bind(store_id).bind(error))?;
+    Ok(())
+}
+
+/// How each connected store's sync stands, for the pages.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SyncStatus {
+    pub store_id: Uuid,
+    pub store_name: String,
+    pub shop_domain: Option<String>,
+    pub uninstalled_at: Option<DateTime<Utc>>,
+    pub sync_state: Option<String>,
+    pub sync_done: i64,
+    pub sync_finished_at: Option<DateTime<Utc>>,
+    pub sync_error: Option<String>,
+}
+
+pub async fn sync_statuses(
+    db: &Db,
+    company_id: Uuid,
+    limited_to: Option<Uuid>,
+) -> Result<Vec<SyncStatus>> {
+    const SQL: &str = "SELECT c.store_id, s.name AS store_name, c.shop_domain, c.uninstalled_at, c.sync_state, \
+        c.sync_done, c.sync_finished_at, c.sync_error FROM store_connections c JOIN stores s ON s.id = c.store_id \
+        WHERE c.company_id = $1 \
+        AND ($2 IS NULL OR c.store_id IN (SELECT store_id FROM store_access WHERE company_id = $1 AND user_id = $2)) \
+        ORDER BY s.name";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(company_id)
+        .bind(limited_to)
+        .fetch_all(c)
+        .await)?)
+}

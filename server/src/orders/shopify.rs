@@ -258,6 +258,82 @@ pub fn order_facts(body: &str) -> Result<OrderFacts, String> {
     })
 }
 
+/// Reads an order node of the GraphQL Admin API: it is put in the webhook payload's shape (the
+/// numeric id of its `gid://shopify/Order/…`, snake_case fields, lower-case statuses) and read
+/// by [`order_facts`], so both ways in agree on every field.
+pub fn facts_from_node(node: &serde_json::Value) -> Result<OrderFacts, String> {
+    use serde_json::{json, Value};
+    let id = node["id"]
+        .as_str()
+        .and_then(|g| g.strip_prefix("gid://shopify/Order/"))
+        .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or("the order has no id")?;
+    let money = |k: &str| node[k]["shopMoney"]["amount"].clone();
+    let lower = |v: &Value| v.as_str().map(|s| Value::String(s.to_ascii_lowercase()));
+    let address = |a: &Value| {
+        if a.is_null() {
+            return Value::Null;
+        }
+        json!({
+            "name": a["name"], "first_name": a["firstName"], "last_name": a["lastName"],
+            "company": a["company"], "address1": a["address1"], "address2": a["address2"],
+            "city": a["city"], "province": a["province"], "zip": a["zip"],
+            "country_code": a["countryCodeV2"], "phone": a["phone"],
+        })
+    };
+    let fulfillment = match node["displayFulfillmentStatus"].as_str() {
+        None | Some("UNFULFILLED") => Value::Null,
+        Some(s) => Value::String(s.to_ascii_lowercase()),
+    };
+    let items: Vec<Value> = node["lineItems"]["nodes"]
+        .as_array()
+        .map(|nodes| {
+            nodes
+                .iter()
+                .map(|li| {
+                    json!({
+                        "title": li["title"], "variant_title": li["variantTitle"], "sku": li["sku"],
+                        "quantity": li["quantity"], "price": li["originalUnitPriceSet"]["shopMoney"]["amount"],
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let shipping = money("totalShippingPriceSet");
+    let shipping_lines = if shipping.is_null() {
+        json!([])
+    } else {
+        json!([{ "price": shipping }])
+    };
+    let customer = &node["customer"];
+    let rest = json!({
+        "id": id.parse::<u64>().map_err(|_| "the order id is too large")?,
+        "name": node["name"],
+        "created_at": node["createdAt"],
+        "updated_at": node["updatedAt"],
+        "cancelled_at": node["cancelledAt"],
+        "financial_status": lower(&node["displayFinancialStatus"]),
+        "fulfillment_status": fulfillment,
+        "currency": node["currencyCode"],
+        "total_price": money("totalPriceSet"),
+        "subtotal_price": money("subtotalPriceSet"),
+        "total_tax": money("totalTaxSet"),
+        "shipping_lines": shipping_lines,
+        "email": node["email"],
+        "phone": node["phone"],
+        "note": node["note"],
+        "payment_gateway_names": node["paymentGatewayNames"].as_array().cloned().unwrap_or_default(),
+        "customer": if customer.is_null() { Value::Null } else { json!({
+            "first_name": customer["firstName"], "last_name": customer["lastName"],
+            "email": customer["email"], "phone": customer["phone"],
+        }) },
+        "shipping_address": address(&node["shippingAddress"]),
+        "billing_address": address(&node["billingAddress"]),
+        "line_items": items,
+    });
+    order_facts(&rest.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,168 @@
+import { test, expect, APIRequestContext } from "@playwright/test";
+import { createHmac } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { accept, hydrated, invite, owner, signInAs } from "./helpers";
+
+// Orders: an owner connects a Shopify store, a signed order webhook lands in the open inbox
+// without a reload, the order's page shows it, filters work without JavaScript, and a member
+// without access to that store sees none of it. Sets the installation up itself when run alone.
+test.describe.configure({ mode: "serial" });
+
+const SHOP = "atelier-e2e.myshopify.com";
+const SECRET = "shpss_e2e_webhook_secret_0123";
+const packer = { name: "Pat Packer", email: "pat@example.com", password: "parcel-post-2026" };
+
+// Shopify's order webhook body, as the Rust tests use it.
+const fixture = JSON.parse(
+  fs.readFileSync(path.join(__dirname, "../../server/tests/fixtures/shopify/order.json"), "utf8"),
+);
+
+function order(id: number, number: string, changes: Record<string, unknown> = {}) {
+  return { ...fixture, id, name: number, ...changes };
+}
+
+async function deliver(request: APIRequestContext, topic: string, webhookId: string, body: string, secret = SECRET) {
+  return request.post("/webhooks/shopify", {
+    headers: {
+      "content-type": "application/json",
+      "x-shopify-topic": topic,
+      "x-shopify-shop-domain": SHOP,
+      "x-shopify-webhook-id": webhookId,
+      "x-shopify-hmac-sha256": createHmac("sha256", secret).update(body).digest("base64"),
+    },
+    data: body,
+  });
+}
+
+test("an owner connects a Shopify store and a signed order webhook appears in the open inbox", async ({ page, request }) => {
+  await signInAs(page, owner);
+  await page.goto("/settings/stores");
+  await hydrated(page);
+  for (const name of ["Atelier", "Outlet"]) {
+    await page.getByLabel("Store name").fill(name);
+    await page.getByLabel("Platform").selectOption("shopify");
+    await page.getByRole("button", { name: "Add store" }).click();
+    await expect(page.getByTestId("store-row").filter({ hasText: name })).toBeVisible();
+  }
+  const atelier = page.getByTestId("store-row").filter({ hasText: "Atelier" });
+  await expect(atelier.getByTestId("store-connection")).toContainText("Not connected");
+  await expect(page.getByTestId("webhook-url")).toContainText("/webhooks/shopify");
+
+  // A shop that is not on myshopify.com is refused at its field; nothing is connected.
+  await page.getByLabel("Store", { exact: true }).selectOption({ label: "Atelier" });
+  await page.getByLabel("Shop domain").fill("atelier.example.com");
+  await page.getByLabel("Admin API access token").fill("shpat_e2e_access_token_WXYZ");
+  await page.getByLabel("Webhook signing secret").fill(SECRET);
+  await page.getByRole("button", { name: "Connect store" }).click();
+  await expect(page.getByText("ending in .myshopify.com")).toBeVisible();
+  await expect(atelier.getByTestId("store-connection")).toContainText("Not connected");
+
+  await page.getByLabel("Shop domain").fill(SHOP);
+  await page.getByLabel("Admin API access token").fill("shpat_e2e_access_token_WXYZ");
+  await page.getByLabel("Webhook signing secret").fill(SECRET);
+  await page.getByRole("button", { name: "Connect store" }).click();
+  await expect(page.getByRole("status")).toContainText("Store connected");
+  await expect(atelier.getByTestId("store-connection")).toContainText(SHOP);
+  await expect(atelier.getByTestId("store-connection")).toContainText("token …WXYZ");
+  await expect(page.locator("body")).not.toContainText("shpat_e2e_access_token_WXYZ");
+
+  await page.goto("/orders");
+  await hydrated(page);
+  await expect(page.getByText("No orders match")).toBeVisible();
+
+  // Unsigned or tampered deliveries are refused; the signed one is taken, three times over.
+  const body = JSON.stringify(order(7001, "#1042"));
+  expect((await deliver(request, "orders/create", "e2e-1", body, "wrong-secret")).status()).toBe(401);
+  for (let i = 0; i < 3; i++) {
+    expect((await deliver(request, "orders/create", "e2e-1", body)).status()).toBe(200);
+  }
+  // No reload: the open inbox shows it once it is applied.
+  const row = page.getByTestId("order-row");
+  await expect(row).toHaveCount(1, { timeout: 20_000 });
+  await expect(row).toContainText("#1042");
+  await expect(row).toContainText("Ana Pop");
+  await expect(row).toContainText("209.89 RON");
+  await expect(row.getByTestId("order-status")).toHaveText("Pending");
+  await expect(page.getByTestId("orders-total")).toHaveText("1 order");
+
+  await row.getByRole("link", { name: "#1042" }).click();
+  await expect(page.getByTestId("order-number")).toHaveText("Order #1042");
+  await expect(page.getByTestId("order-item")).toHaveCount(2);
+  await expect(page.getByText("Cană ceramică — Albastru")).toBeVisible();
+  await expect(page.getByTestId("order-event")).toHaveCount(1);
+  await expect(page.getByTestId("order-event")).toContainText("Received from Shopify (orders/create)");
+  await expect(page.getByText("+40712345678")).toBeVisible();
+});
+
+test("a cancellation and a flagged order arrive; filters and sorting work before hydration", async ({ browser, page, request }) => {
+  // The cancellation of #1042 (newer), and an order without a phone or postcode.
+  const cancelled = order(7001, "#1042", {
+    updated_at: "2026-11-30T12:00:00+02:00",
+    cancelled_at: "2026-11-30T12:00:00+02:00",
+  });
+  expect((await deliver(request, "orders/cancelled", "e2e-2", JSON.stringify(cancelled))).status()).toBe(200);
+  const flagged = order(7002, "#1043", {
+    created_at: "2026-11-30T11:00:00+02:00",
+    phone: null,
+    customer: { ...fixture.customer, first_name: "Radu", last_name: "Ene", phone: null },
+    shipping_address: { ...fixture.shipping_address, phone: null, zip: "", name: "Radu Ene" },
+    billing_address: { ...fixture.billing_address, phone: null },
+  });
+  expect((await deliver(request, "orders/create", "e2e-3", JSON.stringify(flagged))).status()).toBe(200);
+
+  await signInAs(page, owner);
+  await page.goto("/orders");
+  await expect(page.getByTestId("order-row")).toHaveCount(2, { timeout: 20_000 });
+  await expect(page.getByTestId("order-row").filter({ hasText: "#1042" }).getByTestId("order-status")).toHaveText("Cancelled");
+
+  // Without JavaScript: the filter form is a GET form, the headers are links.
+  const context = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+  const plain = await context.newPage();
+  await plain.goto("/orders");
+  await plain.getByLabel("Checks").selectOption("phone");
+  await plain.getByRole("button", { name: "Filter" }).click();
+  await expect(plain).toHaveURL(/flag=phone/);
+  await expect(plain.getByTestId("order-row")).toHaveCount(1);
+  await expect(plain.getByTestId("order-row")).toContainText("#1043");
+  await expect(plain.getByTestId("order-flag")).toHaveText(["Phone missing or invalid", "Address incomplete"]);
+  await plain.goto("/orders?q=ana+pop");
+  await expect(plain.getByTestId("order-row")).toHaveCount(1);
+  await expect(plain.getByTestId("order-row")).toContainText("#1042");
+  await plain.goto("/orders");
+  await plain.getByRole("link", { name: "Order", exact: true }).click();
+  await expect(plain).toHaveURL(/sort=number&dir=asc/);
+  await expect(plain.getByTestId("order-row").first()).toContainText("#1042");
+  await plain.getByRole("link", { name: "Order", exact: true }).click();
+  await expect(plain.getByTestId("order-row").first()).toContainText("#1043");
+  // A bad value is refused plainly.
+  await plain.goto("/orders?status=LOST");
+  await expect(plain.getByRole("alert")).toContainText("Choose a status from the list");
+  await context.close();
+
+  // After hydration the same filter works through the form.
+  await hydrated(page);
+  await page.getByLabel("Search").fill("radu");
+  await page.getByRole("button", { name: "Filter" }).click();
+  await expect(page).toHaveURL(/q=radu/);
+  await expect(page.getByTestId("order-row")).toHaveCount(1);
+  await expect(page.getByTestId("order-row")).toContainText("#1043");
+});
+
+test("a member without access to the store sees none of its orders and gets 404 on their ids", async ({ page, browser }) => {
+  await signInAs(page, owner);
+  await page.goto("/orders");
+  const href = await page.getByTestId("order-row").first().getByRole("link").first().getAttribute("href");
+  expect(href).toMatch(/^\/orders\/[0-9a-f-]{36}$/);
+
+  const link = await invite(page, packer.email, "operator", ["Outlet"]);
+  const { context, page: pat } = await accept(browser, link, packer);
+  await expect(pat.getByRole("navigation", { name: "Main", exact: true }).getByRole("link", { name: "Orders" })).toBeVisible();
+  await pat.goto("/orders");
+  await expect(pat.getByText("No orders match")).toBeVisible();
+  await expect(pat.getByTestId("order-row")).toHaveCount(0);
+  const res = await pat.goto(href!);
+  expect(res?.status()).toBe(404);
+  await expect(pat.locator("body")).not.toContainText("Ana Pop");
+  await context.close();
+});

@@ -1,0 +1,56 @@
+//! Orders configuration: how Shopify is reached and how often stores are synced.
+
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct OrdersConfig {
+    /// The Admin API version every GraphQL call names (SHOPIFY_API_VERSION).
+    pub shopify_api_version: String,
+    /// Where Shopify's Admin API is (SHOPIFY_API_BASE): unset means `https://<shop domain>`;
+    /// tests and the end-to-end stand-in point it at a local server.
+    pub shopify_api_base: Option<url::Url>,
+    /// How often every connected store is synced (ORDERS_SYNC_MINUTES).
+    pub sync_every: Duration,
+    /// The longest one Shopify request may take.
+    pub request_timeout: Duration,
+}
+
+impl Default for OrdersConfig {
+    fn default() -> Self {
+        OrdersConfig {
+            shopify_api_version: "2026-10".into(),
+            shopify_api_base: None,
+            sync_every: Duration::from_secs(15 * 60),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl crate::config::Section for OrdersConfig {
+    fn load(get: &dyn Fn(&str) -> Option<String>, errors: &mut Vec<String>) -> Self {
+        let mut c = OrdersConfig::default();
+        if let Some(v) = get("SHOPIFY_API_VERSION").filter(|v| !v.is_empty()) {
+            let ok = v.len() == 7
+                && v.as_bytes()[4] == b'-'
+                && v[..4].bytes().all(|b| b.is_ascii_digit())
+                && matches!(&v[5..], "01" | "04" | "07" | "10");
+            if ok {
+                c.shopify_api_version = v;
+            } else {
+                errors.push(format!(
+                    "SHOPIFY_API_VERSION={v:?}: a Shopify API version such as 2026-10 (YYYY-01, -04, -07 or -10)"
+                ));
+            }
+        }
+        if let Some(v) = get("SHOPIFY_API_BASE").filter(|v| !v.is_empty()) {
+            match url::Url::parse(&v) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => c.shopify_api_base = Some(u),
+                _ => errors.push(format!("SHOPIFY_API_BASE={v:?}: an http(s) URL")),
+            }
+        }
+        if let Some(m) = crate::config::number(get, "ORDERS_SYNC_MINUTES", 1, 1440, errors) {
+            c.sync_every = Duration::from_secs(m * 60);
+        }
+        c
+    }
+}
