@@ -97,6 +97,12 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/store_connections", Need::Permission("stores.manage")),
     ("/api/connect_shopify", Need::Permission("stores.manage")),
     ("/api/disconnect_store", Need::Permission("stores.manage")),
+    ("/api/order_syncs", Need::Permission("orders.read")),
+    ("/api/sync_store", Need::Permission("orders.write")),
+    (
+        "/api/test_store_connection",
+        Need::Permission("stores.manage"),
+    ),
     ("/api/integrations", Need::Permission("settings.manage")),
     ("/api/save_ai_key", Need::Permission("settings.manage")),
     ("/api/remove_ai_key", Need::Permission("settings.manage")),
@@ -363,7 +369,9 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
             ("webhook_secret", "stolen_secret_0123456".into()),
             ("currency", "RON".into()),
         ],
-        "/api/disconnect_store" => vec![("store_id", b.store.clone())],
+        "/api/disconnect_store" | "/api/sync_store" | "/api/test_store_connection" => {
+            vec![("store_id", b.store.clone())]
+        }
         "/api/checkout_status" => vec![("session_id", "cs_beta_secret".into())],
         // Refused at its field after the permission check, before Stripe is asked.
         "/api/buy_pack" => vec![
@@ -443,7 +451,7 @@ async fn b_state(app: &TestApp, b: &CompanyB) -> String {
                       (SELECT COUNT(*) FROM analyses WHERE company_id = $1 AND status = 'completed' AND verdict = 'APPROVED' AND extraction = '{}'), \
                       (SELECT COUNT(*) FROM company_ai_keys WHERE company_id = $1), \
                       (SELECT COALESCE(analysis_limits, '') FROM companies WHERE id = $1), \
-                      (SELECT credentials_hint || shop_domain FROM store_connections WHERE company_id = $1) \
+                      (SELECT credentials_hint || shop_domain || COALESCE(sync_state, '-') FROM store_connections WHERE company_id = $1) \
                         || '/' || (SELECT number || status || customer_name FROM orders WHERE company_id = $1)";
     #[allow(clippy::type_complexity)]
     let row: (

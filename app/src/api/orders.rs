@@ -387,3 +387,102 @@ pub async fn get_orders_mark() -> Result<String, AppError> {
         .await
         .map_err(ssr::fail)
 }
+
+/// A connected store's sync, as the inbox shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SyncView {
+    pub store_id: String,
+    pub store: String,
+    pub shop: String,
+    /// A pass is queued or running.
+    pub running: bool,
+    /// "Syncing: 150 orders read", "Last synced Mar 14, 2026 09:30 (3 orders)", "Never synced".
+    pub state: String,
+    pub error: Option<String>,
+    pub uninstalled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SyncPanel {
+    pub stores: Vec<SyncView>,
+    pub can_sync: bool,
+}
+
+/// How the member's connected stores' syncs stand.
+#[server(endpoint = "order_syncs")]
+pub async fn get_syncs() -> Result<SyncPanel, AppError> {
+    let p = ssr::authorize(Permission::OrdersRead)?;
+    let list = server::orders::sync::statuses(&ssr::state()?.db, &p)
+        .await
+        .map_err(ssr::fail)?;
+    let stores = list
+        .into_iter()
+        .map(|s| {
+            let running = s.sync_state.is_some();
+            let state = match (&s.sync_state, s.sync_finished_at) {
+                (Some(st), _) if st == "queued" => "Sync queued".to_string(),
+                (Some(_), _) => format!("Syncing: {} orders read", s.sync_done),
+                (None, Some(t)) => format!(
+                    "Last synced {} ({} orders read)",
+                    ssr::local_time(&p, t),
+                    s.sync_done
+                ),
+                (None, None) => "Never synced".to_string(),
+            };
+            SyncView {
+                store_id: s.store_id.to_string(),
+                store: s.store_name,
+                shop: s.shop_domain.unwrap_or_default(),
+                running,
+                state,
+                error: s.sync_error,
+                uninstalled: s.uninstalled_at.is_some(),
+            }
+        })
+        .collect();
+    Ok(SyncPanel {
+        stores,
+        can_sync: p.permissions.contains(Permission::OrdersWrite),
+    })
+}
+
+/// "Sync now" for one store (orders.write).
+#[server(endpoint = "sync_store")]
+pub async fn sync_store(store_id: String) -> Result<String, AppError> {
+    let p = ssr::authorize(Permission::OrdersWrite)?;
+    let queued = server::orders::sync::sync_now(
+        &ssr::state()?.db,
+        &p,
+        &ssr::meta(),
+        ssr::parse_id(&store_id)?,
+    )
+    .await
+    .map_err(ssr::fail)?;
+    Ok(if queued {
+        "Sync started.".into()
+    } else {
+        "A sync of this store is already under way.".into()
+    })
+}
+
+/// "Test connection" (stores.manage): asks Shopify for the shop with the stored token.
+#[server(endpoint = "test_store_connection")]
+pub async fn test_store_connection(store_id: String) -> Result<String, AppError> {
+    let p = ssr::authorize(Permission::StoresManage)?;
+    let state = ssr::state()?;
+    let shop = server::orders::sync::test_connection(
+        &state.db,
+        &state.config.app_secret_key,
+        state
+            .config
+            .section::<server::orders::config::OrdersConfig>(),
+        &p,
+        ssr::parse_id(&store_id)?,
+    )
+    .await
+    .map_err(ssr::fail)?;
+    Ok(format!(
+        "Connected to {} ({}, {}).",
+        shop.name, shop.domain, shop.currency
+    ))
+}

@@ -3,6 +3,7 @@
 //! of 50 to 1,000. Once hydrated it watches for new or updated orders and reloads its rows
 //! when one arrives (a webhook lands in the inbox without a reload).
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -11,7 +12,9 @@ use super::{FlagBadge, OrderStatus};
 use crate::api::orders::*;
 use crate::components::pager::Pager;
 use crate::components::table::{Column, DataTable, Sort};
-use crate::components::ui::{Alert, Card, FilterBar, FilterField, Loaded, Tone, INPUT, SELECT, TD};
+use crate::components::ui::{
+    Alert, Card, FilterBar, FilterField, Loaded, Toast, Tone, BUTTON_QUIET, INPUT, SELECT, TD,
+};
 
 const COLUMNS: &[Column] = &[
     Column::new("number", "Order").sortable(),
@@ -56,9 +59,18 @@ pub fn OrdersPage() -> impl IntoView {
             )
         },
     );
+    let sync = ServerAction::<SyncStore>::new();
+    let syncs = Resource::new(move || sync.version().get(), |_| get_syncs());
     #[cfg(feature = "hydrate")]
     {
         let watch = move || {
+            if syncs
+                .get_untracked()
+                .and_then(|r| r.ok())
+                .is_some_and(|p| p.stores.iter().any(|s| s.running))
+            {
+                syncs.refetch();
+            }
             leptos::task::spawn_local(async move {
                 let shown = data.get_untracked().and_then(|r| r.ok()).map(|p| p.mark);
                 if let (Ok(now), Some(shown)) = (get_orders_mark().await, shown) {
@@ -182,6 +194,11 @@ pub fn OrdersPage() -> impl IntoView {
             <h1 class="page-title">"Orders"</h1>
             <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Every order of your stores in one inbox, newest first."</p>
         </div>
+        {move || sync.value().get().map(|r| match r {
+            Ok(text) => view! { <Toast text/> }.into_any(),
+            Err(e) => view! { <div class="mb-4"><Alert tone=Tone::Error>{e.message}</Alert></div> }.into_any(),
+        })}
+        <Loaded resource=syncs render=move |p: SyncPanel| view! { <SyncStrip p sync/> }/>
         <div class="mb-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <Loaded resource=filters render=filter_bar/>
         </div>
@@ -194,4 +211,57 @@ pub fn OrdersPage() -> impl IntoView {
             })}
         </Transition>
     }
+}
+
+/// The connected stores above the inbox: how each one's sync stands, with "Sync now" for
+/// members who update orders.
+#[component]
+fn SyncStrip(p: SyncPanel, sync: ServerAction<SyncStore>) -> impl IntoView {
+    if p.stores.is_empty() {
+        return None;
+    }
+    let can_sync = p.can_sync;
+    let items = p
+        .stores
+        .into_iter()
+        .map(|s| {
+            let aria = format!("Sync {} now", s.store);
+            let button = (can_sync && !s.uninstalled).then(|| {
+                view! {
+                    <ActionForm action=sync>
+                        <input type="hidden" name="store_id" value=s.store_id.clone()/>
+                        <button type="submit" class=BUTTON_QUIET aria-label=aria disabled=s.running>
+                            {if s.running { "Syncing…" } else { "Sync now" }}
+                        </button>
+                    </ActionForm>
+                }
+            });
+            let error = s.error.clone().map(|e| {
+                view! { <p class="text-xs text-red-700 dark:text-red-300">{e}</p> }
+            });
+            let state = if s.uninstalled {
+                "Shopify app uninstalled: reconnect it in Settings → Stores".to_string()
+            } else {
+                s.state.clone()
+            };
+            view! {
+                <li class="flex flex-wrap items-center justify-between gap-3 py-2" data-testid="store-sync">
+                    <div>
+                        <p class="text-sm font-medium text-slate-900 dark:text-white">
+                            {s.store.clone()}
+                            <span class="ml-2 text-xs font-normal text-slate-500">{s.shop.clone()}</span>
+                        </p>
+                        <p class="text-xs text-slate-600 dark:text-slate-400" data-testid="sync-state">{state}</p>
+                        {error}
+                    </div>
+                    {button}
+                </li>
+            }
+        })
+        .collect_view();
+    Some(view! {
+        <div class="mb-4 rounded-xl border border-slate-200 bg-white px-4 py-2 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-label="Connected stores">{items}</ul>
+        </div>
+    })
 }

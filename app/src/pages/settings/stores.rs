@@ -5,11 +5,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::SettingsHeader;
-use crate::api::orders::{get_connections, ConnectShopify, Connections, DisconnectStore};
+use crate::api::orders::{
+    get_connections, ConnectShopify, Connections, DisconnectStore, TestStoreConnection,
+};
 use crate::api::team::*;
 use crate::components::ui::{
-    ActionResult, Card, Confirm, EmptyState, Field, Loaded, BUTTON, BUTTON_DANGER, SELECT, TABLE,
-    TD, TH,
+    ActionResult, Alert, Card, Confirm, EmptyState, Field, Loaded, Toast, Tone, BUTTON,
+    BUTTON_DANGER, BUTTON_QUIET, SELECT, TABLE, TD, TH,
 };
 
 #[component]
@@ -19,6 +21,7 @@ pub fn StoresPage() -> impl IntoView {
     let access = ServerAction::<SetStoreAccess>::new();
     let connect = ServerAction::<ConnectShopify>::new();
     let disconnect = ServerAction::<DisconnectStore>::new();
+    let test = ServerAction::<TestStoreConnection>::new();
     let connections = Resource::new(
         move || {
             (
@@ -52,6 +55,10 @@ pub fn StoresPage() -> impl IntoView {
         <ActionResult value=move || delete.value().get() success="Store deleted."/>
         <ActionResult value=move || access.value().get() success="Access updated."/>
         <ActionResult value=move || disconnect.value().get() success="Store disconnected."/>
+        {move || test.value().get().map(|r| match r {
+            Ok(text) => view! { <Toast text/> }.into_any(),
+            Err(e) => view! { <div class="mb-4" data-testid="test-error"><Alert tone=Tone::Error>{e.message}</Alert></div> }.into_any(),
+        })}
         <Loaded resource=page render=move |p| {
                         let platforms = p.platforms.clone();
                         let label = move |k: &str| platforms.iter().find(|(key, _)| key == k).map(|(_, l)| l.clone()).unwrap_or_else(|| k.to_string());
@@ -62,7 +69,7 @@ pub fn StoresPage() -> impl IntoView {
                         } else {
                             let items = stores.iter().map(|s| {
                                 let (id, platform, aria) = (s.id.clone(), label2(&s.platform), format!("Delete store {}", s.name));
-                                let link = connection_line(s, &c, disconnect);
+                                let link = connection_line(s, &c, disconnect, test);
                                 view! {
                                     <li class="flex items-center justify-between py-3" data-testid="store-row">
                                         <div>
@@ -171,6 +178,7 @@ fn connection_line(
     s: &StoreRow,
     c: &Connections,
     disconnect: ServerAction<DisconnectStore>,
+    test: ServerAction<TestStoreConnection>,
 ) -> Option<AnyView> {
     if s.platform != "shopify" {
         return None;
@@ -183,6 +191,7 @@ fn connection_line(
         None => format!("Connected {}", conn.connected),
     };
     let aria = format!("Disconnect store {}", s.name);
+    let (test_label, test_id) = (format!("Test the connection of {}", s.name), s.id.clone());
     let (id, question) = (
         s.id.clone(),
         format!(
@@ -194,6 +203,10 @@ fn connection_line(
         <div class="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-400" data-testid="store-connection">
             <span class="font-medium text-emerald-700 dark:text-emerald-300">{conn.shop_domain.clone()}</span>
             <span>{format!("{} · {} · {}", conn.hint, conn.currency, state)}</span>
+            <ActionForm action=test>
+                <input type="hidden" name="store_id" value=test_id/>
+                <button type="submit" class=BUTTON_QUIET aria-label=test_label>"Test connection"</button>
+            </ActionForm>
             <Confirm label="Disconnect" aria_label=aria.clone() question>
                 <ActionForm action=disconnect>
                     <input type="hidden" name="store_id" value=id/>
