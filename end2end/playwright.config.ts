@@ -22,6 +22,9 @@ const stripe = {
   STRIPE_PUBLISHABLE_KEY: "pk_test_switchyard_e2e",
   STRIPE_API_BASE: `http://127.0.0.1:${stripePort}`,
 };
+// Shopify's Admin API goes to the commerce stand-in in commerce-standin/ (started below).
+const commercePort = Number(process.env.E2E_COMMERCE_PORT ?? 3193);
+process.env.E2E_COMMERCE_PORT = String(commercePort);
 const databaseUrl = process.env.E2E_DATABASE_URL || `sqlite://${dataDir}/switchyard.db`;
 // With E2E_REDIS_URL, sessions and sign-in limits live in Redis (scripts/test.sh does this for
 // the PostgreSQL run, so both session stores are driven by the browser).
@@ -73,6 +76,18 @@ export default defineConfig({
       },
     },
     {
+      command: "node commerce-standin/server.mjs",
+      url: `http://127.0.0.1:${commercePort}/health`,
+      reuseExistingServer: false,
+      timeout: 10_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        STANDIN_PORT: String(commercePort),
+        WEBHOOK_URL: `${baseURL}/webhooks/shopify`,
+      },
+    },
+    {
       command: process.env.E2E_SERVER ?? "./target/release/switchyard",
       cwd: "..",
       url: `${baseURL}/health`,
@@ -97,6 +112,7 @@ export default defineConfig({
         GOOGLE_ISSUER: `http://localhost:${oidcPort}`,
         ...redis,
         ...stripe,
+        SHOPIFY_API_BASE: `http://127.0.0.1:${commercePort}/`,
       },
     },
   ],

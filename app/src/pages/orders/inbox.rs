@@ -179,12 +179,13 @@ pub fn OrdersPage() -> impl IntoView {
             1 => "1 order".to_string(),
             n => format!("{} orders", crate::format::group(n)),
         };
+        let found = d.total > 0;
         view! {
             <Card>
-                <p class="mb-3 text-sm text-slate-600 dark:text-slate-400" data-testid="orders-total">{summary.clone()}</p>
+                {found.then(|| view! { <p class="mb-3 text-sm text-slate-600 dark:text-slate-400" data-testid="orders-total">{summary.clone()}</p> })}
                 <DataTable columns=COLUMNS rows=d.rows.clone() row sort label="Orders"
                     empty_title="No orders match" empty_text="Orders arrive from connected stores (Settings → Stores). Change the filters to see more."/>
-                <Pager page=d.page pages=d.pages summary=format!("{summary} · page {} of {}", d.page, d.pages)/>
+                {found.then(|| view! { <Pager page=d.page pages=d.pages summary=format!("{summary} · page {} of {}", d.page, d.pages)/> })}
             </Card>
         }
     };

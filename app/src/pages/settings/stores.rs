@@ -244,8 +244,13 @@ fn ConnectShopifyCard(
             <Card title="Connect a Shopify store">
                 <ActionResult value=move || connect.value().get() success="Store connected. New orders arrive by webhook."/>
                 <Loaded resource=connections render=move |c: Connections| {
-                    let options = shopify.iter().map(|s| {
-                        let connected = c.list.iter().any(|x| x.store_id == s.id);
+                    // Stores not connected yet come first (the one chosen by default).
+                    let mut choices: Vec<(bool, &StoreRow)> = shopify
+                        .iter()
+                        .map(|s| (c.list.iter().any(|x| x.store_id == s.id), s))
+                        .collect();
+                    choices.sort_by_key(|(connected, _)| *connected);
+                    let options = choices.into_iter().map(|(connected, s)| {
                         let label = if connected { format!("{} (replace its credentials)", s.name) } else { s.name.clone() };
                         view! { <option value=s.id.clone()>{label}</option> }
                     }).collect_view();

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Orders figures, printed, never asserted.
+#  1. Shopify webhook ingest: signed order webhooks at RATE/s for DURATION s (redeliveries and
+#     updates mixed in): acknowledgement p50/p95/p99, non-2xx, then the time for the job queue to
+#     drain, and duplicates (orders − distinct order ids, must be 0).
+#  2. The inbox over ORDERS orders in 5 stores (seeded in the database directly): the first
+#     page of each filter, REPEAT times, p50/p95 server time through /api/orders.
+#
+#   bench/orders.sh                       SQLite
+#   BENCH_DATABASE_URL=postgres://... bench/orders.sh
+#
+# Knobs: RATE (500), DURATION (60), ORDERS (1000000), REPEAT (20), BENCH_PORT (3302). Needs a
+# release build (cargo leptos build --release) and Node.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SCRIPT_TAG=bench
+source scripts/lib.sh
+source bench/lib.sh
+
+PORT=${BENCH_PORT:-3302}
+BASE="http://127.0.0.1:$PORT"
+SHOP="bench-$(date +%s).myshopify.com"
+SECRET="shpss_bench_$(date +%s)_secret"
+[[ -x target/release/switchyard ]] || { scripts/setup.sh; cargo leptos build --release --split --precompress >/dev/null 2>&1 || die "release build failed"; }
+command -v curl >/dev/null 2>&1 || apt_install curl
+
+bench_serve
+bench_setup
+COOKIE=$(awk '$6=="switchyard_session"{print "switchyard_session=" $7}' "$JAR")
+api() { # path [curl args...]
+  local p=$1; shift
+  curl -fs -H "Cookie: $COOKIE" -H "Origin: $BASE" -X POST "$@" "$BASE/api/$p"
+}
+sql() { # statement → rows
+  if [[ "$DB_URL" == sqlite* ]]; then
+    python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); [print('|'.join(map(str,r))) for r in c.execute(sys.argv[2])]" "${DB_URL#sqlite://}" "$1"
+  else
+    psql -Atq "$DB_URL" -c "$1"
+  fi
+}
+
+# Five Shopify stores; the first is connected to the load's shop.
+for n in 1 2 3 4 5; do
+  api create_store --data-urlencode "name=Store $n" --data-urlencode platform=shopify >/dev/null
+done
+STORE=$(api stores_page | python3 -c "import json,sys; print(next(s['id'] for s in json.load(sys.stdin)['stores'] if s['name']=='Store 1'))")
+api connect_shopify --data-urlencode "store_id=$STORE" --data-urlencode "shop_domain=$SHOP" \
+  --data-urlencode access_token=shpat_bench_access_token_0000 --data-urlencode "webhook_secret=$SECRET" \
+  --data-urlencode currency=RON >/dev/null || die "could not connect the store"
+
+echo
+echo "database: ${DB_URL%%:*}"
+OUT=$(BASE=$BASE SHOP=$SHOP SECRET=$SECRET RATE=${RATE:-500} DURATION=${DURATION:-60} node bench/shopify-load.mjs)
+grep -v '^orders=' <<<"$OUT"
+EXPECTED=$(sed -n 's/^orders=//p' <<<"$OUT")
+START=$(date +%s.%N)
+for _ in $(seq 1 1200); do
+  LEFT=$(sql "SELECT COUNT(*) FROM jobs WHERE kind = 'orders.shopify-webhook' AND status IN ('queued', 'running')")
+  [[ "$LEFT" == "0" ]] && break
+  sleep 0.5
+done
+DRAIN=$(python3 -c "import sys; print(float(sys.argv[1]) - float(sys.argv[2]))" "$(date +%s.%N)" "$START")
+ORDERS_NOW=$(sql "SELECT COUNT(*) FROM orders")
+DISTINCT=$(sql "SELECT COUNT(DISTINCT external_id) FROM orders")
+printf 'queue drained %.1f s after the last post (jobs left %s); orders %s for %s distinct ids sent; duplicates %s\n' \
+  "$DRAIN" "$LEFT" "$ORDERS_NOW" "$EXPECTED" "$((ORDERS_NOW - DISTINCT))"
+echo "server memory (RSS): $(awk '/VmRSS/{print $2, $3}' /proc/$PID/status)"
+
+# 2. The inbox over many orders.
+N=${ORDERS:-1000000}
+COMPANY=$(sql "SELECT id FROM companies" | head -1)
+say "seeding $N orders in 5 stores"
+SEED_START=$(date +%s)
+if [[ "$DB_URL" == sqlite* ]]; then
+  kill "$PID"; wait "$PID" 2>/dev/null || true
+  python3 bench/seed_orders.py "${DB_URL#sqlite://}" "$N"
+  bench_restart() { env LOG_LEVEL=warn DATA_DIR="$DATA" DATABASE_URL="$DB_URL" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" \
+      PUBLIC_URL="$BASE" ./target/release/switchyard >>"$DATA/server.log" 2>&1 & PID=$!
+    for _ in $(seq 1 100); do curl -fs "$BASE/health" >/dev/null 2>&1 && break; sleep 0.1; done; }
+  bench_restart
+else
+  psql -q "$DB_URL" -v n="$N" -f bench/seed_orders.sql
+fi
+echo "seeded in $(( $(date +%s) - SEED_START )) s; orders: $(sql "SELECT COUNT(*) FROM orders")"
+
+STORE3=$(sql "SELECT id FROM stores WHERE name = 'Store 3'" | head -1)
+if [[ "$DB_URL" == sqlite* ]]; then
+  STORE3=$(python3 -c "import uuid,sys; print(uuid.UUID(bytes=bytes.fromhex(sys.argv[1])))" "$(sql "SELECT hex(id) FROM stores WHERE name = 'Store 3'")")
+fi
+first_page() { # label, then form fields
+  local label=$1; shift
+  local args=(--data-urlencode page=1 --data-urlencode per=50)
+  for k in store status q flag preset from to sort dir; do
+    local v=""
+    for kv in "$@"; do [[ "${kv%%=*}" == "$k" ]] && v="${kv#*=}"; done
+    args+=(--data-urlencode "$k=$v")
+  done
+  local times=()
+  for _ in $(seq 1 "${REPEAT:-20}"); do
+    times+=("$(curl -fs -o /dev/null -w '%{time_total}' -H "Cookie: $COOKIE" -H "Origin: $BASE" -X POST "${args[@]}" "$BASE/api/orders")")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk -v l="$label" '{a[NR]=$1} END {printf "%-34s p50 %6.1f ms   p95 %6.1f ms\n", l, a[int(NR*0.5)+1]*1000, a[int(NR*0.95)]*1000}'
+}
+echo "inbox first page (50 rows), ${REPEAT:-20} requests each:"
+first_page "no filter (newest first)"
+first_page "one store" "store=$STORE3"
+first_page "status Shipped" "status=SHIPPED"
+first_page "store + status" "store=$STORE3" "status=SHIPPED"
+first_page "check: phone missing" "flag=phone"
+first_page "text: customer name" "q=ioana"
+first_page "text: order number" "q=#S3-12345"
+first_page "dates: one week" "from=2026-06-01" "to=2026-06-07"
+first_page "sorted by total" "sort=total" "dir=desc"
