@@ -29,7 +29,11 @@ CREATE TABLE store_connections (
     sync_high TIMESTAMPTZ,
     sync_done BIGINT NOT NULL DEFAULT 0,
     sync_finished_at TIMESTAMPTZ,
-    sync_error TEXT
+    sync_error TEXT,
+    -- A re-sync of one day's orders (by creation) instead of changes since the last pass.
+    sync_day DATE,
+    -- When the shop's counts per day were last compared with ours.
+    reconciled_at TIMESTAMPTZ
 );
 CREATE INDEX store_connections_company ON store_connections (company_id);
 
@@ -118,3 +122,17 @@ CREATE TABLE shopify_webhooks (
     PRIMARY KEY (shop_domain, webhook_id)
 );
 CREATE INDEX shopify_webhooks_received ON shopify_webhooks (received_at);
+
+-- Reconciliation: per store and UTC day (by creation), the shop's order count and newest change
+-- against ours, as last compared. A difference is drift, shown with a re-sync of that day.
+CREATE TABLE order_reconciliation (
+    store_id UUID NOT NULL REFERENCES stores (id) ON DELETE CASCADE,
+    company_id UUID NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
+    day DATE NOT NULL,
+    shop_count BIGINT NOT NULL,
+    our_count BIGINT NOT NULL,
+    shop_latest TIMESTAMPTZ,
+    our_latest TIMESTAMPTZ,
+    checked_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (store_id, day)
+);

@@ -44,6 +44,7 @@ pub fn jobs() -> jobs::Registry {
         .with(orders::jobs::ShopifyWebhook)
         .with(orders::jobs::SyncStore)
         .with(orders::jobs::SyncAll)
+        .with(orders::jobs::Reconcile)
 }
 
 /// Every area's pages and what each needs.

@@ -151,7 +151,7 @@ impl Setup {
     }
 
     async fn queue(&self) -> bool {
-        sync::sync_now(&self.app.state.db, &self.owner, &meta(), self.store)
+        sync::sync_now(&self.app.state.db, &self.owner, &meta(), self.store, None)
             .await
             .unwrap()
     }
@@ -416,15 +416,15 @@ async fn only_members_who_update_orders_of_that_store_ask_for_a_pass() {
         .add_member(&s.owner, "op@example.com", "operator", vec![other])
         .await;
     assert!(matches!(
-        sync::sync_now(db, &viewer, &meta(), s.store).await,
+        sync::sync_now(db, &viewer, &meta(), s.store, None).await,
         Err(Error::Forbidden)
     ));
     assert!(matches!(
-        sync::sync_now(db, &operator, &meta(), s.store).await,
+        sync::sync_now(db, &operator, &meta(), s.store, None).await,
         Err(Error::NotFound)
     ));
     assert!(matches!(
-        sync::sync_now(db, &s.owner, &meta(), Uuid::now_v7()).await,
+        sync::sync_now(db, &s.owner, &meta(), Uuid::now_v7(), None).await,
         Err(Error::NotFound)
     ));
     assert!(matches!(
@@ -459,4 +459,150 @@ async fn run_jobs(app: &TestApp) -> usize {
     server::jobs::run_until_empty(&app.state.job_context(), &server::areas::jobs())
         .await
         .unwrap()
+}
+
+/// Answers the reconciliation query: per aliased day, the count and newest updatedAt of
+/// `shop_days` (0 and none for days not listed).
+struct ShopDays(Vec<(chrono::NaiveDate, i64, &'static str)>);
+
+impl wiremock::Respond for ShopDays {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&req.body).unwrap();
+        let query = body["query"].as_str().unwrap();
+        let alias =
+            regex::Regex::new(r#"c(\d+): ordersCount\(query: "created_at:>='(\d{4}-\d{2}-\d{2})T"#)
+                .unwrap();
+        let mut data = serde_json::Map::new();
+        for cap in alias.captures_iter(query) {
+            let (i, day) = (&cap[1], cap[2].parse::<chrono::NaiveDate>().unwrap());
+            let found = self.0.iter().find(|(d, _, _)| *d == day);
+            let count = found.map_or(0, |f| f.1);
+            let nodes = found.map_or(json!([]), |f| json!([{ "updatedAt": f.2 }]));
+            data.insert(
+                format!("c{i}"),
+                json!({ "count": count, "precision": "EXACT" }),
+            );
+            data.insert(format!("l{i}"), json!({ "nodes": nodes }));
+        }
+        assert_eq!(data.len(), 60, "thirty days asked in one call");
+        ResponseTemplate::new(200).set_body_json(
+            json!({ "data": data, "extensions": { "cost": { "requestedQueryCost": 150 } } }),
+        )
+    }
+}
+
+#[tokio::test]
+async fn reconciliation_shows_a_drifting_day_and_its_re_sync_closes_the_gap() {
+    let s = setup().await;
+    let (db, key) = (&s.app.state.db, &s.app.state.config.app_secret_key);
+    let day = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+    let at = |h: u32| format!("{day}T{h:02}:00:00Z");
+    let created = |id: u64, number: &str, h: u32| {
+        let mut n = node(id, number, &at(h));
+        n["createdAt"] = json!(at(h));
+        n
+    };
+    // We received two of the day's three orders (the third's webhook was lost).
+    Mock::given(method("POST"))
+        .and(After(None))
+        .respond_with(page(
+            vec![created(1, "#1001", 10), created(2, "#1002", 11)],
+            Some("c1"),
+            false,
+        ))
+        .up_to_n_times(1)
+        .mount(&s.shopify)
+        .await;
+    assert!(s.queue().await);
+    run_jobs(&s.app).await;
+    assert_eq!(s.numbers().await, vec!["#1001", "#1002"]);
+    let synced_until = || async {
+        server::with_db!(db, |c| sqlx::query_scalar::<
+            _,
+            Option<chrono::DateTime<chrono::Utc>>,
+        >(
+            "SELECT synced_until FROM store_connections"
+        )
+        .fetch_one(c)
+        .await)
+        .unwrap()
+    };
+    let mark = synced_until().await;
+
+    Mock::given(method("POST"))
+        .and(wiremock::matchers::body_string_contains("ordersCount"))
+        .respond_with(ShopDays(vec![(day, 3, Box::leak(at(12).into_boxed_str()))]))
+        .mount(&s.shopify)
+        .await;
+    assert_eq!(
+        server::orders::reconcile::check_now(db, key, s.config(), &s.owner, s.store)
+            .await
+            .unwrap(),
+        1
+    );
+    let drift = server::orders::reconcile::drift(db, &s.owner)
+        .await
+        .unwrap();
+    assert_eq!(drift.len(), 1);
+    assert_eq!(
+        (drift[0].day, drift[0].shop_count, drift[0].our_count),
+        (day, 3, 2)
+    );
+
+    // Re-syncing that day asks for the orders created that day and brings the third.
+    Mock::given(method("POST"))
+        .and(After(None))
+        .respond_with(page(
+            vec![
+                created(1, "#1001", 10),
+                created(2, "#1002", 11),
+                created(3, "#1003", 12),
+            ],
+            Some("c9"),
+            false,
+        ))
+        .mount(&s.shopify)
+        .await;
+    assert!(sync::sync_now(db, &s.owner, &meta(), s.store, Some(day))
+        .await
+        .unwrap());
+    run_jobs(&s.app).await;
+    assert_eq!(s.numbers().await, vec!["#1001", "#1002", "#1003"]);
+    assert_eq!(
+        filters(&s.shopify).await.last().unwrap().as_deref(),
+        Some(server::orders::shopify_api::day_filter(day).as_str())
+    );
+    assert_eq!(
+        synced_until().await,
+        mark,
+        "a day's re-sync keeps the incremental mark"
+    );
+    assert_eq!(
+        server::orders::reconcile::check_now(db, key, s.config(), &s.owner, s.store)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(server::orders::reconcile::drift(db, &s.owner)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // Who may: orders.write on a store they see.
+    let viewer = s
+        .app
+        .add_member(&s.owner, "vic@example.com", "viewer", vec![s.store])
+        .await;
+    let operator = s
+        .app
+        .add_member(&s.owner, "op@example.com", "operator", vec![])
+        .await;
+    assert!(matches!(
+        server::orders::reconcile::check_now(db, key, s.config(), &viewer, s.store).await,
+        Err(Error::Forbidden)
+    ));
+    assert!(matches!(
+        server::orders::reconcile::check_now(db, key, s.config(), &operator, s.store).await,
+        Err(Error::NotFound)
+    ));
 }

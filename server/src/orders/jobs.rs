@@ -84,3 +84,30 @@ impl Job for SyncAll {
         Ok(())
     }
 }
+
+/// `orders.reconcile`: every hour, compares each connected store not compared for a day.
+pub struct Reconcile;
+
+#[async_trait]
+impl Job for Reconcile {
+    fn kind(&self) -> &'static str {
+        super::reconcile::KIND
+    }
+
+    fn every(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_secs(3600))
+    }
+
+    async fn run(&self, ctx: &JobContext, _payload: serde_json::Value) -> anyhow::Result<()> {
+        let n = super::reconcile::run_due(
+            &ctx.db,
+            &ctx.config.app_secret_key,
+            ctx.config.section::<super::config::OrdersConfig>(),
+        )
+        .await?;
+        if n > 0 {
+            tracing::info!(stores = n, "orders reconciled");
+        }
+        Ok(())
+    }
+}

@@ -15,6 +15,7 @@ pub mod http;
 pub mod ingest;
 pub mod jobs;
 pub mod model;
+pub mod reconcile;
 mod repo;
 pub mod service;
 pub mod shopify;

@@ -573,12 +573,13 @@ pub struct SyncRow {
     pub sync_cursor: Option<String>,
     pub sync_high: Option<DateTime<Utc>>,
     pub sync_done: i64,
+    pub sync_day: Option<chrono::NaiveDate>,
 }
 
 pub async fn sync_row(db: &Db, store_id: Uuid) -> Result<Option<SyncRow>> {
     const SQL: &str =
         "SELECT company_id, shop_domain, sealed_credentials, uninstalled_at, synced_until, \
-        sync_state, sync_since, sync_cursor, sync_high, sync_done FROM store_connections \
+        sync_state, sync_since, sync_cursor, sync_high, sync_done, sync_day FROM store_connections \
         WHERE store_id = $1 AND platform = 'shopify'";
     Ok(with_db!(db, |c| sqlx::query_as(SQL)
         .bind(store_id)
@@ -586,19 +587,25 @@ pub async fn sync_row(db: &Db, store_id: Uuid) -> Result<Option<SyncRow>> {
         .await)?)
 }
 
-/// Queues a sync of a store unless one is queued or running; false when one is.
+/// Queues a sync of a store (of one day's orders with `day`) unless one is queued or running;
+/// false when one is.
 pub async fn queue_sync(
     tx: &mut Tx,
     company_id: Uuid,
     store_id: Uuid,
+    day: Option<chrono::NaiveDate>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE store_connections SET sync_state = 'queued', sync_state_at = $3 \
+    const SQL: &str = "UPDATE store_connections SET sync_state = 'queued', sync_state_at = $3, sync_day = $4 \
         WHERE store_id = $1 AND company_id = $2 AND platform = 'shopify' AND uninstalled_at IS NULL \
         AND sync_state IS NULL";
     Ok(exec_tx!(
         tx,
-        sqlx::query(SQL).bind(store_id).bind(company_id).bind(now)
+        sqlx::query(SQL)
+            .bind(store_id)
+            .bind(company_id)
+            .bind(now)
+            .bind(day)
     )? > 0)
 }
 
@@ -666,7 +673,7 @@ pub async fn finish_sync(
     now: DateTime<Utc>,
 ) -> Result<()> {
     const SQL: &str = "UPDATE store_connections SET sync_state = NULL, sync_state_at = NULL, sync_cursor = NULL, \
-        synced_until = COALESCE($2, synced_until), sync_error = $3, sync_finished_at = $4 WHERE store_id = $1";
+        sync_day = NULL, synced_until = COALESCE($2, synced_until), sync_error = $3, sync_finished_at = $4 WHERE store_id = $1";
     exec!(
         db,
         sqlx::query(SQL)
@@ -696,6 +703,8 @@ pub struct SyncStatus {
     pub sync_done: i64,
     pub sync_finished_at: Option<DateTime<Utc>>,
     pub sync_error: Option<String>,
+    pub sync_day: Option<chrono::NaiveDate>,
+    pub reconciled_at: Option<DateTime<Utc>>,
 }
 
 pub async fn sync_statuses(
@@ -704,13 +713,100 @@ pub async fn sync_statuses(
     limited_to: Option<Uuid>,
 ) -> Result<Vec<SyncStatus>> {
     const SQL: &str = "SELECT c.store_id, s.name AS store_name, c.shop_domain, c.uninstalled_at, c.sync_state, \
-        c.sync_done, c.sync_finished_at, c.sync_error FROM store_connections c JOIN stores s ON s.id = c.store_id \
+        c.sync_done, c.sync_finished_at, c.sync_error, c.sync_day, c.reconciled_at FROM store_connections c JOIN stores s ON s.id = c.store_id \
         WHERE c.company_id = $1 \
         AND ($2 IS NULL OR c.store_id IN (SELECT store_id FROM store_access WHERE company_id = $1 AND user_id = $2)) \
         ORDER BY s.name";
     Ok(with_db!(db, |c| sqlx::query_as(SQL)
         .bind(company_id)
         .bind(limited_to)
+        .fetch_all(c)
+        .await)?)
+}
+
+// Reconciliation.
+
+/// Our count of a store's orders created in [start, end) and their newest change at the store.
+pub async fn day_stats(
+    db: &Db,
+    store_id: Uuid,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<(i64, Option<DateTime<Utc>>)> {
+    const SQL: &str = "SELECT COUNT(*), MAX(source_updated_at) FROM orders \
+        WHERE store_id = $1 AND placed_at >= $2 AND placed_at < $3";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(store_id)
+        .bind(start)
+        .bind(end)
+        .fetch_one(c)
+        .await)?)
+}
+
+/// One compared day.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct DayRow {
+    pub store_id: Uuid,
+    pub day: chrono::NaiveDate,
+    pub shop_count: i64,
+    pub our_count: i64,
+    pub shop_latest: Option<DateTime<Utc>>,
+    pub our_latest: Option<DateTime<Utc>>,
+}
+
+/// Replaces a store's compared days.
+pub async fn save_reconciliation(
+    db: &Db,
+    company_id: Uuid,
+    store_id: Uuid,
+    days: &[DayRow],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    const CLEAR: &str = "DELETE FROM order_reconciliation WHERE store_id = $1";
+    exec_tx!(&mut tx, sqlx::query(CLEAR).bind(store_id))?;
+    const ROW: &str = "INSERT INTO order_reconciliation (store_id, company_id, day, shop_count, our_count, shop_latest, \
+        our_latest, checked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    for d in days {
+        exec_tx!(
+            &mut tx,
+            sqlx::query(ROW)
+                .bind(store_id)
+                .bind(company_id)
+                .bind(d.day)
+                .bind(d.shop_count)
+                .bind(d.our_count)
+                .bind(d.shop_latest)
+                .bind(d.our_latest)
+                .bind(now)
+        )?;
+    }
+    const MARK: &str = "UPDATE store_connections SET reconciled_at = $2 WHERE store_id = $1";
+    exec_tx!(&mut tx, sqlx::query(MARK).bind(store_id).bind(now))?;
+    tx.commit().await
+}
+
+/// Days that drift (counts differ, or the shop changed an order after our newest copy), of the
+/// stores the member sees, newest day first.
+pub async fn drift(db: &Db, company_id: Uuid, limited_to: Option<Uuid>) -> Result<Vec<DayRow>> {
+    const SQL: &str = "SELECT r.store_id, r.day, r.shop_count, r.our_count, r.shop_latest, r.our_latest \
+        FROM order_reconciliation r WHERE r.company_id = $1 \
+        AND ($2 IS NULL OR r.store_id IN (SELECT store_id FROM store_access WHERE company_id = $1 AND user_id = $2)) \
+        AND (r.shop_count <> r.our_count OR (r.shop_latest IS NOT NULL AND (r.our_latest IS NULL OR r.shop_latest > r.our_latest))) \
+        ORDER BY r.day DESC";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(company_id)
+        .bind(limited_to)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// Connected stores not compared since `before`.
+pub async fn stores_to_reconcile(db: &Db, before: DateTime<Utc>) -> Result<Vec<Uuid>> {
+    const SQL: &str = "SELECT store_id FROM store_connections WHERE platform = 'shopify' AND uninstalled_at IS NULL \
+        AND (reconciled_at IS NULL OR reconciled_at < $1)";
+    Ok(with_db!(db, |c| sqlx::query_scalar(SQL)
+        .bind(before)
         .fetch_all(c)
         .await)?)
 }

@@ -178,10 +178,12 @@ impl ShopifyApi {
         }
     }
 
-    /// Orders updated at or after `since` (all when None), from `after` (a page's end cursor).
+    /// Orders updated at or after `since` (all when None) — or, with `day`, the orders created
+    /// that UTC day — from `after` (a page's end cursor).
     pub async fn orders_page(
         &self,
         since: Option<DateTime<Utc>>,
+        day: Option<chrono::NaiveDate>,
         after: Option<&str>,
     ) -> Result<OrdersPage, ApiError> {
         let query = format!(
@@ -189,12 +191,15 @@ impl ShopifyApi {
              orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {{ \
              nodes {{ {ORDER_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}"
         );
-        let filter = since.map(|t| {
-            format!(
-                "updated_at:>='{}'",
-                t.to_rfc3339_opts(SecondsFormat::Secs, true)
-            )
-        });
+        let filter = match day {
+            Some(day) => Some(day_filter(day)),
+            None => since.map(|t| {
+                format!(
+                    "updated_at:>='{}'",
+                    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+                )
+            }),
+        };
         let data = self
             .call(
                 &query,
@@ -223,6 +228,60 @@ impl ShopifyApi {
             return Err(ApiError::Invalid("a next page without a cursor".into()));
         }
         Ok(page)
+    }
+}
+
+/// One day as the shop counts it (UTC days, by creation).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShopDay {
+    pub day: chrono::NaiveDate,
+    pub count: i64,
+    /// The newest `updated_at` of the day's orders.
+    pub latest: Option<DateTime<Utc>>,
+}
+
+/// The search filter of one UTC day's orders by creation.
+pub fn day_filter(day: chrono::NaiveDate) -> String {
+    let start = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+    let end = start + chrono::Duration::days(1);
+    format!(
+        "created_at:>='{}' created_at:<'{}'",
+        start.to_rfc3339_opts(SecondsFormat::Secs, true),
+        end.to_rfc3339_opts(SecondsFormat::Secs, true)
+    )
+}
+
+impl ShopifyApi {
+    /// Per day: how many orders the shop has and the newest change among them, in one call
+    /// (aliased `ordersCount` and `orders(first: 1, sortKey: UPDATED_AT, reverse: true)`).
+    pub async fn days(&self, days: &[chrono::NaiveDate]) -> Result<Vec<ShopDay>, ApiError> {
+        let mut query = String::from("query {");
+        for (i, day) in days.iter().enumerate() {
+            let f = day_filter(*day).replace('"', "");
+            query.push_str(&format!(
+                " c{i}: ordersCount(query: \"{f}\", limit: null) {{ count precision }} \
+                 l{i}: orders(first: 1, sortKey: UPDATED_AT, reverse: true, query: \"{f}\") {{ nodes {{ updatedAt }} }}"
+            ));
+        }
+        query.push_str(" }");
+        let data = self.call(&query, json!({})).await?;
+        days.iter()
+            .enumerate()
+            .map(|(i, day)| {
+                let count = data[format!("c{i}")]["count"]
+                    .as_i64()
+                    .ok_or_else(|| ApiError::Invalid(format!("no count for {day}")))?;
+                let latest = data[format!("l{i}")]["nodes"][0]["updatedAt"]
+                    .as_str()
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.with_timezone(&Utc));
+                Ok(ShopDay {
+                    day: *day,
+                    count,
+                    latest,
+                })
+            })
+            .collect()
     }
 }
 

@@ -6,7 +6,7 @@
 //! duplicate. A refused token ends the pass with Shopify's message (it will not get better by
 //! retrying). Passes run every ORDERS_SYNC_MINUTES and on demand ("Sync now").
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -42,11 +42,16 @@ fn credentials(app_key: &SecretString, sealed: &str) -> Result<ShopifyCredential
     serde_json::from_slice(&crypto::open(app_key, sealed)?).map_err(|e| Error::Internal(e.into()))
 }
 
-/// Queues a pass for the store in the caller's transaction; false when one is already queued
-/// or running (a double click does one pass).
-pub async fn queue(tx: &mut crate::db::Tx, company_id: Uuid, store_id: Uuid) -> Result<bool> {
+/// Queues a pass for the store (of the orders created on `day`, with one) in the caller's
+/// transaction; false when one is already queued or running (a double click does one pass).
+pub async fn queue(
+    tx: &mut crate::db::Tx,
+    company_id: Uuid,
+    store_id: Uuid,
+    day: Option<NaiveDate>,
+) -> Result<bool> {
     let now = Utc::now();
-    if !repo::queue_sync(tx, company_id, store_id, now).await? {
+    if !repo::queue_sync(tx, company_id, store_id, day, now).await? {
         return Ok(false);
     }
     jobs::enqueue_tx(
@@ -64,10 +69,16 @@ pub async fn queue(tx: &mut crate::db::Tx, company_id: Uuid, store_id: Uuid) -> 
     Ok(true)
 }
 
-/// "Sync now" (orders.write, on a store the member sees). Answers false when a pass is
-/// already under way.
+/// "Sync now" (orders.write, on a store the member sees), or "Re-sync this day" with `day`.
+/// Answers false when a pass is already under way.
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id, store_id = %store_id), err(level = "info"))]
-pub async fn sync_now(db: &Db, p: &Principal, meta: &RequestMeta, store_id: Uuid) -> Result<bool> {
+pub async fn sync_now(
+    db: &Db,
+    p: &Principal,
+    meta: &RequestMeta,
+    store_id: Uuid,
+    day: Option<NaiveDate>,
+) -> Result<bool> {
     p.authorize(Permission::OrdersWrite)?;
     let limited = (!p.sees_all_stores()).then_some(p.user_id);
     let visible = repo::sync_statuses(db, p.company_id, limited).await?;
@@ -81,7 +92,7 @@ pub async fn sync_now(db: &Db, p: &Principal, meta: &RequestMeta, store_id: Uuid
         ));
     }
     let mut tx = db.begin().await?;
-    let queued = queue(&mut tx, p.company_id, store_id).await?;
+    let queued = queue(&mut tx, p.company_id, store_id, day).await?;
     if queued {
         audit::record(
             &mut tx,
@@ -90,7 +101,7 @@ pub async fn sync_now(db: &Db, p: &Principal, meta: &RequestMeta, store_id: Uuid
                 p,
                 Action::OrdersSyncRequested,
                 Some(format!("store:{store_id}")),
-                serde_json::json!({}),
+                serde_json::json!({ "day": day }),
             ),
         )
         .await?;
@@ -175,7 +186,10 @@ pub async fn run(
     )?;
     let (mut cursor, mut high, mut done) = (row.sync_cursor.clone(), row.sync_high, row.sync_done);
     loop {
-        let page = match api.orders_page(row.sync_since, cursor.as_deref()).await {
+        let page = match api
+            .orders_page(row.sync_since, row.sync_day, cursor.as_deref())
+            .await
+        {
             Ok(page) => page,
             Err(ApiError::Refused(why)) => {
                 let msg = format!("Shopify refused the sync: {why}");
@@ -201,7 +215,11 @@ pub async fn run(
             break;
         }
     }
-    let until = high.or(row.synced_until);
+    // A day's re-sync leaves the incremental high-water mark where it was.
+    let until = match row.sync_day {
+        Some(_) => None,
+        None => high.or(row.synced_until),
+    };
     repo::finish_sync(db, store_id, until, None, Utc::now()).await?;
     Ok(format!("{done} orders read"))
 }
@@ -214,7 +232,7 @@ pub async fn queue_all(db: &Db, every: std::time::Duration) -> Result<usize> {
     let mut queued = 0;
     for (company_id, store_id) in stores {
         let mut tx = db.begin().await?;
-        if queue(&mut tx, company_id, store_id).await? {
+        if queue(&mut tx, company_id, store_id, None).await? {
             queued += 1;
         }
         tx.commit().await?;
