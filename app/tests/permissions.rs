@@ -369,7 +369,11 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
             ("webhook_secret", "stolen_secret_0123456".into()),
             ("currency", "RON".into()),
         ],
-        "/api/disconnect_store" | "/api/sync_store" | "/api/test_store_connection" => {
+        "/api/resync_day" => vec![("store_id", b.store.clone()), ("day", "2026-11-28".into())],
+        "/api/disconnect_store"
+        | "/api/sync_store"
+        | "/api/test_store_connection"
+        | "/api/check_store" => {
             vec![("store_id", b.store.clone())]
         }
         "/api/checkout_status" => vec![("session_id", "cs_beta_secret".into())],

@@ -3,7 +3,8 @@
 //
 //   POST /admin/api/:version/graphql.json   X-Shopify-Access-Token; `shop { … }` and
 //                                           `orders(first, after, sortKey: UPDATED_AT, query)`
-//                                           with cursor pages; THROTTLED answers when asked
+//                                           with cursor pages (created_at or updated_at filters);
+//                                           aliased per-day `ordersCount`s for reconciliation
 //   POST /_standin/orders                   JSON {shop, token, orders: [node…]}: the shop's orders
 //   POST /_standin/deliver                  JSON {topic, order (a webhook body), secret, shop,
 //                                           webhookId}: signs it and posts it to WEBHOOK_URL;
@@ -38,10 +39,24 @@ function graphql(shop, query, variables) {
   if (query.includes("shop {") || query.includes("shop{")) {
     return { data: { shop: { name: shop.name, myshopifyDomain: shop.domain, currencyCode: "RON" } }, extensions: { cost } };
   }
+  if (query.includes("ordersCount")) {
+    // Reconciliation: aliased per-day counts and newest change (cN / lN).
+    const data = {};
+    const alias = /c(\d+): ordersCount\(query: "created_at:>='([^']+)' created_at:<'([^']+)'"/g;
+    for (const [, i, from, to] of query.matchAll(alias)) {
+      const day = shop.orders.filter((o) => o.createdAt >= from && o.createdAt < to);
+      const latest = day.map((o) => o.updatedAt).sort().pop();
+      data[`c${i}`] = { count: day.length, precision: "EXACT" };
+      data[`l${i}`] = { nodes: latest ? [{ updatedAt: latest }] : [] };
+    }
+    return { data, extensions: { cost } };
+  }
   if (query.includes("orders(")) {
     const since = /updated_at:>='([^']+)'/.exec(variables.query ?? "")?.[1];
+    const created = /created_at:>='([^']+)' created_at:<'([^']+)'/.exec(variables.query ?? "");
     const all = shop.orders
       .filter((o) => !since || o.updatedAt >= since)
+      .filter((o) => !created || (o.createdAt >= created[1] && o.createdAt < created[2]))
       .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
     const start = variables.after ? Number(Buffer.from(variables.after, "base64").toString()) : 0;
     const nodes = all.slice(start, start + Math.min(variables.first ?? PAGE, PAGE));

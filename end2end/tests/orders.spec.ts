@@ -185,12 +185,17 @@ test("a member without access to the store sees none of its orders and gets 404 
   await context.close();
 });
 
+// Orders of a recent day (reconciliation compares the last 30 days).
+const day = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+const at = (h: number) => `${day}T${String(h).padStart(2, "0")}:00:00Z`;
+const shopNodes = [
+  node(8001, "#2001", at(10), "Sorina"),
+  node(8002, "#2002", at(11), "Tudor"),
+  node(8003, "#2003", at(12), "Ilinca"),
+];
+
 test("Sync now brings the shop's orders through the GraphQL Admin API, page by page", async ({ page, request }) => {
-  await shopOrders(request, [
-    node(8001, "#2001", "2026-11-28T10:00:00Z", "Sorina"),
-    node(8002, "#2002", "2026-11-28T11:00:00Z", "Tudor"),
-    node(8003, "#2003", "2026-11-28T12:00:00Z", "Ilinca"),
-  ]);
+  await shopOrders(request, shopNodes);
   await signInAs(page, owner);
   await page.goto("/orders");
   await hydrated(page);
@@ -205,4 +210,23 @@ test("Sync now brings the shop's orders through the GraphQL Admin API, page by p
   await expect(page.getByTestId("order-row").filter({ hasText: "#2001" })).toContainText("Sorina");
   await expect(strip.getByTestId("sync-state")).toContainText("Last synced", { timeout: 20_000 });
   await expect(page.getByTestId("orders-total")).toHaveText("5 orders");
+});
+
+test("comparing with Shopify shows a day that drifts, and re-syncing that day closes it", async ({ page, request }) => {
+  // An order of that day whose webhook never came.
+  await shopOrders(request, [...shopNodes, node(8004, "#2004", at(13), "Petra")]);
+  await signInAs(page, owner);
+  await page.goto("/orders");
+  await hydrated(page);
+  const strip = page.getByTestId("store-sync").filter({ hasText: "Atelier" });
+  await strip.getByRole("button", { name: "Compare Atelier with Shopify" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "differ" })).toBeVisible();
+  const drift = strip.getByTestId("drift").filter({ hasText: "Shopify has 4 orders, Switchyard 3" });
+  await expect(drift).toBeVisible();
+  await expect(strip.getByTestId("check-state")).toContainText("Compared with Shopify");
+  await drift.getByRole("button", { name: "Re-sync this day" }).click();
+  await expect(page.getByTestId("order-row").filter({ hasText: "#2004" })).toBeVisible({ timeout: 20_000 });
+  await expect(strip.getByTestId("sync-state")).toContainText("Last synced", { timeout: 20_000 });
+  await strip.getByRole("button", { name: "Compare Atelier with Shopify" }).click();
+  await expect(strip.getByTestId("drift").filter({ hasText: "Shopify has 4 orders" })).toHaveCount(0);
 });

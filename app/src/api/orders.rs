@@ -400,6 +400,10 @@ pub struct SyncView {
     pub state: String,
     pub error: Option<String>,
     pub uninstalled: bool,
+    /// "Compared with Shopify Mar 14, 2026 09:30" or "Not compared with Shopify yet".
+    pub checked: String,
+    /// Days that differ from the shop: (day YYYY-MM-DD, what differs).
+    pub drift: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -412,16 +416,23 @@ pub struct SyncPanel {
 #[server(endpoint = "order_syncs")]
 pub async fn get_syncs() -> Result<SyncPanel, AppError> {
     let p = ssr::authorize(Permission::OrdersRead)?;
-    let list = server::orders::sync::statuses(&ssr::state()?.db, &p)
-        .await
-        .map_err(ssr::fail)?;
+    let db = &ssr::state()?.db;
+    let (list, drift) = tokio::try_join!(
+        server::orders::sync::statuses(db, &p),
+        server::orders::reconcile::drift(db, &p)
+    )
+    .map_err(ssr::fail)?;
     let stores = list
         .into_iter()
         .map(|s| {
             let running = s.sync_state.is_some();
+            let what = match s.sync_day {
+                Some(d) => format!("Re-syncing the orders of {}", d.format("%b %-d")),
+                None => "Syncing".to_string(),
+            };
             let state = match (&s.sync_state, s.sync_finished_at) {
-                (Some(st), _) if st == "queued" => "Sync queued".to_string(),
-                (Some(_), _) => format!("Syncing: {} orders read", s.sync_done),
+                (Some(st), _) if st == "queued" => format!("{what}: queued"),
+                (Some(_), _) => format!("{what}: {} orders read", s.sync_done),
                 (None, Some(t)) => format!(
                     "Last synced {} ({} orders read)",
                     ssr::local_time(&p, t),
@@ -437,6 +448,28 @@ pub async fn get_syncs() -> Result<SyncPanel, AppError> {
                 state,
                 error: s.sync_error,
                 uninstalled: s.uninstalled_at.is_some(),
+                checked: match s.reconciled_at {
+                    Some(t) => format!("Compared with Shopify {}", ssr::local_time(&p, t)),
+                    None => "Not compared with Shopify yet".into(),
+                },
+                drift: drift
+                    .iter()
+                    .filter(|d| d.store_id == s.store_id)
+                    .map(|d| {
+                        let what = if d.shop_count != d.our_count {
+                            format!(
+                                "Shopify has {} orders, Switchyard {}",
+                                d.shop_count, d.our_count
+                            )
+                        } else {
+                            "Shopify changed an order after the copy here".to_string()
+                        };
+                        (
+                            d.day.to_string(),
+                            format!("{}: {what}", d.day.format("%b %-d, %Y")),
+                        )
+                    })
+                    .collect(),
             }
         })
         .collect();
@@ -455,6 +488,7 @@ pub async fn sync_store(store_id: String) -> Result<String, AppError> {
         &p,
         &ssr::meta(),
         ssr::parse_id(&store_id)?,
+        None,
     )
     .await
     .map_err(ssr::fail)?;
@@ -485,4 +519,53 @@ pub async fn test_store_connection(store_id: String) -> Result<String, AppError>
         "Connected to {} ({}, {}).",
         shop.name, shop.domain, shop.currency
     ))
+}
+
+/// "Compare with Shopify" (orders.write): the last 30 days' counts, now.
+#[server(endpoint = "check_store")]
+pub async fn check_store(store_id: String) -> Result<String, AppError> {
+    let p = ssr::authorize(Permission::OrdersWrite)?;
+    let state = ssr::state()?;
+    let drifting = server::orders::reconcile::check_now(
+        &state.db,
+        &state.config.app_secret_key,
+        state
+            .config
+            .section::<server::orders::config::OrdersConfig>(),
+        &p,
+        ssr::parse_id(&store_id)?,
+    )
+    .await
+    .map_err(ssr::fail)?;
+    Ok(match drifting {
+        0 => "The last 30 days match Shopify.".into(),
+        1 => "One day differs from Shopify.".into(),
+        n => format!("{n} days differ from Shopify."),
+    })
+}
+
+/// "Re-sync this day" (orders.write): the orders created that day, read again.
+#[server(endpoint = "resync_day")]
+pub async fn resync_day(store_id: String, day: String) -> Result<String, AppError> {
+    let p = ssr::authorize(Permission::OrdersWrite)?;
+    let day = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| {
+        ssr::fail(server::Error::validation(
+            "day",
+            "A day such as 2026-11-28.",
+        ))
+    })?;
+    let queued = server::orders::sync::sync_now(
+        &ssr::state()?.db,
+        &p,
+        &ssr::meta(),
+        ssr::parse_id(&store_id)?,
+        Some(day),
+    )
+    .await
+    .map_err(ssr::fail)?;
+    Ok(if queued {
+        format!("Re-syncing the orders of {}.", day.format("%b %-d"))
+    } else {
+        "A sync of this store is already under way.".into()
+    })
 }

@@ -60,7 +60,18 @@ pub fn OrdersPage() -> impl IntoView {
         },
     );
     let sync = ServerAction::<SyncStore>::new();
-    let syncs = Resource::new(move || sync.version().get(), |_| get_syncs());
+    let check = ServerAction::<CheckStore>::new();
+    let resync = ServerAction::<ResyncDay>::new();
+    let syncs = Resource::new(
+        move || {
+            (
+                sync.version().get(),
+                check.version().get(),
+                resync.version().get(),
+            )
+        },
+        |_| get_syncs(),
+    );
     #[cfg(feature = "hydrate")]
     {
         let watch = move || {
@@ -195,11 +206,10 @@ pub fn OrdersPage() -> impl IntoView {
             <h1 class="page-title">"Orders"</h1>
             <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Every order of your stores in one inbox, newest first."</p>
         </div>
-        {move || sync.value().get().map(|r| match r {
-            Ok(text) => view! { <Toast text/> }.into_any(),
-            Err(e) => view! { <div class="mb-4"><Alert tone=Tone::Error>{e.message}</Alert></div> }.into_any(),
-        })}
-        <Loaded resource=syncs render=move |p: SyncPanel| view! { <SyncStrip p sync/> }/>
+        <Said value=move || sync.value().get()/>
+        <Said value=move || check.value().get()/>
+        <Said value=move || resync.value().get()/>
+        <Loaded resource=syncs render=move |p: SyncPanel| view! { <SyncStrip p sync check resync/> }/>
         <div class="mb-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <Loaded resource=filters render=filter_bar/>
         </div>
@@ -217,7 +227,12 @@ pub fn OrdersPage() -> impl IntoView {
 /// The connected stores above the inbox: how each one's sync stands, with "Sync now" for
 /// members who update orders.
 #[component]
-fn SyncStrip(p: SyncPanel, sync: ServerAction<SyncStore>) -> impl IntoView {
+fn SyncStrip(
+    p: SyncPanel,
+    sync: ServerAction<SyncStore>,
+    check: ServerAction<CheckStore>,
+    resync: ServerAction<ResyncDay>,
+) -> impl IntoView {
     if p.stores.is_empty() {
         return None;
     }
@@ -227,16 +242,42 @@ fn SyncStrip(p: SyncPanel, sync: ServerAction<SyncStore>) -> impl IntoView {
         .into_iter()
         .map(|s| {
             let aria = format!("Sync {} now", s.store);
-            let button = (can_sync && !s.uninstalled).then(|| {
+            let check_label = format!("Compare {} with Shopify", s.store);
+            let (id_check, id_sync) = (s.store_id.clone(), s.store_id.clone());
+            let running = s.running;
+            let button = (can_sync && !s.uninstalled).then(move || {
                 view! {
-                    <ActionForm action=sync>
-                        <input type="hidden" name="store_id" value=s.store_id.clone()/>
-                        <button type="submit" class=BUTTON_QUIET aria-label=aria disabled=s.running>
-                            {if s.running { "Syncing…" } else { "Sync now" }}
-                        </button>
-                    </ActionForm>
+                    <div class="flex items-center gap-2">
+                        <ActionForm action=check>
+                            <input type="hidden" name="store_id" value=id_check/>
+                            <button type="submit" class=BUTTON_QUIET aria-label=check_label>"Compare with Shopify"</button>
+                        </ActionForm>
+                        <ActionForm action=sync>
+                            <input type="hidden" name="store_id" value=id_sync/>
+                            <button type="submit" class=BUTTON_QUIET aria-label=aria disabled=running>
+                                {if running { "Syncing…" } else { "Sync now" }}
+                            </button>
+                        </ActionForm>
+                    </div>
                 }
             });
+            let may_resync = can_sync && !s.uninstalled && !s.running;
+            let drift = s.drift.clone().into_iter().map(|(day, text)| {
+                let store_id = s.store_id.clone();
+                let resync_button = may_resync.then(move || view! {
+                    <ActionForm action=resync>
+                        <input type="hidden" name="store_id" value=store_id/>
+                        <input type="hidden" name="day" value=day/>
+                        <button type="submit" class="text-xs font-medium text-brand-700 underline hover:text-brand-600 dark:text-brand-300">"Re-sync this day"</button>
+                    </ActionForm>
+                });
+                view! {
+                    <li class="flex flex-wrap items-center gap-2 text-xs text-amber-800 dark:text-amber-300" data-testid="drift">
+                        <span>{text}</span>
+                        {resync_button}
+                    </li>
+                }
+            }).collect_view();
             let error = s.error.clone().map(|e| {
                 view! { <p class="text-xs text-red-700 dark:text-red-300">{e}</p> }
             });
@@ -253,7 +294,9 @@ fn SyncStrip(p: SyncPanel, sync: ServerAction<SyncStore>) -> impl IntoView {
                             <span class="ml-2 text-xs font-normal text-slate-500">{s.shop.clone()}</span>
                         </p>
                         <p class="text-xs text-slate-600 dark:text-slate-400" data-testid="sync-state">{state}</p>
+                        <p class="text-xs text-slate-500" data-testid="check-state">{s.checked.clone()}</p>
                         {error}
+                        <ul class="mt-1 space-y-1" aria-label=format!("Days of {} that differ from Shopify", s.store)>{drift}</ul>
                     </div>
                     {button}
                 </li>
@@ -265,4 +308,19 @@ fn SyncStrip(p: SyncPanel, sync: ServerAction<SyncStore>) -> impl IntoView {
             <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-label="Connected stores">{items}</ul>
         </div>
     })
+}
+
+/// What an action of the strip answered: its words as a toast, or its error.
+#[component]
+fn Said<F>(value: F) -> impl IntoView
+where
+    F: Fn() -> Option<Result<String, crate::api::AppError>> + Send + Sync + 'static,
+{
+    move || {
+        value().map(|r| match r {
+            Ok(text) => view! { <Toast text/> }.into_any(),
+            Err(e) => view! { <div class="mb-4"><Alert tone=Tone::Error>{e.message}</Alert></div> }
+                .into_any(),
+        })
+    }
 }
