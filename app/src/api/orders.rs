@@ -30,7 +30,10 @@ pub struct OrderSummary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OrdersPage {
     pub rows: Vec<OrderSummary>,
+    /// How many match, up to the count's cap (see `more`).
     pub total: i64,
+    /// More than `total` match (large lists are not counted to the end).
+    pub more: bool,
     pub page: i64,
     pub pages: i64,
     pub per_page: i64,
@@ -174,8 +177,11 @@ pub async fn get_orders(
     Ok(OrdersPage {
         rows,
         total: inbox.total,
+        more: inbox.more,
         page: inbox.page,
-        pages: ((inbox.total + inbox.per_page - 1) / inbox.per_page).max(1),
+        pages: ((inbox.total + inbox.per_page - 1) / inbox.per_page)
+            .max(1)
+            .max(inbox.page + i64::from(inbox.more)),
         per_page: inbox.per_page,
         mark,
     })

@@ -389,57 +389,106 @@ fn like(s: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// One page of the orders matching the filter, and how many match in all.
+/// A value bound into a query built from a filter.
+enum Arg {
+    Id(Uuid),
+    Text(String),
+    Time(DateTime<Utc>),
+    Int(i64),
+}
+
+/// Binds `args` in order (inside `with_db!`, so each backend's query gets its own binds).
+macro_rules! bind_args {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::Id(v) => q.bind(*v),
+                Arg::Text(v) => q.bind(v.as_str()),
+                Arg::Time(v) => q.bind(*v),
+                Arg::Int(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+/// One page of the orders matching the filter, and how many match, counted up to
+/// `count_cap`. The WHERE clause holds only the filters given, so each backend's planner sees
+/// plain equalities and ranges and walks the matching index in the page's order
+/// (`orders_company_placed`, `orders_store_placed`, `orders_company_status_placed`,
+/// `orders_company_total`) until the page is full.
 pub async fn list(
     db: &Db,
     f: &ListFilter<'_>,
     limit: i64,
     offset: i64,
+    count_cap: i64,
 ) -> Result<(Vec<ListRow>, i64)> {
-    let text = f.text.map(like);
-    let flag = f.flag.map(like);
-    const WHERE: &str = "WHERE o.company_id = $1 \
-        AND ($2 IS NULL OR o.store_id IN (SELECT store_id FROM store_access WHERE company_id = $1 AND user_id = $2)) \
-        AND ($3 IS NULL OR o.store_id = $3) AND ($4 IS NULL OR o.status = $4) \
-        AND ($5 IS NULL OR o.search LIKE $5 ESCAPE '\\') AND ($6 IS NULL OR o.flags LIKE $6 ESCAPE '\\') \
-        AND ($7 IS NULL OR o.placed_at >= $7) AND ($8 IS NULL OR o.placed_at < $8)";
+    let mut args = vec![Arg::Id(f.company_id)];
+    let mut conds = vec!["o.company_id = $1".to_string()];
+    let mut add = |cond: &str, arg: Arg| {
+        args.push(arg);
+        conds.push(cond.replace("$n", &format!("${}", args.len())));
+    };
+    if let Some(user) = f.limited_to {
+        add(
+            "o.store_id IN (SELECT store_id FROM store_access WHERE company_id = $1 AND user_id = $n)",
+            Arg::Id(user),
+        );
+    }
+    if let Some(store) = f.store_id {
+        add("o.store_id = $n", Arg::Id(store));
+    }
+    if let Some(status) = f.status {
+        add("o.status = $n", Arg::Text(status.to_string()));
+    }
+    if let Some(text) = f.text {
+        add("o.search LIKE $n ESCAPE '\\'", Arg::Text(like(text)));
+    }
+    if let Some(flag) = f.flag {
+        add("o.flags LIKE $n ESCAPE '\\'", Arg::Text(like(flag)));
+    }
+    if let Some(from) = f.from {
+        add("o.placed_at >= $n", Arg::Time(from));
+    }
+    if let Some(to) = f.to {
+        add("o.placed_at < $n", Arg::Time(to));
+    }
+    let filter_args = args.len();
+    let where_ = conds.join(" AND ");
     let dir = if f.asc { "ASC" } else { "DESC" };
     let order = match f.sort {
-        "total" => format!("o.total_minor {dir}, o.placed_at DESC, o.id DESC"),
+        "total" => format!("o.total_minor {dir}, o.id {dir}"),
         "number" => format!("o.number {dir}, o.id {dir}"),
-        "customer" => format!("o.customer_name {dir}, o.placed_at DESC, o.id DESC"),
+        "customer" => format!("o.customer_name {dir}, o.id {dir}"),
         "status" => format!("o.status {dir}, o.placed_at DESC, o.id DESC"),
         _ => format!("o.placed_at {dir}, o.id {dir}"),
     };
+    let n = filter_args;
     let rows_sql = format!(
         "SELECT o.id, o.store_id, s.name AS store_name, o.number, o.status, o.financial_status, o.currency, \
          o.total_minor, o.customer_name, o.email, o.phone, o.flags, o.placed_at \
-         FROM orders o JOIN stores s ON s.id = o.store_id {WHERE} ORDER BY {order} LIMIT $9 OFFSET $10"
+         FROM orders o JOIN stores s ON s.id = o.store_id WHERE {where_} ORDER BY {order} LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
     );
-    let count_sql = format!("SELECT COUNT(*) FROM orders o {WHERE}");
+    let count_sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM orders o WHERE {where_} LIMIT ${}) AS matching",
+        n + 1
+    );
+    let mut row_args = args;
+    row_args.push(Arg::Int(limit));
+    row_args.push(Arg::Int(offset));
+    let cap = Arg::Int(count_cap);
+    let count_args: Vec<&Arg> = row_args[..n].iter().chain(std::iter::once(&cap)).collect();
     let (rows, total) = with_db!(db, |pool| tokio::try_join!(
-        sqlx::query_as::<_, ListRow>(&rows_sql)
-            .bind(f.company_id)
-            .bind(f.limited_to)
-            .bind(f.store_id)
-            .bind(f.status)
-            .bind(text.as_deref())
-            .bind(flag.as_deref())
-            .bind(f.from)
-            .bind(f.to)
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(pool),
-        sqlx::query_scalar::<_, i64>(&count_sql)
-            .bind(f.company_id)
-            .bind(f.limited_to)
-            .bind(f.store_id)
-            .bind(f.status)
-            .bind(text.as_deref())
-            .bind(flag.as_deref())
-            .bind(f.from)
-            .bind(f.to)
-            .fetch_one(pool),
+        bind_args!(sqlx::query_as::<_, ListRow>(&rows_sql), row_args.iter()).fetch_all(pool),
+        bind_args!(
+            sqlx::query_scalar::<_, i64>(&count_sql),
+            count_args.iter().copied()
+        )
+        .fetch_one(pool),
     ))?;
     Ok((rows, total))
 }

@@ -17,6 +17,9 @@ use crate::{
 
 /// Page sizes the inbox offers.
 pub const PAGE_SIZES: &[i64] = &[50, 100, 250, 500, 1000];
+/// The inbox counts matches up to this many (a count to the end of a million-order filter
+/// would cost more than the page itself).
+pub const COUNT_CAP: i64 = 10_000;
 /// The columns the inbox sorts by.
 pub const SORTS: &[&str] = &["placed", "number", "customer", "total", "status"];
 
@@ -38,7 +41,10 @@ pub struct Query {
 
 pub struct Inbox {
     pub rows: Vec<ListRow>,
+    /// How many match, counted up to [`COUNT_CAP`].
     pub total: i64,
+    /// More than [`COUNT_CAP`] match.
+    pub more: bool,
     pub page: i64,
     pub per_page: i64,
 }
@@ -112,10 +118,12 @@ pub async fn inbox(db: &Db, p: &Principal, q: &Query) -> Result<Inbox> {
         sort,
         asc: q.asc,
     };
-    let (rows, total) = repo::list(db, &filter, per_page, (page - 1) * per_page).await?;
+    let (rows, counted) =
+        repo::list(db, &filter, per_page, (page - 1) * per_page, COUNT_CAP + 1).await?;
     Ok(Inbox {
         rows,
-        total,
+        total: counted.min(COUNT_CAP),
+        more: counted > COUNT_CAP,
         page,
         per_page,
     })

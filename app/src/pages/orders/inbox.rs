@@ -186,9 +186,15 @@ pub fn OrdersPage() -> impl IntoView {
                 </tr>
             }
         };
-        let summary = match d.total {
-            1 => "1 order".to_string(),
-            n => format!("{} orders", crate::format::group(n)),
+        let summary = match (d.total, d.more) {
+            (n, true) => format!("More than {} orders", crate::format::group(n)),
+            (1, false) => "1 order".to_string(),
+            (n, false) => format!("{} orders", crate::format::group(n)),
+        };
+        let where_ = if d.more {
+            format!("{summary} · page {}", d.page)
+        } else {
+            format!("{summary} · page {} of {}", d.page, d.pages)
         };
         let found = d.total > 0;
         view! {
@@ -196,7 +202,7 @@ pub fn OrdersPage() -> impl IntoView {
                 {found.then(|| view! { <p class="mb-3 text-sm text-slate-600 dark:text-slate-400" data-testid="orders-total">{summary.clone()}</p> })}
                 <DataTable columns=COLUMNS rows=d.rows.clone() row sort label="Orders"
                     empty_title="No orders match" empty_text="Orders arrive from connected stores (Settings → Stores). Change the filters to see more."/>
-                {found.then(|| view! { <Pager page=d.page pages=d.pages summary=format!("{summary} · page {} of {}", d.page, d.pages)/> })}
+                {found.then(|| view! { <Pager page=d.page pages=d.pages summary=where_.clone()/> })}
             </Card>
         }
     };
