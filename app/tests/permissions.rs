@@ -103,6 +103,8 @@ const SERVER_FNS: &[(&str, Need)] = &[
         "/api/test_store_connection",
         Need::Permission("stores.manage"),
     ),
+    ("/api/check_store", Need::Permission("orders.write")),
+    ("/api/resync_day", Need::Permission("orders.write")),
     ("/api/integrations", Need::Permission("settings.manage")),
     ("/api/save_ai_key", Need::Permission("settings.manage")),
     ("/api/remove_ai_key", Need::Permission("settings.manage")),
