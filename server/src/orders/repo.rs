@@ -212,22 +212,12 @@ fn json<T: serde::Serialize>(v: &Option<T>) -> Option<String> {
     v.as_ref().and_then(|v| serde_json::to_string(v).ok())
 }
 
-/// Inserts a new order; false when another delivery inserted it first (the caller then
-/// treats this one as an update).
-pub async fn insert_order(tx: &mut Tx, w: &Write<'_>) -> Result<bool> {
-    const SQL: &str = "INSERT INTO orders (id, company_id, store_id, external_id, number, status, financial_status, \
-        fulfillment_status, currency, total_minor, subtotal_minor, shipping_minor, tax_minor, customer_name, email, phone, \
-        shipping_address, billing_address, payment_gateway, note, flags, search, placed_at, source_updated_at, cancelled_at, \
-        created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-        $19, $20, $21, $22, $23, $24, $25, $26, $26) ON CONFLICT (store_id, external_id) DO NOTHING";
-    let f = w.facts;
-    let n = exec_tx!(
-        tx,
-        sqlx::query(SQL)
-            .bind(w.id)
-            .bind(w.company_id)
-            .bind(w.store_id)
-            .bind(&f.external_id)
+/// Binds an order's written columns as $1..$23, in the order both statements below name
+/// them: id, the platform's facts, our status, flags and search text, and the write's time.
+macro_rules! bind_write {
+    ($q:expr, $w:expr) => {{
+        let (w, f) = ($w, $w.facts);
+        $q.bind(w.id)
             .bind(&f.number)
             .bind(w.status)
             .bind(&f.financial_status)
@@ -250,6 +240,23 @@ pub async fn insert_order(tx: &mut Tx, w: &Write<'_>) -> Result<bool> {
             .bind(f.updated_at)
             .bind(f.cancelled_at)
             .bind(w.now)
+    }};
+}
+
+/// Inserts a new order; false when another delivery inserted it first (the caller then
+/// treats this one as an update).
+pub async fn insert_order(tx: &mut Tx, w: &Write<'_>) -> Result<bool> {
+    const SQL: &str = "INSERT INTO orders (id, number, status, financial_status, fulfillment_status, currency, \
+        total_minor, subtotal_minor, shipping_minor, tax_minor, customer_name, email, phone, shipping_address, \
+        billing_address, payment_gateway, note, flags, search, placed_at, source_updated_at, cancelled_at, updated_at, \
+        created_at, company_id, store_id, external_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+        $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24, $25, $26) ON CONFLICT (store_id, external_id) DO NOTHING";
+    let n = exec_tx!(
+        tx,
+        bind_write!(sqlx::query(SQL), w)
+            .bind(w.company_id)
+            .bind(w.store_id)
+            .bind(&w.facts.external_id)
     )?;
     if n > 0 {
         write_children(tx, w).await?;
@@ -264,34 +271,7 @@ pub async fn update_order(tx: &mut Tx, w: &Write<'_>) -> Result<()> {
         email = $12, phone = $13, shipping_address = $14, billing_address = $15, payment_gateway = $16, note = $17, \
         flags = $18, search = $19, placed_at = $20, source_updated_at = $21, cancelled_at = $22, updated_at = $23 \
         WHERE id = $1";
-    let f = w.facts;
-    exec_tx!(
-        tx,
-        sqlx::query(SQL)
-            .bind(w.id)
-            .bind(&f.number)
-            .bind(w.status)
-            .bind(&f.financial_status)
-            .bind(&f.fulfillment_status)
-            .bind(&f.currency)
-            .bind(f.total_minor)
-            .bind(f.subtotal_minor)
-            .bind(f.shipping_minor)
-            .bind(f.tax_minor)
-            .bind(&f.customer_name)
-            .bind(&f.email)
-            .bind(&f.phone)
-            .bind(json(&f.shipping))
-            .bind(json(&f.billing))
-            .bind(&f.payment_gateway)
-            .bind(&f.note)
-            .bind(w.flags)
-            .bind(f.search_text())
-            .bind(f.placed_at)
-            .bind(f.updated_at)
-            .bind(f.cancelled_at)
-            .bind(w.now)
-    )?;
+    exec_tx!(tx, bind_write!(sqlx::query(SQL), w))?;
     const ITEMS: &str = "DELETE FROM order_items WHERE order_id = $1";
     exec_tx!(tx, sqlx::query(ITEMS).bind(w.id))?;
     const PAYLOAD: &str = "DELETE FROM order_payloads WHERE order_id = $1";
