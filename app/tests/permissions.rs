@@ -125,6 +125,7 @@ const B_ORDER: &str = "01930000-0000-7000-8000-0000000000c0";
 const ROUTES: &[(&str, Need)] = &[
     ("/audit/export", Need::Permission("audit.read")),
     ("/billing/export", Need::Permission("billing.read")),
+    ("/orders/export", Need::Permission("orders.read")),
     ("/analyses/upload", Need::Permission("analyses.run")),
     ("/analyses/export", Need::Permission("analyses.read")),
     (
@@ -372,6 +373,7 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
             ("currency", "RON".into()),
         ],
         "/api/resync_day" => vec![("store_id", b.store.clone()), ("day", "2026-11-28".into())],
+        "/orders/export" => vec![("format", "csv".into()), ("store", b.store.clone())],
         "/api/disconnect_store"
         | "/api/sync_store"
         | "/api/test_store_connection"

@@ -153,8 +153,17 @@ test("a cancellation and a flagged order arrive; filters and sorting work before
   await expect(plain.getByTestId("order-row").first()).toContainText("#1042");
   await plain.getByRole("link", { name: "Order", exact: true }).click();
   await expect(plain.getByTestId("order-row").first()).toContainText("#1043");
+  // The filtered list exports as CSV, without JavaScript too.
+  await plain.goto("/orders?flag=phone");
+  const [csv] = await Promise.all([plain.waitForEvent("download"), plain.getByRole("button", { name: "CSV" }).click()]);
+  expect(csv.suggestedFilename()).toMatch(/^orders-acme-electric-\d{4}-\d{2}-\d{2}\.csv$/);
+  const text = fs.readFileSync((await csv.path())!, "utf8");
+  expect(text.split("\n")[0]).toContain("Order,Store,Placed,Status,Customer");
+  expect(text).toContain("#1043");
+  expect(text).not.toContain("#1042");
   // A bad value is refused plainly.
   await plain.goto("/orders?status=LOST");
+
   await expect(plain.getByRole("alert")).toContainText("Choose a status from the list");
   await context.close();
 
@@ -165,6 +174,10 @@ test("a cancellation and a flagged order arrive; filters and sorting work before
   await expect(page).toHaveURL(/q=radu/);
   await expect(page.getByTestId("order-row")).toHaveCount(1);
   await expect(page.getByTestId("order-row")).toContainText("#1043");
+  const [xlsx] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "XLSX" }).click()]);
+  expect(xlsx.suggestedFilename()).toMatch(/\.xlsx$/);
+  const bytes = fs.readFileSync((await xlsx.path())!);
+  expect(bytes.subarray(0, 4).toString("latin1")).toBe("PK\u0003\u0004");
 });
 
 test("a member without access to the store sees none of its orders and gets 404 on their ids", async ({ page, browser }) => {

@@ -77,6 +77,8 @@ CREATE INDEX orders_company_placed ON orders (company_id, placed_at, id);
 CREATE INDEX orders_store_placed ON orders (store_id, placed_at, id);
 CREATE INDEX orders_company_status_placed ON orders (company_id, status, placed_at, id);
 CREATE INDEX orders_company_total ON orders (company_id, total_minor, id);
+CREATE INDEX orders_company_number ON orders (company_id, number, id);
+CREATE INDEX orders_store_status_placed ON orders (store_id, status, placed_at, id);
 -- The inbox polls the newest change to show arrivals without a reload.
 CREATE INDEX orders_company_updated ON orders (company_id, updated_at);
 

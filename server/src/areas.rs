@@ -86,6 +86,10 @@ pub fn rate_limits(c: &Config) -> ratelimit::LimitsBuilder {
             analyses::REQUESTS_PER_IP,
             c.section::<AnalysesConfig>().requests_per_minute,
         )
+        .scope_per_hour(
+            orders::export::EXPORTS_PER_USER,
+            c.section::<OrdersConfig>().exports_per_hour,
+        )
 }
 
 /// The process's configuration: `.env` and the environment, with every section.

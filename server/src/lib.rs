@@ -11,6 +11,7 @@ pub mod billing;
 pub mod config;
 pub mod crypto;
 pub mod dashboard;
+pub mod dates;
 pub mod db;
 pub mod email;
 pub mod error;

@@ -13,9 +13,11 @@ use crate::{error::Error, kv::Redis};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest, Sha256};
 
-/// One named quota: so many requests per minute for each key (an address, an account).
+/// One named quota: so many requests per window (a minute or an hour) for each key (an
+/// address, an account).
 struct Scope {
-    per_minute: u32,
+    quota: u32,
+    window_secs: i64,
     limiter: DefaultKeyedRateLimiter<String>,
 }
 
@@ -33,12 +35,27 @@ pub struct LimitsBuilder {
 
 impl LimitsBuilder {
     pub fn scope(mut self, name: &'static str, per_minute: u32) -> Self {
-        let quota = Quota::per_minute(NonZeroU32::new(per_minute.max(1)).expect("at least one"));
+        let n = NonZeroU32::new(per_minute.max(1)).expect("at least one");
         self.scopes.insert(
             name,
             Scope {
-                per_minute: per_minute.max(1),
-                limiter: RateLimiter::keyed(quota),
+                quota: n.get(),
+                window_secs: 60,
+                limiter: RateLimiter::keyed(Quota::per_minute(n)),
+            },
+        );
+        self
+    }
+
+    /// A quota per hour (exports: a few an hour, not a few a minute).
+    pub fn scope_per_hour(mut self, name: &'static str, per_hour: u32) -> Self {
+        let n = NonZeroU32::new(per_hour.max(1)).expect("at least one");
+        self.scopes.insert(
+            name,
+            Scope {
+                quota: n.get(),
+                window_secs: 3600,
+                limiter: RateLimiter::keyed(Quota::per_hour(n)),
             },
         );
         self
@@ -57,17 +74,24 @@ fn hashed(key: &str) -> String {
     hex::encode(&Sha256::digest(key.as_bytes())[..12])
 }
 
-/// Counts one hit in this minute's window for every (scope, key); answers the counts.
-async fn count(redis: &Redis, hits: &[(&str, &str)]) -> redis::RedisResult<Vec<u64>> {
-    let window = chrono::Utc::now().timestamp() / 60;
-    let keys: Vec<String> = hits
+/// Counts one hit in the current window of every (scope, key, window seconds); answers the
+/// counts.
+async fn count(redis: &Redis, hits: &[(&str, &str, i64)]) -> redis::RedisResult<Vec<u64>> {
+    let now = chrono::Utc::now().timestamp();
+    let keys: Vec<(String, i64)> = hits
         .iter()
-        .map(|(scope, key)| redis.key(format_args!("rl:{scope}:{}:{window}", hashed(key))))
+        .map(|(scope, key, secs)| {
+            let window = now / secs;
+            (
+                redis.key(format_args!("rl:{scope}:{}:{window}", hashed(key))),
+                *secs,
+            )
+        })
         .collect();
     let mut pipe = redis::pipe();
     pipe.atomic();
-    for k in &keys {
-        pipe.incr(k, 1).expire(k, 120).ignore();
+    for (k, secs) in &keys {
+        pipe.incr(k, 1).expire(k, 2 * secs).ignore();
     }
     let mut conn = redis.conn().await?;
     let mut counts = Vec::with_capacity(keys.len());
@@ -83,7 +107,7 @@ impl Limits {
     }
 
     /// Counts one hit for each (scope, key) and refuses when any has used its quota for the
-    /// minute. Keys are compared trimmed and lower-cased. A scope nobody registered is a bug:
+    /// window. Keys are compared trimmed and lower-cased. A scope nobody registered is a bug:
     /// it refuses rather than letting the hit through unlimited.
     pub async fn check(&self, hits: &[(&str, &str)]) -> Result<(), Error> {
         let hits: Vec<(&str, String)> = hits
@@ -101,11 +125,15 @@ impl Limits {
             }
         }
         if let Some(redis) = &self.redis {
-            let borrowed: Vec<(&str, &str)> = hits.iter().map(|(s, k)| (*s, k.as_str())).collect();
+            let borrowed: Vec<(&str, &str, i64)> = hits
+                .iter()
+                .zip(&quotas)
+                .map(|((s, k), q)| (*s, k.as_str(), q.window_secs))
+                .collect();
             match count(redis, &borrowed).await {
                 Ok(counts) => {
                     for ((scope, _), (n, quota)) in hits.iter().zip(counts.iter().zip(&quotas)) {
-                        if *n > u64::from(quota.per_minute) {
+                        if *n > u64::from(quota.quota) {
                             tracing::warn!(scope, n, "rate limit reached");
                             return Err(Error::RateLimited);
                         }

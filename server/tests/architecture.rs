@@ -30,6 +30,7 @@ const INFRASTRUCTURE: &[(&str, &[&str])] = &[
     ("ai", &["audit"]),
     ("config.rs", &[]),
     ("crypto.rs", &[]),
+    ("dates.rs", &[]),
     ("db", &[]),
     ("email.rs", &[]),
     ("error.rs", &[]),

@@ -80,7 +80,11 @@ async fn connect(app: &TestApp, owner: &Principal, store_id: Uuid, domain: &str)
 
 /// An app with an owner and a connected Shopify store.
 async fn shop_app() -> (TestApp, Principal, Uuid) {
-    let app = spawn_app().await;
+    shop_app_with(&[]).await
+}
+
+async fn shop_app_with(extra: &[(&str, &str)]) -> (TestApp, Principal, Uuid) {
+    let app = spawn_app_with(extra).await;
     app.setup("ada@example.com").await;
     let owner = app.principal("ada@example.com").await;
     let store_id = store(&app, &owner, "Atelier", "shopify").await;
@@ -558,6 +562,11 @@ async fn members_see_only_the_orders_of_their_stores_and_filters_are_checked() {
         vec!["#A-1", "#A-2", "#B-1"]
     );
     assert_eq!(
+        numbers(inbox(&app, &owner, q(|q| q.q = Some("a-1".into()))).await),
+        vec!["#A-1"],
+        "an order number is found without its # and in any case"
+    );
+    assert_eq!(
         numbers(inbox(&app, &owner, q(|q| q.q = Some("100%_".into()))).await),
         Vec::<String>::new(),
         "LIKE wildcards are matched literally"
@@ -633,4 +642,131 @@ async fn members_see_only_the_orders_of_their_stores_and_filters_are_checked() {
     .await
     .unwrap();
     assert_eq!((page.per_page, page.total, page.rows.len()), (50, 3, 0));
+}
+
+#[tokio::test]
+async fn exports_hold_the_members_filtered_orders_defuse_formulas_and_are_limited_per_hour() {
+    let (app, owner, a) = shop_app_with(&[("ORDERS_EXPORTS_PER_HOUR", "3")]).await;
+    let b = store(&app, &owner, "Outlet", "shopify").await;
+    let mut sly = order(2, "#1043", "2026-11-30T10:00:00Z");
+    sly["customer"]["first_name"] = json!("=HYPERLINK(\"http://evil\")");
+    sly["customer"]["last_name"] = Value::Null;
+    for (id, body) in [("wh-1", &fixture()), ("wh-2", &sly)] {
+        assert_eq!(
+            deliver(&app, &Delivery::signed("orders/create", id, body))
+                .await
+                .status(),
+            200
+        );
+    }
+    run_jobs(&app).await;
+
+    let export = |form: Vec<(&'static str, &'static str)>| {
+        let client = app.client.clone();
+        let url = app.url("/orders/export");
+        async move { client.post(url).form(&form).send().await.unwrap() }
+    };
+    let res = export(vec![("format", "csv"), ("sort", "number"), ("dir", "asc")]).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment; filename=\"orders-acme-electric-"));
+    let body = res.text().await.unwrap();
+    let mut rows = csv::Reader::from_reader(body.as_bytes());
+    assert_eq!(
+        rows.headers().unwrap().iter().take(8).collect::<Vec<_>>(),
+        vec!["Order", "Store", "Placed", "Status", "Customer", "Email", "Phone", "Total"]
+    );
+    let records: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 2);
+    assert_eq!(&records[0][0], "#1042");
+    assert_eq!(
+        &records[0][6], "+40712345678",
+        "a phone number is not a formula"
+    );
+    assert_eq!(&records[0][7], "209.89");
+    assert_eq!(&records[0][14], "500035");
+    assert!(
+        records[1][4].starts_with("'=HYPERLINK"),
+        "{:?}",
+        &records[1][4]
+    );
+
+    let res = export(vec![("format", "csv"), ("q", "1043")]).await;
+    let body = res.text().await.unwrap();
+    assert_eq!(body.lines().count(), 2, "{body}");
+
+    let res = export(vec![("format", "xlsx")]).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let xlsx = res.bytes().await.unwrap();
+    assert!(
+        xlsx.starts_with(b"PK\x03\x04") && xlsx.len() > 2_000,
+        "{} bytes",
+        xlsx.len()
+    );
+    let leftovers = std::fs::read_dir(app.state.config.data_dir.join("tmp"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(leftovers, 0, "the temporary workbook is gone");
+
+    // A bad format is refused at its field; the fourth export of the hour is refused.
+    assert_eq!(export(vec![("format", "pdf")]).await.status(), 422);
+    assert_eq!(export(vec![("format", "csv")]).await.status(), 429);
+    assert_eq!(
+        export(vec![("format", "csv"), ("status", "LOST")])
+            .await
+            .status(),
+        429
+    );
+    let exports = app
+        .audit_actions()
+        .await
+        .iter()
+        .filter(|(a, _)| a == "EXPORT_CREATED")
+        .count();
+    assert_eq!(exports, 3);
+
+    // An operator of the other store exports nothing of this one; no orders.read, no export.
+    app.add_member(&owner, "op@example.com", "operator", vec![b])
+        .await;
+    let op = app
+        .signed_in_client("op@example.com", PASSWORD, "Op/1.0")
+        .await;
+    let res = op
+        .post(app.url("/orders/export"))
+        .form(&[("format", "csv")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.text().await.unwrap().lines().count(),
+        1,
+        "the header only"
+    );
+    let res = op
+        .post(app.url("/orders/export"))
+        .form(&[("format", "csv"), ("store", &a.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.text().await.unwrap().lines().count(), 1);
+    app.add_member(&owner, "an@example.com", "analyst", vec![a])
+        .await;
+    let analyst = app
+        .signed_in_client("an@example.com", PASSWORD, "An/1.0")
+        .await;
+    let res = analyst
+        .post(app.url("/orders/export"))
+        .form(&[("format", "csv")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
 }

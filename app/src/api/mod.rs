@@ -163,47 +163,7 @@ pub(crate) mod ssr {
         from: &str,
         to: &str,
     ) -> Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>), AppError> {
-        use chrono::{Datelike, Duration, NaiveDate};
-        let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
-        let today = chrono::Utc::now().with_timezone(&tz).date_naive();
-        let first_of_month = today.with_day(1).unwrap_or(today);
-        match preset {
-            "today" => return Ok((Some(today), Some(today))),
-            "week" => {
-                let start = today - Duration::days(today.weekday().num_days_from_monday() as i64);
-                return Ok((Some(start), Some(today)));
-            }
-            "month" => return Ok((Some(first_of_month), Some(today))),
-            "last_month" => {
-                let end = first_of_month - Duration::days(1);
-                return Ok((end.with_day(1), Some(end)));
-            }
-            _ => {}
-        }
-        let parse = |field: &str, s: &str| -> Result<Option<NaiveDate>, AppError> {
-            let s = s.trim();
-            if s.is_empty() {
-                return Ok(None);
-            }
-            NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                .map(Some)
-                .map_err(|_| {
-                    fail(server::Error::validation(
-                        field,
-                        "Use a date such as 2026-03-14.",
-                    ))
-                })
-        };
-        let (f, t) = (parse("from", from)?, parse("to", to)?);
-        if let (Some(f), Some(t)) = (f, t) {
-            if f > t {
-                return Err(fail(server::Error::validation(
-                    "to",
-                    "The end date is before the start date.",
-                )));
-            }
-        }
-        Ok((f, t))
+        server::dates::range(&p.timezone, preset, from, to).map_err(fail)
     }
 }
 

@@ -71,7 +71,8 @@ pub fn failure(
 }
 
 /// A CSV attachment named `{what}-{company}-{date}.csv`, never cached.
-pub fn csv_download(what: &str, company: &str, csv: Vec<u8>) -> Response {
+/// A download's file name: `<what>-<company, letters and digits>-<today>.<ext>`.
+pub fn download_name(what: &str, company: &str, ext: &str) -> String {
     let name: String = company
         .chars()
         .map(|c| {
@@ -83,7 +84,14 @@ pub fn csv_download(what: &str, company: &str, csv: Vec<u8>) -> Response {
         })
         .collect();
     let date = chrono::Utc::now().format("%Y-%m-%d");
-    let disposition = format!("attachment; filename=\"{what}-{name}-{date}.csv\"");
+    format!("{what}-{name}-{date}.{ext}")
+}
+
+pub fn csv_download(what: &str, company: &str, csv: Vec<u8>) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        download_name(what, company, "csv")
+    );
     let mut res = csv.into_response();
     let h = res.headers_mut();
     h.insert(

@@ -13,6 +13,8 @@ pub struct OrdersConfig {
     pub sync_every: Duration,
     /// The longest one Shopify request may take.
     pub request_timeout: Duration,
+    /// Order exports per member per hour (ORDERS_EXPORTS_PER_HOUR).
+    pub exports_per_hour: u32,
 }
 
 impl Default for OrdersConfig {
@@ -22,6 +24,7 @@ impl Default for OrdersConfig {
             shopify_api_base: None,
             sync_every: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(30),
+            exports_per_hour: 20,
         }
     }
 }
@@ -50,6 +53,9 @@ impl crate::config::Section for OrdersConfig {
         }
         if let Some(m) = crate::config::number(get, "ORDERS_SYNC_MINUTES", 1, 1440, errors) {
             c.sync_every = Duration::from_secs(m * 60);
+        }
+        if let Some(n) = crate::config::number(get, "ORDERS_EXPORTS_PER_HOUR", 1, 10_000, errors) {
+            c.exports_per_hour = n as u32;
         }
         c
     }

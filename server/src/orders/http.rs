@@ -7,18 +7,150 @@
 use axum::{
     body::Bytes,
     extract::State,
-    http::{HeaderMap, StatusCode},
+    http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::post,
-    Json, Router,
+    Extension, Form, Json, Router,
 };
 use serde_json::json;
 
-use super::{connections, jobs::ShopifyWebhook, shopify, webhooks};
-use crate::{jobs::Job, state::AppState};
+use super::{
+    connections,
+    export::{self, Format},
+    jobs::ShopifyWebhook,
+    service::Query,
+    shopify, webhooks,
+};
+use crate::{
+    access::Permission,
+    error::Error,
+    http::{
+        forms::{download_name, Meta},
+        middleware::CurrentUser,
+    },
+    jobs::Job,
+    state::AppState,
+};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/webhooks/shopify", post(shopify_webhook))
+    Router::new()
+        .route("/webhooks/shopify", post(shopify_webhook))
+        .route("/orders/export", post(export_orders))
+}
+
+/// The inbox's filter as the export form posts it (the address's parameters) and the format.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ExportForm {
+    store: String,
+    status: String,
+    q: String,
+    flag: String,
+    preset: String,
+    from: String,
+    to: String,
+    sort: String,
+    dir: String,
+    format: String,
+}
+
+fn some(s: String) -> Option<String> {
+    (!s.trim().is_empty()).then_some(s)
+}
+
+/// A stream of the receiver's items (the response body of an export).
+fn body_of(rx: tokio::sync::mpsc::Receiver<std::io::Result<bytes::Bytes>>) -> axum::body::Body {
+    axum::body::Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
+}
+
+/// POST /orders/export: the inbox's current filter as CSV or XLSX (orders.read; the member's
+/// stores only; `orders.export` per member per hour).
+pub async fn export_orders(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Meta(meta): Meta,
+    Form(f): Form<ExportForm>,
+) -> Response {
+    let result = async {
+        let p = user.0.ok_or(Error::Unauthorized)?;
+        p.authorize(Permission::OrdersRead)?;
+        let format = Format::parse(&f.format)?;
+        state
+            .limits
+            .check(&[(export::EXPORTS_PER_USER, &p.user_id.to_string())])
+            .await?;
+        let (from, to) = crate::dates::range(&p.timezone, &f.preset, &f.from, &f.to)?;
+        let q = Query {
+            store: some(f.store),
+            status: some(f.status),
+            q: some(f.q),
+            flag: some(f.flag),
+            from,
+            to,
+            sort: some(f.sort),
+            asc: f.dir == "asc",
+            page: 1,
+            per_page: 0,
+        };
+        let rows = export::start(&state.db, &p, &meta, &q, format).await?;
+        let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
+        let body = match format {
+            Format::Csv => body_of(export::csv_chunks(rows, tz)),
+            Format::Xlsx => {
+                let path = export::xlsx_file(rows, tz, &state.config.data_dir.join("tmp")).await?;
+                let file = tokio::fs::File::open(&path)
+                    .await
+                    .map_err(|e| Error::Internal(e.into()));
+                // Unlinked at once: the open file is read to the end, then it is gone.
+                let _ = tokio::fs::remove_file(&path).await;
+                let file = file?;
+                let (tx, rx) = tokio::sync::mpsc::channel(4);
+                tokio::spawn(async move {
+                    use tokio::io::AsyncReadExt;
+                    let mut file = file;
+                    loop {
+                        let mut buf = vec![0u8; 64 * 1024];
+                        match file.read(&mut buf).await {
+                            Ok(0) => break,
+                            Ok(n) => {
+                                buf.truncate(n);
+                                if tx.send(Ok(bytes::Bytes::from(buf))).await.is_err() {
+                                    break;
+                                }
+                            }
+                            Err(e) => {
+                                let _ = tx.send(Err(e)).await;
+                                break;
+                            }
+                        }
+                    }
+                });
+                body_of(rx)
+            }
+        };
+        Ok::<_, Error>((p.company_name, format, body))
+    }
+    .await;
+    match result {
+        Ok((company, format, body)) => {
+            let name = download_name("orders", &company, format.extension());
+            (
+                [
+                    (header::CONTENT_TYPE, format.content_type().to_string()),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("attachment; filename=\"{name}\""),
+                    ),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod connections;
+pub mod export;
 pub mod http;
 pub mod ingest;
 pub mod jobs;

@@ -346,17 +346,19 @@ pub struct ListRow {
     pub placed_at: DateTime<Utc>,
 }
 
-pub struct ListFilter<'a> {
+#[derive(Clone, Debug)]
+pub struct ListFilter {
     pub company_id: Uuid,
     /// Set for members who see only granted stores.
     pub limited_to: Option<Uuid>,
     pub store_id: Option<Uuid>,
-    pub status: Option<&'a str>,
-    pub text: Option<&'a str>,
-    pub flag: Option<&'a str>,
+    pub status: Option<String>,
+    pub text: Option<String>,
+    pub flag: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
-    pub sort: &'a str,
+    /// A key of `service::SORTS`.
+    pub sort: String,
     pub asc: bool,
 }
 
@@ -398,53 +400,97 @@ macro_rules! bind_args {
 /// plain equalities and ranges and walks the matching index in the page's order
 /// (`orders_company_placed`, `orders_store_placed`, `orders_company_status_placed`,
 /// `orders_company_total`) until the page is full.
-pub async fn list(
-    db: &Db,
-    f: &ListFilter<'_>,
-    limit: i64,
-    offset: i64,
-    count_cap: i64,
-) -> Result<(Vec<ListRow>, i64)> {
+/// The ways an order number may be written when `text` looks like one ("#1042", "1042",
+/// "#s3-12345"): with and without "#", as typed and in capitals. None for other searches
+/// (names, emails, phone numbers of nine digits or more).
+pub fn number_forms(text: &str) -> Option<Vec<String>> {
+    let t = text.trim();
+    let bare = t.strip_prefix('#').unwrap_or(t);
+    let looks = !bare.is_empty()
+        && bare.len() <= 20
+        && bare.bytes().any(|b| b.is_ascii_digit())
+        && bare.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && (t.starts_with('#') || bare.len() <= 8);
+    if !looks {
+        return None;
+    }
+    let mut forms = Vec::new();
+    for b in [bare.to_string(), bare.to_ascii_uppercase()] {
+        for f in [format!("#{b}"), b] {
+            if !forms.contains(&f) {
+                forms.push(f);
+            }
+        }
+    }
+    Some(forms)
+}
+
+/// The WHERE clause and its arguments ($1, $2, …) of a filter, and its ORDER BY.
+fn filter_sql(f: &ListFilter) -> (String, Vec<Arg>, String) {
     let mut args = vec![Arg::Id(f.company_id)];
     let mut conds = vec!["o.company_id = $1".to_string()];
-    let mut add = |cond: &str, arg: Arg| {
-        args.push(arg);
-        conds.push(cond.replace("$n", &format!("${}", args.len())));
-    };
+    macro_rules! add {
+        ($cond:expr, $arg:expr $(,)?) => {{
+            args.push($arg);
+            conds.push($cond.replace("$n", &format!("${}", args.len())));
+        }};
+    }
     if let Some(user) = f.limited_to {
-        add(
+        add!(
             "o.store_id IN (SELECT store_id FROM store_access WHERE company_id = $1 AND user_id = $n)",
             Arg::Id(user),
         );
     }
     if let Some(store) = f.store_id {
-        add("o.store_id = $n", Arg::Id(store));
+        add!("o.store_id = $n", Arg::Id(store));
     }
-    if let Some(status) = f.status {
-        add("o.status = $n", Arg::Text(status.to_string()));
+    if let Some(status) = &f.status {
+        add!("o.status = $n", Arg::Text(status.clone()));
     }
-    if let Some(text) = f.text {
-        add("o.search LIKE $n ESCAPE '\\'", Arg::Text(like(text)));
+    if let Some(text) = &f.text {
+        match number_forms(text) {
+            // An order number is looked up exactly, through the index (a substring search
+            // reads every order of the company).
+            Some(forms) => {
+                let first = args.len() + 1;
+                let marks: Vec<String> = (first..first + forms.len())
+                    .map(|i| format!("${i}"))
+                    .collect();
+                conds.push(format!("o.number IN ({})", marks.join(", ")));
+                args.extend(forms.into_iter().map(Arg::Text));
+            }
+            None => add!("o.search LIKE $n ESCAPE '\\'", Arg::Text(like(text))),
+        }
     }
-    if let Some(flag) = f.flag {
-        add("o.flags LIKE $n ESCAPE '\\'", Arg::Text(like(flag)));
+    if let Some(flag) = &f.flag {
+        add!("o.flags LIKE $n ESCAPE '\\'", Arg::Text(like(flag)));
     }
     if let Some(from) = f.from {
-        add("o.placed_at >= $n", Arg::Time(from));
+        add!("o.placed_at >= $n", Arg::Time(from));
     }
     if let Some(to) = f.to {
-        add("o.placed_at < $n", Arg::Time(to));
+        add!("o.placed_at < $n", Arg::Time(to));
     }
-    let filter_args = args.len();
-    let where_ = conds.join(" AND ");
     let dir = if f.asc { "ASC" } else { "DESC" };
-    let order = match f.sort {
+    let order = match f.sort.as_str() {
         "total" => format!("o.total_minor {dir}, o.id {dir}"),
         "number" => format!("o.number {dir}, o.id {dir}"),
         "customer" => format!("o.customer_name {dir}, o.id {dir}"),
         "status" => format!("o.status {dir}, o.placed_at DESC, o.id DESC"),
         _ => format!("o.placed_at {dir}, o.id {dir}"),
     };
+    (conds.join(" AND "), args, order)
+}
+
+pub async fn list(
+    db: &Db,
+    f: &ListFilter,
+    limit: i64,
+    offset: i64,
+    count_cap: i64,
+) -> Result<(Vec<ListRow>, i64)> {
+    let (where_, args, order) = filter_sql(f);
+    let filter_args = args.len();
     let n = filter_args;
     let rows_sql = format!(
         "SELECT o.id, o.store_id, s.name AS store_name, o.number, o.status, o.financial_status, o.currency, \
@@ -838,4 +884,53 @@ pub async fn stores_to_reconcile(db: &Db, before: DateTime<Utc>) -> Result<Vec<U
         .bind(before)
         .fetch_all(c)
         .await)?)
+}
+
+// Export.
+
+/// An order as an export writes it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ExportRow {
+    pub number: String,
+    pub store_name: String,
+    pub placed_at: DateTime<Utc>,
+    pub status: String,
+    pub customer_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub total_minor: i64,
+    pub currency: String,
+    pub financial_status: Option<String>,
+    pub fulfillment_status: Option<String>,
+    pub flags: String,
+    pub shipping_address: Option<String>,
+}
+
+/// Every order matching the filter (in its order, at most `max`), sent down `out` one by one
+/// as the database yields them: memory stays flat whatever the count. Stops early when the
+/// receiver is gone (the download was abandoned).
+pub async fn export_rows(
+    db: &Db,
+    f: &ListFilter,
+    max: i64,
+    out: &tokio::sync::mpsc::Sender<Result<ExportRow>>,
+) -> Result<()> {
+    use futures_util::TryStreamExt;
+    let (where_, mut args, order) = filter_sql(f);
+    args.push(Arg::Int(max));
+    let sql = format!(
+        "SELECT o.number, s.name AS store_name, o.placed_at, o.status, o.customer_name, o.email, o.phone, \
+         o.total_minor, o.currency, o.financial_status, o.fulfillment_status, o.flags, o.shipping_address \
+         FROM orders o JOIN stores s ON s.id = o.store_id WHERE {where_} ORDER BY {order} LIMIT ${}",
+        args.len()
+    );
+    with_db!(db, |pool| {
+        let mut rows = bind_args!(sqlx::query_as::<_, ExportRow>(&sql), args.iter()).fetch(pool);
+        while let Some(row) = rows.try_next().await? {
+            if out.send(Ok(row)).await.is_err() {
+                break;
+            }
+        }
+        Ok::<_, crate::Error>(())
+    })
 }

@@ -58,11 +58,9 @@ fn start_of(d: NaiveDate, tz: Tz) -> DateTime<Utc> {
         .unwrap_or_else(|| midnight.and_utc())
 }
 
-/// One page of the member's orders matching the query. Unknown filter values are refused
-/// with the field they belong to; an unknown sort falls back to the newest first.
-#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
-pub async fn inbox(db: &Db, p: &Principal, q: &Query) -> Result<Inbox> {
-    p.authorize(Permission::OrdersRead)?;
+/// The query checked and turned into the SQL filter for the member: unknown filter values are
+/// refused with the field they belong to; an unknown sort falls back to the newest first.
+pub fn filter(p: &Principal, q: &Query) -> Result<ListFilter> {
     let store_id = match q.store.as_deref().filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(
@@ -70,19 +68,26 @@ pub async fn inbox(db: &Db, p: &Principal, q: &Query) -> Result<Inbox> {
                 .map_err(|_| Error::validation("store", "Choose a store from the list."))?,
         ),
     };
-    let status = q.status.as_deref().filter(|s| !s.is_empty());
-    if status.is_some_and(|s| !model::is_status(s)) {
+    let status = q.status.clone().filter(|s| !s.is_empty());
+    if status.as_deref().is_some_and(|s| !model::is_status(s)) {
         return Err(Error::validation(
             "status",
             "Choose a status from the list.",
         ));
     }
-    let flag = q.flag.as_deref().filter(|s| !s.is_empty());
-    if flag.is_some_and(|f| !model::FLAGS.iter().any(|(k, _)| *k == f)) {
+    let flag = q.flag.clone().filter(|s| !s.is_empty());
+    if flag
+        .as_deref()
+        .is_some_and(|f| !model::FLAGS.iter().any(|(k, _)| *k == f))
+    {
         return Err(Error::validation("flag", "Choose a check from the list."));
     }
-    let text = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
-    if text.is_some_and(|t| t.chars().count() > 100) {
+    let text =
+        q.q.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
+    if text.as_deref().is_some_and(|t| t.chars().count() > 100) {
         return Err(Error::validation("q", "Search for at most 100 characters."));
     }
     let (from, to) = (q.from, q.to);
@@ -94,19 +99,14 @@ pub async fn inbox(db: &Db, p: &Principal, q: &Query) -> Result<Inbox> {
             ));
         }
     }
-    let per_page = if PAGE_SIZES.contains(&q.per_page) {
-        q.per_page
-    } else {
-        PAGE_SIZES[0]
-    };
-    let page = q.page.clamp(1, 1_000_000);
     let sort = q
         .sort
         .as_deref()
         .filter(|s| SORTS.contains(s))
-        .unwrap_or("placed");
+        .unwrap_or("placed")
+        .to_string();
     let tz: Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
-    let filter = ListFilter {
+    Ok(ListFilter {
         company_id: p.company_id,
         limited_to: (!p.sees_all_stores()).then_some(p.user_id),
         store_id,
@@ -117,7 +117,20 @@ pub async fn inbox(db: &Db, p: &Principal, q: &Query) -> Result<Inbox> {
         to: to.and_then(|d| d.succ_opt()).map(|d| start_of(d, tz)),
         sort,
         asc: q.asc,
+    })
+}
+
+/// One page of the member's orders matching the query.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
+pub async fn inbox(db: &Db, p: &Principal, q: &Query) -> Result<Inbox> {
+    p.authorize(Permission::OrdersRead)?;
+    let filter = filter(p, q)?;
+    let per_page = if PAGE_SIZES.contains(&q.per_page) {
+        q.per_page
+    } else {
+        PAGE_SIZES[0]
     };
+    let page = q.page.clamp(1, 1_000_000);
     let (rows, counted) =
         repo::list(db, &filter, per_page, (page - 1) * per_page, COUNT_CAP + 1).await?;
     Ok(Inbox {

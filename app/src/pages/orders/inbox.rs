@@ -199,7 +199,26 @@ pub fn OrdersPage() -> impl IntoView {
         let found = d.total > 0;
         view! {
             <Card>
-                {found.then(|| view! { <p class="mb-3 text-sm text-slate-600 dark:text-slate-400" data-testid="orders-total">{summary.clone()}</p> })}
+                {found.then(|| {
+                    // The export carries the address's filter and order (not its page).
+                    let hidden = query
+                        .get_untracked()
+                        .into_iter()
+                        .filter(|(k, _)| !matches!(k.as_ref(), "page" | "per"))
+                        .map(|(k, v)| view! { <input type="hidden" name=k.to_string() value=v/> })
+                        .collect_view();
+                    view! {
+                        <div class="mb-3 flex flex-wrap items-center justify-between gap-3">
+                            <p class="text-sm text-slate-600 dark:text-slate-400" data-testid="orders-total">{summary.clone()}</p>
+                            <form method="post" action="/orders/export" class="flex items-center gap-2">
+                                {hidden}
+                                <span class="text-xs text-slate-500">"Export these orders:"</span>
+                                <button type="submit" name="format" value="csv" class=BUTTON_QUIET>"CSV"</button>
+                                <button type="submit" name="format" value="xlsx" class=BUTTON_QUIET>"XLSX"</button>
+                            </form>
+                        </div>
+                    }
+                })}
                 <DataTable columns=COLUMNS rows=d.rows.clone() row sort label="Orders"
                     empty_title="No orders match" empty_text="Orders arrive from connected stores (Settings → Stores). Change the filters to see more."/>
                 {found.then(|| view! { <Pager page=d.page pages=d.pages summary=where_.clone()/> })}
