@@ -112,3 +112,27 @@ first_page "text: customer name" "q=ioana"
 first_page "text: order number" "q=#S3-12345"
 first_page "dates: one week" "from=2026-06-01" "to=2026-06-07"
 first_page "sorted by total" "sort=total" "dir=desc"
+
+# 3. Exports of about 100,000 orders (one store, January to mid-June): time, size and how much
+#    the server's memory grew while it streamed (sampled every 50 ms).
+export_one() { # format
+  local before peak out pidwatch
+  before=$(awk '/VmRSS/{print $2}' /proc/$PID/status)
+  ( peak=$before; while kill -0 $PID 2>/dev/null; do
+      r=$(awk '/VmRSS/{print $2}' /proc/$PID/status); (( r > peak )) && peak=$r; echo "$peak" >"$DATA/peak"; sleep 0.05
+    done ) & pidwatch=$!
+  out=$(curl -fs -o "$DATA/export.$1" -w '%{time_total} %{size_download}' -H "Cookie: $COOKIE" -H "Origin: $BASE" \
+    -X POST --data-urlencode "format=$1" --data-urlencode "store=$STORE3" \
+    --data-urlencode from=2026-01-01 --data-urlencode to=2026-06-15 "$BASE/orders/export")
+  sleep 0.2; kill $pidwatch 2>/dev/null || true; wait $pidwatch 2>/dev/null || true
+  peak=$(cat "$DATA/peak")
+  local rows
+  if [[ "$1" == csv ]]; then rows=$(( $(wc -l <"$DATA/export.csv") - 1 )); else rows="(xlsx)"; fi
+  read -r secs bytes <<<"$out"
+  printf 'export %-4s %8s rows  %6.1f s  %7.1f MB  server RSS +%.1f MB (%.1f → %.1f MB)\n' "$1" "$rows" "$secs" \
+    "$(echo "$bytes / 1048576" | bc -l)" "$(echo "($peak - $before) / 1024" | bc -l)" \
+    "$(echo "$before / 1024" | bc -l)" "$(echo "$peak / 1024" | bc -l)"
+}
+echo "exports:"
+export_one csv
+export_one xlsx
