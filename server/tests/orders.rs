@@ -580,8 +580,10 @@ async fn members_see_only_the_orders_of_their_stores_and_filters_are_checked() {
         numbers(inbox(&app, &operator, Query::default()).await),
         vec!["#A-2", "#A-1"]
     );
-    let mut only_b = Query::default();
-    only_b.store = Some(b.to_string());
+    let only_b = Query {
+        store: Some(b.to_string()),
+        ..Default::default()
+    };
     assert!(inbox(&app, &operator, only_b).await.is_empty());
     let b_order = service::inbox(&app.state.db, &owner, &Query::default())
         .await
@@ -610,7 +612,8 @@ async fn members_see_only_the_orders_of_their_stores_and_filters_are_checked() {
     ));
 
     // Bad filter values name their field.
-    let bad: [(fn(&mut Query), &str); 5] = [
+    type Change = fn(&mut Query);
+    let bad: [(Change, &str); 5] = [
         (|q| q.store = Some("not-a-uuid".into()), "store"),
         (|q| q.status = Some("LOST".into()), "status"),
         (|q| q.flag = Some("vip".into()), "flag"),

@@ -129,9 +129,11 @@ impl Setup {
     }
 
     async fn numbers(&self) -> Vec<String> {
-        let mut q = Query::default();
-        q.sort = Some("number".into());
-        q.asc = true;
+        let q = Query {
+            sort: Some("number".into()),
+            asc: true,
+            ..Default::default()
+        };
         service::inbox(&self.app.state.db, &self.owner, &q)
             .await
             .unwrap()

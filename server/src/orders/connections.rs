@@ -64,7 +64,7 @@ fn secret_field(field: &'static str, label: &str, v: &str) -> Result<String> {
     if v.len() < 16 || v.len() > 255 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(Error::validation(
             field,
-            &format!("{label}: paste it from the Shopify app's settings (16 to 255 characters, no spaces)."),
+            format!("{label}: paste it from the Shopify app's settings (16 to 255 characters, no spaces)."),
         ));
     }
     Ok(v.to_string())

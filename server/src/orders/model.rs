@@ -288,7 +288,7 @@ impl OrderFacts {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Item {
     pub sku: Option<String>,
     pub title: String,

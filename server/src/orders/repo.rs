@@ -589,21 +589,10 @@ pub async fn load_order(
 pub async fn items(db: &Db, order_id: Uuid) -> Result<Vec<Item>> {
     const SQL: &str = "SELECT sku, title, variant, quantity, unit_price_minor FROM order_items \
         WHERE order_id = $1 ORDER BY position";
-    let rows: Vec<(Option<String>, String, Option<String>, i64, i64)> =
-        with_db!(db, |c| sqlx::query_as(SQL)
-            .bind(order_id)
-            .fetch_all(c)
-            .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(sku, title, variant, quantity, unit_price_minor)| Item {
-            sku,
-            title,
-            variant,
-            quantity,
-            unit_price_minor,
-        })
-        .collect())
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(order_id)
+        .fetch_all(c)
+        .await)?)
 }
 
 /// A timeline entry with the actor's name.
