@@ -8,7 +8,7 @@ g AS (
       || ' ' || (ARRAY['Pop','Popescu','Ionescu','Ene','Stan','Dumitru','Marin','Constantin','Georgescu','Munteanu'])[1 + (i * 13) % 10] AS name,
     TIMESTAMPTZ '2026-01-01 00:00:00+00' + ((i * 7919) % 28771200) * INTERVAL '1 second' AS placed,
     CASE WHEN i % 10 = 0 THEN NULL ELSE '+407' || lpad(((i * 48271) % 100000000)::text, 8, '0') END AS phone
-  FROM generate_series(0, :n - 1) AS i
+  FROM generate_series(0::bigint, :n - 1) AS i
 )
 INSERT INTO orders (id, company_id, store_id, external_id, number, status, financial_status, currency,
   total_minor, subtotal_minor, shipping_minor, tax_minor, customer_name, email, phone, flags, search,
