@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{repo, shopify};
+use super::{config::OrdersConfig, repo, shopify, shopify_api::ShopifyApi};
 use crate::{
     access::{Permission, Principal},
     audit::{self, Action, Entry, RequestMeta},
@@ -194,6 +194,27 @@ pub async fn disconnect(db: &Db, p: &Principal, meta: &RequestMeta, store_id: Uu
     tx.commit().await
 }
 
+/// A connection's credentials, unsealed.
+pub fn unseal(app_key: &SecretString, sealed: &str) -> Result<ShopifyCredentials> {
+    serde_json::from_slice(&crypto::open(app_key, sealed)?).map_err(|e| Error::Internal(e.into()))
+}
+
+/// The Admin API client of a connected shop, with its unsealed access token.
+pub fn api(
+    app_key: &SecretString,
+    config: &OrdersConfig,
+    shop_domain: Option<&str>,
+    sealed: &str,
+) -> Result<ShopifyApi> {
+    let creds = unseal(app_key, sealed)?;
+    ShopifyApi::new(
+        config,
+        shop_domain.unwrap_or_default(),
+        creds.access_token.into(),
+    )
+    .map_err(|e| Error::Internal(e.into()))
+}
+
 /// The webhook secret of a connected shop: (store, secret). None for an unknown shop.
 pub async fn shop_secret(
     db: &Db,
@@ -203,7 +224,5 @@ pub async fn shop_secret(
     let Some((store_id, _, sealed, _)) = repo::shop_by_domain(db, domain).await? else {
         return Ok(None);
     };
-    let creds: ShopifyCredentials = serde_json::from_slice(&crypto::open(app_key, &sealed)?)
-        .map_err(|e| Error::Internal(e.into()))?;
-    Ok(Some((store_id, creds.webhook_secret)))
+    Ok(Some((store_id, unseal(app_key, &sealed)?.webhook_secret)))
 }

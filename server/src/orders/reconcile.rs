@@ -9,13 +9,13 @@ use uuid::Uuid;
 
 use super::{
     config::OrdersConfig,
-    connections::ShopifyCredentials,
+    connections,
     repo::{self, DayRow},
-    shopify_api::{ApiError, ShopifyApi},
+    shopify_api::ApiError,
 };
 use crate::{
     access::{Permission, Principal},
-    crypto, Db, Error, Result,
+    Db, Error, Result,
 };
 
 pub const KIND: &str = "orders.reconcile";
@@ -33,17 +33,12 @@ pub async fn run(
     let Some(row) = repo::sync_row(db, store_id).await? else {
         return Err(Error::NotFound);
     };
-    let creds: ShopifyCredentials =
-        serde_json::from_slice(&crypto::open(app_key, &row.sealed_credentials)?)
-            .map_err(|e| Error::Internal(e.into()))?;
-    let api = match ShopifyApi::new(
+    let api = connections::api(
+        app_key,
         config,
-        row.shop_domain.as_deref().unwrap_or_default(),
-        creds.access_token.into(),
-    ) {
-        Ok(api) => api,
-        Err(e) => return Ok(Err(e)),
-    };
+        row.shop_domain.as_deref(),
+        &row.sealed_credentials,
+    )?;
     let today = Utc::now().date_naive();
     let days: Vec<NaiveDate> = (0..DAYS).map(|i| today - Duration::days(i)).collect();
     let shop = match api.days(&days).await {

@@ -13,15 +13,13 @@ use uuid::Uuid;
 
 use super::{
     config::OrdersConfig,
-    connections::ShopifyCredentials,
-    ingest,
+    connections, ingest,
     repo::{self, SyncStatus},
-    shopify_api::{ApiError, ShopInfo, ShopifyApi},
+    shopify_api::{ApiError, ShopInfo},
 };
 use crate::{
     access::{Permission, Principal},
     audit::{self, Action, Entry, RequestMeta},
-    crypto,
     jobs::{self, NewJob},
     Db, Error, Result,
 };
@@ -36,10 +34,6 @@ const STALE: Duration = Duration::hours(2);
 #[derive(Serialize, Deserialize)]
 pub struct Payload {
     pub store_id: Uuid,
-}
-
-fn credentials(app_key: &SecretString, sealed: &str) -> Result<ShopifyCredentials> {
-    serde_json::from_slice(&crypto::open(app_key, sealed)?).map_err(|e| Error::Internal(e.into()))
 }
 
 /// Queues a pass for the store (of the orders created on `day`, with one) in the caller's
@@ -131,16 +125,15 @@ pub async fn test_connection(
         .await?
         .filter(|r| r.company_id == p.company_id)
         .ok_or(Error::NotFound)?;
-    let creds = credentials(app_key, &row.sealed_credentials)?;
-    let api = ShopifyApi::new(
+    connections::api(
+        app_key,
         config,
-        row.shop_domain.as_deref().unwrap_or_default(),
-        creds.access_token.into(),
-    )
-    .map_err(|e| Error::validation("store_id", e.to_string()))?;
-    api.shop()
-        .await
-        .map_err(|e| Error::validation("store_id", e.to_string()))
+        row.shop_domain.as_deref(),
+        &row.sealed_credentials,
+    )?
+    .shop()
+    .await
+    .map_err(|e| Error::validation("store_id", e.to_string()))
 }
 
 /// Runs (or resumes) a store's pass. `Ok` when it ended (done, refused, or nothing to do);
@@ -178,11 +171,11 @@ pub async fn run(
         .await?;
         return Ok("uninstalled".into());
     }
-    let creds = credentials(app_key, &row.sealed_credentials)?;
-    let api = ShopifyApi::new(
+    let api = connections::api(
+        app_key,
         config,
-        row.shop_domain.as_deref().unwrap_or_default(),
-        creds.access_token.into(),
+        row.shop_domain.as_deref(),
+        &row.sealed_credentials,
     )?;
     let (mut cursor, mut high, mut done) = (row.sync_cursor.clone(), row.sync_high, row.sync_done);
     loop {
