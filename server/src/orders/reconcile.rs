@@ -84,14 +84,7 @@ pub async fn check_now(
     store_id: Uuid,
 ) -> Result<usize> {
     p.authorize(Permission::OrdersWrite)?;
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
-    if !repo::sync_statuses(db, p.company_id, limited)
-        .await?
-        .iter()
-        .any(|s| s.store_id == store_id)
-    {
-        return Err(Error::NotFound);
-    }
+    super::sync::visible_connection(db, p, store_id).await?;
     run(db, app_key, config, store_id)
         .await?
         .map_err(|e| Error::validation("store_id", e.to_string()))

@@ -63,6 +63,16 @@ pub async fn queue(
     Ok(true)
 }
 
+/// A connected store the member sees (NotFound for any other, of this company or not).
+pub async fn visible_connection(db: &Db, p: &Principal, store_id: Uuid) -> Result<SyncStatus> {
+    let limited = (!p.sees_all_stores()).then_some(p.user_id);
+    repo::sync_statuses(db, p.company_id, limited)
+        .await?
+        .into_iter()
+        .find(|s| s.store_id == store_id)
+        .ok_or(Error::NotFound)
+}
+
 /// "Sync now" (orders.write, on a store the member sees), or "Re-sync this day" with `day`.
 /// Answers false when a pass is already under way.
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id, store_id = %store_id), err(level = "info"))]
@@ -74,11 +84,7 @@ pub async fn sync_now(
     day: Option<NaiveDate>,
 ) -> Result<bool> {
     p.authorize(Permission::OrdersWrite)?;
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
-    let visible = repo::sync_statuses(db, p.company_id, limited).await?;
-    let Some(status) = visible.iter().find(|s| s.store_id == store_id) else {
-        return Err(Error::NotFound);
-    };
+    let status = visible_connection(db, p, store_id).await?;
     if status.uninstalled_at.is_some() {
         return Err(Error::validation(
             "store_id",
