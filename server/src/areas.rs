@@ -43,6 +43,8 @@ pub fn jobs() -> jobs::Registry {
         .with(analyses::pipeline::Sweep)
         .with(orders::jobs::ShopifyWebhook)
         .with(orders::jobs::SyncStore)
+        .with(orders::jobs::BulkRun)
+        .with(orders::jobs::RetryError)
         .with(orders::jobs::SyncAll)
         .with(orders::jobs::Reconcile)
 }

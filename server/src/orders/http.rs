@@ -8,13 +8,15 @@ use axum::{
     body::Bytes,
     extract::State,
     http::{header, HeaderMap, StatusCode},
-    response::{IntoResponse, Response},
+    response::{IntoResponse, Redirect, Response},
     routing::post,
-    Extension, Form, Json, Router,
+    Extension, Json, Router,
 };
 use serde_json::json;
 
 use super::{
+    actions::OrderAction,
+    bulk::{self, Scope},
     connections,
     export::{self, Format},
     jobs::ShopifyWebhook,
@@ -36,26 +38,57 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/webhooks/shopify", post(shopify_webhook))
         .route("/orders/export", post(export_orders))
+        .route("/orders/bulk", post(bulk_orders))
 }
 
-/// The inbox's filter as the export form posts it (the address's parameters) and the format.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct ExportForm {
-    store: String,
-    status: String,
-    q: String,
-    flag: String,
-    preset: String,
-    from: String,
-    to: String,
-    sort: String,
-    dir: String,
-    format: String,
-}
+/// A posted form's fields (a field given more than once keeps every value).
+struct Fields(Vec<(String, String)>);
 
-fn some(s: String) -> Option<String> {
-    (!s.trim().is_empty()).then_some(s)
+impl Fields {
+    fn parse(body: &[u8]) -> Fields {
+        Fields(url::form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The first value of `name`, "" when absent.
+    fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The inbox's filter as its forms post it (the address's parameters, not its page).
+    fn query(&self, timezone: &str) -> Result<Query, Error> {
+        let some = |name: &str| {
+            let v = self.get(name);
+            (!v.trim().is_empty()).then(|| v.to_string())
+        };
+        let (from, to) = crate::dates::range(
+            timezone,
+            self.get("preset"),
+            self.get("from"),
+            self.get("to"),
+        )?;
+        Ok(Query {
+            store: some("store"),
+            status: some("status"),
+            q: some("q"),
+            flag: some("flag"),
+            from,
+            to,
+            sort: some("sort"),
+            asc: self.get("dir") == "asc",
+            page: 1,
+            per_page: 0,
+        })
+    }
 }
 
 /// A stream of the receiver's items (the response body of an export).
@@ -71,29 +104,18 @@ pub async fn export_orders(
     State(state): State<AppState>,
     Extension(user): Extension<CurrentUser>,
     Meta(meta): Meta,
-    Form(f): Form<ExportForm>,
+    body: Bytes,
 ) -> Response {
+    let f = Fields::parse(&body);
     let result = async {
         let p = user.0.ok_or(Error::Unauthorized)?;
         p.authorize(Permission::OrdersRead)?;
-        let format = Format::parse(&f.format)?;
+        let format = Format::parse(f.get("format"))?;
         state
             .limits
             .check(&[(export::EXPORTS_PER_USER, &p.user_id.to_string())])
             .await?;
-        let (from, to) = crate::dates::range(&p.timezone, &f.preset, &f.from, &f.to)?;
-        let q = Query {
-            store: some(f.store),
-            status: some(f.status),
-            q: some(f.q),
-            flag: some(f.flag),
-            from,
-            to,
-            sort: some(f.sort),
-            asc: f.dir == "asc",
-            page: 1,
-            per_page: 0,
-        };
+        let q = f.query(&p.timezone)?;
         let rows = export::start(&state.db, &p, &meta, &q, format).await?;
         let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
         let body = match format {
@@ -148,6 +170,56 @@ pub async fn export_orders(
                 body,
             )
                 .into_response()
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// POST /orders/bulk: the inbox's bulk form. `op` ("status" with `to_status`, or "validate"),
+/// `scope` ("selected" with the `ids` ticked, or "all" with the filter's fields) and the form's
+/// `key`. Answers 303 to the run's page; a refusal goes back to the inbox (same filter) with
+/// `bulk_error=<field>`, which the inbox shows in words.
+pub async fn bulk_orders(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Meta(meta): Meta,
+    body: Bytes,
+) -> Response {
+    let f = Fields::parse(&body);
+    let result = async {
+        let p = user.0.ok_or(Error::Unauthorized)?;
+        p.authorize(Permission::OrdersWrite)?;
+        let action = OrderAction::parse(f.get("op"), Some(f.get("to_status")))?;
+        let scope = if f.get("scope") == "all" {
+            Scope::Matching(f.query(&p.timezone)?)
+        } else {
+            let ids = f
+                .all("ids")
+                .map(|v| {
+                    v.parse::<uuid::Uuid>()
+                        .map_err(|_| Error::validation("ids", "Select orders from the list."))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Scope::Selected(ids)
+        };
+        bulk::start(&state.db, &p, &meta, f.get("key"), &action, &scope).await
+    }
+    .await;
+    match result {
+        Ok(id) => Redirect::to(&format!("/orders/runs/{id}")).into_response(),
+        Err(Error::Validation { field, .. }) => {
+            let mut back = url::form_urlencoded::Serializer::new(String::new());
+            for name in [
+                "store", "status", "q", "flag", "preset", "from", "to", "sort", "dir", "per",
+                "page",
+            ] {
+                let v = f.get(name);
+                if !v.is_empty() {
+                    back.append_pair(name, v);
+                }
+            }
+            back.append_pair("bulk_error", &field);
+            Redirect::to(&format!("/orders?{}", back.finish())).into_response()
         }
         Err(e) => e.into_response(),
     }

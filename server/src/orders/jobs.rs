@@ -111,3 +111,50 @@ impl Job for Reconcile {
         Ok(())
     }
 }
+
+/// `orders.bulk`: works through a bulk run's orders (resumes where it stopped).
+pub struct BulkRun;
+
+#[async_trait]
+impl Job for BulkRun {
+    fn kind(&self) -> &'static str {
+        super::bulk::KIND
+    }
+
+    fn max_attempts(&self) -> i32 {
+        5
+    }
+
+    fn lease(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(1800)
+    }
+
+    async fn run(&self, ctx: &JobContext, payload: serde_json::Value) -> anyhow::Result<()> {
+        let payload: super::bulk::Payload = serde_json::from_value(payload)?;
+        let run = super::bulk::run(&ctx.db, payload.run_id).await?;
+        tracing::info!(run_id = %run.id, total = run.total, succeeded = run.succeeded, failed = run.failed, skipped = run.skipped, "orders bulk run finished");
+        Ok(())
+    }
+}
+
+/// `orders.retry-error`: runs a processing error's action again on its order.
+pub struct RetryError;
+
+#[async_trait]
+impl Job for RetryError {
+    fn kind(&self) -> &'static str {
+        super::errors::KIND
+    }
+
+    fn max_attempts(&self) -> i32 {
+        5
+    }
+
+    async fn run(&self, ctx: &JobContext, payload: serde_json::Value) -> anyhow::Result<()> {
+        let payload: super::errors::Payload = serde_json::from_value(payload)?;
+        if let Some(outcome) = super::errors::run_retry(&ctx.db, payload.error_id).await? {
+            tracing::info!(error_id = %payload.error_id, result = outcome.result(), "order processing retried");
+        }
+        Ok(())
+    }
+}

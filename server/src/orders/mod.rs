@@ -7,10 +7,15 @@
 //! - `connections`: a store's platform credentials (sealed);
 //! - `webhooks` and `jobs`: deliveries recorded at once, applied by the `orders.shopify-webhook` job;
 //! - `ingest`: a platform's facts written into an order, never older over newer;
-//! - `service`: the inbox and the order page.
+//! - `service`: the inbox and the order page;
+//! - `actions`, `bulk` and `errors`: status changes and validation, one order or thousands
+//!   (a job with a result per order), and the processing errors tab with retry and skip.
 
+pub mod actions;
+pub mod bulk;
 pub mod config;
 pub mod connections;
+pub mod errors;
 pub mod export;
 pub mod http;
 pub mod ingest;

@@ -73,6 +73,91 @@ pub fn derive_status(state: PlatformState, current: Option<&str>) -> String {
     }
 }
 
+/// The statuses a person may set by hand (a bulk status change); the others belong to their
+/// own step (validation, invoicing, AWB) and are set by it.
+pub const MANUAL_STATUSES: &[&str] = &[
+    "PENDING",
+    "WAIT_TRANSFER",
+    "PICKING",
+    "PACKED",
+    "SHIPPED",
+    "DELIVERED",
+    "RETURNED",
+    "CANCELLED",
+];
+
+/// What a change of status by hand does to an order now in `from`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    Allowed,
+    /// Nothing to do (already there), with why.
+    Skip(String),
+    /// Not allowed, with why.
+    Refused(String),
+}
+
+/// Whether a person may move an order from `from` to `to` (a status of [`MANUAL_STATUSES`]).
+pub fn manual_change(from: &str, to: &str) -> Change {
+    if from == to {
+        return Change::Skip(format!("Already {}.", status_label(to).to_lowercase()));
+    }
+    let refused = |why: &str| Change::Refused(why.to_string());
+    match (from, to) {
+        (_, to) if !MANUAL_STATUSES.contains(&to) => {
+            refused("That status is set by its own step (validation, invoicing or AWB).")
+        }
+        ("RETURNED", _) => refused("A returned order's status is final."),
+        ("CANCELLED", to) if to != "PENDING" => {
+            refused("A cancelled order can only be reopened as Pending.")
+        }
+        ("DELIVERED", to) if to != "RETURNED" => {
+            refused("A delivered order can only be marked Returned.")
+        }
+        (from, "DELIVERED") if from != "SHIPPED" => {
+            refused("Only a shipped order can be marked Delivered.")
+        }
+        (from, "RETURNED") if !matches!(from, "SHIPPED" | "DELIVERED") => {
+            refused("Only a shipped or delivered order can be marked Returned.")
+        }
+        _ => Change::Allowed,
+    }
+}
+
+/// Statuses validation applies to; the others are past it (or not yet due).
+const AWAITING_VALIDATION: &[&str] = &["PENDING", "VALIDATION_FAILED"];
+
+/// What validating an order finds: None when it may be shipped, else what is wrong, in words.
+pub fn validation_problems(phone: Option<&str>, shipping: Option<&Address>) -> Option<String> {
+    let mut out = Vec::new();
+    if phone.is_none() {
+        out.push("Phone number missing or invalid.".to_string());
+    }
+    match shipping {
+        None => out.push("No shipping address.".to_string()),
+        Some(a) => {
+            let missing = a.missing();
+            if !missing.is_empty() {
+                out.push(format!("Shipping address lacks {}.", missing.join(", ")));
+            }
+        }
+    }
+    (!out.is_empty()).then(|| out.join(" "))
+}
+
+/// Whether an order in `status` is due for validation (Skip with why when it is not).
+pub fn validation_due(status: &str) -> Change {
+    if status == "VALIDATED" {
+        Change::Skip("Already validated.".to_string())
+    } else if AWAITING_VALIDATION.contains(&status) {
+        Change::Allowed
+    } else {
+        Change::Skip(format!(
+            "Not awaiting validation ({}).",
+            status_label(status).to_lowercase()
+        ))
+    }
+}
+
 /// Digits after the decimal point of a currency (ISO 4217); 2 unless listed.
 pub fn minor_digits(currency: &str) -> u32 {
     match currency {
@@ -300,6 +385,61 @@ pub struct Item {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn manual_changes_follow_the_workflow() {
+        assert_eq!(manual_change("PENDING", "PICKING"), Change::Allowed);
+        assert_eq!(manual_change("VALIDATED", "PACKED"), Change::Allowed);
+        assert_eq!(manual_change("SHIPPED", "DELIVERED"), Change::Allowed);
+        assert_eq!(manual_change("DELIVERED", "RETURNED"), Change::Allowed);
+        assert_eq!(manual_change("CANCELLED", "PENDING"), Change::Allowed);
+        assert!(matches!(
+            manual_change("PICKING", "PICKING"),
+            Change::Skip(_)
+        ));
+        for (from, to) in [
+            ("PENDING", "VALIDATED"),
+            ("PENDING", "AWB_CREATED"),
+            ("RETURNED", "PENDING"),
+            ("CANCELLED", "PICKING"),
+            ("DELIVERED", "PENDING"),
+            ("PACKED", "DELIVERED"),
+            ("PENDING", "RETURNED"),
+        ] {
+            assert!(
+                matches!(manual_change(from, to), Change::Refused(_)),
+                "{from} -> {to}"
+            );
+        }
+    }
+
+    #[test]
+    fn validation_names_what_is_missing() {
+        let mut a = Address {
+            name: "Ana".into(),
+            address1: "Str. Lunga 1".into(),
+            city: "Cluj-Napoca".into(),
+            county: "Cluj".into(),
+            postcode: "400001".into(),
+            country_code: "RO".into(),
+            ..Address::default()
+        };
+        assert_eq!(validation_problems(Some("+40712345678"), Some(&a)), None);
+        a.county.clear();
+        a.postcode = "4000".into();
+        assert_eq!(
+            validation_problems(None, Some(&a)).as_deref(),
+            Some("Phone number missing or invalid. Shipping address lacks county, postcode.")
+        );
+        assert_eq!(
+            validation_problems(Some("+40712345678"), None).as_deref(),
+            Some("No shipping address.")
+        );
+        assert_eq!(validation_due("PENDING"), Change::Allowed);
+        assert_eq!(validation_due("VALIDATION_FAILED"), Change::Allowed);
+        assert!(matches!(validation_due("VALIDATED"), Change::Skip(_)));
+        assert!(matches!(validation_due("SHIPPED"), Change::Skip(_)));
+    }
 
     #[test]
     fn money_is_read_exactly_in_minor_units() {

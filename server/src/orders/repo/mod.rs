@@ -923,3 +923,6 @@ pub async fn export_rows(
         Ok::<_, crate::Error>(())
     })
 }
+
+// After `bind_args!`, which it uses.
+pub mod work;

@@ -1,0 +1,160 @@
+//! What can be done to one order by hand or in bulk: change its status (within the workflow
+//! `model::manual_change` allows) and validate it (phone and shipping address). Each action
+//! runs inside the caller's transaction with the order locked, writes the order's timeline,
+//! and keeps the processing errors tab true: a failed validation is recorded there, a later
+//! success resolves it.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{
+    model::{self, status_label, Address, Change},
+    repo::{self, work},
+};
+use crate::{db::Tx, Error, Result};
+
+/// An action on orders.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OrderAction {
+    SetStatus(String),
+    Validate,
+}
+
+impl OrderAction {
+    /// The action named by a form: "status" with the status to set, or "validate".
+    pub fn parse(action: &str, status: Option<&str>) -> Result<OrderAction> {
+        match action {
+            "status" => match status.filter(|s| model::MANUAL_STATUSES.contains(s)) {
+                Some(s) => Ok(OrderAction::SetStatus(s.to_string())),
+                None => Err(Error::validation("to_status", "Choose the status to set.")),
+            },
+            "validate" => Ok(OrderAction::Validate),
+            _ => Err(Error::validation("op", "Choose an action.")),
+        }
+    }
+
+    /// What is stored: (action, target status).
+    pub fn key(&self) -> (&'static str, Option<&str>) {
+        match self {
+            OrderAction::SetStatus(s) => ("status", Some(s.as_str())),
+            OrderAction::Validate => ("validate", None),
+        }
+    }
+
+    /// In words ("Set status to Picking", "Validate").
+    pub fn label(&self) -> String {
+        match self {
+            OrderAction::SetStatus(s) => format!("Set status to {}", status_label(s)),
+            OrderAction::Validate => "Validate".to_string(),
+        }
+    }
+}
+
+/// What an action did to one order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Succeeded(String),
+    Failed(String),
+    /// Nothing to do, with why.
+    Skipped(String),
+}
+
+impl Outcome {
+    pub fn result(&self) -> &'static str {
+        match self {
+            Outcome::Succeeded(_) => "succeeded",
+            Outcome::Failed(_) => "failed",
+            Outcome::Skipped(_) => "skipped",
+        }
+    }
+
+    pub fn message(&self) -> &str {
+        match self {
+            Outcome::Succeeded(m) | Outcome::Failed(m) | Outcome::Skipped(m) => m,
+        }
+    }
+}
+
+/// Runs `action` on the company's order in `tx` (`by` None for a job acting on its own).
+pub async fn apply(
+    tx: &mut Tx,
+    company_id: Uuid,
+    order_id: Uuid,
+    action: &OrderAction,
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
+    let Some(order) = work::order_state_for_update(tx, company_id, order_id).await? else {
+        return Ok(Outcome::Skipped("The order no longer exists.".to_string()));
+    };
+    match action {
+        OrderAction::SetStatus(to) => match model::manual_change(&order.status, to) {
+            Change::Skip(why) => Ok(Outcome::Skipped(why)),
+            Change::Refused(why) => Ok(Outcome::Failed(why)),
+            Change::Allowed => {
+                let text = format!(
+                    "Status changed from {} to {}",
+                    status_label(&order.status),
+                    status_label(to)
+                );
+                work::set_status(tx, order_id, to, now).await?;
+                repo::add_event(tx, company_id, order_id, "status", by, &text, now).await?;
+                Ok(Outcome::Succeeded(format!("{text}.")))
+            }
+        },
+        OrderAction::Validate => validate(tx, company_id, &order, by, now).await,
+    }
+}
+
+const VALIDATE: &str = "validate";
+
+async fn validate(
+    tx: &mut Tx,
+    company_id: Uuid,
+    order: &work::OrderState,
+    by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<Outcome> {
+    if let Change::Skip(why) = model::validation_due(&order.status) {
+        work::resolve_error(tx, order.id, VALIDATE, &why, by, now).await?;
+        return Ok(Outcome::Skipped(why));
+    }
+    let shipping: Option<Address> = order
+        .shipping_address
+        .as_deref()
+        .and_then(|j| serde_json::from_str(j).ok());
+    match model::validation_problems(order.phone.as_deref(), shipping.as_ref()) {
+        None => {
+            work::set_status(tx, order.id, "VALIDATED", now).await?;
+            repo::add_event(
+                tx,
+                company_id,
+                order.id,
+                "status",
+                by,
+                "Validated: phone and shipping address complete",
+                now,
+            )
+            .await?;
+            work::resolve_error(tx, order.id, VALIDATE, "Validated.", by, now).await?;
+            Ok(Outcome::Succeeded("Validated.".to_string()))
+        }
+        Some(problems) => {
+            if order.status != "VALIDATION_FAILED" {
+                work::set_status(tx, order.id, "VALIDATION_FAILED", now).await?;
+            }
+            let text = format!("Validation failed: {problems}");
+            repo::add_event(tx, company_id, order.id, "status", by, &text, now).await?;
+            work::record_error(
+                tx, company_id, order.id, VALIDATE, "FAILED", &problems, by, now,
+            )
+            .await?;
+            Ok(Outcome::Failed(problems))
+        }
+    }
+}
+
+/// The action a processing error of `action` is retried with.
+pub fn for_error(action: &str) -> Option<OrderAction> {
+    (action == VALIDATE).then_some(OrderAction::Validate)
+}
