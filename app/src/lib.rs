@@ -29,7 +29,7 @@ use pages::{
     invite::InvitePage,
     login::LoginPage,
     logout::LogoutPage,
-    orders::{OrderPage, OrdersPage},
+    orders::{BulkRunPage, BulkRunsPage, OrderErrorsPage, OrderPage, OrdersPage},
     settings::{
         company::CompanyPage, integrations::IntegrationsPage, members::MembersPage,
         outbox::OutboxPage, roles::RolesPage, security::SecurityPage, stores::StoresPage,
@@ -74,6 +74,9 @@ lazy_pages! {
     AnalysisRoute => AnalysisPage,
     OrdersRoute => OrdersPage,
     OrderRoute => OrderPage,
+    OrderErrorsRoute => OrderErrorsPage,
+    BulkRunsRoute => BulkRunsPage,
+    BulkRunRoute => BulkRunPage,
     BillingRoute => BillingPage,
     CheckoutSuccessRoute => CheckoutSuccessPage,
     AdminRoute => AdminPage,
@@ -132,6 +135,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/analyses/new") view={Lazy::<NewAnalysisRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/analyses/:id") view={Lazy::<AnalysisRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/orders") view={Lazy::<OrdersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/errors") view={Lazy::<OrderErrorsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/runs") view={Lazy::<BulkRunsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/runs/:id") view={Lazy::<BulkRunRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/orders/:id") view={Lazy::<OrderRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/billing/success") view={Lazy::<CheckoutSuccessRoute>::new()} ssr=SsrMode::Async/>

@@ -105,6 +105,11 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ),
     ("/api/check_store", Need::Permission("orders.write")),
     ("/api/resync_day", Need::Permission("orders.write")),
+    ("/api/order_run", Need::Permission("orders.read")),
+    ("/api/order_runs", Need::Permission("orders.read")),
+    ("/api/order_errors", Need::Permission("orders.read")),
+    ("/api/retry_order_error", Need::Permission("orders.write")),
+    ("/api/skip_order_error", Need::Permission("orders.write")),
     ("/api/integrations", Need::Permission("settings.manage")),
     ("/api/save_ai_key", Need::Permission("settings.manage")),
     ("/api/remove_ai_key", Need::Permission("settings.manage")),
@@ -121,11 +126,16 @@ const B_ANALYSIS: &str = "01930000-0000-7000-8000-0000000000b0";
 /// Company B's order.
 const B_ORDER: &str = "01930000-0000-7000-8000-0000000000c0";
 
+/// Company B's bulk run and processing error (on B_ORDER).
+const B_RUN: &str = "01930000-0000-7000-8000-0000000000d0";
+const B_ERROR: &str = "01930000-0000-7000-8000-0000000000e0";
+
 /// Plain routes that act for a signed-in member (the `/auth/*` forms are for anyone).
 const ROUTES: &[(&str, Need)] = &[
     ("/audit/export", Need::Permission("audit.read")),
     ("/billing/export", Need::Permission("billing.read")),
     ("/orders/export", Need::Permission("orders.read")),
+    ("/orders/bulk", Need::Permission("orders.write")),
     ("/analyses/upload", Need::Permission("analyses.run")),
     ("/analyses/export", Need::Permission("analyses.read")),
     (
@@ -160,6 +170,12 @@ const PAGES: &[(&str, Need)] = &[
     ("/orders", Need::Permission("orders.read")),
     (
         "/orders/01930000-0000-7000-8000-0000000000c0",
+        Need::Permission("orders.read"),
+    ),
+    ("/orders/errors", Need::Permission("orders.read")),
+    ("/orders/runs", Need::Permission("orders.read")),
+    (
+        "/orders/runs/01930000-0000-7000-8000-0000000000d0",
         Need::Permission("orders.read"),
     ),
     // Company B's Checkout Session: not found for anyone of company A.
@@ -280,6 +296,22 @@ async fn company_b(app: &TestApp) -> CompanyB {
         VALUES ($1, $2, $3, '1', '#B-1', 'PENDING', 'RON', 1000, 1000, 0, 0, 'Beta Secret Buyer', 'boss@beta.example', '', '#b-1 beta secret buyer', $4, $4, $4, $4)")
         .bind(B_ORDER.parse::<uuid::Uuid>().unwrap()).bind(company).bind(store.id).bind(chrono::Utc::now()))
     .unwrap();
+    // A bulk run of B's over that order, and a validation error on it.
+    server::exec!(db, sqlx::query("INSERT INTO order_bulk_runs (id, company_id, created_by, request_key, action, total, state, created_at) \
+        VALUES ($1, $2, $3, 'beta-key', 'validate', 1, 'queued', $4)")
+        .bind(B_RUN.parse::<uuid::Uuid>().unwrap()).bind(company).bind(owner.user_id).bind(chrono::Utc::now()))
+    .unwrap();
+    server::exec!(
+        db,
+        sqlx::query("INSERT INTO order_bulk_items (run_id, position, order_id) VALUES ($1, 1, $2)")
+            .bind(B_RUN.parse::<uuid::Uuid>().unwrap())
+            .bind(B_ORDER.parse::<uuid::Uuid>().unwrap())
+    )
+    .unwrap();
+    server::exec!(db, sqlx::query("INSERT INTO order_errors (id, company_id, order_id, action, status, message, attempts, created_at, updated_at) \
+        VALUES ($1, $2, $3, 'validate', 'FAILED', 'Beta Secret problem', 1, $4, $4)")
+        .bind(B_ERROR.parse::<uuid::Uuid>().unwrap()).bind(company).bind(B_ORDER.parse::<uuid::Uuid>().unwrap()).bind(chrono::Utc::now()))
+    .unwrap();
     CompanyB {
         owner,
         store: store.id.to_string(),
@@ -365,6 +397,15 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
             ("per", "50".into()),
         ],
         "/api/order" => vec![("id", B_ORDER.into())],
+        "/api/order_run" => vec![("id", B_RUN.into())],
+        "/api/order_errors" => vec![("status", "".into()), ("page", "1".into())],
+        "/api/retry_order_error" | "/api/skip_order_error" => vec![("id", B_ERROR.into())],
+        "/orders/bulk" => vec![
+            ("key", format!("matrix-{n}")),
+            ("op", "validate".into()),
+            ("scope", "selected".into()),
+            ("ids", B_ORDER.into()),
+        ],
         "/api/connect_shopify" => vec![
             ("store_id", b.store.clone()),
             ("shop_domain", "beta-secret.myshopify.com".into()),
@@ -609,7 +650,8 @@ async fn every_server_function_and_page_allows_exactly_its_permission_and_never_
                 (true, _)
                     if path.contains("cs_beta_secret")
                         || path.contains(B_ANALYSIS)
-                        || path.contains(B_ORDER) =>
+                        || path.contains(B_ORDER)
+                        || path.contains(B_RUN) =>
                 {
                     status == StatusCode::NOT_FOUND
                 }

@@ -7,6 +7,7 @@ pub mod analyses;
 pub mod audit;
 pub mod billing;
 pub mod dashboard;
+pub mod order_work;
 pub mod orders;
 pub mod team;
 

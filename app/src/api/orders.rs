@@ -39,6 +39,12 @@ pub struct OrdersPage {
     pub per_page: i64,
     /// The change mark when this page was read (see [`get_orders_mark`]).
     pub mark: String,
+    /// A fresh key for this page's bulk form: a double click starts one run.
+    pub key: String,
+    /// The member may change orders (the bulk form shows).
+    pub can_write: bool,
+    /// The statuses a bulk change may set: (key, label).
+    pub manual_statuses: Vec<(String, String)>,
 }
 
 /// What the inbox's filters offer.
@@ -184,6 +190,12 @@ pub async fn get_orders(
             .max(inbox.page + i64::from(inbox.more)),
         per_page: inbox.per_page,
         mark,
+        key: uuid::Uuid::new_v4().to_string(),
+        can_write: p.authorize(Permission::OrdersWrite).is_ok(),
+        manual_statuses: model::MANUAL_STATUSES
+            .iter()
+            .map(|s| (s.to_string(), model::status_label(s).to_string()))
+            .collect(),
     })
 }
 

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     actions::{self, OrderAction},
-    repo::work::{self, ItemRow, NewRun, RunRow},
+    repo::work::{self, NewRun},
     service::{self, Query},
 };
 use crate::{
@@ -19,6 +19,8 @@ use crate::{
     jobs::{self, NewJob},
     Db, Error, Result,
 };
+
+pub use super::repo::work::{ItemRow, RunRow};
 
 pub const KIND: &str = "orders.bulk";
 /// "All matching" covers at most this many orders.

@@ -8,12 +8,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{FlagBadge, OrderStatus};
+use super::{FlagBadge, OrderStatus, OrdersHeader, Said};
 use crate::api::orders::*;
 use crate::components::pager::Pager;
-use crate::components::table::{Column, DataTable, Sort};
+use crate::components::table::{Column, DataTable, SelectCell, Sort};
 use crate::components::ui::{
-    Alert, Card, FilterBar, FilterField, Loaded, Toast, Tone, BUTTON_QUIET, INPUT, SELECT, TD,
+    Alert, Card, FilterBar, FilterField, Loaded, Tone, BUTTON, BUTTON_QUIET, INPUT, SELECT, TD,
 };
 
 const COLUMNS: &[Column] = &[
@@ -162,7 +162,8 @@ pub fn OrdersPage() -> impl IntoView {
     };
     let page = move |d: OrdersPage| {
         let sort = Sort::from_query(&query.read_untracked(), COLUMNS, "placed", true);
-        let row = |r: OrderSummary| {
+        let can_write = d.can_write;
+        let row = move |r: OrderSummary| {
             let href = format!("/orders/{}", r.id);
             let flags = r
                 .flags
@@ -171,6 +172,7 @@ pub fn OrdersPage() -> impl IntoView {
                 .collect_view();
             view! {
                 <tr data-testid="order-row">
+                    {can_write.then(|| view! { <SelectCell name="ids" value=r.id.clone() label=format!("Select order {}", r.number)/> })}
                     <td class=TD>
                         <a href=href class="font-medium text-brand-700 hover:underline dark:text-brand-300">{r.number.clone()}</a>
                         <p class="text-xs text-slate-500">{r.store.clone()}</p>
@@ -197,21 +199,77 @@ pub fn OrdersPage() -> impl IntoView {
             format!("{summary} · page {} of {}", d.page, d.pages)
         };
         let found = d.total > 0;
+        // The export and bulk forms carry the address's filter and order (not its page).
+        let filter_fields = move || {
+            query
+                .get_untracked()
+                .into_iter()
+                .filter(|(k, _)| !matches!(k.as_ref(), "page" | "per" | "bulk_error"))
+                .map(|(k, v)| view! { <input type="hidden" name=k.to_string() value=v/> })
+                .collect_view()
+        };
+        let table = if can_write {
+            let statuses = d
+                .manual_statuses
+                .iter()
+                .map(|(k, l)| view! { <option value=k.clone()>{l.clone()}</option> })
+                .collect_view();
+            let all_label = if d.more {
+                format!("All {} matching (up to 10,000)", summary.to_lowercase())
+            } else {
+                format!("All {} matching", summary.to_lowercase())
+            };
+            view! {
+                <form method="post" action="/orders/bulk" data-testid="bulk-form">
+                    <input type="hidden" name="key" value=d.key.clone()/>
+                    <input type="hidden" name="per" value=d.per_page.to_string()/>
+                    {filter_fields()}
+                    <div class="mb-3 flex flex-wrap items-end gap-3 rounded-lg bg-slate-50 p-3 dark:bg-slate-800/50">
+                        <FilterField label="Bulk action" for_id="bulk-op">
+                            <select id="bulk-op" name="op" class=SELECT>
+                                <option value="validate">"Validate phone and address"</option>
+                                <option value="status">"Set status…"</option>
+                            </select>
+                        </FilterField>
+                        <FilterField label="Status to set" for_id="bulk-status">
+                            <select id="bulk-status" name="to_status" class=SELECT>
+                                <option value="">"—"</option>
+                                {statuses}
+                            </select>
+                        </FilterField>
+                        <fieldset class="flex flex-wrap items-center gap-3 text-sm text-slate-700 dark:text-slate-300">
+                            <legend class="sr-only">"Which orders"</legend>
+                            <label class="inline-flex items-center gap-1.5">
+                                <input type="radio" name="scope" value="selected" checked=true/>
+                                "Ticked orders"
+                            </label>
+                            <label class="inline-flex items-center gap-1.5">
+                                <input type="radio" name="scope" value="all"/>
+                                {all_label}
+                            </label>
+                        </fieldset>
+                        <button type="submit" class=BUTTON data-testid="bulk-run">"Run"</button>
+                    </div>
+                    <DataTable columns=COLUMNS rows=d.rows.clone() row sort select="ids" label="Orders"
+                        empty_title="No orders match" empty_text="Orders arrive from connected stores (Settings → Stores). Change the filters to see more."/>
+                </form>
+            }
+            .into_any()
+        } else {
+            view! {
+                <DataTable columns=COLUMNS rows=d.rows.clone() row sort label="Orders"
+                    empty_title="No orders match" empty_text="Orders arrive from connected stores (Settings → Stores). Change the filters to see more."/>
+            }
+            .into_any()
+        };
         view! {
             <Card>
                 {found.then(|| {
-                    // The export carries the address's filter and order (not its page).
-                    let hidden = query
-                        .get_untracked()
-                        .into_iter()
-                        .filter(|(k, _)| !matches!(k.as_ref(), "page" | "per"))
-                        .map(|(k, v)| view! { <input type="hidden" name=k.to_string() value=v/> })
-                        .collect_view();
                     view! {
                         <div class="mb-3 flex flex-wrap items-center justify-between gap-3">
                             <p class="text-sm text-slate-600 dark:text-slate-400" data-testid="orders-total">{summary.clone()}</p>
                             <form method="post" action="/orders/export" class="flex items-center gap-2">
-                                {hidden}
+                                {filter_fields()}
                                 <span class="text-xs text-slate-500">"Export these orders:"</span>
                                 <button type="submit" name="format" value="csv" class=BUTTON_QUIET>"CSV"</button>
                                 <button type="submit" name="format" value="xlsx" class=BUTTON_QUIET>"XLSX"</button>
@@ -219,18 +277,31 @@ pub fn OrdersPage() -> impl IntoView {
                         </div>
                     }
                 })}
-                <DataTable columns=COLUMNS rows=d.rows.clone() row sort label="Orders"
-                    empty_title="No orders match" empty_text="Orders arrive from connected stores (Settings → Stores). Change the filters to see more."/>
+                {table}
                 {found.then(|| view! { <Pager page=d.page pages=d.pages summary=where_.clone()/> })}
             </Card>
         }
     };
+    // A refusal of the bulk form (POST /orders/bulk sends it back here with the field).
+    let bulk_error = move || {
+        let field = get("bulk_error");
+        let text = match field.as_str() {
+            "" => return None,
+            "ids" => "Tick at least one order (at most 1,000), or choose all orders matching the filter.",
+            "scope" => "No orders match the filter, or more than 10,000 do: change the filter and try again.",
+            "to_status" => "Choose the status to set.",
+            "op" => "Choose a bulk action.",
+            "key" => "The form had expired: try again.",
+            _ => "The filter is not valid: change it and try again.",
+        };
+        Some(
+            view! { <div class="mb-4" data-testid="bulk-error"><Alert tone=Tone::Error>{text}</Alert></div> },
+        )
+    };
     view! {
         <Title text="Orders · Switchyard"/>
-        <div class="mb-6">
-            <h1 class="page-title">"Orders"</h1>
-            <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Every order of your stores in one inbox, newest first."</p>
-        </div>
+        <OrdersHeader text="Every order of your stores in one inbox, newest first."/>
+        {bulk_error}
         <Said value=move || sync.value().get()/>
         <Said value=move || check.value().get()/>
         <Said value=move || resync.value().get()/>
@@ -333,19 +404,4 @@ fn SyncStrip(
             <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-label="Connected stores">{items}</ul>
         </div>
     })
-}
-
-/// What an action of the strip answered: its words as a toast, or its error.
-#[component]
-fn Said<F>(value: F) -> impl IntoView
-where
-    F: Fn() -> Option<Result<String, crate::api::AppError>> + Send + Sync + 'static,
-{
-    move || {
-        value().map(|r| match r {
-            Ok(text) => view! { <Toast text/> }.into_any(),
-            Err(e) => view! { <div class="mb-4"><Alert tone=Tone::Error>{e.message}</Alert></div> }
-                .into_any(),
-        })
-    }
 }

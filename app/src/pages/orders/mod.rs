@@ -1,13 +1,55 @@
-//! The orders pages, one file each: /orders (the inbox) and /orders/:id (one order). The
-//! pieces they share live here.
+//! The orders pages, one file each: /orders (the inbox), /orders/:id (one order),
+//! /orders/errors (processing errors) and /orders/runs[/:id] (bulk runs). The pieces they
+//! share live here.
 
 mod detail;
+mod errors;
 mod inbox;
+mod runs;
 
 pub use detail::OrderPage;
+pub use errors::OrderErrorsPage;
 pub use inbox::OrdersPage;
+pub use runs::{BulkRunPage, BulkRunsPage};
 
 use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// The orders pages' heading and tab bar (Inbox, Processing errors, Bulk runs).
+#[component]
+pub(super) fn OrdersHeader(#[prop(into)] text: String) -> impl IntoView {
+    const TAB: &str = "whitespace-nowrap border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700 aria-[current=page]:border-brand-500 aria-[current=page]:text-brand-600 dark:text-slate-400 dark:hover:text-slate-200 dark:aria-[current=page]:text-brand-400";
+    view! {
+        <div class="mb-6">
+            <h1 class="page-title">"Orders"</h1>
+            <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">{text}</p>
+            <nav class="mt-4 flex gap-6 overflow-x-auto border-b border-slate-200 dark:border-slate-800" aria-label="Orders">
+                <A href="/orders" exact=true attr:class=TAB>"Inbox"</A>
+                <A href="/orders/errors" attr:class=TAB>"Processing errors"</A>
+                <A href="/orders/runs" attr:class=TAB>"Bulk runs"</A>
+            </nav>
+        </div>
+    }
+}
+
+/// How a bulk run's order or a processing error ended, as a pill.
+#[component]
+pub(super) fn ResultBadge(result: String, label: String) -> impl IntoView {
+    let class = match result.as_str() {
+        "failed" | "FAILED" => "bg-red-50 text-red-700 ring-red-600/20 dark:bg-red-500/10 dark:text-red-300",
+        "succeeded" | "RESOLVED" => {
+            "bg-emerald-50 text-emerald-700 ring-emerald-600/20 dark:bg-emerald-500/10 dark:text-emerald-300"
+        }
+        "pending" | "PENDING" | "RETRYING" => {
+            "bg-amber-50 text-amber-800 ring-amber-600/20 dark:bg-amber-400/10 dark:text-amber-300"
+        }
+        _ => "bg-slate-100 text-slate-700 ring-slate-500/20 dark:bg-slate-800 dark:text-slate-300",
+    };
+    view! {
+        <span class=format!("inline-flex items-center whitespace-nowrap rounded-md px-2 py-0.5 text-xs font-semibold ring-1 ring-inset {class}")
+            data-testid="result" data-result=result>{label}</span>
+    }
+}
 
 /// An order's unified status as a coloured pill.
 #[component]
@@ -36,5 +78,20 @@ pub(super) fn FlagBadge(text: String) -> impl IntoView {
     view! {
         <span class="inline-flex items-center whitespace-nowrap rounded-md bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-inset ring-amber-600/20 dark:bg-amber-400/10 dark:text-amber-300"
             data-testid="order-flag">{text}</span>
+    }
+}
+
+/// What an action answered: its words as a toast, or its error.
+#[component]
+pub(super) fn Said<F>(value: F) -> impl IntoView
+where
+    F: Fn() -> Option<Result<String, crate::api::AppError>> + Send + Sync + 'static,
+{
+    move || {
+        value().map(|r| match r {
+            Ok(text) => view! { <crate::components::ui::Toast text/> }.into_any(),
+            Err(e) => view! { <div class="mb-4"><crate::components::ui::Alert tone=crate::components::ui::Tone::Error>{e.message}</crate::components::ui::Alert></div> }
+                .into_any(),
+        })
     }
 }
