@@ -5,6 +5,8 @@
 #     drain, and duplicates (orders − distinct order ids, must be 0).
 #  2. The inbox over ORDERS orders in 5 stores (seeded in the database directly): the first
 #     page of each filter, REPEAT times, p50/p95 server time through /api/orders.
+#  3. Exports of about 100,000 orders: time, size, server RSS growth.
+#  4. A bulk status change over up to 10,000 of them: creation time and orders per second.
 #
 #   bench/orders.sh                       SQLite
 #   BENCH_DATABASE_URL=postgres://... bench/orders.sh
@@ -136,3 +138,26 @@ export_one() { # format
 echo "exports:"
 export_one csv
 export_one xlsx
+
+# 4. A bulk action over up to 10,000 orders (one store, ten days of June): how long the form
+#    takes to fix the run's orders, then how fast the `orders.bulk` job works through them (one
+#    transaction per order, as in production).
+echo "bulk run:"
+BULK_START=$(date +%s.%N)
+LOC=$(curl -fs -o /dev/null -w '%{redirect_url}' -H "Cookie: $COOKIE" -H "Origin: $BASE" -X POST \
+  --data-urlencode "key=bench-$(date +%s%N)" --data-urlencode op=status --data-urlencode to_status=PICKING \
+  --data-urlencode scope=all --data-urlencode "store=$STORE3" \
+  --data-urlencode from=2026-06-01 --data-urlencode to=2026-06-10 "$BASE/orders/bulk")
+CREATED=$(date +%s.%N)
+RUN=${LOC##*/orders/runs/}
+[[ "$LOC" == */orders/runs/* ]] || die "the bulk form answered $LOC"
+if [[ "$DB_URL" == sqlite* ]]; then RUN_SQL="x'${RUN//-/}'"; else RUN_SQL="'$RUN'"; fi
+for _ in $(seq 1 6000); do
+  [[ "$(sql "SELECT state FROM order_bulk_runs WHERE id = $RUN_SQL")" == finished ]] && break
+  sleep 0.1
+done
+END=$(date +%s.%N)
+IFS='|' read -r TOTAL OK FAILED SKIPPED <<<"$(sql "SELECT total, succeeded, failed, skipped FROM order_bulk_runs WHERE id = $RUN_SQL")"
+printf 'bulk status change: %s orders (%s done, %s refused, %s skipped); run created in %.2f s, worked through in %.1f s (%.0f orders/s)\n' \
+  "$TOTAL" "$OK" "$FAILED" "$SKIPPED" "$(echo "$CREATED - $BULK_START" | bc -l)" "$(echo "$END - $CREATED" | bc -l)" \
+  "$(echo "$TOTAL / ($END - $CREATED)" | bc -l)"

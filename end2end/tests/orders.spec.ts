@@ -243,3 +243,67 @@ test("comparing with Shopify shows a day that drifts, and re-syncing that day cl
   await strip.getByRole("button", { name: "Compare Atelier with Shopify" }).click();
   await expect(strip.getByTestId("drift").filter({ hasText: "Shopify has 4 orders" })).toHaveCount(0);
 });
+
+test("bulk actions run as a job with a result per order; failures wait in the processing errors tab", async ({ browser, page }) => {
+  await signInAs(page, owner);
+  // Without JavaScript: tick the order missing a phone and postcode and validate it.
+  const context = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+  const plain = await context.newPage();
+  await plain.goto("/orders");
+  await plain.getByTestId("bulk-run").click();
+  await expect(plain).toHaveURL(/bulk_error=ids/);
+  await expect(plain.getByTestId("bulk-error")).toContainText("Tick at least one order");
+  await plain.goto("/orders?q=%231043");
+  await plain.getByRole("checkbox", { name: "Select order #1043" }).check();
+  await plain.getByLabel("Bulk action").selectOption("validate");
+  await plain.getByTestId("bulk-run").click();
+  await expect(plain).toHaveURL(/\/orders\/runs\/[0-9a-f-]{36}$/);
+  await expect(plain.getByTestId("run-action")).toHaveText("Validate");
+  await expect(async () => {
+    await plain.reload();
+    await expect(plain.getByTestId("run-state")).toHaveAttribute("data-state", "finished", { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(plain.getByTestId("run-progress")).toHaveText("1 of 1 orders · 0 done, 1 failed");
+  const item = plain.getByTestId("run-item");
+  await expect(item).toContainText("#1043");
+  await expect(item.getByTestId("result")).toHaveText("Failed");
+  await expect(item).toContainText("Phone number missing or invalid. Shipping address lacks postcode.");
+  await expect(item.getByTestId("order-status")).toHaveText("Validation failed");
+  await context.close();
+
+  // The failure waits in the processing errors tab: retry (it fails again), then skip.
+  await page.goto("/orders/errors");
+  await hydrated(page);
+  const row = page.getByTestId("error-row").filter({ hasText: "#1043" });
+  await expect(row.getByTestId("result")).toHaveText("Failed");
+  await expect(row).toContainText("Validation");
+  await expect(row).toContainText("1 attempt");
+  await row.getByRole("button", { name: "Retry #1043" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Retrying" })).toBeVisible();
+  await expect(row).toContainText("2 attempts", { timeout: 20_000 });
+  await expect(row.getByTestId("result")).toHaveText("Failed");
+  await row.getByRole("button", { name: "Skip #1043" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Skipped." })).toBeVisible();
+  await expect(page.getByTestId("error-row")).toHaveCount(0);
+  await page.getByRole("link", { name: "Skipped · 1" }).click();
+  await expect(page.getByTestId("error-row").filter({ hasText: "#1043" })).toBeVisible();
+
+  // Hydrated: every pending order matching the filter goes to Picking; the run's page follows it.
+  await page.goto("/orders?status=PENDING");
+  await hydrated(page);
+  await expect(page.getByTestId("order-row")).toHaveCount(4);
+  await page.getByLabel("Bulk action").selectOption("status");
+  await page.getByLabel("Status to set").selectOption("PICKING");
+  await page.getByRole("radio", { name: /All 4 orders matching/ }).check();
+  await page.getByTestId("bulk-run").click();
+  await expect(page).toHaveURL(/\/orders\/runs\//);
+  await expect(page.getByTestId("run-action")).toHaveText("Set status to Picking");
+  await expect(page.getByTestId("run-state")).toHaveAttribute("data-state", "finished", { timeout: 20_000 });
+  await expect(page.getByTestId("run-progress")).toHaveText("4 of 4 orders · 4 done");
+  await expect(page.getByTestId("run-item").getByTestId("order-status")).toHaveText(["Picking", "Picking", "Picking", "Picking"]);
+  await page.getByRole("link", { name: "Bulk runs" }).click();
+  await expect(page.getByTestId("run-row")).toHaveCount(2);
+  await expect(page.getByTestId("run-row").first()).toContainText("Set status to Picking");
+  await page.goto("/orders?status=PICKING");
+  await expect(page.getByTestId("order-row")).toHaveCount(4);
+});

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{OrdersHeader, ResultBadge, Said};
+use super::{LastSaid, OrdersHeader, ResultBadge};
 use crate::api::order_work::*;
 use crate::components::pager::Pager;
 use crate::components::table::{Column, DataTable};
@@ -67,8 +67,10 @@ pub fn OrderErrorsPage() -> impl IntoView {
     view! {
         <Title text="Processing errors · Orders · Switchyard"/>
         <OrdersHeader text="Orders a step failed on: fix the cause, then retry, or skip."/>
-        <Said value=move || retry.value().get()/>
-        <Said value=move || skip.value().get()/>
+        <LastSaid answers=vec![
+            (retry.version(), Signal::derive(move || retry.value().get())),
+            (skip.version(), Signal::derive(move || skip.value().get())),
+        ]/>
         <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {

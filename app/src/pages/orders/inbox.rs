@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{FlagBadge, OrderStatus, OrdersHeader, Said};
+use super::{FlagBadge, LastSaid, OrderStatus, OrdersHeader};
 use crate::api::orders::*;
 use crate::components::pager::Pager;
 use crate::components::table::{Column, DataTable, SelectCell, Sort};
@@ -302,9 +302,11 @@ pub fn OrdersPage() -> impl IntoView {
         <Title text="Orders · Switchyard"/>
         <OrdersHeader text="Every order of your stores in one inbox, newest first."/>
         {bulk_error}
-        <Said value=move || sync.value().get()/>
-        <Said value=move || check.value().get()/>
-        <Said value=move || resync.value().get()/>
+        <LastSaid answers=vec![
+            (sync.version(), Signal::derive(move || sync.value().get())),
+            (check.version(), Signal::derive(move || check.value().get())),
+            (resync.version(), Signal::derive(move || resync.value().get())),
+        ]/>
         <Loaded resource=syncs render=move |p: SyncPanel| view! { <SyncStrip p sync check resync/> }/>
         <div class="mb-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <Loaded resource=filters render=filter_bar/>

@@ -81,17 +81,32 @@ pub(super) fn FlagBadge(text: String) -> impl IntoView {
     }
 }
 
-/// What an action answered: its words as a toast, or its error.
+/// An action's answer: (its version, which moves each time it answers; its last answer).
+pub(super) type Answer = (
+    RwSignal<usize>,
+    Signal<Option<Result<String, crate::api::AppError>>>,
+);
+
+/// The answer of whichever of a page's actions answered last: its words as a toast, or its
+/// error (one at a time, so two toasts never sit on top of each other).
 #[component]
-pub(super) fn Said<F>(value: F) -> impl IntoView
-where
-    F: Fn() -> Option<Result<String, crate::api::AppError>> + Send + Sync + 'static,
-{
+pub(super) fn LastSaid(answers: Vec<Answer>) -> impl IntoView {
+    let last = RwSignal::new(None::<usize>);
+    for (i, (version, _)) in answers.iter().enumerate() {
+        let version = *version;
+        Effect::watch(
+            move || version.get(),
+            move |_, _, _| last.set(Some(i)),
+            false,
+        );
+    }
     move || {
-        value().map(|r| match r {
-            Ok(text) => view! { <crate::components::ui::Toast text/> }.into_any(),
-            Err(e) => view! { <div class="mb-4"><crate::components::ui::Alert tone=crate::components::ui::Tone::Error>{e.message}</crate::components::ui::Alert></div> }
-                .into_any(),
-        })
+        last.get()
+            .and_then(|i| answers[i].1.get())
+            .map(|r| match r {
+                Ok(text) => view! { <crate::components::ui::Toast text/> }.into_any(),
+                Err(e) => view! { <div class="mb-4"><crate::components::ui::Alert tone=crate::components::ui::Tone::Error>{e.message}</crate::components::ui::Alert></div> }
+                    .into_any(),
+            })
     }
 }
