@@ -45,6 +45,7 @@ pub fn jobs() -> jobs::Registry {
         .with(orders::jobs::SyncStore)
         .with(orders::jobs::BulkRun)
         .with(orders::jobs::RetryError)
+        .with(orders::jobs::TrackAwbs)
         .with(orders::jobs::SyncAll)
         .with(orders::jobs::Reconcile)
 }

@@ -190,7 +190,15 @@ async fn a_bulk_status_change_is_a_job_with_a_result_per_order() {
     assert_eq!(audited.len(), 1);
 
     // Running the finished run again changes nothing.
-    let rerun = bulk::run(db, run_id).await.unwrap();
+    let courier = server::orders::courier::Courier {
+        db,
+        app_key: &app.state.config.app_secret_key,
+        config: app
+            .state
+            .config
+            .section::<server::orders::config::OrdersConfig>(),
+    };
+    let rerun = bulk::run(&courier, run_id).await.unwrap();
     assert_eq!((rerun.succeeded, rerun.failed), (4, 1));
 
     // The same change again: every order is skipped with why ("all matching" this time).

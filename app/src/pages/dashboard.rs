@@ -30,6 +30,9 @@ fn action_label(action: &str) -> &'static str {
         "ORDERS_BULK_STARTED" => "Ran a bulk action on orders",
         "ORDER_ERROR_RETRIED" => "Retried an order's processing",
         "ORDER_ERROR_SKIPPED" => "Skipped an order's processing error",
+        "COURIER_CONNECTED" => "Connected FAN Courier",
+        "COURIER_DISCONNECTED" => "Disconnected FAN Courier",
+        "AWB_CREATED" => "Created an AWB",
         "ROLE_CREATED" | "ROLE_UPDATED" | "ROLE_DELETED" => "Changed the roles",
         _ => "Other",
     }

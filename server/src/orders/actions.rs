@@ -18,6 +18,9 @@ use crate::{db::Tx, Error, Result};
 pub enum OrderAction {
     SetStatus(String),
     Validate,
+    /// A FAN Courier AWB with the account's defaults (`courier::create_awb`; it asks the
+    /// courier, so it runs outside `apply`'s transaction).
+    CreateAwb,
 }
 
 impl OrderAction {
@@ -29,6 +32,7 @@ impl OrderAction {
                 None => Err(Error::validation("to_status", "Choose the status to set.")),
             },
             "validate" => Ok(OrderAction::Validate),
+            "awb" => Ok(OrderAction::CreateAwb),
             _ => Err(Error::validation("op", "Choose an action.")),
         }
     }
@@ -38,6 +42,7 @@ impl OrderAction {
         match self {
             OrderAction::SetStatus(s) => ("status", Some(s.as_str())),
             OrderAction::Validate => ("validate", None),
+            OrderAction::CreateAwb => ("awb", None),
         }
     }
 
@@ -46,6 +51,7 @@ impl OrderAction {
         match self {
             OrderAction::SetStatus(s) => format!("Set status to {}", status_label(s)),
             OrderAction::Validate => "Validate".to_string(),
+            OrderAction::CreateAwb => "Create AWBs with FAN Courier".to_string(),
         }
     }
 }
@@ -75,7 +81,8 @@ impl Outcome {
     }
 }
 
-/// Runs `action` on the company's order in `tx` (`by` None for a job acting on its own).
+/// Runs `action` on the company's order in `tx` (`by` None for a job acting on its own). An
+/// AWB is not made here: it asks the courier (see `courier::create_awb`).
 pub async fn apply(
     tx: &mut Tx,
     company_id: Uuid,
@@ -103,6 +110,9 @@ pub async fn apply(
             }
         },
         OrderAction::Validate => validate(tx, company_id, &order, by, now).await,
+        OrderAction::CreateAwb => Err(Error::Internal(anyhow::anyhow!(
+            "an AWB is made by courier::create_awb, outside a transaction"
+        ))),
     }
 }
 
@@ -156,5 +166,9 @@ async fn validate(
 
 /// The action a processing error of `action` is retried with.
 pub fn for_error(action: &str) -> Option<OrderAction> {
-    (action == VALIDATE).then_some(OrderAction::Validate)
+    match action {
+        VALIDATE => Some(OrderAction::Validate),
+        super::courier::STEP => Some(OrderAction::CreateAwb),
+        _ => None,
+    }
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::{
     actions::{self, OrderAction},
+    courier::{self, AwbInput, Courier},
     repo::work::{self, NewRun},
     service::{self, Query},
 };
@@ -162,9 +163,11 @@ pub async fn start(
     Ok(id)
 }
 
-/// The job's body: every order of the run still pending, one transaction each.
-#[tracing::instrument(skip(db))]
-pub async fn run(db: &Db, run_id: Uuid) -> Result<RunRow> {
+/// The job's body: every order of the run still pending, one transaction each (an AWB: its
+/// own steps, then the result).
+#[tracing::instrument(skip(c))]
+pub async fn run(c: &Courier<'_>, run_id: Uuid) -> Result<RunRow> {
+    let db = c.db;
     let run = work::run(db, None, run_id).await?.ok_or(Error::NotFound)?;
     if run.state == "finished" {
         return Ok(run);
@@ -177,6 +180,27 @@ pub async fn run(db: &Db, run_id: Uuid) -> Result<RunRow> {
             break;
         }
         for (position, order_id) in batch {
+            if action == OrderAction::CreateAwb {
+                let outcome = courier::create_awb(
+                    c,
+                    run.company_id,
+                    order_id,
+                    &AwbInput::default(),
+                    run.created_by,
+                )
+                .await?;
+                let mut tx = db.begin().await?;
+                work::finish_item(
+                    &mut tx,
+                    run_id,
+                    position,
+                    outcome.result(),
+                    outcome.message(),
+                )
+                .await?;
+                tx.commit().await?;
+                continue;
+            }
             let mut tx = db.begin().await?;
             let outcome = actions::apply(
                 &mut tx,

@@ -1,4 +1,5 @@
-//! Orders configuration: how Shopify is reached and how often stores are synced.
+//! Orders configuration: how Shopify and FAN Courier are reached, how often stores are synced
+//! and AWBs tracked.
 
 use std::time::Duration;
 
@@ -15,6 +16,10 @@ pub struct OrdersConfig {
     pub request_timeout: Duration,
     /// Order exports per member per hour (ORDERS_EXPORTS_PER_HOUR).
     pub exports_per_hour: u32,
+    /// Where FAN Courier's API is (FANCOURIER_API_BASE).
+    pub fancourier_api_base: url::Url,
+    /// How often AWBs on their way are tracked (AWB_TRACKING_MINUTES).
+    pub tracking_every: Duration,
 }
 
 impl Default for OrdersConfig {
@@ -25,6 +30,8 @@ impl Default for OrdersConfig {
             sync_every: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(30),
             exports_per_hour: 20,
+            fancourier_api_base: url::Url::parse("https://api.fancourier.ro").expect("a URL"),
+            tracking_every: Duration::from_secs(30 * 60),
         }
     }
 }
@@ -53,6 +60,15 @@ impl crate::config::Section for OrdersConfig {
         }
         if let Some(m) = crate::config::number(get, "ORDERS_SYNC_MINUTES", 1, 1440, errors) {
             c.sync_every = Duration::from_secs(m * 60);
+        }
+        if let Some(v) = get("FANCOURIER_API_BASE").filter(|v| !v.is_empty()) {
+            match url::Url::parse(&v) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => c.fancourier_api_base = u,
+                _ => errors.push(format!("FANCOURIER_API_BASE={v:?}: an http(s) URL")),
+            }
+        }
+        if let Some(m) = crate::config::number(get, "AWB_TRACKING_MINUTES", 5, 1440, errors) {
+            c.tracking_every = Duration::from_secs(m * 60);
         }
         if let Some(n) = crate::config::number(get, "ORDERS_EXPORTS_PER_HOUR", 1, 10_000, errors) {
             c.exports_per_hour = n as u32;

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{
     actions::{self, Outcome},
+    courier::{self, Courier},
     repo::work::{self, ErrorRow},
 };
 use crate::{
@@ -135,15 +136,17 @@ async fn change(db: &Db, p: &Principal, meta: &RequestMeta, id: Uuid, c: Change)
     Ok(true)
 }
 
-/// The retry job's body: the action again on the order, as the member who asked.
-#[tracing::instrument(skip(db))]
-pub async fn run_retry(db: &Db, error_id: Uuid) -> Result<Option<Outcome>> {
+/// The retry job's body: the action again on the order, as the member who asked (an
+/// automatic retry of a PENDING error runs as the job).
+#[tracing::instrument(skip(c))]
+pub async fn run_retry(c: &Courier<'_>, error_id: Uuid) -> Result<Option<Outcome>> {
+    let db = c.db;
     let Some((company_id, order_id, action, status, asked_by)) =
         work::error_by_id(db, error_id).await?
     else {
         return Ok(None);
     };
-    if status != "RETRYING" {
+    if status != "RETRYING" && status != "PENDING" {
         return Ok(None);
     }
     let Some(order_action) = actions::for_error(&action) else {
@@ -162,16 +165,15 @@ pub async fn run_retry(db: &Db, error_id: Uuid) -> Result<Option<Outcome>> {
         tx.commit().await?;
         return Ok(None);
     };
+    let by = (status == "RETRYING").then_some(asked_by).flatten();
+    if order_action == actions::OrderAction::CreateAwb {
+        let outcome =
+            courier::create_awb(c, company_id, order_id, &courier::AwbInput::default(), by).await?;
+        return Ok(Some(outcome));
+    }
     let mut tx = db.begin().await?;
-    let outcome = actions::apply(
-        &mut tx,
-        company_id,
-        order_id,
-        &order_action,
-        asked_by,
-        Utc::now(),
-    )
-    .await?;
+    let outcome =
+        actions::apply(&mut tx, company_id, order_id, &order_action, by, Utc::now()).await?;
     tx.commit().await?;
     Ok(Some(outcome))
 }

@@ -5,6 +5,15 @@ use async_trait::async_trait;
 use super::webhooks::{self, Payload};
 use crate::jobs::{Job, JobContext};
 
+/// What the courier calls of a job need.
+fn courier(ctx: &JobContext) -> super::courier::Courier<'_> {
+    super::courier::Courier {
+        db: &ctx.db,
+        app_key: &ctx.config.app_secret_key,
+        config: ctx.config.section::<super::config::OrdersConfig>(),
+    }
+}
+
 /// `orders.shopify-webhook`: applies one recorded Shopify delivery.
 pub struct ShopifyWebhook;
 
@@ -131,7 +140,7 @@ impl Job for BulkRun {
 
     async fn run(&self, ctx: &JobContext, payload: serde_json::Value) -> anyhow::Result<()> {
         let payload: super::bulk::Payload = serde_json::from_value(payload)?;
-        let run = super::bulk::run(&ctx.db, payload.run_id).await?;
+        let run = super::bulk::run(&courier(ctx), payload.run_id).await?;
         tracing::info!(run_id = %run.id, total = run.total, succeeded = run.succeeded, failed = run.failed, skipped = run.skipped, "orders bulk run finished");
         Ok(())
     }
@@ -152,8 +161,30 @@ impl Job for RetryError {
 
     async fn run(&self, ctx: &JobContext, payload: serde_json::Value) -> anyhow::Result<()> {
         let payload: super::errors::Payload = serde_json::from_value(payload)?;
-        if let Some(outcome) = super::errors::run_retry(&ctx.db, payload.error_id).await? {
+        if let Some(outcome) = super::errors::run_retry(&courier(ctx), payload.error_id).await? {
             tracing::info!(error_id = %payload.error_id, result = outcome.result(), "order processing retried");
+        }
+        Ok(())
+    }
+}
+
+/// `orders.sync-awb`: every five minutes, tracks the AWBs not tracked for AWB_TRACKING_MINUTES.
+pub struct TrackAwbs;
+
+#[async_trait]
+impl Job for TrackAwbs {
+    fn kind(&self) -> &'static str {
+        super::courier::TRACK_KIND
+    }
+
+    fn every(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_secs(300))
+    }
+
+    async fn run(&self, ctx: &JobContext, _payload: serde_json::Value) -> anyhow::Result<()> {
+        let n = super::courier::track_due(&courier(ctx)).await?;
+        if n > 0 {
+            tracing::info!(awbs = n, "AWBs tracked");
         }
         Ok(())
     }

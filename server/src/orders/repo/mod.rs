@@ -924,5 +924,6 @@ pub async fn export_rows(
     })
 }
 
+pub mod courier;
 // After `bind_args!`, which it uses.
 pub mod work;

@@ -453,3 +453,13 @@ pub async fn error_by_id(
         .fetch_optional(c)
         .await)?)
 }
+
+/// The order's error of `step`: (id, attempts).
+pub async fn error_of(tx: &mut Tx, order_id: Uuid, action: &str) -> Result<Option<(Uuid, i64)>> {
+    const SQL: &str = "SELECT id, attempts FROM order_errors WHERE order_id = $1 AND action = $2";
+    Ok(with_tx!(tx, |c| sqlx::query_as(SQL)
+        .bind(order_id)
+        .bind(action)
+        .fetch_optional(c)
+        .await)?)
+}
