@@ -258,6 +258,35 @@ where
     }
 }
 
+/// An action's answer: (its version, which moves each time it answers; its last answer).
+pub type Answer = (RwSignal<usize>, Signal<Option<Result<String, AppError>>>);
+
+/// The answer of whichever of a page's actions answered last: its words as a toast, or its
+/// error (one at a time, so two toasts never sit on top of each other).
+#[component]
+pub fn LastSaid(answers: Vec<Answer>) -> impl IntoView {
+    let last = RwSignal::new(None::<usize>);
+    for (i, (version, _)) in answers.iter().enumerate() {
+        let version = *version;
+        Effect::watch(
+            move || version.get(),
+            move |_, _, _| last.set(Some(i)),
+            false,
+        );
+    }
+    move || {
+        last.get()
+            .and_then(|i| answers[i].1.get())
+            .map(|r| match r {
+                Ok(text) => view! { <Toast text/> }.into_any(),
+                Err(e) => {
+                    view! { <div class="mb-4"><Alert tone=Tone::Error>{e.message}</Alert></div> }
+                        .into_any()
+                }
+            })
+    }
+}
+
 pub const BUTTON: &str = "inline-flex items-center justify-center rounded-lg bg-brand-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-brand-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-500";
 /// A secondary action beside a primary [`BUTTON`], the same size.
 pub const BUTTON_SECONDARY: &str = "inline-flex items-center justify-center rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800";

@@ -9,7 +9,7 @@ use axum::{
     extract::State,
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
-    routing::post,
+    routing::{get, post},
     Extension, Json, Router,
 };
 use serde_json::json;
@@ -39,6 +39,7 @@ pub fn routes() -> Router<AppState> {
         .route("/webhooks/shopify", post(shopify_webhook))
         .route("/orders/export", post(export_orders))
         .route("/orders/bulk", post(bulk_orders))
+        .route("/orders/{order}/awbs/{awb}/label", get(awb_label))
 }
 
 /// A posted form's fields (a field given more than once keeps every value).
@@ -221,6 +222,45 @@ pub async fn bulk_orders(
             back.append_pair("bulk_error", &field);
             Redirect::to(&format!("/orders?{}", back.finish())).into_response()
         }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// GET /orders/:id/awbs/:awb/label: the AWB's label as PDF (orders.read, the member's stores),
+/// fetched from FAN Courier the first time and kept in storage.
+pub async fn awb_label(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    axum::extract::Path((order, awb)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let result = async {
+        let p = user.0.ok_or(Error::Unauthorized)?;
+        p.authorize(Permission::OrdersRead)?;
+        let (order, awb) = match (order.parse(), awb.parse()) {
+            (Ok(o), Ok(a)) => (o, a),
+            _ => return Err(Error::NotFound),
+        };
+        let c = super::courier::Courier {
+            db: &state.db,
+            app_key: &state.config.app_secret_key,
+            config: state.config.section::<super::config::OrdersConfig>(),
+        };
+        super::courier::label(&c, &state.storage, &p, order, awb).await
+    }
+    .await;
+    match result {
+        Ok((number, pdf)) => (
+            [
+                (header::CONTENT_TYPE, "application/pdf".to_string()),
+                (header::CACHE_CONTROL, "private, no-store".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"awb-{number}.pdf\""),
+                ),
+            ],
+            pdf,
+        )
+            .into_response(),
         Err(e) => e.into_response(),
     }
 }

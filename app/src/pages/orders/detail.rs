@@ -13,21 +13,28 @@ use crate::components::ui::{Card, Loaded, TABLE, TD, TH};
 #[component]
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
+    // An AWB made on this page moves the order's status and timeline too.
+    let create = ServerAction::<crate::api::courier::CreateOrderAwb>::new();
     let data = Resource::new(
-        move || params.read().get("id").unwrap_or_default(),
-        get_order,
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                create.version().get(),
+            )
+        },
+        |(id, _)| get_order(id),
     );
     view! {
         <Title text="Order · Switchyard"/>
         <a href="/orders" class="text-sm text-brand-700 hover:underline dark:text-brand-300">"← Orders"</a>
         <div class="mt-2">
-            <Loaded resource=data render=|o: OrderView| view! { <Order o/> }/>
+            <Loaded resource=data render=move |o: OrderView| view! { <Order o create/> }/>
         </div>
     }
 }
 
 #[component]
-fn Order(o: OrderView) -> impl IntoView {
+fn Order(o: OrderView, create: ServerAction<crate::api::courier::CreateOrderAwb>) -> impl IntoView {
     let flags = o
         .flags
         .iter()
@@ -126,6 +133,7 @@ fn Order(o: OrderView) -> impl IntoView {
                 })}
             </div>
             <div class="space-y-6">
+                <super::shipping::Shipping id=o.id.clone() create/>
                 <Card title="Customer">
                     <dl>
                         {line("Name", o.customer.clone())}

@@ -7,11 +7,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{LastSaid, OrdersHeader, ResultBadge};
+use super::{OrdersHeader, ResultBadge};
 use crate::api::order_work::*;
 use crate::components::pager::Pager;
 use crate::components::table::{Column, DataTable};
-use crate::components::ui::{Alert, Card, Tone, BUTTON_QUIET, TD};
+use crate::components::ui::{Alert, Card, LastSaid, Tone, BUTTON_QUIET, TD};
 
 const COLUMNS: &[Column] = &[
     Column::new("order", "Order"),

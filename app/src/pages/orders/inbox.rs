@@ -8,12 +8,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use super::{FlagBadge, LastSaid, OrderStatus, OrdersHeader};
+use super::{FlagBadge, OrderStatus, OrdersHeader};
 use crate::api::orders::*;
 use crate::components::pager::Pager;
 use crate::components::table::{Column, DataTable, SelectCell, Sort};
 use crate::components::ui::{
-    Alert, Card, FilterBar, FilterField, Loaded, Tone, BUTTON, BUTTON_QUIET, INPUT, SELECT, TD,
+    Alert, Card, FilterBar, FilterField, LastSaid, Loaded, Tone, BUTTON, BUTTON_QUIET, INPUT,
+    SELECT, TD,
 };
 
 const COLUMNS: &[Column] = &[
@@ -229,6 +230,7 @@ pub fn OrdersPage() -> impl IntoView {
                             <select id="bulk-op" name="op" class=SELECT>
                                 <option value="validate">"Validate phone and address"</option>
                                 <option value="status">"Set status…"</option>
+                                <option value="awb">"Create AWBs (FAN Courier)"</option>
                             </select>
                         </FilterField>
                         <FilterField label="Status to set" for_id="bulk-status">

@@ -6,6 +6,7 @@ mod detail;
 mod errors;
 mod inbox;
 mod runs;
+mod shipping;
 
 pub use detail::OrderPage;
 pub use errors::OrderErrorsPage;
@@ -78,35 +79,5 @@ pub(super) fn FlagBadge(text: String) -> impl IntoView {
     view! {
         <span class="inline-flex items-center whitespace-nowrap rounded-md bg-amber-50 px-2 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-inset ring-amber-600/20 dark:bg-amber-400/10 dark:text-amber-300"
             data-testid="order-flag">{text}</span>
-    }
-}
-
-/// An action's answer: (its version, which moves each time it answers; its last answer).
-pub(super) type Answer = (
-    RwSignal<usize>,
-    Signal<Option<Result<String, crate::api::AppError>>>,
-);
-
-/// The answer of whichever of a page's actions answered last: its words as a toast, or its
-/// error (one at a time, so two toasts never sit on top of each other).
-#[component]
-pub(super) fn LastSaid(answers: Vec<Answer>) -> impl IntoView {
-    let last = RwSignal::new(None::<usize>);
-    for (i, (version, _)) in answers.iter().enumerate() {
-        let version = *version;
-        Effect::watch(
-            move || version.get(),
-            move |_, _, _| last.set(Some(i)),
-            false,
-        );
-    }
-    move || {
-        last.get()
-            .and_then(|i| answers[i].1.get())
-            .map(|r| match r {
-                Ok(text) => view! { <crate::components::ui::Toast text/> }.into_any(),
-                Err(e) => view! { <div class="mb-4"><crate::components::ui::Alert tone=crate::components::ui::Tone::Error>{e.message}</crate::components::ui::Alert></div> }
-                    .into_any(),
-            })
     }
 }

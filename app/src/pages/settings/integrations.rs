@@ -1,4 +1,5 @@
-//! /settings/integrations — the company's own AI provider keys for analyses.
+//! /settings/integrations — the company's own AI provider keys for analyses, and its FAN
+//! Courier account for shipping orders.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -7,7 +8,8 @@ use leptos_meta::Title;
 use super::SettingsHeader;
 use crate::api::analyses::*;
 use crate::components::ui::{
-    ActionResult, Card, Confirm, EmptyState, Field, Loaded, BUTTON, BUTTON_DANGER, SELECT,
+    ActionResult, Card, Confirm, EmptyState, Field, Loaded, BUTTON, BUTTON_DANGER, BUTTON_QUIET,
+    SELECT,
 };
 
 #[component]
@@ -26,7 +28,7 @@ pub fn IntegrationsPage() -> impl IntoView {
     };
     view! {
         <Title text="Integrations · Switchyard"/>
-        <SettingsHeader title="Settings" text="The AI provider that reads your test reports. Keys are encrypted at rest and never shown again."/>
+        <SettingsHeader title="Settings" text="The AI provider that reads your test reports, and the courier that ships your orders. Keys and passwords are encrypted at rest and never shown again."/>
         <ActionResult value=move || remove.value().get() success="Key removed."/>
         <Loaded resource=page render=move |v: IntegrationsView| {
             let keys = if v.keys.is_empty() {
@@ -75,5 +77,92 @@ pub fn IntegrationsPage() -> impl IntoView {
                 </div>
             }
         }/>
+        <div class="mt-6"><CourierCard/></div>
+    }
+}
+
+/// The FAN Courier account: client id, sign-in, the AWB defaults; Test connection; Remove.
+#[component]
+fn CourierCard() -> impl IntoView {
+    use crate::api::courier::*;
+    let save = ServerAction::<SaveCourierAccount>::new();
+    let test = ServerAction::<TestCourierAccount>::new();
+    let remove = ServerAction::<RemoveCourierAccount>::new();
+    let data = Resource::new(
+        move || (save.version().get(), remove.version().get()),
+        |_| get_courier_account(),
+    );
+    let field_error = move |f: &str| {
+        save.value()
+            .get()
+            .and_then(|r| r.err())
+            .and_then(|e| e.for_field(f))
+    };
+    view! {
+        <Card title="FAN Courier">
+            <crate::components::ui::LastSaid answers=vec![
+                (save.version(), Signal::derive(move || save.value().get().filter(|r| r.as_ref().is_ok() || r.as_ref().is_err_and(|e| e.field.is_none())))),
+                (test.version(), Signal::derive(move || test.value().get())),
+                (remove.version(), Signal::derive(move || remove.value().get())),
+            ]/>
+            <Loaded resource=data render=move |v: CourierSettings| {
+                let a = v.account.clone();
+                let connected = a.as_ref().map(|a| view! {
+                    <div class="mb-4 flex flex-wrap items-center justify-between gap-3 rounded-lg bg-slate-50 p-3 dark:bg-slate-800/50" data-testid="courier-account">
+                        <div>
+                            <p class="text-sm font-medium text-slate-900 dark:text-white">{format!("Client {} · {}", a.client_id, a.hint)}</p>
+                            <p class="text-xs text-slate-500">{format!("Defaults: {} · {} pays · {} kg · saved {}", a.service, if a.payer == "sender" { "sender" } else { "recipient" }, a.weight_kg, a.updated)}</p>
+                        </div>
+                        <div class="flex items-center gap-2">
+                            <ActionForm action=test>
+                                <button type="submit" class=BUTTON_QUIET>"Test connection"</button>
+                            </ActionForm>
+                            <Confirm label="Remove" aria_label="Remove the FAN Courier account".to_string()
+                                question="Remove the FAN Courier account? AWBs already made stay; new ones cannot be made until an account is saved again.".to_string()>
+                                <ActionForm action=remove>
+                                    <button type="submit" class=BUTTON_DANGER aria-label="Remove the FAN Courier account">"Remove"</button>
+                                </ActionForm>
+                            </Confirm>
+                        </div>
+                    </div>
+                });
+                let current = {
+                    let a = a.clone();
+                    move |f: fn(&CourierAccountView) -> String| a.as_ref().map(f).unwrap_or_default()
+                };
+                let service_now = current(|a| a.service.clone());
+                let payer_now = current(|a| a.payer.clone());
+                let services = v.services.iter().map(|s| {
+                    let selected = *s == service_now;
+                    view! { <option value=s.clone() selected=selected>{s.clone()}</option> }
+                }).collect_view();
+                let payers = v.payers.iter().map(|(k, l)| {
+                    let selected = *k == payer_now;
+                    view! { <option value=k.clone() selected=selected>{l.clone()}</option> }
+                }).collect_view();
+                let has_account = a.is_some();
+                view! {
+                    {connected}
+                    <ActionForm action=save attr:class="grid gap-4 sm:grid-cols-3">
+                        <Field name="client_id" label="Client id" value=current(|a| a.client_id.clone()) error=field_error("client_id")/>
+                        <Field name="username" label="Username" autocomplete="off" error=field_error("username")/>
+                        <Field name="password" label="Password" kind="password" autocomplete="new-password" required=!has_account
+                            hint=if has_account { "Leave empty to keep the saved one." } else { "" } error=field_error("password")/>
+                        <div>
+                            <label for="f-service" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Default service"</label>
+                            <select id="f-service" name="service" class=format!("mt-1 {SELECT}")>{services}</select>
+                        </div>
+                        <div>
+                            <label for="f-payer" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Transport paid by"</label>
+                            <select id="f-payer" name="payer" class=format!("mt-1 {SELECT}")>{payers}</select>
+                        </div>
+                        <Field name="weight_kg" label="Default weight (kg)" value=current(|a| a.weight_kg.clone()) error=field_error("weight_kg")/>
+                        <div class="sm:col-span-3">
+                            <button type="submit" class=BUTTON>"Save FAN Courier account"</button>
+                        </div>
+                    </ActionForm>
+                }
+            }/>
+        </Card>
     }
 }

@@ -1,0 +1,317 @@
+//! Server functions of shipping with FAN Courier: the company's account (Settings →
+//! Integrations) and an order's AWBs (the order's page). Thin: permission first, then
+//! server::orders::courier. A label is downloaded from GET /orders/:id/awbs/:awb/label.
+// The AWB form's fields are the server function's arguments.
+#![allow(clippy::too_many_arguments)]
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::ssr;
+use super::AppError;
+#[cfg(feature = "ssr")]
+use server::access::Permission;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CourierAccountView {
+    pub client_id: String,
+    pub hint: String,
+    pub service: String,
+    pub payer: String,
+    pub weight_kg: String,
+    pub updated: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CourierSettings {
+    pub account: Option<CourierAccountView>,
+    pub services: Vec<String>,
+    /// (key, label).
+    pub payers: Vec<(String, String)>,
+}
+
+#[cfg(feature = "ssr")]
+fn choices() -> (Vec<String>, Vec<(String, String)>) {
+    use server::orders::fancourier::{PAYERS, SERVICES};
+    (
+        SERVICES.iter().map(|s| s.to_string()).collect(),
+        PAYERS
+            .iter()
+            .map(|(k, l)| (k.to_string(), l.to_string()))
+            .collect(),
+    )
+}
+
+#[cfg(feature = "ssr")]
+fn kg(grams: i64) -> String {
+    let s = format!("{:.3}", grams as f64 / 1000.0);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+#[cfg(feature = "ssr")]
+macro_rules! courier_of {
+    ($state:expr) => {
+        server::orders::courier::Courier {
+            db: &$state.db,
+            app_key: &$state.config.app_secret_key,
+            config: $state
+                .config
+                .section::<server::orders::config::OrdersConfig>(),
+        }
+    };
+}
+
+/// Settings → Integrations: the FAN Courier account (no secrets) and the choices.
+#[server(endpoint = "courier_account")]
+pub async fn get_courier_account() -> Result<CourierSettings, AppError> {
+    let p = ssr::authorize(Permission::SettingsManage)?;
+    let account = server::orders::courier::account(&ssr::state()?.db, &p)
+        .await
+        .map_err(ssr::fail)?;
+    let (services, payers) = choices();
+    Ok(CourierSettings {
+        account: account.map(|a| CourierAccountView {
+            client_id: a.client_id,
+            hint: a.hint,
+            service: a.service,
+            payer: a.payer,
+            weight_kg: kg(a.weight_grams),
+            updated: format!(
+                "{}{}",
+                ssr::local_time(&p, a.updated_at),
+                a.updated_by.map(|n| format!(" by {n}")).unwrap_or_default()
+            ),
+        }),
+        services,
+        payers,
+    })
+}
+
+#[server(endpoint = "save_courier_account")]
+pub async fn save_courier_account(
+    client_id: String,
+    username: String,
+    password: String,
+    service: String,
+    payer: String,
+    weight_kg: String,
+) -> Result<String, AppError> {
+    let p = ssr::authorize(Permission::SettingsManage)?;
+    let state = ssr::state()?;
+    server::orders::courier::save_account(
+        &courier_of!(state),
+        &p,
+        &ssr::meta(),
+        &server::orders::courier::AccountInput {
+            client_id,
+            username,
+            password,
+            service,
+            payer,
+            weight_kg,
+        },
+    )
+    .await
+    .map_err(ssr::fail)?;
+    Ok("FAN Courier account saved.".into())
+}
+
+#[server(endpoint = "test_courier_account")]
+pub async fn test_courier_account() -> Result<String, AppError> {
+    let p = ssr::authorize(Permission::SettingsManage)?;
+    let state = ssr::state()?;
+    server::orders::courier::test_account(&courier_of!(state), &p)
+        .await
+        .map_err(ssr::fail)
+}
+
+#[server(endpoint = "remove_courier_account")]
+pub async fn remove_courier_account() -> Result<String, AppError> {
+    let p = ssr::authorize(Permission::SettingsManage)?;
+    server::orders::courier::remove_account(&ssr::state()?.db, &p, &ssr::meta())
+        .await
+        .map_err(ssr::fail)?;
+    Ok("FAN Courier account removed.".into())
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrackingEvent {
+    pub when: String,
+    pub code: String,
+    pub name: String,
+    pub location: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AwbView {
+    pub id: String,
+    pub number: String,
+    pub state: String,
+    pub summary: String,
+    pub message: String,
+    pub courier_status: String,
+    pub created: String,
+    /// Where its label downloads (active AWBs only).
+    pub label: Option<String>,
+    pub events: Vec<TrackingEvent>,
+}
+
+/// The AWB form's starting values.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AwbDefaults {
+    pub service: String,
+    pub payer: String,
+    pub weight_kg: String,
+    pub cod: String,
+    pub declared: String,
+    pub currency: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShippingView {
+    pub awbs: Vec<AwbView>,
+    /// None when the company has no FAN Courier account.
+    pub defaults: Option<AwbDefaults>,
+    pub can_write: bool,
+    /// No AWB is active or being made.
+    pub may_create: bool,
+    pub services: Vec<String>,
+    pub payers: Vec<(String, String)>,
+}
+
+/// An order's AWBs with their tracking, and the form's defaults.
+#[server(endpoint = "order_shipping")]
+pub async fn get_order_shipping(id: String) -> Result<ShippingView, AppError> {
+    use server::orders::{courier, model, service};
+    let p = ssr::authorize(Permission::OrdersRead)?;
+    let id = ssr::parse_id(&id)?;
+    let db = &ssr::state()?.db;
+    let (detail, awbs, defaults) = tokio::try_join!(
+        service::detail(db, &p, id),
+        courier::awbs(db, &p, id),
+        courier::defaults(db, &p),
+    )
+    .map_err(ssr::fail)?;
+    let o = &detail.order;
+    let money = |m: i64| model::format_money(m, &o.currency);
+    let decimal = |m: i64| {
+        let s = model::format_money(m, &o.currency);
+        s.trim_end_matches(&o.currency)
+            .trim()
+            .replace(',', "")
+            .to_string()
+    };
+    let may_create = !awbs
+        .iter()
+        .any(|a| matches!(a.awb.state.as_str(), "creating" | "active"));
+    let cod =
+        if courier::cash_on_delivery(o.payment_gateway.as_deref(), o.financial_status.as_deref()) {
+            decimal(o.total_minor)
+        } else {
+            String::new()
+        };
+    let (services, payers) = choices();
+    Ok(ShippingView {
+        awbs: awbs
+            .into_iter()
+            .map(|v| {
+                let a = v.awb;
+                let mut summary = format!(
+                    "{} · {} parcel{} · {} kg · {} pays",
+                    a.service,
+                    a.parcels,
+                    if a.parcels == 1 { "" } else { "s" },
+                    kg(a.weight_grams),
+                    if a.payer == "sender" {
+                        "sender"
+                    } else {
+                        "recipient"
+                    }
+                );
+                if a.cod_minor > 0 {
+                    summary.push_str(&format!(" · cash on delivery {}", money(a.cod_minor)));
+                }
+                AwbView {
+                    id: a.id.to_string(),
+                    number: a.number.clone().unwrap_or_default(),
+                    label: (a.state == "active" && a.number.is_some())
+                        .then(|| format!("/orders/{id}/awbs/{}/label", a.id)),
+                    state: a.state,
+                    summary,
+                    message: a.message.unwrap_or_default(),
+                    courier_status: match (a.courier_status, a.courier_status_name) {
+                        (Some(c), Some(n)) => format!("{n} ({c})"),
+                        _ => String::new(),
+                    },
+                    created: format!(
+                        "{}{}",
+                        ssr::local_time(&p, a.created_at),
+                        a.creator.map(|n| format!(" by {n}")).unwrap_or_default()
+                    ),
+                    events: v
+                        .events
+                        .into_iter()
+                        .map(|e| TrackingEvent {
+                            when: ssr::local_time(&p, e.happened_at),
+                            code: e.code,
+                            name: e.name,
+                            location: e.location,
+                        })
+                        .collect(),
+                }
+            })
+            .collect(),
+        defaults: defaults.map(|(service, payer, grams)| AwbDefaults {
+            service,
+            payer,
+            weight_kg: kg(grams),
+            cod,
+            declared: decimal(o.total_minor),
+            currency: o.currency.clone(),
+        }),
+        can_write: p.authorize(Permission::OrdersWrite).is_ok(),
+        may_create,
+        services,
+        payers,
+    })
+}
+
+/// "Create AWB" on the order's page.
+#[server(endpoint = "create_order_awb")]
+pub async fn create_order_awb(
+    id: String,
+    service: String,
+    payer: String,
+    weight_kg: String,
+    parcels: String,
+    cod: String,
+    declared: String,
+    notes: String,
+) -> Result<String, AppError> {
+    use server::orders::{actions::Outcome, courier, service as orders};
+    let p = ssr::authorize(Permission::OrdersWrite)?;
+    let id = ssr::parse_id(&id)?;
+    let state = ssr::state()?;
+    let order = orders::detail(&state.db, &p, id).await.map_err(ssr::fail)?;
+    let input = courier::AwbInput::from_form(
+        &service,
+        &payer,
+        &weight_kg,
+        &parcels,
+        &cod,
+        &declared,
+        &notes,
+        &order.order.currency,
+    )
+    .map_err(ssr::fail)?;
+    match courier::create_for_member(&courier_of!(state), &p, id, &input)
+        .await
+        .map_err(ssr::fail)?
+    {
+        Outcome::Succeeded(text) => Ok(text),
+        Outcome::Skipped(why) | Outcome::Failed(why) => {
+            Err(ssr::fail(server::Error::validation("awb", why)))
+        }
+    }
+}
