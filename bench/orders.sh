@@ -11,7 +11,8 @@
 #   bench/orders.sh                       SQLite
 #   BENCH_DATABASE_URL=postgres://... bench/orders.sh
 #
-# Knobs: RATE (500), DURATION (60), ORDERS (1000000), REPEAT (20), BENCH_PORT (3302). Needs a
+# Knobs: RATE (500), DURATION (60), ORDERS (1000000), REPEAT (20), BENCH_PORT (3302), ONLY_BULK
+# (set: seed and part 4 only). Needs a
 # release build (cargo leptos build --release) and Node.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,6 +54,7 @@ api connect_shopify --data-urlencode "store_id=$STORE" --data-urlencode "shop_do
 
 echo
 echo "database: ${DB_URL%%:*}"
+if [[ -z "${ONLY_BULK:-}" ]]; then
 OUT=$(BASE=$BASE SHOP=$SHOP SECRET=$SECRET RATE=${RATE:-500} DURATION=${DURATION:-60} node bench/shopify-load.mjs)
 grep -v '^orders=' <<<"$OUT"
 EXPECTED=$(sed -n 's/^orders=//p' <<<"$OUT")
@@ -68,6 +70,7 @@ DISTINCT=$(sql "SELECT COUNT(DISTINCT external_id) FROM orders")
 printf 'queue drained %.1f s after the last post (jobs left %s); orders %s for %s distinct ids sent; duplicates %s\n' \
   "$DRAIN" "$LEFT" "$ORDERS_NOW" "$EXPECTED" "$((ORDERS_NOW - DISTINCT))"
 echo "server memory (RSS): $(awk '/VmRSS/{print $2, $3}' /proc/$PID/status)"
+fi
 
 # 2. The inbox over many orders.
 N=${ORDERS:-1000000}
@@ -104,6 +107,7 @@ first_page() { # label, then form fields
   done
   printf '%s\n' "${times[@]}" | sort -n | awk -v l="$label" '{a[NR]=$1} END {printf "%-34s p50 %6.1f ms   p95 %6.1f ms\n", l, a[int(NR*0.5)+1]*1000, a[int(NR*0.95)]*1000}'
 }
+if [[ -z "${ONLY_BULK:-}" ]]; then
 echo "inbox first page (50 rows), ${REPEAT:-20} requests each:"
 first_page "no filter (newest first)"
 first_page "one store" "store=$STORE3"
@@ -138,6 +142,7 @@ export_one() { # format
 echo "exports:"
 export_one csv
 export_one xlsx
+fi
 
 # 4. A bulk action over up to 10,000 orders (one store, ten days of June): how long the form
 #    takes to fix the run's orders, then how fast the `orders.bulk` job works through them (one

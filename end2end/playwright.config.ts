@@ -113,6 +113,7 @@ export default defineConfig({
         ...redis,
         ...stripe,
         SHOPIFY_API_BASE: `http://127.0.0.1:${commercePort}/`,
+        FANCOURIER_API_BASE: `http://127.0.0.1:${commercePort}/fancourier`,
       },
     },
   ],

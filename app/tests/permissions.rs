@@ -111,9 +111,18 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/retry_order_error", Need::Permission("orders.write")),
     ("/api/skip_order_error", Need::Permission("orders.write")),
     ("/api/courier_account", Need::Permission("settings.manage")),
-    ("/api/save_courier_account", Need::Permission("settings.manage")),
-    ("/api/test_courier_account", Need::Permission("settings.manage")),
-    ("/api/remove_courier_account", Need::Permission("settings.manage")),
+    (
+        "/api/save_courier_account",
+        Need::Permission("settings.manage"),
+    ),
+    (
+        "/api/test_courier_account",
+        Need::Permission("settings.manage"),
+    ),
+    (
+        "/api/remove_courier_account",
+        Need::Permission("settings.manage"),
+    ),
     ("/api/order_shipping", Need::Permission("orders.read")),
     ("/api/create_order_awb", Need::Permission("orders.write")),
     ("/api/integrations", Need::Permission("settings.manage")),

@@ -11,6 +11,16 @@
 //                                           answers the app's status
 //   GET  /health
 //
+// And FAN Courier's API v2 under /fancourier (FANCOURIER_API_BASE points there):
+//   POST /fancourier/login                  form username, password ("wrong" is refused) →
+//                                           {status, data: {token, expiresAt}}
+//   POST /fancourier/intern-awb             Bearer token; one shipment → response[0].awbNumber,
+//                                           or errors for an order number set to be refused
+//   GET  /fancourier/awb/label              clientId, awbs[], pdf=1 → a one-page PDF
+//   GET  /fancourier/reports/awb/tracking   clientId, awb[] → data[{awbNumber, events}]
+//   POST /_standin/fancourier               JSON {refuse: {"#order": "reason"}, events: {awb: [...]}}
+//   GET  /_standin/fancourier/awbs          the AWBs made: [{awb, order}]
+//
 // Configuration: STANDIN_PORT, WEBHOOK_URL (the app's /webhooks/shopify).
 import { createServer } from "node:http";
 import { createHmac } from "node:crypto";
@@ -20,6 +30,71 @@ const webhookUrl = process.env.WEBHOOK_URL ?? "http://127.0.0.1:3100/webhooks/sh
 const PAGE = 2; // small pages, so a sync walks cursors
 
 const shops = new Map(); // shop domain → { token, orders: [node] }
+const fan = { tokens: new Set(), next: 2000000000001, awbs: [], refuse: {}, events: {} };
+
+/** "Y-m-d H:i:s", as FAN Courier writes times. */
+function fanTime(d) {
+  return d.toISOString().slice(0, 19).replace("T", " ");
+}
+
+/** A small valid PDF naming the AWB. */
+function labelPdf(awb) {
+  const text = `BT /F1 18 Tf 40 760 Td (FAN Courier AWB ${awb}) Tj ET`;
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+    `<< /Length ${text.length} >>\nstream\n${text}\nendstream`,
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+  ];
+  let out = "%PDF-1.4\n";
+  const offsets = [];
+  objects.forEach((o, i) => { offsets.push(out.length); out += `${i + 1} 0 obj\n${o}\nendobj\n`; });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const o of offsets) out += `${String(o).padStart(10, "0")} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, "latin1");
+}
+
+/** FAN Courier's API: answers true when it handled the request. */
+async function fancourier(req, res, url) {
+  const path = url.pathname.slice("/fancourier".length);
+  if (req.method === "POST" && path === "/login") {
+    const form = new URLSearchParams(await body(req));
+    if (!form.get("username") || !form.get("password") || form.get("password") === "wrong") {
+      return json(res, 401, { status: "fail", message: "These credentials do not match our records." });
+    }
+    const token = `${Math.floor(Math.random() * 1e8)}|standin${Date.now()}`;
+    fan.tokens.add(token);
+    // Romanian local time, as FAN Courier gives it (UTC+2 in winter is close enough here).
+    return json(res, 200, { status: "success", data: { token, expiresAt: fanTime(new Date(Date.now() + 26 * 3600e3)) } });
+  }
+  const token = (req.headers.authorization ?? "").replace(/^Bearer /, "");
+  if (!fan.tokens.has(token)) return json(res, 401, { message: "Unauthenticated." });
+  if (req.method === "POST" && path === "/intern-awb") {
+    const { shipments } = JSON.parse(await body(req));
+    const s = shipments[0];
+    const order = s.info.costCenter;
+    if (fan.refuse[order]) {
+      return json(res, 200, { response: [{ awbNumber: null, success: false, errors: { "recipient.locality": fan.refuse[order] } }] });
+    }
+    const awb = fan.next++;
+    fan.awbs.push({ awb: String(awb), order, shipment: s });
+    return json(res, 200, { response: [{ awbNumber: awb, tariff: 19.5, vat: 3.7, packages: s.info.packages.parcel, errors: null }] });
+  }
+  if (req.method === "GET" && path === "/awb/label") {
+    const awb = url.searchParams.get("awbs[]");
+    if (!fan.awbs.some((a) => a.awb === awb)) return json(res, 200, { status: "fail", message: "AWB not found" });
+    res.writeHead(200, { "content-type": "application/pdf" });
+    return res.end(labelPdf(awb));
+  }
+  if (req.method === "GET" && path === "/reports/awb/tracking") {
+    const data = url.searchParams.getAll("awb[]").map((awb) => ({ awbNumber: awb, events: fan.events[awb] ?? [] }));
+    return json(res, 200, { status: "success", data });
+  }
+  return json(res, 404, { message: "Not Found" });
+}
 
 function json(res, status, body) {
   res.writeHead(status, { "content-type": "application/json" });
@@ -77,6 +152,16 @@ createServer(async (req, res) => {
       const { shop, token, name, orders } = JSON.parse(await body(req));
       shops.set(shop, { domain: shop, token, name: name ?? shop, orders });
       return json(res, 200, { ok: true, orders: orders.length });
+    }
+    if (url.pathname.startsWith("/fancourier/")) return await fancourier(req, res, url);
+    if (req.method === "POST" && url.pathname === "/_standin/fancourier") {
+      const { refuse, events } = JSON.parse(await body(req));
+      if (refuse) fan.refuse = refuse;
+      if (events) Object.assign(fan.events, events);
+      return json(res, 200, { ok: true });
+    }
+    if (req.method === "GET" && url.pathname === "/_standin/fancourier/awbs") {
+      return json(res, 200, fan.awbs.map(({ awb, order }) => ({ awb, order })));
     }
     if (req.method === "POST" && url.pathname === "/_standin/deliver") {
       const { topic, order, secret, shop, webhookId } = JSON.parse(await body(req));

@@ -307,3 +307,76 @@ test("bulk actions run as a job with a result per order; failures wait in the pr
   await page.goto("/orders?status=PICKING");
   await expect(page.getByTestId("order-row")).toHaveCount(4);
 });
+
+test("FAN Courier: the account is saved, AWBs are made in bulk (one refused), a label downloads, one is made by hand", async ({ page, request }) => {
+  // #2002's locality is refused by the courier.
+  expect((await request.post(`${standin}/_standin/fancourier`, { data: { refuse: { "#2002": "Locality not found" } } })).status()).toBe(200);
+  await signInAs(page, owner);
+  await page.goto("/settings/integrations");
+  await hydrated(page);
+  await expect(page.getByLabel("Default weight (kg)")).toHaveValue("1");
+  await page.getByLabel("Client id").fill("70x");
+  await page.getByLabel("Username").fill("clienttest");
+  await page.getByLabel("Default weight (kg)").fill("1.5");
+  await page.getByLabel("Password", { exact: true }).fill("testing-e2e");
+  await page.getByRole("button", { name: "Save FAN Courier account" }).click();
+  await expect(page.locator("#f-client_id-error")).toContainText("digits only");
+  await page.getByLabel("Client id").fill("7032158");
+  await page.getByLabel("Password", { exact: true }).fill("testing-e2e");
+  await page.getByRole("button", { name: "Save FAN Courier account" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "FAN Courier account saved." })).toBeVisible();
+  await expect(page.getByTestId("courier-account")).toContainText("Client 7032158 · user clienttest · password …2e");
+  await expect(page.locator("body")).not.toContainText("testing-e2e");
+  await page.getByRole("button", { name: "Test connection" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Signed in to FAN Courier (client 7032158)." })).toBeVisible();
+
+  // Every order in Picking gets an AWB in one run; the refused one waits in the errors tab.
+  await page.goto("/orders?status=PICKING");
+  await hydrated(page);
+  await expect(page.getByTestId("order-row")).toHaveCount(4);
+  await page.getByRole("checkbox", { name: "Select all" }).check();
+  await page.getByLabel("Bulk action").selectOption("awb");
+  await page.getByTestId("bulk-run").click();
+  await expect(page.getByTestId("run-action")).toHaveText("Create AWBs with FAN Courier");
+  await expect(page.getByTestId("run-state")).toHaveAttribute("data-state", "finished", { timeout: 20_000 });
+  await expect(page.getByTestId("run-progress")).toHaveText("4 of 4 orders · 3 done, 1 failed");
+  const refused = page.getByTestId("run-item").filter({ hasText: "#2002" });
+  await expect(refused).toContainText("FAN Courier refused the AWB: recipient.locality: Locality not found");
+  await expect(refused.getByTestId("order-status")).toHaveText("AWB error");
+  await expect(page.getByTestId("run-item").filter({ hasText: "#2001" }).getByTestId("order-status")).toHaveText("AWB created");
+  await page.goto("/orders/errors");
+  await expect(page.getByTestId("error-row").filter({ hasText: "#2002" })).toContainText("Locality not found");
+
+  // #2001's page: its AWB, and the label as a PDF.
+  const awbs = await (await request.get(`${standin}/_standin/fancourier/awbs`)).json();
+  const first = awbs.find((a: { order: string }) => a.order === "#2001").awb;
+  await page.goto("/orders?q=%232001");
+  await page.getByRole("link", { name: "#2001" }).click();
+  await hydrated(page);
+  await expect(page.getByTestId("awb-number")).toHaveText(first);
+  await expect(page.getByTestId("awb")).toContainText("Standard · 1 parcel · 1.5 kg · sender pays");
+  await expect(page.getByTestId("order-status")).toHaveText("AWB created");
+  const [label] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download label (PDF)" }).click()]);
+  expect(label.suggestedFilename()).toBe(`awb-${first}.pdf`);
+  expect(fs.readFileSync((await label.path())!).subarray(0, 5).toString("latin1")).toBe("%PDF-");
+  await expect(page.getByTestId("awb-form")).toHaveCount(0);
+
+  // The courier takes #2002 now: its AWB is made by hand from its page, and the error resolves.
+  expect((await request.post(`${standin}/_standin/fancourier`, { data: { refuse: {} } })).status()).toBe(200);
+  await page.goto("/orders?q=%232002");
+  await page.getByRole("link", { name: "#2002" }).click();
+  await hydrated(page);
+  const form = page.getByTestId("awb-form");
+  await form.getByLabel("Parcels").fill("0");
+  await form.getByRole("button", { name: "Create AWB" }).click();
+  await expect(form).toContainText("Enter 1 to 50 parcels.");
+  await form.getByLabel("Parcels").fill("2");
+  await form.getByLabel("Notes for the courier").fill("Call before delivery");
+  await form.getByRole("button", { name: "Create AWB" }).click();
+  await expect(page.getByRole("status").filter({ hasText: /AWB \d+ created\./ })).toBeVisible();
+  await expect(page.getByTestId("awb").first()).toContainText("2 parcels");
+  await expect(page.getByTestId("order-status")).toHaveText("AWB created");
+  await expect(page.getByTestId("order-event").first()).toContainText("created with FAN Courier (Standard, 2 parcels)");
+  await page.goto("/orders/errors?status=RESOLVED");
+  await expect(page.getByTestId("error-row").filter({ hasText: "#2002" })).toBeVisible();
+});

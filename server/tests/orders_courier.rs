@@ -16,7 +16,7 @@ use server::{
         actions::OrderAction,
         bulk::{self, Scope},
         config::OrdersConfig,
-        courier::{self, AccountInput, AwbInput, Courier},
+        courier::{self, AccountInput, AwbForm, AwbInput, Courier},
         errors, ingest, service, shopify,
     },
     team::stores::{self, StoreInput},
@@ -203,17 +203,16 @@ async fn an_awb_is_made_with_a_cached_token_and_its_label_is_kept() {
         .await;
     let id = s.order(1, "VALIDATED").await;
     let c = s.courier();
-    let input = AwbInput::from_form(
-        "Cont Colector",
-        "sender",
-        "2",
-        "2",
-        "209.89",
-        "300",
-        "Fragile",
-        "RON",
-    )
-    .unwrap();
+    let form = AwbForm {
+        service: "Cont Colector".into(),
+        payer: "sender".into(),
+        weight_kg: "2".into(),
+        parcels: "2".into(),
+        cod: "209.89".into(),
+        declared: "300".into(),
+        notes: "Fragile".into(),
+    };
+    let input = AwbInput::from_form(&form, "RON").unwrap();
     let out = courier::create_for_member(&c, &s.owner, id, &input)
         .await
         .unwrap();
@@ -674,9 +673,16 @@ async fn the_account_and_awbs_refuse_bad_input_and_other_members() {
         (["Standard", "sender", "1", "1", "12.345", "", ""], "cod"),
         (["Standard", "sender", "1", "1", "", "-5", ""], "declared"),
     ] {
-        match AwbInput::from_form(
-            args[0], args[1], args[2], args[3], args[4], args[5], args[6], "RON",
-        ) {
+        let form = AwbForm {
+            service: args[0].into(),
+            payer: args[1].into(),
+            weight_kg: args[2].into(),
+            parcels: args[3].into(),
+            cod: args[4].into(),
+            declared: args[5].into(),
+            notes: args[6].into(),
+        };
+        match AwbInput::from_form(&form, "RON") {
             Err(Error::Validation { field, .. }) => assert_eq!(field, at, "{args:?}"),
             other => panic!("{args:?}: {other:?}"),
         }

@@ -294,17 +294,16 @@ pub async fn create_order_awb(
     let id = ssr::parse_id(&id)?;
     let state = ssr::state()?;
     let order = orders::detail(&state.db, &p, id).await.map_err(ssr::fail)?;
-    let input = courier::AwbInput::from_form(
-        &service,
-        &payer,
-        &weight_kg,
-        &parcels,
-        &cod,
-        &declared,
-        &notes,
-        &order.order.currency,
-    )
-    .map_err(ssr::fail)?;
+    let form = courier::AwbForm {
+        service,
+        payer,
+        weight_kg,
+        parcels,
+        cod,
+        declared,
+        notes,
+    };
+    let input = courier::AwbInput::from_form(&form, &order.order.currency).map_err(ssr::fail)?;
     match courier::create_for_member(&courier_of!(state), &p, id, &input)
         .await
         .map_err(ssr::fail)?

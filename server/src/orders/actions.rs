@@ -155,10 +155,16 @@ async fn validate(
             }
             let text = format!("Validation failed: {problems}");
             repo::add_event(tx, company_id, order.id, "status", by, &text, now).await?;
-            work::record_error(
-                tx, company_id, order.id, VALIDATE, "FAILED", &problems, by, now,
-            )
-            .await?;
+            let failure = work::Failure {
+                company_id,
+                order_id: order.id,
+                action: VALIDATE,
+                status: "FAILED",
+                message: &problems,
+                by,
+                now,
+            };
+            work::record_error(tx, &failure).await?;
             Ok(Outcome::Failed(problems))
         }
     }

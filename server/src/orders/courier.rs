@@ -333,27 +333,32 @@ pub struct AwbInput {
     pub notes: Option<String>,
 }
 
+/// The order page's AWB form, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct AwbForm {
+    pub service: String,
+    pub payer: String,
+    pub weight_kg: String,
+    pub parcels: String,
+    /// Cash on delivery and declared value, in the order's currency ("" for none).
+    pub cod: String,
+    pub declared: String,
+    pub notes: String,
+}
+
 impl AwbInput {
     /// The order page's form, checked field by field (amounts in the order's currency).
-    pub fn from_form(
-        service: &str,
-        payer: &str,
-        weight_kg: &str,
-        parcels: &str,
-        cod: &str,
-        declared: &str,
-        notes: &str,
-        currency: &str,
-    ) -> Result<AwbInput> {
+    pub fn from_form(f: &AwbForm, currency: &str) -> Result<AwbInput> {
         let service = fancourier::SERVICES
             .iter()
-            .find(|s| **s == service)
+            .find(|s| **s == f.service)
             .ok_or_else(|| Error::validation("service", "Choose a service from the list."))?;
         let payer = fancourier::PAYERS
             .iter()
-            .find(|(k, _)| *k == payer)
+            .find(|(k, _)| *k == f.payer)
             .ok_or_else(|| Error::validation("payer", "Choose who pays the transport."))?;
-        let parcels: i64 = parcels
+        let parcels: i64 = f
+            .parcels
             .trim()
             .parse()
             .ok()
@@ -373,7 +378,7 @@ impl AwbInput {
                     )
                 })
         };
-        let notes = notes.trim();
+        let notes = f.notes.trim();
         if notes.chars().count() > 200 {
             return Err(Error::validation(
                 "notes",
@@ -383,10 +388,10 @@ impl AwbInput {
         Ok(AwbInput {
             service: Some(service.to_string()),
             payer: Some(payer.0.to_string()),
-            weight_grams: Some(grams(weight_kg, "weight_kg")?),
+            weight_grams: Some(grams(&f.weight_kg, "weight_kg")?),
             parcels: Some(parcels),
-            cod_minor: Some(money(cod, "cod")?),
-            declared_minor: Some(money(declared, "declared")?),
+            cod_minor: Some(money(&f.cod, "cod")?),
+            declared_minor: Some(money(&f.declared, "declared")?),
             notes: Some(notes.to_string()),
         })
     }
@@ -423,7 +428,16 @@ pub async fn create_awb(
     let Some(account) = sql::account(c.db, company_id).await? else {
         let why = "Connect FAN Courier in Settings → Integrations first.";
         let mut tx = c.db.begin().await?;
-        work::record_error(&mut tx, company_id, order_id, STEP, "FAILED", why, by, now).await?;
+        let failure = work::Failure {
+            company_id,
+            order_id,
+            action: STEP,
+            status: "FAILED",
+            message: why,
+            by,
+            now,
+        };
+        work::record_error(&mut tx, &failure).await?;
         tx.commit().await?;
         return Ok(Outcome::Failed(why.into()));
     };
@@ -607,7 +621,16 @@ pub async fn create_awb(
                 now,
             )
             .await?;
-            work::record_error(&mut tx, company_id, order_id, STEP, status, &why, by, now).await?;
+            let failure = work::Failure {
+                company_id,
+                order_id,
+                action: STEP,
+                status,
+                message: &why,
+                by,
+                now,
+            };
+            work::record_error(&mut tx, &failure).await?;
             if status == "PENDING" {
                 queue_auto_retry(&mut tx, order_id, now).await?;
             }

@@ -151,17 +151,16 @@ pub async fn run_retry(c: &Courier<'_>, error_id: Uuid) -> Result<Option<Outcome
     }
     let Some(order_action) = actions::for_error(&action) else {
         let mut tx = db.begin().await?;
-        work::record_error(
-            &mut tx,
+        let failure = work::Failure {
             company_id,
             order_id,
-            &action,
-            "FAILED",
-            "This kind of step cannot be retried from here.",
-            None,
-            Utc::now(),
-        )
-        .await?;
+            action: &action,
+            status: "FAILED",
+            message: "This kind of step cannot be retried from here.",
+            by: None,
+            now: Utc::now(),
+        };
+        work::record_error(&mut tx, &failure).await?;
         tx.commit().await?;
         return Ok(None);
     };

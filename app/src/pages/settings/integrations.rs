@@ -156,7 +156,7 @@ fn CourierCard() -> impl IntoView {
                             <label for="f-payer" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Transport paid by"</label>
                             <select id="f-payer" name="payer" class=format!("mt-1 {SELECT}")>{payers}</select>
                         </div>
-                        <Field name="weight_kg" label="Default weight (kg)" value=current(|a| a.weight_kg.clone()) error=field_error("weight_kg")/>
+                        <Field name="weight_kg" label="Default weight (kg)" value=Some(current(|a| a.weight_kg.clone())).filter(|w| !w.is_empty()).unwrap_or_else(|| "1".into()) error=field_error("weight_kg")/>
                         <div class="sm:col-span-3">
                             <button type="submit" class=BUTTON>"Save FAN Courier account"</button>
                         </div>

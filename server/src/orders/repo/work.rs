@@ -290,18 +290,21 @@ pub async fn items(
 
 // Processing errors.
 
-/// Records that `action` failed on the order (or failed again: one row per order and action,
+/// A step that failed on an order, to record.
+pub struct Failure<'a> {
+    pub company_id: Uuid,
+    pub order_id: Uuid,
+    pub action: &'a str,
+    /// PENDING (retried on its own) or FAILED (a person is needed).
+    pub status: &'a str,
+    pub message: &'a str,
+    pub by: Option<Uuid>,
+    pub now: DateTime<Utc>,
+}
+
+/// Records that a step failed on the order (or failed again: one row per order and step,
 /// its attempts counted).
-pub async fn record_error(
-    tx: &mut Tx,
-    company_id: Uuid,
-    order_id: Uuid,
-    action: &str,
-    status: &str,
-    message: &str,
-    by: Option<Uuid>,
-    now: DateTime<Utc>,
-) -> Result<()> {
+pub async fn record_error(tx: &mut Tx, f: &Failure<'_>) -> Result<()> {
     const SQL: &str = "INSERT INTO order_errors (id, company_id, order_id, action, status, message, attempts, \
         created_at, updated_at, updated_by) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $7, $8) \
         ON CONFLICT (order_id, action) DO UPDATE SET status = excluded.status, message = excluded.message, \
@@ -310,13 +313,13 @@ pub async fn record_error(
         tx,
         sqlx::query(SQL)
             .bind(Uuid::now_v7())
-            .bind(company_id)
-            .bind(order_id)
-            .bind(action)
-            .bind(status)
-            .bind(message)
-            .bind(now)
-            .bind(by)
+            .bind(f.company_id)
+            .bind(f.order_id)
+            .bind(f.action)
+            .bind(f.status)
+            .bind(f.message)
+            .bind(f.now)
+            .bind(f.by)
     )?;
     Ok(())
 }
