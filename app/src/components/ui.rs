@@ -287,6 +287,28 @@ pub fn LastSaid(answers: Vec<Answer>) -> impl IntoView {
     }
 }
 
+/// Moves `tick` every `period` while `busy()` holds, once the page is hydrated (a resource
+/// keyed on `tick` reloads): how a page follows work under way. Nothing runs on the server.
+pub fn refresh_while(
+    period: std::time::Duration,
+    busy: impl Fn() -> bool + 'static,
+    tick: WriteSignal<u32>,
+) {
+    #[cfg(feature = "hydrate")]
+    if let Ok(handle) = set_interval_with_handle(
+        move || {
+            if busy() {
+                tick.update(|t| *t += 1);
+            }
+        },
+        period,
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (period, busy, tick);
+}
+
 pub const BUTTON: &str = "inline-flex items-center justify-center rounded-lg bg-brand-600 px-3 py-2 text-sm font-semibold text-white shadow-sm hover:bg-brand-500 focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-500";
 /// A secondary action beside a primary [`BUTTON`], the same size.
 pub const BUTTON_SECONDARY: &str = "inline-flex items-center justify-center rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-200 dark:hover:bg-slate-800";

@@ -185,6 +185,34 @@ impl FanCourier {
         u
     }
 
+    /// Sends a request with the bearer token: 401 is a refused token, 5xx or no answer is
+    /// FAN Courier unavailable; anything else answers its status and body.
+    async fn call(
+        &self,
+        req: reqwest::RequestBuilder,
+        token: &SecretString,
+    ) -> Result<(reqwest::StatusCode, bytes::Bytes), CourierError> {
+        let res = req
+            .bearer_auth(token.expose_secret())
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let status = res.status();
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(CourierError::Unauthorized(
+                "the token was not accepted".into(),
+            ));
+        }
+        if status.is_server_error() {
+            return Err(CourierError::Unavailable(format!(
+                "HTTP {}",
+                status.as_u16()
+            )));
+        }
+        let body = res.bytes().await.map_err(unavailable)?;
+        Ok((status, body))
+    }
+
     /// Signs in; FAN Courier's `expiresAt` is Romanian local time (24 hours when unreadable).
     pub async fn login(
         &self,
@@ -275,30 +303,11 @@ impl FanCourier {
                 },
             }],
         });
-        let res = self
-            .http
-            .post(self.url("/intern-awb"))
-            .bearer_auth(token.expose_secret())
-            .json(&body)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let status = res.status();
-        if status == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(CourierError::Unauthorized(
-                "the token was not accepted".into(),
-            ));
-        }
-        if status.is_server_error() {
-            return Err(CourierError::Unavailable(format!(
-                "HTTP {}",
-                status.as_u16()
-            )));
-        }
-        let body: Value = res
-            .json()
-            .await
-            .map_err(|e| CourierError::Invalid(e.to_string()))?;
+        let (status, bytes) = self
+            .call(self.http.post(self.url("/intern-awb")).json(&body), token)
+            .await?;
+        let body: Value =
+            serde_json::from_slice(&bytes).map_err(|e| CourierError::Invalid(e.to_string()))?;
         let first = &body["response"][0];
         let number = match &first["awbNumber"] {
             Value::Number(n) => Some(n.to_string()),
@@ -324,32 +333,13 @@ impl FanCourier {
         client_id: &str,
         awb: &str,
     ) -> Result<Vec<u8>, CourierError> {
-        let res = self
-            .http
-            .get(self.url("/awb/label"))
-            .bearer_auth(token.expose_secret())
-            .query(&[
-                ("clientId", client_id),
-                ("awbs[]", awb),
-                ("pdf", "1"),
-                ("language", "ro"),
-            ])
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let status = res.status();
-        if status == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(CourierError::Unauthorized(
-                "the token was not accepted".into(),
-            ));
-        }
-        if status.is_server_error() {
-            return Err(CourierError::Unavailable(format!(
-                "HTTP {}",
-                status.as_u16()
-            )));
-        }
-        let bytes = res.bytes().await.map_err(unavailable)?;
+        let req = self.http.get(self.url("/awb/label")).query(&[
+            ("clientId", client_id),
+            ("awbs[]", awb),
+            ("pdf", "1"),
+            ("language", "ro"),
+        ]);
+        let (status, bytes) = self.call(req, token).await?;
         if status.is_success() && bytes.starts_with(b"%PDF") {
             return Ok(bytes.to_vec());
         }
@@ -368,20 +358,11 @@ impl FanCourier {
     ) -> Result<Vec<Tracked>, CourierError> {
         let mut query = vec![("clientId", client_id), ("language", "ro")];
         query.extend(awbs.iter().map(|a| ("awb[]", a.as_str())));
-        let res = self
+        let req = self
             .http
             .get(self.url("/reports/awb/tracking"))
-            .bearer_auth(token.expose_secret())
-            .query(&query)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        let status = res.status();
-        if status == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(CourierError::Unauthorized(
-                "the token was not accepted".into(),
-            ));
-        }
+            .query(&query);
+        let (status, bytes) = self.call(req, token).await?;
         if !status.is_success() {
             return Err(CourierError::Unavailable(format!(
                 "HTTP {}",
@@ -409,10 +390,8 @@ impl FanCourier {
             location: String,
             date: String,
         }
-        let answer: Answer = res
-            .json()
-            .await
-            .map_err(|e| CourierError::Invalid(e.to_string()))?;
+        let answer: Answer =
+            serde_json::from_slice(&bytes).map_err(|e| CourierError::Invalid(e.to_string()))?;
         let when = |s: &str| {
             NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S")
                 .ok()

@@ -11,7 +11,7 @@ use super::{OrdersHeader, ResultBadge};
 use crate::api::order_work::*;
 use crate::components::pager::Pager;
 use crate::components::table::{Column, DataTable};
-use crate::components::ui::{Alert, Card, LastSaid, Tone, BUTTON_QUIET, TD};
+use crate::components::ui::{refresh_while, Alert, Card, LastSaid, Tone, BUTTON_QUIET, TD};
 
 const COLUMNS: &[Column] = &[
     Column::new("order", "Order"),
@@ -23,7 +23,6 @@ const COLUMNS: &[Column] = &[
 ];
 
 /// How often the hydrated tab looks again while a retry is under way.
-#[cfg(feature = "hydrate")]
 const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[component]
@@ -47,23 +46,12 @@ pub fn OrderErrorsPage() -> impl IntoView {
         },
         |(status, page, ..)| get_order_errors(status, page),
     );
-    #[cfg(feature = "hydrate")]
-    {
-        let watch = move || {
-            let retrying = data
-                .get_untracked()
-                .and_then(|r| r.ok())
-                .is_some_and(|p| p.rows.iter().any(|e| e.status == "RETRYING"));
-            if retrying {
-                set_tick.update(|t| *t += 1);
-            }
-        };
-        if let Ok(handle) = set_interval_with_handle(watch, WATCH_EVERY) {
-            on_cleanup(move || handle.clear());
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = set_tick;
+    let retrying = move || {
+        data.get_untracked()
+            .and_then(|r| r.ok())
+            .is_some_and(|p| p.rows.iter().any(|e| e.status == "RETRYING"))
+    };
+    refresh_while(WATCH_EVERY, retrying, set_tick);
     view! {
         <Title text="Processing errors · Orders · Switchyard"/>
         <OrdersHeader text="Orders a step failed on: fix the cause, then retry, or skip."/>

@@ -8,10 +8,9 @@ use leptos_router::hooks::use_params_map;
 use super::{OrderStatus, OrdersHeader, ResultBadge};
 use crate::api::order_work::*;
 use crate::components::table::{Column, DataTable};
-use crate::components::ui::{Card, EmptyState, Loaded, TD};
+use crate::components::ui::{refresh_while, Card, EmptyState, Loaded, TD};
 
 /// How often an unfinished run's page asks how far it got.
-#[cfg(feature = "hydrate")]
 const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(1500);
 
 fn progress_text(r: &RunSummary) -> String {
@@ -47,23 +46,12 @@ pub fn BulkRunPage() -> impl IntoView {
         move || (params.read().get("id").unwrap_or_default(), tick.get()),
         |(id, _)| get_bulk_run(id),
     );
-    #[cfg(feature = "hydrate")]
-    {
-        let watch = move || {
-            let running = data
-                .get_untracked()
-                .and_then(|r| r.ok())
-                .is_some_and(|p| p.run.state != "finished");
-            if running {
-                set_tick.update(|t| *t += 1);
-            }
-        };
-        if let Ok(handle) = set_interval_with_handle(watch, WATCH_EVERY) {
-            on_cleanup(move || handle.clear());
-        }
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = set_tick;
+    let running = move || {
+        data.get_untracked()
+            .and_then(|r| r.ok())
+            .is_some_and(|p| p.run.state != "finished")
+    };
+    refresh_while(WATCH_EVERY, running, set_tick);
     view! {
         <Title text="Bulk run · Orders · Switchyard"/>
         <OrdersHeader text="What a bulk action did, order by order."/>
