@@ -50,16 +50,8 @@ fn kg(grams: i64) -> String {
 }
 
 #[cfg(feature = "ssr")]
-macro_rules! courier_of {
-    ($state:expr) => {
-        server::orders::courier::Courier {
-            db: &$state.db,
-            app_key: &$state.config.app_secret_key,
-            config: $state
-                .config
-                .section::<server::orders::config::OrdersConfig>(),
-        }
-    };
+fn courier_of(state: &server::AppState) -> server::orders::courier::Courier<'_> {
+    server::orders::courier::Courier::new(&state.db, &state.config)
 }
 
 /// Settings → Integrations: the FAN Courier account (no secrets) and the choices.
@@ -100,7 +92,7 @@ pub async fn save_courier_account(
     let p = ssr::authorize(Permission::SettingsManage)?;
     let state = ssr::state()?;
     server::orders::courier::save_account(
-        &courier_of!(state),
+        &courier_of(&state),
         &p,
         &ssr::meta(),
         &server::orders::courier::AccountInput {
@@ -121,7 +113,7 @@ pub async fn save_courier_account(
 pub async fn test_courier_account() -> Result<String, AppError> {
     let p = ssr::authorize(Permission::SettingsManage)?;
     let state = ssr::state()?;
-    server::orders::courier::test_account(&courier_of!(state), &p)
+    server::orders::courier::test_account(&courier_of(&state), &p)
         .await
         .map_err(ssr::fail)
 }
@@ -187,30 +179,20 @@ pub async fn get_order_shipping(id: String) -> Result<ShippingView, AppError> {
     let p = ssr::authorize(Permission::OrdersRead)?;
     let id = ssr::parse_id(&id)?;
     let db = &ssr::state()?.db;
-    let (detail, awbs, defaults) = tokio::try_join!(
-        service::detail(db, &p, id),
+    let (o, awbs, defaults) = tokio::try_join!(
+        service::visible_order(db, &p, id),
         courier::awbs(db, &p, id),
         courier::defaults(db, &p),
     )
     .map_err(ssr::fail)?;
-    let o = &detail.order;
     let money = |m: i64| model::format_money(m, &o.currency);
-    let decimal = |m: i64| {
-        let s = model::format_money(m, &o.currency);
-        s.trim_end_matches(&o.currency)
-            .trim()
-            .replace(',', "")
-            .to_string()
-    };
     let may_create = !awbs
         .iter()
         .any(|a| matches!(a.awb.state.as_str(), "creating" | "active"));
-    let cod =
-        if courier::cash_on_delivery(o.payment_gateway.as_deref(), o.financial_status.as_deref()) {
-            decimal(o.total_minor)
-        } else {
-            String::new()
-        };
+    let cod = match courier::cod_default(&o) {
+        0 => String::new(),
+        minor => model::format_decimal(minor, &o.currency),
+    };
     let (services, payers) = choices();
     Ok(ShippingView {
         awbs: awbs
@@ -267,7 +249,7 @@ pub async fn get_order_shipping(id: String) -> Result<ShippingView, AppError> {
             payer,
             weight_kg: kg(grams),
             cod,
-            declared: decimal(o.total_minor),
+            declared: model::format_decimal(o.total_minor, &o.currency),
             currency: o.currency.clone(),
         }),
         can_write: p.authorize(Permission::OrdersWrite).is_ok(),
@@ -289,11 +271,10 @@ pub async fn create_order_awb(
     declared: String,
     notes: String,
 ) -> Result<String, AppError> {
-    use server::orders::{actions::Outcome, courier, service as orders};
+    use server::orders::{actions::Outcome, courier};
     let p = ssr::authorize(Permission::OrdersWrite)?;
     let id = ssr::parse_id(&id)?;
     let state = ssr::state()?;
-    let order = orders::detail(&state.db, &p, id).await.map_err(ssr::fail)?;
     let form = courier::AwbForm {
         service,
         payer,
@@ -303,8 +284,7 @@ pub async fn create_order_awb(
         declared,
         notes,
     };
-    let input = courier::AwbInput::from_form(&form, &order.order.currency).map_err(ssr::fail)?;
-    match courier::create_for_member(&courier_of!(state), &p, id, &input)
+    match courier::create_from_form(&courier_of(&state), &p, id, &form)
         .await
         .map_err(ssr::fail)?
     {

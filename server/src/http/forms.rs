@@ -87,6 +87,23 @@ pub fn download_name(what: &str, company: &str, ext: &str) -> String {
     format!("{what}-{name}-{date}.{ext}")
 }
 
+/// A file to download: its type, `name` (ASCII, as `download_name` makes them) and body; never
+/// cached.
+pub fn download(content_type: &str, name: &str, body: impl IntoResponse) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 pub fn csv_download(what: &str, company: &str, csv: Vec<u8>) -> Response {
     let disposition = format!(
         "attachment; filename=\"{}\"",

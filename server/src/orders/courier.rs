@@ -25,6 +25,7 @@ use super::{
         courier::{self as sql, AccountRow, AwbEventRow, AwbRow, NewAccount, NewAwb},
         work,
     },
+    service,
 };
 use crate::{
     access::{Permission, Principal},
@@ -58,6 +59,17 @@ pub struct Courier<'a> {
     pub db: &'a Db,
     pub app_key: &'a SecretString,
     pub config: &'a OrdersConfig,
+}
+
+impl<'a> Courier<'a> {
+    /// From the application's database and configuration (a request's or a job's).
+    pub fn new(db: &'a Db, config: &'a crate::config::Config) -> Courier<'a> {
+        Courier {
+            db,
+            app_key: &config.app_secret_key,
+            config: config.section::<OrdersConfig>(),
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -397,11 +409,20 @@ impl AwbInput {
     }
 }
 
-/// Whether the order's payment is collected on delivery (its COD amount defaults to the total).
-pub fn cash_on_delivery(gateway: Option<&str>, financial_status: Option<&str>) -> bool {
-    let g = gateway.unwrap_or_default().to_lowercase();
-    (g.contains("cash on delivery") || g.contains("cod") || g.contains("ramburs"))
-        && financial_status != Some("paid")
+/// The cash to collect on delivery unless the form says otherwise: the order's total when
+/// its gateway is cash on delivery and it is not paid, else none.
+pub fn cod_default(order: &repo::OrderRow) -> i64 {
+    let g = order
+        .payment_gateway
+        .as_deref()
+        .unwrap_or_default()
+        .to_lowercase();
+    let cash = g.contains("cash on delivery") || g.contains("cod") || g.contains("ramburs");
+    if cash && order.financial_status.as_deref() != Some("paid") {
+        order.total_minor
+    } else {
+        0
+    }
 }
 
 /// The AWB as FAN Courier's recipient wants the phone: national form for Romania.
@@ -445,14 +466,7 @@ pub async fn create_awb(
         .shipping_address
         .as_deref()
         .and_then(|j| serde_json::from_str(j).ok());
-    let cod_default = if cash_on_delivery(
-        order.payment_gateway.as_deref(),
-        order.financial_status.as_deref(),
-    ) {
-        order.total_minor
-    } else {
-        0
-    };
+    let cod_default = cod_default(&order);
     let awb_id = Uuid::now_v7();
     let new = NewAwb {
         id: awb_id,
@@ -679,10 +693,7 @@ pub struct AwbView {
 /// The order's AWBs (orders.read, the member's stores).
 pub async fn awbs(db: &Db, p: &Principal, order_id: Uuid) -> Result<Vec<AwbView>> {
     p.authorize(Permission::OrdersRead)?;
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
-    repo::load_order(db, p.company_id, limited, order_id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    service::visible_order(db, p, order_id).await?;
     let (awbs, events) =
         tokio::try_join!(sql::awbs_of(db, order_id), sql::awb_events(db, order_id))?;
     Ok(awbs
@@ -698,7 +709,8 @@ pub async fn awbs(db: &Db, p: &Principal, order_id: Uuid) -> Result<Vec<AwbView>
         .collect())
 }
 
-/// "Create AWB" on the order's page (orders.write, the member's stores).
+/// An AWB for the member (orders.write, the member's stores); `input`'s empty fields take the
+/// account's defaults.
 pub async fn create_for_member(
     c: &Courier<'_>,
     p: &Principal,
@@ -706,11 +718,22 @@ pub async fn create_for_member(
     input: &AwbInput,
 ) -> Result<Outcome> {
     p.authorize(Permission::OrdersWrite)?;
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
-    repo::load_order(c.db, p.company_id, limited, order_id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    service::visible_order(c.db, p, order_id).await?;
     create_awb(c, p.company_id, order_id, input, Some(p.user_id)).await
+}
+
+/// "Create AWB" on the order's page: as [`create_for_member`], the form read in the order's
+/// currency.
+pub async fn create_from_form(
+    c: &Courier<'_>,
+    p: &Principal,
+    order_id: Uuid,
+    form: &AwbForm,
+) -> Result<Outcome> {
+    p.authorize(Permission::OrdersWrite)?;
+    let order = service::visible_order(c.db, p, order_id).await?;
+    let input = AwbInput::from_form(form, &order.currency)?;
+    create_awb(c, p.company_id, order_id, &input, Some(p.user_id)).await
 }
 
 /// The storage key of an AWB's label.
@@ -728,10 +751,7 @@ pub async fn label(
     awb_id: Uuid,
 ) -> Result<(String, Vec<u8>)> {
     p.authorize(Permission::OrdersRead)?;
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
-    repo::load_order(c.db, p.company_id, limited, order_id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    service::visible_order(c.db, p, order_id).await?;
     let number = sql::active_awb(c.db, order_id, awb_id)
         .await?
         .ok_or(Error::NotFound)?;

@@ -7,7 +7,7 @@
 use axum::{
     body::Bytes,
     extract::State,
-    http::{header, HeaderMap, StatusCode},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
     routing::{get, post},
     Extension, Json, Router,
@@ -27,7 +27,7 @@ use crate::{
     access::Permission,
     error::Error,
     http::{
-        forms::{download_name, Meta},
+        forms::{download, download_name, Meta},
         middleware::CurrentUser,
     },
     jobs::Job,
@@ -159,18 +159,7 @@ pub async fn export_orders(
     match result {
         Ok((company, format, body)) => {
             let name = download_name("orders", &company, format.extension());
-            (
-                [
-                    (header::CONTENT_TYPE, format.content_type().to_string()),
-                    (header::CACHE_CONTROL, "no-store".to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{name}\""),
-                    ),
-                ],
-                body,
-            )
-                .into_response()
+            download(format.content_type(), &name, body)
         }
         Err(e) => e.into_response(),
     }
@@ -240,27 +229,12 @@ pub async fn awb_label(
             (Ok(o), Ok(a)) => (o, a),
             _ => return Err(Error::NotFound),
         };
-        let c = super::courier::Courier {
-            db: &state.db,
-            app_key: &state.config.app_secret_key,
-            config: state.config.section::<super::config::OrdersConfig>(),
-        };
+        let c = super::courier::Courier::new(&state.db, &state.config);
         super::courier::label(&c, &state.storage, &p, order, awb).await
     }
     .await;
     match result {
-        Ok((number, pdf)) => (
-            [
-                (header::CONTENT_TYPE, "application/pdf".to_string()),
-                (header::CACHE_CONTROL, "private, no-store".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"awb-{number}.pdf\""),
-                ),
-            ],
-            pdf,
-        )
-            .into_response(),
+        Ok((number, pdf)) => download("application/pdf", &format!("awb-{number}.pdf"), pdf),
         Err(e) => e.into_response(),
     }
 }

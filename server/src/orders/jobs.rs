@@ -7,11 +7,7 @@ use crate::jobs::{Job, JobContext};
 
 /// What the courier calls of a job need.
 fn courier(ctx: &JobContext) -> super::courier::Courier<'_> {
-    super::courier::Courier {
-        db: &ctx.db,
-        app_key: &ctx.config.app_secret_key,
-        config: ctx.config.section::<super::config::OrdersConfig>(),
-    }
+    super::courier::Courier::new(&ctx.db, &ctx.config)
 }
 
 /// `orders.shopify-webhook`: applies one recorded Shopify delivery.

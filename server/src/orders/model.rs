@@ -217,6 +217,23 @@ pub fn format_money(minor: i64, currency: &str) -> String {
     }
 }
 
+/// Minor units as a plain decimal, as a form field takes it ("1234.50"; "1500" for JPY).
+pub fn format_decimal(minor: i64, currency: &str) -> String {
+    let digits = minor_digits(currency);
+    let sign = if minor < 0 { "-" } else { "" };
+    let (abs, scale) = (minor.unsigned_abs(), 10u64.pow(digits));
+    if digits == 0 {
+        format!("{sign}{abs}")
+    } else {
+        format!(
+            "{sign}{}.{:0width$}",
+            abs / scale,
+            abs % scale,
+            width = digits as usize
+        )
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {
     pub name: String,
@@ -458,6 +475,12 @@ mod tests {
         assert_eq!(format_money(123_450, "RON"), "1,234.50 RON");
         assert_eq!(format_money(-5, "EUR"), "-0.05 EUR");
         assert_eq!(format_money(1_500, "JPY"), "1,500 JPY");
+        assert_eq!(format_decimal(123_450, "RON"), "1234.50");
+        assert_eq!(format_decimal(1_500, "JPY"), "1500");
+        assert_eq!(
+            parse_minor(&format_decimal(20_989, "RON"), "RON"),
+            Some(20_989)
+        );
     }
 
     #[test]

@@ -161,13 +161,19 @@ pub struct Detail {
     pub events: Vec<EventRow>,
 }
 
+/// The order when it is the member's company's, in a store they may see (NotFound for any
+/// other); the caller has checked the permission its work needs.
+pub async fn visible_order(db: &Db, p: &Principal, id: Uuid) -> Result<OrderRow> {
+    let limited = (!p.sees_all_stores()).then_some(p.user_id);
+    repo::load_order(db, p.company_id, limited, id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id, order_id = %id))]
 pub async fn detail(db: &Db, p: &Principal, id: Uuid) -> Result<Detail> {
     p.authorize(Permission::OrdersRead)?;
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
-    let order = repo::load_order(db, p.company_id, limited, id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let order = visible_order(db, p, id).await?;
     let (items, events) = tokio::try_join!(repo::items(db, id), repo::events(db, id))?;
     let address = |s: &Option<String>| s.as_deref().and_then(|j| serde_json::from_str(j).ok());
     Ok(Detail {
@@ -182,9 +188,6 @@ pub async fn detail(db: &Db, p: &Principal, id: Uuid) -> Result<Detail> {
 /// The platform's payload of the kept state (for replay and support).
 pub async fn payload(db: &Db, p: &Principal, id: Uuid) -> Result<String> {
     p.authorize(Permission::OrdersWrite)?;
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
-    repo::load_order(db, p.company_id, limited, id)
-        .await?
-        .ok_or(Error::NotFound)?;
+    visible_order(db, p, id).await?;
     repo::payload(db, id).await?.ok_or(Error::NotFound)
 }
