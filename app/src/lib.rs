@@ -29,7 +29,7 @@ use pages::{
     invite::InvitePage,
     login::LoginPage,
     logout::LogoutPage,
-    orders::{BulkRunPage, BulkRunsPage, OrderErrorsPage, OrderPage, OrdersPage},
+    orders::{BulkRunPage, BulkRunsPage, HandoverPage, OrderErrorsPage, OrderPage, OrdersPage},
     settings::{
         company::CompanyPage, integrations::IntegrationsPage, members::MembersPage,
         outbox::OutboxPage, roles::RolesPage, security::SecurityPage, stores::StoresPage,
@@ -77,6 +77,7 @@ lazy_pages! {
     OrderErrorsRoute => OrderErrorsPage,
     BulkRunsRoute => BulkRunsPage,
     BulkRunRoute => BulkRunPage,
+    HandoverRoute => HandoverPage,
     BillingRoute => BillingPage,
     CheckoutSuccessRoute => CheckoutSuccessPage,
     AdminRoute => AdminPage,
@@ -138,6 +139,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/errors") view={Lazy::<OrderErrorsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/orders/runs") view={Lazy::<BulkRunsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/orders/runs/:id") view={Lazy::<BulkRunRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/handover") view={Lazy::<HandoverRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/orders/:id") view={Lazy::<OrderRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/billing/success") view={Lazy::<CheckoutSuccessRoute>::new()} ssr=SsrMode::Async/>

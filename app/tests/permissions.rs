@@ -125,6 +125,7 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ),
     ("/api/order_shipping", Need::Permission("orders.read")),
     ("/api/create_order_awb", Need::Permission("orders.write")),
+    ("/api/handover", Need::Permission("orders.read")),
     ("/api/integrations", Need::Permission("settings.manage")),
     ("/api/save_ai_key", Need::Permission("settings.manage")),
     ("/api/remove_ai_key", Need::Permission("settings.manage")),
@@ -144,6 +145,8 @@ const B_ORDER: &str = "01930000-0000-7000-8000-0000000000c0";
 /// Company B's bulk run and processing error (on B_ORDER).
 const B_RUN: &str = "01930000-0000-7000-8000-0000000000d0";
 const B_ERROR: &str = "01930000-0000-7000-8000-0000000000e0";
+/// Company B's AWB (on B_ORDER), number 999000111.
+const B_AWB: &str = "01930000-0000-7000-8000-0000000000f0";
 
 /// Plain routes that act for a signed-in member (the `/auth/*` forms are for anyone).
 const ROUTES: &[(&str, Need)] = &[
@@ -151,6 +154,7 @@ const ROUTES: &[(&str, Need)] = &[
     ("/billing/export", Need::Permission("billing.read")),
     ("/orders/export", Need::Permission("orders.read")),
     ("/orders/bulk", Need::Permission("orders.write")),
+    ("/orders/handover", Need::Permission("orders.write")),
     ("/analyses/upload", Need::Permission("analyses.run")),
     ("/analyses/export", Need::Permission("analyses.read")),
     (
@@ -193,6 +197,7 @@ const PAGES: &[(&str, Need)] = &[
         Need::Permission("orders.read"),
     ),
     ("/orders/runs", Need::Permission("orders.read")),
+    ("/orders/handover", Need::Permission("orders.read")),
     (
         "/orders/runs/01930000-0000-7000-8000-0000000000d0",
         Need::Permission("orders.read"),
@@ -331,6 +336,23 @@ async fn company_b(app: &TestApp) -> CompanyB {
         VALUES ($1, $2, $3, 'validate', 'FAILED', 'Beta Secret problem', 1, $4, $4)")
         .bind(B_ERROR.parse::<uuid::Uuid>().unwrap()).bind(company).bind(B_ORDER.parse::<uuid::Uuid>().unwrap()).bind(chrono::Utc::now()))
     .unwrap();
+    // B's AWB on that order, waiting for the courier, and a closed handover day.
+    server::exec!(db, sqlx::query("INSERT INTO awbs (id, company_id, order_id, number, state, service, payer, weight_grams, parcels, \
+        cod_minor, declared_minor, currency, notes, created_at, updated_at) \
+        VALUES ($1, $2, $3, '999000111', 'active', 'Standard', 'sender', 1000, 1, 0, 0, 'RON', 'Beta Secret parcel', $4, $4)")
+        .bind(B_AWB.parse::<uuid::Uuid>().unwrap()).bind(company).bind(B_ORDER.parse::<uuid::Uuid>().unwrap()).bind(chrono::Utc::now()))
+    .unwrap();
+    server::exec!(
+        db,
+        sqlx::query(
+            "INSERT INTO courier_handovers (id, company_id, day, closed_at, handed_over, missed) \
+        VALUES ($1, $2, '2026-11-30', $3, 0, 1)"
+        )
+        .bind(uuid::Uuid::now_v7())
+        .bind(company)
+        .bind(chrono::Utc::now())
+    )
+    .unwrap();
     CompanyB {
         owner,
         store: store.id.to_string(),
@@ -420,6 +442,8 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
         "/api/order_errors" => vec![("status", "".into()), ("page", "1".into())],
         "/api/retry_order_error" | "/api/skip_order_error" => vec![("id", B_ERROR.into())],
         "/api/order_shipping" => vec![("id", B_ORDER.into())],
+        "/api/handover" => vec![("day", "2026-11-30".into())],
+        "/orders/handover" => vec![("op", "scan".into()), ("awb", "999000111".into())],
         // Refused at its field after the permission check (nothing saved, nobody called).
         "/api/save_courier_account" => vec![
             ("client_id", "not-digits".into()),
@@ -428,6 +452,7 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
             ("service", "Standard".into()),
             ("payer", "sender".into()),
             ("weight_kg", "1".into()),
+            ("handover_close", "20:00".into()),
         ],
         "/api/create_order_awb" => vec![
             ("id", B_ORDER.into()),
@@ -540,7 +565,8 @@ async fn b_state(app: &TestApp, b: &CompanyB) -> String {
                       (SELECT COUNT(*) FROM company_ai_keys WHERE company_id = $1), \
                       (SELECT COALESCE(analysis_limits, '') FROM companies WHERE id = $1), \
                       (SELECT credentials_hint || shop_domain || COALESCE(sync_state, '-') FROM store_connections WHERE company_id = $1) \
-                        || '/' || (SELECT number || status || customer_name FROM orders WHERE company_id = $1)";
+                        || '/' || (SELECT number || status || customer_name FROM orders WHERE company_id = $1) \
+                        || '/' || (SELECT COUNT(*) FROM awbs WHERE company_id = $1 AND handed_over_at IS NULL)";
     #[allow(clippy::type_complexity)]
     let row: (
         i64,

@@ -46,6 +46,7 @@ pub fn jobs() -> jobs::Registry {
         .with(orders::jobs::BulkRun)
         .with(orders::jobs::RetryError)
         .with(orders::jobs::TrackAwbs)
+        .with(orders::jobs::CloseHandovers)
         .with(orders::jobs::SyncAll)
         .with(orders::jobs::Reconcile)
 }

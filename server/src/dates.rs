@@ -5,6 +5,18 @@ use chrono::{Datelike, Duration, NaiveDate};
 
 use crate::error::{Error, Result};
 
+/// A moment as a member reads it in time zone `tz` (UTC when it cannot be read): "14:02" today,
+/// "1 Dec 14:02" another day.
+pub fn local_time(tz: &str, at: chrono::DateTime<chrono::Utc>) -> String {
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+    let local = at.with_timezone(&tz);
+    if local.date_naive() == chrono::Utc::now().with_timezone(&tz).date_naive() {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%-d %b %H:%M").to_string()
+    }
+}
+
 /// The days (inclusive) a preset or explicit dates stand for, in time zone `tz` (UTC when it
 /// cannot be read). A bad date or an end before the start is refused at its field.
 pub fn range(

@@ -73,6 +73,7 @@ impl Setup {
                 service: "Standard".into(),
                 payer: "recipient".into(),
                 weight_kg: "1,5".into(),
+                handover_close: String::new(),
             },
         )
         .await
@@ -536,6 +537,7 @@ async fn the_account_and_awbs_refuse_bad_input_and_other_members() {
         service: "Standard".into(),
         payer: "sender".into(),
         weight_kg: "1".into(),
+        handover_close: "20:00".into(),
     };
     let field = |r: Result<(), Error>| match r {
         Err(Error::Validation { field, .. }) => field,
@@ -739,6 +741,119 @@ async fn the_account_and_awbs_refuse_bad_input_and_other_members() {
         .unwrap();
     assert!(matches!(
         courier::remove_account(&s.app.state.db, &s.owner, &meta()).await,
+        Err(Error::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn process_validates_makes_awbs_and_a_picking_list_of_the_orders_it_completed() {
+    let s = setup().await;
+    s.connect().await;
+    login_ok(&s.fan, 1).await;
+    for (order, number) in [("#1", 3001), ("#3", 3003)] {
+        Mock::given(method("POST"))
+            .and(path("/intern-awb"))
+            .and(ForOrder(order))
+            .respond_with(awb_answer(number))
+            .expect(1)
+            .mount(&s.fan)
+            .await;
+    }
+    let db = &s.app.state.db;
+    let fresh = s.order(1, "PENDING").await;
+    let invalid = s.order(2, "PENDING").await;
+    server::exec!(
+        db,
+        sqlx::query("UPDATE orders SET phone = NULL WHERE id = $1").bind(invalid)
+    )
+    .unwrap();
+    let validated = s.order(3, "VALIDATED").await;
+    let run_id = bulk::start(
+        db,
+        &s.owner,
+        &meta(),
+        "process-1",
+        &OrderAction::parse("process", None).unwrap(),
+        &Scope::Selected(vec![fresh, invalid, validated]),
+    )
+    .await
+    .unwrap();
+    // Before the run has done anything, there is nothing to pick.
+    assert!(matches!(
+        bulk::picking_list(db, &s.owner, run_id).await,
+        Err(Error::Conflict(_))
+    ));
+    bulk::run(&s.courier(), run_id).await.unwrap();
+    let v = bulk::view(db, &s.owner, run_id).await.unwrap();
+    assert_eq!(
+        (v.run.total, v.run.succeeded, v.run.failed, v.run.skipped),
+        (3, 2, 1, 0)
+    );
+    let failed = v.items.iter().find(|i| i.order_id == invalid).unwrap();
+    assert!(
+        failed
+            .message
+            .as_deref()
+            .unwrap()
+            .starts_with("Not valid: "),
+        "{:?}",
+        failed.message
+    );
+    assert_eq!(s.status(fresh).await, "AWB_CREATED");
+    assert_eq!(s.status(invalid).await, "VALIDATION_FAILED");
+    assert_eq!(s.status(validated).await, "AWB_CREATED");
+
+    // The picking list: the two completed orders, their items summed by SKU.
+    let (name, pdf) = bulk::picking_list(db, &s.owner, run_id).await.unwrap();
+    assert!(
+        name.starts_with("picking-list-") && name.ends_with(".pdf"),
+        "{name}"
+    );
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let text = doc.extract_text(&[1]).unwrap();
+    for expected in [
+        "Items to pick",
+        "CANA-ALB",
+        "FARF-01",
+        "#1",
+        "#3",
+        "3001",
+        "3003",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    assert!(!text.contains("#2 "), "{text}");
+
+    // Its route: a PDF for the member, 404 for a run that made no AWBs or another company.
+    let client = s
+        .app
+        .signed_in_client("ada@example.com", PASSWORD, "picking-test")
+        .await;
+    let res = client
+        .get(s.app.url(&format!("/orders/runs/{run_id}/picking-list")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(res.bytes().await.unwrap().starts_with(b"%PDF"));
+    let validate_run = bulk::start(
+        db,
+        &s.owner,
+        &meta(),
+        "validate-1",
+        &OrderAction::Validate,
+        &Scope::Selected(vec![fresh]),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        bulk::picking_list(db, &s.owner, validate_run).await,
+        Err(Error::NotFound)
+    ));
+    let other = s.app.sign_up("Eve Co", "Eve", "eve@example.com").await;
+    assert!(matches!(
+        bulk::picking_list(db, &other, run_id).await,
         Err(Error::NotFound)
     ));
 }

@@ -4,6 +4,8 @@
 //! nothing.
 
 mod common;
+#[path = "common/orders.rs"]
+mod orders_common;
 
 use common::*;
 use serde_json::{json, Value};
@@ -18,7 +20,6 @@ use server::{
         service::{self, Query},
         shopify,
     },
-    team::stores::{self, StoreInput},
     Error,
 };
 use uuid::Uuid;
@@ -27,26 +28,10 @@ fn meta() -> RequestMeta {
     RequestMeta::default()
 }
 
-fn fixture() -> Value {
-    serde_json::from_str(include_str!("fixtures/shopify/order.json")).unwrap()
-}
-
 async fn store(app: &TestApp, owner: &Principal, name: &str) -> Uuid {
-    stores::create(
-        &app.state.db,
-        owner,
-        &meta(),
-        StoreInput {
-            name: name.into(),
-            platform: "shopify".into(),
-        },
-    )
-    .await
-    .unwrap()
-    .id
+    orders_common::store(&app.state.db, owner, name).await
 }
 
-/// Writes the fixture order as order `number` of the store, changed by `edit`.
 async fn add_order(
     app: &TestApp,
     owner: &Principal,
@@ -54,27 +39,7 @@ async fn add_order(
     number: u64,
     edit: impl FnOnce(&mut Value),
 ) -> Uuid {
-    let mut o = fixture();
-    o["id"] = json!(900_000 + number);
-    o["name"] = json!(format!("#{number}"));
-    o["created_at"] = json!(format!("2026-11-{:02}T10:00:00Z", 1 + number % 28));
-    edit(&mut o);
-    let raw = o.to_string();
-    let facts = shopify::order_facts(&raw).unwrap();
-    match ingest::ingest(
-        &app.state.db,
-        owner.company_id,
-        store_id,
-        &facts,
-        &raw,
-        "a test",
-    )
-    .await
-    .unwrap()
-    {
-        ingest::Ingested::Created(id) => id,
-        other => panic!("{other:?}"),
-    }
+    orders_common::add_order(&app.state.db, owner, store_id, number, edit).await
 }
 
 /// The fixture with no usable phone and a shipping address missing its county and postcode.
@@ -302,7 +267,7 @@ async fn validation_failures_land_in_the_errors_tab_and_retry_or_skip_them() {
     );
 
     // The customer fixes the address in Shopify; a retry now resolves it.
-    let mut fixed = fixture();
+    let mut fixed = orders_common::fixture();
     fixed["id"] = json!(900_002);
     fixed["name"] = json!("#2");
     fixed["updated_at"] = json!("2026-12-01T09:00:00Z");

@@ -20,6 +20,7 @@ pub struct CourierAccountView {
     pub service: String,
     pub payer: String,
     pub weight_kg: String,
+    pub handover_close: String,
     pub updated: String,
 }
 
@@ -69,6 +70,7 @@ pub async fn get_courier_account() -> Result<CourierSettings, AppError> {
             service: a.service,
             payer: a.payer,
             weight_kg: kg(a.weight_grams),
+            handover_close: a.handover_close,
             updated: format!(
                 "{}{}",
                 ssr::local_time(&p, a.updated_at),
@@ -88,6 +90,7 @@ pub async fn save_courier_account(
     service: String,
     payer: String,
     weight_kg: String,
+    handover_close: String,
 ) -> Result<String, AppError> {
     let p = ssr::authorize(Permission::SettingsManage)?;
     let state = ssr::state()?;
@@ -102,6 +105,7 @@ pub async fn save_courier_account(
             service,
             payer,
             weight_kg,
+            handover_close,
         },
     )
     .await
@@ -293,4 +297,128 @@ pub async fn create_order_awb(
             Err(ssr::fail(server::Error::validation("awb", why)))
         }
     }
+}
+
+/// An AWB in the handover lists.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HandoverAwb {
+    pub id: String,
+    pub number: String,
+    pub order_id: String,
+    pub order_number: String,
+    pub customer: String,
+    pub store: String,
+    pub parcels: i64,
+    pub cod: String,
+    pub created: String,
+    /// "14:02 by Ana", when handed over.
+    pub handed_over: Option<String>,
+    /// The last closed day that left it behind ("Tue 1 Dec").
+    pub missed_on: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HandoverDay {
+    /// YYYY-MM-DD, for links.
+    pub key: String,
+    /// "Wed 2 Dec".
+    pub label: String,
+    /// "20:00 at the set time" or "15:10 by Ana".
+    pub closed: String,
+    pub handed_over: i64,
+    pub missed: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HandoverPage {
+    pub day: String,
+    /// Set when the day shown is a closed one.
+    pub closed: Option<HandoverDay>,
+    pub timezone: String,
+    /// None without a FAN Courier account.
+    pub close_time: Option<String>,
+    pub waiting: Vec<HandoverAwb>,
+    pub handed_over: Vec<HandoverAwb>,
+    pub missed: Vec<HandoverAwb>,
+    pub recent: Vec<HandoverDay>,
+    pub can_scan: bool,
+    pub can_close: bool,
+}
+
+/// The handover page: the open day, or `day` (YYYY-MM-DD) when it is a closed one.
+#[server(endpoint = "handover")]
+pub async fn get_handover(day: String) -> Result<HandoverPage, AppError> {
+    use server::orders::{handover, model};
+    let p = ssr::authorize(Permission::OrdersRead)?;
+    let day = match day.trim() {
+        "" => None,
+        d => Some(
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| ssr::fail(server::Error::NotFound))?,
+        ),
+    };
+    let v = handover::view(&ssr::state()?.db, &p, day)
+        .await
+        .map_err(ssr::fail)?;
+    let label = |d: chrono::NaiveDate| d.format("%a %-d %b").to_string();
+    let awb = |a: server::orders::handover::HandoverAwbRow| HandoverAwb {
+        id: a.id.to_string(),
+        number: a.number.unwrap_or_default(),
+        order_id: a.order_id.to_string(),
+        order_number: a.order_number,
+        customer: a.customer_name,
+        store: a.store_name,
+        parcels: a.parcels,
+        cod: if a.cod_minor == 0 {
+            String::new()
+        } else {
+            model::format_money(a.cod_minor, &a.currency)
+        },
+        created: server::dates::local_time(&p.timezone, a.created_at),
+        handed_over: a.handed_over_at.map(|at| {
+            format!(
+                "{}{}",
+                server::dates::local_time(&p.timezone, at),
+                a.handed_over_by_name
+                    .map(|n| format!(" by {n}"))
+                    .unwrap_or_default()
+            )
+        }),
+        missed_on: a
+            .missed_on
+            .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+            .map(label),
+    };
+    let closed_day = |c: handover::ClosedDay| HandoverDay {
+        key: c.day.format("%Y-%m-%d").to_string(),
+        label: label(c.day),
+        closed: match (c.by_person, c.closed_by) {
+            (true, Some(n)) => format!(
+                "{} by {n}",
+                server::dates::local_time(&p.timezone, c.closed_at)
+            ),
+            (true, None) => format!(
+                "{} by hand",
+                server::dates::local_time(&p.timezone, c.closed_at)
+            ),
+            (false, _) => format!(
+                "{} at the set time",
+                server::dates::local_time(&p.timezone, c.closed_at)
+            ),
+        },
+        handed_over: c.handed_over,
+        missed: c.missed,
+    };
+    Ok(HandoverPage {
+        day: label(v.day),
+        closed: v.closed.map(closed_day),
+        timezone: v.timezone,
+        close_time: v.close_time,
+        waiting: v.waiting.into_iter().map(awb).collect(),
+        handed_over: v.handed_over.into_iter().map(awb).collect(),
+        missed: v.missed.into_iter().map(awb).collect(),
+        recent: v.recent.into_iter().map(closed_day).collect(),
+        can_scan: v.can_scan,
+        can_close: v.can_close,
+    })
 }

@@ -23,6 +23,8 @@ pub struct RunSummary {
     pub succeeded: i64,
     pub failed: i64,
     pub skipped: i64,
+    /// The run made AWBs for some orders: its picking list downloads.
+    pub picking_list: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -51,6 +53,7 @@ fn summary(p: &server::access::Principal, r: server::orders::bulk::RunRow) -> Ru
     RunSummary {
         id: r.id.to_string(),
         action: server::orders::bulk::action_label(&r.action, r.target_status.as_deref()),
+        picking_list: matches!(r.action.as_str(), "process" | "awb") && r.succeeded > 0,
         creator: r.creator.unwrap_or_else(|| "A former member".into()),
         created: ssr::local_time(p, r.created_at),
         state: r.state,

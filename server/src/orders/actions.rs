@@ -21,6 +21,8 @@ pub enum OrderAction {
     /// A FAN Courier AWB with the account's defaults (`courier::create_awb`; it asks the
     /// courier, so it runs outside `apply`'s transaction).
     CreateAwb,
+    /// Validate, then an AWB for each order that passes; the run's picking list gathers them.
+    Process,
 }
 
 impl OrderAction {
@@ -33,6 +35,7 @@ impl OrderAction {
             },
             "validate" => Ok(OrderAction::Validate),
             "awb" => Ok(OrderAction::CreateAwb),
+            "process" => Ok(OrderAction::Process),
             _ => Err(Error::validation("op", "Choose an action.")),
         }
     }
@@ -43,6 +46,7 @@ impl OrderAction {
             OrderAction::SetStatus(s) => ("status", Some(s.as_str())),
             OrderAction::Validate => ("validate", None),
             OrderAction::CreateAwb => ("awb", None),
+            OrderAction::Process => ("process", None),
         }
     }
 
@@ -52,6 +56,7 @@ impl OrderAction {
             OrderAction::SetStatus(s) => format!("Set status to {}", status_label(s)),
             OrderAction::Validate => "Validate".to_string(),
             OrderAction::CreateAwb => "Create AWBs with FAN Courier".to_string(),
+            OrderAction::Process => "Process: validate, AWB, picking list".to_string(),
         }
     }
 }
@@ -110,7 +115,7 @@ pub async fn apply(
             }
         },
         OrderAction::Validate => validate(tx, company_id, &order, by, now).await,
-        OrderAction::CreateAwb => Err(Error::Internal(anyhow::anyhow!(
+        OrderAction::CreateAwb | OrderAction::Process => Err(Error::Internal(anyhow::anyhow!(
             "an AWB is made by courier::create_awb, outside a transaction"
         ))),
     }

@@ -11,6 +11,8 @@ use uuid::Uuid;
 use super::{
     actions::{self, OrderAction},
     courier::{self, AwbInput, Courier},
+    model::Item,
+    picking,
     repo::work::{self, NewRun},
     service::{self, Query},
 };
@@ -180,15 +182,8 @@ pub async fn run(c: &Courier<'_>, run_id: Uuid) -> Result<RunRow> {
             break;
         }
         for (position, order_id) in batch {
-            if action == OrderAction::CreateAwb {
-                let outcome = courier::create_awb(
-                    c,
-                    run.company_id,
-                    order_id,
-                    &AwbInput::default(),
-                    run.created_by,
-                )
-                .await?;
+            if matches!(action, OrderAction::CreateAwb | OrderAction::Process) {
+                let outcome = ship(c, &run, &action, order_id).await?;
                 let mut tx = db.begin().await?;
                 work::finish_item(
                     &mut tx,
@@ -224,6 +219,94 @@ pub async fn run(c: &Courier<'_>, run_id: Uuid) -> Result<RunRow> {
     }
     work::set_run_state(db, run_id, "finished", Some(Utc::now())).await?;
     work::run(db, None, run_id).await?.ok_or(Error::NotFound)
+}
+
+/// The steps that ask the courier, each in its own transaction (no lock is held while FAN
+/// Courier answers): "process" validates first and stops at a failed validation.
+async fn ship(
+    c: &Courier<'_>,
+    run: &RunRow,
+    action: &OrderAction,
+    order_id: Uuid,
+) -> Result<actions::Outcome> {
+    if *action == OrderAction::Process {
+        let mut tx = c.db.begin().await?;
+        let validated = actions::apply(
+            &mut tx,
+            run.company_id,
+            order_id,
+            &OrderAction::Validate,
+            run.created_by,
+            Utc::now(),
+        )
+        .await?;
+        tx.commit().await?;
+        if let actions::Outcome::Failed(why) = validated {
+            return Ok(actions::Outcome::Failed(format!("Not valid: {why}")));
+        }
+    }
+    courier::create_awb(
+        c,
+        run.company_id,
+        order_id,
+        &AwbInput::default(),
+        run.created_by,
+    )
+    .await
+}
+
+/// The picking list of a run that made AWBs (orders.read; the member's stores): the orders it
+/// completed, with their items summed by SKU, as a PDF. Answers (file name, bytes).
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id, run_id = %id), err(level = "info"))]
+pub async fn picking_list(db: &Db, p: &Principal, id: Uuid) -> Result<(String, Vec<u8>)> {
+    let v = view(db, p, id).await?;
+    if !matches!(v.run.action.as_str(), "process" | "awb") {
+        return Err(Error::NotFound);
+    }
+    let limited = (!p.sees_all_stores()).then_some(p.user_id);
+    let (rows, lines) = tokio::try_join!(
+        work::picked_orders(db, id, p.company_id, limited, MAX_ORDERS as i64),
+        work::picked_items(db, id, p.company_id),
+    )?;
+    let mut items: std::collections::HashMap<Uuid, Vec<Item>> = std::collections::HashMap::new();
+    for l in lines {
+        items.entry(l.order_id).or_default().push(Item {
+            sku: l.sku,
+            title: l.title,
+            variant: l.variant,
+            quantity: l.quantity,
+            unit_price_minor: l.unit_price_minor,
+        });
+    }
+    // Only the orders the member may see (`rows`) are listed.
+    let orders: Vec<picking::PickOrder> = rows
+        .into_iter()
+        .map(|r| picking::PickOrder {
+            items: items.remove(&r.order_id).unwrap_or_default(),
+            number: r.number,
+            customer: r.customer_name,
+            awb: r.awb,
+        })
+        .collect();
+    if orders.is_empty() {
+        return Err(Error::Conflict(
+            "No order of this run is ready to pick yet.".into(),
+        ));
+    }
+    let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let started = v.run.created_at.with_timezone(&tz);
+    let subtitle = format!(
+        "{} · run started {} by {} · {} orders",
+        p.company_name,
+        started.format("%-d %b %Y %H:%M"),
+        v.run.creator.as_deref().unwrap_or("a former member"),
+        orders.len()
+    );
+    let pdf = picking::render("Picking list", &subtitle, &orders)?;
+    Ok((
+        format!("picking-list-{}.pdf", started.format("%Y%m%d-%H%M")),
+        pdf,
+    ))
 }
 
 /// A run and the first [`ITEMS_SHOWN`] of its orders the member sees (failures first).

@@ -86,6 +86,8 @@ pub struct AccountView {
     pub service: String,
     pub payer: String,
     pub weight_grams: i64,
+    /// When the day's handover closes, "HH:MM" in the company's time zone.
+    pub handover_close: String,
     pub updated_at: DateTime<Utc>,
     pub updated_by: Option<String>,
 }
@@ -101,6 +103,8 @@ pub struct AccountInput {
     pub payer: String,
     /// Kilograms, as typed ("1", "0.5", "1,5").
     pub weight_kg: String,
+    /// "HH:MM"; empty keeps 20:00.
+    pub handover_close: String,
 }
 
 /// Grams from kilograms as typed, 10 g to 100 kg.
@@ -121,6 +125,7 @@ pub async fn account(db: &Db, p: &Principal) -> Result<Option<AccountView>> {
         service: a.service,
         payer: a.payer,
         weight_grams: a.weight_grams,
+        handover_close: a.handover_close,
         updated_at: a.updated_at,
         updated_by: a.updated_by_name,
     }))
@@ -170,6 +175,9 @@ pub async fn save_account(
         .map(|(k, _)| *k)
         .ok_or_else(|| Error::validation("payer", "Choose who pays the transport."))?;
     let weight_grams = grams(&input.weight_kg, "weight_kg")?;
+    let handover_close = super::handover::close_time(&input.handover_close)?
+        .format("%H:%M")
+        .to_string();
     let password = if input.password.is_empty() {
         let kept = sql::account(c.db, p.company_id)
             .await?
@@ -211,6 +219,7 @@ pub async fn save_account(
             service,
             payer,
             weight_grams,
+            handover_close: &handover_close,
             by: p.user_id,
             now: Utc::now(),
         },
@@ -223,7 +232,7 @@ pub async fn save_account(
             p,
             Action::CourierConnected,
             Some("courier:fancourier".into()),
-            serde_json::json!({ "client_id": client_id, "username": username, "service": service, "payer": payer }),
+            serde_json::json!({ "client_id": client_id, "username": username, "service": service, "payer": payer, "handover_close": handover_close }),
         ),
     )
     .await?;

@@ -27,7 +27,8 @@ use crate::{
     access::Permission,
     error::Error,
     http::{
-        forms::{download, download_name, Meta},
+        flash::Flash,
+        forms::{back_with, download, download_name, failure, Meta},
         middleware::CurrentUser,
     },
     jobs::Job,
@@ -39,6 +40,8 @@ pub fn routes() -> Router<AppState> {
         .route("/webhooks/shopify", post(shopify_webhook))
         .route("/orders/export", post(export_orders))
         .route("/orders/bulk", post(bulk_orders))
+        .route("/orders/handover", post(handover))
+        .route("/orders/runs/{run}/picking-list", get(picking_list))
         .route("/orders/{order}/awbs/{awb}/label", get(awb_label))
 }
 
@@ -211,6 +214,98 @@ pub async fn bulk_orders(
             back.append_pair("bulk_error", &field);
             Redirect::to(&format!("/orders?{}", back.finish())).into_response()
         }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// POST /orders/handover: the handover page's forms. `op` "scan" (with `awb`, the number a
+/// barcode reader typed), "tick" (with the `ids` ticked) or "close" (today, by hand). Answers
+/// 303 back to the page with a one-shot flash saying what happened, so scanning works the same
+/// before and after hydration (the scan field has autofocus: a reader can scan the next parcel
+/// at once).
+pub async fn handover(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Meta(meta): Meta,
+    body: Bytes,
+) -> Response {
+    use super::handover::{self as h, Scanned};
+    let f = Fields::parse(&body);
+    let typed = f.get("awb").trim().chars().take(60).collect::<String>();
+    let result = async {
+        let p = user.0.ok_or(Error::Unauthorized)?;
+        p.authorize(Permission::OrdersWrite)?;
+        Ok::<_, Error>(match f.get("op") {
+            "scan" => match h::scan(&state.db, &p, &meta, &typed).await? {
+                Scanned::HandedOver { number, .. } => format!("AWB {number} handed over."),
+                Scanned::Already { number, at, by } => format!(
+                    "AWB {number} was handed over already, at {}{}.",
+                    crate::dates::local_time(&p.timezone, at),
+                    by.map(|b| format!(" by {b}")).unwrap_or_default()
+                ),
+            },
+            "tick" => {
+                let ids = f
+                    .all("ids")
+                    .map(|v| {
+                        v.parse::<uuid::Uuid>()
+                            .map_err(|_| Error::validation("ids", "Tick AWBs from the list."))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                match h::tick(&state.db, &p, &meta, &ids).await? {
+                    0 => "Nothing changed: those AWBs were handed over already.".to_string(),
+                    1 => "1 AWB handed over.".to_string(),
+                    n => format!("{n} AWBs handed over."),
+                }
+            }
+            "close" => {
+                let c = h::close_now(&state.db, &p, &meta).await?;
+                format!(
+                    "Handover closed: {} handed over, {} not handed over.",
+                    c.handed_over, c.missed
+                )
+            }
+            _ => return Err(Error::validation("op", "Choose what to do.")),
+        })
+    }
+    .await;
+    let secure = state.config.cookie_secure;
+    match result {
+        Ok(message) => back_with(
+            "/orders/handover",
+            Flash {
+                form: "handover".into(),
+                field: None,
+                message,
+                values: [("tone".to_string(), "ok".to_string())].into(),
+            },
+            secure,
+        ),
+        Err(e @ (Error::Validation { .. } | Error::Conflict(_))) => {
+            let mut values = std::collections::BTreeMap::new();
+            values.insert("awb".to_string(), typed);
+            failure("handover", "/orders/handover", &e, values, secure)
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// GET /orders/runs/:id/picking-list: the run's picking list as PDF (orders.read, the
+/// member's stores).
+pub async fn picking_list(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    axum::extract::Path(run): axum::extract::Path<String>,
+) -> Response {
+    let result = async {
+        let p = user.0.ok_or(Error::Unauthorized)?;
+        p.authorize(Permission::OrdersRead)?;
+        let run = run.parse().map_err(|_| Error::NotFound)?;
+        bulk::picking_list(&state.db, &p, run).await
+    }
+    .await;
+    match result {
+        Ok((name, pdf)) => download("application/pdf", &name, pdf),
         Err(e) => e.into_response(),
     }
 }

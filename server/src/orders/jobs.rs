@@ -185,3 +185,26 @@ impl Job for TrackAwbs {
         Ok(())
     }
 }
+
+/// `orders.handover-close`: every five minutes, closes the day's courier handover of each
+/// company whose close time has passed (once per company and day).
+pub struct CloseHandovers;
+
+#[async_trait]
+impl Job for CloseHandovers {
+    fn kind(&self) -> &'static str {
+        super::handover::CLOSE_KIND
+    }
+
+    fn every(&self) -> Option<std::time::Duration> {
+        Some(super::handover::CLOSE_EVERY)
+    }
+
+    async fn run(&self, ctx: &JobContext, _payload: serde_json::Value) -> anyhow::Result<()> {
+        let n = super::handover::close_due(&ctx.db, chrono::Utc::now()).await?;
+        if n > 0 {
+            tracing::info!(companies = n, "courier handovers closed");
+        }
+        Ok(())
+    }
+}

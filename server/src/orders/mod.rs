@@ -9,7 +9,9 @@
 //! - `ingest`: a platform's facts written into an order, never older over newer;
 //! - `service`: the inbox and the order page;
 //! - `actions`, `bulk` and `errors`: status changes and validation, one order or thousands
-//!   (a job with a result per order), and the processing errors tab with retry and skip.
+//!   (a job with a result per order), and the processing errors tab with retry and skip;
+//! - `courier`, `fancourier` and `handover`: AWBs with FAN Courier, their labels and tracking,
+//!   and the daily handover of parcels to the courier.
 
 pub mod actions;
 pub mod bulk;
@@ -19,10 +21,12 @@ pub mod courier;
 pub mod errors;
 pub mod export;
 pub mod fancourier;
+pub mod handover;
 pub mod http;
 pub mod ingest;
 pub mod jobs;
 pub mod model;
+pub mod picking;
 pub mod reconcile;
 mod repo;
 pub mod service;

@@ -231,6 +231,7 @@ pub fn OrdersPage() -> impl IntoView {
                                 <option value="validate">"Validate phone and address"</option>
                                 <option value="status">"Set status…"</option>
                                 <option value="awb">"Create AWBs (FAN Courier)"</option>
+                                <option value="process">"Process: validate, AWB, picking list"</option>
                             </select>
                         </FilterField>
                         <FilterField label="Status to set" for_id="bulk-status">

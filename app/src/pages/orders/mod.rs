@@ -1,22 +1,25 @@
 //! The orders pages, one file each: /orders (the inbox), /orders/:id (one order),
-//! /orders/errors (processing errors) and /orders/runs[/:id] (bulk runs). The pieces they
+//! /orders/errors (processing errors), /orders/runs[/:id] (bulk runs) and /orders/handover
+//! (the day's parcels handed to the courier). The pieces they
 //! share live here.
 
 mod detail;
 mod errors;
+mod handover;
 mod inbox;
 mod runs;
 mod shipping;
 
 pub use detail::OrderPage;
 pub use errors::OrderErrorsPage;
+pub use handover::HandoverPage;
 pub use inbox::OrdersPage;
 pub use runs::{BulkRunPage, BulkRunsPage};
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// The orders pages' heading and tab bar (Inbox, Processing errors, Bulk runs).
+/// The orders pages' heading and tab bar (Inbox, Processing errors, Bulk runs, Courier handover).
 #[component]
 pub(super) fn OrdersHeader(#[prop(into)] text: String) -> impl IntoView {
     const TAB: &str = "whitespace-nowrap border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700 aria-[current=page]:border-brand-500 aria-[current=page]:text-brand-600 dark:text-slate-400 dark:hover:text-slate-200 dark:aria-[current=page]:text-brand-400";
@@ -28,6 +31,7 @@ pub(super) fn OrdersHeader(#[prop(into)] text: String) -> impl IntoView {
                 <A href="/orders" exact=true attr:class=TAB>"Inbox"</A>
                 <A href="/orders/errors" attr:class=TAB>"Processing errors"</A>
                 <A href="/orders/runs" attr:class=TAB>"Bulk runs"</A>
+                <A href="/orders/handover" attr:class=TAB>"Courier handover"</A>
             </nav>
         </div>
     }

@@ -8,7 +8,7 @@ use leptos_router::hooks::use_params_map;
 use super::{OrderStatus, OrdersHeader, ResultBadge};
 use crate::api::order_work::*;
 use crate::components::table::{Column, DataTable};
-use crate::components::ui::{refresh_while, Card, EmptyState, Loaded, TD};
+use crate::components::ui::{refresh_while, Card, EmptyState, Loaded, BUTTON_SECONDARY, TD};
 
 /// How often an unfinished run's page asks how far it got.
 const WATCH_EVERY: std::time::Duration = std::time::Duration::from_millis(1500);
@@ -107,7 +107,13 @@ fn Run(p: RunPage) -> impl IntoView {
                     <h2 class="text-base font-semibold text-slate-900 dark:text-white" data-testid="run-action">{r.action.clone()}</h2>
                     <p class="mt-1 text-xs text-slate-500">{when}</p>
                 </div>
-                <span class="text-sm font-medium text-slate-700 dark:text-slate-300" data-testid="run-state" data-state=r.state.clone()>{state_label(&r.state)}</span>
+                <div class="flex items-center gap-3">
+                    {r.picking_list.then(|| view! {
+                        <a href=format!("/orders/runs/{}/picking-list", r.id) class=BUTTON_SECONDARY data-testid="picking-list"
+                            rel="external" download="">"Picking list (PDF)"</a>
+                    })}
+                    <span class="text-sm font-medium text-slate-700 dark:text-slate-300" data-testid="run-state" data-state=r.state.clone()>{state_label(&r.state)}</span>
+                </div>
             </div>
             <div class="mt-4">
                 <div class="h-2 w-full overflow-hidden rounded-full bg-slate-100 dark:bg-slate-800" role="progressbar"

@@ -111,7 +111,7 @@ fn CourierCard() -> impl IntoView {
                     <div class="mb-4 flex flex-wrap items-center justify-between gap-3 rounded-lg bg-slate-50 p-3 dark:bg-slate-800/50" data-testid="courier-account">
                         <div>
                             <p class="text-sm font-medium text-slate-900 dark:text-white">{format!("Client {} · {}", a.client_id, a.hint)}</p>
-                            <p class="text-xs text-slate-500">{format!("Defaults: {} · {} pays · {} kg · saved {}", a.service, if a.payer == "sender" { "sender" } else { "recipient" }, a.weight_kg, a.updated)}</p>
+                            <p class="text-xs text-slate-500">{format!("Defaults: {} · {} pays · {} kg · handover closes {} · saved {}", a.service, if a.payer == "sender" { "sender" } else { "recipient" }, a.weight_kg, a.handover_close, a.updated)}</p>
                         </div>
                         <div class="flex items-center gap-2">
                             <ActionForm action=test>
@@ -157,6 +157,8 @@ fn CourierCard() -> impl IntoView {
                             <select id="f-payer" name="payer" class=format!("mt-1 {SELECT}")>{payers}</select>
                         </div>
                         <Field name="weight_kg" label="Default weight (kg)" value=Some(current(|a| a.weight_kg.clone())).filter(|w| !w.is_empty()).unwrap_or_else(|| "1".into()) error=field_error("weight_kg")/>
+                        <Field name="handover_close" label="Handover closes at" kind="time" value=Some(current(|a| a.handover_close.clone())).filter(|w| !w.is_empty()).unwrap_or_else(|| "20:00".into())
+                            hint="In the company's time zone; AWBs not scanned by then are listed as not handed over." error=field_error("handover_close")/>
                         <div class="sm:col-span-3">
                             <button type="submit" class=BUTTON>"Save FAN Courier account"</button>
                         </div>

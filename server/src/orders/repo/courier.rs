@@ -15,13 +15,14 @@ pub struct AccountRow {
     pub service: String,
     pub payer: String,
     pub weight_grams: i64,
+    pub handover_close: String,
     pub updated_at: DateTime<Utc>,
     pub updated_by_name: Option<String>,
 }
 
 pub async fn account(db: &Db, company_id: Uuid) -> Result<Option<AccountRow>> {
     const SQL: &str = "SELECT a.client_id, a.sealed_credentials, a.credentials_hint, a.sealed_token, \
-        a.token_expires_at, a.service, a.payer, a.weight_grams, a.updated_at, u.name AS updated_by_name \
+        a.token_expires_at, a.service, a.payer, a.weight_grams, a.handover_close, a.updated_at, u.name AS updated_by_name \
         FROM courier_accounts a LEFT JOIN users u ON u.id = a.updated_by WHERE a.company_id = $1";
     Ok(with_db!(db, |c| sqlx::query_as(SQL)
         .bind(company_id)
@@ -37,6 +38,7 @@ pub struct NewAccount<'a> {
     pub service: &'a str,
     pub payer: &'a str,
     pub weight_grams: i64,
+    pub handover_close: &'a str,
     pub by: Uuid,
     pub now: DateTime<Utc>,
 }
@@ -44,10 +46,12 @@ pub struct NewAccount<'a> {
 /// Saves the account; a cached token is dropped (it may be another account's).
 pub async fn upsert_account(tx: &mut Tx, a: &NewAccount<'_>) -> Result<()> {
     const SQL: &str = "INSERT INTO courier_accounts (company_id, client_id, sealed_credentials, credentials_hint, \
-        service, payer, weight_grams, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+        service, payer, weight_grams, updated_by, updated_at, handover_close) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
         ON CONFLICT (company_id) DO UPDATE SET client_id = excluded.client_id, \
         sealed_credentials = excluded.sealed_credentials, credentials_hint = excluded.credentials_hint, \
         service = excluded.service, payer = excluded.payer, weight_grams = excluded.weight_grams, \
+        handover_close = excluded.handover_close, \
         updated_by = excluded.updated_by, updated_at = excluded.updated_at, sealed_token = NULL, token_expires_at = NULL";
     exec_tx!(
         tx,
@@ -61,6 +65,7 @@ pub async fn upsert_account(tx: &mut Tx, a: &NewAccount<'_>) -> Result<()> {
             .bind(a.weight_grams)
             .bind(a.by)
             .bind(a.now)
+            .bind(a.handover_close)
     )?;
     Ok(())
 }

@@ -925,5 +925,6 @@ pub async fn export_rows(
 }
 
 pub mod courier;
+pub mod handover;
 // After `bind_args!`, which it uses.
 pub mod work;

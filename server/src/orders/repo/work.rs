@@ -288,6 +288,63 @@ pub async fn items(
         .await)?)
 }
 
+/// An order a run completed, for its picking list.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PickedRow {
+    pub order_id: Uuid,
+    pub number: String,
+    pub customer_name: String,
+    pub awb: Option<String>,
+}
+
+/// The orders the run completed that the member may see, in the run's order, with their AWB.
+pub async fn picked_orders(
+    db: &Db,
+    run_id: Uuid,
+    company_id: Uuid,
+    limited_to: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<PickedRow>> {
+    let sql = format!(
+        "SELECT o.id AS order_id, o.number, o.customer_name, \
+         (SELECT a.number FROM awbs a WHERE a.order_id = o.id AND a.state = 'active' ORDER BY a.created_at DESC LIMIT 1) AS awb \
+         FROM order_bulk_items i JOIN orders o ON o.id = i.order_id \
+         WHERE i.run_id = $1 AND o.company_id = $2 AND {VISIBLE} AND i.result = 'succeeded' \
+         ORDER BY i.position LIMIT $4"
+    );
+    Ok(with_db!(db, |c| sqlx::query_as(&sql)
+        .bind(run_id)
+        .bind(company_id)
+        .bind(limited_to)
+        .bind(limit)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// A line of an order a run completed.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct PickedItem {
+    pub order_id: Uuid,
+    pub sku: Option<String>,
+    pub title: String,
+    pub variant: Option<String>,
+    pub quantity: i64,
+    pub unit_price_minor: i64,
+}
+
+/// The lines of every order the run completed, in the run's order (one statement, however
+/// many orders).
+pub async fn picked_items(db: &Db, run_id: Uuid, company_id: Uuid) -> Result<Vec<PickedItem>> {
+    const SQL: &str = "SELECT oi.order_id, oi.sku, oi.title, oi.variant, oi.quantity, oi.unit_price_minor \
+        FROM order_bulk_items i JOIN orders o ON o.id = i.order_id JOIN order_items oi ON oi.order_id = i.order_id \
+        WHERE i.run_id = $1 AND o.company_id = $2 AND i.result = 'succeeded' ORDER BY i.position, oi.position";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(run_id)
+        .bind(company_id)
+        .fetch_all(c)
+        .await)?)
+}
+
 // Processing errors.
 
 /// A step that failed on an order, to record.
