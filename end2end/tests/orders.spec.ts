@@ -380,3 +380,62 @@ test("FAN Courier: the account is saved, AWBs are made in bulk (one refused), a 
   await page.goto("/orders/errors?status=RESOLVED");
   await expect(page.getByTestId("error-row").filter({ hasText: "#2002" })).toBeVisible();
 });
+
+test("process makes an AWB and a picking list; the courier handover is scanned, ticked and closed", async ({ browser, page, request }) => {
+  // A new order, processed in one go: validated, an AWB, and the run's picking list.
+  const fresh = order(7301, "#3001", { created_at: "2026-12-01T09:00:00+02:00", updated_at: "2026-12-01T09:00:00+02:00" });
+  expect(await deliver(request, "orders/create", "e2e-process-1", JSON.stringify(fresh))).toBe(200);
+  await signInAs(page, owner);
+  await page.goto("/orders?q=%233001");
+  await hydrated(page);
+  await expect(page.getByTestId("order-row")).toHaveCount(1, { timeout: 20_000 });
+  await page.getByRole("checkbox", { name: "Select all" }).check();
+  await page.getByLabel("Bulk action").selectOption("process");
+  await page.getByTestId("bulk-run").click();
+  await expect(page.getByTestId("run-action")).toHaveText("Process: validate, AWB, picking list");
+  await expect(page.getByTestId("run-state")).toHaveAttribute("data-state", "finished", { timeout: 20_000 });
+  await expect(page.getByTestId("run-progress")).toHaveText("1 of 1 orders · 1 done");
+  await expect(page.getByTestId("run-item").getByTestId("order-status")).toHaveText("AWB created");
+  const [list] = await Promise.all([page.waitForEvent("download"), page.getByTestId("picking-list").click()]);
+  expect(list.suggestedFilename()).toMatch(/^picking-list-\d{8}-\d{4}\.pdf$/);
+  expect(fs.readFileSync((await list.path())!).subarray(0, 5).toString("latin1")).toBe("%PDF-");
+
+  const awbs: { order: string; awb: string }[] = await (await request.get(`${standin}/_standin/fancourier/awbs`)).json();
+  const awbOf = (o: string) => awbs.filter((a) => a.order === o).map((a) => a.awb).pop()!;
+
+  // Without JavaScript: a scan hands #2001's parcel over; a second scan says it was; a typo is refused.
+  const context = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+  const plain = await context.newPage();
+  await plain.goto("/orders/handover");
+  await expect(plain.getByTestId("handover-counts")).toHaveText("5 waiting · 0 handed over");
+  await expect(plain.getByLabel("AWB number")).toBeFocused();
+  await plain.getByLabel("AWB number").fill(awbOf("#2001"));
+  await plain.getByLabel("AWB number").press("Enter");
+  await expect(plain.getByTestId("handover-said")).toHaveText(`AWB ${awbOf("#2001")} handed over.`);
+  await expect(plain.getByTestId("handed-row")).toContainText(awbOf("#2001"));
+  await plain.getByLabel("AWB number").fill(awbOf("#2001"));
+  await plain.getByRole("button", { name: "Hand over" }).click();
+  await expect(plain.getByTestId("handover-said")).toContainText("was handed over already");
+  await plain.getByLabel("AWB number").fill("12-34");
+  await plain.getByRole("button", { name: "Hand over" }).click();
+  await expect(plain.getByTestId("handover-said")).toHaveText("“12-34”: Scan or type an AWB number (letters and digits).");
+  await expect(plain.getByTestId("handover-counts")).toHaveText("4 waiting · 1 handed over");
+  await context.close();
+
+  // Hydrated: tick #2003's parcel, then close the day; what is left is listed as not handed over.
+  await page.goto("/orders/handover");
+  await hydrated(page);
+  await page.getByRole("checkbox", { name: `AWB ${awbOf("#2003")} handed over` }).check();
+  await page.getByTestId("tick-submit").click();
+  await expect(page.getByTestId("handover-said")).toHaveText("1 AWB handed over.");
+  await expect(page.getByTestId("handover-counts")).toHaveText("3 waiting · 2 handed over");
+  await page.getByText("Close the day now").click();
+  await page.getByTestId("close-day").click();
+  await expect(page.getByTestId("handover-said")).toHaveText("Handover closed: 2 handed over, 3 not handed over.");
+  await expect(page.getByTestId("handover-counts")).toHaveText("3 waiting · 0 handed over");
+  await expect(page.getByTestId("waiting-row").first()).toContainText("Not handed over");
+  await page.getByTestId("handover-day").first().getByRole("link").click();
+  await expect(page.getByTestId("missed-row")).toHaveCount(3);
+  await expect(page.getByTestId("missed-row").filter({ hasText: awbOf("#3001") })).toContainText("Still waiting");
+  await expect(page.getByTestId("handed-row")).toHaveCount(2);
+});
