@@ -296,11 +296,14 @@ pub async fn picking_list(db: &Db, p: &Principal, id: Uuid) -> Result<(String, V
     let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
     let started = v.run.created_at.with_timezone(&tz);
     let subtitle = format!(
-        "{} · run started {} by {} · {} orders",
+        "{} · run started {} by {} · {}",
         p.company_name,
         started.format("%-d %b %Y %H:%M"),
         v.run.creator.as_deref().unwrap_or("a former member"),
-        orders.len()
+        match orders.len() {
+            1 => "1 order".to_string(),
+            n => format!("{n} orders"),
+        }
     );
     let pdf = picking::render("Picking list", &subtitle, &orders)?;
     Ok((

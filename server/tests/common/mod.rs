@@ -256,6 +256,15 @@ impl TestApp {
     }
 
     /// Is this client signed in? The gate sends anonymous page requests to /login.
+    /// How many audit entries of `action` were written.
+    pub async fn audit_count(&self, action: &str) -> usize {
+        self.audit_actions()
+            .await
+            .iter()
+            .filter(|(a, _)| a == action)
+            .count()
+    }
+
     pub async fn signed_in(&self) -> bool {
         let res = self.get("/some/page").await;
         !(res.status() == StatusCode::SEE_OTHER && location(&res).starts_with("/login"))

@@ -56,7 +56,7 @@ pub fn HandoverPage() -> impl IntoView {
     let flash = Resource::new_blocking(|| (), |_| take_form_flash("handover".into()));
     view! {
         <Title text="Courier handover · Orders · Switchyard"/>
-        <OrdersHeader text="Parcels handed to FAN Courier today: scan or tick them as the courier takes them."/>
+        <OrdersHeader text="Parcels handed to FAN Courier: scan or tick them as the courier takes them; each day closes at the set time."/>
         <Suspense>
             {move || Suspend::new(async move {
                 flash.await.ok().flatten().map(|f| view! { <Said f/> })
