@@ -398,6 +398,13 @@ pub async fn close_due(db: &Db, now: DateTime<Utc>) -> Result<usize> {
             continue;
         }
         let day = local.date_naive();
+        // A read first, so the passes after the close time write nothing.
+        if sql::closed_day(db, company_id, &day_key(day))
+            .await?
+            .is_some()
+        {
+            continue;
+        }
         let done = close_day(db, company_id, day, None, now, |c| {
             (
                 RequestMeta::default(),
