@@ -256,6 +256,11 @@ impl Principal {
     pub fn sees_all_stores(&self) -> bool {
         self.permissions.contains(Permission::StoresManage)
     }
+
+    /// The member whose granted stores bound a query, or None when they see every store.
+    pub fn store_limit(&self) -> Option<uuid::Uuid> {
+        (!self.sees_all_stores()).then_some(self.user_id)
+    }
 }
 
 #[cfg(test)]

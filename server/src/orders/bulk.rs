@@ -263,7 +263,7 @@ pub async fn picking_list(db: &Db, p: &Principal, id: Uuid) -> Result<(String, V
     if !matches!(v.run.action.as_str(), "process" | "awb") {
         return Err(Error::NotFound);
     }
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
+    let limited = p.store_limit();
     let (rows, lines) = tokio::try_join!(
         work::picked_orders(db, id, p.company_id, limited, MAX_ORDERS as i64),
         work::picked_items(db, id, p.company_id),
@@ -323,7 +323,7 @@ pub async fn view(db: &Db, p: &Principal, id: Uuid) -> Result<RunView> {
     let run = work::run(db, Some(p.company_id), id)
         .await?
         .ok_or(Error::NotFound)?;
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
+    let limited = p.store_limit();
     // A member limited to some stores sees their own runs (which hold only their stores'
     // orders) and, of others' runs, only their stores' orders.
     let items = work::items(db, id, p.company_id, limited, ITEMS_SHOWN, 0).await?;

@@ -51,7 +51,7 @@ pub async fn list(db: &Db, p: &Principal, status: Option<&str>, page: i64) -> Re
             "Choose a status from the list.",
         ));
     }
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
+    let limited = p.store_limit();
     let offset = (page.clamp(1, 100_000) - 1) * PER_PAGE;
     let (rows, counted) = tokio::try_join!(
         work::errors(db, p.company_id, limited, status, PER_PAGE, offset),
@@ -89,7 +89,7 @@ enum Change {
 
 async fn change(db: &Db, p: &Principal, meta: &RequestMeta, id: Uuid, c: Change) -> Result<bool> {
     p.authorize(Permission::OrdersWrite)?;
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
+    let limited = p.store_limit();
     let mut tx = db.begin().await?;
     let (order_id, action, status) = work::error_for_update(&mut tx, p.company_id, limited, id)
         .await?

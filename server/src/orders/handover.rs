@@ -71,10 +71,6 @@ async fn open_day(
     })
 }
 
-fn limited(p: &Principal) -> Option<Uuid> {
-    (!p.sees_all_stores()).then_some(p.user_id)
-}
-
 /// A closed day as the page lists it.
 #[derive(Clone, Debug)]
 pub struct ClosedDay {
@@ -152,7 +148,7 @@ pub async fn view(db: &Db, p: &Principal, day: Option<NaiveDate>) -> Result<Hand
         can_scan: p.permissions.contains(Permission::OrdersWrite),
         can_close: p.permissions.contains(Permission::OrdersWrite) && p.sees_all_stores(),
     };
-    let who = limited(p);
+    let who = p.store_limit();
     match day.filter(|d| *d != open) {
         None => {
             let since = now - Duration::days(WINDOW_DAYS);
@@ -216,7 +212,7 @@ pub async fn scan(db: &Db, p: &Principal, meta: &RequestMeta, typed: &str) -> Re
     let tz = zone(&p.timezone);
     let now = Utc::now();
     let mut tx = db.begin().await?;
-    let found = sql::find_active(&mut tx, p.company_id, limited(p), number)
+    let found = sql::find_active(&mut tx, p.company_id, p.store_limit(), number)
         .await?
         .ok_or_else(|| {
             Error::validation(
@@ -235,7 +231,7 @@ pub async fn scan(db: &Db, p: &Principal, meta: &RequestMeta, typed: &str) -> Re
     let Some((order_id, number)) = sql::hand_over(
         &mut tx,
         p.company_id,
-        limited(p),
+        p.store_limit(),
         found.id,
         p.user_id,
         &day_key(day),
@@ -305,8 +301,16 @@ pub async fn tick(db: &Db, p: &Principal, meta: &RequestMeta, ids: &[Uuid]) -> R
     let day = day_key(open_day(&mut tx, p.company_id, tz, now).await?);
     let mut done = Vec::new();
     for id in ids {
-        if let Some(d) =
-            sql::hand_over(&mut tx, p.company_id, limited(p), *id, p.user_id, &day, now).await?
+        if let Some(d) = sql::hand_over(
+            &mut tx,
+            p.company_id,
+            p.store_limit(),
+            *id,
+            p.user_id,
+            &day,
+            now,
+        )
+        .await?
         {
             done.push(d);
         }

@@ -93,7 +93,7 @@ pub async fn check_now(
 /// The drifting days of the stores the member sees, newest first.
 pub async fn drift(db: &Db, p: &Principal) -> Result<Vec<DayRow>> {
     p.authorize(Permission::OrdersRead)?;
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
+    let limited = p.store_limit();
     repo::drift(db, p.company_id, limited).await
 }
 

@@ -108,7 +108,7 @@ pub fn filter(p: &Principal, q: &Query) -> Result<ListFilter> {
     let tz: Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
     Ok(ListFilter {
         company_id: p.company_id,
-        limited_to: (!p.sees_all_stores()).then_some(p.user_id),
+        limited_to: p.store_limit(),
         store_id,
         status,
         text,
@@ -145,7 +145,7 @@ pub async fn inbox(db: &Db, p: &Principal, q: &Query) -> Result<Inbox> {
 /// A mark that changes whenever one of the member's orders is created or updated.
 pub async fn change_mark(db: &Db, p: &Principal) -> Result<String> {
     p.authorize(Permission::OrdersRead)?;
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
+    let limited = p.store_limit();
     Ok(repo::latest_change(db, p.company_id, limited)
         .await?
         .map(|t| t.timestamp_micros().to_string())
@@ -164,7 +164,7 @@ pub struct Detail {
 /// The order when it is the member's company's, in a store they may see (NotFound for any
 /// other); the caller has checked the permission its work needs.
 pub async fn visible_order(db: &Db, p: &Principal, id: Uuid) -> Result<OrderRow> {
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
+    let limited = p.store_limit();
     repo::load_order(db, p.company_id, limited, id)
         .await?
         .ok_or(Error::NotFound)

@@ -65,7 +65,7 @@ pub async fn queue(
 
 /// A connected store the member sees (NotFound for any other, of this company or not).
 pub async fn visible_connection(db: &Db, p: &Principal, store_id: Uuid) -> Result<SyncStatus> {
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
+    let limited = p.store_limit();
     repo::sync_statuses(db, p.company_id, limited)
         .await?
         .into_iter()
@@ -113,7 +113,7 @@ pub async fn sync_now(
 /// How the member's connected stores stand.
 pub async fn statuses(db: &Db, p: &Principal) -> Result<Vec<SyncStatus>> {
     p.authorize(Permission::OrdersRead)?;
-    let limited = (!p.sees_all_stores()).then_some(p.user_id);
+    let limited = p.store_limit();
     repo::sync_statuses(db, p.company_id, limited).await
 }
 
