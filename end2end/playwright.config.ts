@@ -114,6 +114,7 @@ export default defineConfig({
         ...stripe,
         SHOPIFY_API_BASE: `http://127.0.0.1:${commercePort}/`,
         FANCOURIER_API_BASE: `http://127.0.0.1:${commercePort}/fancourier`,
+        TRENDYOL_API_BASE: `http://127.0.0.1:${commercePort}/trendyol`,
       },
     },
   ],

@@ -21,6 +21,15 @@
 //   POST /_standin/fancourier               JSON {refuse: {"#order": "reason"}, events: {awb: [...]}}
 //   GET  /_standin/fancourier/awbs          the AWBs made: [{awb, order}]
 //
+// And Trendyol's order integration API under /trendyol (TRENDYOL_API_BASE points there):
+//   GET  /trendyol/integration/order/sellers/:id/orders
+//                                           Basic key:secret and the "<id> - SelfIntegration"
+//                                           User-Agent; packages last changed in
+//                                           [startDate, endDate] (at most two weeks), oldest
+//                                           first, pages of two: {totalElements, totalPages, content}
+//   POST /_standin/trendyol                 JSON {seller, key, secret, packages: [package…]}:
+//                                           the seller's credentials and packages (merged by id)
+//
 // Configuration: STANDIN_PORT, WEBHOOK_URL (the app's /webhooks/shopify).
 import { createServer } from "node:http";
 import { createHmac } from "node:crypto";
@@ -30,6 +39,7 @@ const webhookUrl = process.env.WEBHOOK_URL ?? "http://127.0.0.1:3100/webhooks/sh
 const PAGE = 2; // small pages, so a sync walks cursors
 
 const shops = new Map(); // shop domain → { token, orders: [node] }
+const sellers = new Map(); // seller id → { key, secret, packages: Map(id → package) }
 const fan = { tokens: new Set(), next: 2000000000001, awbs: [], refuse: {}, events: {} };
 
 /** "Y-m-d H:i:s", as FAN Courier writes times. */
@@ -55,6 +65,33 @@ function labelPdf(awb) {
   for (const o of offsets) out += `${String(o).padStart(10, "0")} 00000 n \n`;
   out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, "latin1");
+}
+
+/** Trendyol's getShipmentPackages. */
+function trendyol(req, res, url) {
+  const m = /^\/trendyol\/integration\/order\/sellers\/(\d+)\/orders$/.exec(url.pathname);
+  if (req.method !== "GET" || !m) return json(res, 404, { errors: [{ message: "Not Found" }] });
+  const seller = sellers.get(m[1]);
+  const basic = seller && "Basic " + Buffer.from(`${seller.key}:${seller.secret}`).toString("base64");
+  if (!seller || req.headers.authorization !== basic) {
+    return json(res, 401, { errors: [{ key: "401", message: "Unauthorized supplier credentials" }] });
+  }
+  if (req.headers["user-agent"] !== `${m[1]} - SelfIntegration`) {
+    return json(res, 403, { errors: [{ message: "User-Agent must be '<sellerId> - SelfIntegration'" }] });
+  }
+  const q = (k) => Number(url.searchParams.get(k));
+  const [start, end, page] = [q("startDate"), q("endDate"), q("page")];
+  if (!(end >= start) || end - start > 14 * 86400000) {
+    return json(res, 400, { errors: [{ message: "startDate and endDate may be two weeks apart at most" }] });
+  }
+  const size = Math.min(q("size") || 50, PAGE);
+  const hits = [...seller.packages.values()]
+    .filter((p) => p.lastModifiedDate >= start && p.lastModifiedDate <= end)
+    .sort((a, b) => a.lastModifiedDate - b.lastModifiedDate);
+  return json(res, 200, {
+    page, size, totalElements: hits.length, totalPages: Math.ceil(hits.length / size),
+    content: hits.slice(page * size, page * size + size),
+  });
 }
 
 /** FAN Courier's API: answers true when it handled the request. */
@@ -154,6 +191,15 @@ createServer(async (req, res) => {
       return json(res, 200, { ok: true, orders: orders.length });
     }
     if (url.pathname.startsWith("/fancourier/")) return await fancourier(req, res, url);
+    if (url.pathname.startsWith("/trendyol/")) return trendyol(req, res, url);
+    if (req.method === "POST" && url.pathname === "/_standin/trendyol") {
+      const { seller, key, secret, packages } = JSON.parse(await body(req));
+      const s = sellers.get(seller) ?? { packages: new Map() };
+      Object.assign(s, { key, secret });
+      for (const p of packages ?? []) s.packages.set(p.id, p);
+      sellers.set(seller, s);
+      return json(res, 200, { ok: true, packages: s.packages.size });
+    }
     if (req.method === "POST" && url.pathname === "/_standin/fancourier") {
       const { refuse, events } = JSON.parse(await body(req));
       if (refuse) fan.refuse = refuse;

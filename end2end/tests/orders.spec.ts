@@ -439,3 +439,90 @@ test("process makes an AWB and a picking list; the courier handover is scanned, 
   await expect(page.getByTestId("missed-row").filter({ hasText: awbOf("#3001") })).toContainText("Still waiting");
   await expect(page.getByTestId("handed-row")).toHaveCount(2);
 });
+
+// Trendyol: the commerce stand-in's order integration API (seller, Basic key:secret).
+const SELLER = "765432";
+const TY_KEY = "e2eTrendyolKey2026";
+const TY_SECRET = "e2eTrendyolSecretWXYZ";
+const tyFixture = JSON.parse(
+  fs.readFileSync(path.join(__dirname, "../../server/tests/fixtures/trendyol/package.json"), "utf8"),
+);
+
+/** A shipment package last changed `minutesAgo`. */
+function pkg(id: number, number: string, status: string, minutesAgo: number, first: string) {
+  const t = Date.now() - minutesAgo * 60_000;
+  return {
+    ...tyFixture, id, orderNumber: number, shipmentPackageStatus: status, status,
+    orderDate: t - 3_600_000, lastModifiedDate: t, customerFirstName: first,
+  };
+}
+
+async function trendyolPackages(request: APIRequestContext, packages: unknown[]) {
+  const res = await request.post(`${standin}/_standin/trendyol`, {
+    data: { seller: SELLER, key: TY_KEY, secret: TY_SECRET, packages },
+  });
+  expect(res.status()).toBe(200);
+}
+
+test("a Trendyol store connects, and Sync now brings its packages along their status flow", async ({ page, request }) => {
+  await trendyolPackages(request, [
+    pkg(91001, "TY-5001", "Created", 120, "Irina"),
+    pkg(91002, "TY-5002", "Picking", 60, "Matei"),
+    pkg(91003, "TY-5003", "Delivered", 30, "Sanda"),
+  ]);
+  await signInAs(page, owner);
+  await page.goto("/settings/stores");
+  await hydrated(page);
+  await page.getByLabel("Store name").fill("Trendyol RO");
+  await page.getByLabel("Platform").selectOption("trendyol");
+  await page.getByRole("button", { name: "Add store" }).click();
+  const store = page.getByTestId("store-row").filter({ hasText: "Trendyol RO" });
+  await expect(store.getByTestId("store-connection")).toContainText("Not connected");
+
+  // A seller id that is not a number is refused at its field; nothing is connected.
+  await page.getByLabel("Seller id").fill("TY-765432");
+  await page.getByLabel("API key").fill(TY_KEY);
+  await page.getByLabel("API secret").fill(TY_SECRET);
+  await page.getByRole("button", { name: "Connect Trendyol store" }).click();
+  await expect(page.locator("#f-seller_id-error")).toContainText("the number the Trendyol seller panel shows");
+  await expect(store.getByTestId("store-connection")).toContainText("Not connected");
+
+  await page.getByLabel("Seller id").fill(SELLER);
+  await page.getByLabel("API key").fill(TY_KEY);
+  await page.getByLabel("API secret").fill(TY_SECRET);
+  await page.getByLabel("Environment").selectOption("stage");
+  await page.getByRole("button", { name: "Connect Trendyol store" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Store connected" })).toBeVisible();
+  await expect(store.getByTestId("store-connection")).toContainText(`seller ${SELLER} · key …2026 · secret …WXYZ · stage`);
+  await page.getByRole("button", { name: "Test the connection of Trendyol RO" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Connected to" })).toContainText(
+    `Connected to Trendyol seller ${SELLER}: 3 packages changed in the last two weeks.`,
+  );
+  await expect(page.locator("body")).not.toContainText(TY_SECRET);
+
+  await page.goto("/orders");
+  await hydrated(page);
+  const strip = page.getByTestId("store-sync").filter({ hasText: "Trendyol RO" });
+  await expect(strip).toContainText("Trendyol");
+  await expect(strip.getByRole("button", { name: "Compare Trendyol RO with Shopify" })).toHaveCount(0);
+  const syncNow = strip.getByRole("button", { name: "Sync Trendyol RO now" });
+  await expect(syncNow).toBeEnabled({ timeout: 20_000 });
+  await syncNow.click();
+  const row = (n: string) => page.getByTestId("order-row").filter({ hasText: n });
+  await expect(row("TY-5003")).toBeVisible({ timeout: 20_000 });
+  await expect(row("TY-5001").getByTestId("order-status")).toHaveText("Pending");
+  await expect(row("TY-5002").getByTestId("order-status")).toHaveText("Picking");
+  await expect(row("TY-5003").getByTestId("order-status")).toHaveText("Delivered");
+  await expect(row("TY-5002")).toContainText("229.90 RON");
+  await expect(strip.getByTestId("sync-state")).toContainText("Last synced", { timeout: 20_000 });
+
+  // Trendyol ships TY-5002: the next pass moves it along, once.
+  await trendyolPackages(request, [pkg(91002, "TY-5002", "Shipped", 0, "Matei")]);
+  await expect(syncNow).toBeEnabled({ timeout: 20_000 });
+  await syncNow.click();
+  await expect(row("TY-5002").getByTestId("order-status")).toHaveText("Shipped", { timeout: 20_000 });
+  await row("TY-5002").getByRole("link", { name: "TY-5002" }).click();
+  await expect(page.getByTestId("order-number")).toHaveText("Order TY-5002");
+  await expect(page.getByTestId("order-event").filter({ hasText: "Received from Trendyol sync: Picking" })).toHaveCount(1);
+  await expect(page.getByTestId("order-event").filter({ hasText: "Picking → Shipped" })).toHaveCount(1);
+});

@@ -359,12 +359,8 @@ async fn a_refused_token_ends_the_pass_with_shopifys_words_and_test_connection_s
         .await
         .unwrap();
     assert_eq!(
-        (
-            info.name.as_str(),
-            info.domain.as_str(),
-            info.currency.as_str()
-        ),
-        ("Atelier Ana", SHOP, "RON")
+        info,
+        format!("Connected to Atelier Ana ({SHOP}, RON).")
     );
 
     Mock::given(method("POST"))

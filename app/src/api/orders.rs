@@ -384,6 +384,35 @@ pub async fn connect_shopify(
     .map_err(ssr::fail)
 }
 
+#[server(endpoint = "connect_trendyol")]
+pub async fn connect_trendyol(
+    store_id: String,
+    seller_id: String,
+    api_key: String,
+    api_secret: String,
+    environment: String,
+    currency: String,
+) -> Result<(), AppError> {
+    let p = ssr::authorize(Permission::StoresManage)?;
+    let state = ssr::state()?;
+    server::orders::connections::connect_trendyol(
+        &state.db,
+        &state.config.app_secret_key,
+        &p,
+        &ssr::meta(),
+        server::orders::connections::TrendyolInput {
+            store_id: ssr::parse_id(&store_id)?,
+            seller_id,
+            api_key,
+            api_secret,
+            environment,
+            currency,
+        },
+    )
+    .await
+    .map_err(ssr::fail)
+}
+
 #[server(endpoint = "disconnect_store")]
 pub async fn disconnect_store(store_id: String) -> Result<(), AppError> {
     let p = ssr::authorize(Permission::StoresManage)?;
@@ -411,7 +440,10 @@ pub async fn get_orders_mark() -> Result<String, AppError> {
 pub struct SyncView {
     pub store_id: String,
     pub store: String,
+    /// The shop's domain (Shopify) or "Trendyol".
     pub shop: String,
+    /// Compared day by day with the platform (Shopify only).
+    pub reconciled: bool,
     /// A pass is queued or running.
     pub running: bool,
     /// "Syncing: 150 orders read", "Last synced Mar 14, 2026 09:30 (3 orders)", "Never synced".
@@ -461,7 +493,11 @@ pub async fn get_syncs() -> Result<SyncPanel, AppError> {
             SyncView {
                 store_id: s.store_id.to_string(),
                 store: s.store_name,
-                shop: s.shop_domain.unwrap_or_default(),
+                shop: match s.platform.as_str() {
+                    "trendyol" => "Trendyol".to_string(),
+                    _ => s.shop_domain.unwrap_or_default(),
+                },
+                reconciled: s.platform == "shopify",
                 running,
                 state,
                 error: s.sync_error,
@@ -522,7 +558,7 @@ pub async fn sync_store(store_id: String) -> Result<String, AppError> {
 pub async fn test_store_connection(store_id: String) -> Result<String, AppError> {
     let p = ssr::authorize(Permission::StoresManage)?;
     let state = ssr::state()?;
-    let shop = server::orders::sync::test_connection(
+    server::orders::sync::test_connection(
         &state.db,
         &state.config.app_secret_key,
         state
@@ -532,11 +568,7 @@ pub async fn test_store_connection(store_id: String) -> Result<String, AppError>
         ssr::parse_id(&store_id)?,
     )
     .await
-    .map_err(ssr::fail)?;
-    Ok(format!(
-        "Connected to {} ({}, {}).",
-        shop.name, shop.domain, shop.currency
-    ))
+    .map_err(ssr::fail)
 }
 
 /// "Compare with Shopify" (orders.write): the last 30 days' counts, now.

@@ -1,4 +1,4 @@
-//! Orders configuration: how Shopify and FAN Courier are reached, how often stores are synced
+//! Orders configuration: how Shopify, Trendyol and FAN Courier are reached, how often stores are synced
 //! and AWBs tracked.
 
 use std::time::Duration;
@@ -10,6 +10,10 @@ pub struct OrdersConfig {
     /// Where Shopify's Admin API is (SHOPIFY_API_BASE): unset means `https://<shop domain>`;
     /// tests and the end-to-end stand-in point it at a local server.
     pub shopify_api_base: Option<url::Url>,
+    /// Where Trendyol's API is (TRENDYOL_API_BASE): unset means Trendyol's own gateway, stage
+    /// or production as each store's connection says; tests and the end-to-end stand-in point
+    /// it at a local server.
+    pub trendyol_api_base: Option<url::Url>,
     /// How often every connected store is synced (ORDERS_SYNC_MINUTES).
     pub sync_every: Duration,
     /// The longest one Shopify request may take.
@@ -27,6 +31,7 @@ impl Default for OrdersConfig {
         OrdersConfig {
             shopify_api_version: "2026-10".into(),
             shopify_api_base: None,
+            trendyol_api_base: None,
             sync_every: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(30),
             exports_per_hour: 20,
@@ -56,6 +61,12 @@ impl crate::config::Section for OrdersConfig {
             match url::Url::parse(&v) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => c.shopify_api_base = Some(u),
                 _ => errors.push(format!("SHOPIFY_API_BASE={v:?}: an http(s) URL")),
+            }
+        }
+        if let Some(v) = get("TRENDYOL_API_BASE").filter(|v| !v.is_empty()) {
+            match url::Url::parse(&v) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => c.trendyol_api_base = Some(u),
+                _ => errors.push(format!("TRENDYOL_API_BASE={v:?}: an http(s) URL")),
             }
         }
         if let Some(m) = crate::config::number(get, "ORDERS_SYNC_MINUTES", 1, 1440, errors) {

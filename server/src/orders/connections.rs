@@ -7,7 +7,9 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{config::OrdersConfig, repo, shopify, shopify_api::ShopifyApi};
+use super::{
+    config::OrdersConfig, repo, shopify, shopify_api::ShopifyApi, trendyol_api::TrendyolApi,
+};
 use crate::{
     access::{Permission, Principal},
     audit::{self, Action, Entry, RequestMeta},
@@ -19,6 +21,16 @@ use crate::{
 pub struct ShopifyCredentials {
     pub access_token: String,
     pub webhook_secret: String,
+}
+
+/// Trendyol credentials as sealed.
+#[derive(Serialize, Deserialize)]
+pub struct TrendyolCredentials {
+    pub seller_id: String,
+    pub api_key: String,
+    pub api_secret: String,
+    /// Trendyol's stage (test) gateway instead of production.
+    pub stage: bool,
 }
 
 /// A connection as the settings page shows it.
@@ -172,6 +184,118 @@ pub async fn connect_shopify(
     tx.commit().await
 }
 
+pub struct TrendyolInput {
+    pub store_id: Uuid,
+    pub seller_id: String,
+    pub api_key: String,
+    pub api_secret: String,
+    /// "production" or "stage".
+    pub environment: String,
+    pub currency: String,
+}
+
+/// A Trendyol API key or secret: letters and digits as the seller panel shows them.
+fn trendyol_secret(field: &'static str, label: &str, v: &str) -> Result<String> {
+    let v = v.trim();
+    if v.len() < 8 || v.len() > 128 || !v.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Error::validation(
+            field,
+            format!("{label}: copy it from the Trendyol seller panel's Account → Integration information (8 to 128 letters and digits)."),
+        ));
+    }
+    Ok(v.to_string())
+}
+
+/// Connects a Trendyol store (or replaces its credentials).
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id, store_id = %input.store_id), err(level = "info"))]
+pub async fn connect_trendyol(
+    db: &Db,
+    app_key: &SecretString,
+    p: &Principal,
+    meta: &RequestMeta,
+    input: TrendyolInput,
+) -> Result<()> {
+    p.authorize(Permission::StoresManage)?;
+    let seller_id = input.seller_id.trim().to_string();
+    if seller_id.is_empty()
+        || seller_id.len() > 12
+        || !seller_id.bytes().all(|b| b.is_ascii_digit())
+        || seller_id.starts_with('0')
+    {
+        return Err(Error::validation(
+            "seller_id",
+            "The seller (supplier) id: the number the Trendyol seller panel shows, such as 123456.",
+        ));
+    }
+    let api_key = trendyol_secret("api_key", "API key", &input.api_key)?;
+    let api_secret = trendyol_secret("api_secret", "API secret", &input.api_secret)?;
+    let stage = match input.environment.trim() {
+        "production" | "" => false,
+        "stage" => true,
+        _ => {
+            return Err(Error::validation(
+                "environment",
+                "Choose production or stage (Trendyol's test environment).",
+            ))
+        }
+    };
+    let currency = currency(&input.currency)?;
+    let environment = if stage { "stage" } else { "production" };
+    let hint = format!(
+        "seller {seller_id} · key …{} · secret …{} · {environment}",
+        last4(&api_key),
+        last4(&api_secret)
+    );
+    let sealed = crypto::seal(
+        app_key,
+        &serde_json::to_vec(&TrendyolCredentials {
+            seller_id: seller_id.clone(),
+            api_key,
+            api_secret,
+            stage,
+        })
+        .map_err(|e| Error::Internal(e.into()))?,
+    )?;
+    let mut tx = db.begin().await?;
+    match repo::store_platform(&mut tx, p.company_id, input.store_id).await? {
+        None => return Err(Error::NotFound),
+        Some(platform) if platform != "trendyol" => {
+            return Err(Error::validation(
+                "store_id",
+                "This store is not on Trendyol: only Trendyol stores connect with a seller id.",
+            ))
+        }
+        Some(_) => {}
+    }
+    repo::upsert_connection(
+        &mut tx,
+        &repo::NewConnection {
+            store_id: input.store_id,
+            company_id: p.company_id,
+            platform: "trendyol",
+            shop_domain: None,
+            sealed: &sealed,
+            hint: &hint,
+            currency: &currency,
+            by: p.user_id,
+            now: Utc::now(),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        meta,
+        Entry::by(
+            p,
+            Action::StoreConnected,
+            Some(format!("store:{}", input.store_id)),
+            serde_json::json!({ "platform": "trendyol", "seller_id": seller_id, "environment": environment, "credentials": hint, "currency": currency }),
+        ),
+    )
+    .await?;
+    tx.commit().await
+}
+
 /// Forgets a store's connection (its orders stay).
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id), err(level = "info"))]
 pub async fn disconnect(db: &Db, p: &Principal, meta: &RequestMeta, store_id: Uuid) -> Result<()> {
@@ -194,9 +318,26 @@ pub async fn disconnect(db: &Db, p: &Principal, meta: &RequestMeta, store_id: Uu
     tx.commit().await
 }
 
-/// A connection's credentials, unsealed.
-pub fn unseal(app_key: &SecretString, sealed: &str) -> Result<ShopifyCredentials> {
+/// A connection's credentials, unsealed (Shopify's or Trendyol's, as the platform says).
+pub fn unseal<T: serde::de::DeserializeOwned>(app_key: &SecretString, sealed: &str) -> Result<T> {
     serde_json::from_slice(&crypto::open(app_key, sealed)?).map_err(|e| Error::Internal(e.into()))
+}
+
+/// The order API client of a connected Trendyol seller.
+pub fn trendyol_api(
+    app_key: &SecretString,
+    config: &OrdersConfig,
+    sealed: &str,
+) -> Result<TrendyolApi> {
+    let creds: TrendyolCredentials = unseal(app_key, sealed)?;
+    TrendyolApi::new(
+        config,
+        &creds.seller_id,
+        &creds.api_key,
+        &creds.api_secret,
+        creds.stage,
+    )
+    .map_err(|e| Error::Internal(e.into()))
 }
 
 /// The Admin API client of a connected shop, with its unsealed access token.
@@ -206,7 +347,7 @@ pub fn api(
     shop_domain: Option<&str>,
     sealed: &str,
 ) -> Result<ShopifyApi> {
-    let creds = unseal(app_key, sealed)?;
+    let creds: ShopifyCredentials = unseal(app_key, sealed)?;
     ShopifyApi::new(
         config,
         shop_domain.unwrap_or_default(),
@@ -224,5 +365,6 @@ pub async fn shop_secret(
     let Some((store_id, _, sealed, _)) = repo::shop_by_domain(db, domain).await? else {
         return Ok(None);
     };
-    Ok(Some((store_id, unseal(app_key, &sealed)?.webhook_secret)))
+    let creds: ShopifyCredentials = unseal(app_key, &sealed)?;
+    Ok(Some((store_id, creds.webhook_secret)))
 }

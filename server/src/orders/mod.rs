@@ -4,6 +4,7 @@
 //!
 //! - `model`: unified statuses, money in minor units, addresses and validation flags;
 //! - `shopify`: the webhook signature and the order payload;
+//! - `trendyol` and `trendyol_api`: Trendyol's shipment packages and the API that pages them;
 //! - `connections`: a store's platform credentials (sealed);
 //! - `webhooks` and `jobs`: deliveries recorded at once, applied by the `orders.shopify-webhook` job;
 //! - `ingest`: a platform's facts written into an order, never older over newer;
@@ -33,6 +34,8 @@ pub mod service;
 pub mod shopify;
 pub mod shopify_api;
 pub mod sync;
+pub mod trendyol;
+pub mod trendyol_api;
 pub mod webhooks;
 
 /// The orders pages, and the Shopify webhook (signed, no session).

@@ -43,19 +43,37 @@ const UNTOUCHED: &[&str] = &["PENDING", "WAIT_TRANSFER"];
 const SHIPPED_OR_LATER: &[&str] = &["SHIPPED", "DELIVERED", "RETURNED"];
 
 /// What the platform says about an order that bears on our status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct PlatformState {
     pub cancelled: bool,
-    /// Paid by bank transfer that has not arrived yet.
+    /// Paid by bank transfer that has not arrived yet (or, on Trendyol, a package still in
+    /// its payment check).
     pub awaiting_transfer: bool,
     pub fulfilled: bool,
+    /// A status the platform itself moves the package through (Trendyol: PICKING, INVOICED,
+    /// SHIPPED, DELIVERED, RETURNED); None where the platform only knows `fulfilled`.
+    pub progress: Option<&'static str>,
+}
+
+/// How far along the way to the customer a status is: 0 before it ships.
+fn shipping_rank(status: &str) -> u8 {
+    match status {
+        "SHIPPED" => 1,
+        "DELIVERED" => 2,
+        "RETURNED" => 3,
+        _ => 0,
+    }
 }
 
 /// The status an order takes from its platform's state: a new order's (`current` None) or an
-/// update's, which respects what staff already did.
+/// update's, which respects what staff already did. Past that, the platform still moves an
+/// order further along the way to the customer (shipped → delivered → returned) when it is
+/// ahead of ours, and cancels one that has not shipped.
 pub fn derive_status(state: PlatformState, current: Option<&str>) -> String {
     let from_platform = if state.cancelled {
         "CANCELLED"
+    } else if let Some(progress) = state.progress {
+        progress
     } else if state.fulfilled {
         "SHIPPED"
     } else if state.awaiting_transfer {
@@ -68,6 +86,11 @@ pub fn derive_status(state: PlatformState, current: Option<&str>) -> String {
         Some(cur) if UNTOUCHED.contains(&cur) => from_platform.to_string(),
         Some(cur) if state.cancelled && !SHIPPED_OR_LATER.contains(&cur) && cur != "CANCELLED" => {
             "CANCELLED".to_string()
+        }
+        Some(cur)
+            if cur != "CANCELLED" && shipping_rank(from_platform) > shipping_rank(cur) =>
+        {
+            from_platform.to_string()
         }
         Some(cur) => cur.to_string(),
     }
@@ -537,11 +560,7 @@ mod tests {
 
     #[test]
     fn platform_updates_respect_what_staff_did() {
-        let open = PlatformState {
-            cancelled: false,
-            awaiting_transfer: false,
-            fulfilled: false,
-        };
+        let open = PlatformState::default();
         let cancelled = PlatformState {
             cancelled: true,
             ..open
@@ -566,5 +585,18 @@ mod tests {
             ),
             "SHIPPED"
         );
+        // The platform's own progress moves an order along, never back.
+        let at = |progress| PlatformState {
+            progress: Some(progress),
+            ..open
+        };
+        assert_eq!(derive_status(at("PICKING"), None), "PICKING");
+        assert_eq!(derive_status(at("PICKING"), Some("PENDING")), "PICKING");
+        assert_eq!(derive_status(at("PICKING"), Some("AWB_CREATED")), "AWB_CREATED");
+        assert_eq!(derive_status(at("SHIPPED"), Some("AWB_CREATED")), "SHIPPED");
+        assert_eq!(derive_status(at("DELIVERED"), Some("SHIPPED")), "DELIVERED");
+        assert_eq!(derive_status(at("SHIPPED"), Some("DELIVERED")), "DELIVERED");
+        assert_eq!(derive_status(at("RETURNED"), Some("DELIVERED")), "RETURNED");
+        assert_eq!(derive_status(at("DELIVERED"), Some("CANCELLED")), "CANCELLED");
     }
 }

@@ -33,6 +33,12 @@ pub async fn run(
     let Some(row) = repo::sync_row(db, store_id).await? else {
         return Err(Error::NotFound);
     };
+    if row.platform != "shopify" {
+        return Err(Error::validation(
+            "store_id",
+            "Only Shopify stores are compared day by day.",
+        ));
+    }
     let api = connections::api(
         app_key,
         config,

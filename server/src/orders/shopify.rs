@@ -239,6 +239,7 @@ pub fn order_facts(body: &str) -> Result<OrderFacts, String> {
             cancelled: o.cancelled_at.is_some(),
             awaiting_transfer,
             fulfilled: fulfillment.as_deref() == Some("fulfilled"),
+            progress: None,
         },
         financial_status: financial,
         fulfillment_status: fulfillment,

@@ -1,10 +1,15 @@
-//! Sync with Shopify by `updated_at`: a pass reads every order updated since the last pass
-//! (all of them the first time), page by page, oldest change first, and writes each through
-//! `ingest` (so a re-read changes nothing). After each page the cursor and the newest
-//! `updated_at` read are saved: a pass stopped by Shopify being down, throttling past our
+//! Sync with the store's platform by last change: a pass reads every order changed since the
+//! last pass (all of them the first time), page by page, oldest change first, and writes each
+//! through `ingest` (so a re-read changes nothing). After each page the cursor and the newest
+//! change read are saved: a pass stopped by the platform being down, throttling past our
 //! patience or a crash resumes from its cursor when the queue retries it — no gap, and no
-//! duplicate. A refused token ends the pass with Shopify's message (it will not get better by
-//! retrying). Passes run every ORDERS_SYNC_MINUTES and on demand ("Sync now").
+//! duplicate. A refused token ends the pass with the platform's message (it will not get
+//! better by retrying). Passes run every ORDERS_SYNC_MINUTES and on demand ("Sync now").
+//!
+//! Shopify: GraphQL pages by `updated_at` with cursors. Trendyol: shipment packages by their
+//! last change, in windows of at most two weeks (Trendyol's limit), the first pass going back
+//! [`TRENDYOL_HISTORY`]; a window with more than Trendyol's 10,000 readable records continues
+//! from the newest change read. The cursor is "window start (ms):page".
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use secrecy::SecretString;
@@ -15,7 +20,8 @@ use super::{
     config::OrdersConfig,
     connections, ingest,
     repo::{self, SyncStatus},
-    shopify_api::{ApiError, ShopInfo},
+    shopify_api::ApiError,
+    trendyol_api::{self, TrendyolApi},
 };
 use crate::{
     access::{Permission, Principal},
@@ -28,6 +34,11 @@ pub const KIND: &str = "orders.sync";
 pub const ALL_KIND: &str = "orders.sync-all";
 /// A pass re-reads this much before the last one's newest change (same-second updates).
 const OVERLAP: Duration = Duration::seconds(60);
+/// How far back a Trendyol store's first pass reads (Trendyol keeps three months).
+pub const TRENDYOL_HISTORY: Duration = Duration::days(90);
+/// How long a package's change may take to show in Trendyol's answers: the next pass starts
+/// this much before the end of the last one.
+const TRENDYOL_LAG: Duration = Duration::minutes(5);
 /// A pass with no progress for this long is taken for dead and started again.
 const STALE: Duration = Duration::hours(2);
 
@@ -117,7 +128,8 @@ pub async fn statuses(db: &Db, p: &Principal) -> Result<Vec<SyncStatus>> {
     repo::sync_statuses(db, p.company_id, limited).await
 }
 
-/// "Test connection": asks Shopify for the shop with the stored token.
+/// "Test connection": asks the platform with the stored credentials; answers what it said
+/// ("Connected to Ana's shop (ana.myshopify.com, RON).").
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, store_id = %store_id))]
 pub async fn test_connection(
     db: &Db,
@@ -125,13 +137,27 @@ pub async fn test_connection(
     config: &OrdersConfig,
     p: &Principal,
     store_id: Uuid,
-) -> Result<ShopInfo> {
+) -> Result<String> {
     p.authorize(Permission::StoresManage)?;
     let row = repo::sync_row(db, store_id)
         .await?
         .filter(|r| r.company_id == p.company_id)
         .ok_or(Error::NotFound)?;
-    connections::api(
+    let refused = |e: &dyn std::fmt::Display| Error::validation("store_id", e.to_string());
+    if row.platform == "trendyol" {
+        let api = connections::trendyol_api(app_key, config, &row.sealed_credentials)?;
+        let now = Utc::now();
+        let page = api
+            .packages(now - trendyol_api::MAX_SPAN, now, 0)
+            .await
+            .map_err(|e| refused(&e))?;
+        return Ok(format!(
+            "Connected to Trendyol seller {}: {} packages changed in the last two weeks.",
+            api.seller_id(),
+            page.total_elements
+        ));
+    }
+    let shop = connections::api(
         app_key,
         config,
         row.shop_domain.as_deref(),
@@ -139,7 +165,11 @@ pub async fn test_connection(
     )?
     .shop()
     .await
-    .map_err(|e| Error::validation("store_id", e.to_string()))
+    .map_err(|e| refused(&e))?;
+    Ok(format!(
+        "Connected to {} ({}, {}).",
+        shop.name, shop.domain, shop.currency
+    ))
 }
 
 /// Runs (or resumes) a store's pass. `Ok` when it ended (done, refused, or nothing to do);
@@ -176,6 +206,10 @@ pub async fn run(
         )
         .await?;
         return Ok("uninstalled".into());
+    }
+    if row.platform == "trendyol" {
+        let api = connections::trendyol_api(app_key, config, &row.sealed_credentials)?;
+        return trendyol_pass(db, &api, store_id, &row).await;
     }
     let api = connections::api(
         app_key,
@@ -221,6 +255,97 @@ pub async fn run(
     };
     repo::finish_sync(db, store_id, until, None, Utc::now()).await?;
     Ok(format!("{done} orders read"))
+}
+
+/// Where a Trendyol pass stands: the start of the window being read and the page in it.
+fn trendyol_cursor(cursor: Option<&str>) -> Option<(DateTime<Utc>, u32)> {
+    let (start, page) = cursor?.split_once(':')?;
+    let start = DateTime::from_timestamp_millis(start.parse().ok()?)?;
+    Some((start, page.parse().ok()?))
+}
+
+/// A Trendyol pass (or its resumption): windows of at most two weeks from the last pass's
+/// newest change (or [`TRENDYOL_HISTORY`] back, or one day with `sync_day`) up to now.
+async fn trendyol_pass(
+    db: &Db,
+    api: &TrendyolApi,
+    store_id: Uuid,
+    row: &repo::SyncRow,
+) -> anyhow::Result<String> {
+    let now = Utc::now();
+    let (from, to) = match row.sync_day {
+        Some(day) => {
+            let start = day.and_hms_opt(0, 0, 0).expect("midnight").and_utc();
+            (start, start + Duration::days(1))
+        }
+        None => (
+            row.sync_since
+                .unwrap_or(now - TRENDYOL_HISTORY)
+                .max(now - TRENDYOL_HISTORY),
+            now,
+        ),
+    };
+    let (mut start, mut page) =
+        trendyol_cursor(row.sync_cursor.as_deref()).unwrap_or((from, 0));
+    let (mut high, mut done) = (row.sync_high, row.sync_done);
+    loop {
+        let end = (start + trendyol_api::MAX_SPAN).min(to);
+        let got = match api.packages(start, end, page).await {
+            Ok(got) => got,
+            Err(trendyol_api::ApiError::Refused(why)) => {
+                let msg = format!("Trendyol refused the sync: {why}");
+                repo::finish_sync(db, store_id, None, Some(&msg), Utc::now()).await?;
+                return Ok(msg);
+            }
+            Err(e) => {
+                repo::sync_failed(db, store_id, &e.to_string()).await?;
+                anyhow::bail!(e);
+            }
+        };
+        let mut newest_here: Option<DateTime<Utc>> = None;
+        for (facts, raw) in &got.packages {
+            ingest::ingest(db, row.company_id, store_id, facts, raw, "Trendyol sync").await?;
+            newest_here = Some(newest_here.map_or(facts.updated_at, |h| h.max(facts.updated_at)));
+        }
+        if let Some(n) = newest_here {
+            high = Some(high.map_or(n, |h: DateTime<Utc>| h.max(n)));
+        }
+        for (id, why) in &got.unreadable {
+            tracing::warn!(package = %id, %why, "trendyol package unreadable during sync");
+        }
+        done += got.packages.len() as i64;
+        let more_pages = page + 1 < got.total_pages;
+        let last = if more_pages && page + 1 < trendyol_api::MAX_PAGES {
+            page += 1;
+            false
+        } else if more_pages {
+            // Past what Trendyol serves of one query: the window goes on from the newest
+            // change read (re-reading that instant is harmless), never backwards.
+            start = newest_here
+                .filter(|n| *n > start)
+                .unwrap_or(start + Duration::milliseconds(1));
+            page = 0;
+            false
+        } else if end < to {
+            start = end;
+            page = 0;
+            false
+        } else {
+            true
+        };
+        let cursor = format!("{}:{page}", start.timestamp_millis());
+        repo::sync_progress(db, store_id, Some(&cursor), high, done, Utc::now()).await?;
+        if last {
+            break;
+        }
+    }
+    // Every change up to `to` has been read, less what Trendyol may not show yet.
+    let until = match row.sync_day {
+        Some(_) => None,
+        None => Some(high.map_or(to - TRENDYOL_LAG, |h| h.max(to - TRENDYOL_LAG))),
+    };
+    repo::finish_sync(db, store_id, until, None, Utc::now()).await?;
+    Ok(format!("{done} packages read"))
 }
 
 /// Queues a pass for every connected store whose last one ended `every` ago or more.

@@ -346,13 +346,17 @@ fn SyncStrip(
             let check_label = format!("Compare {} with Shopify", s.store);
             let (id_check, id_sync) = (s.store_id.clone(), s.store_id.clone());
             let running = s.running;
+            let reconciled = s.reconciled;
             let button = (can_sync && !s.uninstalled).then(move || {
+                let compare = reconciled.then(|| view! {
+                    <ActionForm action=check>
+                        <input type="hidden" name="store_id" value=id_check/>
+                        <button type="submit" class=BUTTON_QUIET aria-label=check_label>"Compare with Shopify"</button>
+                    </ActionForm>
+                });
                 view! {
                     <div class="flex items-center gap-2">
-                        <ActionForm action=check>
-                            <input type="hidden" name="store_id" value=id_check/>
-                            <button type="submit" class=BUTTON_QUIET aria-label=check_label>"Compare with Shopify"</button>
-                        </ActionForm>
+                        {compare}
                         <ActionForm action=sync>
                             <input type="hidden" name="store_id" value=id_sync/>
                             <button type="submit" class=BUTTON_QUIET aria-label=aria disabled=running>
@@ -395,7 +399,7 @@ fn SyncStrip(
                             <span class="ml-2 text-xs font-normal text-slate-500">{s.shop.clone()}</span>
                         </p>
                         <p class="text-xs text-slate-600 dark:text-slate-400" data-testid="sync-state">{state}</p>
-                        <p class="text-xs text-slate-500" data-testid="check-state">{s.checked.clone()}</p>
+                        {s.reconciled.then(|| view! { <p class="text-xs text-slate-500" data-testid="check-state">{s.checked.clone()}</p> })}
                         {error}
                         <ul class="mt-1 space-y-1" aria-label=format!("Days of {} that differ from Shopify", s.store)>{drift}</ul>
                     </div>

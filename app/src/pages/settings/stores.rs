@@ -6,7 +6,8 @@ use leptos_meta::Title;
 
 use super::SettingsHeader;
 use crate::api::orders::{
-    get_connections, ConnectShopify, Connections, DisconnectStore, TestStoreConnection,
+    get_connections, ConnectShopify, ConnectTrendyol, Connections, DisconnectStore,
+    TestStoreConnection,
 };
 use crate::api::team::*;
 use crate::components::ui::{
@@ -20,12 +21,14 @@ pub fn StoresPage() -> impl IntoView {
     let delete = ServerAction::<DeleteStore>::new();
     let access = ServerAction::<SetStoreAccess>::new();
     let connect = ServerAction::<ConnectShopify>::new();
+    let connect_trendyol = ServerAction::<ConnectTrendyol>::new();
     let disconnect = ServerAction::<DisconnectStore>::new();
     let test = ServerAction::<TestStoreConnection>::new();
     let connections = Resource::new(
         move || {
             (
                 connect.version().get(),
+                connect_trendyol.version().get(),
                 disconnect.version().get(),
                 create.version().get(),
             )
@@ -110,6 +113,7 @@ pub fn StoresPage() -> impl IntoView {
                                 </Card>
                             </div>
                             <ConnectShopifyCard stores=p.stores.clone() connections connect/>
+                            <ConnectTrendyolCard stores=p.stores.clone() connections connect=connect_trendyol/>
                         }.into_any()
                     }/>
     }
@@ -180,7 +184,7 @@ fn connection_line(
     disconnect: ServerAction<DisconnectStore>,
     test: ServerAction<TestStoreConnection>,
 ) -> Option<AnyView> {
-    if s.platform != "shopify" {
+    if !matches!(s.platform.as_str(), "shopify" | "trendyol") {
         return None;
     }
     let Some(conn) = c.list.iter().find(|x| x.store_id == s.id) else {
@@ -217,6 +221,27 @@ fn connection_line(
     }.into_any())
 }
 
+/// The `<option>`s of a platform's stores to connect: those not connected yet first (the
+/// one chosen by default), the others offered for new credentials.
+fn store_options(stores: &[StoreRow], c: &Connections) -> impl IntoView {
+    let mut choices: Vec<(bool, &StoreRow)> = stores
+        .iter()
+        .map(|s| (c.list.iter().any(|x| x.store_id == s.id), s))
+        .collect();
+    choices.sort_by_key(|(connected, _)| *connected);
+    choices
+        .into_iter()
+        .map(|(connected, s)| {
+            let label = if connected {
+                format!("{} (replace its credentials)", s.name)
+            } else {
+                s.name.clone()
+            };
+            view! { <option value=s.id.clone()>{label}</option> }
+        })
+        .collect_view()
+}
+
 /// Connecting a Shopify store: its shop domain, the Admin API access token and the webhook
 /// signing secret of the shop's app, and the store's currency.
 #[component]
@@ -244,16 +269,7 @@ fn ConnectShopifyCard(
             <Card title="Connect a Shopify store">
                 <ActionResult value=move || connect.value().get() success="Store connected. New orders arrive by webhook."/>
                 <Loaded resource=connections render=move |c: Connections| {
-                    // Stores not connected yet come first (the one chosen by default).
-                    let mut choices: Vec<(bool, &StoreRow)> = shopify
-                        .iter()
-                        .map(|s| (c.list.iter().any(|x| x.store_id == s.id), s))
-                        .collect();
-                    choices.sort_by_key(|(connected, _)| *connected);
-                    let options = choices.into_iter().map(|(connected, s)| {
-                        let label = if connected { format!("{} (replace its credentials)", s.name) } else { s.name.clone() };
-                        view! { <option value=s.id.clone()>{label}</option> }
-                    }).collect_view();
+                    let options = store_options(&shopify, &c);
                     view! {
                         <p class="mb-4 text-sm text-slate-600 dark:text-slate-400">
                             "In the shop's admin, create an app with the read_orders and write_orders scopes, then subscribe its webhooks (orders/create, orders/updated, orders/cancelled, app/uninstalled) to "
@@ -270,6 +286,66 @@ fn ConnectShopifyCard(
                             <Field name="currency" label="Currency" value="RON" required=false error=field_error("currency")/>
                             <div class="flex items-end">
                                 <button type="submit" class=format!("{BUTTON} w-full")>"Connect store"</button>
+                            </div>
+                        </ActionForm>
+                    }
+                }/>
+            </Card>
+        </div>
+    })
+}
+
+/// Connecting a Trendyol store: the seller id, API key and secret from the seller panel, the
+/// environment (production, or Trendyol's stage for testing) and the store's currency.
+#[component]
+fn ConnectTrendyolCard(
+    stores: Vec<StoreRow>,
+    connections: Resource<Result<Connections, crate::api::AppError>>,
+    connect: ServerAction<ConnectTrendyol>,
+) -> impl IntoView {
+    let field_error = move |f: &str| {
+        connect
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .and_then(|e| e.for_field(f))
+    };
+    let trendyol: Vec<StoreRow> = stores
+        .into_iter()
+        .filter(|s| s.platform == "trendyol")
+        .collect();
+    if trendyol.is_empty() {
+        return None;
+    }
+    Some(view! {
+        <div class="mt-6">
+            <Card title="Connect a Trendyol store">
+                <ActionResult value=move || connect.value().get() success="Store connected. Its packages arrive with the next sync (every 15 minutes, or Sync now on the orders page)."/>
+                <Loaded resource=connections render=move |c: Connections| {
+                    let options = store_options(&trendyol, &c);
+                    view! {
+                        <p class="mb-4 text-sm text-slate-600 dark:text-slate-400">
+                            "In the Trendyol seller panel, open Account → Integration information and copy the seller id, API key and API secret. Packages of the last three months are read, then every change."
+                        </p>
+                        <ActionForm action=connect attr:class="grid gap-4 sm:grid-cols-2">
+                            <div>
+                                <label for="f-trendyol-store" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Store"</label>
+                                <select id="f-trendyol-store" name="store_id" class=format!("mt-1 {SELECT}")>{options}</select>
+                            </div>
+                            <Field name="seller_id" label="Seller id" hint="Digits only, such as 123456" error=field_error("seller_id")/>
+                            <Field name="api_key" label="API key" kind="password" autocomplete="off" error=field_error("api_key")/>
+                            <Field name="api_secret" label="API secret" kind="password" autocomplete="off" error=field_error("api_secret")/>
+                            <div>
+                                <label for="f-trendyol-env" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Environment"</label>
+                                <select id="f-trendyol-env" name="environment" class=format!("mt-1 {SELECT}")>
+                                    <option value="production">"Production"</option>
+                                    <option value="stage">"Stage (Trendyol's test environment)"</option>
+                                </select>
+                                {move || field_error("environment").map(|e| view! { <p class="mt-1 text-xs text-red-700 dark:text-red-300">{e}</p> })}
+                            </div>
+                            <Field name="currency" label="Currency" value="RON" required=false error=field_error("currency")/>
+                            <div class="flex items-end sm:col-span-2">
+                                <button type="submit" class=format!("{BUTTON} w-full sm:w-auto")>"Connect Trendyol store"</button>
                             </div>
                         </ActionForm>
                     }

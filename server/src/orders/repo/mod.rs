@@ -628,6 +628,7 @@ pub async fn payload(db: &Db, order_id: Uuid) -> Result<Option<String>> {
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SyncRow {
     pub company_id: Uuid,
+    pub platform: String,
     pub shop_domain: Option<String>,
     pub sealed_credentials: String,
     pub uninstalled_at: Option<DateTime<Utc>>,
@@ -642,9 +643,9 @@ pub struct SyncRow {
 
 pub async fn sync_row(db: &Db, store_id: Uuid) -> Result<Option<SyncRow>> {
     const SQL: &str =
-        "SELECT company_id, shop_domain, sealed_credentials, uninstalled_at, synced_until, \
+        "SELECT company_id, platform, shop_domain, sealed_credentials, uninstalled_at, synced_until, \
         sync_state, sync_since, sync_cursor, sync_high, sync_done, sync_day FROM store_connections \
-        WHERE store_id = $1 AND platform = 'shopify'";
+        WHERE store_id = $1";
     Ok(with_db!(db, |c| sqlx::query_as(SQL)
         .bind(store_id)
         .fetch_optional(c)
@@ -661,7 +662,7 @@ pub async fn queue_sync(
     now: DateTime<Utc>,
 ) -> Result<bool> {
     const SQL: &str = "UPDATE store_connections SET sync_state = 'queued', sync_state_at = $3, sync_day = $4 \
-        WHERE store_id = $1 AND company_id = $2 AND platform = 'shopify' AND uninstalled_at IS NULL \
+        WHERE store_id = $1 AND company_id = $2 AND uninstalled_at IS NULL \
         AND sync_state IS NULL";
     Ok(exec_tx!(
         tx,
@@ -673,7 +674,7 @@ pub async fn queue_sync(
     )? > 0)
 }
 
-/// Connected Shopify stores with no sync queued or running whose last pass ended before
+/// Connected stores with no sync queued or running whose last pass ended before
 /// `due` (or never ran); a pass stuck since before `stale` (its job gave up) is cleared first:
 /// (company, store).
 pub async fn stores_to_sync(
@@ -684,8 +685,8 @@ pub async fn stores_to_sync(
     const RESET: &str = "UPDATE store_connections SET sync_state = NULL, sync_error = 'the last sync stopped; started again' \
         WHERE sync_state IS NOT NULL AND sync_state_at < $1";
     exec!(db, sqlx::query(RESET).bind(stale))?;
-    const SQL: &str = "SELECT company_id, store_id FROM store_connections WHERE platform = 'shopify' \
-        AND uninstalled_at IS NULL AND sync_state IS NULL AND (sync_finished_at IS NULL OR sync_finished_at < $1)";
+    const SQL: &str = "SELECT company_id, store_id FROM store_connections WHERE \
+        uninstalled_at IS NULL AND sync_state IS NULL AND (sync_finished_at IS NULL OR sync_finished_at < $1)";
     Ok(with_db!(db, |c| sqlx::query_as(SQL)
         .bind(due)
         .fetch_all(c)
@@ -761,6 +762,7 @@ pub async fn sync_failed(db: &Db, store_id: Uuid, error: &str) -> Result<()> {
 pub struct SyncStatus {
     pub store_id: Uuid,
     pub store_name: String,
+    pub platform: String,
     pub shop_domain: Option<String>,
     pub uninstalled_at: Option<DateTime<Utc>>,
     pub sync_state: Option<String>,
@@ -776,7 +778,7 @@ pub async fn sync_statuses(
     company_id: Uuid,
     limited_to: Option<Uuid>,
 ) -> Result<Vec<SyncStatus>> {
-    const SQL: &str = "SELECT c.store_id, s.name AS store_name, c.shop_domain, c.uninstalled_at, c.sync_state, \
+    const SQL: &str = "SELECT c.store_id, s.name AS store_name, c.platform, c.shop_domain, c.uninstalled_at, c.sync_state, \
         c.sync_done, c.sync_finished_at, c.sync_error, c.sync_day, c.reconciled_at FROM store_connections c JOIN stores s ON s.id = c.store_id \
         WHERE c.company_id = $1 \
         AND ($2 IS NULL OR c.store_id IN (SELECT store_id FROM store_access WHERE company_id = $1 AND user_id = $2)) \
