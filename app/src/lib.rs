@@ -78,6 +78,8 @@ lazy_pages! {
     BulkRunsRoute => BulkRunsPage,
     BulkRunRoute => BulkRunPage,
     HandoverRoute => HandoverPage,
+    ImportRoute => ImportPage,
+    ImportPreviewRoute => ImportPreviewPage,
     BillingRoute => BillingPage,
     CheckoutSuccessRoute => CheckoutSuccessPage,
     AdminRoute => AdminPage,
@@ -140,6 +142,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/runs") view={Lazy::<BulkRunsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/orders/runs/:id") view={Lazy::<BulkRunRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/orders/handover") view={Lazy::<HandoverRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/import") view={Lazy::<ImportRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/orders/import/:id") view={Lazy::<ImportPreviewRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/orders/:id") view={Lazy::<OrderRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/billing/success") view={Lazy::<CheckoutSuccessRoute>::new()} ssr=SsrMode::Async/>

@@ -96,6 +96,9 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/orders_mark", Need::Permission("orders.read")),
     ("/api/store_connections", Need::Permission("stores.manage")),
     ("/api/connect_shopify", Need::Permission("stores.manage")),
+    ("/api/connect_trendyol", Need::Permission("stores.manage")),
+    ("/api/import_stores", Need::Permission("orders.write")),
+    ("/api/order_import", Need::Permission("orders.write")),
     ("/api/disconnect_store", Need::Permission("stores.manage")),
     ("/api/order_syncs", Need::Permission("orders.read")),
     ("/api/sync_store", Need::Permission("orders.write")),
@@ -147,6 +150,8 @@ const B_RUN: &str = "01930000-0000-7000-8000-0000000000d0";
 const B_ERROR: &str = "01930000-0000-7000-8000-0000000000e0";
 /// Company B's AWB (on B_ORDER), number 999000111.
 const B_AWB: &str = "01930000-0000-7000-8000-0000000000f0";
+/// Company B's order import, not confirmed yet.
+const B_IMPORT: &str = "01930000-0000-7000-8000-0000000000a1";
 
 /// Plain routes that act for a signed-in member (the `/auth/*` forms are for anyone).
 const ROUTES: &[(&str, Need)] = &[
@@ -155,6 +160,11 @@ const ROUTES: &[(&str, Need)] = &[
     ("/orders/export", Need::Permission("orders.read")),
     ("/orders/bulk", Need::Permission("orders.write")),
     ("/orders/handover", Need::Permission("orders.write")),
+    ("/orders/import", Need::Permission("orders.write")),
+    (
+        "/orders/import/01930000-0000-7000-8000-0000000000a1/confirm",
+        Need::Permission("orders.write"),
+    ),
     ("/analyses/upload", Need::Permission("analyses.run")),
     ("/analyses/export", Need::Permission("analyses.read")),
     (
@@ -198,6 +208,11 @@ const PAGES: &[(&str, Need)] = &[
     ),
     ("/orders/runs", Need::Permission("orders.read")),
     ("/orders/handover", Need::Permission("orders.read")),
+    ("/orders/import", Need::Permission("orders.write")),
+    (
+        "/orders/import/01930000-0000-7000-8000-0000000000a1",
+        Need::Permission("orders.write"),
+    ),
     (
         "/orders/runs/01930000-0000-7000-8000-0000000000d0",
         Need::Permission("orders.read"),
@@ -353,6 +368,13 @@ async fn company_b(app: &TestApp) -> CompanyB {
         .bind(chrono::Utc::now())
     )
     .unwrap();
+    // An import of B's, checked and waiting for confirmation: confirming it from company A
+    // would write B's order.
+    server::exec!(db, sqlx::query("INSERT INTO order_imports (id, company_id, store_id, created_by, file_name, created_at, rows_json, orders_json, ignored, new_orders, existing, errors) \
+        VALUES ($1, $2, $3, $4, 'Beta Secret orders.csv', $5, '[]', $6, '', 1, 0, 0)")
+        .bind(B_IMPORT.parse::<uuid::Uuid>().unwrap()).bind(company).bind(store.id).bind(owner.user_id).bind(chrono::Utc::now())
+        .bind(r#"[{"number":"#B-2","customer":"Beta Secret Buyer","email":null,"phone":null,"shipping":null,"currency":"RON","total_minor":100,"placed_at":"2026-11-30T10:00:00Z","note":null,"items":[]}]"#))
+    .unwrap();
     CompanyB {
         owner,
         store: store.id.to_string(),
@@ -478,6 +500,16 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
             ("currency", "RON".into()),
         ],
         "/api/resync_day" => vec![("store_id", b.store.clone()), ("day", "2026-11-28".into())],
+        "/api/connect_trendyol" => vec![
+            ("store_id", b.store.clone()),
+            ("seller_id", "123456".into()),
+            ("api_key", "StolenKey0123".into()),
+            ("api_secret", "StolenSecret0123".into()),
+            ("environment", "production".into()),
+            ("currency", "RON".into()),
+        ],
+        "/api/order_import" => vec![("id", B_IMPORT.into())],
+        "/orders/import" => vec![("store_id", b.store.clone())],
         "/orders/export" => vec![("format", "csv".into()), ("store", b.store.clone())],
         "/api/disconnect_store"
         | "/api/sync_store"
@@ -566,7 +598,8 @@ async fn b_state(app: &TestApp, b: &CompanyB) -> String {
                       (SELECT COALESCE(analysis_limits, '') FROM companies WHERE id = $1), \
                       (SELECT credentials_hint || shop_domain || COALESCE(sync_state, '-') FROM store_connections WHERE company_id = $1) \
                         || '/' || (SELECT number || status || customer_name FROM orders WHERE company_id = $1) \
-                        || '/' || (SELECT COUNT(*) FROM awbs WHERE company_id = $1 AND handed_over_at IS NULL)";
+                        || '/' || (SELECT COUNT(*) FROM awbs WHERE company_id = $1 AND handed_over_at IS NULL) \
+                        || '/' || (SELECT COUNT(*) FROM order_imports WHERE company_id = $1 AND imported_at IS NULL)";
     #[allow(clippy::type_complexity)]
     let row: (
         i64,
@@ -716,7 +749,8 @@ async fn every_server_function_and_page_allows_exactly_its_permission_and_never_
                     if path.contains("cs_beta_secret")
                         || path.contains(B_ANALYSIS)
                         || path.contains(B_ORDER)
-                        || path.contains(B_RUN) =>
+                        || path.contains(B_RUN)
+                        || path.contains(B_IMPORT) =>
                 {
                     status == StatusCode::NOT_FOUND
                 }

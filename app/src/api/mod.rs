@@ -8,6 +8,7 @@ pub mod audit;
 pub mod billing;
 pub mod courier;
 pub mod dashboard;
+pub mod order_import;
 pub mod order_work;
 pub mod orders;
 pub mod team;

@@ -41,6 +41,13 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/export", post(export_orders))
         .route("/orders/bulk", post(bulk_orders))
         .route("/orders/handover", post(handover))
+        .route(
+            "/orders/import",
+            post(import_file).layer(axum::extract::DefaultBodyLimit::max(
+                super::import::MAX_BYTES + 256 * 1024,
+            )),
+        )
+        .route("/orders/import/{id}/confirm", post(import_confirm))
         .route("/orders/runs/{run}/picking-list", get(picking_list))
         .route("/orders/{order}/awbs/{awb}/label", get(awb_label))
 }
@@ -402,6 +409,100 @@ pub async fn shopify_webhook(
             tracing::info!(shop = %domain, %topic, webhook = %webhook_id, duplicate = !new, "shopify webhook received");
             Json(json!({ "received": true, "duplicate": !new })).into_response()
         }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// POST /orders/import (multipart: `store_id`, `file`): checks the file and keeps the preview,
+/// then 303 to its page; a file refused as a whole goes back to the form with why (the store
+/// chosen is kept). Nothing is written to the orders here.
+pub async fn import_file(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    req: axum::extract::Request,
+) -> Response {
+    use axum::extract::{FromRequest, Multipart};
+    let secure = state.config.cookie_secure;
+    let p = match user.0.ok_or(Error::Unauthorized).and_then(|p| {
+        p.authorize(Permission::OrdersWrite)?;
+        Ok(p)
+    }) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let mut store = String::new();
+    let result = async {
+        let bad = |m: &str| Error::validation("file", m);
+        let mut form = Multipart::from_request(req, &state)
+            .await
+            .map_err(|_| bad("Choose a CSV or XLSX file."))?;
+        let mut file: Option<(String, Vec<u8>)> = None;
+        while let Some(mut field) = form.next_field().await.map_err(|_| {
+            bad(&format!(
+                "The file is larger than {} MB.",
+                super::import::MAX_BYTES / 1024 / 1024
+            ))
+        })? {
+            match field.name() {
+                Some("store_id") => {
+                    store = field.text().await.unwrap_or_default().chars().take(40).collect();
+                }
+                Some("file") => {
+                    let name = field.file_name().unwrap_or_default().to_string();
+                    let mut bytes = Vec::new();
+                    while let Some(chunk) = field.chunk().await.map_err(|_| {
+                        bad("The upload was interrupted; choose the file again.")
+                    })? {
+                        bytes.extend_from_slice(&chunk);
+                        if bytes.len() > super::import::MAX_BYTES {
+                            return Err(bad(&format!(
+                                "The file is larger than {} MB.",
+                                super::import::MAX_BYTES / 1024 / 1024
+                            )));
+                        }
+                    }
+                    if !name.is_empty() {
+                        file = Some((name, bytes));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let store_id = store
+            .parse::<uuid::Uuid>()
+            .map_err(|_| Error::validation("store_id", "Choose one of your stores."))?;
+        let (name, bytes) = file.ok_or_else(|| bad("Choose a CSV or XLSX file."))?;
+        super::import::preview(&state.db, &p, store_id, &name, &bytes).await
+    }
+    .await;
+    match result {
+        Ok(id) => Redirect::to(&format!("/orders/import/{id}")).into_response(),
+        Err(e @ Error::Validation { .. }) => {
+            let values = [("store_id".to_string(), store)].into();
+            failure("import", "/orders/import", &e, values, secure)
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// POST /orders/import/:id/confirm: writes the preview's new orders (once), then 303 back to
+/// the import's page, which says how many.
+pub async fn import_confirm(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    Meta(meta): Meta,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let result = async {
+        let p = user.0.ok_or(Error::Unauthorized)?;
+        p.authorize(Permission::OrdersWrite)?;
+        let id = id.parse::<uuid::Uuid>().map_err(|_| Error::NotFound)?;
+        super::import::confirm(&state.db, &p, &meta, id).await?;
+        Ok::<_, Error>(id)
+    }
+    .await;
+    match result {
+        Ok(id) => Redirect::to(&format!("/orders/import/{id}")).into_response(),
         Err(e) => e.into_response(),
     }
 }

@@ -8,6 +8,7 @@
 //! - `connections`: a store's platform credentials (sealed);
 //! - `webhooks` and `jobs`: deliveries recorded at once, applied by the `orders.shopify-webhook` job;
 //! - `ingest`: a platform's facts written into an order, never older over newer;
+//! - `import`: orders from a CSV or XLSX file, previewed row by row, written once confirmed;
 //! - `service`: the inbox and the order page;
 //! - `actions`, `bulk` and `errors`: status changes and validation, one order or thousands
 //!   (a job with a result per order), and the processing errors tab with retry and skip;
@@ -24,6 +25,7 @@ pub mod export;
 pub mod fancourier;
 pub mod handover;
 pub mod http;
+pub mod import;
 pub mod ingest;
 pub mod jobs;
 pub mod model;
@@ -48,5 +50,7 @@ pub const PAGES: &[crate::http::middleware::PageRule] = {
         PageRule::new("/webhooks/shopify", PageNeeds::Webhook),
         PageRule::new("/orders", PageNeeds::Permission(Permission::OrdersRead)),
         PageRule::new("/orders/*", PageNeeds::Permission(Permission::OrdersRead)),
+        PageRule::new("/orders/import", PageNeeds::Permission(Permission::OrdersWrite)),
+        PageRule::new("/orders/import/*", PageNeeds::Permission(Permission::OrdersWrite)),
     ]
 };

@@ -267,16 +267,22 @@ pub fn OrdersPage() -> impl IntoView {
         };
         view! {
             <Card>
-                {found.then(|| {
+                {(found || can_write).then(|| {
+                    let import = can_write.then(|| view! {
+                        <a href="/orders/import" class=BUTTON_QUIET>"Import orders"</a>
+                    });
+                    let export = found.then(|| view! {
+                        <form method="post" action="/orders/export" class="flex items-center gap-2">
+                            {filter_fields()}
+                            <span class="text-xs text-slate-500">"Export these orders:"</span>
+                            <button type="submit" name="format" value="csv" class=BUTTON_QUIET>"CSV"</button>
+                            <button type="submit" name="format" value="xlsx" class=BUTTON_QUIET>"XLSX"</button>
+                        </form>
+                    });
                     view! {
                         <div class="mb-3 flex flex-wrap items-center justify-between gap-3">
-                            <p class="text-sm text-slate-600 dark:text-slate-400" data-testid="orders-total">{summary.clone()}</p>
-                            <form method="post" action="/orders/export" class="flex items-center gap-2">
-                                {filter_fields()}
-                                <span class="text-xs text-slate-500">"Export these orders:"</span>
-                                <button type="submit" name="format" value="csv" class=BUTTON_QUIET>"CSV"</button>
-                                <button type="submit" name="format" value="xlsx" class=BUTTON_QUIET>"XLSX"</button>
-                            </form>
+                            <p class="text-sm text-slate-600 dark:text-slate-400" data-testid="orders-total">{found.then(|| summary.clone())}</p>
+                            <div class="flex flex-wrap items-center gap-3">{import}{export}</div>
                         </div>
                     }
                 })}

@@ -1,11 +1,12 @@
 //! The orders pages, one file each: /orders (the inbox), /orders/:id (one order),
-//! /orders/errors (processing errors), /orders/runs[/:id] (bulk runs) and /orders/handover
-//! (the day's parcels handed to the courier). The pieces they
+//! /orders/errors (processing errors), /orders/runs[/:id] (bulk runs), /orders/handover
+//! (the day's parcels handed to the courier) and /orders/import[/:id] (orders from a file). The pieces they
 //! share live here.
 
 mod detail;
 mod errors;
 mod handover;
+mod import;
 mod inbox;
 mod runs;
 mod shipping;
@@ -13,6 +14,7 @@ mod shipping;
 pub use detail::OrderPage;
 pub use errors::OrderErrorsPage;
 pub use handover::HandoverPage;
+pub use import::{ImportPage, ImportPreviewPage};
 pub use inbox::OrdersPage;
 pub use runs::{BulkRunPage, BulkRunsPage};
 

@@ -928,5 +928,6 @@ pub async fn export_rows(
 
 pub mod courier;
 pub mod handover;
+pub mod imports;
 // After `bind_args!`, which it uses.
 pub mod work;
