@@ -29,7 +29,10 @@ use pages::{
     invite::InvitePage,
     login::LoginPage,
     logout::LogoutPage,
-    orders::{BulkRunPage, BulkRunsPage, HandoverPage, OrderErrorsPage, OrderPage, OrdersPage},
+    orders::{
+        BulkRunPage, BulkRunsPage, HandoverPage, ImportPage, ImportPreviewPage, OrderErrorsPage,
+        OrderPage, OrdersPage,
+    },
     settings::{
         company::CompanyPage, integrations::IntegrationsPage, members::MembersPage,
         outbox::OutboxPage, roles::RolesPage, security::SecurityPage, stores::StoresPage,

@@ -373,7 +373,7 @@ async fn company_b(app: &TestApp) -> CompanyB {
     server::exec!(db, sqlx::query("INSERT INTO order_imports (id, company_id, store_id, created_by, file_name, created_at, rows_json, orders_json, ignored, new_orders, existing, errors) \
         VALUES ($1, $2, $3, $4, 'Beta Secret orders.csv', $5, '[]', $6, '', 1, 0, 0)")
         .bind(B_IMPORT.parse::<uuid::Uuid>().unwrap()).bind(company).bind(store.id).bind(owner.user_id).bind(chrono::Utc::now())
-        .bind(r#"[{"number":"#B-2","customer":"Beta Secret Buyer","email":null,"phone":null,"shipping":null,"currency":"RON","total_minor":100,"placed_at":"2026-11-30T10:00:00Z","note":null,"items":[]}]"#))
+        .bind(r##"[{"number":"#B-2","customer":"Beta Secret Buyer","email":null,"phone":null,"shipping":null,"currency":"RON","total_minor":100,"placed_at":"2026-11-30T10:00:00Z","note":null,"items":[]}]"##))
     .unwrap();
     CompanyB {
         owner,

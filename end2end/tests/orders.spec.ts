@@ -526,3 +526,61 @@ test("a Trendyol store connects, and Sync now brings its packages along their st
   await expect(page.getByTestId("order-event").filter({ hasText: "Received from Trendyol sync: Picking" })).toHaveCount(1);
   await expect(page.getByTestId("order-event").filter({ hasText: "Picking → Shipped" })).toHaveCount(1);
 });
+
+test("orders import from a CSV: a preview row by row, written once on confirmation, works without JavaScript", async ({ browser, page }) => {
+  const csv = [
+    "Order number;Customer;Phone;Address;City;County;Postcode;Total;SKU;Item;Qty;Price",
+    "IMP-1;Elena Dobre;0744 555 666;Str. Florilor 2;Iași;Iași;700001;150,00;CANA;Cană;2;75",
+    "IMP-1;Elena Dobre;;;;;;150,00;;;;",
+    "IMP-2;Mihai Stan;;;;;;42;;;;",
+    "IMP-3;;;;;;;abc;;;;",
+  ].join("\n");
+  const file = { name: "comenzi.csv", mimeType: "text/csv", buffer: Buffer.from(csv) };
+  await signInAs(page, owner);
+  await page.goto("/orders");
+  await hydrated(page);
+  await page.getByRole("link", { name: "Import orders" }).click();
+  await expect(page).toHaveURL(/\/orders\/import$/);
+
+  // Before hydration (no JavaScript): a PDF is refused with why, the store stays chosen.
+  const context = await browser.newContext({ javaScriptEnabled: false, storageState: await page.context().storageState() });
+  const plain = await context.newPage();
+  await plain.goto("/orders/import");
+  await plain.getByLabel("Store", { exact: true }).selectOption({ label: "Outlet" });
+  await plain.getByLabel("CSV or XLSX file").setInputFiles({ name: "report.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4") });
+  await plain.getByRole("button", { name: "Check the file" }).click();
+  await expect(plain.getByTestId("import-error")).toHaveText("Choose a CSV or XLSX file.");
+  await expect(plain.locator("#f-import-store option:checked")).toHaveText("Outlet");
+  await plain.getByLabel("CSV or XLSX file").setInputFiles(file);
+  await plain.getByRole("button", { name: "Check the file" }).click();
+  await expect(plain).toHaveURL(/\/orders\/import\/[0-9a-f-]{36}$/);
+  await expect(plain.getByTestId("import-summary")).toContainText("4 rows of comenzi.csv");
+  await expect(plain.getByTestId("import-summary")).toContainText("2 new orders, 0 already in Outlet, 1 with errors.");
+  await expect(plain.getByTestId("import-row")).toHaveCount(4);
+  const bad = plain.getByTestId("import-row").filter({ hasText: "IMP-3" });
+  await expect(bad.getByTestId("import-problems")).toHaveText("No customer name. The total “abc” is not an amount in RON.");
+  expect(await (await page.request.get("/orders?q=IMP-")).text()).not.toContain("Elena Dobre");
+
+  // Confirmed with a double click: written once.
+  await plain.getByTestId("import-confirm").dblclick();
+  await expect(plain.getByTestId("import-done")).toContainText("Imported 2 orders into Outlet");
+  await context.close();
+
+  // Hydrated: the same file again finds both orders in the store.
+  await page.goto("/orders/import");
+  await hydrated(page);
+  await page.getByLabel("Store", { exact: true }).selectOption({ label: "Outlet" });
+  await page.getByLabel("CSV or XLSX file").setInputFiles(file);
+  await page.getByRole("button", { name: "Check the file" }).click();
+  await expect(page.getByTestId("import-summary")).toContainText("0 new orders, 2 already in Outlet, 1 with errors.");
+  await expect(page.getByText("Nothing to import")).toBeVisible();
+  await page.goto("/orders?q=IMP-");
+  await hydrated(page);
+  await expect(page.getByTestId("order-row")).toHaveCount(2);
+  const imp1 = page.getByTestId("order-row").filter({ hasText: "IMP-1" });
+  await expect(imp1).toContainText("150.00 RON");
+  await expect(imp1.getByTestId("order-status")).toHaveText("Pending");
+  await imp1.getByRole("link", { name: "IMP-1" }).click();
+  await expect(page.getByTestId("order-item")).toHaveCount(1);
+  await expect(page.getByTestId("order-event")).toContainText("Imported from comenzi.csv");
+});

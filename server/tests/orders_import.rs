@@ -141,7 +141,10 @@ async fn a_preview_writes_nothing_and_confirming_writes_the_new_orders_once() {
     assert_eq!(flags, "");
     let tz: chrono_tz::Tz = owner.timezone.parse().unwrap_or(chrono_tz::UTC);
     assert_eq!(
-        placed.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        placed
+            .with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
         "2026-11-20 10:15"
     );
     let view = import::get(db, &owner, id).await.unwrap();
@@ -154,7 +157,10 @@ async fn a_preview_writes_nothing_and_confirming_writes_the_new_orders_once() {
         .unwrap();
     let view = import::get(db, &owner, again).await.unwrap();
     assert_eq!((view.new_orders, view.existing, view.errors), (0, 3, 2));
-    assert_eq!(import::confirm(db, &owner, &meta(), again).await.unwrap(), 0);
+    assert_eq!(
+        import::confirm(db, &owner, &meta(), again).await.unwrap(),
+        0
+    );
     assert_eq!(app.count("orders").await, 2);
 }
 
@@ -163,8 +169,28 @@ async fn an_xlsx_imports_like_a_csv_and_a_zip_bomb_is_refused_unread() {
     let (app, owner, s) = owner_app().await;
     let db = &app.state.db;
     let book = xlsx(&[
-        &["Nr comanda", "Nume", "Telefon", "Adresa", "Oras", "Judet", "Cod postal", "Total", "Moneda"],
-        &["X-1", "Radu Ene", "0733111222", "Str. Lungă 9", "Brașov", "Brașov", "500001", "249.5", "RON"],
+        &[
+            "Nr comanda",
+            "Nume",
+            "Telefon",
+            "Adresa",
+            "Oras",
+            "Judet",
+            "Cod postal",
+            "Total",
+            "Moneda",
+        ],
+        &[
+            "X-1",
+            "Radu Ene",
+            "0733111222",
+            "Str. Lungă 9",
+            "Brașov",
+            "Brașov",
+            "500001",
+            "249.5",
+            "RON",
+        ],
         &["X-2", "Mara Gol", "12", "", "", "", "", "80", "eur"],
     ]);
     let id = import::preview(db, &owner, s, "comenzi.xlsx", &book)
@@ -269,7 +295,10 @@ async fn the_import_form_redirects_to_its_preview_or_back_with_the_refusal() {
     let form = |name: &'static str, bytes: Vec<u8>, store: String| {
         reqwest::multipart::Form::new()
             .text("store_id", store)
-            .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name))
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            )
     };
     let res = app
         .client
@@ -336,6 +365,10 @@ async fn the_import_form_redirects_to_its_preview_or_back_with_the_refusal() {
         .send()
         .await
         .unwrap();
-    assert!(matches!(res.status().as_u16(), 401 | 303), "{}", res.status());
+    assert!(
+        matches!(res.status().as_u16(), 401 | 303),
+        "{}",
+        res.status()
+    );
     assert_eq!(app.count("order_imports").await, 1);
 }

@@ -358,10 +358,7 @@ async fn a_refused_token_ends_the_pass_with_shopifys_words_and_test_connection_s
     let info = sync::test_connection(db, key, s.config(), &s.owner, s.store)
         .await
         .unwrap();
-    assert_eq!(
-        info,
-        format!("Connected to Atelier Ana ({SHOP}, RON).")
-    );
+    assert_eq!(info, format!("Connected to Atelier Ana ({SHOP}, RON)."));
 
     Mock::given(method("POST"))
         .and(path(ENDPOINT))

@@ -80,10 +80,14 @@ impl Respond for Packages {
             param(req, "endDate"),
             param(req, "page"),
         ) else {
-            return ResponseTemplate::new(400).set_body_json(json!({ "errors": [{ "message": "startDate, endDate and page are required" }] }));
+            return ResponseTemplate::new(400).set_body_json(
+                json!({ "errors": [{ "message": "startDate, endDate and page are required" }] }),
+            );
         };
         if end - start > Duration::days(14).num_milliseconds() {
-            return ResponseTemplate::new(400).set_body_json(json!({ "errors": [{ "message": "The date range may be two weeks at most" }] }));
+            return ResponseTemplate::new(400).set_body_json(
+                json!({ "errors": [{ "message": "The date range may be two weeks at most" }] }),
+            );
         }
         let mut hits: Vec<Value> = self
             .0
@@ -302,17 +306,29 @@ async fn a_first_pass_reads_three_months_in_windows_and_later_passes_read_change
         if p1 == p0 + 1 {
             assert_eq!((s1, e1), (s0, e0), "a next page keeps its window");
         } else {
-            assert_eq!((s1, p1), (e0, 0), "the next window starts where the last ended");
+            assert_eq!(
+                (s1, p1),
+                (e0, 0),
+                "the next window starts where the last ended"
+            );
         }
     }
-    assert_eq!(calls.len(), 7 + 1, "seven windows, the last one read in two pages");
+    assert_eq!(
+        calls.len(),
+        7 + 1,
+        "seven windows, the last one read in two pages"
+    );
     assert!(calls.last().unwrap().1 >= now.timestamp_millis());
 
     // A later pass asks only for what changed since (less a margin), and the package's new
     // status moves its order along the flow: one timeline entry per real change.
     let events_before = s.app.count("order_events").await;
-    s.packages
-        .put(package(2, "TY-1002", "Shipped", Utc::now() - Duration::seconds(1)));
+    s.packages.put(package(
+        2,
+        "TY-1002",
+        "Shipped",
+        Utc::now() - Duration::seconds(1),
+    ));
     assert!(s.queue().await);
     s.jobs().await;
     assert_eq!(s.orders().await[1], ("TY-1002".into(), "SHIPPED".into()));
@@ -380,7 +396,10 @@ async fn trendyol_down_or_throttling_mid_pass_resumes_from_the_cursor() {
     assert!(err.to_string().contains("unavailable"), "{err}");
     let (state, cursor, done, error) = s.state().await;
     assert_eq!((state.as_deref(), done), (Some("running"), 2));
-    assert!(cursor.unwrap().ends_with(":1"), "stopped at the second page");
+    assert!(
+        cursor.unwrap().ends_with(":1"),
+        "stopped at the second page"
+    );
     assert!(error.unwrap().contains("Trendyol is unavailable"));
     assert_eq!(s.app.count("orders").await, 2);
 
@@ -476,8 +495,12 @@ async fn connecting_checks_every_field_and_a_refused_key_ends_the_pass_with_tren
 
     // Test connection: Trendyol's count of the last two weeks.
     s.serve().await;
-    s.packages
-        .put(package(7, "TY-7", "Created", Utc::now() - Duration::days(1)));
+    s.packages.put(package(
+        7,
+        "TY-7",
+        "Created",
+        Utc::now() - Duration::days(1),
+    ));
     let said = sync::test_connection(db, key, s.config(), &s.owner, s.store)
         .await
         .unwrap();
@@ -495,7 +518,10 @@ async fn connecting_checks_every_field_and_a_refused_key_ends_the_pass_with_tren
         .await;
     match sync::test_connection(db, key, s.config(), &s.owner, s.store).await {
         Err(Error::Validation { message, .. }) => {
-            assert!(message.contains("Unauthorized supplier credentials"), "{message}")
+            assert!(
+                message.contains("Unauthorized supplier credentials"),
+                "{message}"
+            )
         }
         other => panic!("{other:?}"),
     }

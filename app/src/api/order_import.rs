@@ -88,8 +88,6 @@ pub async fn get_import(id: String) -> Result<ImportView, AppError> {
         new_orders: v.new_orders,
         existing: v.existing,
         errors: v.errors,
-        imported: v
-            .imported_at
-            .map(|t| (ssr::local_time(&p, t), v.imported)),
+        imported: v.imported_at.map(|t| (ssr::local_time(&p, t), v.imported)),
     })
 }

@@ -106,6 +106,26 @@ pub struct OrderView {
     pub tax: String,
     pub total: String,
     pub events: Vec<EventView>,
+    /// The edit form's values, for members with orders.write.
+    pub edit: Option<ContactForm>,
+}
+
+/// The customer and shipping address as the edit form shows them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContactForm {
+    /// The order's version: an edit of an order that changed since is refused.
+    pub seen: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+    pub address1: String,
+    pub address2: String,
+    pub city: String,
+    pub county: String,
+    pub postcode: String,
+    pub country: String,
+    /// The store is a connected Shopify shop: the edit is written back there first.
+    pub writes_back: bool,
 }
 
 #[cfg(feature = "ssr")]
@@ -257,7 +277,33 @@ pub async fn get_order(id: String) -> Result<OrderView, AppError> {
             AddressView { lines, missing }
         })
     };
+    let edit = match p.authorize(Permission::OrdersWrite) {
+        Ok(()) => {
+            let a = d.shipping.clone().unwrap_or_default();
+            Some(ContactForm {
+                seen: server::orders::edit::version(o.updated_at),
+                name: o.customer_name.clone(),
+                email: o.email.clone().unwrap_or_default(),
+                phone: o.phone.clone().or(a.phone.clone()).unwrap_or_default(),
+                address1: a.address1,
+                address2: a.address2.unwrap_or_default(),
+                city: a.city,
+                county: a.county,
+                postcode: a.postcode,
+                country: if a.country_code.is_empty() {
+                    "RO".into()
+                } else {
+                    a.country_code
+                },
+                writes_back: server::orders::edit::writes_back(&ssr::state()?.db, o.store_id)
+                    .await
+                    .map_err(ssr::fail)?,
+            })
+        }
+        Err(_) => None,
+    };
     Ok(OrderView {
+        edit,
         id: o.id.to_string(),
         number: o.number.clone(),
         store: o.store_name.clone(),
@@ -307,6 +353,55 @@ pub async fn get_order(id: String) -> Result<OrderView, AppError> {
                 detail: e.detail,
             })
             .collect(),
+    })
+}
+
+/// "Edit customer and address" (orders.write): saved here, and written back to Shopify first
+/// when the store is connected there. Answers what happened, for the toast.
+#[server(endpoint = "edit_order_contact")]
+pub async fn edit_order_contact(
+    id: String,
+    seen: String,
+    name: String,
+    email: String,
+    phone: String,
+    address1: String,
+    address2: String,
+    city: String,
+    county: String,
+    postcode: String,
+    country: String,
+) -> Result<String, AppError> {
+    use server::orders::edit::{self, ContactEdit, Saved};
+    let p = ssr::authorize(Permission::OrdersWrite)?;
+    let state = ssr::state()?;
+    let saved = edit::edit_contact(
+        &state.db,
+        &state.config.app_secret_key,
+        state
+            .config
+            .section::<server::orders::config::OrdersConfig>(),
+        &p,
+        &ssr::meta(),
+        &ContactEdit {
+            order_id: ssr::parse_id(&id)?,
+            seen,
+            name,
+            email,
+            phone,
+            address1,
+            address2,
+            city,
+            county,
+            postcode,
+            country,
+        },
+    )
+    .await
+    .map_err(ssr::fail)?;
+    Ok(match saved {
+        Saved::WrittenBack => "Saved, and written back to Shopify.".into(),
+        Saved::Here => "Saved.".into(),
     })
 }
 

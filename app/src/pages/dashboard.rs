@@ -28,6 +28,7 @@ fn action_label(action: &str) -> &'static str {
         "STORE_DISCONNECTED" => "Disconnected a store",
         "ORDERS_SYNC_REQUESTED" => "Asked for an orders sync",
         "ORDERS_IMPORTED" => "Imported orders from a file",
+        "ORDER_EDITED" => "Edited an order's customer and address",
         "ORDERS_BULK_STARTED" => "Ran a bulk action on orders",
         "ORDER_ERROR_RETRIED" => "Retried an order's processing",
         "ORDER_ERROR_SKIPPED" => "Skipped an order's processing error",

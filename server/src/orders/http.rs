@@ -431,50 +431,57 @@ pub async fn import_file(
         Err(e) => return e.into_response(),
     };
     let mut store = String::new();
-    let result = async {
-        let bad = |m: &str| Error::validation("file", m);
-        let mut form = Multipart::from_request(req, &state)
-            .await
-            .map_err(|_| bad("Choose a CSV or XLSX file."))?;
-        let mut file: Option<(String, Vec<u8>)> = None;
-        while let Some(mut field) = form.next_field().await.map_err(|_| {
-            bad(&format!(
-                "The file is larger than {} MB.",
-                super::import::MAX_BYTES / 1024 / 1024
-            ))
-        })? {
-            match field.name() {
-                Some("store_id") => {
-                    store = field.text().await.unwrap_or_default().chars().take(40).collect();
-                }
-                Some("file") => {
-                    let name = field.file_name().unwrap_or_default().to_string();
-                    let mut bytes = Vec::new();
-                    while let Some(chunk) = field.chunk().await.map_err(|_| {
-                        bad("The upload was interrupted; choose the file again.")
-                    })? {
-                        bytes.extend_from_slice(&chunk);
-                        if bytes.len() > super::import::MAX_BYTES {
-                            return Err(bad(&format!(
-                                "The file is larger than {} MB.",
-                                super::import::MAX_BYTES / 1024 / 1024
-                            )));
+    let result =
+        async {
+            let bad = |m: &str| Error::validation("file", m);
+            let mut form = Multipart::from_request(req, &state)
+                .await
+                .map_err(|_| bad("Choose a CSV or XLSX file."))?;
+            let mut file: Option<(String, Vec<u8>)> = None;
+            while let Some(mut field) = form.next_field().await.map_err(|_| {
+                bad(&format!(
+                    "The file is larger than {} MB.",
+                    super::import::MAX_BYTES / 1024 / 1024
+                ))
+            })? {
+                match field.name() {
+                    Some("store_id") => {
+                        store = field
+                            .text()
+                            .await
+                            .unwrap_or_default()
+                            .chars()
+                            .take(40)
+                            .collect();
+                    }
+                    Some("file") => {
+                        let name = field.file_name().unwrap_or_default().to_string();
+                        let mut bytes = Vec::new();
+                        while let Some(chunk) = field.chunk().await.map_err(|_| {
+                            bad("The upload was interrupted; choose the file again.")
+                        })? {
+                            bytes.extend_from_slice(&chunk);
+                            if bytes.len() > super::import::MAX_BYTES {
+                                return Err(bad(&format!(
+                                    "The file is larger than {} MB.",
+                                    super::import::MAX_BYTES / 1024 / 1024
+                                )));
+                            }
+                        }
+                        if !name.is_empty() {
+                            file = Some((name, bytes));
                         }
                     }
-                    if !name.is_empty() {
-                        file = Some((name, bytes));
-                    }
+                    _ => {}
                 }
-                _ => {}
             }
+            let store_id = store
+                .parse::<uuid::Uuid>()
+                .map_err(|_| Error::validation("store_id", "Choose one of your stores."))?;
+            let (name, bytes) = file.ok_or_else(|| bad("Choose a CSV or XLSX file."))?;
+            super::import::preview(&state.db, &p, store_id, &name, &bytes).await
         }
-        let store_id = store
-            .parse::<uuid::Uuid>()
-            .map_err(|_| Error::validation("store_id", "Choose one of your stores."))?;
-        let (name, bytes) = file.ok_or_else(|| bad("Choose a CSV or XLSX file."))?;
-        super::import::preview(&state.db, &p, store_id, &name, &bytes).await
-    }
-    .await;
+        .await;
     match result {
         Ok(id) => Redirect::to(&format!("/orders/import/{id}")).into_response(),
         Err(e @ Error::Validation { .. }) => {

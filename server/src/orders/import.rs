@@ -39,18 +39,45 @@ const MAX_PARTS: usize = 1_000;
 
 /// The columns an import reads: (key, names it goes by, required).
 const COLUMNS: &[(&str, &[&str], bool)] = &[
-    ("number", &["order number", "order", "number", "order no", "nr comanda", "comanda"], true),
-    ("customer", &["customer", "customer name", "name", "client", "nume"], true),
+    (
+        "number",
+        &[
+            "order number",
+            "order",
+            "number",
+            "order no",
+            "nr comanda",
+            "comanda",
+        ],
+        true,
+    ),
+    (
+        "customer",
+        &["customer", "customer name", "name", "client", "nume"],
+        true,
+    ),
     ("email", &["email", "e-mail"], false),
     ("phone", &["phone", "telephone", "telefon"], false),
-    ("street", &["address", "street", "address1", "adresa", "strada"], false),
+    (
+        "street",
+        &["address", "street", "address1", "adresa", "strada"],
+        false,
+    ),
     ("city", &["city", "town", "oras", "localitate"], false),
     ("county", &["county", "province", "state", "judet"], false),
-    ("postcode", &["postcode", "postal code", "zip", "cod postal"], false),
+    (
+        "postcode",
+        &["postcode", "postal code", "zip", "cod postal"],
+        false,
+    ),
     ("country", &["country", "tara"], false),
     ("total", &["total", "order total", "valoare"], true),
     ("currency", &["currency", "moneda"], false),
-    ("date", &["date", "order date", "placed at", "created at", "data"], false),
+    (
+        "date",
+        &["date", "order date", "placed at", "created at", "data"],
+        false,
+    ),
     ("sku", &["sku", "cod produs"], false),
     ("item", &["item", "product", "title", "produs"], false),
     ("quantity", &["quantity", "qty", "cantitate"], false),
@@ -158,8 +185,9 @@ pub fn read_table(file_name: &str, bytes: &[u8]) -> Result<Table> {
 
 fn read_csv(bytes: &[u8]) -> Result<Table> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| Error::validation("file", "The CSV is not UTF-8 text: save it as “CSV UTF-8”."))?;
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        Error::validation("file", "The CSV is not UTF-8 text: save it as “CSV UTF-8”.")
+    })?;
     let first = text.lines().next().unwrap_or_default();
     let delimiter = if first.matches(';').count() > first.matches(',').count() {
         b';'
@@ -173,9 +201,8 @@ fn read_csv(bytes: &[u8]) -> Result<Table> {
         .from_reader(text.as_bytes());
     let mut table = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| {
-            Error::validation("file", format!("The CSV cannot be read: {e}."))
-        })?;
+        let record = record
+            .map_err(|e| Error::validation("file", format!("The CSV cannot be read: {e}.")))?;
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
@@ -195,7 +222,9 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|_| bad("The XLSX cannot be opened: save it again from Excel."))?;
     if zip.len() > MAX_PARTS {
-        return Err(bad("The XLSX has too many parts to be a spreadsheet of orders."));
+        return Err(bad(
+            "The XLSX has too many parts to be a spreadsheet of orders.",
+        ));
     }
     let mut inflated = 0u64;
     for i in 0..zip.len() {
@@ -205,7 +234,9 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table> {
         inflated = inflated.saturating_add(part.size());
     }
     if inflated > MAX_INFLATED {
-        return Err(bad("The XLSX would take too much memory to read: split it into smaller files."));
+        return Err(bad(
+            "The XLSX would take too much memory to read: split it into smaller files.",
+        ));
     }
     // The worksheets' real sizes, not only the declared ones.
     for i in 0..zip.len() {
@@ -217,7 +248,9 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table> {
             .map_err(|_| bad("The XLSX is damaged: save it again from Excel."))?;
         inflated = inflated.saturating_add(read);
         if read > MAX_INFLATED || inflated > 2 * MAX_INFLATED {
-            return Err(bad("The XLSX would take too much memory to read: split it into smaller files."));
+            return Err(bad(
+                "The XLSX would take too much memory to read: split it into smaller files.",
+            ));
         }
     }
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
@@ -294,15 +327,20 @@ fn amount(raw: &str, currency: &str) -> Option<i64> {
 /// A date or date and time, in the member's time zone.
 fn placed(raw: &str, tz: &chrono_tz::Tz) -> Option<DateTime<Utc>> {
     let s = raw.trim();
-    let naive = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
-        .or_else(|| {
-            ["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"]
-                .iter()
-                .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
-                .and_then(|d| d.and_hms_opt(12, 0, 0))
-        })?;
+    let naive = [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%d.%m.%Y %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+    .or_else(|| {
+        ["%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"]
+            .iter()
+            .find_map(|f| NaiveDate::parse_from_str(s, f).ok())
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+    })?;
     tz.from_local_datetime(&naive)
         .earliest()
         .map(|t| t.with_timezone(&Utc))
@@ -332,6 +370,16 @@ pub fn check(
         let some = |key: &str| Some(get(key)).filter(|v| !v.is_empty());
         let (number, customer, total) = (get("number"), get("customer"), get("total"));
         let mut problems = Vec::new();
+        // A formula typed into a CSV (or kept as text in a sheet) is refused, never stored:
+        // it could run when the order is exported and opened again.
+        for (key, idx) in &columns {
+            if let Some(cell) = cells.get(*idx).filter(|c| c.trim_start().starts_with('=')) {
+                let shown: String = cell.chars().take(30).collect();
+                problems.push(format!(
+                    "The {key} “{shown}” is a formula: type its value instead."
+                ));
+            }
+        }
         if number.is_empty() {
             problems.push("No order number.".to_string());
         } else if number.chars().count() > 64 {
@@ -380,14 +428,20 @@ pub fn check(
             Some(q) => q.parse::<i64>().ok().filter(|q| (1..=100_000).contains(q)),
         };
         if quantity.is_none() {
-            problems.push(format!("The quantity “{}” is not a whole number from 1.", get("quantity")));
+            problems.push(format!(
+                "The quantity “{}” is not a whole number from 1.",
+                get("quantity")
+            ));
         }
         let price = match some("price") {
             None => Some(0),
             Some(p) => amount(&p, &currency),
         };
         if currency_ok && price.is_none() {
-            problems.push(format!("The price “{}” is not an amount in {currency}.", get("price")));
+            problems.push(format!(
+                "The price “{}” is not an amount in {currency}.",
+                get("price")
+            ));
         }
         let item = (some("item").is_some() || some("sku").is_some()).then(|| Item {
             sku: some("sku"),
@@ -475,7 +529,11 @@ impl ImportedOrder {
             fulfillment_status: None,
             currency: self.currency.clone(),
             total_minor: self.total_minor,
-            subtotal_minor: if subtotal > 0 { subtotal } else { self.total_minor },
+            subtotal_minor: if subtotal > 0 {
+                subtotal
+            } else {
+                self.total_minor
+            },
             shipping_minor: 0,
             tax_minor: 0,
             customer_name: self.customer.clone(),
@@ -616,8 +674,16 @@ pub async fn confirm(db: &Db, p: &Principal, meta: &RequestMeta, id: Uuid) -> Re
                 p.name,
                 status_label(&status)
             );
-            repo::add_event(&mut tx, p.company_id, order_id, "ingest", Some(p.user_id), &detail, now)
-                .await?;
+            repo::add_event(
+                &mut tx,
+                p.company_id,
+                order_id,
+                "ingest",
+                Some(p.user_id),
+                &detail,
+                now,
+            )
+            .await?;
             written += 1;
         }
     }
@@ -655,13 +721,15 @@ mod tests {
              1003;Dan;dan@example.ro;;;;;;abc;;;;;\n\
              1004;Ioana;;;;;;;10.5;;;0;;\n\
              1005;Radu;;;;;;;99;;;;;\n\
-             1001;Someone Else;;;;;;;5;;;;;\n",
+             1001;Someone Else;;;;;;;5;;;;;\n\
+             1006;=HYPERLINK(\"http://x\");;;;;;;5;;;;;\n",
         );
         let existing = ["1005".to_string()].into_iter().collect();
         let now = Utc::now();
         let (rows, orders, ignored) = check(&t, "RON", "Europe/Bucharest", &existing, now).unwrap();
         assert_eq!(ignored, vec!["Colour"]);
-        let outcomes: Vec<(usize, &RowOutcome)> = rows.iter().map(|r| (r.line, &r.outcome)).collect();
+        let outcomes: Vec<(usize, &RowOutcome)> =
+            rows.iter().map(|r| (r.line, &r.outcome)).collect();
         assert_eq!(outcomes[0], (2, &RowOutcome::New));
         assert_eq!(outcomes[1], (3, &RowOutcome::Item));
         let problems = |i: usize| match &rows[i].outcome {
@@ -673,6 +741,11 @@ mod tests {
         assert!(problems(4).contains("quantity “0”"));
         assert_eq!(rows[5].outcome, RowOutcome::Exists);
         assert!(problems(6).contains("another customer or total"));
+        assert!(
+            problems(7).contains("The customer “=HYPERLINK(\"http://x\")” is a formula"),
+            "{}",
+            problems(7)
+        );
         assert_eq!(orders.len(), 1);
         let o = &orders[0];
         assert_eq!((o.total_minor, o.items.len()), (12990, 2));
@@ -691,7 +764,9 @@ mod tests {
             let err = read_table("o.csv", csv.as_bytes())
                 .and_then(|t| check(&t, "RON", "UTC", &Default::default(), Utc::now()).map(|_| ()));
             match err {
-                Err(Error::Validation { message, .. }) => assert!(message.contains(says), "{message}"),
+                Err(Error::Validation { message, .. }) => {
+                    assert!(message.contains(says), "{message}")
+                }
                 other => panic!("{csv:?}: {other:?}"),
             }
         }

@@ -9,7 +9,8 @@
 //! - `webhooks` and `jobs`: deliveries recorded at once, applied by the `orders.shopify-webhook` job;
 //! - `ingest`: a platform's facts written into an order, never older over newer;
 //! - `import`: orders from a CSV or XLSX file, previewed row by row, written once confirmed;
-//! - `service`: the inbox and the order page;
+//! - `service`: the inbox and the order page; `edit`: a customer's contact and address edited,
+//!   written back to Shopify first;
 //! - `actions`, `bulk` and `errors`: status changes and validation, one order or thousands
 //!   (a job with a result per order), and the processing errors tab with retry and skip;
 //! - `courier`, `fancourier` and `handover`: AWBs with FAN Courier, their labels and tracking,
@@ -20,6 +21,7 @@ pub mod bulk;
 pub mod config;
 pub mod connections;
 pub mod courier;
+pub mod edit;
 pub mod errors;
 pub mod export;
 pub mod fancourier;
@@ -50,7 +52,13 @@ pub const PAGES: &[crate::http::middleware::PageRule] = {
         PageRule::new("/webhooks/shopify", PageNeeds::Webhook),
         PageRule::new("/orders", PageNeeds::Permission(Permission::OrdersRead)),
         PageRule::new("/orders/*", PageNeeds::Permission(Permission::OrdersRead)),
-        PageRule::new("/orders/import", PageNeeds::Permission(Permission::OrdersWrite)),
-        PageRule::new("/orders/import/*", PageNeeds::Permission(Permission::OrdersWrite)),
+        PageRule::new(
+            "/orders/import",
+            PageNeeds::Permission(Permission::OrdersWrite),
+        ),
+        PageRule::new(
+            "/orders/import/*",
+            PageNeeds::Permission(Permission::OrdersWrite),
+        ),
     ]
 };

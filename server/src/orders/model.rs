@@ -87,9 +87,7 @@ pub fn derive_status(state: PlatformState, current: Option<&str>) -> String {
         Some(cur) if state.cancelled && !SHIPPED_OR_LATER.contains(&cur) && cur != "CANCELLED" => {
             "CANCELLED".to_string()
         }
-        Some(cur)
-            if cur != "CANCELLED" && shipping_rank(from_platform) > shipping_rank(cur) =>
-        {
+        Some(cur) if cur != "CANCELLED" && shipping_rank(from_platform) > shipping_rank(cur) => {
             from_platform.to_string()
         }
         Some(cur) => cur.to_string(),
@@ -363,6 +361,21 @@ pub fn flags(phone: Option<&str>, shipping: Option<&Address>) -> Vec<&'static st
     out
 }
 
+/// What the inbox's text filter matches: number, customer, email and phone, lower-cased.
+pub fn search_text(
+    number: &str,
+    customer: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> String {
+    let mut s = format!("{number} {customer}");
+    for extra in [email, phone].into_iter().flatten() {
+        s.push(' ');
+        s.push_str(extra);
+    }
+    s.to_lowercase()
+}
+
 /// The flags the inbox can filter on.
 pub const FLAGS: &[(&str, &str)] = &[
     ("phone", "Phone missing or invalid"),
@@ -404,12 +417,12 @@ impl OrderFacts {
 
     /// What the inbox's text filter matches: number, customer, email and phone, lower-cased.
     pub fn search_text(&self) -> String {
-        let mut s = format!("{} {}", self.number, self.customer_name);
-        for extra in [&self.email, &self.phone].into_iter().flatten() {
-            s.push(' ');
-            s.push_str(extra);
-        }
-        s.to_lowercase()
+        search_text(
+            &self.number,
+            &self.customer_name,
+            self.email.as_deref(),
+            self.phone.as_deref(),
+        )
     }
 }
 
@@ -592,11 +605,17 @@ mod tests {
         };
         assert_eq!(derive_status(at("PICKING"), None), "PICKING");
         assert_eq!(derive_status(at("PICKING"), Some("PENDING")), "PICKING");
-        assert_eq!(derive_status(at("PICKING"), Some("AWB_CREATED")), "AWB_CREATED");
+        assert_eq!(
+            derive_status(at("PICKING"), Some("AWB_CREATED")),
+            "AWB_CREATED"
+        );
         assert_eq!(derive_status(at("SHIPPED"), Some("AWB_CREATED")), "SHIPPED");
         assert_eq!(derive_status(at("DELIVERED"), Some("SHIPPED")), "DELIVERED");
         assert_eq!(derive_status(at("SHIPPED"), Some("DELIVERED")), "DELIVERED");
         assert_eq!(derive_status(at("RETURNED"), Some("DELIVERED")), "RETURNED");
-        assert_eq!(derive_status(at("DELIVERED"), Some("CANCELLED")), "CANCELLED");
+        assert_eq!(
+            derive_status(at("DELIVERED"), Some("CANCELLED")),
+            "CANCELLED"
+        );
     }
 }

@@ -285,6 +285,59 @@ impl ShopifyApi {
     }
 }
 
+/// A customer's contact and shipping address as `orderUpdate` takes them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContactUpdate {
+    pub email: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub phone: Option<String>,
+    pub address1: String,
+    pub address2: Option<String>,
+    pub city: String,
+    pub province: String,
+    pub zip: String,
+    pub country_code: String,
+}
+
+impl ShopifyApi {
+    /// Writes an order's email and shipping address (`orderUpdate`); answers the order's new
+    /// `updatedAt`. Shopify's `userErrors` come back as `Refused` with its words.
+    pub async fn update_contact(
+        &self,
+        order_id: &str,
+        c: &ContactUpdate,
+    ) -> Result<DateTime<Utc>, ApiError> {
+        const MUTATION: &str = "mutation OrderUpdate($input: OrderInput!) { \
+            orderUpdate(input: $input) { order { id updatedAt } userErrors { field message } } }";
+        let mut input = json!({
+            "id": format!("gid://shopify/Order/{order_id}"),
+            "shippingAddress": {
+                "firstName": c.first_name, "lastName": c.last_name, "phone": c.phone,
+                "address1": c.address1, "address2": c.address2, "city": c.city,
+                "province": c.province, "zip": c.zip, "countryCode": c.country_code,
+            },
+        });
+        if let Some(email) = &c.email {
+            input["email"] = json!(email);
+        }
+        let data = self.call(MUTATION, json!({ "input": input })).await?;
+        let result = &data["orderUpdate"];
+        if let Some(errors) = result["userErrors"].as_array().filter(|e| !e.is_empty()) {
+            let said: Vec<&str> = errors
+                .iter()
+                .filter_map(|e| e["message"].as_str())
+                .collect();
+            return Err(ApiError::Refused(said.join("; ")));
+        }
+        result["order"]["updatedAt"]
+            .as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| ApiError::Invalid("the updated order has no updatedAt".into()))
+    }
+}
+
 /// What a refusal says: Shopify's `errors` text when it gave one.
 fn refusal(status: u16, body: &str) -> String {
     #[derive(Deserialize)]

@@ -285,8 +285,7 @@ async fn trendyol_pass(
             now,
         ),
     };
-    let (mut start, mut page) =
-        trendyol_cursor(row.sync_cursor.as_deref()).unwrap_or((from, 0));
+    let (mut start, mut page) = trendyol_cursor(row.sync_cursor.as_deref()).unwrap_or((from, 0));
     let (mut high, mut done) = (row.sync_high, row.sync_done);
     loop {
         let end = (start + trendyol_api::MAX_SPAN).min(to);

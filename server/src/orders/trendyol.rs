@@ -189,7 +189,14 @@ pub fn package_facts(p: &Value) -> Result<OrderFacts, String> {
         placed_at,
         updated_at,
         cancelled_at,
-        financial_status: Some(if state.awaiting_transfer { "pending" } else { "paid" }.into()),
+        financial_status: Some(
+            if state.awaiting_transfer {
+                "pending"
+            } else {
+                "paid"
+            }
+            .into(),
+        ),
         fulfillment_status: Some(status.to_ascii_lowercase()),
         currency,
         total_minor,
@@ -246,7 +253,10 @@ mod tests {
         assert_eq!(f.email.as_deref(), Some("ioana@example.ro"));
         assert_eq!(f.phone.as_deref(), Some("+40722123456"));
         let a = f.shipping.as_ref().unwrap();
-        assert_eq!((a.city.as_str(), a.county.as_str()), ("Cluj-Napoca", "Cluj"));
+        assert_eq!(
+            (a.city.as_str(), a.county.as_str()),
+            ("Cluj-Napoca", "Cluj")
+        );
         assert!(f.flags().is_empty());
         assert_eq!(f.items.len(), 2);
         assert_eq!(f.items[0].unit_price_minor, 9995);

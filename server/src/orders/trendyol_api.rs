@@ -97,7 +97,8 @@ impl TrendyolApi {
             .user_agent(format!("{seller_id} - SelfIntegration"))
             .build()
             .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{api_key}:{api_secret}"));
+        let basic =
+            base64::engine::general_purpose::STANDARD.encode(format!("{api_key}:{api_secret}"));
         Ok(TrendyolApi {
             http,
             orders,
@@ -199,13 +200,18 @@ impl TrendyolApi {
                 .as_u64()
                 .and_then(|n| u32::try_from(n).ok())
                 .unwrap_or(0),
-            total_elements: body["totalElements"].as_u64().unwrap_or(content.len() as u64),
+            total_elements: body["totalElements"]
+                .as_u64()
+                .unwrap_or(content.len() as u64),
         };
         for p in content {
             match trendyol::package_facts(p) {
                 Ok(facts) => out.packages.push((facts, p.to_string())),
                 Err(why) => out.unreadable.push((
-                    p["id"].as_u64().map(|n| n.to_string()).unwrap_or_else(|| "?".into()),
+                    p["id"]
+                        .as_u64()
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| "?".into()),
                     why,
                 )),
             }
@@ -238,11 +244,17 @@ mod tests {
     #[test]
     fn refusals_carry_trendyols_message() {
         assert_eq!(
-            refusal(401, r#"{"errors":[{"key":"x","message":"Unauthorized supplier"}]}"#),
+            refusal(
+                401,
+                r#"{"errors":[{"key":"x","message":"Unauthorized supplier"}]}"#
+            ),
             "Unauthorized supplier"
         );
         assert_eq!(refusal(401, "<html>"), "the API key or secret is wrong");
-        assert_eq!(refusal(403, ""), "this API key may not read this seller's orders");
+        assert_eq!(
+            refusal(403, ""),
+            "this API key may not read this seller's orders"
+        );
     }
 
     #[test]
@@ -254,7 +266,10 @@ mod tests {
             "https://apigw.trendyol.com/integration/order/sellers/123456/orders"
         );
         let stage = TrendyolApi::new(&config, "123456", "k", "s", true).unwrap();
-        assert!(stage.orders.as_str().starts_with("https://stageapigw.trendyol.com/"));
+        assert!(stage
+            .orders
+            .as_str()
+            .starts_with("https://stageapigw.trendyol.com/"));
         let local = OrdersConfig {
             trendyol_api_base: Some(url::Url::parse("http://127.0.0.1:9/trendyol").unwrap()),
             ..OrdersConfig::default()

@@ -2,39 +2,58 @@
 //! what a courier would miss), payment and fulfilment, the checks raised on ingest, the note,
 //! and the timeline of everything that happened to it.
 
+use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use super::{FlagBadge, OrderStatus};
 use crate::api::orders::*;
-use crate::components::ui::{Card, Loaded, TABLE, TD, TH};
+use crate::components::ui::{Alert, Card, Loaded, Toast, Tone, BUTTON, INPUT, TABLE, TD, TH};
 
 #[component]
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
     // An AWB made on this page moves the order's status and timeline too.
     let create = ServerAction::<crate::api::courier::CreateOrderAwb>::new();
+    // A saved edit shows the order as it now is; a refused one keeps the form as typed.
+    let edit = ServerAction::<EditOrderContact>::new();
+    let saved = RwSignal::new(0usize);
+    Effect::watch(
+        move || edit.version().get(),
+        move |_, _, _| {
+            if matches!(edit.value().get_untracked(), Some(Ok(_))) {
+                saved.update(|n| *n += 1);
+            }
+        },
+        false,
+    );
     let data = Resource::new(
         move || {
             (
                 params.read().get("id").unwrap_or_default(),
                 create.version().get(),
+                saved.get(),
             )
         },
-        |(id, _)| get_order(id),
+        |(id, _, _)| get_order(id),
     );
     view! {
         <Title text="Order · Switchyard"/>
         <a href="/orders" class="text-sm text-brand-700 hover:underline dark:text-brand-300">"← Orders"</a>
         <div class="mt-2">
-            <Loaded resource=data render=move |o: OrderView| view! { <Order o create/> }/>
+            {move || edit.value().get().and_then(|r| r.ok()).map(|text| view! { <Toast text/> })}
+            <Loaded resource=data render=move |o: OrderView| view! { <Order o create edit/> }/>
         </div>
     }
 }
 
 #[component]
-fn Order(o: OrderView, create: ServerAction<crate::api::courier::CreateOrderAwb>) -> impl IntoView {
+fn Order(
+    o: OrderView,
+    create: ServerAction<crate::api::courier::CreateOrderAwb>,
+    edit: ServerAction<EditOrderContact>,
+) -> impl IntoView {
     let flags = o
         .flags
         .iter()
@@ -128,6 +147,7 @@ fn Order(o: OrderView, create: ServerAction<crate::api::courier::CreateOrderAwb>
                     <AddressCard title="Shipping address" address=o.shipping.clone()/>
                     <AddressCard title="Billing address" address=o.billing.clone()/>
                 </div>
+                {o.edit.clone().map(|form| view! { <EditContact id=o.id.clone() form edit/> })}
                 {(!o.note.is_empty()).then(|| view! {
                     <Card title="Customer note"><p class="whitespace-pre-line text-sm text-slate-700 dark:text-slate-300">{o.note.clone()}</p></Card>
                 })}
@@ -183,4 +203,87 @@ fn AddressCard(title: &'static str, address: Option<AddressView>) -> impl IntoVi
         }
     };
     view! { <Card title=title>{body}</Card> }
+}
+
+/// "Edit customer and address": the customer's name, email and phone and the shipping
+/// address, saved here (and written back to Shopify first when the store is connected there).
+/// A refused field is marked in place and what was typed stays.
+#[component]
+fn EditContact(
+    id: String,
+    form: ContactForm,
+    edit: ServerAction<EditOrderContact>,
+) -> impl IntoView {
+    let error = move |field: &'static str| {
+        Signal::derive(move || {
+            edit.value()
+                .get()
+                .and_then(|r| r.err())
+                .and_then(|e| e.for_field(field))
+        })
+    };
+    // A refusal that is not about one field (the order changed meanwhile).
+    let general = move || {
+        edit.value().get().and_then(|r| r.err()).and_then(|e| {
+            let fields = [
+                "name", "email", "phone", "address1", "address2", "city", "county", "postcode",
+                "country",
+            ];
+            fields
+                .iter()
+                .all(|f| e.for_field(f).is_none())
+                .then_some(e.message)
+        })
+    };
+    let note = if form.writes_back {
+        "Saved here and written back to the Shopify order first; if Shopify refuses, nothing changes."
+    } else {
+        "Saved here only: this store's platform is not written back to."
+    };
+    view! {
+        <details class="rounded-xl border border-slate-200 bg-white p-5 shadow-sm dark:border-slate-800 dark:bg-slate-900" data-testid="edit-contact">
+            <summary class="cursor-pointer text-sm font-semibold text-slate-900 dark:text-white">"Edit customer and address"</summary>
+            <p class="mt-2 text-xs text-slate-500">{note}</p>
+            {move || general().map(|m| view! { <div class="mt-3" data-testid="edit-error"><Alert tone=Tone::Error>{m}</Alert></div> })}
+            <ActionForm action=edit attr:class="mt-4 grid gap-4 sm:grid-cols-2">
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="seen" value=form.seen/>
+                <EditField name="name" label="Customer's name" value=form.name required=true error=error("name")/>
+                <EditField name="email" label="Email" value=form.email kind="email" error=error("email")/>
+                <EditField name="phone" label="Phone" value=form.phone kind="tel" error=error("phone")/>
+                <EditField name="address1" label="Street and number" value=form.address1 required=true error=error("address1")/>
+                <EditField name="address2" label="Apartment, floor (optional)" value=form.address2 error=error("address2")/>
+                <EditField name="city" label="City" value=form.city required=true error=error("city")/>
+                <EditField name="county" label="County" value=form.county required=true error=error("county")/>
+                <EditField name="postcode" label="Postcode" value=form.postcode required=true error=error("postcode")/>
+                <EditField name="country" label="Country code" value=form.country error=error("country")/>
+                <div class="flex items-end">
+                    <button type="submit" class=format!("{BUTTON} w-full") data-testid="edit-save">"Save customer and address"</button>
+                </div>
+            </ActionForm>
+        </details>
+    }
+}
+
+#[component]
+fn EditField(
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] kind: &'static str,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    let id = format!("f-edit-{name}");
+    let err_id = format!("{id}-error");
+    view! {
+        <div>
+            <label for=id.clone() class="block text-sm font-medium text-slate-700 dark:text-slate-300">{label}</label>
+            <input id=id name=name type=if kind.is_empty() { "text" } else { kind } value=value required=required
+                aria-invalid=move || error.get().is_some().to_string()
+                aria-describedby=err_id.clone()
+                class=format!("mt-1 {INPUT}")/>
+            {move || error.get().map(|e| view! { <p id=err_id.clone() class="mt-1 text-xs text-red-700 dark:text-red-300">{e}</p> })}
+        </div>
+    }
 }

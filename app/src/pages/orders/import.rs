@@ -153,7 +153,11 @@ fn Preview(v: ImportView) -> impl IntoView {
         }
         .into_any(),
     };
-    let rows = v.rows.into_iter().map(|r| view! { <PreviewRow r/> }).collect_view();
+    let rows = v
+        .rows
+        .into_iter()
+        .map(|r| view! { <PreviewRow r/> })
+        .collect_view();
     view! {
         <div class="space-y-4">
             <Card>

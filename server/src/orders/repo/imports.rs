@@ -74,7 +74,8 @@ pub struct NewImport<'a> {
 }
 
 pub async fn insert(db: &Db, i: &NewImport<'_>) -> Result<()> {
-    const SQL: &str = "INSERT INTO order_imports (id, company_id, store_id, created_by, file_name, created_at, \
+    const SQL: &str =
+        "INSERT INTO order_imports (id, company_id, store_id, created_by, file_name, created_at, \
         rows_json, orders_json, ignored, new_orders, existing, errors) \
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
     exec!(

@@ -301,6 +301,42 @@ async fn write_children(tx: &mut Tx, w: &Write<'_>) -> Result<()> {
 }
 
 /// Adds an entry to an order's timeline.
+/// An order's customer, contact and shipping address as edited by a member, when the order
+/// is still as they saw it (`seen`, its `updated_at`); false when it changed meanwhile.
+pub struct ContactWrite<'a> {
+    pub id: Uuid,
+    pub seen: DateTime<Utc>,
+    pub customer_name: &'a str,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub shipping: &'a str,
+    pub flags: &'a str,
+    pub search: &'a str,
+    /// The store's new `updated_at` for the order, when it was written back there.
+    pub source_updated_at: Option<DateTime<Utc>>,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn update_contact(tx: &mut Tx, w: &ContactWrite<'_>) -> Result<bool> {
+    const SQL: &str = "UPDATE orders SET customer_name = $3, email = $4, phone = $5, shipping_address = $6, \
+        flags = $7, search = $8, source_updated_at = COALESCE($9, source_updated_at), updated_at = $10 \
+        WHERE id = $1 AND updated_at = $2";
+    Ok(exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(w.id)
+            .bind(w.seen)
+            .bind(w.customer_name)
+            .bind(w.email)
+            .bind(w.phone)
+            .bind(w.shipping)
+            .bind(w.flags)
+            .bind(w.search)
+            .bind(w.source_updated_at)
+            .bind(w.now)
+    )? > 0)
+}
+
 pub async fn add_event(
     tx: &mut Tx,
     company_id: Uuid,
@@ -661,7 +697,8 @@ pub async fn queue_sync(
     day: Option<chrono::NaiveDate>,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    const SQL: &str = "UPDATE store_connections SET sync_state = 'queued', sync_state_at = $3, sync_day = $4 \
+    const SQL: &str =
+        "UPDATE store_connections SET sync_state = 'queued', sync_state_at = $3, sync_day = $4 \
         WHERE store_id = $1 AND company_id = $2 AND uninstalled_at IS NULL \
         AND sync_state IS NULL";
     Ok(exec_tx!(
