@@ -1,5 +1,6 @@
 # Shared helpers of the project's scripts (sourced).
-say() { printf '[%s] %s\n' "${SCRIPT_TAG:-setup}" "$*"; }
+# Each line says how long its script has run (bash's SECONDS), so a slow phase shows in logs.
+say() { printf '[%s %ss] %s\n' "${SCRIPT_TAG:-setup}" "$SECONDS" "$*"; }
 die() { printf '[%s] ERROR: %s\n' "${SCRIPT_TAG:-setup}" "$*" >&2; exit 1; }
 
 as_root() {

@@ -4,7 +4,9 @@
 //   POST /admin/api/:version/graphql.json   X-Shopify-Access-Token; `shop { … }` and
 //                                           `orders(first, after, sortKey: UPDATED_AT, query)`
 //                                           with cursor pages (created_at or updated_at filters);
-//                                           aliased per-day `ordersCount`s for reconciliation
+//                                           aliased per-day `ordersCount`s for reconciliation;
+//                                           `orderUpdate` of a listed order's email and shipping
+//                                           address (a zip of "000000" gets a userError)
 //   POST /_standin/orders                   JSON {shop, token, orders: [node…]}: the shop's orders
 //   POST /_standin/deliver                  JSON {topic, order (a webhook body), secret, shop,
 //                                           webhookId}: signs it and posts it to WEBHOOK_URL;
@@ -162,6 +164,20 @@ function graphql(shop, query, variables) {
       data[`l${i}`] = { nodes: latest ? [{ updatedAt: latest }] : [] };
     }
     return { data, extensions: { cost } };
+  }
+  if (query.includes("orderUpdate(")) {
+    const input = variables.input ?? {};
+    const order = shop.orders.find((o) => o.id === input.id);
+    if (!order) {
+      return { data: { orderUpdate: { order: null, userErrors: [{ field: ["id"], message: "Order does not exist" }] } }, extensions: { cost } };
+    }
+    if (input.shippingAddress?.zip === "000000") {
+      return { data: { orderUpdate: { order: null, userErrors: [{ field: ["shippingAddress", "zip"], message: "Enter a valid postal code for Romania" }] } }, extensions: { cost } };
+    }
+    order.updatedAt = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    if (input.email) order.email = input.email;
+    if (input.shippingAddress) order.shippingAddress = { ...order.shippingAddress, ...input.shippingAddress };
+    return { data: { orderUpdate: { order: { id: order.id, updatedAt: order.updatedAt }, userErrors: [] } }, extensions: { cost } };
   }
   if (query.includes("orders(")) {
     const since = /updated_at:>='([^']+)'/.exec(variables.query ?? "")?.[1];

@@ -584,3 +584,38 @@ test("orders import from a CSV: a preview row by row, written once on confirmati
   await expect(page.getByTestId("order-item")).toHaveCount(1);
   await expect(page.getByTestId("order-event")).toContainText("Imported from comenzi.csv");
 });
+
+test("an order's customer and address are edited and written back to Shopify, whose refusal is shown in place", async ({ page }) => {
+  await signInAs(page, owner);
+  await page.goto("/orders?q=%232002");
+  await hydrated(page);
+  await page.getByTestId("order-row").getByRole("link", { name: "#2002" }).click();
+  await expect(page.getByTestId("order-number")).toHaveText("Order #2002");
+  const form = page.getByTestId("edit-contact");
+  await form.getByText("Edit customer and address").click();
+  await expect(form).toContainText("written back to the Shopify order first");
+  await form.getByLabel("Street and number").fill("Str. Florilor 2");
+  await form.getByLabel("City").fill("Iași");
+  await form.getByLabel("County").fill("Iași");
+  await form.getByLabel("Phone").fill("0744 555 666");
+
+  // Shopify refuses the postcode: its words at the field, nothing saved, what was typed kept.
+  await form.getByLabel("Postcode").fill("000000");
+  await form.getByTestId("edit-save").click();
+  await expect(page.locator("#f-edit-address1-error")).toHaveText(
+    "Shopify refused the change: Enter a valid postal code for Romania. Nothing was saved.",
+  );
+  await expect(form.getByLabel("Street and number")).toHaveValue("Str. Florilor 2");
+  // A phone the courier cannot call is refused here, before Shopify is asked.
+  await form.getByLabel("Phone").fill("12");
+  await form.getByTestId("edit-save").click();
+  await expect(page.locator("#f-edit-phone-error")).toContainText("A phone number the courier can call");
+
+  await form.getByLabel("Phone").fill("0744 555 666");
+  await form.getByLabel("Postcode").fill("700001");
+  await form.getByTestId("edit-save").click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved, and written back to Shopify." })).toBeVisible();
+  await expect(page.getByText("700001 Iași")).toBeVisible();
+  await expect(page.getByText("+40744555666").first()).toBeVisible();
+  await expect(page.getByTestId("order-event").filter({ hasText: "written back to Shopify" })).toHaveCount(1);
+});
