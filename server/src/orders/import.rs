@@ -572,7 +572,23 @@ pub async fn preview(
         .take(120)
         .collect();
     let table = read_table(&name, bytes)?;
-    let existing = store_repo::numbers_in_store(db, store_id).await?;
+    // The order numbers of the file, to ask the store which it has already.
+    let (columns, _) = map_columns(&table[0])?;
+    let numbers: Vec<String> = {
+        let at = columns
+            .iter()
+            .find(|(k, _)| *k == "number")
+            .map(|(_, i)| *i);
+        let mut seen = std::collections::HashSet::new();
+        table
+            .iter()
+            .skip(1)
+            .filter_map(|row| at.and_then(|i| row.get(i)))
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty() && n.chars().count() <= 64 && seen.insert(n.clone()))
+            .collect()
+    };
+    let existing = store_repo::numbers_taken(db, store_id, &numbers).await?;
     let now = Utc::now();
     let (rows, orders, ignored) = check(&table, &store.currency, &p.timezone, &existing, now)?;
     let count = |f: fn(&RowOutcome) -> bool| rows.iter().filter(|r| f(&r.outcome)).count() as i64;

@@ -37,14 +37,26 @@ pub async fn visible_store(
         .await)?)
 }
 
-/// Every order number the store has.
-pub async fn numbers_in_store(db: &Db, store_id: Uuid) -> Result<HashSet<String>> {
-    const SQL: &str = "SELECT number FROM orders WHERE store_id = $1";
-    let rows: Vec<String> = with_db!(db, |c| sqlx::query_scalar(SQL)
-        .bind(store_id)
-        .fetch_all(c)
-        .await)?;
-    Ok(rows.into_iter().collect())
+/// Which of these order numbers the store has already (asked 500 at a time, so a big store
+/// is never read whole).
+pub async fn numbers_taken(db: &Db, store_id: Uuid, numbers: &[String]) -> Result<HashSet<String>> {
+    let mut taken = HashSet::new();
+    for chunk in numbers.chunks(500) {
+        let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT number FROM orders WHERE store_id = $1 AND number IN ({})",
+            marks.join(", ")
+        );
+        let rows: Vec<String> = with_db!(db, |c| {
+            let mut q = sqlx::query_scalar(&sql).bind(store_id);
+            for n in chunk {
+                q = q.bind(n);
+            }
+            q.fetch_all(c).await
+        })?;
+        taken.extend(rows);
+    }
+    Ok(taken)
 }
 
 /// Whether the store has an order with this number (inside the confirming transaction).
