@@ -555,7 +555,7 @@ test("orders import from a CSV: a preview row by row, written once on confirmati
   await plain.getByRole("button", { name: "Check the file" }).click();
   await expect(plain).toHaveURL(/\/orders\/import\/[0-9a-f-]{36}$/);
   await expect(plain.getByTestId("import-summary")).toContainText("4 rows of comenzi.csv");
-  await expect(plain.getByTestId("import-summary")).toContainText("2 new orders, 0 already in Outlet, 1 with errors.");
+  await expect(plain.getByTestId("import-summary")).toContainText("2 new orders; 0 rows already in Outlet; 1 row with errors.");
   await expect(plain.getByTestId("import-row")).toHaveCount(4);
   const bad = plain.getByTestId("import-row").filter({ hasText: "IMP-3" });
   await expect(bad.getByTestId("import-problems")).toHaveText("No customer name. The total “abc” is not an amount in RON.");
@@ -572,7 +572,7 @@ test("orders import from a CSV: a preview row by row, written once on confirmati
   await page.getByLabel("Store", { exact: true }).selectOption({ label: "Outlet" });
   await page.getByLabel("CSV or XLSX file").setInputFiles(file);
   await page.getByRole("button", { name: "Check the file" }).click();
-  await expect(page.getByTestId("import-summary")).toContainText("0 new orders, 2 already in Outlet, 1 with errors.");
+  await expect(page.getByTestId("import-summary")).toContainText("0 new orders; 3 rows already in Outlet; 1 row with errors.");
   await expect(page.getByText("Nothing to import")).toBeVisible();
   await page.goto("/orders?q=IMP-");
   await hydrated(page);

@@ -244,7 +244,10 @@ pub async fn get_order(id: String) -> Result<OrderView, AppError> {
     use server::orders::{model, service};
     let p = ssr::authorize(Permission::OrdersRead)?;
     let id = ssr::parse_id(&id)?;
-    let d = service::detail(&ssr::state()?.db, &p, id)
+    // Taken before the first await: while the page renders on the server, the request's
+    // context is not there once this function has been suspended.
+    let state = ssr::state()?;
+    let d = service::detail(&state.db, &p, id)
         .await
         .map_err(ssr::fail)?;
     let o = d.order;
@@ -295,7 +298,7 @@ pub async fn get_order(id: String) -> Result<OrderView, AppError> {
                 } else {
                     a.country_code
                 },
-                writes_back: server::orders::edit::writes_back(&ssr::state()?.db, o.store_id)
+                writes_back: server::orders::edit::writes_back(&state.db, o.store_id)
                     .await
                     .map_err(ssr::fail)?,
             })

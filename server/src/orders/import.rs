@@ -286,8 +286,11 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table> {
         .collect())
 }
 
+/// Our columns found in a file: (our key, the file's column index).
+type Found = Vec<(&'static str, usize)>;
+
 /// Which column of the file each of ours is, and the file's columns nobody reads.
-fn map_columns(header: &[String]) -> Result<(Vec<(&'static str, usize)>, Vec<String>)> {
+fn map_columns(header: &[String]) -> Result<(Found, Vec<String>)> {
     let mut found = Vec::new();
     let mut ignored = Vec::new();
     for (i, name) in header.iter().enumerate() {
@@ -346,6 +349,9 @@ fn placed(raw: &str, tz: &chrono_tz::Tz) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// A checked file: each row's outcome, the orders to write, the columns not read.
+pub type Checked = (Vec<PreviewRow>, Vec<ImportedOrder>, Vec<String>);
+
 /// Checks the table against the store: each row's outcome, and the orders to write.
 pub fn check(
     table: &Table,
@@ -353,7 +359,7 @@ pub fn check(
     tz: &str,
     existing: &std::collections::HashSet<String>,
     now: DateTime<Utc>,
-) -> Result<(Vec<PreviewRow>, Vec<ImportedOrder>, Vec<String>)> {
+) -> Result<Checked> {
     let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
     let (columns, ignored) = map_columns(&table[0])?;
     let mut rows = Vec::with_capacity(table.len() - 1);

@@ -112,14 +112,14 @@ fn plural(n: i64, one: &str, many: &str) -> String {
 #[component]
 fn Preview(v: ImportView) -> impl IntoView {
     let summary = format!(
-        "{} rows of {}, checked {}: {}, {} already in {}, {} with errors.",
-        v.rows.len(),
+        "{} of {}, checked {}: {}; {} already in {}; {} with errors.",
+        plural(v.rows.len() as i64, "row", "rows"),
         v.file_name,
         v.checked,
         plural(v.new_orders, "new order", "new orders"),
-        v.existing,
+        plural(v.existing, "row", "rows"),
         v.store,
-        v.errors
+        plural(v.errors, "row", "rows")
     );
     let ignored = (!v.ignored.is_empty()).then(|| {
         view! {

@@ -205,7 +205,9 @@ fn connection_line(
     );
     Some(view! {
         <div class="mt-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-400" data-testid="store-connection">
-            <span class="font-medium text-emerald-700 dark:text-emerald-300">{conn.shop_domain.clone()}</span>
+            {(!conn.shop_domain.is_empty()).then(|| view! {
+                <span class="font-medium text-emerald-700 dark:text-emerald-300">{conn.shop_domain.clone()}</span>
+            })}
             <span>{format!("{} · {} · {}", conn.hint, conn.currency, state)}</span>
             <ActionForm action=test>
                 <input type="hidden" name="store_id" value=test_id/>
