@@ -133,55 +133,26 @@ pub async fn connect_shopify(
         last4(&access_token),
         last4(&webhook_secret)
     );
-    let sealed = crypto::seal(
+    save(
+        db,
         app_key,
-        &serde_json::to_vec(&ShopifyCredentials {
-            access_token,
-            webhook_secret,
-        })
-        .map_err(|e| Error::Internal(e.into()))?,
-    )?;
-    let mut tx = db.begin().await?;
-    match repo::store_platform(&mut tx, p.company_id, input.store_id).await? {
-        None => return Err(Error::NotFound),
-        Some(platform) if platform != "shopify" => {
-            return Err(Error::validation(
-                "store_id",
-                "This store is not on Shopify: only Shopify stores connect with a shop domain.",
-            ))
-        }
-        Some(_) => {}
-    }
-    repo::upsert_connection(
-        &mut tx,
-        &repo::NewConnection {
+        p,
+        meta,
+        Saving {
             store_id: input.store_id,
-            company_id: p.company_id,
             platform: "shopify",
+            refusal: "This store is not on Shopify: only Shopify stores connect with a shop domain.",
             shop_domain: Some(&domain),
-            sealed: &sealed,
             hint: &hint,
             currency: &currency,
-            by: p.user_id,
-            now: Utc::now(),
+            details: serde_json::json!({ "platform": "shopify", "shop_domain": domain, "credentials": hint, "currency": currency }),
+        },
+        &ShopifyCredentials {
+            access_token,
+            webhook_secret,
         },
     )
     .await
-    .map_err(|e| {
-        crate::db::conflict_on_unique(e, "This shop is already connected to another store.")
-    })?;
-    audit::record(
-        &mut tx,
-        meta,
-        Entry::by(
-            p,
-            Action::StoreConnected,
-            Some(format!("store:{}", input.store_id)),
-            serde_json::json!({ "platform": "shopify", "shop_domain": domain, "credentials": hint, "currency": currency }),
-        ),
-    )
-    .await?;
-    tx.commit().await
 }
 
 pub struct TrendyolInput {
@@ -246,50 +217,91 @@ pub async fn connect_trendyol(
         last4(&api_key),
         last4(&api_secret)
     );
-    let sealed = crypto::seal(
+    save(
+        db,
         app_key,
-        &serde_json::to_vec(&TrendyolCredentials {
+        p,
+        meta,
+        Saving {
+            store_id: input.store_id,
+            platform: "trendyol",
+            refusal: "This store is not on Trendyol: only Trendyol stores connect with a seller id.",
+            shop_domain: None,
+            hint: &hint,
+            currency: &currency,
+            details: serde_json::json!({ "platform": "trendyol", "seller_id": seller_id, "environment": environment, "credentials": hint, "currency": currency }),
+        },
+        &TrendyolCredentials {
             seller_id: seller_id.clone(),
             api_key,
             api_secret,
             stage,
-        })
-        .map_err(|e| Error::Internal(e.into()))?,
+        },
+    )
+    .await
+}
+
+/// A connection about to be saved: everything but its credentials.
+struct Saving<'a> {
+    store_id: Uuid,
+    platform: &'static str,
+    /// Why a store of another platform cannot take these credentials.
+    refusal: &'static str,
+    shop_domain: Option<&'a str>,
+    hint: &'a str,
+    currency: &'a str,
+    /// What the audit entry says (never the secrets).
+    details: serde_json::Value,
+}
+
+/// Seals the credentials and saves the connection of a store of the company on that
+/// platform, audited STORE_CONNECTED, in one transaction.
+async fn save(
+    db: &Db,
+    app_key: &SecretString,
+    p: &Principal,
+    meta: &RequestMeta,
+    c: Saving<'_>,
+    credentials: &impl Serialize,
+) -> Result<()> {
+    let sealed = crypto::seal(
+        app_key,
+        &serde_json::to_vec(credentials).map_err(|e| Error::Internal(e.into()))?,
     )?;
     let mut tx = db.begin().await?;
-    match repo::store_platform(&mut tx, p.company_id, input.store_id).await? {
+    match repo::store_platform(&mut tx, p.company_id, c.store_id).await? {
         None => return Err(Error::NotFound),
-        Some(platform) if platform != "trendyol" => {
-            return Err(Error::validation(
-                "store_id",
-                "This store is not on Trendyol: only Trendyol stores connect with a seller id.",
-            ))
+        Some(platform) if platform != c.platform => {
+            return Err(Error::validation("store_id", c.refusal))
         }
         Some(_) => {}
     }
     repo::upsert_connection(
         &mut tx,
         &repo::NewConnection {
-            store_id: input.store_id,
+            store_id: c.store_id,
             company_id: p.company_id,
-            platform: "trendyol",
-            shop_domain: None,
+            platform: c.platform,
+            shop_domain: c.shop_domain,
             sealed: &sealed,
-            hint: &hint,
-            currency: &currency,
+            hint: c.hint,
+            currency: c.currency,
             by: p.user_id,
             now: Utc::now(),
         },
     )
-    .await?;
+    .await
+    .map_err(|e| {
+        crate::db::conflict_on_unique(e, "This shop is already connected to another store.")
+    })?;
     audit::record(
         &mut tx,
         meta,
         Entry::by(
             p,
             Action::StoreConnected,
-            Some(format!("store:{}", input.store_id)),
-            serde_json::json!({ "platform": "trendyol", "seller_id": seller_id, "environment": environment, "credentials": hint, "currency": currency }),
+            Some(format!("store:{}", c.store_id)),
+            c.details,
         ),
     )
     .await?;
