@@ -322,4 +322,34 @@ async fn bad_fields_other_stores_and_members_who_may_not_are_refused() {
     assert_eq!(s.save(&s.owner, &form).await.unwrap(), Saved::Here);
     assert!(s.calls().await.is_empty());
     assert_eq!(s.stored().await, before, "the other order is untouched");
+
+    // An order imported into the Shopify store is not Shopify's: saved here only.
+    let csv = "Order number,Customer,Total\nIMP-1,Ion Pop,10\n";
+    let import = server::orders::import::preview(
+        &s.app.state.db,
+        &s.owner,
+        s.store,
+        "o.csv",
+        csv.as_bytes(),
+    )
+    .await
+    .unwrap();
+    server::orders::import::confirm(&s.app.state.db, &s.owner, &meta(), import)
+        .await
+        .unwrap();
+    let (imported, t): (Uuid, chrono::DateTime<chrono::Utc>) = server::with_db!(
+        &s.app.state.db,
+        |c| sqlx::query_as("SELECT id, updated_at FROM orders WHERE number = 'IMP-1'")
+            .fetch_one(c)
+            .await
+    )
+    .unwrap();
+    let mut form = s.form().await;
+    form.order_id = imported;
+    form.seen = edit::version(t);
+    assert_eq!(s.save(&s.owner, &form).await.unwrap(), Saved::Here);
+    assert!(
+        s.calls().await.is_empty(),
+        "Shopify was not asked about an order it does not have"
+    );
 }

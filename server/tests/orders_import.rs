@@ -162,6 +162,29 @@ async fn a_preview_writes_nothing_and_confirming_writes_the_new_orders_once() {
         0
     );
     assert_eq!(app.count("orders").await, 2);
+
+    // The platform's own order under an imported number takes the imported one over (its id
+    // and facts), instead of standing beside it.
+    let mut o: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/shopify/order.json")).unwrap();
+    o["name"] = serde_json::json!("A-1002");
+    let raw = o.to_string();
+    let facts = server::orders::shopify::order_facts(&raw).unwrap();
+    let got = server::orders::ingest::ingest(db, owner.company_id, s, &facts, &raw, "a test")
+        .await
+        .unwrap();
+    assert!(
+        matches!(got, server::orders::ingest::Ingested::Updated(_)),
+        "{got:?}"
+    );
+    assert_eq!(app.count("orders").await, 2);
+    let external: String = server::with_db!(db, |c| sqlx::query_scalar(
+        "SELECT external_id FROM orders WHERE number = 'A-1002'"
+    )
+    .fetch_one(c)
+    .await)
+    .unwrap();
+    assert_eq!(external, facts.external_id);
 }
 
 #[tokio::test]
@@ -237,6 +260,21 @@ async fn an_xlsx_imports_like_a_csv_and_a_zip_bomb_is_refused_unread() {
     }
     match import::preview(db, &owner, s, "orders.xlsx", b"PK\x03\x04 not a zip").await {
         Err(Error::Validation { message, .. }) => assert!(message.contains("cannot be opened")),
+        other => panic!("{other:?}"),
+    }
+    // A few bytes that would make a sheet 16,000 columns wide: refused, never built whole.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["Order number", "Customer", "Total"].iter().enumerate() {
+        sheet.write_string(0, c as u16, *h).unwrap();
+    }
+    sheet.write_string(1, 0, "W-1").unwrap();
+    sheet.write_string(1, 16_000, "far away").unwrap();
+    let wide = book.save_to_buffer().unwrap();
+    match import::preview(db, &owner, s, "wide.xlsx", &wide).await {
+        Err(Error::Validation { message, .. }) => {
+            assert!(message.contains("beyond column 100"), "{message}")
+        }
         other => panic!("{other:?}"),
     }
     assert_eq!(app.count("order_imports").await, 1);

@@ -298,9 +298,13 @@ pub async fn get_order(id: String) -> Result<OrderView, AppError> {
                 } else {
                     a.country_code
                 },
-                writes_back: server::orders::edit::writes_back(&state.db, o.store_id)
-                    .await
-                    .map_err(ssr::fail)?,
+                writes_back: server::orders::edit::writes_back(
+                    &state.db,
+                    o.store_id,
+                    &o.external_id,
+                )
+                .await
+                .map_err(ssr::fail)?,
             })
         }
         Err(_) => None,

@@ -140,11 +140,18 @@ fn checked(e: &ContactEdit) -> Result<(String, Option<String>, Option<String>, A
     Ok((name, Some(email).filter(|e| !e.is_empty()), phone, address))
 }
 
-/// Whether an edit of this store's orders is written back to the store (a connected Shopify).
-pub async fn writes_back(db: &Db, store_id: Uuid) -> Result<bool> {
-    Ok(repo::sync_row(db, store_id)
-        .await?
-        .is_some_and(|c| c.platform == "shopify" && c.uninstalled_at.is_none()))
+/// Whether an order came from Shopify (its id is Shopify's number, not an import's).
+fn from_shopify(external_id: &str) -> bool {
+    !external_id.is_empty() && external_id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether an edit of this order is written back to its store (a connected Shopify, and an
+/// order that came from there).
+pub async fn writes_back(db: &Db, store_id: Uuid, external_id: &str) -> Result<bool> {
+    Ok(from_shopify(external_id)
+        && repo::sync_row(db, store_id)
+            .await?
+            .is_some_and(|c| c.platform == "shopify" && c.uninstalled_at.is_none()))
 }
 
 /// Saves the edit (and writes it back to Shopify first when the store is connected there).
@@ -169,7 +176,8 @@ pub async fn edit_contact(
     // Written back to the store first: when Shopify says no, nothing changes here.
     let connection = repo::sync_row(db, order.store_id)
         .await?
-        .filter(|c| c.platform == "shopify" && c.uninstalled_at.is_none());
+        .filter(|c| c.platform == "shopify" && c.uninstalled_at.is_none())
+        .filter(|_| from_shopify(&order.external_id));
     let mut store_version = None;
     if let Some(c) = connection {
         let api = connections::api(

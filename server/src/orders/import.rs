@@ -34,6 +34,8 @@ pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 pub const MAX_ROWS: usize = 10_000;
 /// What an XLSX's parts may inflate to, in all.
 const MAX_INFLATED: u64 = 64 * 1024 * 1024;
+/// The most columns a sheet's values may span.
+const MAX_COLUMNS: usize = 100;
 /// The most parts an XLSX may have.
 const MAX_PARTS: usize = 1_000;
 
@@ -215,7 +217,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table> {
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table> {
-    use calamine::{Data, Reader, Xlsx};
+    use calamine::{DataRef, Reader, Xlsx};
     let bad = |m: &str| Error::validation("file", m);
     // A zip bomb is refused before any part is inflated: the declared sizes must add up to
     // little enough, and each part is read through a limit anyway by calamine's own reader.
@@ -255,35 +257,65 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table> {
     }
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|_| bad("The XLSX cannot be opened: save it again from Excel."))?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or_else(|| bad("The XLSX has no sheet."))?
+    let first = book
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or_else(|| bad("The XLSX has no sheet."))?;
+    // Cells are read one by one into a table no larger than the rows and columns an import
+    // can have: a sheet's grid is never built whole (one far-away cell would make it huge).
+    let mut cells = book
+        .worksheet_cells_reader(&first)
         .map_err(|_| bad("The XLSX's first sheet cannot be read."))?;
-    if range.height() > MAX_ROWS + 1 {
-        return Err(bad(&format!(
-            "The file has {} rows; import at most {MAX_ROWS} at a time.",
-            range.height() - 1
-        )));
-    }
-    let cell = |c: &Data| -> String {
+    let text = |c: &DataRef| -> String {
         match c {
-            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_string(),
-            Data::Int(i) => i.to_string(),
-            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-            Data::Float(f) => f.to_string(),
-            Data::Bool(b) => b.to_string(),
-            Data::DateTime(d) => d
+            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+                s.trim().to_string()
+            }
+            DataRef::SharedString(s) => s.trim().to_string(),
+            DataRef::Int(i) => i.to_string(),
+            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            DataRef::Float(f) => f.to_string(),
+            DataRef::Bool(b) => b.to_string(),
+            DataRef::DateTime(d) => d
                 .as_datetime()
                 .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
                 .unwrap_or_default(),
-            Data::Error(_) | Data::Empty => String::new(),
+            DataRef::Error(_) | DataRef::Empty => String::new(),
         }
     };
-    Ok(range
-        .rows()
-        .map(|r| r.iter().map(cell).collect::<Vec<_>>())
-        .filter(|r| r.iter().any(|c| !c.is_empty()))
-        .collect())
+    let mut table: Table = Vec::new();
+    while let Some(cell) = cells
+        .next_cell()
+        .map_err(|_| bad("The XLSX's first sheet cannot be read."))?
+    {
+        let (row, col) = cell.get_position();
+        let (row, col) = (row as usize, col as usize);
+        let value = text(cell.get_value());
+        if value.is_empty() {
+            continue;
+        }
+        if row > MAX_ROWS + 1 {
+            return Err(bad(&format!(
+                "The file has more than {MAX_ROWS} rows; import at most {MAX_ROWS} at a time."
+            )));
+        }
+        if col >= MAX_COLUMNS {
+            return Err(bad(&format!(
+                "The sheet has values beyond column {MAX_COLUMNS}: keep one order (or item) per row in the first {MAX_COLUMNS} columns."
+            )));
+        }
+        if table.len() <= row {
+            table.resize(row + 1, Vec::new());
+        }
+        let r = &mut table[row];
+        if r.len() <= col {
+            r.resize(col + 1, String::new());
+        }
+        r[col] = value;
+    }
+    table.retain(|r| r.iter().any(|c| !c.is_empty()));
+    Ok(table)
 }
 
 /// Our columns found in a file: (our key, the file's column index).

@@ -43,10 +43,18 @@ pub async fn ingest(
     let flags = facts.flags().join(" ");
     let now = Utc::now();
     let mut tx = db.begin().await?;
-    // Twice at most: a concurrent first delivery may insert between our read and our insert.
-    for _ in 0..2 {
+    // Three times at most: an imported order adopted, or a concurrent first delivery inserted
+    // between our read and our insert, is read again.
+    for _ in 0..3 {
         let kept = repo::order_for_update(&mut tx, store_id, &facts.external_id).await?;
         match kept {
+            // An order imported from a file under this number becomes the platform's: it takes
+            // the platform's id, then this delivery updates it (no duplicate).
+            None if repo::adopt_import(&mut tx, store_id, &facts.number, &facts.external_id)
+                .await? =>
+            {
+                continue;
+            }
             None => {
                 let status = derive_status(facts.state, None);
                 let id = Uuid::now_v7();

@@ -66,9 +66,10 @@ fn shipping_rank(status: &str) -> u8 {
 }
 
 /// The status an order takes from its platform's state: a new order's (`current` None) or an
-/// update's, which respects what staff already did. Past that, the platform still moves an
-/// order further along the way to the customer (shipped → delivered → returned) when it is
-/// ahead of ours, and cancels one that has not shipped.
+/// update's, which respects what staff already did. Past that, a platform that tracks the
+/// parcel itself (`progress`, Trendyol) still moves an order further along the way to the
+/// customer (shipped → delivered → returned) when it is ahead of ours; any platform cancels
+/// one that has not shipped.
 pub fn derive_status(state: PlatformState, current: Option<&str>) -> String {
     let from_platform = if state.cancelled {
         "CANCELLED"
@@ -87,7 +88,13 @@ pub fn derive_status(state: PlatformState, current: Option<&str>) -> String {
         Some(cur) if state.cancelled && !SHIPPED_OR_LATER.contains(&cur) && cur != "CANCELLED" => {
             "CANCELLED".to_string()
         }
-        Some(cur) if cur != "CANCELLED" && shipping_rank(from_platform) > shipping_rank(cur) => {
+        // Only a platform that tracks the parcel itself (Trendyol) moves a started order on;
+        // Shopify's "fulfilled" leaves what staff did alone, as before.
+        Some(cur)
+            if state.progress.is_some()
+                && cur != "CANCELLED"
+                && shipping_rank(from_platform) > shipping_rank(cur) =>
+        {
             from_platform.to_string()
         }
         Some(cur) => cur.to_string(),

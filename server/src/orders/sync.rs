@@ -320,7 +320,8 @@ async fn trendyol_pass(
         } else if more_pages {
             // Past what Trendyol serves of one query: the window goes on from the newest
             // change read (re-reading that instant is harmless), never backwards.
-            start = newest_here
+            start = got
+                .newest
                 .filter(|n| *n > start)
                 .unwrap_or(start + Duration::milliseconds(1));
             page = 0;
@@ -341,7 +342,8 @@ async fn trendyol_pass(
     // Every change up to `to` has been read, less what Trendyol may not show yet.
     let until = match row.sync_day {
         Some(_) => None,
-        None => Some(high.map_or(to - TRENDYOL_LAG, |h| h.max(to - TRENDYOL_LAG))),
+        // Not the newest change read: a change stamped just before it may show up later.
+        None => Some(to - TRENDYOL_LAG),
     };
     repo::finish_sync(db, store_id, until, None, Utc::now()).await?;
     Ok(format!("{done} packages read"))

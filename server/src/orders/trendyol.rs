@@ -23,9 +23,10 @@ const STATUSES: &[(&str, Option<&str>, bool, bool)] = &[
     ("Cancelled", None, true, false),
     // The seller could not supply it: Trendyol cancels the package.
     ("UnSupplied", None, true, false),
-    // Split into new packages (which arrive as their own): this one waits as it was.
+    // Waiting to be packed again: it stays as it was.
     ("Repack", None, false, false),
-    ("UnPacked", None, false, false),
+    // Split into new packages, which arrive as their own: this one is void and must not ship.
+    ("UnPacked", None, true, false),
 ];
 
 /// Our platform state for a Trendyol package status; None for a status we do not know.
@@ -130,7 +131,16 @@ pub fn package_facts(p: &Value) -> Result<OrderFacts, String> {
         Some(_) => money("grossAmount", &p["grossAmount"])?,
         None => total_minor,
     };
-    let placed_at = millis(&p["orderDate"]).ok_or("the package has no order date")?;
+    // Trendyol writes `orderDate` shifted to Turkey's time (GMT+3); the package's history is
+    // in GMT, so its first entry dates the order when there is one.
+    let placed_at = p["packageHistories"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| millis(&h["createdDate"]))
+        .min()
+        .or_else(|| millis(&p["orderDate"]).map(|t| t - chrono::Duration::hours(3)))
+        .ok_or("the package has no order date")?;
     let updated_at = millis(&p["lastModifiedDate"]).unwrap_or(placed_at);
     let mut items = Vec::new();
     for line in p["lines"].as_array().into_iter().flatten() {
@@ -283,6 +293,7 @@ mod tests {
             ("Cancelled", "CANCELLED"),
             ("UnSupplied", "CANCELLED"),
             ("Repack", "PENDING"),
+            ("UnPacked", "CANCELLED"),
         ] {
             let state = state_for(status).unwrap();
             assert_eq!(derive_status(state, None), ours, "{status}");
@@ -302,14 +313,24 @@ mod tests {
             ("orderNumber", json!(null)),
             ("shipmentPackageStatus", json!("Teleported")),
             ("totalPrice", json!("12.345")),
-            ("orderDate", json!("yesterday")),
+            ("packageHistories", json!(null)),
             ("currencyCode", json!("ro")),
         ];
         for (field, value) in cases {
             let mut p = package();
             p[field] = value;
+            if field == "packageHistories" {
+                p["orderDate"] = json!("yesterday");
+            }
             assert!(package_facts(&p).is_err(), "{field}");
         }
+        // Without a history, the order date is taken back from Turkey's time.
+        let mut p = package();
+        p["packageHistories"] = json!([]);
+        assert_eq!(
+            package_facts(&p).unwrap().placed_at.timestamp_millis(),
+            1764662400000 - 3 * 3_600_000
+        );
         let mut p = package();
         p["lines"][0]["quantity"] = json!(0);
         assert_eq!(package_facts(&p).unwrap_err(), "a line has no quantity");

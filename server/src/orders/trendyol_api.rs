@@ -59,6 +59,8 @@ pub struct PackagesPage {
     pub unreadable: Vec<(String, String)>,
     pub total_pages: u32,
     pub total_elements: u64,
+    /// The newest `lastModifiedDate` of the page, readable packages or not.
+    pub newest: Option<DateTime<Utc>>,
 }
 
 pub struct TrendyolApi {
@@ -158,7 +160,9 @@ impl TrendyolApi {
                 .text()
                 .await
                 .map_err(|e| ApiError::Unavailable(e.without_url().to_string()))?;
-            if matches!(status.as_u16(), 401 | 403 | 404) {
+            // A 400 names something Trendyol will not answer (a date range, a parameter):
+            // asking again the same way cannot help either.
+            if matches!(status.as_u16(), 400 | 401 | 403 | 404) {
                 return Err(ApiError::Refused(refusal(status.as_u16(), &text)));
             }
             if !status.is_success() {
@@ -203,6 +207,11 @@ impl TrendyolApi {
             total_elements: body["totalElements"]
                 .as_u64()
                 .unwrap_or(content.len() as u64),
+            newest: content
+                .iter()
+                .filter_map(|p| p["lastModifiedDate"].as_i64())
+                .max()
+                .and_then(DateTime::from_timestamp_millis),
         };
         for p in content {
             match trendyol::package_facts(p) {

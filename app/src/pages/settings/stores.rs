@@ -12,7 +12,7 @@ use crate::api::orders::{
 use crate::api::team::*;
 use crate::components::ui::{
     ActionResult, Alert, Card, Confirm, EmptyState, Field, Loaded, Toast, Tone, BUTTON,
-    BUTTON_DANGER, BUTTON_QUIET, SELECT, TABLE, TD, TH,
+    BUTTON_DANGER, BUTTON_QUIET, INPUT, SELECT, TABLE, TD, TH,
 };
 
 #[component]
@@ -345,7 +345,12 @@ fn ConnectTrendyolCard(
                                 </select>
                                 {move || field_error("environment").map(|e| view! { <p class="mt-1 text-xs text-red-700 dark:text-red-300">{e}</p> })}
                             </div>
-                            <Field name="currency" label="Currency" value="RON" required=false error=field_error("currency")/>
+                            // Not `Field`: its id would repeat the Shopify card's currency field.
+                            <div>
+                                <label for="f-trendyol-currency" class="block text-sm font-medium text-slate-700 dark:text-slate-300">"Currency"</label>
+                                <input id="f-trendyol-currency" name="currency" type="text" value="RON" class=format!("mt-1 {INPUT}")/>
+                                {move || field_error("currency").map(|e| view! { <p class="mt-1 text-xs text-red-700 dark:text-red-300">{e}</p> })}
+                            </div>
                             <div class="flex items-end sm:col-span-2">
                                 <button type="submit" class=format!("{BUTTON} w-full sm:w-auto")>"Connect Trendyol store"</button>
                             </div>

@@ -301,6 +301,24 @@ async fn write_children(tx: &mut Tx, w: &Write<'_>) -> Result<()> {
 }
 
 /// Adds an entry to an order's timeline.
+/// Gives an order imported from a file under `number` the platform's id; false when the store
+/// has no such imported order.
+pub async fn adopt_import(
+    tx: &mut Tx,
+    store_id: Uuid,
+    number: &str,
+    external_id: &str,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE orders SET external_id = $3 WHERE store_id = $1 AND external_id = $2";
+    Ok(exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(store_id)
+            .bind(format!("import:{number}"))
+            .bind(external_id)
+    )? > 0)
+}
+
 /// An order's customer, contact and shipping address as edited by a member, when the order
 /// is still as they saw it (`seen`, its `updated_at`); false when it changed meanwhile.
 pub struct ContactWrite<'a> {
