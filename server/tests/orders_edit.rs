@@ -161,6 +161,7 @@ async fn an_edit_is_written_back_to_shopify_first_then_saved_here() {
         json!({
             "id": "gid://shopify/Order/901042",
             "email": "ana.pop@example.ro",
+            "phone": "+40744555666",
             "shippingAddress": {
                 "firstName": "Ana Maria", "lastName": "Pop", "phone": "+40744555666",
                 "address1": "Str. Florilor 2", "address2": "ap. 4", "city": "Iași",

@@ -301,7 +301,7 @@ pub struct ContactUpdate {
 }
 
 impl ShopifyApi {
-    /// Writes an order's email and shipping address (`orderUpdate`); answers the order's new
+    /// Writes an order's email, phone and shipping address (`orderUpdate`); answers the order's new
     /// `updatedAt`. Shopify's `userErrors` come back as `Refused` with its words.
     pub async fn update_contact(
         &self,
@@ -320,6 +320,11 @@ impl ShopifyApi {
         });
         if let Some(email) = &c.email {
             input["email"] = json!(email);
+        }
+        // The order's own phone too (OrderInput.phone, public since 2026-01): the order's
+        // webhooks carry it first, so an edit of the shipping phone alone would come back.
+        if let Some(phone) = &c.phone {
+            input["phone"] = json!(phone);
         }
         let data = self.call(MUTATION, json!({ "input": input })).await?;
         let result = &data["orderUpdate"];
