@@ -112,13 +112,7 @@ impl ShopifyApi {
                 .map_err(|e| ApiError::Unavailable(e.without_url().to_string()))?;
             let status = res.status();
             if status.as_u16() == 429 {
-                let wait = res
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse::<f64>().ok())
-                    .map(Duration::from_secs_f64)
-                    .unwrap_or(Duration::from_secs(2));
+                let wait = super::retry_after(res.headers()).unwrap_or(Duration::from_secs(2));
                 tokio::time::sleep(wait.min(MAX_WAIT)).await;
                 continue;
             }

@@ -141,14 +141,7 @@ impl TrendyolApi {
                 .map_err(|e| ApiError::Unavailable(e.without_url().to_string()))?;
             let status = res.status();
             if status.as_u16() == 429 {
-                let wait = res
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<f64>().ok())
-                    .filter(|s| s.is_finite() && *s >= 0.0)
-                    .map(Duration::from_secs_f64)
-                    .unwrap_or(backoff);
+                let wait = super::retry_after(res.headers()).unwrap_or(backoff);
                 tokio::time::sleep(wait.min(MAX_WAIT)).await;
                 backoff = (backoff * 2).min(MAX_WAIT);
                 continue;
