@@ -351,6 +351,9 @@ test("FAN Courier: the account is saved, AWBs are made in bulk (one refused), a 
   const awbs = await (await request.get(`${standin}/_standin/fancourier/awbs`)).json();
   const first = awbs.find((a: { order: string }) => a.order === "#2001").awb;
   await page.goto("/orders?q=%232001");
+  // Hydrated first: a link followed while the page is still hydrating navigates in place, and
+  // the half-done hydration never marks <body> (the flake of stop 27's CI on PostgreSQL).
+  await hydrated(page);
   await page.getByRole("link", { name: "#2001" }).click();
   await hydrated(page);
   await expect(page.getByTestId("awb-number")).toHaveText(first);
@@ -364,6 +367,7 @@ test("FAN Courier: the account is saved, AWBs are made in bulk (one refused), a 
   // The courier takes #2002 now: its AWB is made by hand from its page, and the error resolves.
   expect((await request.post(`${standin}/_standin/fancourier`, { data: { refuse: {} } })).status()).toBe(200);
   await page.goto("/orders?q=%232002");
+  await hydrated(page);
   await page.getByRole("link", { name: "#2002" }).click();
   await hydrated(page);
   const form = page.getByTestId("awb-form");
