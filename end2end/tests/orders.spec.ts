@@ -198,8 +198,11 @@ test("a member without access to the store sees none of its orders and gets 404 
   await context.close();
 });
 
-// Orders of a recent day (reconciliation compares the last 30 days).
-const day = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
+// Orders of a recent day (reconciliation compares the last 30 days), never the day of the
+// webhook fixture's orders (their UTC day), which would count them too.
+const daysAgo = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+const fixtureDay = new Date(fixture.created_at).toISOString().slice(0, 10);
+const day = daysAgo(3) === fixtureDay ? daysAgo(4) : daysAgo(3);
 const at = (h: number) => `${day}T${String(h).padStart(2, "0")}:00:00Z`;
 const shopNodes = [
   node(8001, "#2001", at(10), "Sorina"),
