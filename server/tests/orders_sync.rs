@@ -73,9 +73,43 @@ struct Setup {
     shopify: MockServer,
 }
 
+/// Matches the store's plain order count (a first pass asks it to choose pages or a bulk
+/// export), not reconciliation's aliased per-day counts.
+struct PlainCount;
+
+impl wiremock::Match for PlainCount {
+    fn matches(&self, req: &Request) -> bool {
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        body["query"]
+            .as_str()
+            .is_some_and(|q| q.contains("ordersCount {"))
+    }
+}
+
+fn count(n: u64) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "data": { "ordersCount": { "count": n, "precision": "EXACT" } },
+        "extensions": { "cost": { "requestedQueryCost": 1, "actualQueryCost": 1 } }
+    }))
+}
+
 async fn setup() -> Setup {
+    setup_with(&[]).await
+}
+
+async fn setup_with(env: &[(&str, &str)]) -> Setup {
     let shopify = MockServer::start().await;
-    let app = spawn_app_with(&[("SHOPIFY_API_BASE", &shopify.uri())]).await;
+    let base = shopify.uri();
+    let mut env = env.to_vec();
+    env.push(("SHOPIFY_API_BASE", &base));
+    let app = spawn_app_with(&env).await;
+    // A small store unless a test says otherwise: first passes read pages.
+    Mock::given(method("POST"))
+        .and(PlainCount)
+        .respond_with(count(2))
+        .with_priority(10)
+        .mount(&shopify)
+        .await;
     app.setup("ada@example.com").await;
     let owner = app.principal("ada@example.com").await;
     let store = stores::create(
@@ -166,7 +200,7 @@ async fn filters(server: &MockServer) -> Vec<Option<String>> {
         .await
         .unwrap()
         .iter()
-        .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap())
+        .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
         .filter(|b| b["query"].as_str().is_some_and(|q| q.contains("orders(")))
         .map(|b| b["variables"]["query"].as_str().map(str::to_string))
         .collect()
@@ -320,11 +354,9 @@ async fn shopify_down_or_throttling_mid_pass_resumes_from_the_cursor_without_gap
         .await
         .unwrap()
         .iter()
-        .map(|r| {
-            serde_json::from_slice::<Value>(&r.body).unwrap()["variables"]["after"]
-                .as_str()
-                .map(str::to_string)
-        })
+        .map(|r| serde_json::from_slice::<Value>(&r.body).unwrap())
+        .filter(|b| b["query"].as_str().is_some_and(|q| q.contains("orders(")))
+        .map(|b| b["variables"]["after"].as_str().map(str::to_string))
         .collect();
     assert_eq!(
         afters,
@@ -600,4 +632,280 @@ async fn reconciliation_shows_a_drifting_day_and_its_re_sync_closes_the_gap() {
         server::orders::reconcile::check_now(db, key, s.config(), &operator, s.store).await,
         Err(Error::NotFound)
     ));
+}
+
+/// Matches a GraphQL call whose query holds `text`.
+struct Asks(&'static str);
+
+impl wiremock::Match for Asks {
+    fn matches(&self, req: &Request) -> bool {
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        body["query"].as_str().is_some_and(|q| q.contains(self.0))
+    }
+}
+
+fn graphql(data: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "data": data, "extensions": { "cost": { "requestedQueryCost": 10, "actualQueryCost": 10 } }
+    }))
+}
+
+fn started(id: &str) -> ResponseTemplate {
+    graphql(json!({ "bulkOperationRunQuery": {
+        "bulkOperation": { "id": id, "status": "CREATED" }, "userErrors": [] } }))
+}
+
+fn operation(status: &str, error: Option<&str>, url: Option<&str>) -> ResponseTemplate {
+    graphql(json!({ "node": {
+        "status": status, "errorCode": error, "objectCount": "7", "url": url } }))
+}
+
+/// A grouped bulk export of `nodes`: each order's line (without its line items) followed by
+/// one line per item, carrying `__parentId`.
+fn jsonl(nodes: &[Value]) -> String {
+    let mut out = String::new();
+    for n in nodes {
+        let mut order = n.clone();
+        let items = order.as_object_mut().unwrap().remove("lineItems").unwrap();
+        out.push_str(&order.to_string());
+        out.push('\n');
+        for item in items["nodes"].as_array().unwrap() {
+            let mut item = item.clone();
+            item["__parentId"] = n["id"].clone();
+            out.push_str(&item.to_string());
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn deferred(result: anyhow::Result<String>) -> std::time::Duration {
+    match result {
+        Err(e) => {
+            e.downcast_ref::<server::jobs::Defer>()
+                .unwrap_or_else(|| panic!("not deferred: {e}"))
+                .0
+        }
+        Ok(msg) => panic!("not deferred: {msg}"),
+    }
+}
+
+#[tokio::test]
+async fn a_big_stores_first_pass_reads_one_bulk_export_then_changes_since_it_began() {
+    let s = setup_with(&[("ORDERS_BULK_FROM", "3"), ("ORDERS_BULK_POLL_SECONDS", "7")]).await;
+    let op = "gid://shopify/BulkOperation/7701";
+    let asked_at = chrono::Utc::now();
+    Mock::given(method("POST"))
+        .and(PlainCount)
+        .respond_with(count(3))
+        .mount(&s.shopify)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(ENDPOINT))
+        .and(header("x-shopify-access-token", TOKEN))
+        .and(Asks("bulkOperationRunQuery"))
+        .respond_with(started(op))
+        .mount(&s.shopify)
+        .await;
+    assert!(s.queue().await);
+    // Shopify prepares the file: the pass asks again in ORDERS_BULK_POLL_SECONDS.
+    assert_eq!(deferred(s.pass().await).as_secs(), 7);
+    let (state, cursor, done, _) = s.state().await;
+    assert_eq!((state.as_deref(), done), (Some("running"), 0));
+    let cursor = cursor.unwrap();
+    assert!(
+        cursor.starts_with("bulk:") && cursor.ends_with(&format!(":{op}")),
+        "{cursor}"
+    );
+    let bodies: Vec<Value> = s
+        .shopify
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    let mutation = bodies
+        .iter()
+        .find(|b| {
+            b["query"]
+                .as_str()
+                .unwrap()
+                .contains("bulkOperationRunQuery")
+        })
+        .unwrap();
+    assert!(mutation["query"]
+        .as_str()
+        .unwrap()
+        .contains("groupObjects: true"));
+    let inner = mutation["variables"]["query"].as_str().unwrap();
+    assert!(
+        inner.contains("orders {") && inner.contains("lineItems {"),
+        "{inner}"
+    );
+
+    // Still running: the job waits again, nothing read yet.
+    Mock::given(method("POST"))
+        .and(Asks("BulkOperation"))
+        .and(wiremock::matchers::body_string_contains(op))
+        .respond_with(operation("RUNNING", None, None))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&s.shopify)
+        .await;
+    let file = format!("{}/bulk/export.jsonl", s.shopify.uri());
+    Mock::given(method("POST"))
+        .and(Asks("BulkOperation"))
+        .respond_with(operation("COMPLETED", None, Some(&file)))
+        .with_priority(2)
+        .mount(&s.shopify)
+        .await;
+    assert_eq!(deferred(s.pass().await).as_secs(), 7);
+    assert_eq!(s.app.count("orders").await, 0);
+
+    // Done; the file's storage fails once: the queue's retry reads it all, once.
+    let mut two = node(2, "#1002", "2026-11-29T11:00:00Z");
+    two["lineItems"]["nodes"]
+        .as_array_mut()
+        .unwrap()
+        .truncate(1);
+    let export = jsonl(&[
+        node(1, "#1001", "2026-11-29T10:00:00Z"),
+        two,
+        node(3, "#1003", "2026-11-30T09:00:00Z"),
+    ]);
+    Mock::given(method("GET"))
+        .and(path("/bulk/export.jsonl"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&s.shopify)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/bulk/export.jsonl"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(export))
+        .with_priority(2)
+        .mount(&s.shopify)
+        .await;
+    let err = s.pass().await.expect_err("the file's storage is down");
+    assert!(err.to_string().contains("503"), "{err}");
+    assert_eq!(s.app.count("orders").await, 0);
+    assert_eq!(s.pass().await.unwrap(), "3 orders read (bulk export)");
+    assert_eq!(s.numbers().await, vec!["#1001", "#1002", "#1003"]);
+    assert_eq!(s.app.count("order_items").await, 5, "2 + 1 + 2 line items");
+    assert_eq!(s.state().await, (None, None, 3, None));
+    let downloads: Vec<Request> = s
+        .shopify
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.method == wiremock::http::Method::GET)
+        .collect();
+    assert_eq!(downloads.len(), 2);
+    assert!(
+        downloads
+            .iter()
+            .all(|r| !r.headers.contains_key("x-shopify-access-token")),
+        "the token stays with the shop"
+    );
+
+    // The next pass reads changes since the export was asked for, less the minute's overlap.
+    Mock::given(method("POST"))
+        .and(After(None))
+        .respond_with(page(
+            vec![node(4, "#1004", "2026-12-01T08:00:00Z")],
+            None,
+            false,
+        ))
+        .mount(&s.shopify)
+        .await;
+    assert!(s.queue().await);
+    assert_eq!(s.pass().await.unwrap(), "1 orders read");
+    let since = filters(&s.shopify).await.pop().unwrap().unwrap();
+    let since = since
+        .strip_prefix("updated_at:>='")
+        .and_then(|v| v.strip_suffix('\''))
+        .unwrap();
+    let since: chrono::DateTime<chrono::Utc> = since.parse().unwrap();
+    let overlap = asked_at - since;
+    assert!(
+        overlap >= chrono::Duration::seconds(55) && overlap <= chrono::Duration::seconds(61),
+        "{since} for an export asked at {asked_at}"
+    );
+    assert_eq!(s.app.count("orders").await, 4);
+}
+
+#[tokio::test]
+async fn an_export_shopify_will_not_start_or_that_fails_falls_back_to_pages() {
+    let s = setup_with(&[("ORDERS_BULK_FROM", "2")]).await;
+    Mock::given(method("POST"))
+        .and(After(None))
+        .respond_with(page(
+            vec![
+                node(1, "#1001", "2026-11-29T10:00:00Z"),
+                node(2, "#1002", "2026-11-29T11:00:00Z"),
+            ],
+            None,
+            false,
+        ))
+        .mount(&s.shopify)
+        .await;
+    // One already running for this app (Shopify allows one at a time): pages, at once.
+    Mock::given(method("POST"))
+        .and(Asks("bulkOperationRunQuery"))
+        .respond_with(graphql(json!({ "bulkOperationRunQuery": { "bulkOperation": null,
+            "userErrors": [{ "field": null, "message": "A bulk query operation for this app and shop is already in progress" }] } })))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&s.shopify)
+        .await;
+    assert!(s.queue().await);
+    assert_eq!(s.pass().await.unwrap(), "2 orders read");
+    assert_eq!(s.numbers().await, vec!["#1001", "#1002"]);
+
+    // Another store's first pass whose export times out at Shopify: pages too.
+    server::exec!(
+        &s.app.state.db,
+        sqlx::query("UPDATE store_connections SET synced_until = NULL")
+    )
+    .unwrap();
+    Mock::given(method("POST"))
+        .and(Asks("bulkOperationRunQuery"))
+        .respond_with(started("gid://shopify/BulkOperation/9"))
+        .with_priority(2)
+        .mount(&s.shopify)
+        .await;
+    Mock::given(method("POST"))
+        .and(Asks("BulkOperation"))
+        .respond_with(operation("FAILED", Some("TIMEOUT"), None))
+        .mount(&s.shopify)
+        .await;
+    assert!(s.queue().await);
+    deferred(s.pass().await);
+    assert_eq!(s.pass().await.unwrap(), "2 orders read");
+    assert_eq!(s.numbers().await, vec!["#1001", "#1002"]);
+    assert_eq!(s.state().await, (None, None, 2, None));
+
+    // Its token may not read every order: the pass ends with Shopify's reason.
+    server::exec!(
+        &s.app.state.db,
+        sqlx::query(
+            "UPDATE store_connections SET synced_until = NULL, sync_since = NULL, sync_state = 'running', \
+             sync_cursor = 'bulk:1764600000000:gid://shopify/BulkOperation/10'"
+        )
+    )
+    .unwrap();
+    Mock::given(method("POST"))
+        .and(Asks("BulkOperation"))
+        .and(wiremock::matchers::body_string_contains("BulkOperation/10"))
+        .respond_with(operation("FAILED", Some("ACCESS_DENIED"), None))
+        .with_priority(1)
+        .mount(&s.shopify)
+        .await;
+    let msg = s.pass().await.unwrap();
+    assert!(msg.contains("ACCESS_DENIED"), "{msg}");
+    let (state, cursor, _, error) = s.state().await;
+    assert_eq!((state, cursor), (None, None));
+    assert!(error.unwrap().contains("ACCESS_DENIED"));
 }

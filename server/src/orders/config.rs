@@ -16,8 +16,15 @@ pub struct OrdersConfig {
     pub trendyol_api_base: Option<url::Url>,
     /// How often every connected store is synced (ORDERS_SYNC_MINUTES).
     pub sync_every: Duration,
-    /// The longest one Shopify request may take.
+    /// The longest one Shopify request may take (for a bulk export's file: the longest wait
+    /// for its next bytes).
     pub request_timeout: Duration,
+    /// A Shopify store's first import reads through a bulk operation (one JSONL file Shopify
+    /// prepares) when the store has at least this many orders; fewer are read page by page,
+    /// which starts at once (ORDERS_BULK_FROM; 0: never).
+    pub bulk_from: u64,
+    /// How often a bulk operation under way is asked about (ORDERS_BULK_POLL_SECONDS).
+    pub bulk_poll: Duration,
     /// Order exports per member per hour (ORDERS_EXPORTS_PER_HOUR).
     pub exports_per_hour: u32,
     /// Where FAN Courier's API is (FANCOURIER_API_BASE).
@@ -34,6 +41,8 @@ impl Default for OrdersConfig {
             trendyol_api_base: None,
             sync_every: Duration::from_secs(15 * 60),
             request_timeout: Duration::from_secs(30),
+            bulk_from: 2_500,
+            bulk_poll: Duration::from_secs(10),
             exports_per_hour: 20,
             fancourier_api_base: url::Url::parse("https://api.fancourier.ro").expect("a URL"),
             tracking_every: Duration::from_secs(30 * 60),
@@ -71,6 +80,12 @@ impl crate::config::Section for OrdersConfig {
         }
         if let Some(m) = crate::config::number(get, "ORDERS_SYNC_MINUTES", 1, 1440, errors) {
             c.sync_every = Duration::from_secs(m * 60);
+        }
+        if let Some(n) = crate::config::number(get, "ORDERS_BULK_FROM", 0, 10_000, errors) {
+            c.bulk_from = n;
+        }
+        if let Some(s) = crate::config::number(get, "ORDERS_BULK_POLL_SECONDS", 1, 600, errors) {
+            c.bulk_poll = Duration::from_secs(s);
         }
         if let Some(v) = get("FANCOURIER_API_BASE").filter(|v| !v.is_empty()) {
             match url::Url::parse(&v) {

@@ -37,6 +37,7 @@ mod repo;
 pub mod service;
 pub mod shopify;
 pub mod shopify_api;
+pub mod shopify_export;
 pub mod sync;
 pub mod trendyol;
 pub mod trendyol_api;

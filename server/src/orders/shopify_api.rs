@@ -60,14 +60,17 @@ pub struct OrdersPage {
     pub has_next: bool,
 }
 
-const ORDER_FIELDS: &str = "id name createdAt updatedAt cancelledAt displayFinancialStatus \
+/// An order's own fields, as both the pages and the bulk export ask for them.
+pub(super) const ORDER_SCALARS: &str = "id name createdAt updatedAt cancelledAt displayFinancialStatus \
     displayFulfillmentStatus currencyCode email phone note paymentGatewayNames \
     totalPriceSet { shopMoney { amount } } subtotalPriceSet { shopMoney { amount } } \
     totalTaxSet { shopMoney { amount } } totalShippingPriceSet { shopMoney { amount } } \
     customer { firstName lastName email phone } \
     shippingAddress { name firstName lastName company address1 address2 city province zip countryCodeV2 phone } \
-    billingAddress { name firstName lastName company address1 address2 city province zip countryCodeV2 phone } \
-    lineItems(first: 100) { nodes { title variantTitle sku quantity originalUnitPriceSet { shopMoney { amount } } } }";
+    billingAddress { name firstName lastName company address1 address2 city province zip countryCodeV2 phone }";
+/// A line item's fields.
+pub(super) const LINE_FIELDS: &str =
+    "title variantTitle sku quantity originalUnitPriceSet { shopMoney { amount } }";
 
 impl ShopifyApi {
     pub fn new(
@@ -99,7 +102,7 @@ impl ShopifyApi {
     }
 
     /// One GraphQL call, throttling waited out; answers `data`.
-    async fn call(&self, query: &str, variables: Value) -> Result<Value, ApiError> {
+    pub(super) async fn call(&self, query: &str, variables: Value) -> Result<Value, ApiError> {
         let body = json!({ "query": query, "variables": variables });
         for _ in 0..=THROTTLE_RETRIES {
             let res = self
@@ -183,7 +186,8 @@ impl ShopifyApi {
         let query = format!(
             "query Orders($first: Int!, $after: String, $query: String) {{ \
              orders(first: $first, after: $after, sortKey: UPDATED_AT, query: $query) {{ \
-             nodes {{ {ORDER_FIELDS} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+             nodes {{ {ORDER_SCALARS} lineItems(first: 100) {{ nodes {{ {LINE_FIELDS} }} }} }} \
+             pageInfo {{ hasNextPage endCursor }} }} }}"
         );
         let filter = match day {
             Some(day) => Some(day_filter(day)),

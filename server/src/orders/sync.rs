@@ -6,7 +6,8 @@
 //! duplicate. A refused token ends the pass with the platform's message (it will not get
 //! better by retrying). Passes run every ORDERS_SYNC_MINUTES and on demand ("Sync now").
 //!
-//! Shopify: GraphQL pages by `updated_at` with cursors. Trendyol: shipment packages by their
+//! Shopify: GraphQL pages by `updated_at` with cursors; a big store's first pass reads one bulk
+//! export instead (`shopify_export`). Trendyol: shipment packages by their
 //! last change, in windows of at most two weeks (Trendyol's limit), the first pass going back
 //! [`TRENDYOL_HISTORY`]; a window with more than Trendyol's 10,000 readable records continues
 //! from the newest change read. The cursor is "window start (ms):page".
@@ -21,6 +22,7 @@ use super::{
     connections, ingest,
     repo::{self, SyncStatus},
     shopify_api::ApiError,
+    shopify_export::{self, Export},
     trendyol_api::{self, TrendyolApi},
 };
 use crate::{
@@ -217,6 +219,22 @@ pub async fn run(
         row.shop_domain.as_deref(),
         &row.sealed_credentials,
     )?;
+    // A big store's first pass reads a bulk export; a pass already reading one goes on with it.
+    let first = row.sync_day.is_none() && row.sync_since.is_none() && config.bulk_from > 0;
+    let exporting = row
+        .sync_cursor
+        .as_deref()
+        .is_some_and(|c| c.starts_with(shopify_export::CURSOR));
+    if exporting || (first && row.sync_cursor.is_none()) {
+        match shopify_export::pass(db, &api, config, store_id, &row).await? {
+            Export::Done(msg) => return Ok(msg),
+            Export::Paged => {
+                row.sync_cursor = None;
+                row.sync_high = None;
+                row.sync_done = 0;
+            }
+        }
+    }
     let (mut cursor, mut high, mut done) = (row.sync_cursor.clone(), row.sync_high, row.sync_done);
     loop {
         let page = match api

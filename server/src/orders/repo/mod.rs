@@ -826,6 +826,8 @@ pub struct SyncStatus {
     pub sync_error: Option<String>,
     pub sync_day: Option<chrono::NaiveDate>,
     pub reconciled_at: Option<DateTime<Utc>>,
+    /// The pass reads a Shopify bulk export (its cursor says so).
+    pub sync_bulk: bool,
 }
 
 pub async fn sync_statuses(
@@ -834,7 +836,8 @@ pub async fn sync_statuses(
     limited_to: Option<Uuid>,
 ) -> Result<Vec<SyncStatus>> {
     const SQL: &str = "SELECT c.store_id, s.name AS store_name, c.platform, c.shop_domain, c.uninstalled_at, c.sync_state, \
-        c.sync_done, c.sync_finished_at, c.sync_error, c.sync_day, c.reconciled_at FROM store_connections c JOIN stores s ON s.id = c.store_id \
+        c.sync_done, c.sync_finished_at, c.sync_error, c.sync_day, c.reconciled_at, \
+        COALESCE(c.sync_cursor LIKE 'bulk:%', FALSE) AS sync_bulk FROM store_connections c JOIN stores s ON s.id = c.store_id \
         WHERE c.company_id = $1 \
         AND ($2 IS NULL OR c.store_id IN (SELECT store_id FROM store_access WHERE company_id = $1 AND user_id = $2)) \
         ORDER BY s.name";
