@@ -453,7 +453,7 @@ macro_rules! bind_args {
 /// `count_cap`. The WHERE clause holds only the filters given, so each backend's planner sees
 /// plain equalities and ranges and walks the matching index in the page's order
 /// (`orders_company_placed`, `orders_store_placed`, `orders_company_status_placed`,
-/// `orders_company_total`) until the page is full.
+/// `orders_company_total`, `orders_company_flagged`) until the page is full.
 /// The ways an order number may be written when `text` looks like one ("#1042", "1042",
 /// "#s3-12345"): with and without "#", as typed and in capitals. None for other searches
 /// (names, emails, phone numbers of nine digits or more).
@@ -517,6 +517,8 @@ fn filter_sql(f: &ListFilter) -> (String, Vec<Arg>, String) {
         }
     }
     if let Some(flag) = &f.flag {
+        // `flags <> ''` lets the planner use the index of flagged orders (orders_company_flagged).
+        conds.push("o.flags <> ''".to_string());
         add!("o.flags LIKE $n ESCAPE '\\'", Arg::Text(like(flag)));
     }
     if let Some(from) = f.from {
