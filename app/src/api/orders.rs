@@ -584,6 +584,12 @@ pub async fn get_syncs() -> Result<SyncPanel, AppError> {
             };
             let state = match (&s.sync_state, s.sync_finished_at) {
                 (Some(st), _) if st == "queued" => format!("{what}: queued"),
+                (Some(_), _) if s.sync_bulk && s.sync_done == 0 => {
+                    format!("{what}: Shopify is preparing a bulk export of every order")
+                }
+                (Some(_), _) if s.sync_bulk => {
+                    format!("{what} (bulk export): {} orders read", s.sync_done)
+                }
                 (Some(_), _) => format!("{what}: {} orders read", s.sync_done),
                 (None, Some(t)) => format!(
                     "Last synced {} ({} orders read)",
