@@ -204,3 +204,43 @@ async fn concurrent_workers_run_each_job_exactly_once() {
     .unwrap();
     assert_eq!(done, 40);
 }
+
+#[tokio::test]
+async fn a_lease_run_out_is_claimed_first_then_queued_jobs_in_the_order_they_fell_due() {
+    let app = spawn_app().await;
+    let db = &app.state.db;
+    let now = Utc::now();
+    for (n, ago) in [(1, 5), (2, 30), (3, 10), (4, -60)] {
+        jobs::enqueue(
+            db,
+            NewJob {
+                kind: "ordered",
+                payload: serde_json::json!({ "n": n }),
+                run_at: now - chrono::Duration::seconds(ago),
+                max_attempts: 3,
+                dedupe_key: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    // Job 3's worker died: its lease ran out.
+    server::exec!(
+        db,
+        sqlx::query(
+            "UPDATE jobs SET status = 'running', locked_by = 'dead', locked_until = $1 \
+             WHERE id = (SELECT MIN(id) + 2 FROM jobs WHERE kind = 'ordered')"
+        )
+        .bind(now - chrono::Duration::seconds(1))
+    )
+    .unwrap();
+    let mut order = Vec::new();
+    while let Some(job) = jobs::claim(db, "w", now, now + chrono::Duration::minutes(5))
+        .await
+        .unwrap()
+    {
+        order.push(job.payload.0["n"].as_i64().unwrap());
+    }
+    // Job 4 is not due yet.
+    assert_eq!(order, vec![3, 2, 1]);
+}

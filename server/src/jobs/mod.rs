@@ -12,7 +12,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 
-pub use queue::{counts_by_status, enqueue, enqueue_tx, purge_done, Claimed, NewJob};
+pub use queue::{claim, counts_by_status, enqueue, enqueue_tx, purge_done, Claimed, NewJob};
 pub use runner::{run_until_empty, spawn_runner, RunnerHandle};
 
 use crate::{config::Config, Db, Error, Result};
