@@ -113,6 +113,10 @@ export default defineConfig({
         ...redis,
         ...stripe,
         SHOPIFY_API_BASE: `http://127.0.0.1:${commercePort}/`,
+        // A Shopify store of 4 orders or more is first read through a bulk export (the orders
+        // spec's Bazar store; Atelier has fewer when first synced), asked about every second.
+        ORDERS_BULK_FROM: "4",
+        ORDERS_BULK_POLL_SECONDS: "1",
         FANCOURIER_API_BASE: `http://127.0.0.1:${commercePort}/fancourier`,
         TRENDYOL_API_BASE: `http://127.0.0.1:${commercePort}/trendyol`,
       },

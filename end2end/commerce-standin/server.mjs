@@ -6,8 +6,16 @@
 //                                           with cursor pages (created_at or updated_at filters);
 //                                           aliased per-day `ordersCount`s for reconciliation;
 //                                           `orderUpdate` of a listed order's email and shipping
-//                                           address (a zip of "000000" gets a userError)
-//   POST /_standin/orders                   JSON {shop, token, orders: [node…]}: the shop's orders
+//                                           address (a zip of "000000" gets a userError); the
+//                                           plain `ordersCount`; `bulkOperationRunQuery` of every
+//                                           order (a snapshot) and `node(id)` of that operation:
+//                                           RUNNING while the shop's export is held, then
+//                                           COMPLETED with the file's url
+//   GET  /_standin/bulk/:n.jsonl            the export, grouped: each order's line (no lineItems),
+//                                           then one line per item with __parentId; no token asked
+//   POST /_standin/orders                   JSON {shop, token, orders: [node…], holdExport}: the
+//                                           shop's orders; holdExport keeps its exports RUNNING
+//   GET  /_standin/bulks                    the exports asked for: [{shop, polls, downloads}]
 //   POST /_standin/deliver                  JSON {topic, order (a webhook body), secret, shop,
 //                                           webhookId}: signs it and posts it to WEBHOOK_URL;
 //                                           answers the app's status
@@ -43,6 +51,7 @@ const PAGE = 2; // small pages, so a sync walks cursors
 const shops = new Map(); // shop domain → { token, orders: [node] }
 const sellers = new Map(); // seller id → { key, secret, packages: Map(id → package) }
 const fan = { tokens: new Set(), next: 2000000000001, awbs: [], refuse: {}, events: {} };
+const bulks = []; // bulk operations: { shop, orders (a snapshot), polls, downloads }
 
 /** "Y-m-d H:i:s", as FAN Courier writes times. */
 function fanTime(d) {
@@ -153,6 +162,29 @@ function graphql(shop, query, variables) {
   if (query.includes("shop {") || query.includes("shop{")) {
     return { data: { shop: { name: shop.name, myshopifyDomain: shop.domain, currencyCode: "RON" } }, extensions: { cost } };
   }
+  if (query.includes("ordersCount {")) {
+    return { data: { ordersCount: { count: shop.orders.length, precision: "EXACT" } }, extensions: { cost } };
+  }
+  if (query.includes("bulkOperationRunQuery(")) {
+    if (!query.includes("groupObjects: true") || !/lineItems/.test(variables.query ?? "")) {
+      return { data: { bulkOperationRunQuery: { bulkOperation: null, userErrors: [{ field: ["query"], message: "The stand-in exports grouped orders with their line items only" }] } }, extensions: { cost } };
+    }
+    bulks.push({ shop: shop.domain, orders: structuredClone(shop.orders), polls: 0, downloads: 0 });
+    const id = `gid://shopify/BulkOperation/${bulks.length}`;
+    return { data: { bulkOperationRunQuery: { bulkOperation: { id, status: "CREATED" }, userErrors: [] } }, extensions: { cost } };
+  }
+  if (query.includes("on BulkOperation")) {
+    const n = Number(/BulkOperation\/(\d+)$/.exec(variables.id ?? "")?.[1]);
+    const op = bulks[n - 1];
+    if (!op || op.shop !== shop.domain) return { data: { node: null }, extensions: { cost } };
+    op.polls += 1;
+    if (shop.holdExport) {
+      return { data: { node: { status: "RUNNING", errorCode: null, objectCount: "0", url: null } }, extensions: { cost } };
+    }
+    const objects = op.orders.reduce((sum, o) => sum + 1 + (o.lineItems?.nodes?.length ?? 0), 0);
+    const url = op.orders.length ? `http://127.0.0.1:${port}/_standin/bulk/${n}.jsonl` : null;
+    return { data: { node: { status: "COMPLETED", errorCode: null, objectCount: String(objects), url } }, extensions: { cost } };
+  }
   if (query.includes("ordersCount")) {
     // Reconciliation: aliased per-day counts and newest change (cN / lN).
     const data = {};
@@ -202,9 +234,26 @@ createServer(async (req, res) => {
     const url = new URL(req.url, `http://127.0.0.1:${port}`);
     if (req.method === "GET" && url.pathname === "/health") return json(res, 200, { ok: true });
     if (req.method === "POST" && url.pathname === "/_standin/orders") {
-      const { shop, token, name, orders } = JSON.parse(await body(req));
-      shops.set(shop, { domain: shop, token, name: name ?? shop, orders });
+      const { shop, token, name, orders, holdExport } = JSON.parse(await body(req));
+      shops.set(shop, { domain: shop, token, name: name ?? shop, orders, holdExport: !!holdExport });
       return json(res, 200, { ok: true, orders: orders.length });
+    }
+    if (req.method === "GET" && url.pathname === "/_standin/bulks") {
+      return json(res, 200, bulks.map(({ shop, polls, downloads }) => ({ shop, polls, downloads })));
+    }
+    const file = /^\/_standin\/bulk\/(\d+)\.jsonl$/.exec(url.pathname);
+    if (req.method === "GET" && file) {
+      const op = bulks[Number(file[1]) - 1];
+      if (!op) return json(res, 404, { errors: "Not Found" });
+      op.downloads += 1;
+      const lines = [];
+      for (const o of op.orders) {
+        const { lineItems, ...order } = o;
+        lines.push(JSON.stringify(order));
+        for (const item of lineItems?.nodes ?? []) lines.push(JSON.stringify({ ...item, __parentId: o.id }));
+      }
+      res.writeHead(200, { "content-type": "application/jsonl" });
+      return res.end(lines.join("\n") + "\n");
     }
     if (url.pathname.startsWith("/fancourier/")) return await fancourier(req, res, url);
     if (url.pathname.startsWith("/trendyol/")) return trendyol(req, res, url);

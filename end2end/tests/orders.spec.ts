@@ -626,3 +626,50 @@ test("an order's customer and address are edited and written back to Shopify, wh
   await expect(page.getByText("+40744555666").first()).toBeVisible();
   await expect(page.getByTestId("order-event").filter({ hasText: "written back to Shopify" })).toHaveCount(1);
 });
+
+test("a big Shopify store's first sync reads one bulk export that Shopify prepares", async ({ page, request }) => {
+  // Four orders (ORDERS_BULK_FROM is 4 here): the first pass asks Shopify for a bulk export.
+  const shop = "bazar-e2e.myshopify.com";
+  const token = "shpat_e2e_bazar_token_BZAR";
+  const bazar = [4001, 4002, 4003, 4004].map((n, i) => node(9000 + i, `#${n}`, at(14 + i), `Bianca${i}`));
+  const shopState = (holdExport: boolean) =>
+    request.post(`${standin}/_standin/orders`, { data: { shop, token, name: "Bazar Bianca", orders: bazar, holdExport } });
+  expect((await shopState(true)).status()).toBe(200);
+  await signInAs(page, owner);
+  await page.goto("/settings/stores");
+  await hydrated(page);
+  await page.getByLabel("Store name").fill("Bazar");
+  await page.getByLabel("Platform").selectOption("shopify");
+  await page.getByRole("button", { name: "Add store" }).click();
+  await expect(page.getByTestId("store-row").filter({ hasText: "Bazar" })).toBeVisible();
+  // (The Trendyol form has a Store field too.)
+  const connect = page.locator("form").filter({ has: page.getByRole("button", { name: "Connect store" }) });
+  await connect.getByLabel("Store", { exact: true }).selectOption({ label: "Bazar" });
+  await page.getByLabel("Shop domain").fill(shop);
+  await page.getByLabel("Admin API access token").fill(token);
+  await page.getByLabel("Webhook signing secret").fill("shpss_e2e_bazar_secret_0123");
+  await page.getByRole("button", { name: "Connect store" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Store connected" })).toBeVisible();
+
+  await page.goto("/orders");
+  await hydrated(page);
+  const strip = page.getByTestId("store-sync").filter({ hasText: "Bazar" });
+  const syncNow = strip.getByRole("button", { name: "Sync Bazar now" });
+  // Connecting queued the first pass (or the button starts it): Shopify prepares the file.
+  if (await syncNow.isEnabled()) await syncNow.click();
+  await expect(strip.getByTestId("sync-state")).toContainText("Shopify is preparing a bulk export", { timeout: 20_000 });
+  await expect(page.getByTestId("order-row").filter({ hasText: "#4001" })).toHaveCount(0);
+
+  // The export completes: its file is read once and the open inbox shows the orders.
+  expect((await shopState(false)).status()).toBe(200);
+  await expect(page.getByTestId("order-row").filter({ hasText: "#4004" })).toBeVisible({ timeout: 20_000 });
+  await expect(strip.getByTestId("sync-state")).toContainText("(4 orders read)", { timeout: 20_000 });
+  const bulks = (await (await request.get(`${standin}/_standin/bulks`)).json()) as { shop: string; polls: number; downloads: number }[];
+  const ours = bulks.filter((b) => b.shop === shop);
+  expect(ours).toHaveLength(1);
+  expect(ours[0].downloads).toBe(1);
+  expect(ours[0].polls).toBeGreaterThanOrEqual(1);
+  await page.getByTestId("order-row").filter({ hasText: "#4002" }).getByRole("link", { name: "#4002" }).click();
+  await expect(page.getByTestId("order-number")).toHaveText("Order #4002");
+  await expect(page.getByTestId("order-item")).toHaveCount(2);
+});

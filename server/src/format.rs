@@ -17,6 +17,15 @@ pub fn group(n: i64) -> String {
     out
 }
 
+/// "1 order", "2,500 orders": a count with its noun (`one` or `many`), thousands grouped.
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", group(n))
+    }
+}
+
 /// 15000, "usd" → "$150.00"; other currencies as "150.00 EUR".
 pub fn money(minor: i64, currency: &str) -> String {
     let sign = if minor < 0 { "-" } else { "" };
@@ -48,6 +57,13 @@ mod tests {
         assert_eq!(group(1_234_567), "1,234,567");
         assert_eq!(group(-1_500), "-1,500");
         assert_eq!(group(i64::MIN), "-9,223,372,036,854,775,808");
+    }
+
+    #[test]
+    fn counts_with_their_noun() {
+        assert_eq!(count(1, "order", "orders"), "1 order");
+        assert_eq!(count(0, "order", "orders"), "0 orders");
+        assert_eq!(count(2_500, "new order", "new orders"), "2,500 new orders");
     }
 
     #[test]

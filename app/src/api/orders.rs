@@ -548,7 +548,7 @@ pub struct SyncView {
     pub reconciled: bool,
     /// A pass is queued or running.
     pub running: bool,
-    /// "Syncing: 150 orders read", "Last synced Mar 14, 2026 09:30 (3 orders)", "Never synced".
+    /// "Syncing: 150 orders read", "Last synced Mar 14, 2026 09:30 (1 order read)", "Never synced".
     pub state: String,
     pub error: Option<String>,
     pub uninstalled: bool,
@@ -588,13 +588,19 @@ pub async fn get_syncs() -> Result<SyncPanel, AppError> {
                     format!("{what}: Shopify is preparing a bulk export of every order")
                 }
                 (Some(_), _) if s.sync_bulk => {
-                    format!("{what} (bulk export): {} orders read", s.sync_done)
+                    format!(
+                        "{what} (bulk export): {} read",
+                        crate::format::count(s.sync_done, "order", "orders")
+                    )
                 }
-                (Some(_), _) => format!("{what}: {} orders read", s.sync_done),
+                (Some(_), _) => format!(
+                    "{what}: {} read",
+                    crate::format::count(s.sync_done, "order", "orders")
+                ),
                 (None, Some(t)) => format!(
-                    "Last synced {} ({} orders read)",
+                    "Last synced {} ({} read)",
                     ssr::local_time(&p, t),
-                    s.sync_done
+                    crate::format::count(s.sync_done, "order", "orders")
                 ),
                 (None, None) => "Never synced".to_string(),
             };

@@ -101,25 +101,17 @@ pub fn ImportPreviewPage() -> impl IntoView {
     }
 }
 
-fn plural(n: i64, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
 #[component]
 fn Preview(v: ImportView) -> impl IntoView {
     let summary = format!(
         "{} of {}, checked {}: {}; {} already in {}; {} with errors.",
-        plural(v.rows.len() as i64, "row", "rows"),
+        crate::format::count(v.rows.len() as i64, "row", "rows"),
         v.file_name,
         v.checked,
-        plural(v.new_orders, "new order", "new orders"),
-        plural(v.existing, "row", "rows"),
+        crate::format::count(v.new_orders, "new order", "new orders"),
+        crate::format::count(v.existing, "row", "rows"),
         v.store,
-        plural(v.errors, "row", "rows")
+        crate::format::count(v.errors, "row", "rows")
     );
     let ignored = (!v.ignored.is_empty()).then(|| {
         view! {
@@ -132,7 +124,7 @@ fn Preview(v: ImportView) -> impl IntoView {
         Some((when, n)) => view! {
             <div data-testid="import-done">
                 <Alert tone=Tone::Success>
-                    {format!("Imported {} into {} at {when}.", plural(n, "order", "orders"), v.store)}
+                    {format!("Imported {} into {} at {when}.", crate::format::count(n, "order", "orders"), v.store)}
                     " "
                     <a class="font-medium underline" href=format!("/orders?store={}", v.store_id)>"See them in the inbox"</a>
                 </Alert>
@@ -142,7 +134,7 @@ fn Preview(v: ImportView) -> impl IntoView {
         None if v.new_orders > 0 => view! {
             <form method="post" action=format!("/orders/import/{}/confirm", v.id) class="flex flex-wrap items-center gap-3">
                 <button type="submit" class=BUTTON data-testid="import-confirm">
-                    {format!("Import {}", plural(v.new_orders, "order", "orders"))}
+                    {format!("Import {}", crate::format::count(v.new_orders, "order", "orders"))}
                 </button>
                 <span class="text-sm text-slate-500">"Rows with errors and orders already in the store are skipped."</span>
             </form>
