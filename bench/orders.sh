@@ -115,6 +115,11 @@ first_page "status Shipped" "status=SHIPPED"
 first_page "store + status" "store=$STORE3" "status=SHIPPED"
 first_page "check: phone missing" "flag=phone"
 first_page "text: customer name" "q=ioana"
+# One customer's email (a rare term: nothing to find by walking the newest orders), and a term
+# no order has.
+EMAIL=$(sql "SELECT email FROM orders WHERE external_id = '$((1000000000 + N / 2))'" | head -1)
+first_page "text: one customer's email" "q=$EMAIL"
+first_page "text: no match" "q=zzqq"
 first_page "text: order number" "q=#S3-12345"
 first_page "dates: one week" "from=2026-06-01" "to=2026-06-07"
 first_page "sorted by total" "sort=total" "dir=desc"
