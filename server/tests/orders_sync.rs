@@ -73,16 +73,15 @@ struct Setup {
     shopify: MockServer,
 }
 
-/// Matches the store's plain order count (a first pass asks it to choose pages or a bulk
-/// export), not reconciliation's aliased per-day counts.
-struct PlainCount;
+/// Matches a GraphQL call whose query holds `text` ("ordersCount {": the store's plain order
+/// count, which a first pass asks to choose pages or a bulk export; not reconciliation's aliased
+/// per-day counts).
+struct Asks(&'static str);
 
-impl wiremock::Match for PlainCount {
+impl wiremock::Match for Asks {
     fn matches(&self, req: &Request) -> bool {
         let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
-        body["query"]
-            .as_str()
-            .is_some_and(|q| q.contains("ordersCount {"))
+        body["query"].as_str().is_some_and(|q| q.contains(self.0))
     }
 }
 
@@ -105,7 +104,7 @@ async fn setup_with(env: &[(&str, &str)]) -> Setup {
     let app = spawn_app_with(&env).await;
     // A small store unless a test says otherwise: first passes read pages.
     Mock::given(method("POST"))
-        .and(PlainCount)
+        .and(Asks("ordersCount {"))
         .respond_with(count(2))
         .with_priority(10)
         .mount(&shopify)
@@ -634,16 +633,6 @@ async fn reconciliation_shows_a_drifting_day_and_its_re_sync_closes_the_gap() {
     ));
 }
 
-/// Matches a GraphQL call whose query holds `text`.
-struct Asks(&'static str);
-
-impl wiremock::Match for Asks {
-    fn matches(&self, req: &Request) -> bool {
-        let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
-        body["query"].as_str().is_some_and(|q| q.contains(self.0))
-    }
-}
-
 fn graphql(data: Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({
         "data": data, "extensions": { "cost": { "requestedQueryCost": 10, "actualQueryCost": 10 } }
@@ -696,7 +685,7 @@ async fn a_big_stores_first_pass_reads_one_bulk_export_then_changes_since_it_beg
     let op = "gid://shopify/BulkOperation/7701";
     let asked_at = chrono::Utc::now();
     Mock::given(method("POST"))
-        .and(PlainCount)
+        .and(Asks("ordersCount {"))
         .respond_with(count(3))
         .mount(&s.shopify)
         .await;

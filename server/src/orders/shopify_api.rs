@@ -326,13 +326,7 @@ impl ShopifyApi {
         }
         let data = self.call(MUTATION, json!({ "input": input })).await?;
         let result = &data["orderUpdate"];
-        if let Some(errors) = result["userErrors"].as_array().filter(|e| !e.is_empty()) {
-            let said: Vec<&str> = errors
-                .iter()
-                .filter_map(|e| e["message"].as_str())
-                .collect();
-            return Err(ApiError::Refused(said.join("; ")));
-        }
+        refused_by(result)?;
         result["order"]["updatedAt"]
             .as_str()
             .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
@@ -374,6 +368,20 @@ fn refill_wait(answer: &Value) -> Duration {
         .filter(|r| *r > 0.0)
         .unwrap_or(50.0);
     Duration::from_secs_f64(((requested - available).max(0.0) / rate).max(0.05)).min(MAX_WAIT)
+}
+
+/// A mutation's `userErrors` (Shopify's words for what it refused), as `Refused`.
+pub(super) fn refused_by(payload: &Value) -> Result<(), ApiError> {
+    match payload["userErrors"].as_array().filter(|e| !e.is_empty()) {
+        Some(errors) => {
+            let said: Vec<&str> = errors
+                .iter()
+                .filter_map(|e| e["message"].as_str())
+                .collect();
+            Err(ApiError::Refused(said.join("; ")))
+        }
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use super::{
     ingest,
     repo::{self, SyncRow},
     shopify,
-    shopify_api::{ApiError, ShopifyApi, LINE_FIELDS, ORDER_SCALARS},
+    shopify_api::{self, ApiError, ShopifyApi, LINE_FIELDS, ORDER_SCALARS},
 };
 use crate::{jobs::Defer, Db};
 
@@ -82,13 +82,7 @@ impl ShopifyApi {
             )
             .await?;
         let payload = &data["bulkOperationRunQuery"];
-        if let Some(errors) = payload["userErrors"].as_array().filter(|e| !e.is_empty()) {
-            let said: Vec<&str> = errors
-                .iter()
-                .filter_map(|e| e["message"].as_str())
-                .collect();
-            return Err(ApiError::Refused(said.join("; ")));
-        }
+        shopify_api::refused_by(payload)?;
         payload["bulkOperation"]["id"]
             .as_str()
             .map(str::to_string)
