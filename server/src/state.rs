@@ -91,7 +91,9 @@ impl AppState {
 
     /// What background jobs get: the database, the configuration and the shared resources.
     pub fn job_context(&self) -> JobContext {
-        let ctx = JobContext::new(self.db.clone(), self.config.clone())
+        // Two connections a worker: a handler may run two statements at once.
+        let connections = u32::try_from(self.config.job_workers * 2).unwrap_or(64);
+        let ctx = JobContext::new(self.db.for_jobs(connections), self.config.clone())
             .with(self.storage.clone())
             .with(self.limits.clone());
         match &self.mailer {

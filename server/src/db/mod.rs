@@ -4,7 +4,7 @@
 //! pool is active through `with_db!` / `with_tx!`, which expand the same expression for each
 //! backend so each gets its native, fully typed driver.
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
@@ -16,15 +16,67 @@ use crate::error::{Error, Result};
 
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, WriteGate),
     Postgres(PgPool),
 }
 
-/// A write transaction on either backend. On SQLite it starts with `BEGIN IMMEDIATE`, taking
-/// the single writer lock up front so read-then-write transactions wait (busy_timeout)
-/// instead of failing with SQLITE_BUSY when they upgrade.
+/// SQLite's one writer, taken in this process before `BEGIN IMMEDIATE`: write transactions
+/// queue here in order and each starts the moment the one before it ends. Left to SQLite's
+/// busy handler, a writer that found the lock taken slept in growing steps (up to 100 ms a
+/// step) and could start long after the lock was free: a webhook's answer waited behind a
+/// job's transaction that way. Background jobs queue among themselves first (`background`),
+/// so at most one of their transactions is ever ahead of a request's. Single statements
+/// outside a transaction still meet the busy handler, briefly.
+#[derive(Clone, Debug, Default)]
+pub struct WriteGate {
+    turn: Arc<tokio::sync::Mutex<()>>,
+    /// Set on the jobs' handle: the queue background writers wait in before `turn`.
+    background: Option<Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A writer's place: the turn, and for a background writer its place in their own queue
+/// (held until the transaction ends too).
+pub struct Turn {
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+    _background: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteGate {
+    /// The same gate, for background writers.
+    fn for_background(&self) -> WriteGate {
+        WriteGate {
+            turn: self.turn.clone(),
+            background: Some(Arc::default()),
+        }
+    }
+
+    async fn take(&self) -> Result<Turn> {
+        let wait = async {
+            let background = match &self.background {
+                Some(q) => Some(q.clone().lock_owned().await),
+                None => None,
+            };
+            Turn {
+                _turn: self.turn.clone().lock_owned().await,
+                _background: background,
+            }
+        };
+        tokio::time::timeout(WRITE_WAIT, wait).await.map_err(|_| {
+            Error::Internal(anyhow::anyhow!(
+                "no turn to write to the database within {WRITE_WAIT:?}"
+            ))
+        })
+    }
+}
+
+/// How long a write transaction waits for its turn before giving up (SQLite's busy timeout).
+const WRITE_WAIT: Duration = Duration::from_secs(10);
+
+/// A write transaction on either backend. On SQLite it holds the process's write turn and
+/// starts with `BEGIN IMMEDIATE`, taking the single writer lock up front so read-then-write
+/// transactions never fail with SQLITE_BUSY when they upgrade.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite(Transaction<'static, Sqlite>, Turn),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -33,7 +85,7 @@ pub enum Tx {
 macro_rules! with_db {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
-            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Sqlite($pool, _) => $body,
             $crate::db::Db::Postgres($pool) => $body,
         }
     };
@@ -44,7 +96,7 @@ macro_rules! with_db {
 macro_rules! with_tx {
     ($tx:expr, |$conn:ident| $body:expr) => {
         match $tx {
-            $crate::db::Tx::Sqlite(t) => {
+            $crate::db::Tx::Sqlite(t, _) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -93,8 +145,11 @@ impl Db {
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(10))
-                .foreign_keys(true);
+                .busy_timeout(WRITE_WAIT)
+                .foreign_keys(true)
+                // Checkpoints run in the background (`checkpoints`), never inside a commit
+                // that holds the write turn.
+                .pragma("wal_autocheckpoint", "0");
             if let Some(parent) = opts.get_filename().parent() {
                 if !parent.as_os_str().is_empty() {
                     std::fs::create_dir_all(parent)?;
@@ -105,7 +160,8 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(opts)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            tokio::spawn(checkpoints(pool.clone()));
+            Ok(Db::Sqlite(pool, WriteGate::default()))
         } else {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -117,9 +173,35 @@ impl Db {
         }
     }
 
+    /// The handle background jobs work through. On PostgreSQL, a pool of its own whose
+    /// commits do not wait for the disk (`synchronous_commit = off`): a job's writes are
+    /// replayed by running the job again, so after a crash they may be lost (up to about
+    /// 0.6 s of them, in commit order: never a later one without an earlier one), and a job
+    /// whose completion was lost runs again once its lease runs out. What a request commits
+    /// (a webhook answered 200, a form saved) still waits for the disk, and no longer queues
+    /// behind the workers' flushes. On SQLite (whose commits do not wait for the disk in WAL
+    /// mode with synchronous = NORMAL), the same pool, whose write transactions queue among
+    /// themselves before taking the write turn: at most one is ever ahead of a request's.
+    pub fn for_jobs(&self, connections: u32) -> Db {
+        match self {
+            Db::Sqlite(pool, gate) => Db::Sqlite(pool.clone(), gate.for_background()),
+            Db::Postgres(p) => {
+                let opts = (*p.connect_options())
+                    .clone()
+                    .options([("synchronous_commit", "off")]);
+                Db::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(connections)
+                        .acquire_timeout(Duration::from_secs(5))
+                        .connect_lazy_with(opts),
+                )
+            }
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Sqlite(..) => Backend::Sqlite,
             Db::Postgres(_) => Backend::Postgres,
         }
     }
@@ -127,7 +209,7 @@ impl Db {
     /// Applies the backend's migrations (compiled into the binary).
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
-            Db::Sqlite(p) => sqlx::migrate!("../migrations/sqlite").run(p).await?,
+            Db::Sqlite(p, _) => sqlx::migrate!("../migrations/sqlite").run(p).await?,
             Db::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await?,
         }
         Ok(())
@@ -136,7 +218,10 @@ impl Db {
     /// Starts a write transaction (see [`Tx`]).
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p, gate) => {
+                let turn = gate.take().await?;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, turn)
+            }
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -149,6 +234,30 @@ impl Db {
 
     pub async fn close(&self) {
         with_db!(self, |p| p.close().await)
+    }
+}
+
+/// Copies SQLite's write-ahead log into the database file twice a second while the pool is
+/// open (PASSIVE: it never waits for, nor holds up, readers and writers). Automatic
+/// checkpoints are off: they ran inside the commit that filled the log, holding the write
+/// turn for the whole copy and its flush to disk.
+async fn checkpoints(pool: SqlitePool) {
+    let mut every = tokio::time::interval(Duration::from_millis(500));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&pool)
+            .await
+        {
+            if pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "sqlite checkpoint failed");
+        }
     }
 }
 
@@ -168,7 +277,8 @@ impl Tx {
 
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            // The turn passes on once the commit is done.
+            Tx::Sqlite(t, _turn) => t.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())

@@ -93,7 +93,7 @@ pub async fn claim(
                 .fetch_optional(p)
                 .await?
         }
-        Db::Sqlite(p) => {
+        Db::Sqlite(p, _) => {
             sqlx::query_as::<_, Claimed>(SQLITE)
                 .bind(worker)
                 .bind(lease_until)
