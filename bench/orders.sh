@@ -12,7 +12,7 @@
 #   BENCH_DATABASE_URL=postgres://... bench/orders.sh
 #
 # Knobs: RATE (500), DURATION (60), ORDERS (1000000), REPEAT (20), BENCH_PORT (3302), ONLY_BULK
-# (set: seed and part 4 only). Needs a
+# (set: seed and part 4 only), ONLY_INGEST (set: part 1 only). Needs a
 # release build (cargo leptos build --release) and Node.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -71,6 +71,7 @@ printf 'queue drained %.1f s after the last post (jobs left %s); orders %s for %
   "$DRAIN" "$LEFT" "$ORDERS_NOW" "$EXPECTED" "$((ORDERS_NOW - DISTINCT))"
 echo "server memory (RSS): $(awk '/VmRSS/{print $2, $3}' /proc/$PID/status)"
 fi
+[[ -n "${ONLY_INGEST:-}" ]] && exit 0
 
 # 2. The inbox over many orders.
 N=${ORDERS:-1000000}
@@ -115,6 +116,9 @@ first_page "status Shipped" "status=SHIPPED"
 first_page "store + status" "store=$STORE3" "status=SHIPPED"
 first_page "check: phone missing" "flag=phone"
 first_page "text: customer name" "q=ioana"
+# A full name: about one order in a hundred (SQLite's index holds fewer than 10,001 of them,
+# so its page is sorted from the index: the dearest case there).
+first_page "text: first and last name" "q=ioana ene"
 # One customer's email (a rare term: nothing to find by walking the newest orders), and a term
 # no order has.
 EMAIL=$(sql "SELECT email FROM orders WHERE external_id = '$((1000000000 + N / 2))'" | head -1)

@@ -1,8 +1,10 @@
 //! Orders on both databases: Shopify webhooks (signature, unknown shop, malformed body,
 //! redelivery, out-of-order states), store connections (checked, sealed, audited) and the
-//! inbox scoped by store access, with its filters and their bad values.
+//! inbox scoped by store access, with its filters and their bad values, and its text search.
 
 mod common;
+#[path = "common/orders.rs"]
+mod orders_common;
 
 use common::*;
 use serde_json::{json, Value};
@@ -645,6 +647,186 @@ async fn members_see_only_the_orders_of_their_stores_and_filters_are_checked() {
     .await
     .unwrap();
     assert_eq!((page.per_page, page.total, page.rows.len()), (50, 3, 0));
+}
+
+/// Copies order `from` `n` times as "Bulk Buyer <i>" (i from 1), straight into the table.
+async fn copies(app: &TestApp, from: Uuid, n: i64) {
+    let new_id = match app.state.db {
+        server::Db::Sqlite(..) => "randomblob(16)",
+        server::Db::Postgres(_) => "gen_random_uuid()",
+    };
+    let sql = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2) \
+         INSERT INTO orders (id, company_id, store_id, external_id, number, status, financial_status, \
+         fulfillment_status, currency, total_minor, subtotal_minor, shipping_minor, tax_minor, customer_name, \
+         email, phone, shipping_address, billing_address, payment_gateway, note, flags, search, placed_at, \
+         source_updated_at, cancelled_at, created_at, updated_at) \
+         SELECT {new_id}, company_id, store_id, 'bulk-' || i, '#B' || i, status, financial_status, \
+         fulfillment_status, currency, total_minor, subtotal_minor, shipping_minor, tax_minor, 'Bulk Buyer ' || i, \
+         email, phone, shipping_address, billing_address, payment_gateway, note, flags, \
+         '#b' || i || ' bulk buyer ' || i, placed_at, source_updated_at, cancelled_at, created_at, updated_at \
+         FROM orders, n WHERE orders.id = $1"
+    );
+    server::with_db!(&app.state.db, |p| sqlx::query(&sql)
+        .bind(from)
+        .bind(n)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
+}
+
+/// SQLite's trigram index matches what the orders hold (its own integrity check).
+async fn search_index_is_sound(app: &TestApp) {
+    if let server::Db::Sqlite(p, _) = &app.state.db {
+        sqlx::query(
+            "INSERT INTO orders_search (orders_search, rank) VALUES ('integrity-check', 1)",
+        )
+        .execute(p)
+        .await
+        .expect("orders_search agrees with orders");
+    }
+}
+
+#[tokio::test]
+async fn text_search_finds_rare_short_and_common_terms_and_follows_changes() {
+    let (app, owner, a) = shop_app().await;
+    let db = &app.state.db;
+    let customers = [
+        ("Ioana", "Pop", "pop"),
+        ("Zed", "Quist", "quist"),
+        ("Ana \"Nia\"", "Ene", "ene"),
+        ("Maria", "Stan", "stan"),
+    ];
+    let mut ids = Vec::new();
+    for (i, (first, last, mail)) in customers.into_iter().enumerate() {
+        ids.push(
+            orders_common::add_order(db, &owner, a, i as u64 + 1, |o| {
+                o["customer"]["first_name"] = json!(first);
+                o["customer"]["last_name"] = json!(last);
+                o["email"] = json!(format!("{mail}@example.ro"));
+            })
+            .await,
+        );
+    }
+    // Another company's customer of the same name stays its own.
+    let other = app.sign_up("Other Co", "Olga", "olga@example.com").await;
+    let other_store = orders_common::store(db, &other, "Elsewhere").await;
+    orders_common::add_order(db, &other, other_store, 9, |o| {
+        o["customer"]["last_name"] = json!("Quist");
+    })
+    .await;
+
+    let found = |text: &'static str| {
+        let (app, owner) = (&app, &owner);
+        async move {
+            let q = Query {
+                q: Some(text.into()),
+                ..Default::default()
+            };
+            let mut numbers: Vec<String> = inbox(app, owner, q)
+                .await
+                .into_iter()
+                .map(|r| r.0)
+                .collect();
+            numbers.sort();
+            numbers
+        }
+    };
+    let none: Vec<String> = Vec::new();
+    // Rare terms (from SQLite's index), in any case, whole or in part.
+    assert_eq!(found("quist").await, ["#2"]);
+    assert_eq!(found("QUIST@EXAMPLE").await, ["#2"]);
+    assert_eq!(
+        found("ed qui").await,
+        ["#2"],
+        "across the space between names"
+    );
+    assert_eq!(found("example.ro").await, ["#1", "#2", "#3", "#4"]);
+    // Too short for trigrams: matched by LIKE.
+    assert_eq!(found("ni").await, ["#3"]);
+    assert_eq!(found("q").await, ["#2"]);
+    // What the member typed is text, never FTS5 or LIKE syntax.
+    assert_eq!(found("\"nia\"").await, ["#3"], "quotes are characters");
+    assert_eq!(found("nia\" OR \"pop").await, none);
+    assert_eq!(found("ioana OR maria").await, none);
+    assert_eq!(found("pop*").await, none);
+    assert_eq!(found("NEAR(pop stan)").await, none);
+    assert_eq!(found("st%n").await, none);
+    assert_eq!(found("zzqq").await, none);
+
+    // A changed email is found by its new value only.
+    let mut changed = orders_common::fixture();
+    changed["id"] = json!(900_002);
+    changed["name"] = json!("#2");
+    changed["created_at"] = json!("2026-11-03T10:00:00Z");
+    changed["updated_at"] = json!("2026-12-01T10:00:00Z");
+    changed["customer"]["first_name"] = json!("Zed");
+    changed["customer"]["last_name"] = json!("Quist");
+    changed["email"] = json!("zed@elsewhere.org");
+    let raw = changed.to_string();
+    let facts = shopify::order_facts(&raw).unwrap();
+    let outcome = server::orders::ingest::ingest(db, owner.company_id, a, &facts, &raw, "a test")
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, server::orders::ingest::Ingested::Updated(_)),
+        "{outcome:?}"
+    );
+    assert_eq!(found("quist@").await, none);
+    assert_eq!(found("elsewhere").await, ["#2"]);
+    search_index_is_sound(&app).await;
+
+    // A common term (more matches than SQLite's index is asked for) is paged by date and
+    // counted up to the cap; a rare one among them still comes from the index.
+    copies(&app, ids[3], 10_001).await;
+    let common = service::inbox(
+        db,
+        &owner,
+        &Query {
+            q: Some("bulk buyer".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (common.rows.len(), common.total, common.more),
+        (50, 10_000, true)
+    );
+    assert!(common
+        .rows
+        .iter()
+        .all(|r| r.customer_name.starts_with("Bulk Buyer")));
+    let mid = service::inbox(
+        db,
+        &owner,
+        &Query {
+            q: Some("bulk buyer 1000".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    // 1000, 10000 to 10001: three.
+    assert_eq!((mid.total, mid.more), (3, false));
+    assert_eq!(found("bulk buyer 10001").await, ["#B10001"]);
+    assert_eq!(
+        found("quist").await,
+        ["#2"],
+        "the other company's Quist is not ours"
+    );
+
+    // Orders deleted with their store leave the index with them.
+    server::with_db!(db, |p| sqlx::query("DELETE FROM stores WHERE id = $1")
+        .bind(a)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
+    assert_eq!(found("example.ro").await, none);
+    assert_eq!(found("bulk buyer").await, none);
+    search_index_is_sound(&app).await;
 }
 
 #[tokio::test]

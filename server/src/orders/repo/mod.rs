@@ -449,11 +449,6 @@ macro_rules! bind_args {
     }};
 }
 
-/// One page of the orders matching the filter, and how many match, counted up to
-/// `count_cap`. The WHERE clause holds only the filters given, so each backend's planner sees
-/// plain equalities and ranges and walks the matching index in the page's order
-/// (`orders_company_placed`, `orders_store_placed`, `orders_company_status_placed`,
-/// `orders_company_total`, `orders_company_flagged`) until the page is full.
 /// The ways an order number may be written when `text` looks like one ("#1042", "1042",
 /// "#s3-12345"): with and without "#", as typed and in capitals. None for other searches
 /// (names, emails, phone numbers of nine digits or more).
@@ -479,8 +474,80 @@ pub fn number_forms(text: &str) -> Option<Vec<String>> {
     Some(forms)
 }
 
+/// How the text filter finds its orders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TextBy {
+    /// A substring match on `o.search`: PostgreSQL answers it from its trigram index
+    /// (`orders_search_trgm`) or by walking the orders newest first, whichever it judges
+    /// cheaper; SQLite only walks.
+    Like,
+    /// SQLite's trigram index (`orders_search`, FTS5): the matching orders straight from the
+    /// index, then sorted. For terms of three characters or more with at most
+    /// [`INDEX_MATCHES_MAX`] matches in it.
+    Index,
+}
+
+/// Up to how many matches in SQLite's trigram index a text filter is answered from it. Sorting
+/// that many into the page's order is quick; a term with more is common, and a walk through
+/// the newest orders finds its page at once.
+const INDEX_MATCHES_MAX: i64 = 10_000;
+
+impl TextBy {
+    /// How to match the filter's text on `db`.
+    async fn for_db(db: &Db, f: &ListFilter) -> Result<Self> {
+        match (db, Self::indexed_text(f)) {
+            (Db::Sqlite(pool, _), Some(text)) => Self::probe(pool, text).await,
+            _ => Ok(Self::Like),
+        }
+    }
+
+    /// How to match the filter's text inside `tx`.
+    async fn for_tx(tx: &mut Tx, f: &ListFilter) -> Result<Self> {
+        match (tx, Self::indexed_text(f)) {
+            (Tx::Sqlite(t, _), Some(text)) => Self::probe(&mut **t, text).await,
+            _ => Ok(Self::Like),
+        }
+    }
+
+    /// The filter's text when SQLite's index can look it up: three characters or more, and
+    /// not an order number (found exactly through its own index).
+    fn indexed_text(f: &ListFilter) -> Option<&str> {
+        f.text
+            .as_deref()
+            .filter(|t| number_forms(t).is_none() && t.chars().count() >= 3)
+    }
+
+    /// The index when it holds at most [`INDEX_MATCHES_MAX`] matches of `text` (all
+    /// companies'; it stops reading there), else a walk by date.
+    async fn probe<'e>(
+        e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
+        text: &str,
+    ) -> Result<Self> {
+        let found: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT rowid FROM orders_search \
+             WHERE orders_search MATCH $1 LIMIT $2) AS found",
+        )
+        .bind(fts_phrase(text))
+        .bind(INDEX_MATCHES_MAX + 1)
+        .fetch_one(e)
+        .await?;
+        Ok(if found <= INDEX_MATCHES_MAX {
+            Self::Index
+        } else {
+            Self::Like
+        })
+    }
+}
+
+/// `text` as an FTS5 phrase: quoted (quotes doubled), so operators and punctuation in what the
+/// member typed are plain characters. With the trigram tokenizer a phrase matches as a
+/// substring, like `LIKE '%text%'`.
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.to_lowercase().replace('"', "\"\""))
+}
+
 /// The WHERE clause and its arguments ($1, $2, …) of a filter, and its ORDER BY.
-fn filter_sql(f: &ListFilter) -> (String, Vec<Arg>, String) {
+fn filter_sql(f: &ListFilter, text_by: TextBy) -> (String, Vec<Arg>, String) {
     let mut args = vec![Arg::Id(f.company_id)];
     let mut conds = vec!["o.company_id = $1".to_string()];
     macro_rules! add {
@@ -513,6 +580,10 @@ fn filter_sql(f: &ListFilter) -> (String, Vec<Arg>, String) {
                 conds.push(format!("o.number IN ({})", marks.join(", ")));
                 args.extend(forms.into_iter().map(Arg::Text));
             }
+            None if text_by == TextBy::Index => add!(
+                "o.rowid IN (SELECT rowid FROM orders_search WHERE orders_search MATCH $n)",
+                Arg::Text(fts_phrase(text)),
+            ),
             None => add!("o.search LIKE $n ESCAPE '\\'", Arg::Text(like(text))),
         }
     }
@@ -538,6 +609,13 @@ fn filter_sql(f: &ListFilter) -> (String, Vec<Arg>, String) {
     (conds.join(" AND "), args, order)
 }
 
+/// One page of the orders matching the filter, and how many match, counted up to
+/// `count_cap`. The WHERE clause holds only the filters given, so each backend's planner sees
+/// plain equalities and ranges and walks the matching index in the page's order
+/// (`orders_company_placed`, `orders_store_placed`, `orders_company_status_placed`,
+/// `orders_company_total`, `orders_company_flagged`) until the page is full.
+/// A text filter is looked up in a trigram index (PostgreSQL's `orders_search_trgm`, SQLite's
+/// `orders_search` when the term is rare enough; see `TextBy`).
 pub async fn list(
     db: &Db,
     f: &ListFilter,
@@ -545,34 +623,57 @@ pub async fn list(
     offset: i64,
     count_cap: i64,
 ) -> Result<(Vec<ListRow>, i64)> {
-    let (where_, args, order) = filter_sql(f);
-    let filter_args = args.len();
-    let n = filter_args;
-    let rows_sql = format!(
+    // With a text filter on SQLite, the trigram index is asked first how common the term is.
+    let text_by = TextBy::for_db(db, f).await?;
+    tokio::try_join!(
+        page_rows(db, f, text_by, limit, offset),
+        count_matching(db, f, text_by, count_cap),
+    )
+}
+
+/// One page of the orders matching the filter, in its order.
+async fn page_rows(
+    db: &Db,
+    f: &ListFilter,
+    text_by: TextBy,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ListRow>> {
+    let (where_, mut args, order) = filter_sql(f, text_by);
+    let n = args.len();
+    let sql = format!(
         "SELECT o.id, o.store_id, s.name AS store_name, o.number, o.status, o.financial_status, o.currency, \
          o.total_minor, o.customer_name, o.email, o.phone, o.flags, o.placed_at \
          FROM orders o JOIN stores s ON s.id = o.store_id WHERE {where_} ORDER BY {order} LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
-    let count_sql = format!(
+    args.push(Arg::Int(limit));
+    args.push(Arg::Int(offset));
+    // Planned for its values each time (never a cached generic plan): whether a trigram index
+    // or a walk by date is cheaper depends on the term.
+    Ok(with_db!(db, |pool| bind_args!(
+        sqlx::query_as::<_, ListRow>(&sql).persistent(false),
+        args.iter()
+    )
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// How many orders match the filter, counted up to `cap`.
+async fn count_matching(db: &Db, f: &ListFilter, text_by: TextBy, cap: i64) -> Result<i64> {
+    let (where_, mut args, _) = filter_sql(f, text_by);
+    let sql = format!(
         "SELECT COUNT(*) FROM (SELECT 1 FROM orders o WHERE {where_} LIMIT ${}) AS matching",
-        n + 1
+        args.len() + 1
     );
-    let mut row_args = args;
-    row_args.push(Arg::Int(limit));
-    row_args.push(Arg::Int(offset));
-    let cap = Arg::Int(count_cap);
-    let count_args: Vec<&Arg> = row_args[..n].iter().chain(std::iter::once(&cap)).collect();
-    let (rows, total) = with_db!(db, |pool| tokio::try_join!(
-        bind_args!(sqlx::query_as::<_, ListRow>(&rows_sql), row_args.iter()).fetch_all(pool),
-        bind_args!(
-            sqlx::query_scalar::<_, i64>(&count_sql),
-            count_args.iter().copied()
-        )
-        .fetch_one(pool),
-    ))?;
-    Ok((rows, total))
+    args.push(Arg::Int(cap));
+    Ok(with_db!(db, |pool| bind_args!(
+        sqlx::query_scalar::<_, i64>(&sql).persistent(false),
+        args.iter()
+    )
+    .fetch_one(pool)
+    .await)?)
 }
 
 /// When the member's newest order change happened (None when they see no orders): the inbox
@@ -967,7 +1068,7 @@ pub async fn export_rows(
     out: &tokio::sync::mpsc::Sender<Result<ExportRow>>,
 ) -> Result<()> {
     use futures_util::TryStreamExt;
-    let (where_, mut args, order) = filter_sql(f);
+    let (where_, mut args, order) = filter_sql(f, TextBy::for_db(db, f).await?);
     args.push(Arg::Int(max));
     let sql = format!(
         "SELECT o.number, s.name AS store_name, o.placed_at, o.status, o.customer_name, o.email, o.phone, \
