@@ -249,7 +249,7 @@ const WAL_RESTART_FRAMES: i64 = 65_536;
 /// log while some reader is open, which under steady load is always, and the file grew without
 /// end (4.7 GB in a minute of 500 webhooks a second); past [`WAL_RESTART_FRAMES`] a TRUNCATE
 /// checkpoint, taken with the write turn so no writer of ours is held up by SQLite's busy
-/// handler meanwhile, waits for the open readers and starts the log afresh.
+/// handler meanwhile, waits (at most 200 ms) for the open readers and starts the log afresh.
 async fn checkpoints(pool: SqlitePool, gate: WriteGate) {
     let mut every = tokio::time::interval(Duration::from_millis(500));
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -264,10 +264,7 @@ async fn checkpoints(pool: SqlitePool, gate: WriteGate) {
             .await;
         let done = match passive {
             Ok((_, frames, _)) if frames > WAL_RESTART_FRAMES => match gate.take().await {
-                Ok(_turn) => sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .execute(&pool)
-                    .await
-                    .map(drop),
+                Ok(_turn) => truncate_log(&pool).await,
                 Err(_) => Ok(()),
             },
             other => other.map(drop),
@@ -279,6 +276,24 @@ async fn checkpoints(pool: SqlitePool, gate: WriteGate) {
             tracing::warn!(error = %e, "sqlite checkpoint failed");
         }
     }
+}
+
+/// A TRUNCATE checkpoint that waits at most 200 ms for the open readers (a slow download
+/// streaming an export holds one open): it holds the write turn meanwhile, and gives up to try
+/// again half a second later rather than keep every writer waiting.
+async fn truncate_log(pool: &SqlitePool) -> sqlx::Result<()> {
+    let mut c = pool.acquire().await?;
+    sqlx::query("PRAGMA busy_timeout = 200")
+        .execute(&mut *c)
+        .await?;
+    let done = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&mut *c)
+        .await
+        .map(drop);
+    sqlx::query(&format!("PRAGMA busy_timeout = {}", WRITE_WAIT.as_millis()))
+        .execute(&mut *c)
+        .await?;
+    done
 }
 
 impl Tx {
