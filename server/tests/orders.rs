@@ -717,17 +717,24 @@ async fn text_search_finds_rare_short_and_common_terms_and_follows_changes() {
     })
     .await;
 
-    let found = |text: &'static str| {
-        let (app, owner) = (&app, &owner);
+    let search = |text: &'static str| {
+        let owner = &owner;
         async move {
             let q = Query {
                 q: Some(text.into()),
                 ..Default::default()
             };
-            let mut numbers: Vec<String> = inbox(app, owner, q)
+            service::inbox(db, owner, &q).await.unwrap()
+        }
+    };
+    let found = |text: &'static str| {
+        let search = &search;
+        async move {
+            let mut numbers: Vec<String> = search(text)
                 .await
+                .rows
                 .into_iter()
-                .map(|r| r.0)
+                .map(|r| r.number)
                 .collect();
             numbers.sort();
             numbers
@@ -780,16 +787,7 @@ async fn text_search_finds_rare_short_and_common_terms_and_follows_changes() {
     // A common term (more matches than SQLite's index is asked for) is paged by date and
     // counted up to the cap; a rare one among them still comes from the index.
     copies(&app, ids[3], 10_001).await;
-    let common = service::inbox(
-        db,
-        &owner,
-        &Query {
-            q: Some("bulk buyer".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let common = search("bulk buyer").await;
     assert_eq!(
         (common.rows.len(), common.total, common.more),
         (50, 10_000, true)
@@ -798,16 +796,7 @@ async fn text_search_finds_rare_short_and_common_terms_and_follows_changes() {
         .rows
         .iter()
         .all(|r| r.customer_name.starts_with("Bulk Buyer")));
-    let mid = service::inbox(
-        db,
-        &owner,
-        &Query {
-            q: Some("bulk buyer 1000".into()),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let mid = search("bulk buyer 1000").await;
     // 1000, 10000 to 10001: three.
     assert_eq!((mid.total, mid.more), (3, false));
     assert_eq!(found("bulk buyer 10001").await, ["#B10001"]);

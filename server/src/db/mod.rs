@@ -290,10 +290,14 @@ async fn truncate_log(pool: &SqlitePool) -> sqlx::Result<()> {
         .execute(&mut *c)
         .await
         .map(drop);
-    sqlx::query(&format!("PRAGMA busy_timeout = {}", WRITE_WAIT.as_millis()))
+    let restored = sqlx::query(&format!("PRAGMA busy_timeout = {}", WRITE_WAIT.as_millis()))
         .execute(&mut *c)
-        .await?;
-    done
+        .await;
+    if restored.is_err() {
+        // Never hand a connection with the short timeout back to the pool.
+        c.close_on_drop();
+    }
+    done.and(restored.map(drop))
 }
 
 impl Tx {
