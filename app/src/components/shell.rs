@@ -119,36 +119,33 @@ fn UserMenu(me: Me) -> impl IntoView {
     .into_any()
 }
 
-/// Frame of every signed-in page; the page renders in the `<Outlet/>`.
-#[component]
-pub fn Shell() -> impl IntoView {
-    let me = Resource::new(|| (), |_| get_me());
-    view! {
-        <Suspense fallback=|| view! { <div class="min-h-screen bg-slate-50 dark:bg-slate-950"></div> }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(me)) => view! { <Frame me/> }.into_any(),
-                    Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
-                    Err(e) => view! {
-                        <div class="p-8"><crate::components::ui::Alert tone=crate::components::ui::Tone::Error>{e.message}</crate::components::ui::Alert></div>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+/// The signed-in member, loaded once by the shell for every page under it. Read it with
+/// [`use_member`] inside a `Suspense`.
+pub type MemberResource = Resource<Result<Option<Me>, crate::api::AppError>>;
+
+#[derive(Clone, Copy)]
+struct Member(MemberResource);
+
+/// The shell's member resource (None outside the shell).
+pub fn use_member() -> Option<MemberResource> {
+    use_context::<Member>().map(|m| m.0)
 }
 
-/// Pages that change the balance bump this, so the shell's low-balance banner reads it again
-/// (the rest of the frame stays as it is).
-#[derive(Clone, Copy)]
-pub struct BalanceChanged(pub RwSignal<u32>);
-
-/// "Your token balance is low" across the top, for those who may see billing.
+/// Frame of every signed-in page; the page renders in the `<Outlet/>`.
+///
+/// Every resource of the frame is created here, once, and the `<Outlet/>` stays outside any
+/// `Suspense`: the server walks a `Suspense`'s children more than once (to find the resources
+/// they read, then to render them), so a page built inside one would be built several times,
+/// each time with resources of its own, and the browser would hydrate the HTML of the last
+/// build against the data of the first (a webhook landing in between made `/billing` panic).
+/// Only the parts that show the member wait for it.
 #[component]
-fn LowBalanceBanner(initial: Option<String>) -> impl IntoView {
-    let changed = use_context::<BalanceChanged>()
-        .map(|c| c.0)
-        .unwrap_or_else(|| RwSignal::new(0));
+pub fn Shell() -> impl IntoView {
+    let me: MemberResource = Resource::new(|| (), |_| get_me());
+    provide_context(Member(me));
+    let changed = RwSignal::new(0u32);
+    provide_context(BalanceChanged(changed));
+    // The low-balance banner reads the balance again when a page says it changed.
     let fresh = Resource::new(
         move || changed.get(),
         |n| async move {
@@ -159,24 +156,6 @@ fn LowBalanceBanner(initial: Option<String>) -> impl IntoView {
             }
         },
     );
-    move || {
-        let low = fresh.get().flatten().unwrap_or_else(|| initial.clone());
-        low.map(|balance| view! {
-            <div class="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900 sm:px-6 dark:border-amber-900 dark:bg-amber-950/60 dark:text-amber-100" role="status" data-testid="low-balance">
-                {format!("Your token balance is low: {balance} tokens left. ")}
-                <a href="/billing" class="font-semibold underline underline-offset-2">"Buy tokens"</a>
-            </div>
-        })
-    }
-}
-
-#[component]
-fn Frame(me: Me) -> impl IntoView {
-    provide_context(me.clone());
-    provide_context(BalanceChanged(RwSignal::new(0)));
-    let company = me.company_name.clone();
-    let low_balance = me.low_balance.clone();
-    let nav_me = me.clone();
     view! {
         // The sidebar's column stretches with the page (its background reaches the bottom of
         // long pages, in full-page screenshots and print too); the navigation inside it stays
@@ -188,35 +167,91 @@ fn Frame(me: Me) -> impl IntoView {
                         <Logo/>
                         <span class="text-base font-semibold">"Switchyard"</span>
                     </div>
-                    <p class="mt-6 px-3 text-xs font-semibold uppercase tracking-wide text-slate-400">{company.clone()}</p>
-                    <nav class="mt-2 flex flex-col gap-1" aria-label="Main">
-                        <NavLinks me=nav_me.clone()/>
-                    </nav>
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            me.await.ok().flatten().map(|me| view! {
+                                <p class="mt-6 px-3 text-xs font-semibold uppercase tracking-wide text-slate-400">{me.company_name.clone()}</p>
+                                <nav class="mt-2 flex flex-col gap-1" aria-label="Main">
+                                    <NavLinks me/>
+                                </nav>
+                            })
+                        })}
+                    </Suspense>
                 </aside>
             </div>
             <div class="min-w-0 flex-1">
                 <header class="sticky top-0 z-10 flex h-14 items-center gap-3 border-b border-slate-200 bg-white/90 px-4 backdrop-blur sm:px-6 dark:border-slate-800 dark:bg-slate-900/90">
-                    <details class="relative lg:hidden">
-                        <summary class="flex h-9 w-9 cursor-pointer list-none items-center justify-center rounded-lg hover:bg-slate-100 dark:hover:bg-slate-800" aria-label="Open navigation">
-                            <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" aria-hidden="true">
-                                <path stroke-linecap="round" d="M4 6h16M4 12h16M4 18h16"/>
-                            </svg>
-                        </summary>
-                        <nav class="absolute left-0 z-20 mt-2 flex w-56 flex-col gap-1 rounded-xl border border-slate-200 bg-white p-2 shadow-lg dark:border-slate-700 dark:bg-slate-900" aria-label="Main (mobile)">
-                            <NavLinks me=nav_me/>
-                        </nav>
-                    </details>
-                    <span class="truncate text-sm font-semibold text-slate-700 dark:text-slate-200" data-testid="company-name">{company}</span>
-                    <div class="ml-auto flex items-center gap-1">
-                        <ThemeToggle/>
-                        <UserMenu me/>
-                    </div>
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            match me.await {
+                                Ok(Some(me)) => view! { <HeaderBar me/> }.into_any(),
+                                // Signed out meanwhile (the server redirects a signed-out
+                                // request before it gets here).
+                                Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
+                                Err(e) => view! {
+                                    <p class="text-sm text-red-700 dark:text-red-300" role="alert">{e.message}</p>
+                                }.into_any(),
+                            }
+                        })}
+                    </Suspense>
                 </header>
-                <LowBalanceBanner initial=low_balance/>
+                <Suspense>
+                    {move || Suspend::new(async move {
+                        let initial = me.await.ok().flatten().and_then(|me| me.low_balance);
+                        view! { <LowBalanceBanner initial fresh/> }
+                    })}
+                </Suspense>
                 <main class="mx-auto max-w-6xl px-4 py-8 sm:px-6">
                     <Outlet/>
                 </main>
             </div>
+        </div>
+    }
+}
+
+/// Pages that change the balance bump this, so the shell's low-balance banner reads it again
+/// (the rest of the frame stays as it is).
+#[derive(Clone, Copy)]
+pub struct BalanceChanged(pub RwSignal<u32>);
+
+/// "Your token balance is low" across the top, for those who may see billing: the balance the
+/// page loaded with, then the one read after a page said it changed.
+#[component]
+fn LowBalanceBanner(
+    initial: Option<String>,
+    fresh: Resource<Option<Option<String>>>,
+) -> impl IntoView {
+    move || {
+        let low = fresh.get().flatten().unwrap_or_else(|| initial.clone());
+        low.map(|balance| view! {
+            <div class="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900 sm:px-6 dark:border-amber-900 dark:bg-amber-950/60 dark:text-amber-100" role="status" data-testid="low-balance">
+                {format!("Your token balance is low: {balance} tokens left. ")}
+                <a href="/billing" class="font-semibold underline underline-offset-2">"Buy tokens"</a>
+            </div>
+        })
+    }
+}
+
+/// The header's content: the mobile menu, the company, dark mode and the user menu.
+#[component]
+fn HeaderBar(me: Me) -> impl IntoView {
+    let company = me.company_name.clone();
+    let nav_me = me.clone();
+    view! {
+        <details class="relative lg:hidden">
+            <summary class="flex h-9 w-9 cursor-pointer list-none items-center justify-center rounded-lg hover:bg-slate-100 dark:hover:bg-slate-800" aria-label="Open navigation">
+                <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" aria-hidden="true">
+                    <path stroke-linecap="round" d="M4 6h16M4 12h16M4 18h16"/>
+                </svg>
+            </summary>
+            <nav class="absolute left-0 z-20 mt-2 flex w-56 flex-col gap-1 rounded-xl border border-slate-200 bg-white p-2 shadow-lg dark:border-slate-700 dark:bg-slate-900" aria-label="Main (mobile)">
+                <NavLinks me=nav_me/>
+            </nav>
+        </details>
+        <span class="truncate text-sm font-semibold text-slate-700 dark:text-slate-200" data-testid="company-name">{company}</span>
+        <div class="ml-auto flex items-center gap-1">
+            <ThemeToggle/>
+            <UserMenu me/>
         </div>
     }
 }

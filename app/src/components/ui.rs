@@ -163,10 +163,19 @@ pub fn Logo() -> impl IntoView {
     }
 }
 
+/// Whether Google sign-in is configured, for [`ContinueWithGoogle`]. Create it at the top of the
+/// page, never inside a `Suspend`: the server walks a Suspense's children more than once, and a
+/// resource created there is created (and fetched) each time.
+pub fn google_available() -> Resource<Result<bool, crate::api::AppError>> {
+    Resource::new_blocking(|| (), |_| crate::api::account::google_available())
+}
+
 /// "Continue with Google": a plain form posting to /auth/google (works before hydration), shown
-/// only when Google sign-in is configured. `intent` is `login`, `invite` (with `token`) or `link`.
+/// only when Google sign-in is configured (`available`, from [`google_available`]). `intent` is
+/// `login`, `invite` (with `token`) or `link`.
 #[component]
 pub fn ContinueWithGoogle(
+    available: Resource<Result<bool, crate::api::AppError>>,
     #[prop(into)] intent: String,
     #[prop(optional, into)] next: String,
     #[prop(optional, into)] token: String,
@@ -175,7 +184,6 @@ pub fn ContinueWithGoogle(
     #[prop(optional)]
     divider: bool,
 ) -> impl IntoView {
-    let available = Resource::new_blocking(|| (), |_| crate::api::account::google_available());
     view! {
         <Suspense>
             {move || {

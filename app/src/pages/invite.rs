@@ -6,7 +6,9 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{take_form_flash, team::get_invitation};
-use crate::components::ui::{Alert, AuthFrame, ContinueWithGoogle, Field, SubmitButton, Tone};
+use crate::components::ui::{
+    google_available, Alert, AuthFrame, ContinueWithGoogle, Field, SubmitButton, Tone,
+};
 
 #[component]
 pub fn InvitePage() -> impl IntoView {
@@ -14,6 +16,8 @@ pub fn InvitePage() -> impl IntoView {
     let token = move || params.read().get("token").unwrap_or_default();
     let info = Resource::new_blocking(token, get_invitation);
     let flash = Resource::new_blocking(|| (), |_| take_form_flash("invite".into()));
+    // Created here, outside the Suspense below (the server walks its children more than once).
+    let google = google_available();
     view! {
         <Title text="Accept invitation · Switchyard"/>
         <Suspense>
@@ -56,7 +60,7 @@ pub fn InvitePage() -> impl IntoView {
                                     }}
                                     <SubmitButton>"Accept invitation"</SubmitButton>
                                 </form>
-                                <ContinueWithGoogle intent="invite" token=token() label=format!("Accept with Google as {}", i.email) divider=true/>
+                                <ContinueWithGoogle available=google intent="invite" token=token() label=format!("Accept with Google as {}", i.email) divider=true/>
                             </AuthFrame>
                         }.into_any()
                     }

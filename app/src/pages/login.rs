@@ -5,12 +5,17 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::take_form_flash;
-use crate::components::ui::{Alert, AuthFrame, ContinueWithGoogle, Field, SubmitButton, Tone};
+use crate::components::ui::{
+    google_available, Alert, AuthFrame, ContinueWithGoogle, Field, SubmitButton, Tone,
+};
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let flash = Resource::new_blocking(|| (), |_| take_form_flash("login".into()));
+    // Created here, outside the Suspense below (the server walks its children more than once).
+    let google = google_available();
+    let signup = Resource::new_blocking(|| (), |_| crate::api::account::signup_open());
     let signed_out = move || query.read().get("signed_out").is_some();
     view! {
         <Title text="Sign in · Switchyard"/>
@@ -34,9 +39,9 @@ pub fn LoginPage() -> impl IntoView {
                             <Field name="password" label="Password" kind="password" autocomplete="current-password"/>
                             <SubmitButton>"Sign in"</SubmitButton>
                         </form>
-                        <ContinueWithGoogle intent="login" next=next.clone() label="Continue with Google" divider=true/>
+                        <ContinueWithGoogle available=google intent="login" next=next.clone() label="Continue with Google" divider=true/>
                         <a href="/forgot" class="mt-6 block text-center text-sm font-medium text-brand-600 hover:text-brand-500 dark:text-brand-400">"Forgot your password?"</a>
-                        <SignUpLink/>
+                        <SignUpLink open=signup/>
                     }
                 })}
             </Suspense>
@@ -64,8 +69,7 @@ fn removed_methods(raw: &str) -> Option<String> {
 
 /// "New to Switchyard? Create a company" — only when public sign-up is enabled.
 #[component]
-fn SignUpLink() -> impl IntoView {
-    let open = Resource::new_blocking(|| (), |_| crate::api::account::signup_open());
+fn SignUpLink(open: Resource<Result<bool, crate::api::AppError>>) -> impl IntoView {
     view! {
         <Suspense>
             {move || Suspend::new(async move {

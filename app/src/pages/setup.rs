@@ -40,7 +40,7 @@ pub fn SetupPage() -> impl IntoView {
     view! {
         <Title text="Set up Switchyard"/>
         <AuthFrame title="Set up Switchyard" subtitle="Create your company and its owner account. You can invite your team afterwards.">
-            <CompanyForm form="setup" action="/auth/setup"/>
+            <CompanyForm action="/auth/setup" flash=company_flash("setup")/>
         </AuthFrame>
     }
 }
@@ -49,6 +49,8 @@ pub fn SetupPage() -> impl IntoView {
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let open = Resource::new_blocking(|| (), |_| crate::api::account::signup_open());
+    // Created here, outside the Suspense below (the server walks its children more than once).
+    let flash = company_flash("signup");
     view! {
         <Title text="Create a company · Switchyard"/>
         <Suspense>
@@ -56,7 +58,7 @@ pub fn SignUpPage() -> impl IntoView {
                 if open.await.unwrap_or(false) {
                     view! {
                         <AuthFrame title="Create your company" subtitle="Start a Switchyard workspace for your company. You will be its owner and can invite your team.">
-                            <CompanyForm form="signup" action="/auth/signup"/>
+                            <CompanyForm action="/auth/signup" flash/>
                             <a href="/login" class="mt-6 block text-center text-sm font-medium text-brand-600 hover:text-brand-500 dark:text-brand-400">"Already have an account? Sign in"</a>
                         </AuthFrame>
                     }.into_any()
@@ -73,11 +75,20 @@ pub fn SignUpPage() -> impl IntoView {
     }
 }
 
+/// The flash a company form's errors come back in (`setup` or `signup`).
+fn company_flash(
+    form: &'static str,
+) -> Resource<Result<Option<crate::api::FormFlash>, crate::api::AppError>> {
+    Resource::new_blocking(move || (), move |_| take_form_flash(form.into()))
+}
+
 /// Company, time zone, owner's name, email and password, posted to `action`; errors come back
-/// in the flash named `form`.
+/// in `flash` (from [`company_flash`]).
 #[component]
-fn CompanyForm(form: &'static str, action: &'static str) -> impl IntoView {
-    let flash = Resource::new_blocking(move || (), move |_| take_form_flash(form.into()));
+fn CompanyForm(
+    action: &'static str,
+    flash: Resource<Result<Option<crate::api::FormFlash>, crate::api::AppError>>,
+) -> impl IntoView {
     view! {
         <Suspense>
             {move || Suspend::new(async move {

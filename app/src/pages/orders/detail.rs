@@ -38,12 +38,23 @@ pub fn OrderPage() -> impl IntoView {
         },
         |(id, _, _)| get_order(id),
     );
+    // Created here, not in the shipping card: a resource made inside the order's `Loaded` would
+    // be made again each time the server walks that Suspense.
+    let shipping = Resource::new(
+        move || {
+            (
+                params.read().get("id").unwrap_or_default(),
+                create.version().get(),
+            )
+        },
+        |(id, _)| crate::api::courier::get_order_shipping(id),
+    );
     view! {
         <Title text="Order · Switchyard"/>
         <a href="/orders" class="text-sm text-brand-700 hover:underline dark:text-brand-300">"← Orders"</a>
         <div class="mt-2">
             {move || edit.value().get().and_then(|r| r.ok()).map(|text| view! { <Toast text/> })}
-            <Loaded resource=data render=move |o: OrderView| view! { <Order o create edit/> }/>
+            <Loaded resource=data render=move |o: OrderView| view! { <Order o create edit shipping/> }/>
         </div>
     }
 }
@@ -53,6 +64,7 @@ fn Order(
     o: OrderView,
     create: ServerAction<crate::api::courier::CreateOrderAwb>,
     edit: ServerAction<EditOrderContact>,
+    shipping: super::shipping::ShippingResource,
 ) -> impl IntoView {
     let flags = o
         .flags
@@ -153,7 +165,7 @@ fn Order(
                 })}
             </div>
             <div class="space-y-6">
-                <super::shipping::Shipping id=o.id.clone() create/>
+                <super::shipping::Shipping id=o.id.clone() create data=shipping/>
                 <Card title="Customer">
                     <dl>
                         {line("Name", o.customer.clone())}

@@ -8,13 +8,15 @@ use leptos::prelude::*;
 use crate::api::courier::*;
 use crate::components::ui::{Card, Loaded, BUTTON, BUTTON_QUIET, INPUT, SELECT};
 
+/// The card's data, created by the order page (outside the order's Suspense).
+pub(super) type ShippingResource = Resource<Result<ShippingView, crate::api::AppError>>;
+
 #[component]
-pub(super) fn Shipping(id: String, create: ServerAction<CreateOrderAwb>) -> impl IntoView {
-    let order_id = id.clone();
-    let data = Resource::new(
-        move || (order_id.clone(), create.version().get()),
-        |(id, _)| get_order_shipping(id),
-    );
+pub(super) fn Shipping(
+    id: String,
+    create: ServerAction<CreateOrderAwb>,
+    data: ShippingResource,
+) -> impl IntoView {
     let field_error = move |f: &str| {
         create
             .value()

@@ -26,23 +26,32 @@ pub const TABS: &[(&str, &str, &str)] = &[
 /// Heading and tab bar of a settings page; shows only the tabs the user may open.
 #[component]
 pub fn SettingsHeader(#[prop(into)] title: String, #[prop(into)] text: String) -> impl IntoView {
-    let me = use_context::<crate::api::Me>();
-    let tabs = TABS
-        .iter()
-        .filter(|(_, _, perm)| me.as_ref().is_some_and(|m| perm.is_empty() || m.can(perm)))
-        .map(|(href, label, _)| {
-            view! {
-                <A href=*href attr:class="whitespace-nowrap border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700 aria-[current=page]:border-brand-500 aria-[current=page]:text-brand-600 dark:text-slate-400 dark:hover:text-slate-200 dark:aria-[current=page]:text-brand-400">
-                    {*label}
-                </A>
-            }
+    let me = crate::components::shell::use_member();
+    let tabs = move || {
+        Suspend::new(async move {
+            let me = match me {
+                Some(me) => me.await.ok().flatten(),
+                None => None,
+            };
+            TABS.iter()
+                .filter(|(_, _, perm)| me.as_ref().is_some_and(|m| perm.is_empty() || m.can(perm)))
+                .map(|(href, label, _)| {
+                    view! {
+                        <A href=*href attr:class="whitespace-nowrap border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700 aria-[current=page]:border-brand-500 aria-[current=page]:text-brand-600 dark:text-slate-400 dark:hover:text-slate-200 dark:aria-[current=page]:text-brand-400">
+                            {*label}
+                        </A>
+                    }
+                })
+                .collect_view()
         })
-        .collect_view();
+    };
     view! {
         <div class="mb-6">
             <h1 class="page-title">{title}</h1>
             <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">{text}</p>
-            <nav class="mt-4 flex gap-6 overflow-x-auto border-b border-slate-200 dark:border-slate-800" aria-label="Settings">{tabs}</nav>
+            <nav class="mt-4 flex gap-6 overflow-x-auto border-b border-slate-200 dark:border-slate-800" aria-label="Settings">
+                <Suspense>{tabs}</Suspense>
+            </nav>
         </div>
     }
 }
