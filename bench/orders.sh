@@ -4,7 +4,8 @@
 #     updates mixed in): acknowledgement p50/p95/p99, non-2xx, then the time for the job queue to
 #     drain, and duplicates (orders − distinct order ids, must be 0).
 #  2. The inbox over ORDERS orders in 5 stores (seeded in the database directly): the first
-#     page of each filter, REPEAT times, p50/p95 server time through /api/orders.
+#     page of each filter through /api/orders, and its count through /api/orders_count (the
+#     inbox asks for them apart), REPEAT times each, p50/p95 time.
 #  3. Exports of about 100,000 orders: time, size, server RSS growth.
 #  4. A bulk status change over up to 10,000 of them: creation time and orders per second.
 #
@@ -102,14 +103,18 @@ first_page() { # label, then form fields
     for kv in "$@"; do [[ "${kv%%=*}" == "$k" ]] && v="${kv#*=}"; done
     args+=(--data-urlencode "$k=$v")
   done
-  local times=()
+  local times=() counts=()
   for _ in $(seq 1 "${REPEAT:-20}"); do
     times+=("$(curl -fs -o /dev/null -w '%{time_total}' -H "Cookie: $COOKIE" -H "Origin: $BASE" -X POST "${args[@]}" "$BASE/api/orders")")
+    counts+=("$(curl -fs -o /dev/null -w '%{time_total}' -H "Cookie: $COOKIE" -H "Origin: $BASE" -X POST "${args[@]}" "$BASE/api/orders_count")")
   done
-  printf '%s\n' "${times[@]}" | sort -n | awk -v l="$label" '{a[NR]=$1} END {printf "%-34s p50 %6.1f ms   p95 %6.1f ms\n", l, a[int(NR*0.5)+1]*1000, a[int(NR*0.95)]*1000}'
+  local page count
+  page=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "p50 %6.1f ms   p95 %6.1f ms", a[int(NR*0.5)+1]*1000, a[int(NR*0.95)]*1000}')
+  count=$(printf '%s\n' "${counts[@]}" | sort -n | awk '{a[NR]=$1} END {printf "p50 %6.1f ms   p95 %6.1f ms", a[int(NR*0.5)+1]*1000, a[int(NR*0.95)]*1000}')
+  printf '%-34s page %s   count %s\n' "$label" "$page" "$count"
 }
 if [[ -z "${ONLY_BULK:-}" ]]; then
-echo "inbox first page (50 rows), ${REPEAT:-20} requests each:"
+echo "inbox first page (50 rows) and its count (asked apart), ${REPEAT:-20} requests each:"
 first_page "no filter (newest first)"
 first_page "one store" "store=$STORE3"
 first_page "status Shipped" "status=SHIPPED"

@@ -91,6 +91,7 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/reanalyse", Need::Permission("analyses.run")),
     ("/api/correct_field", Need::Permission("analyses.run")),
     ("/api/orders", Need::Permission("orders.read")),
+    ("/api/orders_count", Need::Permission("orders.read")),
     ("/api/order", Need::Permission("orders.read")),
     ("/api/order_filters", Need::Permission("orders.read")),
     ("/api/orders_mark", Need::Permission("orders.read")),
@@ -447,7 +448,7 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
         ],
         "/api/delete_role" => vec![("slug", b.role.clone())],
         "/api/billing" => vec![("page", "1".into())],
-        "/api/orders" => vec![
+        "/api/orders" | "/api/orders_count" => vec![
             ("store", b.store.clone()),
             ("status", "".into()),
             ("q", "Beta".into()),

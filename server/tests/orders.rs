@@ -609,6 +609,14 @@ async fn members_see_only_the_orders_of_their_stores_and_filters_are_checked() {
         Err(Error::Forbidden)
     ));
     assert!(matches!(
+        service::inbox_page(&app.state.db, &analyst, &Query::default()).await,
+        Err(Error::Forbidden)
+    ));
+    assert!(matches!(
+        service::inbox_count(&app.state.db, &analyst, &Query::default()).await,
+        Err(Error::Forbidden)
+    ));
+    assert!(matches!(
         service::detail(&app.state.db, &analyst, b_order).await,
         Err(Error::Forbidden)
     ));
@@ -633,6 +641,15 @@ async fn members_see_only_the_orders_of_their_stores_and_filters_are_checked() {
             Err(Error::Validation { field: got, .. }) => assert_eq!(got, field),
             other => panic!("{field}: {:?}", other.map(|i| i.total)),
         }
+        // The inbox's page and count, asked apart, refuse it the same way.
+        match service::inbox_count(&app.state.db, &owner, &q(f)).await {
+            Err(Error::Validation { field: got, .. }) => assert_eq!(got, field),
+            other => panic!("count {field}: {other:?}"),
+        }
+        assert!(matches!(
+            service::inbox_page(&app.state.db, &owner, &q(f)).await,
+            Err(Error::Validation { .. })
+        ));
     }
     // Unknown sort keys and page sizes fall back; pages past the end are empty.
     let page = service::inbox(
@@ -724,7 +741,18 @@ async fn text_search_finds_rare_short_and_common_terms_and_follows_changes() {
                 q: Some(text.into()),
                 ..Default::default()
             };
-            service::inbox(db, owner, &q).await.unwrap()
+            let inbox = service::inbox(db, owner, &q).await.unwrap();
+            // The inbox asks for its page and its count apart: the same answer.
+            let page = service::inbox_page(db, owner, &q).await.unwrap();
+            let ids: Vec<_> = inbox.rows.iter().map(|r| r.id).collect();
+            let page_ids: Vec<_> = page.rows.iter().map(|r| r.id).collect();
+            assert_eq!(page_ids, ids, "page of {text}");
+            assert_eq!(
+                service::inbox_count(db, owner, &q).await.unwrap(),
+                (inbox.total, inbox.more),
+                "count of {text}"
+            );
+            inbox
         }
     };
     let found = |text: &'static str| {

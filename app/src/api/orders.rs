@@ -30,12 +30,7 @@ pub struct OrderSummary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OrdersPage {
     pub rows: Vec<OrderSummary>,
-    /// How many match, up to the count's cap (see `more`).
-    pub total: i64,
-    /// More than `total` match (large lists are not counted to the end).
-    pub more: bool,
     pub page: i64,
-    pub pages: i64,
     pub per_page: i64,
     /// The change mark when this page was read (see [`get_orders_mark`]).
     pub mark: String,
@@ -45,6 +40,18 @@ pub struct OrdersPage {
     pub can_write: bool,
     /// The statuses a bulk change may set: (key, label).
     pub manual_statuses: Vec<(String, String)>,
+}
+
+/// How many orders the inbox's filter matches: asked apart from the page ([`get_orders_count`]),
+/// so the rows of a common term show before it has been counted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OrdersCount {
+    /// How many match, up to the count's cap (see `more`).
+    pub total: i64,
+    /// More than `total` match (large lists are not counted to the end).
+    pub more: bool,
+    /// Pages of the asked size (at least the page asked for, plus one when `more`).
+    pub pages: i64,
 }
 
 /// What the inbox's filters offer.
@@ -149,7 +156,32 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// One page of the inbox. Arguments are the address's parameters, as typed.
+/// The inbox's query from the address's parameters, as typed.
+#[cfg(feature = "ssr")]
+fn inbox_query(
+    p: &server::access::Principal,
+    [store, status, q, flag, preset, from, to, sort, dir]: [String; 9],
+    page: i64,
+    per: i64,
+) -> Result<server::orders::service::Query, AppError> {
+    let (from, to) = ssr::date_range(p, &preset, &from, &to)?;
+    let some = |s: String| (!s.trim().is_empty()).then_some(s);
+    Ok(server::orders::service::Query {
+        store: some(store),
+        status: some(status),
+        q: some(q),
+        flag: some(flag),
+        from,
+        to,
+        sort: some(sort),
+        asc: dir == "asc",
+        page,
+        per_page: per,
+    })
+}
+
+/// One page of the inbox, without its count ([`get_orders_count`]). Arguments are the
+/// address's parameters, as typed.
 #[server(endpoint = "orders")]
 pub async fn get_orders(
     store: String,
@@ -167,23 +199,13 @@ pub async fn get_orders(
     use server::orders::{model, service};
     let p = ssr::authorize(Permission::OrdersRead)?;
     let db = &ssr::state()?.db;
-    let (from, to) = ssr::date_range(&p, &preset, &from, &to)?;
-    let some = |s: String| (!s.trim().is_empty()).then_some(s);
-    let query = service::Query {
-        store: some(store),
-        status: some(status),
-        q: some(q),
-        flag: some(flag),
-        from,
-        to,
-        sort: some(sort),
-        asc: dir == "asc",
-        page,
-        per_page: per,
-    };
-    let (inbox, mark) =
-        tokio::try_join!(service::inbox(db, &p, &query), service::change_mark(db, &p),)
-            .map_err(ssr::fail)?;
+    let filter = [store, status, q, flag, preset, from, to, sort, dir];
+    let query = inbox_query(&p, filter, page, per)?;
+    let (inbox, mark) = tokio::try_join!(
+        service::inbox_page(db, &p, &query),
+        service::change_mark(db, &p),
+    )
+    .map_err(ssr::fail)?;
     let rows = inbox
         .rows
         .into_iter()
@@ -202,12 +224,7 @@ pub async fn get_orders(
         .collect();
     Ok(OrdersPage {
         rows,
-        total: inbox.total,
-        more: inbox.more,
         page: inbox.page,
-        pages: ((inbox.total + inbox.per_page - 1) / inbox.per_page)
-            .max(1)
-            .max(inbox.page + i64::from(inbox.more)),
         per_page: inbox.per_page,
         mark,
         key: uuid::Uuid::new_v4().to_string(),
@@ -216,6 +233,40 @@ pub async fn get_orders(
             .iter()
             .map(|s| (s.to_string(), model::status_label(s).to_string()))
             .collect(),
+    })
+}
+
+/// How many orders the inbox's filter matches, and the pages they make. Arguments as
+/// [`get_orders`].
+#[server(endpoint = "orders_count")]
+pub async fn get_orders_count(
+    store: String,
+    status: String,
+    q: String,
+    flag: String,
+    preset: String,
+    from: String,
+    to: String,
+    sort: String,
+    dir: String,
+    page: i64,
+    per: i64,
+) -> Result<OrdersCount, AppError> {
+    use server::orders::service;
+    let p = ssr::authorize(Permission::OrdersRead)?;
+    let db = &ssr::state()?.db;
+    let filter = [store, status, q, flag, preset, from, to, sort, dir];
+    let query = inbox_query(&p, filter, page, per)?;
+    let (total, more) = service::inbox_count(db, &p, &query)
+        .await
+        .map_err(ssr::fail)?;
+    let (per_page, page) = service::paging(&query);
+    Ok(OrdersCount {
+        total,
+        more,
+        pages: ((total + per_page - 1) / per_page)
+            .max(1)
+            .max(page + i64::from(more)),
     })
 }
 

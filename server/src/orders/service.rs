@@ -39,6 +39,13 @@ pub struct Query {
     pub per_page: i64,
 }
 
+/// One page of the inbox, without its count.
+pub struct InboxPage {
+    pub rows: Vec<ListRow>,
+    pub page: i64,
+    pub per_page: i64,
+}
+
 pub struct Inbox {
     pub rows: Vec<ListRow>,
     /// How many match, counted up to [`COUNT_CAP`].
@@ -120,17 +127,12 @@ pub fn filter(p: &Principal, q: &Query) -> Result<ListFilter> {
     })
 }
 
-/// One page of the member's orders matching the query.
+/// One page of the member's orders matching the query, and how many match.
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn inbox(db: &Db, p: &Principal, q: &Query) -> Result<Inbox> {
     p.authorize(Permission::OrdersRead)?;
     let filter = filter(p, q)?;
-    let per_page = if PAGE_SIZES.contains(&q.per_page) {
-        q.per_page
-    } else {
-        PAGE_SIZES[0]
-    };
-    let page = q.page.clamp(1, 1_000_000);
+    let (per_page, page) = paging(q);
     let (rows, counted) =
         repo::list(db, &filter, per_page, (page - 1) * per_page, COUNT_CAP + 1).await?;
     Ok(Inbox {
@@ -140,6 +142,41 @@ pub async fn inbox(db: &Db, p: &Principal, q: &Query) -> Result<Inbox> {
         page,
         per_page,
     })
+}
+
+/// The page size and page number the query asks for, within what the inbox offers.
+pub fn paging(q: &Query) -> (i64, i64) {
+    let per_page = if PAGE_SIZES.contains(&q.per_page) {
+        q.per_page
+    } else {
+        PAGE_SIZES[0]
+    };
+    (per_page, q.page.clamp(1, 1_000_000))
+}
+
+/// One page of the member's orders matching the query, without its count ([`inbox_count`]):
+/// the inbox shows the rows while a common term is still being counted.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
+pub async fn inbox_page(db: &Db, p: &Principal, q: &Query) -> Result<InboxPage> {
+    p.authorize(Permission::OrdersRead)?;
+    let filter = filter(p, q)?;
+    let (per_page, page) = paging(q);
+    let rows = repo::list_page(db, &filter, per_page, (page - 1) * per_page).await?;
+    Ok(InboxPage {
+        rows,
+        page,
+        per_page,
+    })
+}
+
+/// How many of the member's orders match the query, counted up to [`COUNT_CAP`]: the count,
+/// and whether more than that match.
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
+pub async fn inbox_count(db: &Db, p: &Principal, q: &Query) -> Result<(i64, bool)> {
+    p.authorize(Permission::OrdersRead)?;
+    let filter = filter(p, q)?;
+    let counted = repo::count(db, &filter, COUNT_CAP + 1).await?;
+    Ok((counted.min(COUNT_CAP), counted > COUNT_CAP))
 }
 
 /// A mark that changes whenever one of the member's orders is created or updated.

@@ -35,31 +35,55 @@ pub fn OrdersPage() -> impl IntoView {
     let query = use_query_map();
     let get = move |k: &str| query.read().get(k).unwrap_or_default();
     let (version, set_version) = signal(0u32);
+    // The page and its count are asked apart, so the rows of a common term show before it
+    // has been counted; both follow the address.
+    let key = move || {
+        (
+            [
+                get("store"),
+                get("status"),
+                get("q"),
+                get("flag"),
+                get("preset"),
+                get("from"),
+                get("to"),
+                get("sort"),
+                get("dir"),
+            ],
+            get("page").parse::<i64>().unwrap_or(1),
+            get("per").parse::<i64>().unwrap_or(50),
+            version.get(),
+        )
+    };
     let data = Resource::new(
-        move || {
-            (
-                [
-                    get("store"),
-                    get("status"),
-                    get("q"),
-                    get("flag"),
-                    get("preset"),
-                    get("from"),
-                    get("to"),
-                    get("sort"),
-                    get("dir"),
-                ],
-                get("page").parse::<i64>().unwrap_or(1),
-                get("per").parse::<i64>().unwrap_or(50),
-                version.get(),
-            )
-        },
+        key,
         |([store, status, q, flag, preset, from, to, sort, dir], page, per, _)| {
             get_orders(
                 store, status, q, flag, preset, from, to, sort, dir, page, per,
             )
         },
     );
+    let count = Resource::new(
+        key,
+        |([store, status, q, flag, preset, from, to, sort, dir], page, per, _)| {
+            get_orders_count(
+                store, status, q, flag, preset, from, to, sort, dir, page, per,
+            )
+        },
+    );
+    // A part of the page that shows the count: `waiting` until it is known.
+    let counted = move |waiting: &'static str, part: fn(OrdersCount, i64) -> AnyView, page: i64| {
+        view! {
+            <Suspense fallback=move || waiting>
+                {move || Suspend::new(async move {
+                    match count.await {
+                        Ok(c) => part(c, page),
+                        Err(e) => e.message.into_any(),
+                    }
+                })}
+            </Suspense>
+        }
+    };
     let sync = ServerAction::<SyncStore>::new();
     let check = ServerAction::<CheckStore>::new();
     let resync = ServerAction::<ResyncDay>::new();
@@ -189,17 +213,8 @@ pub fn OrdersPage() -> impl IntoView {
                 </tr>
             }
         };
-        let summary = match (d.total, d.more) {
-            (n, true) => format!("More than {} orders", crate::format::group(n)),
-            (1, false) => "1 order".to_string(),
-            (n, false) => format!("{} orders", crate::format::group(n)),
-        };
-        let where_ = if d.more {
-            format!("{summary} · page {}", d.page)
-        } else {
-            format!("{summary} · page {} of {}", d.page, d.pages)
-        };
-        let found = d.total > 0;
+        // A page past the end still shows the pager, to go back.
+        let found = !d.rows.is_empty() || d.page > 1;
         // The export and bulk forms carry the address's filter and order (not its page).
         let filter_fields = move || {
             query
@@ -215,11 +230,18 @@ pub fn OrdersPage() -> impl IntoView {
                 .iter()
                 .map(|(k, l)| view! { <option value=k.clone()>{l.clone()}</option> })
                 .collect_view();
-            let all_label = if d.more {
-                format!("All {} matching (up to 10,000)", summary.to_lowercase())
-            } else {
-                format!("All {} matching", summary.to_lowercase())
-            };
+            let all_label = counted(
+                "All orders matching",
+                |c, _| {
+                    let summary = summary(&c).to_lowercase();
+                    if c.more {
+                        format!("All {summary} matching (up to 10,000)").into_any()
+                    } else {
+                        format!("All {summary} matching").into_any()
+                    }
+                },
+                d.page,
+            );
             view! {
                 <form method="post" action="/orders/bulk" data-testid="bulk-form">
                     <input type="hidden" name="key" value=d.key.clone()/>
@@ -281,13 +303,22 @@ pub fn OrdersPage() -> impl IntoView {
                     });
                     view! {
                         <div class="mb-3 flex flex-wrap items-center justify-between gap-3">
-                            <p class="text-sm text-slate-600 dark:text-slate-400" data-testid="orders-total">{found.then(|| summary.clone())}</p>
+                            <p class="text-sm text-slate-600 dark:text-slate-400" data-testid="orders-total">
+                                {found.then(|| counted("Counting…", |c, _| summary(&c).into_any(), d.page))}
+                            </p>
                             <div class="flex flex-wrap items-center gap-3">{import}{export}</div>
                         </div>
                     }
                 })}
                 {table}
-                {found.then(|| view! { <Pager page=d.page pages=d.pages summary=where_.clone()/> })}
+                {found.then(|| counted("", |c, page| {
+                    let where_ = if c.more {
+                        format!("{} · page {page}", summary(&c))
+                    } else {
+                        format!("{} · page {page} of {}", summary(&c), c.pages)
+                    };
+                    view! { <Pager page pages=c.pages summary=where_/> }.into_any()
+                }, d.page))}
             </Card>
         }
     };
@@ -419,4 +450,13 @@ fn SyncStrip(
             <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-label="Connected stores">{items}</ul>
         </div>
     })
+}
+
+/// "More than 10,000 orders", "1 order", "250 orders".
+fn summary(c: &OrdersCount) -> String {
+    match (c.total, c.more) {
+        (n, true) => format!("More than {} orders", crate::format::group(n)),
+        (1, false) => "1 order".to_string(),
+        (n, false) => format!("{} orders", crate::format::group(n)),
+    }
 }

@@ -631,6 +631,19 @@ pub async fn list(
     )
 }
 
+/// One page of the orders matching the filter (the inbox asks for its count apart, so the
+/// rows never wait for a count of a common term).
+pub async fn list_page(db: &Db, f: &ListFilter, limit: i64, offset: i64) -> Result<Vec<ListRow>> {
+    let text_by = TextBy::for_db(db, f).await?;
+    page_rows(db, f, text_by, limit, offset).await
+}
+
+/// How many orders match the filter, counted up to `cap`.
+pub async fn count(db: &Db, f: &ListFilter, cap: i64) -> Result<i64> {
+    let text_by = TextBy::for_db(db, f).await?;
+    count_matching(db, f, text_by, cap).await
+}
+
 /// One page of the orders matching the filter, in its order.
 async fn page_rows(
     db: &Db,
