@@ -139,7 +139,9 @@ export_one() { # format
   local before peak out pidwatch
   before=$(awk '/VmRSS/{print $2}' /proc/$PID/status)
   ( peak=$before; while kill -0 $PID 2>/dev/null; do
-      r=$(awk '/VmRSS/{print $2}' /proc/$PID/status); (( r > peak )) && peak=$r; echo "$peak" >"$DATA/peak"; sleep 0.05
+      r=$(awk '/VmRSS/{print $2}' /proc/$PID/status); (( r > peak )) && peak=$r
+      # Renamed into place: the watcher is stopped at any moment, never halfway through a write.
+      echo "$peak" >"$DATA/peak.new"; mv -f "$DATA/peak.new" "$DATA/peak"; sleep 0.05
     done ) & pidwatch=$!
   out=$(curl -fs -o "$DATA/export.$1" -w '%{time_total} %{size_download}' -H "Cookie: $COOKIE" -H "Origin: $BASE" \
     -X POST --data-urlencode "format=$1" --data-urlencode "store=$STORE3" \
