@@ -827,6 +827,37 @@ async fn text_search_finds_rare_short_and_common_terms_and_follows_changes() {
     let mid = search("bulk buyer 1000").await;
     // 1000, 10000 to 10001: three.
     assert_eq!((mid.total, mid.more), (3, false));
+    // 1, 10–19, 100–199, 1000–1999, 10000–10001: 1,113 matches, enough for SQLite's page to
+    // walk the orders by date against the index's set of matches. Its pages are those of a
+    // plain LIKE over the orders.
+    for page in [1, 3] {
+        let q = Query {
+            q: Some("bulk buyer 1".into()),
+            page,
+            ..Default::default()
+        };
+        let got = service::inbox(db, &owner, &q).await.unwrap();
+        assert_eq!((got.total, got.more), (1_113, false));
+        let page_ids: Vec<Uuid> = service::inbox_page(db, &owner, &q)
+            .await
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| r.id)
+            .collect();
+        let expected: Vec<Uuid> = server::with_db!(db, |p| sqlx::query_scalar(
+            "SELECT id FROM orders WHERE company_id = $1 AND search LIKE '%bulk buyer 1%' \
+             ORDER BY placed_at DESC, id DESC LIMIT 50 OFFSET $2"
+        )
+        .bind(owner.company_id)
+        .bind((page - 1) * 50)
+        .fetch_all(p)
+        .await)
+        .unwrap();
+        assert_eq!(expected.len(), 50);
+        assert_eq!(page_ids, expected, "page {page}");
+        assert_eq!(got.rows.iter().map(|r| r.id).collect::<Vec<_>>(), expected);
+    }
     assert_eq!(found("bulk buyer 10001").await, ["#B10001"]);
     assert_eq!(
         found("quist").await,

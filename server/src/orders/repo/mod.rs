@@ -485,7 +485,19 @@ enum TextBy {
     /// index, then sorted. For terms of three characters or more with at most
     /// [`INDEX_MATCHES_MAX`] matches in it.
     Index,
+    /// For a page only, when the index holds more than [`LOOKUP_MATCHES_MAX`] matches (but not
+    /// more than [`INDEX_MATCHES_MAX`]): the index's matches become a set of row ids, and the
+    /// orders are walked in the page's order (`orders_company_placed` and the like) until the
+    /// page is full. Checking a row id against the set needs only the index entry, and only
+    /// the page's rows are read; sorting every match would read them all (8,200 matches over
+    /// 1M orders: 20 ms instead of 36 in SQLite alone).
+    IndexWalk,
 }
+
+/// Up to how many matches a page looks its orders up one by one and sorts them; with more,
+/// walking the orders in the page's order against the set of matches is cheaper
+/// ([`TextBy::IndexWalk`]). Over 1M orders the two cost the same near 1,300 matches.
+const LOOKUP_MATCHES_MAX: i64 = 1_000;
 
 /// Up to how many matches in SQLite's trigram index a text filter is answered from it. Sorting
 /// that many into the page's order is quick; a term with more is common, and a walk through
@@ -495,16 +507,38 @@ const INDEX_MATCHES_MAX: i64 = 10_000;
 impl TextBy {
     /// How to match the filter's text on `db`.
     async fn for_db(db: &Db, f: &ListFilter) -> Result<Self> {
+        Ok(Self::for_db_counted(db, f).await?.0)
+    }
+
+    /// As [`TextBy::for_db`], with the number of matches the index holds (up to
+    /// [`INDEX_MATCHES_MAX`] + 1; 0 when it was not asked).
+    async fn for_db_counted(db: &Db, f: &ListFilter) -> Result<(Self, i64)> {
         match (db, Self::indexed_text(f)) {
             (Db::Sqlite(pool, _), Some(text)) => Self::probe(pool, text).await,
-            _ => Ok(Self::Like),
+            _ => Ok((Self::Like, 0)),
+        }
+    }
+
+    /// How a page (not a count, an export or a bulk selection, which read every match) finds
+    /// its orders.
+    async fn for_page(db: &Db, f: &ListFilter) -> Result<Self> {
+        let (by, found) = Self::for_db_counted(db, f).await?;
+        Ok(by.for_page_of(found))
+    }
+
+    /// The way a page takes, when a count or an export of the same filter takes `self` and
+    /// the index holds `found` matches.
+    fn for_page_of(self, found: i64) -> Self {
+        match self {
+            Self::Index if found > LOOKUP_MATCHES_MAX => Self::IndexWalk,
+            by => by,
         }
     }
 
     /// How to match the filter's text inside `tx`.
     async fn for_tx(tx: &mut Tx, f: &ListFilter) -> Result<Self> {
         match (tx, Self::indexed_text(f)) {
-            (Tx::Sqlite(t, _), Some(text)) => Self::probe(&mut **t, text).await,
+            (Tx::Sqlite(t, _), Some(text)) => Ok(Self::probe(&mut **t, text).await?.0),
             _ => Ok(Self::Like),
         }
     }
@@ -518,11 +552,11 @@ impl TextBy {
     }
 
     /// The index when it holds at most [`INDEX_MATCHES_MAX`] matches of `text` (all
-    /// companies'; it stops reading there), else a walk by date.
+    /// companies'; it stops reading there), else a walk by date; and how many it found.
     async fn probe<'e>(
         e: impl sqlx::Executor<'e, Database = sqlx::Sqlite>,
         text: &str,
-    ) -> Result<Self> {
+    ) -> Result<(Self, i64)> {
         let found: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM (SELECT rowid FROM orders_search \
              WHERE orders_search MATCH $1 LIMIT $2) AS found",
@@ -531,11 +565,12 @@ impl TextBy {
         .bind(INDEX_MATCHES_MAX + 1)
         .fetch_one(e)
         .await?;
-        Ok(if found <= INDEX_MATCHES_MAX {
+        let by = if found <= INDEX_MATCHES_MAX {
             Self::Index
         } else {
             Self::Like
-        })
+        };
+        Ok((by, found))
     }
 }
 
@@ -584,6 +619,12 @@ fn filter_sql(f: &ListFilter, text_by: TextBy) -> (String, Vec<Arg>, String) {
                 "o.rowid IN (SELECT rowid FROM orders_search WHERE orders_search MATCH $n)",
                 Arg::Text(fts_phrase(text)),
             ),
+            // `+` keeps SQLite from looking the row ids up: it walks the index of the page's
+            // order and checks each entry's row id against the set built from the match.
+            None if text_by == TextBy::IndexWalk => add!(
+                "+o.rowid IN (SELECT rowid FROM orders_search WHERE orders_search MATCH $n)",
+                Arg::Text(fts_phrase(text)),
+            ),
             None => add!("o.search LIKE $n ESCAPE '\\'", Arg::Text(like(text))),
         }
     }
@@ -624,9 +665,9 @@ pub async fn list(
     count_cap: i64,
 ) -> Result<(Vec<ListRow>, i64)> {
     // With a text filter on SQLite, the trigram index is asked first how common the term is.
-    let text_by = TextBy::for_db(db, f).await?;
+    let (text_by, found) = TextBy::for_db_counted(db, f).await?;
     tokio::try_join!(
-        page_rows(db, f, text_by, limit, offset),
+        page_rows(db, f, text_by.for_page_of(found), limit, offset),
         count_matching(db, f, text_by, count_cap),
     )
 }
@@ -634,7 +675,7 @@ pub async fn list(
 /// One page of the orders matching the filter (the inbox asks for its count apart, so the
 /// rows never wait for a count of a common term).
 pub async fn list_page(db: &Db, f: &ListFilter, limit: i64, offset: i64) -> Result<Vec<ListRow>> {
-    let text_by = TextBy::for_db(db, f).await?;
+    let text_by = TextBy::for_page(db, f).await?;
     page_rows(db, f, text_by, limit, offset).await
 }
 
