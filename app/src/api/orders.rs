@@ -257,16 +257,13 @@ pub async fn get_orders_count(
     let db = &ssr::state()?.db;
     let filter = [store, status, q, flag, preset, from, to, sort, dir];
     let query = inbox_query(&p, filter, page, per)?;
-    let (total, more) = service::inbox_count(db, &p, &query)
+    let c = service::inbox_count(db, &p, &query)
         .await
         .map_err(ssr::fail)?;
-    let (per_page, page) = service::paging(&query);
     Ok(OrdersCount {
-        total,
-        more,
-        pages: ((total + per_page - 1) / per_page)
-            .max(1)
-            .max(page + i64::from(more)),
+        total: c.total,
+        more: c.more,
+        pages: c.pages,
     })
 }
 

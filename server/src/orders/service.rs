@@ -46,6 +46,17 @@ pub struct InboxPage {
     pub per_page: i64,
 }
 
+/// How many orders the inbox's query matches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InboxCount {
+    /// How many match, counted up to [`COUNT_CAP`].
+    pub total: i64,
+    /// More than [`COUNT_CAP`] match.
+    pub more: bool,
+    /// Pages of the query's size: at least the page asked for, and one more when `more`.
+    pub pages: i64,
+}
+
 pub struct Inbox {
     pub rows: Vec<ListRow>,
     /// How many match, counted up to [`COUNT_CAP`].
@@ -127,25 +138,21 @@ pub fn filter(p: &Principal, q: &Query) -> Result<ListFilter> {
     })
 }
 
-/// One page of the member's orders matching the query, and how many match.
-#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
+/// One page of the member's orders matching the query, and how many match: the inbox's two
+/// requests ([`inbox_page`], [`inbox_count`]) at once.
 pub async fn inbox(db: &Db, p: &Principal, q: &Query) -> Result<Inbox> {
-    p.authorize(Permission::OrdersRead)?;
-    let filter = filter(p, q)?;
-    let (per_page, page) = paging(q);
-    let (rows, counted) =
-        repo::list(db, &filter, per_page, (page - 1) * per_page, COUNT_CAP + 1).await?;
+    let (page, count) = tokio::try_join!(inbox_page(db, p, q), inbox_count(db, p, q))?;
     Ok(Inbox {
-        rows,
-        total: counted.min(COUNT_CAP),
-        more: counted > COUNT_CAP,
-        page,
-        per_page,
+        rows: page.rows,
+        total: count.total,
+        more: count.more,
+        page: page.page,
+        per_page: page.per_page,
     })
 }
 
 /// The page size and page number the query asks for, within what the inbox offers.
-pub fn paging(q: &Query) -> (i64, i64) {
+fn paging(q: &Query) -> (i64, i64) {
     let per_page = if PAGE_SIZES.contains(&q.per_page) {
         q.per_page
     } else {
@@ -169,14 +176,21 @@ pub async fn inbox_page(db: &Db, p: &Principal, q: &Query) -> Result<InboxPage> 
     })
 }
 
-/// How many of the member's orders match the query, counted up to [`COUNT_CAP`]: the count,
-/// and whether more than that match.
+/// How many of the member's orders match the query, counted up to [`COUNT_CAP`].
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
-pub async fn inbox_count(db: &Db, p: &Principal, q: &Query) -> Result<(i64, bool)> {
+pub async fn inbox_count(db: &Db, p: &Principal, q: &Query) -> Result<InboxCount> {
     p.authorize(Permission::OrdersRead)?;
     let filter = filter(p, q)?;
     let counted = repo::count(db, &filter, COUNT_CAP + 1).await?;
-    Ok((counted.min(COUNT_CAP), counted > COUNT_CAP))
+    let (total, more) = (counted.min(COUNT_CAP), counted > COUNT_CAP);
+    let (per_page, page) = paging(q);
+    Ok(InboxCount {
+        total,
+        more,
+        pages: ((total + per_page - 1) / per_page)
+            .max(1)
+            .max(page + i64::from(more)),
+    })
 }
 
 /// A mark that changes whenever one of the member's orders is created or updated.

@@ -522,17 +522,10 @@ impl TextBy {
     /// How a page (not a count, an export or a bulk selection, which read every match) finds
     /// its orders.
     async fn for_page(db: &Db, f: &ListFilter) -> Result<Self> {
-        let (by, found) = Self::for_db_counted(db, f).await?;
-        Ok(by.for_page_of(found))
-    }
-
-    /// The way a page takes, when a count or an export of the same filter takes `self` and
-    /// the index holds `found` matches.
-    fn for_page_of(self, found: i64) -> Self {
-        match self {
-            Self::Index if found > LOOKUP_MATCHES_MAX => Self::IndexWalk,
-            by => by,
-        }
+        Ok(match Self::for_db_counted(db, f).await? {
+            (Self::Index, found) if found > LOOKUP_MATCHES_MAX => Self::IndexWalk,
+            (by, _) => by,
+        })
     }
 
     /// How to match the filter's text inside `tx`.
@@ -650,30 +643,13 @@ fn filter_sql(f: &ListFilter, text_by: TextBy) -> (String, Vec<Arg>, String) {
     (conds.join(" AND "), args, order)
 }
 
-/// One page of the orders matching the filter, and how many match, counted up to
-/// `count_cap`. The WHERE clause holds only the filters given, so each backend's planner sees
-/// plain equalities and ranges and walks the matching index in the page's order
-/// (`orders_company_placed`, `orders_store_placed`, `orders_company_status_placed`,
-/// `orders_company_total`, `orders_company_flagged`) until the page is full.
-/// A text filter is looked up in a trigram index (PostgreSQL's `orders_search_trgm`, SQLite's
-/// `orders_search` when the term is rare enough; see `TextBy`).
-pub async fn list(
-    db: &Db,
-    f: &ListFilter,
-    limit: i64,
-    offset: i64,
-    count_cap: i64,
-) -> Result<(Vec<ListRow>, i64)> {
-    // With a text filter on SQLite, the trigram index is asked first how common the term is.
-    let (text_by, found) = TextBy::for_db_counted(db, f).await?;
-    tokio::try_join!(
-        page_rows(db, f, text_by.for_page_of(found), limit, offset),
-        count_matching(db, f, text_by, count_cap),
-    )
-}
-
 /// One page of the orders matching the filter (the inbox asks for its count apart, so the
-/// rows never wait for a count of a common term).
+/// rows never wait for a count of a common term). The WHERE clause holds only the filters
+/// given, so each backend's planner sees plain equalities and ranges and walks the matching
+/// index in the page's order (`orders_company_placed`, `orders_store_placed`,
+/// `orders_company_status_placed`, `orders_company_total`, `orders_company_flagged`) until the
+/// page is full. A text filter is looked up in a trigram index (PostgreSQL's
+/// `orders_search_trgm`, SQLite's `orders_search` when the term is rare enough; see `TextBy`).
 pub async fn list_page(db: &Db, f: &ListFilter, limit: i64, offset: i64) -> Result<Vec<ListRow>> {
     let text_by = TextBy::for_page(db, f).await?;
     page_rows(db, f, text_by, limit, offset).await
