@@ -92,7 +92,7 @@ pub async fn run_by_key(tx: &mut Tx, company_id: Uuid, key: &str) -> Result<Opti
 
 /// The ids of the orders matching the filter, in its order, at most `limit`.
 pub async fn matching_ids(tx: &mut Tx, f: &ListFilter, limit: i64) -> Result<Vec<Uuid>> {
-    let (where_, mut args, order) = filter_sql(f, TextBy::for_tx(tx, f).await?);
+    let (where_, mut args, order) = filter_sql(f, &TextBy::for_tx(tx, f).await?);
     let sql = format!(
         "SELECT o.id FROM orders o WHERE {where_} ORDER BY {order} LIMIT ${}",
         args.len() + 1
@@ -108,7 +108,7 @@ pub async fn matching_ids(tx: &mut Tx, f: &ListFilter, limit: i64) -> Result<Vec
 
 /// Which of `ids` are orders the filter allows (the company's, in the member's stores).
 pub async fn visible_ids(tx: &mut Tx, f: &ListFilter, ids: &[Uuid]) -> Result<Vec<Uuid>> {
-    let (where_, mut args, _) = filter_sql(f, TextBy::for_tx(tx, f).await?);
+    let (where_, mut args, _) = filter_sql(f, &TextBy::for_tx(tx, f).await?);
     let first = args.len() + 1;
     let marks: Vec<String> = (first..first + ids.len())
         .map(|i| format!("${i}"))
