@@ -8,6 +8,7 @@ pub mod analyses;
 pub mod areas;
 pub mod audit;
 pub mod billing;
+pub mod campaigns;
 pub mod config;
 pub mod crypto;
 pub mod dashboard;

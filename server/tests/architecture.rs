@@ -16,6 +16,7 @@ const AREAS: &[&str] = &[
     "analyses",
     "audit",
     "billing",
+    "campaigns",
     "dashboard",
     "identity",
     "orders",
