@@ -58,6 +58,7 @@ echo "database: ${DB_URL%%:*}"
 if [[ -z "${ONLY_BULK:-}" ]]; then
 OUT=$(BASE=$BASE SHOP=$SHOP SECRET=$SECRET RATE=${RATE:-500} DURATION=${DURATION:-60} node bench/shopify-load.mjs)
 grep -v '^orders=' <<<"$OUT"
+python3 bench/server_latency.py "$BASE/metrics" /webhooks/shopify
 EXPECTED=$(sed -n 's/^orders=//p' <<<"$OUT")
 START=$(date +%s.%N)
 for _ in $(seq 1 1200); do

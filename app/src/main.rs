@@ -59,7 +59,13 @@ async fn run(config: Config, started: Instant) -> anyhow::Result<()> {
     let addr = config.site_addr;
     let state = AppState::new(config, db.clone());
     let router = app::serve::router(state.clone(), app::serve::leptos_options(addr));
-    let runner = jobs::spawn_runner(state.job_context(), server::areas::jobs());
+    let jobs_state = state.clone();
+    let runner = jobs::spawn_runner(
+        move || jobs_state.job_context(),
+        server::areas::jobs(),
+        state.config.job_nice,
+    )
+    .context("cannot start the background jobs")?;
 
     let listener = tokio::net::TcpListener::bind(addr)
         .await

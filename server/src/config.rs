@@ -62,6 +62,9 @@ pub struct Config {
     pub signup_enabled: bool,
     /// Background jobs run at the same time by this process (JOB_WORKERS).
     pub job_workers: usize,
+    /// How much lower than the requests' the CPU priority of the background jobs' threads is
+    /// (JOB_NICE, a nice increment 0–19; 0 runs them beside the requests).
+    pub job_nice: i32,
     /// Bearer token that /metrics requires (METRICS_TOKEN). Without it, /metrics answers only
     /// loopback clients in development and nobody in production.
     pub metrics_token: Option<SecretString>,
@@ -467,6 +470,18 @@ impl Config {
                 }
             },
         };
+        let job_nice = match get("JOB_NICE") {
+            None => 10,
+            Some(v) => match v.parse::<i32>() {
+                Ok(n) if (0..=19).contains(&n) => n,
+                _ => {
+                    errors.push(format!(
+                        "JOB_NICE: expected a whole number from 0 to 19, got `{v}`"
+                    ));
+                    10
+                }
+            },
+        };
         let metrics_token = match get("METRICS_TOKEN") {
             Some(t) if t.len() >= 16 => Some(SecretString::from(t)),
             Some(_) => {
@@ -664,6 +679,7 @@ impl Config {
             slow_request_ms,
             metrics_token,
             job_workers,
+            job_nice,
         })
     }
 
@@ -810,6 +826,7 @@ mod tests {
             "plain-http loopback cannot use Secure cookies"
         );
         assert_eq!(c.session_timeout_minutes, 30);
+        assert_eq!(c.job_nice, 10);
     }
 
     #[test]
@@ -821,6 +838,7 @@ mod tests {
             ("LOG_FORMAT", "xml"),
             ("COOKIE_SECURE", "maybe"),
             ("APP_ENV", "production"),
+            ("JOB_NICE", "-5"),
         ]))
         .unwrap_err();
         let text = err.to_string();
@@ -831,10 +849,11 @@ mod tests {
             "LOG_FORMAT",
             "COOKIE_SECURE",
             "APP_SECRET_KEY",
+            "JOB_NICE",
         ] {
             assert!(text.contains(var), "{var} missing from: {text}");
         }
-        assert_eq!(err.0.len(), 6);
+        assert_eq!(err.0.len(), 7);
     }
 
     #[test]

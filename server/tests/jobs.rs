@@ -244,3 +244,87 @@ async fn a_lease_run_out_is_claimed_first_then_queued_jobs_in_the_order_they_fel
     // Job 4 is not due yet.
     assert_eq!(order, vec![3, 2, 1]);
 }
+
+/// Records the CPU priority (nice value) and the name of the thread it runs on.
+struct Niceness {
+    seen: Arc<std::sync::Mutex<Vec<(i32, String)>>>,
+}
+
+fn nice_of(tid: i64) -> i32 {
+    // Field 19 of /proc/self/task/<tid>/stat, counted after the name's closing parenthesis.
+    let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).unwrap();
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    rest.split(' ').nth(16).unwrap().parse().unwrap()
+}
+
+fn this_thread_nice() -> i32 {
+    nice_of(unsafe { libc::gettid() } as i64)
+}
+
+#[async_trait]
+impl Job for Niceness {
+    fn kind(&self) -> &'static str {
+        "niceness"
+    }
+    async fn run(&self, ctx: &JobContext, _: serde_json::Value) -> anyhow::Result<()> {
+        // A statement on the jobs' own handle, so its connection exists.
+        ctx.db.ping().await?;
+        let name = std::thread::current().name().unwrap_or("").to_string();
+        self.seen.lock().unwrap().push((this_thread_nice(), name));
+        Ok(())
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_runner_works_apart_at_a_lower_cpu_priority_and_stops_cleanly() {
+    let app = spawn_app().await;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let reg = Registry::default().with(Niceness { seen: seen.clone() });
+    enqueue(&app, "niceness", 3, None).await;
+    let base = this_thread_nice();
+    let state = app.state.clone();
+    let runner = jobs::spawn_runner(move || state.job_context(), reg, 5).unwrap();
+    for _ in 0..100 {
+        if !seen.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let ran = seen.lock().unwrap().clone();
+    assert_eq!(ran.len(), 1, "the job ran once: {ran:?}");
+    assert_eq!(ran[0].0, (base + 5).min(19), "the job's thread is niced");
+    assert!(ran[0].1.starts_with("jobs-worker"), "{ran:?}");
+    assert_eq!(
+        this_thread_nice(),
+        base,
+        "the requests' threads keep theirs"
+    );
+    if matches!(app.state.db, server::Db::Sqlite(..)) {
+        // SQLite runs each statement on its connection's own thread: the jobs' pool started
+        // its threads from the jobs' runtime, so they run at its priority too.
+        let niced = std::fs::read_dir("/proc/self/task")
+            .unwrap()
+            .filter_map(|t| t.ok()?.file_name().to_str()?.parse::<i64>().ok())
+            .filter(|tid| {
+                std::fs::read_to_string(format!("/proc/self/task/{tid}/comm"))
+                    .is_ok_and(|c| c.starts_with("sqlx-sqlite"))
+            })
+            .filter(|tid| nice_of(*tid) == (base + 5).min(19))
+            .count();
+        assert!(
+            niced >= 1,
+            "no SQLite connection thread at the jobs' priority"
+        );
+    }
+    tokio::time::timeout(std::time::Duration::from_secs(10), runner.shutdown())
+        .await
+        .expect("the runner stops");
+    let (status, ..) = server::with_db!(&app.state.db, |p| sqlx::query_as::<_, (String,)>(
+        "SELECT status FROM jobs WHERE kind = 'niceness'"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    assert_eq!(status, "done");
+}

@@ -149,7 +149,13 @@ impl Db {
                 .foreign_keys(true)
                 // Checkpoints run in the background (`checkpoints`), never inside a commit
                 // that holds the write turn.
-                .pragma("wal_autocheckpoint", "0");
+                .pragma("wal_autocheckpoint", "0")
+                // The log's file keeps its size when it starts afresh (`restart_log`), up to
+                // twice the size that restarts it.
+                .pragma(
+                    "journal_size_limit",
+                    (2 * WAL_RESTART_FRAMES * 4096).to_string(),
+                );
             if let Some(parent) = opts.get_filename().parent() {
                 if !parent.as_os_str().is_empty() {
                     std::fs::create_dir_all(parent)?;
@@ -181,11 +187,21 @@ impl Db {
     /// whose completion was lost runs again once its lease runs out. What a request commits
     /// (a webhook answered 200, a form saved) still waits for the disk, and no longer queues
     /// behind the workers' flushes. On SQLite (whose commits do not wait for the disk in WAL
-    /// mode with synchronous = NORMAL), the same pool, whose write transactions queue among
-    /// themselves before taking the write turn: at most one is ever ahead of a request's.
+    /// mode with synchronous = NORMAL), another pool over the same file, whose write
+    /// transactions queue among themselves before taking the write turn: at most one is ever
+    /// ahead of a request's.
     pub fn for_jobs(&self, connections: u32) -> Db {
         match self {
-            Db::Sqlite(pool, gate) => Db::Sqlite(pool.clone(), gate.for_background()),
+            // A pool of its own (its connections' threads are started by whichever runtime
+            // opens them: the jobs' own, at their lower priority), over the same file and the
+            // same write turn.
+            Db::Sqlite(pool, gate) => Db::Sqlite(
+                SqlitePoolOptions::new()
+                    .max_connections(connections)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect_lazy_with((*pool.connect_options()).clone()),
+                gate.for_background(),
+            ),
             Db::Postgres(p) => {
                 let opts = (*p.connect_options())
                     .clone()
@@ -239,7 +255,7 @@ impl Db {
 }
 
 /// Frames in SQLite's write-ahead log (4 KiB pages: 256 MiB) past which a checkpoint restarts
-/// it from the beginning and truncates its file.
+/// it from the beginning.
 const WAL_RESTART_FRAMES: i64 = 65_536;
 
 /// Copies SQLite's write-ahead log into the database file twice a second while the pool is
@@ -247,7 +263,7 @@ const WAL_RESTART_FRAMES: i64 = 65_536;
 /// checkpoints are off: they ran inside the commit that filled the log, holding the write
 /// turn for the whole copy and its flush to disk. A passive checkpoint never restarts the
 /// log while some reader is open, which under steady load is always, and the file grew without
-/// end (4.7 GB in a minute of 500 webhooks a second); past [`WAL_RESTART_FRAMES`] a TRUNCATE
+/// end (4.7 GB in a minute of 500 webhooks a second); past [`WAL_RESTART_FRAMES`] a RESTART
 /// checkpoint, taken with the write turn so no writer of ours is held up by SQLite's busy
 /// handler meanwhile, waits (at most 200 ms) for the open readers and starts the log afresh.
 async fn checkpoints(pool: SqlitePool, gate: WriteGate) {
@@ -264,7 +280,7 @@ async fn checkpoints(pool: SqlitePool, gate: WriteGate) {
             .await;
         let done = match passive {
             Ok((_, frames, _)) if frames > WAL_RESTART_FRAMES => match gate.take().await {
-                Ok(_turn) => truncate_log(&pool).await,
+                Ok(_turn) => restart_log(&pool).await,
                 Err(_) => Ok(()),
             },
             other => other.map(drop),
@@ -278,15 +294,19 @@ async fn checkpoints(pool: SqlitePool, gate: WriteGate) {
     }
 }
 
-/// A TRUNCATE checkpoint that waits at most 200 ms for the open readers (a slow download
+/// A RESTART checkpoint that waits at most 200 ms for the open readers (a slow download
 /// streaming an export holds one open): it holds the write turn meanwhile, and gives up to try
 /// again half a second later rather than keep every writer waiting.
-async fn truncate_log(pool: &SqlitePool) -> sqlx::Result<()> {
+///
+/// RESTART, not TRUNCATE: the next writer writes over the log's file from its beginning, where
+/// truncating it gave its blocks back to the file system every few seconds under load (about
+/// 50 MB of log a second at 500 webhooks a second) and each write then allocated them again.
+async fn restart_log(pool: &SqlitePool) -> sqlx::Result<()> {
     let mut c = pool.acquire().await?;
     sqlx::query("PRAGMA busy_timeout = 200")
         .execute(&mut *c)
         .await?;
-    let done = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+    let done = sqlx::query("PRAGMA wal_checkpoint(RESTART)")
         .execute(&mut *c)
         .await
         .map(drop);
@@ -312,6 +332,19 @@ impl Tx {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Commits without waiting for the disk: on PostgreSQL `synchronous_commit = off` for this
+    /// transaction, so a crash within about 0.6 s of the commit may lose it (never a later
+    /// commit without it); SQLite's commits never wait for the disk (WAL, synchronous =
+    /// NORMAL). Only for what something else brings back when lost (see the callers).
+    pub async fn commit_unflushed(mut self) -> Result<()> {
+        if let Tx::Postgres(t) = &mut self {
+            sqlx::query("SET LOCAL synchronous_commit = off")
+                .execute(&mut **t)
+                .await?;
+        }
+        self.commit().await
     }
 
     pub async fn commit(self) -> Result<()> {

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::{backoff, queue, JobContext, NewJob, Registry};
@@ -13,36 +12,91 @@ const POLL: Duration = Duration::from_millis(500);
 
 pub struct RunnerHandle {
     cancel: CancellationToken,
-    task: JoinHandle<()>,
+    stopped: tokio::sync::oneshot::Receiver<()>,
 }
 
 impl RunnerHandle {
     /// Stops claiming new jobs, lets the current one finish, and waits.
     pub async fn shutdown(self) {
         self.cancel.cancel();
-        let _ = self.task.await;
+        let _ = self.stopped.await;
     }
 }
 
-/// Starts JOB_WORKERS workers (the first also runs the scheduler) on the runtime.
-pub fn spawn_runner(ctx: JobContext, registry: Registry) -> RunnerHandle {
+/// Starts JOB_WORKERS workers (the first also runs the scheduler) on a runtime of their own,
+/// whose threads (and the threads they start: SQLite's connections, blocking work) run `nice`
+/// steps below the requests' CPU priority, so a backlog of jobs never slows the answer to a
+/// request (a webhook's acknowledgement above all). `context` is called on that runtime: the
+/// pools it opens belong to it. The runtime ends when the workers do.
+pub fn spawn_runner(
+    context: impl FnOnce() -> JobContext + Send + 'static,
+    registry: Registry,
+    nice: i32,
+) -> std::io::Result<RunnerHandle> {
     let cancel = CancellationToken::new();
-    let workers = ctx.config.job_workers.max(1);
+    let (done, stopped) = tokio::sync::oneshot::channel();
     let token = cancel.clone();
-    let task = tokio::spawn(async move {
-        let mut set = tokio::task::JoinSet::new();
-        for n in 0..workers {
-            set.spawn(worker_loop(
-                ctx.clone(),
-                registry.clone(),
-                token.clone(),
-                n == 0,
-            ));
+    let workers = std::thread::Builder::new()
+        .name("jobs".into())
+        .spawn(move || {
+            lower_priority(nice);
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .thread_name("jobs-worker")
+                .enable_all()
+                .build();
+            match runtime {
+                Ok(rt) => {
+                    // The context opens pools, which need the runtime: built inside it.
+                    let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        rt.block_on(async move { run_workers(context(), registry, token).await })
+                    }));
+                    if ran.is_err() {
+                        tracing::error!("the background jobs stopped: their runner panicked");
+                    }
+                    rt.shutdown_timeout(Duration::from_secs(5));
+                }
+                Err(e) => tracing::error!(error = %e, "could not start the jobs' runtime"),
+            }
+            let _ = done.send(());
+        })?;
+    drop(workers);
+    Ok(RunnerHandle { cancel, stopped })
+}
+
+/// Lowers the calling thread's CPU priority by `nice` steps; the threads it starts inherit it.
+/// On Linux the nice value belongs to each thread, so the requests' threads keep theirs.
+fn lower_priority(nice: i32) {
+    if nice <= 0 {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: plain system calls on the calling thread's own id; no memory is shared.
+        let done = unsafe {
+            let tid = libc::gettid();
+            let now = libc::getpriority(libc::PRIO_PROCESS, tid as libc::id_t);
+            libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, (now + nice).min(19))
+        };
+        if done != 0 {
+            tracing::warn!(error = %std::io::Error::last_os_error(), "could not lower the jobs' CPU priority");
         }
-        while set.join_next().await.is_some() {}
-        tracing::info!("job runner stopped");
-    });
-    RunnerHandle { cancel, task }
+    }
+}
+
+async fn run_workers(ctx: JobContext, registry: Registry, token: CancellationToken) {
+    let workers = ctx.config.job_workers.max(1);
+    let mut set = tokio::task::JoinSet::new();
+    for n in 0..workers {
+        set.spawn(worker_loop(
+            ctx.clone(),
+            registry.clone(),
+            token.clone(),
+            n == 0,
+        ));
+    }
+    while set.join_next().await.is_some() {}
+    tracing::info!("job runner stopped");
 }
 
 /// One worker: claims and runs due jobs until cancelled (finishing the job in hand).
