@@ -10,6 +10,10 @@ use crate::error::Result;
 
 const POLL: Duration = Duration::from_millis(500);
 
+/// The stack of the jobs' threads: 8 MiB, as the requests' runtime has (unoptimised builds
+/// nest large futures deeper than tokio's default 2 MiB: an analysis overflowed it).
+const JOB_THREAD_STACK: usize = 8 << 20;
+
 pub struct RunnerHandle {
     cancel: CancellationToken,
     stopped: tokio::sync::oneshot::Receiver<()>,
@@ -38,11 +42,13 @@ pub fn spawn_runner(
     let token = cancel.clone();
     let workers = std::thread::Builder::new()
         .name("jobs".into())
+        .stack_size(JOB_THREAD_STACK)
         .spawn(move || {
             lower_priority(nice);
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .thread_name("jobs-worker")
+                .thread_stack_size(JOB_THREAD_STACK)
                 .enable_all()
                 .build();
             match runtime {
