@@ -458,30 +458,8 @@ impl Config {
 
         let redis_prefix = get("REDIS_KEY_PREFIX").unwrap_or_else(|| "switchyard:".into());
 
-        let job_workers = match get("JOB_WORKERS") {
-            None => 2,
-            Some(v) => match v.parse::<usize>() {
-                Ok(n) if (1..=32).contains(&n) => n,
-                _ => {
-                    errors.push(format!(
-                        "JOB_WORKERS: expected a whole number from 1 to 32, got `{v}`"
-                    ));
-                    2
-                }
-            },
-        };
-        let job_nice = match get("JOB_NICE") {
-            None => 10,
-            Some(v) => match v.parse::<i32>() {
-                Ok(n) if (0..=19).contains(&n) => n,
-                _ => {
-                    errors.push(format!(
-                        "JOB_NICE: expected a whole number from 0 to 19, got `{v}`"
-                    ));
-                    10
-                }
-            },
-        };
+        let job_workers = number(&get, "JOB_WORKERS", 1, 32, &mut errors).map_or(2, |n| n as usize);
+        let job_nice = number(&get, "JOB_NICE", 0, 19, &mut errors).map_or(10, |n| n as i32);
         let metrics_token = match get("METRICS_TOKEN") {
             Some(t) if t.len() >= 16 => Some(SecretString::from(t)),
             Some(_) => {
