@@ -10,6 +10,7 @@ use crate::{
     analyses::{self, config::AnalysesConfig},
     audit,
     billing::{self, packs::BillingConfig},
+    campaigns::{self, config::CampaignsConfig},
     config::{self, Config, ConfigErrors, Loader},
     http::{self, middleware::PageTable},
     identity, jobs, mail,
@@ -28,6 +29,7 @@ pub const CONFIG_SECTIONS: &[Loader] = &[
     config::loader::<BillingConfig>,
     config::loader::<AnalysesConfig>,
     config::loader::<OrdersConfig>,
+    config::loader::<CampaignsConfig>,
 ];
 
 /// Every job kind of the application.
@@ -49,6 +51,8 @@ pub fn jobs() -> jobs::Registry {
         .with(orders::jobs::CloseHandovers)
         .with(orders::jobs::SyncAll)
         .with(orders::jobs::Reconcile)
+        .with(campaigns::jobs::SyncAccount)
+        .with(campaigns::jobs::SyncAll)
 }
 
 /// Every area's pages and what each needs.

@@ -44,6 +44,8 @@ const INFRASTRUCTURE: &[(&str, &[&str])] = &[
     ("jobs", &[]),
     ("kv.rs", &[]),
     ("mail.rs", &[]),
+    ("money.rs", &[]),
+    ("outbound.rs", &[]),
     ("ratelimit.rs", &[]),
     ("sessions", &[]),
     ("storage.rs", &[]),

@@ -179,7 +179,7 @@ pub struct ShippingView {
 /// An order's AWBs with their tracking, and the form's defaults.
 #[server(endpoint = "order_shipping")]
 pub async fn get_order_shipping(id: String) -> Result<ShippingView, AppError> {
-    use server::orders::{courier, model, service};
+    use server::orders::{courier, service};
     let p = ssr::authorize(Permission::OrdersRead)?;
     let id = ssr::parse_id(&id)?;
     let db = &ssr::state()?.db;
@@ -189,13 +189,13 @@ pub async fn get_order_shipping(id: String) -> Result<ShippingView, AppError> {
         courier::defaults(db, &p),
     )
     .map_err(ssr::fail)?;
-    let money = |m: i64| model::format_money(m, &o.currency);
+    let money = |m: i64| server::money::format_money(m, &o.currency);
     let may_create = !awbs
         .iter()
         .any(|a| matches!(a.awb.state.as_str(), "creating" | "active"));
     let cod = match courier::cod_default(&o) {
         0 => String::new(),
-        minor => model::format_decimal(minor, &o.currency),
+        minor => server::money::format_decimal(minor, &o.currency),
     };
     let (services, payers) = choices();
     Ok(ShippingView {
@@ -253,7 +253,7 @@ pub async fn get_order_shipping(id: String) -> Result<ShippingView, AppError> {
             payer,
             weight_kg: kg(grams),
             cod,
-            declared: model::format_decimal(o.total_minor, &o.currency),
+            declared: server::money::format_decimal(o.total_minor, &o.currency),
             currency: o.currency.clone(),
         }),
         can_write: p.authorize(Permission::OrdersWrite).is_ok(),
@@ -348,7 +348,7 @@ pub struct HandoverPage {
 /// The handover page: the open day, or `day` (YYYY-MM-DD) when it is a closed one.
 #[server(endpoint = "handover")]
 pub async fn get_handover(day: String) -> Result<HandoverPage, AppError> {
-    use server::orders::{handover, model};
+    use server::orders::handover;
     let p = ssr::authorize(Permission::OrdersRead)?;
     let day = match day.trim() {
         "" => None,
@@ -372,7 +372,7 @@ pub async fn get_handover(day: String) -> Result<HandoverPage, AppError> {
         cod: if a.cod_minor == 0 {
             String::new()
         } else {
-            model::format_money(a.cod_minor, &a.currency)
+            server::money::format_money(a.cod_minor, &a.currency)
         },
         created: server::dates::local_time(&p.timezone, a.created_at),
         handed_over: a.handed_over_at.map(|at| {

@@ -216,7 +216,7 @@ pub async fn get_orders(
             store: r.store_name,
             customer: r.customer_name,
             contact: r.phone.or(r.email).unwrap_or_default(),
-            total: model::format_money(r.total_minor, &r.currency),
+            total: server::money::format_money(r.total_minor, &r.currency),
             flags: flag_labels(&r.flags),
             placed: ssr::local_time(&p, r.placed_at),
             number: r.number,
@@ -299,7 +299,7 @@ pub async fn get_order(id: String) -> Result<OrderView, AppError> {
         .await
         .map_err(ssr::fail)?;
     let o = d.order;
-    let money = |minor: i64| model::format_money(minor, &o.currency);
+    let money = |minor: i64| server::money::format_money(minor, &o.currency);
     let address = |a: Option<model::Address>| {
         a.map(|a| {
             let missing = a.missing().iter().map(|m| m.to_string()).collect();

@@ -109,12 +109,8 @@ pub async fn post(
         let wait = match req.send().await {
             Ok(res) => {
                 let status = res.status();
-                let after = res
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse::<u64>().ok())
-                    .map(|s| Duration::from_secs(s.min(30)));
+                let after = crate::outbound::retry_after(res.headers())
+                    .map(|d| d.min(Duration::from_secs(30)));
                 let raw = res.text().await.unwrap_or_default();
                 if status.is_success() {
                     let body = serde_json::from_str(&raw).map_err(|_| CallError::Malformed {

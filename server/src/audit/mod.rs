@@ -75,6 +75,9 @@ pub enum Action {
     AnalysisReanalyzed,
     AnalysisCancelled,
     AnalysisCorrected,
+    AdAccountConnected,
+    AdAccountsImported,
+    AdAccountDisconnected,
 }
 
 impl Action {
@@ -132,6 +135,9 @@ impl Action {
             Action::AnalysisReanalyzed => "ANALYSIS_REANALYZED",
             Action::AnalysisCancelled => "ANALYSIS_CANCELLED",
             Action::AnalysisCorrected => "ANALYSIS_CORRECTED",
+            Action::AdAccountConnected => "AD_ACCOUNT_CONNECTED",
+            Action::AdAccountsImported => "AD_ACCOUNTS_IMPORTED",
+            Action::AdAccountDisconnected => "AD_ACCOUNT_DISCONNECTED",
         }
     }
 }

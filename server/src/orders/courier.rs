@@ -19,7 +19,7 @@ use super::{
     actions::Outcome,
     config::OrdersConfig,
     fancourier::{self, CourierError, FanCourier, Recipient, Shipment},
-    model::{self, status_label, Address},
+    model::{status_label, Address},
     repo::{
         self,
         courier::{self as sql, AccountRow, AwbEventRow, AwbRow, NewAccount, NewAwb},
@@ -110,7 +110,7 @@ pub struct AccountInput {
 /// Grams from kilograms as typed, 10 g to 100 kg.
 fn grams(kg: &str, field: &str) -> Result<i64> {
     let t = kg.trim().replace(',', ".");
-    let g = model::parse_minor(&t, "KWD") // three decimals: grams exactly
+    let g = crate::money::parse_minor(&t, "KWD") // three decimals: grams exactly
         .filter(|g| (10..=100_000).contains(g))
         .ok_or_else(|| Error::validation(field, "Enter a weight between 0.01 and 100 kg."))?;
     Ok(g)
@@ -390,7 +390,7 @@ impl AwbInput {
             if v.is_empty() {
                 return Ok(0);
             }
-            model::parse_minor(&v, currency)
+            crate::money::parse_minor(&v, currency)
                 .filter(|m| (0..=100_000_000).contains(m))
                 .ok_or_else(|| {
                     Error::validation(
@@ -586,7 +586,7 @@ pub async fn create_awb(
             let cod = if new.cod_minor > 0 {
                 format!(
                     ", cash on delivery {}",
-                    model::format_money(new.cod_minor, &order.currency)
+                    crate::money::format_money(new.cod_minor, &order.currency)
                 )
             } else {
                 String::new()

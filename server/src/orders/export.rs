@@ -81,7 +81,7 @@ fn cells(r: &ExportRow, tz: Tz) -> ([String; 15], f64) {
         .as_deref()
         .and_then(|j| serde_json::from_str(j).ok());
     let a = address.unwrap_or_default();
-    let digits = model::minor_digits(&r.currency);
+    let digits = crate::money::minor_digits(&r.currency);
     let total = r.total_minor as f64 / 10f64.powi(digits as i32);
     let flags: Vec<&str> = r
         .flags

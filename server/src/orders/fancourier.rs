@@ -159,7 +159,7 @@ fn reasons(body: &Value) -> Option<String> {
 
 /// A decimal amount from minor units (FAN Courier takes numbers such as 209.89).
 fn amount(minor: i64, currency: &str) -> Value {
-    let digits = super::model::minor_digits(currency);
+    let digits = crate::money::minor_digits(currency);
     let scale = 10f64.powi(digits as i32);
     json!((minor as f64) / scale)
 }

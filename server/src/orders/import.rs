@@ -17,14 +17,14 @@ use uuid::Uuid;
 
 use super::{
     model::{
-        derive_status, normalise_phone, parse_minor, status_label, Address, Item, OrderFacts,
-        PlatformState,
+        derive_status, normalise_phone, status_label, Address, Item, OrderFacts, PlatformState,
     },
     repo::{self, imports as store_repo, Write},
 };
 use crate::{
     access::{Permission, Principal},
     audit::{self, Action, Entry, RequestMeta},
+    money::parse_minor,
     Db, Error, Result,
 };
 

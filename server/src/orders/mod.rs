@@ -43,17 +43,6 @@ pub mod trendyol;
 pub mod trendyol_api;
 pub mod webhooks;
 
-/// How long a 429 asks the platforms' clients to wait: its Retry-After in seconds, when that
-/// is a usable number (a negative or endless one is ignored rather than trusted).
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<std::time::Duration> {
-    headers
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s >= 0.0)
-        .map(std::time::Duration::from_secs_f64)
-}
-
 /// The orders pages, and the Shopify webhook (signed, no session).
 pub const PAGES: &[crate::http::middleware::PageRule] = {
     use crate::{

@@ -8,7 +8,8 @@ use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use super::model::{normalise_phone, parse_minor, Address, Item, OrderFacts, PlatformState};
+use super::model::{normalise_phone, Address, Item, OrderFacts, PlatformState};
+use crate::money::parse_minor;
 
 /// The webhook topics acted on; others are acknowledged and ignored.
 pub const ORDER_TOPICS: &[&str] = &["orders/create", "orders/updated", "orders/cancelled"];

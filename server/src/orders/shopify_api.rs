@@ -115,7 +115,8 @@ impl ShopifyApi {
                 .map_err(|e| ApiError::Unavailable(e.without_url().to_string()))?;
             let status = res.status();
             if status.as_u16() == 429 {
-                let wait = super::retry_after(res.headers()).unwrap_or(Duration::from_secs(2));
+                let wait =
+                    crate::outbound::retry_after(res.headers()).unwrap_or(Duration::from_secs(2));
                 tokio::time::sleep(wait.min(MAX_WAIT)).await;
                 continue;
             }

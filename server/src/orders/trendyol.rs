@@ -6,7 +6,8 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 
-use super::model::{normalise_phone, parse_minor, Address, Item, OrderFacts, PlatformState};
+use super::model::{normalise_phone, Address, Item, OrderFacts, PlatformState};
+use crate::money::parse_minor;
 
 /// Trendyol's package statuses, in the order a package moves through them, with what each
 /// means here: (Trendyol's name, our progress, cancelled, awaiting its payment check).

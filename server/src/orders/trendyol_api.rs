@@ -141,7 +141,7 @@ impl TrendyolApi {
                 .map_err(|e| ApiError::Unavailable(e.without_url().to_string()))?;
             let status = res.status();
             if status.as_u16() == 429 {
-                let wait = super::retry_after(res.headers()).unwrap_or(backoff);
+                let wait = crate::outbound::retry_after(res.headers()).unwrap_or(backoff);
                 tokio::time::sleep(wait.min(MAX_WAIT)).await;
                 backoff = (backoff * 2).min(MAX_WAIT);
                 continue;

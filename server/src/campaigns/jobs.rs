@@ -1,0 +1,63 @@
+//! The campaigns area's jobs.
+
+use async_trait::async_trait;
+
+use super::{config::CampaignsConfig, platform::Patience, sync};
+use crate::jobs::{Job, JobContext};
+
+/// `campaigns.ads-sync`: one ad account's pass.
+pub struct SyncAccount;
+
+#[async_trait]
+impl Job for SyncAccount {
+    fn kind(&self) -> &'static str {
+        sync::KIND
+    }
+
+    fn max_attempts(&self) -> i32 {
+        6
+    }
+
+    fn lease(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(1800)
+    }
+
+    async fn run(&self, ctx: &JobContext, payload: serde_json::Value) -> anyhow::Result<()> {
+        let payload: sync::Payload = serde_json::from_value(payload)?;
+        let outcome = sync::run(
+            &ctx.db,
+            &ctx.config.app_secret_key,
+            ctx.config.section::<CampaignsConfig>(),
+            payload.account_id,
+            Patience::default(),
+            chrono::Utc::now(),
+        )
+        .await?;
+        tracing::info!(account_id = %payload.account_id, %outcome, "ad account synced");
+        Ok(())
+    }
+}
+
+/// `campaigns.ads-sync-all`: every minute, queues a pass for each imported account whose last
+/// one ended ADS_SYNC_MINUTES ago or more.
+pub struct SyncAll;
+
+#[async_trait]
+impl Job for SyncAll {
+    fn kind(&self) -> &'static str {
+        sync::ALL_KIND
+    }
+
+    fn every(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_secs(60))
+    }
+
+    async fn run(&self, ctx: &JobContext, _payload: serde_json::Value) -> anyhow::Result<()> {
+        let every = ctx.config.section::<CampaignsConfig>().sync_every;
+        let n = sync::queue_all(&ctx.db, every).await?;
+        if n > 0 {
+            tracing::info!(accounts = n, "ad account syncs queued");
+        }
+        Ok(())
+    }
+}

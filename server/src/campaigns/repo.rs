@@ -1,0 +1,731 @@
+//! The campaigns area's SQL (both databases): connections, ad accounts and their sync state,
+//! campaigns and their days. Every query names the company, or reaches rows only through ids
+//! a company-scoped query gave.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::platform::{RemoteAccount, RemoteCampaign, RemoteDay};
+use crate::{db::Tx, exec, exec_tx, with_db, with_tx, Db, Result};
+
+/// An ad account with what its sync needs of its connection.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct SyncAccount {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub connection_id: Uuid,
+    pub platform: String,
+    pub external_id: String,
+    pub currency: String,
+    pub time_zone: String,
+    pub synced_at: Option<DateTime<Utc>>,
+    pub metrics_from: Option<NaiveDate>,
+    pub sealed_token: String,
+    pub connection_status: String,
+}
+
+pub async fn sync_account(db: &Db, account_id: Uuid) -> Result<Option<SyncAccount>> {
+    const SQL: &str = "SELECT a.id, a.company_id, a.connection_id, a.platform, a.external_id, a.currency, \
+        a.time_zone, a.synced_at, a.metrics_from, c.sealed_token, c.status AS connection_status \
+        FROM ad_accounts a JOIN ad_connections c ON c.id = a.connection_id AND c.company_id = a.company_id \
+        WHERE a.id = $1 AND a.imported = $2";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(account_id)
+        .bind(true)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Queues a pass unless one is queued or running: false when one is.
+pub async fn queue_sync(
+    tx: &mut Tx,
+    company_id: Uuid,
+    account_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str =
+        "UPDATE ad_accounts SET sync_state = 'queued', sync_state_at = $3, sync_done = 0 \
+        WHERE id = $1 AND company_id = $2 AND imported = $4 AND sync_state IS NULL";
+    Ok(exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(account_id)
+            .bind(company_id)
+            .bind(now)
+            .bind(true)
+    )? > 0)
+}
+
+pub async fn start_pass(db: &Db, account_id: Uuid, now: DateTime<Utc>) -> Result<()> {
+    const SQL: &str = "UPDATE ad_accounts SET sync_state = 'running', sync_state_at = $2, sync_done = 0 WHERE id = $1";
+    exec!(db, sqlx::query(SQL).bind(account_id).bind(now))?;
+    Ok(())
+}
+
+/// Ends the pass: on success the figures are read from `metrics_from` on.
+pub async fn finish_pass(
+    db: &Db,
+    account_id: Uuid,
+    now: DateTime<Utc>,
+    error: Option<&str>,
+    metrics_from: Option<NaiveDate>,
+) -> Result<()> {
+    const SQL: &str =
+        "UPDATE ad_accounts SET sync_state = NULL, sync_state_at = NULL, sync_finished_at = $2, \
+        sync_error = $3, \
+        synced_at = CASE WHEN $3 IS NULL THEN $2 ELSE synced_at END, \
+        metrics_from = CASE WHEN $4 IS NULL THEN metrics_from \
+            WHEN metrics_from IS NULL OR $4 < metrics_from THEN $4 ELSE metrics_from END \
+        WHERE id = $1";
+    exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(account_id)
+            .bind(now)
+            .bind(error)
+            .bind(metrics_from)
+    )?;
+    Ok(())
+}
+
+/// The platform no longer accepts the connection's token: nothing of it syncs until someone
+/// connects again.
+pub async fn needs_reconnect(
+    db: &Db,
+    connection_id: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "UPDATE ad_connections SET status = 'reconnect', status_reason = $2, updated_at = $3 WHERE id = $1";
+    exec!(
+        db,
+        sqlx::query(SQL).bind(connection_id).bind(reason).bind(now)
+    )?;
+    Ok(())
+}
+
+/// Writes the account's campaigns as the platform describes them; answers (external id, our
+/// id) for each. A change of status or budget raises the campaign's version.
+pub async fn upsert_campaigns(
+    db: &Db,
+    company_id: Uuid,
+    account_id: Uuid,
+    campaigns: &[RemoteCampaign],
+    now: DateTime<Utc>,
+) -> Result<Vec<(String, Uuid)>> {
+    const SQL: &str = "INSERT INTO ad_campaigns (id, company_id, account_id, external_id, name, status, objective, \
+        daily_budget_minor, lifetime_budget_minor, platform_updated_at, synced_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+        ON CONFLICT (account_id, external_id) DO UPDATE SET name = excluded.name, status = excluded.status, \
+        objective = excluded.objective, daily_budget_minor = excluded.daily_budget_minor, \
+        lifetime_budget_minor = excluded.lifetime_budget_minor, platform_updated_at = excluded.platform_updated_at, \
+        synced_at = excluded.synced_at, \
+        version = ad_campaigns.version + CASE WHEN ad_campaigns.status IS DISTINCT FROM excluded.status \
+            OR ad_campaigns.daily_budget_minor IS DISTINCT FROM excluded.daily_budget_minor \
+            OR ad_campaigns.lifetime_budget_minor IS DISTINCT FROM excluded.lifetime_budget_minor THEN 1 ELSE 0 END \
+        RETURNING id";
+    let mut tx = db.begin().await?;
+    let mut ids = Vec::with_capacity(campaigns.len());
+    for c in campaigns {
+        let id: Uuid = with_tx!(&mut tx, |conn| sqlx::query_scalar(SQL)
+            .bind(Uuid::now_v7())
+            .bind(company_id)
+            .bind(account_id)
+            .bind(&c.external_id)
+            .bind(&c.name)
+            .bind(c.status)
+            .bind(&c.objective)
+            .bind(c.daily_budget_minor)
+            .bind(c.lifetime_budget_minor)
+            .bind(c.updated_at)
+            .bind(now)
+            .fetch_one(conn)
+            .await)?;
+        ids.push((c.external_id.clone(), id));
+    }
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// Writes a page of days (each with our campaign id) and counts them into the pass's progress.
+pub async fn write_days(
+    db: &Db,
+    company_id: Uuid,
+    account_id: Uuid,
+    days: &[(Uuid, &RemoteDay)],
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "INSERT INTO ad_campaign_days (campaign_id, day, company_id, spend_minor, impressions, clicks, \
+        conversions, purchase_value_minor, synced_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+        ON CONFLICT (campaign_id, day) DO UPDATE SET spend_minor = excluded.spend_minor, \
+        impressions = excluded.impressions, clicks = excluded.clicks, conversions = excluded.conversions, \
+        purchase_value_minor = excluded.purchase_value_minor, synced_at = excluded.synced_at";
+    let mut tx = db.begin().await?;
+    for (campaign_id, d) in days {
+        exec_tx!(
+            &mut tx,
+            sqlx::query(SQL)
+                .bind(campaign_id)
+                .bind(d.day)
+                .bind(company_id)
+                .bind(d.totals.spend_minor)
+                .bind(d.totals.impressions)
+                .bind(d.totals.clicks)
+                .bind(d.totals.conversions)
+                .bind(d.totals.purchase_value_minor)
+                .bind(now)
+        )?;
+    }
+    const PROGRESS: &str = "UPDATE ad_accounts SET sync_done = sync_done + $2 WHERE id = $1";
+    exec_tx!(
+        &mut tx,
+        sqlx::query(PROGRESS)
+            .bind(account_id)
+            .bind(days.len() as i64)
+    )?;
+    tx.commit().await
+}
+
+/// Removes the account's days in `from..=to` the platform no longer reports (not written
+/// since `pass_started`): the platform's answer for those days is the truth.
+pub async fn drop_unreported_days(
+    db: &Db,
+    account_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+    pass_started: DateTime<Utc>,
+) -> Result<u64> {
+    const SQL: &str =
+        "DELETE FROM ad_campaign_days WHERE day >= $2 AND day <= $3 AND synced_at < $4 \
+        AND campaign_id IN (SELECT id FROM ad_campaigns WHERE account_id = $1)";
+    Ok(exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(account_id)
+            .bind(from)
+            .bind(to)
+            .bind(pass_started)
+    )?)
+}
+
+/// Imported accounts of active connections with no pass queued or running whose last pass
+/// ended before `due` (or never ran); a pass stuck since before `stale` (its job gave up) is
+/// cleared first: (company, account).
+pub async fn accounts_to_sync(
+    db: &Db,
+    stale: DateTime<Utc>,
+    due: DateTime<Utc>,
+) -> Result<Vec<(Uuid, Uuid)>> {
+    const RESET: &str = "UPDATE ad_accounts SET sync_state = NULL, sync_error = 'the last sync stopped; started again' \
+        WHERE sync_state IS NOT NULL AND sync_state_at < $1";
+    exec!(db, sqlx::query(RESET).bind(stale))?;
+    const SQL: &str = "SELECT a.company_id, a.id FROM ad_accounts a \
+        JOIN ad_connections c ON c.id = a.connection_id AND c.status = 'active' \
+        WHERE a.imported = $2 AND a.sync_state IS NULL \
+        AND (a.sync_finished_at IS NULL OR a.sync_finished_at < $1)";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(due)
+        .bind(true)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// A connection as stored (its token sealed).
+pub struct NewConnection<'a> {
+    pub company_id: Uuid,
+    pub platform: &'a str,
+    pub external_user: &'a str,
+    pub display_name: &'a str,
+    pub sealed_token: &'a str,
+    pub token_hint: &'a str,
+    pub token_expires_at: Option<DateTime<Utc>>,
+    pub connected_by: Uuid,
+}
+
+/// Saves a consent (a new token for the same person replaces the old one and makes the
+/// connection active again) and the accounts it reaches (new ones not imported yet); answers
+/// the connection's id.
+pub async fn save_connection(
+    tx: &mut Tx,
+    c: &NewConnection<'_>,
+    accounts: &[RemoteAccount],
+    now: DateTime<Utc>,
+) -> Result<Uuid> {
+    const CONNECTION: &str = "INSERT INTO ad_connections (id, company_id, platform, external_user, display_name, \
+        sealed_token, token_hint, token_expires_at, status, status_reason, connected_by, connected_at, updated_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', NULL, $9, $10, $10) \
+        ON CONFLICT (company_id, platform, external_user) DO UPDATE SET display_name = excluded.display_name, \
+        sealed_token = excluded.sealed_token, token_hint = excluded.token_hint, \
+        token_expires_at = excluded.token_expires_at, status = 'active', status_reason = NULL, \
+        connected_by = excluded.connected_by, updated_at = excluded.updated_at \
+        RETURNING id";
+    let id: Uuid = with_tx!(tx, |conn| sqlx::query_scalar(CONNECTION)
+        .bind(Uuid::now_v7())
+        .bind(c.company_id)
+        .bind(c.platform)
+        .bind(c.external_user)
+        .bind(c.display_name)
+        .bind(c.sealed_token)
+        .bind(c.token_hint)
+        .bind(c.token_expires_at)
+        .bind(c.connected_by)
+        .bind(now)
+        .fetch_one(conn)
+        .await)?;
+    // An account reached through another of the company's connections moves to this one.
+    const ACCOUNT: &str = "INSERT INTO ad_accounts (id, company_id, connection_id, platform, external_id, name, \
+        currency, time_zone, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+        ON CONFLICT (company_id, platform, external_id) DO UPDATE SET connection_id = excluded.connection_id, \
+        name = excluded.name, currency = excluded.currency, time_zone = excluded.time_zone";
+    for a in accounts {
+        exec_tx!(
+            tx,
+            sqlx::query(ACCOUNT)
+                .bind(Uuid::now_v7())
+                .bind(c.company_id)
+                .bind(id)
+                .bind(c.platform)
+                .bind(&a.external_id)
+                .bind(&a.name)
+                .bind(&a.currency)
+                .bind(&a.time_zone)
+                .bind(now)
+        )?;
+    }
+    Ok(id)
+}
+
+/// Chooses whether an account of the company is imported (synced and shown).
+pub async fn set_imported(
+    tx: &mut Tx,
+    company_id: Uuid,
+    account_id: Uuid,
+    imported: bool,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE ad_accounts SET imported = $3 WHERE id = $1 AND company_id = $2";
+    Ok(exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(account_id)
+            .bind(company_id)
+            .bind(imported)
+    )? > 0)
+}
+
+/// An account as the settings page lists it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct AccountRow {
+    pub id: Uuid,
+    pub connection_id: Uuid,
+    pub platform: String,
+    pub external_id: String,
+    pub name: String,
+    pub currency: String,
+    pub time_zone: String,
+    pub imported: bool,
+    pub sync_state: Option<String>,
+    pub sync_done: i64,
+    pub synced_at: Option<DateTime<Utc>>,
+    pub sync_error: Option<String>,
+    pub connection_status: String,
+    pub connection_name: String,
+}
+
+pub async fn accounts(db: &Db, company_id: Uuid) -> Result<Vec<AccountRow>> {
+    const SQL: &str = "SELECT a.id, a.connection_id, a.platform, a.external_id, a.name, a.currency, a.time_zone, \
+        a.imported, a.sync_state, a.sync_done, a.synced_at, a.sync_error, c.status AS connection_status, \
+        c.display_name AS connection_name \
+        FROM ad_accounts a JOIN ad_connections c ON c.id = a.connection_id \
+        WHERE a.company_id = $1 ORDER BY a.platform, a.name, a.external_id";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(company_id)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// A campaign's day as read back (tests, the campaign pages).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct DayRow {
+    pub external_id: String,
+    pub day: NaiveDate,
+    pub spend_minor: i64,
+    pub impressions: i64,
+    pub clicks: i64,
+    pub conversions: i64,
+    pub purchase_value_minor: i64,
+}
+
+/// The account's days in `from..=to`, by campaign and day.
+pub async fn days(
+    db: &Db,
+    company_id: Uuid,
+    account_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<DayRow>> {
+    const SQL: &str = "SELECT c.external_id, d.day, d.spend_minor, d.impressions, d.clicks, d.conversions, \
+        d.purchase_value_minor FROM ad_campaign_days d JOIN ad_campaigns c ON c.id = d.campaign_id \
+        WHERE d.company_id = $1 AND c.company_id = $1 AND c.account_id = $2 AND d.day >= $3 AND d.day <= $4 \
+        ORDER BY c.external_id, d.day";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(company_id)
+        .bind(account_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// A campaign as read back.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct CampaignRow {
+    pub id: Uuid,
+    pub external_id: String,
+    pub name: String,
+    pub status: String,
+    pub objective: Option<String>,
+    pub daily_budget_minor: Option<i64>,
+    pub lifetime_budget_minor: Option<i64>,
+    pub version: i64,
+}
+
+pub async fn campaigns(db: &Db, company_id: Uuid, account_id: Uuid) -> Result<Vec<CampaignRow>> {
+    const SQL: &str = "SELECT id, external_id, name, status, objective, daily_budget_minor, lifetime_budget_minor, version \
+        FROM ad_campaigns WHERE company_id = $1 AND account_id = $2 ORDER BY external_id";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(company_id)
+        .bind(account_id)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// A connection of the company: (platform, sealed token).
+pub async fn connection(db: &Db, company_id: Uuid, id: Uuid) -> Result<Option<(String, String)>> {
+    const SQL: &str =
+        "SELECT platform, sealed_token FROM ad_connections WHERE id = $1 AND company_id = $2";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(id)
+        .bind(company_id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Deletes a connection of the company with its accounts, campaigns and days.
+pub async fn delete_connection(tx: &mut Tx, company_id: Uuid, id: Uuid) -> Result<bool> {
+    const SQL: &str = "DELETE FROM ad_connections WHERE id = $1 AND company_id = $2";
+    Ok(exec_tx!(tx, sqlx::query(SQL).bind(id).bind(company_id))? > 0)
+}
+
+// Controls.
+
+/// A campaign with what changing it needs: its account, connection and today's spend.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Target {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub external_id: String,
+    pub name: String,
+    pub status: String,
+    pub daily_budget_minor: Option<i64>,
+    pub lifetime_budget_minor: Option<i64>,
+    pub version: i64,
+    pub account_external_id: String,
+    pub platform: String,
+    pub currency: String,
+    pub time_zone: String,
+    pub connection_id: Uuid,
+    pub sealed_token: String,
+    pub connection_status: String,
+}
+
+/// A campaign of the company's imported accounts.
+pub async fn target(db: &Db, company_id: Uuid, campaign_id: Uuid) -> Result<Option<Target>> {
+    const SQL: &str = "SELECT c.id, c.company_id, c.external_id, c.name, c.status, c.daily_budget_minor, \
+        c.lifetime_budget_minor, c.version, a.external_id AS account_external_id, a.platform, a.currency, \
+        a.time_zone, a.connection_id, n.sealed_token, n.status AS connection_status \
+        FROM ad_campaigns c JOIN ad_accounts a ON a.id = c.account_id AND a.company_id = c.company_id \
+        JOIN ad_connections n ON n.id = a.connection_id AND n.company_id = c.company_id \
+        WHERE c.id = $1 AND c.company_id = $2 AND a.imported = $3";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(campaign_id)
+        .bind(company_id)
+        .bind(true)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// The campaign's spend on `day` (0 when nothing is recorded).
+pub async fn spend_on(db: &Db, campaign_id: Uuid, day: NaiveDate) -> Result<i64> {
+    const SQL: &str =
+        "SELECT spend_minor FROM ad_campaign_days WHERE campaign_id = $1 AND day = $2";
+    let v: Option<i64> = with_db!(db, |c| sqlx::query_scalar(SQL)
+        .bind(campaign_id)
+        .bind(day)
+        .fetch_optional(c)
+        .await)?;
+    Ok(v.unwrap_or(0))
+}
+
+/// The company's budget cap in `currency`, when it set one.
+pub async fn budget_cap(db: &Db, company_id: Uuid, currency: &str) -> Result<Option<i64>> {
+    const SQL: &str =
+        "SELECT cap_minor FROM ad_budget_caps WHERE company_id = $1 AND currency = $2";
+    Ok(with_db!(db, |c| sqlx::query_scalar(SQL)
+        .bind(company_id)
+        .bind(currency)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Sets (Some) or removes (None) the company's cap in `currency`.
+pub async fn set_budget_cap(
+    tx: &mut Tx,
+    company_id: Uuid,
+    currency: &str,
+    cap: Option<i64>,
+) -> Result<()> {
+    match cap {
+        Some(cap) => {
+            const SQL: &str =
+                "INSERT INTO ad_budget_caps (company_id, currency, cap_minor) VALUES ($1, $2, $3) \
+                ON CONFLICT (company_id, currency) DO UPDATE SET cap_minor = excluded.cap_minor";
+            exec_tx!(
+                tx,
+                sqlx::query(SQL).bind(company_id).bind(currency).bind(cap)
+            )?;
+        }
+        None => {
+            const SQL: &str = "DELETE FROM ad_budget_caps WHERE company_id = $1 AND currency = $2";
+            exec_tx!(tx, sqlx::query(SQL).bind(company_id).bind(currency))?;
+        }
+    }
+    Ok(())
+}
+
+/// A change as stored.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ChangeRow {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    pub kind: String,
+    pub old_status: Option<String>,
+    pub new_status: Option<String>,
+    pub old_budget_minor: Option<i64>,
+    pub new_budget_minor: Option<i64>,
+    pub base_version: i64,
+    pub state: String,
+    pub approval_reason: Option<String>,
+    pub requested_by: Option<Uuid>,
+    pub requested_at: DateTime<Utc>,
+    pub decided_by: Option<Uuid>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub decision_reason: Option<String>,
+    pub request_id: String,
+    pub platform_answer: Option<String>,
+    pub applied_at: Option<DateTime<Utc>>,
+}
+
+const CHANGE_COLUMNS: &str = "id, campaign_id, kind, old_status, new_status, old_budget_minor, new_budget_minor, \
+    base_version, state, approval_reason, requested_by, requested_at, decided_by, decided_at, decision_reason, \
+    request_id, platform_answer, applied_at";
+
+/// A change of the company.
+pub async fn change(db: &Db, company_id: Uuid, id: Uuid) -> Result<Option<ChangeRow>> {
+    let sql = format!("SELECT {CHANGE_COLUMNS} FROM ad_changes WHERE id = $1 AND company_id = $2");
+    Ok(with_db!(db, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .bind(company_id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// The company's change with this request id (a form sent twice).
+pub async fn change_by_request(
+    db: &Db,
+    company_id: Uuid,
+    request_id: &str,
+) -> Result<Option<ChangeRow>> {
+    let sql = format!(
+        "SELECT {CHANGE_COLUMNS} FROM ad_changes WHERE request_id = $1 AND company_id = $2"
+    );
+    Ok(with_db!(db, |c| sqlx::query_as(&sql)
+        .bind(request_id)
+        .bind(company_id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// The company's changes in `state` (all with None) of one campaign (all with None), newest first.
+pub async fn changes(
+    db: &Db,
+    company_id: Uuid,
+    campaign_id: Option<Uuid>,
+    state: Option<&str>,
+) -> Result<Vec<ChangeRow>> {
+    let sql = format!(
+        "SELECT {CHANGE_COLUMNS} FROM ad_changes WHERE company_id = $1 AND ($2 IS NULL OR campaign_id = $2) \
+         AND ($3 IS NULL OR state = $3) ORDER BY requested_at DESC, id DESC LIMIT 500"
+    );
+    Ok(with_db!(db, |c| sqlx::query_as(&sql)
+        .bind(company_id)
+        .bind(campaign_id)
+        .bind(state)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// A change to record.
+pub struct NewChange<'a> {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub campaign_id: Uuid,
+    pub kind: &'a str,
+    pub old_status: Option<&'a str>,
+    pub new_status: Option<&'a str>,
+    pub old_budget_minor: Option<i64>,
+    pub new_budget_minor: Option<i64>,
+    pub base_version: i64,
+    pub state: &'a str,
+    pub approval_reason: Option<&'a str>,
+    pub requested_by: Uuid,
+    pub request_id: &'a str,
+}
+
+/// Records a change; false when another change of the campaign is being written (one at a
+/// time) or the request id was used.
+pub async fn insert_change(tx: &mut Tx, c: &NewChange<'_>, now: DateTime<Utc>) -> Result<bool> {
+    const SQL: &str = "INSERT INTO ad_changes (id, company_id, campaign_id, kind, old_status, new_status, \
+        old_budget_minor, new_budget_minor, base_version, state, approval_reason, requested_by, requested_at, \
+        request_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13) \
+        ON CONFLICT DO NOTHING";
+    Ok(exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(c.id)
+            .bind(c.company_id)
+            .bind(c.campaign_id)
+            .bind(c.kind)
+            .bind(c.old_status)
+            .bind(c.new_status)
+            .bind(c.old_budget_minor)
+            .bind(c.new_budget_minor)
+            .bind(c.base_version)
+            .bind(c.state)
+            .bind(c.approval_reason)
+            .bind(c.requested_by)
+            .bind(now)
+            .bind(c.request_id)
+    )? > 0)
+}
+
+/// Moves a pending change to `applying` for its approver; false when it is no longer pending
+/// (decided meanwhile: a double click) or another change of the campaign is being written.
+pub async fn approve_change(
+    tx: &mut Tx,
+    company_id: Uuid,
+    id: Uuid,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE ad_changes SET state = 'applying', decided_by = $3, decided_at = $4, updated_at = $4 \
+        WHERE id = $1 AND company_id = $2 AND state = 'pending' \
+        AND NOT EXISTS (SELECT 1 FROM ad_changes o WHERE o.campaign_id = ad_changes.campaign_id AND o.state = 'applying')";
+    Ok(exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(company_id)
+            .bind(by)
+            .bind(now)
+    )? > 0)
+}
+
+/// Rejects a pending change with the approver's reason; false when it is not pending.
+pub async fn reject_change(
+    tx: &mut Tx,
+    company_id: Uuid,
+    id: Uuid,
+    by: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE ad_changes SET state = 'rejected', decided_by = $3, decided_at = $4, decision_reason = $5, \
+        updated_at = $4 WHERE id = $1 AND company_id = $2 AND state = 'pending'";
+    Ok(exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(company_id)
+            .bind(by)
+            .bind(now)
+            .bind(reason)
+    )? > 0)
+}
+
+/// What a resubmission asks for: the budget (perhaps new) against the campaign as it is now.
+pub struct Resubmission<'a> {
+    pub old_budget_minor: Option<i64>,
+    pub new_budget_minor: Option<i64>,
+    pub base_version: i64,
+    pub approval_reason: &'a str,
+}
+
+/// Sends a rejected change back for approval; the decision is cleared. False when it is not
+/// rejected.
+pub async fn resubmit_change(
+    tx: &mut Tx,
+    company_id: Uuid,
+    id: Uuid,
+    r: &Resubmission<'_>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str =
+        "UPDATE ad_changes SET state = 'pending', decided_by = NULL, decided_at = NULL, \
+        decision_reason = NULL, old_budget_minor = $3, new_budget_minor = $4, base_version = $5, \
+        approval_reason = $6, requested_at = $7, updated_at = $7 \
+        WHERE id = $1 AND company_id = $2 AND state = 'rejected'";
+    Ok(exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(company_id)
+            .bind(r.old_budget_minor)
+            .bind(r.new_budget_minor)
+            .bind(r.base_version)
+            .bind(r.approval_reason)
+            .bind(now)
+    )? > 0)
+}
+
+/// The platform accepted the change: it is applied, and the campaign takes the new value
+/// (and a new version).
+pub async fn change_applied(
+    tx: &mut Tx,
+    c: &ChangeRow,
+    answer: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const CHANGE: &str = "UPDATE ad_changes SET state = 'applied', platform_answer = $2, applied_at = $3, updated_at = $3 \
+        WHERE id = $1 AND state = 'applying'";
+    exec_tx!(tx, sqlx::query(CHANGE).bind(c.id).bind(answer).bind(now))?;
+    const CAMPAIGN: &str = "UPDATE ad_campaigns SET status = COALESCE($2, status), \
+        daily_budget_minor = COALESCE($3, daily_budget_minor), version = version + 1 WHERE id = $1";
+    exec_tx!(
+        tx,
+        sqlx::query(CAMPAIGN)
+            .bind(c.campaign_id)
+            .bind(&c.new_status)
+            .bind(c.new_budget_minor)
+    )?;
+    Ok(())
+}
+
+/// The platform refused the change (or could not be reached): failed, with its words; the
+/// campaign is unchanged.
+pub async fn change_failed(db: &Db, id: Uuid, answer: &str, now: DateTime<Utc>) -> Result<()> {
+    const SQL: &str =
+        "UPDATE ad_changes SET state = 'failed', platform_answer = $2, updated_at = $3 \
+        WHERE id = $1 AND state = 'applying'";
+    exec!(db, sqlx::query(SQL).bind(id).bind(answer).bind(now))?;
+    Ok(())
+}
