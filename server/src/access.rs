@@ -14,6 +14,7 @@ pub enum Permission {
     OrdersWrite,
     CampaignsRead,
     CampaignsManage,
+    CampaignsApprove,
     AnalysesRead,
     AnalysesReadAll,
     AnalysesRun,
@@ -26,11 +27,12 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::OrdersRead,
         Permission::OrdersWrite,
         Permission::CampaignsRead,
         Permission::CampaignsManage,
+        Permission::CampaignsApprove,
         Permission::AnalysesRead,
         Permission::AnalysesReadAll,
         Permission::AnalysesRun,
@@ -48,6 +50,7 @@ impl Permission {
             Permission::OrdersWrite => "orders.write",
             Permission::CampaignsRead => "campaigns.read",
             Permission::CampaignsManage => "campaigns.manage",
+            Permission::CampaignsApprove => "campaigns.approve",
             Permission::AnalysesRead => "analyses.read",
             Permission::AnalysesReadAll => "analyses.read_all",
             Permission::AnalysesRun => "analyses.run",
@@ -67,6 +70,7 @@ impl Permission {
             Permission::OrdersWrite => "Update orders and create shipments",
             Permission::CampaignsRead => "See ad campaigns and their metrics",
             Permission::CampaignsManage => "Change campaign budgets and status",
+            Permission::CampaignsApprove => "Approve or reject large budget rises",
             Permission::AnalysesRead => "See their own analyses",
             Permission::AnalysesReadAll => "See everyone's analyses",
             Permission::AnalysesRun => "Upload documents and run analyses",

@@ -98,6 +98,10 @@ pub fn rate_limits(c: &Config) -> ratelimit::LimitsBuilder {
             orders::export::EXPORTS_PER_USER,
             c.section::<OrdersConfig>().exports_per_hour,
         )
+        .scope_per_hour(
+            campaigns::controls::APPROVALS_PER_APPROVER,
+            c.section::<CampaignsConfig>().approvals_per_hour,
+        )
 }
 
 /// The process's configuration: `.env` and the environment, with every section.

@@ -5,334 +5,29 @@
 //! out, a refused token marking the connection for reconnecting, revised and vanished days,
 //! tenancy and permissions.
 
+#[path = "common/ads.rs"]
+mod ads;
 mod common;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use common::*;
+use ads::*;
+use chrono::{NaiveDate, Utc};
 use serde_json::{json, Value};
 use server::{
-    access::Principal,
-    audit::RequestMeta,
     campaigns::{
         config::CampaignsConfig,
-        connections::{self, Callback, Connected, Pending},
+        connections::{self, Callback, Connected},
         metrics::Platform,
-        platform::Patience,
-        repo::{self, DayRow},
-        sync,
+        repo, sync,
     },
     Error,
 };
-use uuid::Uuid;
 use wiremock::{
-    matchers::{body_partial_json, header, method, path, query_param, query_param_is_missing},
-    Mock, MockServer, Request, Respond, ResponseTemplate,
+    matchers::{header, method, path, query_param},
+    Mock, Request, Respond, ResponseTemplate,
 };
-
-const META_TOKEN: &str = "EAAlongLIVEDtoken0000WXYZ";
-const ACCOUNT: &str = "act_1000000000000001";
-const ADVERTISER: &str = "7100000000000000001";
-
-fn meta() -> RequestMeta {
-    RequestMeta::default()
-}
-
-fn fixture(name: &str) -> Value {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
-}
-
-fn d(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
-
-fn at(s: &str) -> DateTime<Utc> {
-    s.parse().unwrap()
-}
-
-fn quick() -> Patience {
-    Patience {
-        attempts: 3,
-        max_wait: std::time::Duration::from_millis(10),
-    }
-}
-
-struct Ads {
-    app: TestApp,
-    owner: Principal,
-    meta: MockServer,
-    tiktok: MockServer,
-}
-
-fn redirect() -> url::Url {
-    url::Url::parse("http://localhost:3000/settings/integrations/callback").unwrap()
-}
-
-async fn setup() -> Ads {
-    let meta_server = MockServer::start().await;
-    let tiktok = MockServer::start().await;
-    let (m, t) = (meta_server.uri(), tiktok.uri());
-    let app = spawn_app_with(&[
-        ("META_GRAPH_BASE", &m),
-        ("META_DIALOG_BASE", &m),
-        ("META_APP_ID", "4242"),
-        ("META_APP_SECRET", "meta-app-secret"),
-        ("TIKTOK_API_BASE", &t),
-        ("TIKTOK_APP_ID", "7777"),
-        ("TIKTOK_APP_SECRET", "tiktok-app-secret"),
-    ])
-    .await;
-    app.setup("ada@example.com").await;
-    let owner = app.principal("ada@example.com").await;
-    mount_meta_consent(&meta_server).await;
-    Ads {
-        app,
-        owner,
-        meta: meta_server,
-        tiktok,
-    }
-}
-
-async fn mount_meta_consent(server: &MockServer) {
-    Mock::given(method("GET"))
-        .and(path("/v21.0/oauth/access_token"))
-        .and(query_param("code", "good-code"))
-        .and(query_param("client_id", "4242"))
-        .and(query_param("client_secret", "meta-app-secret"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"access_token": "EAAshortLIVED", "token_type": "bearer", "expires_in": 5400}),
-        ))
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v21.0/oauth/access_token"))
-        .and(query_param("code", "used-code"))
-        .respond_with(
-            ResponseTemplate::new(400).set_body_json(fixture("meta/error_code_used.json")),
-        )
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v21.0/oauth/access_token"))
-        .and(query_param("grant_type", "fb_exchange_token"))
-        .and(query_param("fb_exchange_token", "EAAshortLIVED"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"access_token": META_TOKEN, "token_type": "bearer", "expires_in": 5183944}),
-        ))
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v21.0/me"))
-        .and(header(
-            "authorization",
-            format!("Bearer {META_TOKEN}").as_str(),
-        ))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"id": "10150000000000001", "name": "Ada Lovelace"})),
-        )
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v21.0/me/adaccounts"))
-        .and(header(
-            "authorization",
-            format!("Bearer {META_TOKEN}").as_str(),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("meta/ad_accounts.json")))
-        .mount(server)
-        .await;
-}
-
-/// The campaigns edge: the fixture's two pages by `after`.
-async fn mount_meta_campaigns(server: &MockServer, first: Value) {
-    let p = format!("/v21.0/{ACCOUNT}/campaigns");
-    Mock::given(method("GET"))
-        .and(path(p.as_str()))
-        .and(query_param_is_missing("after"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(first))
-        .mount(server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(p.as_str()))
-        .and(query_param("after", "MjM4NTU"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("meta/campaigns_last.json")))
-        .mount(server)
-        .await;
-}
-
-/// Insights: `pages` (first page, then by its `after` cursor) for a time range holding
-/// 2026-12-01..=2026-12-03, nothing for other ranges.
-struct Insights(Value, Value);
-
-fn range_of(req: &Request) -> (NaiveDate, NaiveDate) {
-    let (_, tr) = req
-        .url
-        .query_pairs()
-        .find(|(k, _)| k == "time_range")
-        .expect("a time range");
-    let tr: Value = serde_json::from_str(&tr).unwrap();
-    (
-        d(tr["since"].as_str().unwrap()),
-        d(tr["until"].as_str().unwrap()),
-    )
-}
-
-impl Respond for Insights {
-    fn respond(&self, req: &Request) -> ResponseTemplate {
-        let (since, until) = range_of(req);
-        let after = req
-            .url
-            .query_pairs()
-            .find(|(k, _)| k == "after")
-            .map(|(_, v)| v.to_string());
-        if since > d("2026-12-01") || until < d("2026-12-03") {
-            return ResponseTemplate::new(200)
-                .set_body_json(json!({"data": [], "paging": {"cursors": {}}}));
-        }
-        match after.as_deref() {
-            None => ResponseTemplate::new(200).set_body_json(self.0.clone()),
-            Some("MgZDZD") => ResponseTemplate::new(200).set_body_json(self.1.clone()),
-            Some(other) => ResponseTemplate::new(400).set_body_json(
-                json!({"error": {"message": format!("unknown cursor {other}"), "code": 100}}),
-            ),
-        }
-    }
-}
-
-async fn mount_meta_insights(server: &MockServer, first: Value, last: Value) {
-    Mock::given(method("GET"))
-        .and(path(format!("/v21.0/{ACCOUNT}/insights").as_str()))
-        .and(query_param("level", "campaign"))
-        .and(query_param("time_increment", "1"))
-        .and(header(
-            "authorization",
-            format!("Bearer {META_TOKEN}").as_str(),
-        ))
-        .respond_with(Insights(first, last))
-        .mount(server)
-        .await;
-}
-
-impl Ads {
-    fn config(&self) -> &CampaignsConfig {
-        self.app.state.config.section::<CampaignsConfig>()
-    }
-
-    fn db(&self) -> &server::Db {
-        &self.app.state.db
-    }
-
-    async fn finish(
-        &self,
-        who: &Principal,
-        pending: Option<&Pending>,
-        callback: Callback,
-    ) -> server::Result<Connected> {
-        connections::finish(
-            self.db(),
-            &self.app.state.config.app_secret_key,
-            self.config(),
-            who,
-            &meta(),
-            connections::Return {
-                pending,
-                callback: &callback,
-                redirect_uri: &redirect(),
-            },
-        )
-        .await
-    }
-
-    async fn connect_meta(&self) -> Connected {
-        let (_, pending) =
-            connections::begin(self.config(), &self.owner, Platform::Meta, &redirect()).unwrap();
-        self.finish(
-            &self.owner,
-            Some(&pending),
-            Callback {
-                code: Some("good-code".into()),
-                state: Some(pending.state.clone()),
-                ..Callback::default()
-            },
-        )
-        .await
-        .unwrap()
-    }
-
-    async fn account(&self, external_id: &str) -> repo::AccountRow {
-        connections::accounts(self.db(), &self.owner)
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|a| a.external_id == external_id)
-            .expect("the account")
-    }
-
-    async fn import(&self, external_id: &str) -> Uuid {
-        let a = self.account(external_id).await;
-        connections::choose_imports(self.db(), &self.owner, &meta(), &[a.id])
-            .await
-            .unwrap();
-        a.id
-    }
-
-    async fn pass(
-        &self,
-        account: Uuid,
-        now: &str,
-        patience: Patience,
-    ) -> anyhow::Result<sync::Outcome> {
-        sync::run(
-            self.db(),
-            &self.app.state.config.app_secret_key,
-            self.config(),
-            account,
-            patience,
-            at(now),
-        )
-        .await
-    }
-
-    async fn days(&self, account: Uuid) -> Vec<DayRow> {
-        repo::days(
-            self.db(),
-            self.owner.company_id,
-            account,
-            d("2026-01-01"),
-            d("2027-01-01"),
-        )
-        .await
-        .unwrap()
-    }
-
-    async fn connection_status(&self) -> Vec<String> {
-        server::with_db!(self.db(), |c| sqlx::query_scalar::<_, String>(
-            "SELECT status FROM ad_connections ORDER BY connected_at"
-        )
-        .fetch_all(c)
-        .await)
-        .unwrap()
-    }
-}
-
-fn day(external_id: &str, day: &str, figures: [i64; 5]) -> DayRow {
-    DayRow {
-        external_id: external_id.into(),
-        day: d(day),
-        spend_minor: figures[0],
-        impressions: figures[1],
-        clicks: figures[2],
-        conversions: figures[3],
-        purchase_value_minor: figures[4],
-    }
-}
 
 /// A campaign as the tests compare it: id, status, daily and lifetime budgets, version.
 type Summary<'a> = (&'a str, &'a str, Option<i64>, Option<i64>, i64);
-
-const C1: &str = "120210000000000001";
-const C2: &str = "120210000000000002";
 
 #[tokio::test]
 async fn a_meta_consent_connects_accounts_and_passes_read_history_then_revised_days() {
@@ -640,23 +335,8 @@ impl Respond for Report {
 #[tokio::test]
 async fn a_tiktok_consent_connects_its_advertisers_and_a_pass_reads_every_report_page() {
     let s = setup().await;
-    Mock::given(method("POST"))
-        .and(path("/open_api/v1.3/oauth2/access_token/"))
-        .and(body_partial_json(
-            json!({"app_id": "7777", "secret": "tiktok-app-secret", "auth_code": "tt-code"}),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("tiktok/access_token.json")))
-        .mount(&s.tiktok)
-        .await;
-    let token = "act.tt0123456789abcdefTOKEN";
-    Mock::given(method("GET"))
-        .and(path("/open_api/v1.3/advertiser/info/"))
-        .and(header("access-token", token))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(fixture("tiktok/advertiser_info.json")),
-        )
-        .mount(&s.tiktok)
-        .await;
+    mount_tiktok_consent(&s.tiktok).await;
+    let token = TIKTOK_TOKEN;
     let (url, pending) =
         connections::begin(s.config(), &s.owner, Platform::TikTok, &redirect()).unwrap();
     assert!(url

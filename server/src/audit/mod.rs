@@ -78,6 +78,13 @@ pub enum Action {
     AdAccountConnected,
     AdAccountsImported,
     AdAccountDisconnected,
+    CampaignChangeRequested,
+    CampaignChanged,
+    CampaignChangeFailed,
+    CampaignChangeApproved,
+    CampaignChangeRejected,
+    CampaignChangeResubmitted,
+    AdBudgetCapChanged,
 }
 
 impl Action {
@@ -138,6 +145,13 @@ impl Action {
             Action::AdAccountConnected => "AD_ACCOUNT_CONNECTED",
             Action::AdAccountsImported => "AD_ACCOUNTS_IMPORTED",
             Action::AdAccountDisconnected => "AD_ACCOUNT_DISCONNECTED",
+            Action::CampaignChangeRequested => "CAMPAIGN_CHANGE_REQUESTED",
+            Action::CampaignChanged => "CAMPAIGN_CHANGED",
+            Action::CampaignChangeFailed => "CAMPAIGN_CHANGE_FAILED",
+            Action::CampaignChangeApproved => "CAMPAIGN_CHANGE_APPROVED",
+            Action::CampaignChangeRejected => "CAMPAIGN_CHANGE_REJECTED",
+            Action::CampaignChangeResubmitted => "CAMPAIGN_CHANGE_RESUBMITTED",
+            Action::AdBudgetCapChanged => "AD_BUDGET_CAP_CHANGED",
         }
     }
 }

@@ -33,6 +33,8 @@ pub struct CampaignsConfig {
     pub history_days: u32,
     /// The longest one platform request may take.
     pub request_timeout: Duration,
+    /// Approvals one approver may give per hour (CAMPAIGN_APPROVALS_PER_HOUR).
+    pub approvals_per_hour: u32,
 }
 
 impl Default for CampaignsConfig {
@@ -47,6 +49,7 @@ impl Default for CampaignsConfig {
             sync_every: Duration::from_secs(30 * 60),
             history_days: 90,
             request_timeout: Duration::from_secs(30),
+            approvals_per_hour: 10,
         }
     }
 }
@@ -127,6 +130,10 @@ impl crate::config::Section for CampaignsConfig {
         }
         if let Some(d) = crate::config::number(get, "ADS_HISTORY_DAYS", 3, 1095, errors) {
             c.history_days = d as u32;
+        }
+        if let Some(n) = crate::config::number(get, "CAMPAIGN_APPROVALS_PER_HOUR", 1, 1000, errors)
+        {
+            c.approvals_per_hour = n as u32;
         }
         c
     }

@@ -9,13 +9,16 @@
 //!   it reaches, chosen for import;
 //! - `sync` and `jobs`: an account's campaigns and days upserted every ADS_SYNC_MINUTES and on
 //!   demand;
+//! - `controls`: pause, resume and daily budget changes, a large rise waiting for an approver,
+//!   each written to the platform once and audited;
 //! - `repo`: the area's SQL.
 //!
-//! The controls, the alert rules, the AI insights and the pages come next; nothing of this
-//! area is routed or shown yet.
+//! The alert rules, the AI insights and the pages come next; nothing of this area is routed or
+//! shown yet.
 
 pub mod config;
 pub mod connections;
+pub mod controls;
 pub mod jobs;
 pub mod meta_api;
 pub mod metrics;

@@ -722,10 +722,10 @@ pub async fn change_applied(
 
 /// The platform refused the change (or could not be reached): failed, with its words; the
 /// campaign is unchanged.
-pub async fn change_failed(db: &Db, id: Uuid, answer: &str, now: DateTime<Utc>) -> Result<()> {
+pub async fn change_failed(tx: &mut Tx, id: Uuid, answer: &str, now: DateTime<Utc>) -> Result<()> {
     const SQL: &str =
         "UPDATE ad_changes SET state = 'failed', platform_answer = $2, updated_at = $3 \
         WHERE id = $1 AND state = 'applying'";
-    exec!(db, sqlx::query(SQL).bind(id).bind(answer).bind(now))?;
+    exec_tx!(tx, sqlx::query(SQL).bind(id).bind(answer).bind(now))?;
     Ok(())
 }
