@@ -53,6 +53,8 @@ pub fn jobs() -> jobs::Registry {
         .with(orders::jobs::Reconcile)
         .with(campaigns::jobs::SyncAccount)
         .with(campaigns::jobs::SyncAll)
+        .with(campaigns::jobs::Alerts)
+        .with(campaigns::jobs::Rollback)
 }
 
 /// Every area's pages and what each needs.

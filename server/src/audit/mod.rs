@@ -85,6 +85,9 @@ pub enum Action {
     CampaignChangeRejected,
     CampaignChangeResubmitted,
     AdBudgetCapChanged,
+    AdRuleSaved,
+    AdRuleDeleted,
+    AdRuleActionKept,
 }
 
 impl Action {
@@ -152,6 +155,9 @@ impl Action {
             Action::CampaignChangeRejected => "CAMPAIGN_CHANGE_REJECTED",
             Action::CampaignChangeResubmitted => "CAMPAIGN_CHANGE_RESUBMITTED",
             Action::AdBudgetCapChanged => "AD_BUDGET_CAP_CHANGED",
+            Action::AdRuleSaved => "AD_RULE_SAVED",
+            Action::AdRuleDeleted => "AD_RULE_DELETED",
+            Action::AdRuleActionKept => "AD_RULE_ACTION_KEPT",
         }
     }
 }

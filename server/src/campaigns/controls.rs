@@ -301,8 +301,9 @@ pub async fn request(
             base_version: t.version,
             state,
             approval_reason: approval.as_deref(),
-            requested_by: p.user_id,
+            requested_by: Some(p.user_id),
             request_id: &request_id,
+            source: "person",
         },
         now,
     )
@@ -343,16 +344,28 @@ pub async fn request(
     if approval.is_some() {
         return Ok(change);
     }
-    apply(db, app_key, config, p, meta, &t, platform, change, write).await
+    apply(
+        db,
+        app_key,
+        config,
+        Some(p.user_id),
+        meta,
+        &t,
+        platform,
+        change,
+        write,
+    )
+    .await
 }
 
-/// Writes a recorded change (state `applying`) to the platform and records the answer.
+/// Writes a recorded change (state `applying`) to the platform and records the answer;
+/// `actor` is the person it is audited to (None: a rule or a rollback).
 #[allow(clippy::too_many_arguments)]
 async fn apply(
     db: &Db,
     app_key: &SecretString,
     config: &CampaignsConfig,
-    p: &Principal,
+    actor: Option<Uuid>,
     meta: &RequestMeta,
     t: &Target,
     platform: Platform,
@@ -390,21 +403,74 @@ async fn apply(
         &mut tx,
         meta,
         Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
+            company_id: Some(t.company_id),
+            actor_id: actor,
             action,
             target: Some(t.id.to_string()),
             details: serde_json::json!({
                 "change": change.id, "request_id": change.request_id, "campaign": t.external_id,
-                "kind": change.kind, "answer": answer,
+                "kind": change.kind, "answer": answer, "source": change.source,
             }),
         },
     )
     .await?;
     tx.commit().await?;
-    repo::change(db, p.company_id, change.id)
+    repo::change(db, t.company_id, change.id)
         .await?
         .ok_or(Error::NotFound)
+}
+
+/// A change no person asked for (a rule's action, a rollback): recorded and written at once,
+/// against the campaign as it is. Answers None when another change of the campaign is being
+/// written (the caller tries again later).
+pub(super) async fn automatic(
+    db: &Db,
+    app_key: &SecretString,
+    config: &CampaignsConfig,
+    t: &Target,
+    write: Write,
+    source: &'static str,
+) -> Result<Option<ChangeRow>> {
+    let platform = platform::from_code(&t.platform).ok_or(Error::NotFound)?;
+    let (kind, old_status, new_status, old_budget, new_budget) = match &write {
+        Write::Status(s) => ("status", Some(t.status.as_str()), Some(*s), None, None),
+        Write::DailyBudget(m) => ("budget", None, None, t.daily_budget_minor, Some(*m)),
+    };
+    let id = Uuid::now_v7();
+    let request_id = Uuid::now_v7().to_string();
+    let mut tx = db.begin().await?;
+    let recorded = repo::insert_change(
+        &mut tx,
+        &repo::NewChange {
+            id,
+            company_id: t.company_id,
+            campaign_id: t.id,
+            kind,
+            old_status,
+            new_status,
+            old_budget_minor: old_budget,
+            new_budget_minor: new_budget,
+            base_version: t.version,
+            state: "applying",
+            approval_reason: None,
+            requested_by: None,
+            request_id: &request_id,
+            source,
+        },
+        Utc::now(),
+    )
+    .await?;
+    if !recorded {
+        return Ok(None);
+    }
+    tx.commit().await?;
+    let change = repo::change(db, t.company_id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let meta = RequestMeta::default();
+    apply(db, app_key, config, None, &meta, t, platform, change, write)
+        .await
+        .map(Some)
 }
 
 /// The write a recorded change asks for.
@@ -487,7 +553,18 @@ pub async fn approve(
     let change = repo::change(db, p.company_id, change_id)
         .await?
         .ok_or(Error::NotFound)?;
-    apply(db, app_key, config, p, meta, &t, platform, change, write).await
+    apply(
+        db,
+        app_key,
+        config,
+        Some(p.user_id),
+        meta,
+        &t,
+        platform,
+        change,
+        write,
+    )
+    .await
 }
 
 /// Rejects a pending change with a reason the requester reads.

@@ -61,3 +61,64 @@ impl Job for SyncAll {
         Ok(())
     }
 }
+
+/// `campaigns.ads-alerts`: every 15 minutes, evaluates every enabled alert rule.
+pub struct Alerts;
+
+#[async_trait]
+impl Job for Alerts {
+    fn kind(&self) -> &'static str {
+        super::rules::ALERTS_KIND
+    }
+
+    fn every(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_secs(15 * 60))
+    }
+
+    async fn run(&self, ctx: &JobContext, _payload: serde_json::Value) -> anyhow::Result<()> {
+        let done = super::rules::evaluate(
+            &ctx.db,
+            &ctx.config.app_secret_key,
+            ctx.config.section::<CampaignsConfig>(),
+            &ctx.config.public_url,
+            chrono::Utc::now(),
+        )
+        .await?;
+        if done.fired > 0 {
+            tracing::info!(
+                fired = done.fired,
+                failed = done.failed,
+                "ad alert rules fired"
+            );
+        }
+        Ok(())
+    }
+}
+
+/// `campaigns.ads-rollback`: every hour, undoes the rules' pauses and cuts whose time is up.
+pub struct Rollback;
+
+#[async_trait]
+impl Job for Rollback {
+    fn kind(&self) -> &'static str {
+        super::rules::ROLLBACK_KIND
+    }
+
+    fn every(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_secs(3600))
+    }
+
+    async fn run(&self, ctx: &JobContext, _payload: serde_json::Value) -> anyhow::Result<()> {
+        let n = super::rules::rollback_due(
+            &ctx.db,
+            &ctx.config.app_secret_key,
+            ctx.config.section::<CampaignsConfig>(),
+            chrono::Utc::now(),
+        )
+        .await?;
+        if n > 0 {
+            tracing::info!(undone = n, "ad alert actions undone");
+        }
+        Ok(())
+    }
+}

@@ -344,7 +344,8 @@ impl MetaApi {
             ("level", "campaign".into()),
             (
                 "fields",
-                "campaign_id,date_start,spend,impressions,clicks,actions,action_values".into(),
+                "campaign_id,date_start,spend,impressions,reach,clicks,actions,action_values"
+                    .into(),
             ),
             (
                 "time_range",
@@ -601,6 +602,7 @@ fn insight(r: &Value, currency: &str) -> Result<RemoteDay, String> {
         campaign_external_id: id.to_string(),
         day,
         totals,
+        reach: count(&r["reach"], "reach")?,
     })
 }
 

@@ -11,10 +11,11 @@
 //!   demand;
 //! - `controls`: pause, resume and daily budget changes, a large rise waiting for an approver,
 //!   each written to the platform once and audited;
+//! - `rules`: alert rules (AND/OR conditions over a window; notify, pause or cut the budget;
+//!   rollback unless kept; cooldown; dry run), evaluated every 15 minutes;
 //! - `repo`: the area's SQL.
 //!
-//! The alert rules, the AI insights and the pages come next; nothing of this area is routed or
-//! shown yet.
+//! The AI insights and the pages come next; nothing of this area is routed or shown yet.
 
 pub mod config;
 pub mod connections;
@@ -24,5 +25,6 @@ pub mod meta_api;
 pub mod metrics;
 pub mod platform;
 pub mod repo;
+pub mod rules;
 pub mod sync;
 pub mod tiktok_api;

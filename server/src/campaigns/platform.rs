@@ -77,6 +77,8 @@ pub struct RemoteDay {
     pub campaign_external_id: String,
     pub day: NaiveDate,
     pub totals: Totals,
+    /// People reached that day (for frequency: impressions per person).
+    pub reach: i64,
 }
 
 /// A change written to a campaign: its status (ACTIVE or PAUSED) or its daily budget in minor

@@ -156,10 +156,10 @@ pub async fn write_days(
     now: DateTime<Utc>,
 ) -> Result<()> {
     const SQL: &str = "INSERT INTO ad_campaign_days (campaign_id, day, company_id, spend_minor, impressions, clicks, \
-        conversions, purchase_value_minor, synced_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+        conversions, purchase_value_minor, synced_at, reach) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
         ON CONFLICT (campaign_id, day) DO UPDATE SET spend_minor = excluded.spend_minor, \
         impressions = excluded.impressions, clicks = excluded.clicks, conversions = excluded.conversions, \
-        purchase_value_minor = excluded.purchase_value_minor, synced_at = excluded.synced_at";
+        purchase_value_minor = excluded.purchase_value_minor, synced_at = excluded.synced_at, reach = excluded.reach";
     let mut tx = db.begin().await?;
     for (campaign_id, d) in days {
         exec_tx!(
@@ -174,6 +174,7 @@ pub async fn write_days(
                 .bind(d.totals.conversions)
                 .bind(d.totals.purchase_value_minor)
                 .bind(now)
+                .bind(d.reach)
         )?;
     }
     const PROGRESS: &str = "UPDATE ad_accounts SET sync_done = sync_done + $2 WHERE id = $1";
@@ -523,11 +524,12 @@ pub struct ChangeRow {
     pub request_id: String,
     pub platform_answer: Option<String>,
     pub applied_at: Option<DateTime<Utc>>,
+    pub source: String,
 }
 
 const CHANGE_COLUMNS: &str = "id, campaign_id, kind, old_status, new_status, old_budget_minor, new_budget_minor, \
     base_version, state, approval_reason, requested_by, requested_at, decided_by, decided_at, decision_reason, \
-    request_id, platform_answer, applied_at";
+    request_id, platform_answer, applied_at, source";
 
 /// A change of the company.
 pub async fn change(db: &Db, company_id: Uuid, id: Uuid) -> Result<Option<ChangeRow>> {
@@ -587,8 +589,11 @@ pub struct NewChange<'a> {
     pub base_version: i64,
     pub state: &'a str,
     pub approval_reason: Option<&'a str>,
-    pub requested_by: Uuid,
+    /// None: a rule or a rollback asked.
+    pub requested_by: Option<Uuid>,
     pub request_id: &'a str,
+    /// person, rule, rollback or insight.
+    pub source: &'a str,
 }
 
 /// Records a change; false when another change of the campaign is being written (one at a
@@ -596,7 +601,7 @@ pub struct NewChange<'a> {
 pub async fn insert_change(tx: &mut Tx, c: &NewChange<'_>, now: DateTime<Utc>) -> Result<bool> {
     const SQL: &str = "INSERT INTO ad_changes (id, company_id, campaign_id, kind, old_status, new_status, \
         old_budget_minor, new_budget_minor, base_version, state, approval_reason, requested_by, requested_at, \
-        request_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13) \
+        request_id, updated_at, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15) \
         ON CONFLICT DO NOTHING";
     Ok(exec_tx!(
         tx,
@@ -615,6 +620,7 @@ pub async fn insert_change(tx: &mut Tx, c: &NewChange<'_>, now: DateTime<Utc>) -
             .bind(c.requested_by)
             .bind(now)
             .bind(c.request_id)
+            .bind(c.source)
     )? > 0)
 }
 
@@ -728,4 +734,305 @@ pub async fn change_failed(tx: &mut Tx, id: Uuid, answer: &str, now: DateTime<Ut
         WHERE id = $1 AND state = 'applying'";
     exec_tx!(tx, sqlx::query(SQL).bind(id).bind(answer).bind(now))?;
     Ok(())
+}
+
+// Alert rules.
+
+/// A rule as stored.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RuleRow {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub name: String,
+    pub enabled: bool,
+    pub combine: String,
+    pub conditions: String,
+    pub action: String,
+    pub reduce_percent: Option<i64>,
+    pub rollback_hours: Option<i64>,
+    pub created_by: Option<Uuid>,
+}
+
+const RULE_COLUMNS: &str =
+    "id, company_id, name, enabled, combine, conditions, action, reduce_percent, rollback_hours, created_by";
+
+pub struct NewRule<'a> {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub name: &'a str,
+    pub combine: &'a str,
+    pub conditions: &'a str,
+    pub action: &'a str,
+    pub reduce_percent: Option<i64>,
+    pub rollback_hours: Option<i64>,
+    pub created_by: Uuid,
+}
+
+pub async fn insert_rule(tx: &mut Tx, r: &NewRule<'_>, now: DateTime<Utc>) -> Result<()> {
+    const SQL: &str =
+        "INSERT INTO ad_rules (id, company_id, name, enabled, combine, conditions, action, \
+        reduce_percent, rollback_hours, created_by, created_at, updated_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)";
+    exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(r.id)
+            .bind(r.company_id)
+            .bind(r.name)
+            .bind(true)
+            .bind(r.combine)
+            .bind(r.conditions)
+            .bind(r.action)
+            .bind(r.reduce_percent)
+            .bind(r.rollback_hours)
+            .bind(r.created_by)
+            .bind(now)
+    )?;
+    Ok(())
+}
+
+pub async fn set_rule_enabled(
+    tx: &mut Tx,
+    company_id: Uuid,
+    id: Uuid,
+    enabled: bool,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str =
+        "UPDATE ad_rules SET enabled = $3, updated_at = $4 WHERE id = $1 AND company_id = $2";
+    Ok(exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(company_id)
+            .bind(enabled)
+            .bind(now)
+    )? > 0)
+}
+
+pub async fn delete_rule(tx: &mut Tx, company_id: Uuid, id: Uuid) -> Result<bool> {
+    const SQL: &str = "DELETE FROM ad_rules WHERE id = $1 AND company_id = $2";
+    Ok(exec_tx!(tx, sqlx::query(SQL).bind(id).bind(company_id))? > 0)
+}
+
+/// The company's rules (all companies' enabled ones with None).
+pub async fn rules(db: &Db, company_id: Option<Uuid>) -> Result<Vec<RuleRow>> {
+    let sql = format!(
+        "SELECT {RULE_COLUMNS} FROM ad_rules WHERE ($1 IS NULL AND enabled = $2) OR company_id = $1 ORDER BY created_at, id"
+    );
+    Ok(with_db!(db, |c| sqlx::query_as(&sql)
+        .bind(company_id)
+        .bind(true)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// The company's active campaigns of imported accounts whose connection works: what rules
+/// watch.
+pub async fn watched_campaigns(db: &Db, company_id: Uuid) -> Result<Vec<Target>> {
+    const SQL: &str = "SELECT c.id, c.company_id, c.external_id, c.name, c.status, c.daily_budget_minor, \
+        c.lifetime_budget_minor, c.version, a.external_id AS account_external_id, a.platform, a.currency, \
+        a.time_zone, a.connection_id, n.sealed_token, n.status AS connection_status \
+        FROM ad_campaigns c JOIN ad_accounts a ON a.id = c.account_id AND a.company_id = c.company_id \
+        JOIN ad_connections n ON n.id = a.connection_id AND n.company_id = c.company_id \
+        WHERE c.company_id = $1 AND a.imported = $2 AND n.status = 'active' AND c.status = 'ACTIVE' \
+        ORDER BY c.name, c.id";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(company_id)
+        .bind(true)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// A campaign's totals over `from..=to`, with the people reached (summed by day).
+pub async fn window(
+    db: &Db,
+    campaign_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<(super::metrics::Totals, i64)> {
+    // PostgreSQL sums BIGINT as NUMERIC: cast back.
+    const SQL: &str = "SELECT CAST(COALESCE(SUM(spend_minor), 0) AS BIGINT), CAST(COALESCE(SUM(impressions), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(clicks), 0) AS BIGINT), CAST(COALESCE(SUM(conversions), 0) AS BIGINT), \
+        CAST(COALESCE(SUM(purchase_value_minor), 0) AS BIGINT), CAST(COALESCE(SUM(reach), 0) AS BIGINT) \
+        FROM ad_campaign_days WHERE campaign_id = $1 AND day >= $2 AND day <= $3";
+    let (spend, impressions, clicks, conversions, value, reach): (i64, i64, i64, i64, i64, i64) =
+        with_db!(db, |c| sqlx::query_as(SQL)
+            .bind(campaign_id)
+            .bind(from)
+            .bind(to)
+            .fetch_one(c)
+            .await)?;
+    Ok((
+        super::metrics::Totals {
+            spend_minor: spend,
+            impressions,
+            clicks,
+            conversions,
+            purchase_value_minor: value,
+        },
+        reach,
+    ))
+}
+
+/// When the rule last fired for the campaign.
+pub async fn last_firing(
+    db: &Db,
+    rule_id: Uuid,
+    campaign_id: Uuid,
+) -> Result<Option<DateTime<Utc>>> {
+    const SQL: &str =
+        "SELECT MAX(fired_at) FROM ad_rule_firings WHERE rule_id = $1 AND campaign_id = $2";
+    Ok(with_db!(db, |c| sqlx::query_scalar(SQL)
+        .bind(rule_id)
+        .bind(campaign_id)
+        .fetch_one(c)
+        .await)?)
+}
+
+pub struct NewFiring<'a> {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub rule_id: Uuid,
+    pub campaign_id: Uuid,
+    pub window_start: DateTime<Utc>,
+    pub summary: &'a str,
+    pub action: &'a str,
+}
+
+/// Records a firing (outcome `pending` until its action is done); false when the rule already
+/// fired for the campaign in this window (another evaluation got there first).
+pub async fn insert_firing(db: &Db, f: &NewFiring<'_>, now: DateTime<Utc>) -> Result<bool> {
+    const SQL: &str = "INSERT INTO ad_rule_firings (id, company_id, rule_id, campaign_id, window_start, fired_at, \
+        summary, action, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending') ON CONFLICT DO NOTHING";
+    Ok(exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(f.id)
+            .bind(f.company_id)
+            .bind(f.rule_id)
+            .bind(f.campaign_id)
+            .bind(f.window_start)
+            .bind(now)
+            .bind(f.summary)
+            .bind(f.action)
+    )? > 0)
+}
+
+/// How a firing's action went.
+pub async fn firing_done(
+    db: &Db,
+    id: Uuid,
+    outcome: &str,
+    note: Option<&str>,
+    change_id: Option<Uuid>,
+    rollback_due_at: Option<DateTime<Utc>>,
+) -> Result<()> {
+    const SQL: &str = "UPDATE ad_rule_firings SET outcome = $2, note = $3, change_id = $4, rollback_due_at = $5 WHERE id = $1";
+    exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(outcome)
+            .bind(note)
+            .bind(change_id)
+            .bind(rollback_due_at)
+    )?;
+    Ok(())
+}
+
+/// A firing as listed and as the rollback reads it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct FiringRow {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub rule_id: Uuid,
+    pub rule_name: String,
+    pub campaign_id: Uuid,
+    pub fired_at: DateTime<Utc>,
+    pub summary: String,
+    pub action: String,
+    pub outcome: String,
+    pub note: Option<String>,
+    pub change_id: Option<Uuid>,
+    pub rollback_due_at: Option<DateTime<Utc>>,
+    pub kept_by: Option<Uuid>,
+    pub rolled_back_at: Option<DateTime<Utc>>,
+    pub rollback_note: Option<String>,
+}
+
+const FIRING_COLUMNS: &str = "f.id, f.company_id, f.rule_id, r.name AS rule_name, f.campaign_id, f.fired_at, f.summary, \
+    f.action, f.outcome, f.note, f.change_id, f.rollback_due_at, f.kept_by, f.rolled_back_at, f.rollback_note";
+
+/// The company's firings (of one campaign with Some), newest first.
+pub async fn firings(
+    db: &Db,
+    company_id: Uuid,
+    campaign_id: Option<Uuid>,
+) -> Result<Vec<FiringRow>> {
+    let sql = format!(
+        "SELECT {FIRING_COLUMNS} FROM ad_rule_firings f JOIN ad_rules r ON r.id = f.rule_id \
+         WHERE f.company_id = $1 AND ($2 IS NULL OR f.campaign_id = $2) ORDER BY f.fired_at DESC, f.id DESC LIMIT 500"
+    );
+    Ok(with_db!(db, |c| sqlx::query_as(&sql)
+        .bind(company_id)
+        .bind(campaign_id)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// Firings whose rollback is due at `now`, not kept, not rolled back.
+pub async fn rollbacks_due(db: &Db, now: DateTime<Utc>) -> Result<Vec<FiringRow>> {
+    let sql = format!(
+        "SELECT {FIRING_COLUMNS} FROM ad_rule_firings f JOIN ad_rules r ON r.id = f.rule_id \
+         WHERE f.rollback_due_at <= $1 AND f.rolled_back_at IS NULL AND f.kept_at IS NULL ORDER BY f.rollback_due_at"
+    );
+    Ok(with_db!(db, |c| sqlx::query_as(&sql)
+        .bind(now)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// Claims a due rollback (once, whoever runs it); false when kept or claimed meanwhile.
+pub async fn claim_rollback(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    const SQL: &str = "UPDATE ad_rule_firings SET rolled_back_at = $2 WHERE id = $1 AND rolled_back_at IS NULL AND kept_at IS NULL";
+    Ok(exec!(db, sqlx::query(SQL).bind(id).bind(now))? > 0)
+}
+
+pub async fn rollback_noted(db: &Db, id: Uuid, note: &str, change_id: Option<Uuid>) -> Result<()> {
+    const SQL: &str =
+        "UPDATE ad_rule_firings SET rollback_note = $2, rollback_change_id = $3 WHERE id = $1";
+    exec!(db, sqlx::query(SQL).bind(id).bind(note).bind(change_id))?;
+    Ok(())
+}
+
+/// A person keeps what a rule did (no rollback); false when it is not waiting for one.
+pub async fn keep_firing(
+    tx: &mut Tx,
+    company_id: Uuid,
+    id: Uuid,
+    by: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE ad_rule_firings SET kept_by = $3, kept_at = $4 \
+        WHERE id = $1 AND company_id = $2 AND rollback_due_at IS NOT NULL AND rolled_back_at IS NULL AND kept_at IS NULL";
+    Ok(exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(company_id)
+            .bind(by)
+            .bind(now)
+    )? > 0)
+}
+
+/// The email of the rule's author, when they are still an active member of the company.
+pub async fn rule_author_email(db: &Db, company_id: Uuid, user_id: Uuid) -> Result<Option<String>> {
+    const SQL: &str = "SELECT u.email FROM users u JOIN memberships m ON m.user_id = u.id \
+        WHERE u.id = $1 AND m.company_id = $2 AND u.disabled_at IS NULL AND m.disabled_at IS NULL";
+    Ok(with_db!(db, |c| sqlx::query_scalar(SQL)
+        .bind(user_id)
+        .bind(company_id)
+        .fetch_optional(c)
+        .await)?)
 }

@@ -475,6 +475,7 @@ fn report_row(r: &Value, currency: &str) -> Result<RemoteDay, String> {
             conversions: count("complete_payment")?,
             purchase_value_minor: amount("total_complete_payment_rate")?,
         },
+        reach: count("reach")?,
     })
 }
 
