@@ -55,6 +55,8 @@ pub fn jobs() -> jobs::Registry {
         .with(campaigns::jobs::SyncAll)
         .with(campaigns::jobs::Alerts)
         .with(campaigns::jobs::Rollback)
+        .with(campaigns::jobs::InsightsRun)
+        .with(campaigns::jobs::InsightsDue)
 }
 
 /// Every area's pages and what each needs.

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod config;
 pub mod keys;
+pub mod structured;
 
 pub use client::{CallError, Retry, Usage};
 pub use config::{AiConfig, ProviderConfig};

@@ -88,6 +88,8 @@ pub enum Action {
     AdRuleSaved,
     AdRuleDeleted,
     AdRuleActionKept,
+    AdInsightsRequested,
+    AdInsightDismissed,
 }
 
 impl Action {
@@ -158,6 +160,8 @@ impl Action {
             Action::AdRuleSaved => "AD_RULE_SAVED",
             Action::AdRuleDeleted => "AD_RULE_DELETED",
             Action::AdRuleActionKept => "AD_RULE_ACTION_KEPT",
+            Action::AdInsightsRequested => "AD_INSIGHTS_REQUESTED",
+            Action::AdInsightDismissed => "AD_INSIGHT_DISMISSED",
         }
     }
 }

@@ -122,3 +122,53 @@ impl Job for Rollback {
         Ok(())
     }
 }
+
+/// `campaigns.ai-insights`: one insights run.
+pub struct InsightsRun;
+
+#[async_trait]
+impl Job for InsightsRun {
+    fn kind(&self) -> &'static str {
+        super::insights::RUN_KIND
+    }
+
+    fn max_attempts(&self) -> i32 {
+        3
+    }
+
+    async fn run(&self, ctx: &JobContext, payload: serde_json::Value) -> anyhow::Result<()> {
+        let run_id: uuid::Uuid = serde_json::from_value(payload["run_id"].clone())?;
+        let done = super::insights::run(
+            &ctx.db,
+            &ctx.config.app_secret_key,
+            ctx.config.section::<crate::ai::AiConfig>(),
+            run_id,
+            chrono::Utc::now(),
+        )
+        .await?;
+        tracing::info!(%run_id, state = %done.state, suggestions = done.suggestions, tokens = done.tokens_charged, "ad insights run");
+        Ok(())
+    }
+}
+
+/// `campaigns.ai-insights-due`: every 15 minutes, queues the daily runs whose time has come.
+pub struct InsightsDue;
+
+#[async_trait]
+impl Job for InsightsDue {
+    fn kind(&self) -> &'static str {
+        super::insights::DUE_KIND
+    }
+
+    fn every(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_secs(15 * 60))
+    }
+
+    async fn run(&self, ctx: &JobContext, _payload: serde_json::Value) -> anyhow::Result<()> {
+        let n = super::insights::queue_daily(&ctx.db, chrono::Utc::now()).await?;
+        if n > 0 {
+            tracing::info!(companies = n, "daily ad insights queued");
+        }
+        Ok(())
+    }
+}

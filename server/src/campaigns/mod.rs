@@ -20,6 +20,7 @@
 pub mod config;
 pub mod connections;
 pub mod controls;
+pub mod insights;
 pub mod jobs;
 pub mod meta_api;
 pub mod metrics;

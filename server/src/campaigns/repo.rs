@@ -1036,3 +1036,331 @@ pub async fn rule_author_email(db: &Db, company_id: Uuid, user_id: Uuid) -> Resu
         .fetch_optional(c)
         .await)?)
 }
+
+// AI insights.
+
+/// The company's insight settings: (daily run time "HH:MM", target ROAS in hundredths).
+pub async fn insight_settings(db: &Db, company_id: Uuid) -> Result<(Option<String>, i64)> {
+    const SQL: &str =
+        "SELECT daily_at, target_roas_centi FROM ad_insight_settings WHERE company_id = $1";
+    let row: Option<(Option<String>, i64)> = with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(company_id)
+        .fetch_optional(c)
+        .await)?;
+    Ok(row.unwrap_or((None, 200)))
+}
+
+pub async fn set_insight_settings(
+    tx: &mut Tx,
+    company_id: Uuid,
+    daily_at: Option<&str>,
+    target_roas_centi: i64,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "INSERT INTO ad_insight_settings (company_id, daily_at, target_roas_centi, updated_at) \
+        VALUES ($1, $2, $3, $4) ON CONFLICT (company_id) DO UPDATE SET daily_at = excluded.daily_at, \
+        target_roas_centi = excluded.target_roas_centi, updated_at = excluded.updated_at";
+    exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(company_id)
+            .bind(daily_at)
+            .bind(target_roas_centi)
+            .bind(now)
+    )?;
+    Ok(())
+}
+
+/// Companies with a daily run time, with their time zone.
+pub async fn daily_insight_companies(db: &Db) -> Result<Vec<(Uuid, String, String)>> {
+    const SQL: &str = "SELECT s.company_id, s.daily_at, c.timezone FROM ad_insight_settings s \
+        JOIN companies c ON c.id = s.company_id WHERE s.daily_at IS NOT NULL AND c.disabled_at IS NULL";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL).fetch_all(c).await)?)
+}
+
+/// Records a queued run; false when the company has one queued or running, or (daily) one
+/// that day already.
+pub async fn insert_run(
+    tx: &mut Tx,
+    id: Uuid,
+    company_id: Uuid,
+    trigger: &str,
+    day: NaiveDate,
+    requested_by: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "INSERT INTO ad_insight_runs (id, company_id, trigger, day, state, requested_by, created_at) \
+        VALUES ($1, $2, $3, $4, 'queued', $5, $6) ON CONFLICT DO NOTHING";
+    Ok(exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(company_id)
+            .bind(trigger)
+            .bind(day)
+            .bind(requested_by)
+            .bind(now)
+    )? > 0)
+}
+
+/// A run as read back.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct RunRow {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub trigger: String,
+    pub state: String,
+    pub provider: Option<String>,
+    pub hold_id: Option<Uuid>,
+    pub tokens_charged: i64,
+    pub suggestions: i64,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+const RUN_COLUMNS: &str =
+    "id, company_id, trigger, state, provider, hold_id, tokens_charged, suggestions, error, created_at, finished_at";
+
+pub async fn run(db: &Db, id: Uuid) -> Result<Option<RunRow>> {
+    let sql = format!("SELECT {RUN_COLUMNS} FROM ad_insight_runs WHERE id = $1");
+    Ok(with_db!(db, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// The company's open run (queued or running), if any.
+pub async fn open_run(db: &Db, company_id: Uuid) -> Result<Option<RunRow>> {
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM ad_insight_runs WHERE company_id = $1 AND state IN ('queued', 'running')"
+    );
+    Ok(with_db!(db, |c| sqlx::query_as(&sql)
+        .bind(company_id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// The company's latest runs, newest first.
+pub async fn runs(db: &Db, company_id: Uuid, limit: i64) -> Result<Vec<RunRow>> {
+    let sql = format!(
+        "SELECT {RUN_COLUMNS} FROM ad_insight_runs WHERE company_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2"
+    );
+    Ok(with_db!(db, |c| sqlx::query_as(&sql)
+        .bind(company_id)
+        .bind(limit)
+        .fetch_all(c)
+        .await)?)
+}
+
+pub async fn start_run(db: &Db, id: Uuid, provider: &str) -> Result<bool> {
+    const SQL: &str = "UPDATE ad_insight_runs SET state = 'running', provider = $2 WHERE id = $1 AND state IN ('queued', 'running')";
+    Ok(exec!(db, sqlx::query(SQL).bind(id).bind(provider))? > 0)
+}
+
+pub async fn set_run_hold(db: &Db, id: Uuid, hold_id: Uuid) -> Result<()> {
+    const SQL: &str = "UPDATE ad_insight_runs SET hold_id = $2 WHERE id = $1";
+    exec!(db, sqlx::query(SQL).bind(id).bind(hold_id))?;
+    Ok(())
+}
+
+pub async fn finish_run(
+    db: &Db,
+    id: Uuid,
+    state: &str,
+    tokens: i64,
+    suggestions: i64,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str = "UPDATE ad_insight_runs SET state = $2, tokens_charged = $3, suggestions = $4, error = $5, \
+        finished_at = $6 WHERE id = $1";
+    exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(state)
+            .bind(tokens)
+            .bind(suggestions)
+            .bind(error)
+            .bind(now)
+    )?;
+    Ok(())
+}
+
+/// A suggestion to record.
+pub struct NewInsight {
+    pub campaign_id: Uuid,
+    pub kind: &'static str,
+    pub title: String,
+    pub reasoning: String,
+    pub current_value: String,
+    pub suggested_value: String,
+    pub suggested_budget_minor: Option<i64>,
+    pub suggested_status: Option<&'static str>,
+    pub confidence: i64,
+    pub impact: String,
+}
+
+/// Records a run's suggestions; a campaign's older pending suggestions expire (the new one
+/// replaces them).
+pub async fn insert_insights(
+    db: &Db,
+    company_id: Uuid,
+    run_id: Uuid,
+    source: &str,
+    items: &[NewInsight],
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    const EXPIRE: &str = "UPDATE ad_insights SET status = 'expired' WHERE company_id = $1 AND campaign_id = $2 AND status = 'pending'";
+    const SQL: &str = "INSERT INTO ad_insights (id, company_id, run_id, campaign_id, kind, title, reasoning, current_value, \
+        suggested_value, suggested_budget_minor, suggested_status, confidence, impact, source, status, created_at, expires_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'pending', $15, $16)";
+    for i in items {
+        exec_tx!(
+            &mut tx,
+            sqlx::query(EXPIRE).bind(company_id).bind(i.campaign_id)
+        )?;
+        exec_tx!(
+            &mut tx,
+            sqlx::query(SQL)
+                .bind(Uuid::now_v7())
+                .bind(company_id)
+                .bind(run_id)
+                .bind(i.campaign_id)
+                .bind(i.kind)
+                .bind(&i.title)
+                .bind(&i.reasoning)
+                .bind(&i.current_value)
+                .bind(&i.suggested_value)
+                .bind(i.suggested_budget_minor)
+                .bind(i.suggested_status)
+                .bind(i.confidence)
+                .bind(&i.impact)
+                .bind(source)
+                .bind(now)
+                .bind(expires_at)
+        )?;
+    }
+    tx.commit().await
+}
+
+/// Pending suggestions past their day expire.
+pub async fn expire_insights(db: &Db, company_id: Uuid, now: DateTime<Utc>) -> Result<u64> {
+    const SQL: &str = "UPDATE ad_insights SET status = 'expired' WHERE company_id = $1 AND status = 'pending' AND expires_at <= $2";
+    Ok(exec!(db, sqlx::query(SQL).bind(company_id).bind(now))?)
+}
+
+/// A suggestion as read back.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct InsightRow {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    pub campaign_name: String,
+    pub kind: String,
+    pub title: String,
+    pub reasoning: String,
+    pub current_value: String,
+    pub suggested_value: String,
+    pub suggested_budget_minor: Option<i64>,
+    pub suggested_status: Option<String>,
+    pub confidence: i64,
+    pub impact: String,
+    pub source: String,
+    pub status: String,
+    pub dismiss_reason: Option<String>,
+    pub change_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+const INSIGHT_COLUMNS: &str = "i.id, i.campaign_id, c.name AS campaign_name, i.kind, i.title, i.reasoning, i.current_value, \
+    i.suggested_value, i.suggested_budget_minor, i.suggested_status, i.confidence, i.impact, i.source, i.status, \
+    i.dismiss_reason, i.change_id, i.created_at, i.expires_at";
+
+/// The company's suggestions (of one campaign with Some), newest first.
+pub async fn insights(
+    db: &Db,
+    company_id: Uuid,
+    campaign_id: Option<Uuid>,
+) -> Result<Vec<InsightRow>> {
+    let sql = format!(
+        "SELECT {INSIGHT_COLUMNS} FROM ad_insights i JOIN ad_campaigns c ON c.id = i.campaign_id \
+         WHERE i.company_id = $1 AND ($2 IS NULL OR i.campaign_id = $2) ORDER BY i.created_at DESC, i.id DESC LIMIT 500"
+    );
+    Ok(with_db!(db, |c| sqlx::query_as(&sql)
+        .bind(company_id)
+        .bind(campaign_id)
+        .fetch_all(c)
+        .await)?)
+}
+
+pub async fn insight(db: &Db, company_id: Uuid, id: Uuid) -> Result<Option<InsightRow>> {
+    let sql = format!(
+        "SELECT {INSIGHT_COLUMNS} FROM ad_insights i JOIN ad_campaigns c ON c.id = i.campaign_id \
+         WHERE i.company_id = $1 AND i.id = $2"
+    );
+    Ok(with_db!(db, |c| sqlx::query_as(&sql)
+        .bind(company_id)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Moves a pending, unexpired suggestion to `status` with who decided (and why); false when
+/// it is no longer pending.
+pub async fn decide_insight(
+    db: &Db,
+    company_id: Uuid,
+    id: Uuid,
+    status: &str,
+    by: Uuid,
+    reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE ad_insights SET status = $3, decided_by = $4, decided_at = $5, dismiss_reason = $6 \
+        WHERE id = $1 AND company_id = $2 AND status = 'pending' AND expires_at > $5";
+    Ok(exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(id)
+            .bind(company_id)
+            .bind(status)
+            .bind(by)
+            .bind(now)
+            .bind(reason)
+    )? > 0)
+}
+
+/// An applied suggestion goes back to pending (its change failed), or records its change.
+pub async fn insight_change(
+    db: &Db,
+    id: Uuid,
+    status: &str,
+    change_id: Option<Uuid>,
+) -> Result<()> {
+    const SQL: &str = "UPDATE ad_insights SET status = $2, change_id = $3, \
+        decided_by = CASE WHEN $2 = 'pending' THEN NULL ELSE decided_by END, \
+        decided_at = CASE WHEN $2 = 'pending' THEN NULL ELSE decided_at END WHERE id = $1";
+    exec!(db, sqlx::query(SQL).bind(id).bind(status).bind(change_id))?;
+    Ok(())
+}
+
+/// The company's last decisions on suggestions (for the next prompt): (campaign, title,
+/// applied or dismissed, the reason).
+pub async fn last_decisions(
+    db: &Db,
+    company_id: Uuid,
+    limit: i64,
+) -> Result<Vec<(String, String, String, Option<String>)>> {
+    const SQL: &str = "SELECT c.name, i.title, i.status, i.dismiss_reason FROM ad_insights i \
+        JOIN ad_campaigns c ON c.id = i.campaign_id WHERE i.company_id = $1 AND i.status IN ('applied', 'dismissed') \
+        ORDER BY i.decided_at DESC, i.id DESC LIMIT $2";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(company_id)
+        .bind(limit)
+        .fetch_all(c)
+        .await)?)
+}
