@@ -68,6 +68,7 @@ pub fn pages() -> PageTable {
         billing::PAGES,
         analyses::PAGES,
         orders::PAGES,
+        campaigns::PAGES,
         platform::PAGES,
     ])
 }
@@ -81,6 +82,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(billing::http::routes())
         .merge(analyses::http::routes(&state))
         .merge(orders::http::routes())
+        .merge(campaigns::http::routes())
         .with_state(state)
 }
 

@@ -22,6 +22,9 @@ pub struct CampaignsConfig {
     pub meta_api_version: String,
     /// META_APP_ID and META_APP_SECRET: unset, Meta accounts cannot be connected.
     pub meta_app: Option<AdsApp>,
+    /// META_WEBHOOK_VERIFY_TOKEN: what Meta's subscription handshake must present (unset: the
+    /// webhook is not offered).
+    pub meta_webhook_verify_token: Option<SecretString>,
     /// Where TikTok's Business API is (TIKTOK_API_BASE); the test suites point it at a stand-in.
     pub tiktok_api_base: url::Url,
     /// TIKTOK_APP_ID and TIKTOK_APP_SECRET: unset, TikTok accounts cannot be connected.
@@ -44,6 +47,7 @@ impl Default for CampaignsConfig {
             meta_dialog_base: url::Url::parse("https://www.facebook.com/").expect("a URL"),
             meta_api_version: "v21.0".into(),
             meta_app: None,
+            meta_webhook_verify_token: None,
             tiktok_api_base: url::Url::parse("https://business-api.tiktok.com/").expect("a URL"),
             tiktok_app: None,
             sync_every: Duration::from_secs(30 * 60),
@@ -121,6 +125,15 @@ impl crate::config::Section for CampaignsConfig {
             }
         }
         c.meta_app = app(get, "META_APP_ID", "META_APP_SECRET", errors);
+        match get("META_WEBHOOK_VERIFY_TOKEN").filter(|v| !v.is_empty()) {
+            Some(t) if t.len() >= 8 && t.len() <= 200 && !t.chars().any(char::is_whitespace) => {
+                c.meta_webhook_verify_token = Some(SecretString::from(t));
+            }
+            Some(_) => {
+                errors.push("META_WEBHOOK_VERIFY_TOKEN: 8 to 200 characters without spaces".into())
+            }
+            None => {}
+        }
         if let Some(u) = base_url(get, "TIKTOK_API_BASE", errors) {
             c.tiktok_api_base = u;
         }

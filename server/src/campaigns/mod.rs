@@ -15,11 +15,22 @@
 //!   rollback unless kept; cooldown; dry run), evaluated every 15 minutes;
 //! - `repo`: the area's SQL.
 //!
-//! The AI insights and the pages come next; nothing of this area is routed or shown yet.
+//! - `insights`: AI suggestions per campaign (a provider, or honest local rules), applied
+//!   through the controls or dismissed with a reason;
+//! - `webhook` and `http`: Meta's webhook, which queues an account's sync.
+//!
+//! The pages come next: nothing of this area is shown yet; only the webhook is routed.
+
+/// The campaigns area's routes and what they need.
+pub const PAGES: &[crate::http::middleware::PageRule] = {
+    use crate::http::middleware::{PageNeeds, PageRule};
+    &[PageRule::new("/webhooks/meta", PageNeeds::Webhook)]
+};
 
 pub mod config;
 pub mod connections;
 pub mod controls;
+pub mod http;
 pub mod insights;
 pub mod jobs;
 pub mod meta_api;
@@ -29,3 +40,4 @@ pub mod repo;
 pub mod rules;
 pub mod sync;
 pub mod tiktok_api;
+pub mod webhook;

@@ -1364,3 +1364,35 @@ pub async fn last_decisions(
         .fetch_all(c)
         .await)?)
 }
+
+// Meta's webhook.
+
+/// Imported accounts of active connections with this external id, in any company:
+/// (company, account).
+pub async fn accounts_by_external_id(
+    db: &Db,
+    platform: &str,
+    external_id: &str,
+) -> Result<Vec<(Uuid, Uuid)>> {
+    const SQL: &str = "SELECT a.company_id, a.id FROM ad_accounts a \
+        JOIN ad_connections n ON n.id = a.connection_id AND n.status = 'active' \
+        WHERE a.platform = $1 AND a.external_id = $2 AND a.imported = $3";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(platform)
+        .bind(external_id)
+        .bind(true)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// Notes a delivery's entry; false when it was seen before (a redelivery).
+pub async fn note_webhook_event(
+    tx: &mut Tx,
+    account: &str,
+    time: i64,
+    now: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "INSERT INTO ad_webhook_events (account_external_id, event_time, received_at) VALUES ($1, $2, $3) \
+        ON CONFLICT DO NOTHING";
+    Ok(exec_tx!(tx, sqlx::query(SQL).bind(account).bind(time).bind(now))? > 0)
+}
