@@ -321,6 +321,17 @@ impl Respond for Report {
         assert!((end - start).num_days() < 30, "at most 30 days at once");
         let dims: Value = serde_json::from_str(&q["dimensions"]).unwrap();
         assert_eq!(dims, json!(["campaign_id", "stat_time_day"]));
+        let metrics: Vec<String> = serde_json::from_str(&q["metrics"]).unwrap();
+        for m in [
+            "spend",
+            "impressions",
+            "reach",
+            "clicks",
+            "complete_payment",
+            "total_complete_payment_rate",
+        ] {
+            assert!(metrics.iter().any(|x| x == m), "{m} not asked for");
+        }
         if start > d("2026-12-01") || end < d("2026-12-02") {
             return ResponseTemplate::new(200).set_body_json(json!({"code": 0, "message": "OK",
                 "data": {"list": [], "page_info": {"page": 1, "page_size": 1000, "total_number": 0, "total_page": 0}}}));
@@ -639,16 +650,27 @@ async fn imports_are_the_companys_own_the_job_syncs_them_and_disconnecting_delet
         .expect(1)
         .mount(&s.meta)
         .await;
-    connections::disconnect(
-        s.db(),
-        &s.app.state.config.app_secret_key,
-        s.config(),
-        &s.owner,
-        &meta(),
-        connection,
-    )
-    .await
-    .unwrap();
+    // The same Meta person (an agency) also connected the rival company: our disconnecting
+    // must not take back the consent their connection rests on.
+    let (_, theirs) = connections::begin(s.config(), &rival, Platform::Meta, &redirect()).unwrap();
+    let rival_connection = s
+        .finish(
+            &rival,
+            Some(&theirs),
+            Callback {
+                code: Some("good-code".into()),
+                state: Some(theirs.state.clone()),
+                ..Callback::default()
+            },
+        )
+        .await
+        .unwrap()
+        .connection_id;
+    disconnect(&s, &s.owner, connection).await.unwrap();
+    assert_eq!(s.app.count("ad_connections").await, 1, "theirs stays");
+    assert_eq!(s.app.count("ad_campaigns").await, 0);
+    // The last connection on that consent revokes it (the mock expects exactly one call).
+    disconnect(&s, &rival, rival_connection).await.unwrap();
     for table in [
         "ad_connections",
         "ad_accounts",
@@ -657,5 +679,21 @@ async fn imports_are_the_companys_own_the_job_syncs_them_and_disconnecting_delet
     ] {
         assert_eq!(s.app.count(table).await, 0, "{table}");
     }
-    assert_eq!(s.app.audit_count("AD_ACCOUNT_DISCONNECTED").await, 1);
+    assert_eq!(s.app.audit_count("AD_ACCOUNT_DISCONNECTED").await, 2);
+}
+
+async fn disconnect(
+    s: &Ads,
+    who: &server::access::Principal,
+    id: uuid::Uuid,
+) -> server::Result<()> {
+    connections::disconnect(
+        s.db(),
+        &s.app.state.config.app_secret_key,
+        s.config(),
+        who,
+        &meta(),
+        id,
+    )
+    .await
 }

@@ -392,6 +392,47 @@ async fn bad_budgets_conflicts_and_a_platform_refusal_change_nothing() {
     assert_eq!(c.s.app.audit_count("CAMPAIGN_CHANGE_FAILED").await, 1);
     assert_eq!(c.s.app.audit_count("CAMPAIGN_CHANGED").await, 1);
 
+    // A write whose answer never came back (the process stopped): it blocks the campaign's
+    // next write for ten minutes, then is marked failed and no longer does.
+    let stuck = |minutes: i64| {
+        let db = c.s.db();
+        let id = failed.id;
+        async move {
+            server::with_db!(db, |conn| sqlx::query(
+                "UPDATE ad_changes SET state = 'applying', updated_at = $1 WHERE id = $2"
+            )
+            .bind(chrono::Utc::now() - chrono::Duration::minutes(minutes))
+            .bind(id)
+            .execute(conn)
+            .await
+            .map(drop))
+            .unwrap();
+        }
+    };
+    stuck(1).await;
+    assert!(matches!(
+        c.ask(&c.manager, 1, budget("180")).await,
+        Err(Error::Conflict(_))
+    ));
+    stuck(11).await;
+    Mock::given(method("POST"))
+        .and(path(C1_PATH))
+        .and(body_string_contains("daily_budget=18000"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
+        .expect(1)
+        .mount(&c.s.meta)
+        .await;
+    assert_eq!(
+        c.ask(&c.manager, 1, budget("180")).await.unwrap().state,
+        "applied"
+    );
+    let interrupted = repo::change(c.s.db(), c.s.owner.company_id, failed.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(interrupted.state, "failed");
+    assert!(interrupted.platform_answer.unwrap().contains("interrupted"));
+
     // Another company: nothing of ours exists for them.
     let rival =
         c.s.app

@@ -200,9 +200,18 @@ async fn an_and_rule_pauses_once_per_window_and_is_undone_after_its_hours() {
     assert!(dry[0].summary.contains("(not met)"));
     assert!(w.firings().await.is_empty());
 
-    w.create(&w.s.owner, input).await.unwrap();
+    let rule_id = w.create(&w.s.owner, input).await.unwrap();
     meta_accepts(&w.s.meta, "status=PAUSED", 1).await;
     meta_accepts(&w.s.meta, "status=ACTIVE", 1).await;
+    // Meta is down for the first try of the rollback.
+    Mock::given(method("POST"))
+        .and(path(C1_PATH))
+        .and(body_string_contains("status=ACTIVE"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&w.s.meta)
+        .await;
     assert_eq!(
         w.evaluate(at(NOON)).await,
         rules::Evaluation {
@@ -218,20 +227,41 @@ async fn an_and_rule_pauses_once_per_window_and_is_undone_after_its_hours() {
     // The same window, run again (a second instance, a retried job): nothing more.
     assert_eq!(w.evaluate(at("2026-12-03T12:05:00Z")).await.fired, 0);
 
-    // Not yet; then undone once.
+    // The rule cannot be deleted while its pause waits to be undone.
+    let meta = RequestMeta::default();
+    assert!(matches!(
+        rules::delete(w.s.db(), &w.s.owner, &meta, rule_id).await,
+        Err(Error::Conflict(_))
+    ));
+    // Not yet; then Meta is down (tried again an hour later), then undone once.
     assert_eq!(w.rollback(at("2026-12-03T17:59:59Z")).await, 0);
-    assert_eq!(w.rollback(at("2026-12-03T18:00:00Z")).await, 1);
+    assert_eq!(w.rollback(at("2026-12-03T18:00:00Z")).await, 0);
+    let f = &w.firings().await[0];
+    assert!(
+        f.rollback_note
+            .as_deref()
+            .unwrap()
+            .contains("not undone yet"),
+        "{:?}",
+        f.rollback_note
+    );
+    assert_eq!(w.campaign().await.0, "PAUSED");
+    assert_eq!(w.rollback(at("2026-12-03T19:00:00Z")).await, 1);
     assert_eq!(w.campaign().await.0, "ACTIVE");
     let f = &w.firings().await[0];
     assert_eq!(f.rollback_note.as_deref(), Some("undone"));
-    assert_eq!(w.rollback(at("2026-12-03T19:00:00Z")).await, 0);
+    assert_eq!(w.rollback(at("2026-12-03T20:00:00Z")).await, 0);
     // Active again, but the rule rests 24 hours for this campaign.
     assert_eq!(w.evaluate(at("2026-12-03T19:00:00Z")).await.fired, 0);
+    // Its rollback done, the rule may go.
+    rules::delete(w.s.db(), &w.s.owner, &meta, rule_id)
+        .await
+        .unwrap();
     let changes = repo::changes(w.s.db(), w.s.owner.company_id, Some(w.campaign), None)
         .await
         .unwrap();
     let sources: Vec<&str> = changes.iter().map(|c| c.source.as_str()).collect();
-    assert_eq!(sources, vec!["rollback", "rule"]);
+    assert_eq!(sources, vec!["rollback", "rollback", "rule"]);
 }
 
 #[tokio::test]

@@ -387,12 +387,20 @@ pub async fn disconnect(
     connection_id: Uuid,
 ) -> Result<()> {
     p.authorize(Permission::CampaignsManage)?;
-    let (platform, sealed) = repo::connection(db, p.company_id, connection_id)
+    let (code, sealed, external_user) = repo::connection(db, p.company_id, connection_id)
         .await?
         .ok_or(Error::NotFound)?;
-    let platform = platform::from_code(&platform).ok_or(Error::NotFound)?;
+    let platform = platform::from_code(&code).ok_or(Error::NotFound)?;
     let token = sync::token(app_key, &sealed)?;
+    // Revoking takes back the person's whole consent to the app: when another company's
+    // connection rests on it too (an agency connecting several clients), it is only deleted
+    // here.
+    let shared = repo::consent_shared(db, connection_id, &code, &external_user).await?;
     let revoked = match platform {
+        _ if shared => Err(ApiError::Refused {
+            platform: platform::name(platform),
+            message: "not revoked: another connection uses the same consent".into(),
+        }),
         Platform::Meta => match MetaApi::new(config, token) {
             Ok(api) => api.revoke().await,
             Err(e) => Err(e),

@@ -37,6 +37,9 @@ use crate::{
 pub const APPROVALS_PER_APPROVER: &str = "campaigns.approvals";
 /// A rise of more than this many percent in one change needs an approver.
 pub const RISE_NEEDS_APPROVAL: i64 = 50;
+/// A change still `applying` after this long lost its answer (the process stopped meanwhile):
+/// it is marked failed so the campaign can be changed again.
+const STALE_WRITE: chrono::Duration = chrono::Duration::minutes(10);
 /// The largest daily budget either platform is asked for, in the currency's units.
 pub const MAX_DAILY_BUDGET_UNITS: i64 = 1_000_000;
 
@@ -109,7 +112,7 @@ pub fn approval_reason(old: i64, new: i64, cap: Option<i64>, currency: &str) -> 
     }
     // A rise of more than half: new > 1.5 × old, in integers.
     if old > 0 && 100 * (new - old) > RISE_NEEDS_APPROVAL * old {
-        let pct = (100 * (new - old) + old / 2) / old;
+        let pct = percent_change(old, new);
         return Some(format!(
             "a rise of {pct} % in one change (more than {RISE_NEEDS_APPROVAL} % needs an approver)"
         ));
@@ -120,6 +123,17 @@ pub fn approval_reason(old: i64, new: i64, cap: Option<i64>, currency: &str) -> 
             money::format_money(cap, currency)
         )),
         _ => None,
+    }
+}
+
+/// `new` against `old` in whole percent, rounded half away from zero (a cut of 100 → 90 is −10).
+pub fn percent_change(old: i64, new: i64) -> i64 {
+    let (num, den) = (100 * (new - old), old.max(1));
+    let q = num / den;
+    if 2 * (num % den).abs() >= den {
+        q + num.signum()
+    } else {
+        q
     }
 }
 
@@ -177,7 +191,7 @@ pub async fn preview_budget(
     Ok(Preview {
         current_minor: current,
         new_minor: new,
-        change_percent: (100 * (new - current) + current / 2) / current.max(1),
+        change_percent: percent_change(current, new),
         spend_today_minor: spend,
         pacing_now: metrics::pacing(spend, current, elapsed),
         pacing_new: metrics::pacing(spend, new, elapsed),
@@ -287,6 +301,7 @@ pub async fn request(
         "applying"
     };
     let mut tx = db.begin().await?;
+    repo::fail_stale_applying(&mut tx, t.id, now - STALE_WRITE).await?;
     let recorded = repo::insert_change(
         &mut tx,
         &repo::NewChange {
@@ -310,9 +325,14 @@ pub async fn request(
     .await?;
     if !recorded {
         drop(tx);
-        // The same form a moment ago, or another change of this campaign under way.
+        // The same form a moment ago, someone's change since the form was shown, or another
+        // change of this campaign under way.
         if let Some(done) = repo::change_by_request(db, p.company_id, &request_id).await? {
             return Ok(done);
+        }
+        let (now_t, _, _) = target(db, p, input.campaign_id).await?;
+        if now_t.version != input.expected_version {
+            return Err(conflict(&now_t));
         }
         return Err(Error::Conflict(format!(
             "Another change of “{}” is being written to {}; try again in a moment.",
@@ -372,18 +392,26 @@ async fn apply(
     change: ChangeRow,
     write: Write,
 ) -> Result<ChangeRow> {
-    let token = sync::token(app_key, &t.sealed_token)?;
-    let written: std::result::Result<String, ApiError> = match platform {
-        Platform::Meta => match MetaApi::new(config, token) {
-            Ok(api) => api.update_campaign(&t.external_id, &write).await,
-            Err(e) => Err(e),
-        },
-        Platform::TikTok => match TikTokApi::new(config, token) {
-            Ok(api) => {
-                api.update_campaign(&t.account_external_id, &t.external_id, &t.currency, &write)
-                    .await
-            }
-            Err(e) => Err(e),
+    // Nothing below returns before the answer is recorded: a change never stays `applying`
+    // because of an error here.
+    let token = sync::token(app_key, &t.sealed_token).map_err(|_| ApiError::Invalid {
+        platform: platform::name(platform),
+        message: "the connection's token could not be opened (was APP_SECRET_KEY changed?)".into(),
+    });
+    let written: std::result::Result<String, ApiError> = match token {
+        Err(e) => Err(e),
+        Ok(token) => match platform {
+            Platform::Meta => match MetaApi::new(config, token) {
+                Ok(api) => api.update_campaign(&t.external_id, &write).await,
+                Err(e) => Err(e),
+            },
+            Platform::TikTok => match TikTokApi::new(config, token) {
+                Ok(api) => {
+                    api.update_campaign(&t.account_external_id, &t.external_id, &t.currency, &write)
+                        .await
+                }
+                Err(e) => Err(e),
+            },
         },
     };
     let now = Utc::now();
@@ -439,6 +467,7 @@ pub(super) async fn automatic(
     let id = Uuid::now_v7();
     let request_id = Uuid::now_v7().to_string();
     let mut tx = db.begin().await?;
+    repo::fail_stale_applying(&mut tx, t.id, Utc::now() - STALE_WRITE).await?;
     let recorded = repo::insert_change(
         &mut tx,
         &repo::NewChange {
@@ -524,12 +553,20 @@ pub async fn approve(
         .await?;
     let write = write_of(&change)?;
     let mut tx = db.begin().await?;
+    repo::fail_stale_applying(&mut tx, t.id, Utc::now() - STALE_WRITE).await?;
     if !repo::approve_change(&mut tx, p.company_id, change_id, p.user_id, Utc::now()).await? {
         drop(tx);
         let now = repo::change(db, p.company_id, change_id)
             .await?
             .ok_or(Error::NotFound)?;
         if now.state == "pending" {
+            let (t_now, _, _) = target(db, p, now.campaign_id).await?;
+            if t_now.version != now.base_version {
+                return Err(Error::Conflict(format!(
+                    "“{}” changed since this was asked for; the requester can resubmit it against the campaign as it is now.",
+                    t_now.name
+                )));
+            }
             return Err(Error::Conflict(format!(
                 "Another change of “{}” is being written; try again in a moment.",
                 t.name
@@ -776,6 +813,15 @@ mod tests {
         }
         assert!(parse_budget("49.99", Platform::TikTok, "RON").is_err());
         assert!(parse_budget("50", Platform::TikTok, "RON").is_ok());
+    }
+
+    #[test]
+    fn percentages_round_half_away_from_zero() {
+        assert_eq!(percent_change(100, 90), -10);
+        assert_eq!(percent_change(15_000, 27_000), 80);
+        assert_eq!(percent_change(18_000, 33_000), 83);
+        assert_eq!(percent_change(300, 299), 0);
+        assert_eq!(percent_change(200, 199), -1, "-0.5 % rounds away from zero");
     }
 
     #[test]

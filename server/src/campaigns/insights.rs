@@ -11,7 +11,7 @@
 //! call and settles them with the provider's usage, like an analysis. With none, the local
 //! analyser makes honest rule-based suggestions from the figures (and says so), at no cost.
 
-use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Timelike, Utc};
 use chrono_tz::Tz;
 use secrecy::SecretString;
 use serde_json::{json, Value};
@@ -42,6 +42,9 @@ const DECISIONS: i64 = 10;
 /// Tokens held before a provider call: a base and a share per campaign.
 const HOLD_BASE: i64 = 4_000;
 const HOLD_PER_CAMPAIGN: i64 = 600;
+/// An open run this old lost its job (the process stopped): it is failed so the company can
+/// run again.
+const STALE_RUN: Duration = Duration::hours(2);
 /// Campaigns one run looks at.
 const MAX_CAMPAIGNS: usize = 200;
 
@@ -369,6 +372,7 @@ fn read_answer(answer: &Value, seen: &[Seen]) -> (Vec<NewInsight>, usize) {
 /// Asks for a run now (campaigns.manage); a second click while one is under way answers it.
 pub async fn ask(db: &Db, p: &Principal, meta: &RequestMeta) -> Result<Uuid> {
     p.authorize(Permission::CampaignsManage)?;
+    repo::fail_stale_runs(db, Utc::now() - STALE_RUN).await?;
     if let Some(open) = repo::open_run(db, p.company_id).await? {
         return Ok(open.id);
     }
@@ -438,6 +442,7 @@ async fn queue(
 
 /// Queues the daily run of every company whose time has come today (the due job).
 pub async fn queue_daily(db: &Db, now: DateTime<Utc>) -> Result<usize> {
+    repo::fail_stale_runs(db, now - STALE_RUN).await?;
     let mut queued = 0;
     for (company_id, at, timezone) in repo::daily_insight_companies(db).await? {
         let tz: Tz = timezone.parse().unwrap_or(chrono_tz::UTC);
@@ -467,8 +472,37 @@ pub async fn queue_daily(db: &Db, now: DateTime<Utc>) -> Result<usize> {
     Ok(queued)
 }
 
-/// Carries out a run (the `campaigns.ai-insights` job).
+/// Carries out a run (the `campaigns.ai-insights` job). Whatever goes wrong, the run ends
+/// (failed, its hold given back) rather than staying open, which would block the company's
+/// next runs.
 pub async fn run(
+    db: &Db,
+    app_key: &SecretString,
+    ai_config: &AiConfig,
+    run_id: Uuid,
+    now: DateTime<Utc>,
+) -> anyhow::Result<RunRow> {
+    match run_once(db, app_key, ai_config, run_id, now).await {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            tracing::error!(%run_id, error = %e, "ad insights run could not finish");
+            let Some(row) = repo::run(db, run_id).await? else {
+                return Err(e);
+            };
+            if let Some(hold) = row.hold_id {
+                // A settled hold stays settled (the answer was stored and charged).
+                let _ = ledger::release(db, row.company_id, hold).await;
+            }
+            if matches!(row.state.as_str(), "queued" | "running") {
+                let why = "The run could not finish; ask again.";
+                repo::finish_run(db, run_id, "failed", 0, 0, Some(why), Utc::now()).await?;
+            }
+            Ok(repo::run(db, run_id).await?.unwrap_or(row))
+        }
+    }
+}
+
+async fn run_once(
     db: &Db,
     app_key: &SecretString,
     ai_config: &AiConfig,
@@ -712,13 +746,17 @@ pub async fn set_settings(
     p.authorize(Permission::SettingsManage)?;
     let daily_at = match daily_at.trim() {
         "" => None,
+        // On the quarter hour: the due job looks every 15 minutes, and a time after the day's
+        // last look would never come.
         t => Some(
             NaiveTime::parse_from_str(t, "%H:%M")
+                .ok()
+                .filter(|t| t.minute() % 15 == 0)
                 .map(|t| t.format("%H:%M").to_string())
-                .map_err(|_| {
+                .ok_or_else(|| {
                     Error::validation(
                         "daily_at",
-                        "A time of day such as 07:30, or nothing for no daily run.",
+                        "A time on the quarter hour such as 07:30, or nothing for no daily run.",
                     )
                 })?,
         ),

@@ -136,6 +136,11 @@ impl Job for InsightsRun {
         3
     }
 
+    /// A provider call with its retries can take minutes: never two workers on one run.
+    fn lease(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(1800)
+    }
+
     async fn run(&self, ctx: &JobContext, payload: serde_json::Value) -> anyhow::Result<()> {
         let run_id: uuid::Uuid = serde_json::from_value(payload["run_id"].clone())?;
         let done = super::insights::run(

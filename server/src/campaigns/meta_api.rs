@@ -353,6 +353,12 @@ impl MetaApi {
                     .to_string(),
             ),
             ("time_increment", "1".into()),
+            // Without this, Meta leaves out deleted and archived campaigns, whose past figures
+            // still count.
+            (
+                "filtering",
+                r#"[{"field":"campaign.effective_status","operator":"IN","value":["ACTIVE","PAUSED","DELETED","ARCHIVED","IN_PROCESS","WITH_ISSUES","CAMPAIGN_PAUSED"]}]"#.into(),
+            ),
             ("limit", PAGE_LIMIT.into()),
         ];
         if let Some(a) = after {

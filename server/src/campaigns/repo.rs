@@ -56,6 +56,14 @@ pub async fn queue_sync(
     )? > 0)
 }
 
+/// Forgets a queued pass (its account is no longer imported).
+pub async fn clear_sync_state(db: &Db, account_id: Uuid) -> Result<()> {
+    const SQL: &str =
+        "UPDATE ad_accounts SET sync_state = NULL, sync_state_at = NULL WHERE id = $1";
+    exec!(db, sqlx::query(SQL).bind(account_id))?;
+    Ok(())
+}
+
 pub async fn start_pass(db: &Db, account_id: Uuid, now: DateTime<Utc>) -> Result<()> {
     const SQL: &str = "UPDATE ad_accounts SET sync_state = 'running', sync_state_at = $2, sync_done = 0 WHERE id = $1";
     exec!(db, sqlx::query(SQL).bind(account_id).bind(now))?;
@@ -198,7 +206,7 @@ pub async fn drop_unreported_days(
 ) -> Result<u64> {
     const SQL: &str =
         "DELETE FROM ad_campaign_days WHERE day >= $2 AND day <= $3 AND synced_at < $4 \
-        AND campaign_id IN (SELECT id FROM ad_campaigns WHERE account_id = $1)";
+        AND campaign_id IN (SELECT id FROM ad_campaigns WHERE account_id = $1 AND status NOT IN ('DELETED', 'ARCHIVED'))";
     Ok(exec!(
         db,
         sqlx::query(SQL)
@@ -400,15 +408,35 @@ pub async fn campaigns(db: &Db, company_id: Uuid, account_id: Uuid) -> Result<Ve
         .await)?)
 }
 
-/// A connection of the company: (platform, sealed token).
-pub async fn connection(db: &Db, company_id: Uuid, id: Uuid) -> Result<Option<(String, String)>> {
-    const SQL: &str =
-        "SELECT platform, sealed_token FROM ad_connections WHERE id = $1 AND company_id = $2";
+/// A connection of the company: (platform, sealed token, the consenting person's id).
+pub async fn connection(
+    db: &Db,
+    company_id: Uuid,
+    id: Uuid,
+) -> Result<Option<(String, String, String)>> {
+    const SQL: &str = "SELECT platform, sealed_token, external_user FROM ad_connections WHERE id = $1 AND company_id = $2";
     Ok(with_db!(db, |c| sqlx::query_as(SQL)
         .bind(id)
         .bind(company_id)
         .fetch_optional(c)
         .await)?)
+}
+
+/// Whether another connection (of any company) rests on the same person's consent.
+pub async fn consent_shared(
+    db: &Db,
+    id: Uuid,
+    platform: &str,
+    external_user: &str,
+) -> Result<bool> {
+    const SQL: &str = "SELECT COUNT(*) FROM ad_connections WHERE platform = $1 AND external_user = $2 AND id <> $3";
+    let n: i64 = with_db!(db, |c| sqlx::query_scalar(SQL)
+        .bind(platform)
+        .bind(external_user)
+        .bind(id)
+        .fetch_one(c)
+        .await)?;
+    Ok(n > 0)
 }
 
 /// Deletes a connection of the company with its accounts, campaigns and days.
@@ -596,12 +624,14 @@ pub struct NewChange<'a> {
     pub source: &'a str,
 }
 
-/// Records a change; false when another change of the campaign is being written (one at a
-/// time) or the request id was used.
+/// Records a change; false when the campaign's version is no longer `base_version` (someone
+/// changed it meanwhile), another change of the campaign is being written (one at a time), or
+/// the request id was used.
 pub async fn insert_change(tx: &mut Tx, c: &NewChange<'_>, now: DateTime<Utc>) -> Result<bool> {
     const SQL: &str = "INSERT INTO ad_changes (id, company_id, campaign_id, kind, old_status, new_status, \
         old_budget_minor, new_budget_minor, base_version, state, approval_reason, requested_by, requested_at, \
-        request_id, updated_at, source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15) \
+        request_id, updated_at, source) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $13, $15 \
+        WHERE EXISTS (SELECT 1 FROM ad_campaigns WHERE id = $3 AND company_id = $2 AND version = $9) \
         ON CONFLICT DO NOTHING";
     Ok(exec_tx!(
         tx,
@@ -625,7 +655,8 @@ pub async fn insert_change(tx: &mut Tx, c: &NewChange<'_>, now: DateTime<Utc>) -
 }
 
 /// Moves a pending change to `applying` for its approver; false when it is no longer pending
-/// (decided meanwhile: a double click) or another change of the campaign is being written.
+/// (decided meanwhile: a double click), the campaign changed since it was asked for, or another
+/// change of the campaign is being written.
 pub async fn approve_change(
     tx: &mut Tx,
     company_id: Uuid,
@@ -635,6 +666,7 @@ pub async fn approve_change(
 ) -> Result<bool> {
     const SQL: &str = "UPDATE ad_changes SET state = 'applying', decided_by = $3, decided_at = $4, updated_at = $4 \
         WHERE id = $1 AND company_id = $2 AND state = 'pending' \
+        AND EXISTS (SELECT 1 FROM ad_campaigns c WHERE c.id = ad_changes.campaign_id AND c.version = ad_changes.base_version) \
         AND NOT EXISTS (SELECT 1 FROM ad_changes o WHERE o.campaign_id = ad_changes.campaign_id AND o.state = 'applying')";
     Ok(exec_tx!(
         tx,
@@ -999,6 +1031,26 @@ pub async fn claim_rollback(db: &Db, id: Uuid, now: DateTime<Utc>) -> Result<boo
     Ok(exec!(db, sqlx::query(SQL).bind(id).bind(now))? > 0)
 }
 
+/// Gives a claimed rollback back (it could not be done now; the next hourly run tries again).
+pub async fn unclaim_rollback(db: &Db, id: Uuid, note: &str) -> Result<()> {
+    const SQL: &str =
+        "UPDATE ad_rule_firings SET rolled_back_at = NULL, rollback_note = $2 WHERE id = $1";
+    exec!(db, sqlx::query(SQL).bind(id).bind(note))?;
+    Ok(())
+}
+
+/// Rollbacks of the rule still to come.
+pub async fn rule_rollbacks_due(db: &Db, company_id: Uuid, rule_id: Uuid) -> Result<i64> {
+    const SQL: &str =
+        "SELECT COUNT(*) FROM ad_rule_firings WHERE company_id = $1 AND rule_id = $2 \
+        AND rollback_due_at IS NOT NULL AND rolled_back_at IS NULL AND kept_at IS NULL";
+    Ok(with_db!(db, |c| sqlx::query_scalar(SQL)
+        .bind(company_id)
+        .bind(rule_id)
+        .fetch_one(c)
+        .await)?)
+}
+
 pub async fn rollback_noted(db: &Db, id: Uuid, note: &str, change_id: Option<Uuid>) -> Result<()> {
     const SQL: &str =
         "UPDATE ad_rule_firings SET rollback_note = $2, rollback_change_id = $3 WHERE id = $1";
@@ -1151,6 +1203,14 @@ pub async fn runs(db: &Db, company_id: Uuid, limit: i64) -> Result<Vec<RunRow>> 
         .bind(limit)
         .fetch_all(c)
         .await)?)
+}
+
+/// Open runs (queued or running) made before `before` lost their job: failed, so the company
+/// can run again.
+pub async fn fail_stale_runs(db: &Db, before: DateTime<Utc>) -> Result<u64> {
+    const SQL: &str = "UPDATE ad_insight_runs SET state = 'failed', error = 'interrupted; ask again', finished_at = $2 \
+        WHERE state IN ('queued', 'running') AND created_at < $1";
+    Ok(exec!(db, sqlx::query(SQL).bind(before).bind(Utc::now()))?)
 }
 
 pub async fn start_run(db: &Db, id: Uuid, provider: &str) -> Result<bool> {
@@ -1395,4 +1455,24 @@ pub async fn note_webhook_event(
     const SQL: &str = "INSERT INTO ad_webhook_events (account_external_id, event_time, received_at) VALUES ($1, $2, $3) \
         ON CONFLICT DO NOTHING";
     Ok(exec_tx!(tx, sqlx::query(SQL).bind(account).bind(time).bind(now))? > 0)
+}
+
+/// A write whose answer never came back (the process stopped between recording a change and
+/// hearing from the platform) would hold the campaign's one `applying` slot forever: after
+/// `before` it is marked failed, saying the next sync shows whether it took.
+pub async fn fail_stale_applying(
+    tx: &mut Tx,
+    campaign_id: Uuid,
+    before: DateTime<Utc>,
+) -> Result<u64> {
+    const SQL: &str = "UPDATE ad_changes SET state = 'failed', \
+        platform_answer = 'interrupted before the platform answered; the next sync shows whether it took', \
+        updated_at = $2 WHERE campaign_id = $1 AND state = 'applying' AND updated_at < $3";
+    Ok(exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(campaign_id)
+            .bind(Utc::now())
+            .bind(before)
+    )?)
 }

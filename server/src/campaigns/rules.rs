@@ -421,13 +421,28 @@ pub async fn evaluate(
                 continue;
             }
         };
-        for t in repo::watched_campaigns(db, row.company_id).await? {
+        // One company's trouble (a database hiccup, an unreadable token) never keeps the
+        // others' rules from being evaluated.
+        let watched = match repo::watched_campaigns(db, row.company_id).await {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::error!(rule_id = %row.id, error = %e, "alert rule's campaigns unreadable; skipped");
+                continue;
+            }
+        };
+        for t in watched {
             if let Some(last) = repo::last_firing(db, row.id, t.id).await? {
                 if now - last < COOLDOWN {
                     continue;
                 }
             }
-            let (fires, summary) = check(db, &rule, &t, now).await?;
+            let (fires, summary) = match check(db, &rule, &t, now).await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(rule_id = %row.id, campaign_id = %t.id, error = %e, "alert rule not evaluated");
+                    continue;
+                }
+            };
             if !fires {
                 continue;
             }
@@ -450,12 +465,20 @@ pub async fn evaluate(
                 continue;
             }
             out.fired += 1;
-            if !act(
+            // The firing is recorded: whatever happens now is written on it, never left pending.
+            match act(
                 db, app_key, config, public_url, &row, &rule, &t, firing, &summary, now,
             )
-            .await?
+            .await
             {
-                out.failed += 1;
+                Ok(true) => {}
+                Ok(false) => out.failed += 1,
+                Err(e) => {
+                    out.failed += 1;
+                    tracing::error!(rule_id = %row.id, campaign_id = %t.id, error = %e, "alert action failed");
+                    let note = format!("the action could not be carried out: {e}");
+                    repo::firing_done(db, firing, "failed", Some(&note), None, None).await?;
+                }
             }
         }
     }
@@ -608,20 +631,42 @@ pub async fn rollback_due(
         if !repo::claim_rollback(db, f.id, now).await? {
             continue;
         }
-        match undo(db, app_key, config, &f).await {
-            Ok((note, change)) => {
-                if change.is_some() {
-                    undone += 1;
-                }
-                repo::rollback_noted(db, f.id, &note, change).await?;
+        let outcome = match undo(db, app_key, config, &f).await {
+            Ok(u) => u,
+            Err(e) => Undo::Later(format!("not undone yet: {e}")),
+        };
+        match outcome {
+            Undo::Done(change) => {
+                undone += 1;
+                repo::rollback_noted(db, f.id, "undone", Some(change)).await?;
             }
-            Err(e) => {
-                repo::rollback_noted(db, f.id, &format!("not undone: {e}"), None).await?;
+            Undo::Final(note) => repo::rollback_noted(db, f.id, &note, None).await?,
+            // Tried again at the next hourly run, for a day; then it is given up, and says so.
+            Undo::Later(note) => {
+                let overdue = f.rollback_due_at.is_some_and(|d| now - d > RETRY_UNDO_FOR);
+                if overdue {
+                    let note = format!("{note}; given up after a day of tries");
+                    repo::rollback_noted(db, f.id, &note, None).await?;
+                } else {
+                    repo::unclaim_rollback(db, f.id, &note).await?;
+                }
             }
         }
     }
     Ok(undone)
 }
+
+/// How a rollback went.
+enum Undo {
+    Done(Uuid),
+    /// Nothing to do, or not to be done (the campaign was changed since).
+    Final(String),
+    /// Not now (the platform refused or was down, another change was being written).
+    Later(String),
+}
+
+/// How long a rollback that could not be done is tried again.
+const RETRY_UNDO_FOR: Duration = Duration::hours(24);
 
 /// The reverse of a firing's change, when the campaign is still as the rule left it.
 async fn undo(
@@ -629,15 +674,15 @@ async fn undo(
     app_key: &SecretString,
     config: &CampaignsConfig,
     f: &FiringRow,
-) -> Result<(String, Option<Uuid>)> {
+) -> Result<Undo> {
     let Some(change_id) = f.change_id else {
-        return Ok(("nothing to undo".into(), None));
+        return Ok(Undo::Final("nothing to undo".into()));
     };
     let Some(change) = repo::change(db, f.company_id, change_id).await? else {
-        return Ok(("nothing to undo".into(), None));
+        return Ok(Undo::Final("nothing to undo".into()));
     };
     let Some(t) = repo::target(db, f.company_id, f.campaign_id).await? else {
-        return Ok(("the campaign is no longer synced".into(), None));
+        return Ok(Undo::Final("the campaign is no longer synced".into()));
     };
     // The rule's write raised the version by one; anything since is someone else's change.
     let untouched = t.version == change.base_version + 1
@@ -646,9 +691,8 @@ async fn undo(
             _ => t.daily_budget_minor == change.new_budget_minor,
         };
     if !untouched {
-        return Ok((
+        return Ok(Undo::Final(
             "skipped: the campaign was changed since, so it is left as it is".into(),
-            None,
         ));
     }
     let write = match change.kind.as_str() {
@@ -659,24 +703,22 @@ async fn undo(
         }),
         _ => match change.old_budget_minor {
             Some(b) => Write::DailyBudget(b),
-            None => return Ok(("nothing to undo".into(), None)),
+            None => return Ok(Undo::Final("nothing to undo".into())),
         },
     };
-    match controls::automatic(db, app_key, config, &t, write, "rollback").await? {
-        Some(c) if c.state == "applied" => Ok(("undone".into(), Some(c.id))),
-        Some(c) => Ok((
-            format!(
-                "not undone: {}",
+    Ok(
+        match controls::automatic(db, app_key, config, &t, write, "rollback").await? {
+            Some(c) if c.state == "applied" => Undo::Done(c.id),
+            Some(c) => Undo::Later(format!(
+                "not undone yet: {}",
                 c.platform_answer
                     .unwrap_or_else(|| "the platform refused".into())
+            )),
+            None => Undo::Later(
+                "not undone yet: another change of the campaign was being written".into(),
             ),
-            None,
-        )),
-        None => Ok((
-            "not undone: another change of the campaign was being written".into(),
-            None,
-        )),
-    }
+        },
+    )
 }
 
 /// Saves a new rule.
@@ -754,9 +796,15 @@ pub async fn set_enabled(
     tx.commit().await
 }
 
-/// Deletes a rule (its firings with it).
+/// Deletes a rule (its firings with it); refused while one of its actions waits to be undone
+/// (deleting it would leave the campaign paused or cut for good).
 pub async fn delete(db: &Db, p: &Principal, meta: &RequestMeta, id: Uuid) -> Result<()> {
     p.authorize(Permission::CampaignsManage)?;
+    if repo::rule_rollbacks_due(db, p.company_id, id).await? > 0 {
+        return Err(Error::Conflict(
+            "This rule's last action is still to be undone: keep it, or wait for the rollback, then delete the rule.".into(),
+        ));
+    }
     let mut tx = db.begin().await?;
     if !repo::delete_rule(&mut tx, p.company_id, id).await? {
         return Err(Error::NotFound);

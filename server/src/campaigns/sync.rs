@@ -150,7 +150,9 @@ pub async fn run(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Outcome> {
     let Some(account) = repo::sync_account(db, account_id).await? else {
-        // Deleted, or no longer imported, since the pass was queued.
+        // Deleted, or no longer imported, since the pass was queued: forget the pass, so that
+        // importing it again queues a new one at once.
+        repo::clear_sync_state(db, account_id).await?;
         return Ok(Outcome::default());
     };
     if account.connection_status != "active" {

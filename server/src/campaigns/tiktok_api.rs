@@ -310,6 +310,7 @@ impl TikTokApi {
                         json!([
                             "spend",
                             "impressions",
+                            "reach",
                             "clicks",
                             "complete_payment",
                             "total_complete_payment_rate"
