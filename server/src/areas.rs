@@ -57,6 +57,7 @@ pub fn jobs() -> jobs::Registry {
         .with(campaigns::jobs::Rollback)
         .with(campaigns::jobs::InsightsRun)
         .with(campaigns::jobs::InsightsDue)
+        .with(campaigns::jobs::TokenExpiry)
 }
 
 /// Every area's pages and what each needs.

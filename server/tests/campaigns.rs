@@ -8,6 +8,15 @@
 #[path = "common/ads.rs"]
 mod ads;
 mod common;
+// One test binary for the whole area (each binary links the server once more: CI time).
+#[path = "campaigns/controls.rs"]
+mod controls;
+#[path = "campaigns/insights.rs"]
+mod insights;
+#[path = "campaigns/rules.rs"]
+mod rules;
+#[path = "campaigns/webhook.rs"]
+mod webhook;
 
 use ads::*;
 use chrono::{NaiveDate, Utc};
@@ -44,15 +53,7 @@ async fn a_meta_consent_connects_accounts_and_passes_read_history_then_revised_d
     assert_eq!(q["redirect_uri"], redirect().as_str());
 
     let connected = s
-        .finish(
-            &s.owner,
-            Some(&pending),
-            Callback {
-                code: Some("good-code".into()),
-                state: Some(pending.state.clone()),
-                ..Callback::default()
-            },
-        )
+        .finish(&s.owner, Some(&pending), meta_back(&pending))
         .await
         .unwrap();
     assert_eq!(
@@ -354,15 +355,7 @@ async fn a_tiktok_consent_connects_its_advertisers_and_a_pass_reads_every_report
         .as_str()
         .starts_with(&format!("{}/portal/auth?app_id=7777", s.tiktok.uri())));
     let connected = s
-        .finish(
-            &s.owner,
-            Some(&pending),
-            Callback {
-                auth_code: Some("tt-code".into()),
-                state: Some(pending.state.clone()),
-                ..Callback::default()
-            },
-        )
+        .finish(&s.owner, Some(&pending), tiktok_back(&pending))
         .await
         .unwrap();
     assert_eq!(
@@ -459,11 +452,7 @@ async fn a_bad_consent_is_refused_with_a_clear_message_and_stores_nothing() {
         .await;
     let (_, pending) =
         connections::begin(s.config(), &s.owner, Platform::Meta, &redirect()).unwrap();
-    let good = || Callback {
-        code: Some("good-code".into()),
-        state: Some(pending.state.clone()),
-        ..Callback::default()
-    };
+    let good = || meta_back(&pending);
     let field = |r: server::Result<Connected>| match r {
         Err(Error::Validation { field, message }) => (field, message),
         other => panic!("expected a refusal, got {other:?}"),
@@ -540,11 +529,7 @@ async fn a_bad_consent_is_refused_with_a_clear_message_and_stores_nothing() {
     // The manager may connect (the permission, not the role's name, decides).
     let (_, theirs) =
         connections::begin(s.config(), &manager, Platform::Meta, &redirect()).unwrap();
-    let mine = Callback {
-        code: Some("good-code".into()),
-        state: Some(theirs.state.clone()),
-        ..Callback::default()
-    };
+    let mine = meta_back(&theirs);
     assert_eq!(
         s.finish(&manager, Some(&theirs), mine)
             .await
@@ -654,15 +639,7 @@ async fn imports_are_the_companys_own_the_job_syncs_them_and_disconnecting_delet
     // must not take back the consent their connection rests on.
     let (_, theirs) = connections::begin(s.config(), &rival, Platform::Meta, &redirect()).unwrap();
     let rival_connection = s
-        .finish(
-            &rival,
-            Some(&theirs),
-            Callback {
-                code: Some("good-code".into()),
-                state: Some(theirs.state.clone()),
-                ..Callback::default()
-            },
-        )
+        .finish(&rival, Some(&theirs), meta_back(&theirs))
         .await
         .unwrap()
         .connection_id;
@@ -696,4 +673,77 @@ async fn disconnect(
         id,
     )
     .await
+}
+
+async fn reminders_sent(s: &Ads) -> i64 {
+    server::with_db!(s.db(), |c| sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'ad_token_expiring' AND to_email = 'ada@example.com'"
+    )
+    .fetch_one(c)
+    .await)
+    .unwrap()
+}
+
+async fn token_expiry(s: &Ads) -> chrono::DateTime<Utc> {
+    server::with_db!(s.db(), |c| sqlx::query_scalar::<_, chrono::DateTime<Utc>>(
+        "SELECT token_expires_at FROM ad_connections"
+    )
+    .fetch_one(c)
+    .await)
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_connecting_person_is_reminded_before_the_token_expires_and_then_asked_to_reconnect() {
+    let s = setup().await;
+    s.connect_meta().await;
+    s.import(ACCOUNT).await;
+    let url = s.app.state.config.public_url.clone();
+    let remind = |at: chrono::DateTime<Utc>| connections::remind_expiring(s.db(), &url, at);
+    // Meta's long-lived token: about 60 days.
+    let expires = token_expiry(&s).await;
+    let days = (expires - Utc::now()).num_days();
+    assert!((59..=60).contains(&days), "{days} days");
+    assert_eq!(
+        remind(expires - chrono::Duration::days(8)).await.unwrap(),
+        0
+    );
+    assert_eq!(
+        remind(expires - chrono::Duration::days(6)).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        remind(expires - chrono::Duration::days(5)).await.unwrap(),
+        0,
+        "once"
+    );
+    assert_eq!(reminders_sent(&s).await, 1);
+    // Expired: reconnect needed, and no sync is queued for it.
+    server::with_db!(s.db(), |c| sqlx::query(
+        "UPDATE ad_accounts SET sync_state = NULL"
+    )
+    .execute(c)
+    .await
+    .map(drop))
+    .unwrap();
+    remind(expires + chrono::Duration::minutes(1))
+        .await
+        .unwrap();
+    assert_eq!(s.connection_status().await, vec!["reconnect"]);
+    assert!(s.account(ACCOUNT).await.connection_status == "reconnect");
+    assert_eq!(
+        sync::queue_all(s.db(), std::time::Duration::ZERO)
+            .await
+            .unwrap(),
+        0
+    );
+    // Connected again: active, and the new token gets its own reminder.
+    s.connect_meta().await;
+    assert_eq!(s.connection_status().await, vec!["active"]);
+    let renewed = token_expiry(&s).await;
+    assert_eq!(
+        remind(renewed - chrono::Duration::days(6)).await.unwrap(),
+        1
+    );
+    assert_eq!(reminders_sent(&s).await, 2);
 }

@@ -7,7 +7,7 @@
 //! import are synced. Disconnecting revokes the token at the platform and deletes it, with the
 //! accounts' campaigns and figures.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -437,4 +437,58 @@ pub async fn disconnect(
     )
     .await?;
     tx.commit().await
+}
+
+/// How long before a token expires its connecting person is reminded.
+pub const REMIND_BEFORE: Duration = Duration::days(7);
+
+/// Reminds the people who connected accounts whose tokens expire within [`REMIND_BEFORE`]
+/// (once per token, by email through the outbox), and marks the connections whose token has
+/// expired as needing a reconnect (the `campaigns.token-expiry` job). Answers the reminders
+/// sent.
+pub async fn remind_expiring(db: &Db, public_url: &url::Url, now: DateTime<Utc>) -> Result<usize> {
+    let expired = repo::expire_tokens(db, now).await?;
+    if expired > 0 {
+        tracing::info!(
+            expired,
+            "ad connections whose token expired marked for reconnecting"
+        );
+    }
+    let link = format!(
+        "{}/settings/integrations",
+        public_url.as_str().trim_end_matches('/')
+    );
+    let mut sent = 0;
+    for c in repo::expiring(db, now + REMIND_BEFORE).await? {
+        let to = match c.connected_by {
+            Some(user) => repo::rule_author_email(db, c.company_id, user).await?,
+            None => None,
+        };
+        let mut tx = db.begin().await?;
+        if !repo::mark_reminded(&mut tx, c.id, now).await? {
+            continue;
+        }
+        if let Some(to) = to {
+            let name = platform::from_code(&c.platform).map_or("The ad platform", platform::name);
+            crate::mail::enqueue(
+                &mut tx,
+                Some(c.company_id),
+                crate::mail::Message {
+                    kind: "ad_token_expiring",
+                    to,
+                    subject: format!("{name}: connect “{}” again before {}", c.display_name, c.token_expires_at.format("%-d %B")),
+                    body: format!(
+                        "The {name} connection “{}” stops working on {} (its access token expires). \
+                         Connect it again before then so campaigns keep syncing:\n\n{link}\n",
+                        c.display_name,
+                        c.token_expires_at.format("%-d %B %Y, %H:%M UTC")
+                    ),
+                },
+            )
+            .await?;
+            sent += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(sent)
 }

@@ -177,3 +177,31 @@ impl Job for InsightsDue {
         Ok(())
     }
 }
+
+/// `campaigns.token-expiry`: every hour, reminds of tokens about to expire and marks expired
+/// ones for reconnecting.
+pub struct TokenExpiry;
+
+#[async_trait]
+impl Job for TokenExpiry {
+    fn kind(&self) -> &'static str {
+        "campaigns.token-expiry"
+    }
+
+    fn every(&self) -> Option<std::time::Duration> {
+        Some(std::time::Duration::from_secs(3600))
+    }
+
+    async fn run(&self, ctx: &JobContext, _payload: serde_json::Value) -> anyhow::Result<()> {
+        let n = super::connections::remind_expiring(
+            &ctx.db,
+            &ctx.config.public_url,
+            chrono::Utc::now(),
+        )
+        .await?;
+        if n > 0 {
+            tracing::info!(reminders = n, "ad token expiry reminders queued");
+        }
+        Ok(())
+    }
+}

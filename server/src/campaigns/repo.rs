@@ -266,6 +266,7 @@ pub async fn save_connection(
         ON CONFLICT (company_id, platform, external_user) DO UPDATE SET display_name = excluded.display_name, \
         sealed_token = excluded.sealed_token, token_hint = excluded.token_hint, \
         token_expires_at = excluded.token_expires_at, status = 'active', status_reason = NULL, \
+        expiry_reminded_at = NULL, \
         connected_by = excluded.connected_by, updated_at = excluded.updated_at \
         RETURNING id";
     let id: Uuid = with_tx!(tx, |conn| sqlx::query_scalar(CONNECTION)
@@ -1475,4 +1476,42 @@ pub async fn fail_stale_applying(
             .bind(Utc::now())
             .bind(before)
     )?)
+}
+
+// Token expiry.
+
+/// An active connection whose token expires before a date, not yet reminded of.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Expiring {
+    pub id: Uuid,
+    pub company_id: Uuid,
+    pub platform: String,
+    pub display_name: String,
+    pub token_expires_at: DateTime<Utc>,
+    pub connected_by: Option<Uuid>,
+}
+
+pub async fn expiring(db: &Db, before: DateTime<Utc>) -> Result<Vec<Expiring>> {
+    const SQL: &str =
+        "SELECT id, company_id, platform, display_name, token_expires_at, connected_by \
+        FROM ad_connections WHERE status = 'active' AND token_expires_at IS NOT NULL \
+        AND token_expires_at < $1 AND expiry_reminded_at IS NULL";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(before)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// Marks the reminder sent; false when another run sent it first.
+pub async fn mark_reminded(tx: &mut Tx, id: Uuid, now: DateTime<Utc>) -> Result<bool> {
+    const SQL: &str = "UPDATE ad_connections SET expiry_reminded_at = $2 WHERE id = $1 AND expiry_reminded_at IS NULL";
+    Ok(exec_tx!(tx, sqlx::query(SQL).bind(id).bind(now))? > 0)
+}
+
+/// Active connections whose token has expired: reconnect needed.
+pub async fn expire_tokens(db: &Db, now: DateTime<Utc>) -> Result<u64> {
+    const SQL: &str = "UPDATE ad_connections SET status = 'reconnect', \
+        status_reason = 'the access token expired: connect the account again', updated_at = $1 \
+        WHERE status = 'active' AND token_expires_at IS NOT NULL AND token_expires_at <= $1";
+    Ok(exec!(db, sqlx::query(SQL).bind(now))?)
 }

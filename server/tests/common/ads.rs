@@ -270,33 +270,42 @@ impl Ads {
     pub async fn connect_meta(&self) -> Connected {
         let (_, pending) =
             connections::begin(self.config(), &self.owner, Platform::Meta, &redirect()).unwrap();
-        self.finish(
-            &self.owner,
-            Some(&pending),
-            Callback {
-                code: Some("good-code".into()),
-                state: Some(pending.state.clone()),
-                ..Callback::default()
-            },
+        self.finish(&self.owner, Some(&pending), meta_back(&pending))
+            .await
+            .unwrap()
+    }
+
+    /// Connects Meta (the fixtures' two accounts), imports the RON account and syncs it at noon
+    /// on 3 December 2026: (account, campaign 1).
+    pub async fn synced_meta(&self) -> (Uuid, Uuid) {
+        self.connect_meta().await;
+        let account = self.import(ACCOUNT).await;
+        mount_meta_campaigns(&self.meta, fixture("meta/campaigns.json")).await;
+        mount_meta_insights(
+            &self.meta,
+            fixture("meta/insights.json"),
+            fixture("meta/insights_last.json"),
         )
-        .await
-        .unwrap()
+        .await;
+        self.pass(account, "2026-12-03T12:00:00Z", quick())
+            .await
+            .unwrap();
+        let campaign = repo::campaigns(self.db(), self.owner.company_id, account)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|c| c.external_id == C1)
+            .unwrap()
+            .id;
+        (account, campaign)
     }
 
     pub async fn connect_tiktok(&self) -> Connected {
         let (_, pending) =
             connections::begin(self.config(), &self.owner, Platform::TikTok, &redirect()).unwrap();
-        self.finish(
-            &self.owner,
-            Some(&pending),
-            Callback {
-                auth_code: Some("tt-code".into()),
-                state: Some(pending.state.clone()),
-                ..Callback::default()
-            },
-        )
-        .await
-        .unwrap()
+        self.finish(&self.owner, Some(&pending), tiktok_back(&pending))
+            .await
+            .unwrap()
     }
 
     pub async fn account(&self, external_id: &str) -> repo::AccountRow {
@@ -369,3 +378,21 @@ pub fn day(external_id: &str, day: &str, figures: [i64; 5]) -> DayRow {
 
 pub const C1: &str = "120210000000000001";
 pub const C2: &str = "120210000000000002";
+
+/// What Meta sends back after the consent `pending` was started for (code `good-code`).
+pub fn meta_back(pending: &Pending) -> Callback {
+    Callback {
+        code: Some("good-code".into()),
+        state: Some(pending.state.clone()),
+        ..Callback::default()
+    }
+}
+
+/// What TikTok sends back after the consent `pending` was started for (code `tt-code`).
+pub fn tiktok_back(pending: &Pending) -> Callback {
+    Callback {
+        auth_code: Some("tt-code".into()),
+        state: Some(pending.state.clone()),
+        ..Callback::default()
+    }
+}

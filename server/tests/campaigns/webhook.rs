@@ -3,11 +3,7 @@
 //! nothing queued), an imported account's change queueing its sync once, a redelivery doing
 //! nothing more, an unknown account acknowledged.
 
-#[path = "common/ads.rs"]
-mod ads;
-mod common;
-
-use ads::*;
+use crate::ads::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use server::campaigns::webhook;

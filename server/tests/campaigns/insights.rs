@@ -4,11 +4,7 @@
 //! failed call releasing its hold; applying through the controls, dismissing with a reason (fed
 //! into the next prompt), expiry, a double click, permissions and tenancy.
 
-#[path = "common/ads.rs"]
-mod ads;
-mod common;
-
-use ads::*;
+use crate::ads::*;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde_json::{json, Value};
 use server::{
@@ -24,29 +20,6 @@ use wiremock::{
 };
 
 const C1_PATH: &str = "/v21.0/120210000000000001";
-
-async fn synced(s: &Ads) -> (Uuid, Uuid) {
-    s.connect_meta().await;
-    let account = s.import(ACCOUNT).await;
-    mount_meta_campaigns(&s.meta, fixture("meta/campaigns.json")).await;
-    mount_meta_insights(
-        &s.meta,
-        fixture("meta/insights.json"),
-        fixture("meta/insights_last.json"),
-    )
-    .await;
-    s.pass(account, "2026-12-03T12:00:00Z", quick())
-        .await
-        .unwrap();
-    let campaign = repo::campaigns(s.db(), s.owner.company_id, account)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.external_id == C1)
-        .unwrap()
-        .id;
-    (account, campaign)
-}
 
 /// Seven days from `first` of 100.00 RON spent for one purchase worth 120.00 (ROAS 1.2).
 async fn poor_week(s: &Ads, campaign: Uuid, first: &str) {
@@ -87,7 +60,7 @@ async fn run(s: &Ads, id: Uuid, now: &str) -> repo::RunRow {
 #[tokio::test]
 async fn the_local_analyser_suggests_honestly_and_a_suggestion_is_applied_or_dismissed() {
     let s = setup().await;
-    let (_, campaign) = synced(&s).await;
+    let (_, campaign) = s.synced_meta().await;
     poor_week(&s, campaign, "2026-11-26").await;
     let meta = RequestMeta::default();
     let viewer = s
@@ -282,7 +255,7 @@ async fn a_provider_run_holds_and_settles_tokens_and_drops_impossible_suggestion
         ("ANALYSIS_PROVIDER_BACKOFF_MS", "10"),
     ])
     .await;
-    let (_, campaign) = synced(&s).await;
+    let (_, campaign) = s.synced_meta().await;
     let meta = RequestMeta::default();
 
     // No tokens: the run fails and says why; nothing is asked of the provider.

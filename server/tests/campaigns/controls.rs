@@ -5,11 +5,7 @@
 //! resubmits; a form sent twice does its work once; two people changing one campaign at once,
 //! bad budgets and a platform refusal change nothing; other companies see nothing.
 
-#[path = "common/ads.rs"]
-mod ads;
-mod common;
-
-use ads::*;
+use crate::ads::*;
 use serde_json::json;
 use server::{
     access::Principal,
@@ -54,25 +50,7 @@ async fn meta_accepts(server: &MockServer, field: &str, times: u64) {
 
 async fn controls_with(extra: &[(&str, &str)]) -> Controls {
     let s = setup_with(extra).await;
-    s.connect_meta().await;
-    let account = s.import(ACCOUNT).await;
-    mount_meta_campaigns(&s.meta, fixture("meta/campaigns.json")).await;
-    mount_meta_insights(
-        &s.meta,
-        fixture("meta/insights.json"),
-        fixture("meta/insights_last.json"),
-    )
-    .await;
-    s.pass(account, "2026-12-03T12:00:00Z", quick())
-        .await
-        .unwrap();
-    let campaign = repo::campaigns(s.db(), s.owner.company_id, account)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.external_id == C1)
-        .unwrap()
-        .id;
+    let (account, campaign) = s.synced_meta().await;
     let manager = s
         .app
         .add_member(&s.owner, "max@example.com", "manager", vec![])

@@ -8,11 +8,7 @@
 //! 14 purchases (CPA 25.24), purchase value 1,901.50 (ROAS 5.38), 45,261 impressions for
 //! 23,720 people reached (frequency 1.91); today (3 December) 61.00 RON of a 150.00 budget.
 
-#[path = "common/ads.rs"]
-mod ads;
-mod common;
-
-use ads::*;
+use crate::ads::*;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use server::{
@@ -42,23 +38,7 @@ struct World {
 
 async fn world() -> World {
     let s = setup().await;
-    s.connect_meta().await;
-    let account = s.import(ACCOUNT).await;
-    mount_meta_campaigns(&s.meta, fixture("meta/campaigns.json")).await;
-    mount_meta_insights(
-        &s.meta,
-        fixture("meta/insights.json"),
-        fixture("meta/insights_last.json"),
-    )
-    .await;
-    s.pass(account, NOON, quick()).await.unwrap();
-    let campaign = repo::campaigns(s.db(), s.owner.company_id, account)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|c| c.external_id == C1)
-        .unwrap()
-        .id;
+    let (account, campaign) = s.synced_meta().await;
     World {
         s,
         account,
