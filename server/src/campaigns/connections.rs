@@ -22,7 +22,7 @@ use super::{
 };
 use crate::{
     access::{Permission, Principal},
-    audit::{self, Action, Entry, RequestMeta},
+    audit::{Action, RequestMeta},
     crypto, Db, Error, Result,
 };
 
@@ -299,22 +299,19 @@ async fn save(
         now,
     )
     .await?;
-    audit::record(
+    super::audited(
         &mut tx,
         meta,
-        Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
-            action: Action::AdAccountConnected,
-            target: Some(id.to_string()),
-            details: serde_json::json!({
-                "platform": platform::code(platform),
-                "name": display_name,
-                "accounts": accounts.iter().map(|a| &a.external_id).collect::<Vec<_>>(),
-                "token": hint,
-                "expires_at": expires_at,
-            }),
-        },
+        p,
+        Action::AdAccountConnected,
+        Some(id.to_string()),
+        serde_json::json!({
+            "platform": platform::code(platform),
+            "name": display_name,
+            "accounts": accounts.iter().map(|a| &a.external_id).collect::<Vec<_>>(),
+            "token": hint,
+            "expires_at": expires_at,
+        }),
     )
     .await?;
     tx.commit().await?;
@@ -357,20 +354,9 @@ pub async fn choose_imports(
             started += 1;
         }
     }
-    audit::record(
-        &mut tx,
-        meta,
-        Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
-            action: Action::AdAccountsImported,
-            target: None,
-            details: serde_json::json!({
+    super::audited(&mut tx, meta, p, Action::AdAccountsImported, None, serde_json::json!({
                 "imported": all.iter().filter(|a| imported.contains(&a.id)).map(|a| &a.external_id).collect::<Vec<_>>(),
-            }),
-        },
-    )
-    .await?;
+            })).await?;
     tx.commit().await?;
     Ok(started)
 }
@@ -420,20 +406,17 @@ pub async fn disconnect(
     if !repo::delete_connection(&mut tx, p.company_id, connection_id).await? {
         return Err(Error::NotFound);
     }
-    audit::record(
+    super::audited(
         &mut tx,
         meta,
-        Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
-            action: Action::AdAccountDisconnected,
-            target: Some(connection_id.to_string()),
-            details: serde_json::json!({
-                "platform": platform::code(platform),
-                "revoked": revoked.is_ok(),
-                "revoke_error": revoked.err().map(|e| e.to_string()),
-            }),
-        },
+        p,
+        Action::AdAccountDisconnected,
+        Some(connection_id.to_string()),
+        serde_json::json!({
+            "platform": platform::code(platform),
+            "revoked": revoked.is_ok(),
+            "revoke_error": revoked.err().map(|e| e.to_string()),
+        }),
     )
     .await?;
     tx.commit().await

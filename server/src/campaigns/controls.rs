@@ -340,21 +340,18 @@ pub async fn request(
             platform::name(platform)
         )));
     }
-    audit::record(
+    super::audited(
         &mut tx,
         meta,
-        Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
-            action: Action::CampaignChangeRequested,
-            target: Some(t.id.to_string()),
-            details: serde_json::json!({
-                "change": id, "campaign": t.external_id, "kind": kind,
-                "from": old_budget.map(|m| money::format_money(m, &t.currency)).or(old_status.clone()),
-                "to": new_budget.map(|m| money::format_money(m, &t.currency)).or(new_status.clone()),
-                "needs_approval": approval,
-            }),
-        },
+        p,
+        Action::CampaignChangeRequested,
+        Some(t.id.to_string()),
+        serde_json::json!({
+            "change": id, "campaign": t.external_id, "kind": kind,
+            "from": old_budget.map(|m| money::format_money(m, &t.currency)).or(old_status.clone()),
+            "to": new_budget.map(|m| money::format_money(m, &t.currency)).or(new_status.clone()),
+            "needs_approval": approval,
+        }),
     )
     .await?;
     tx.commit().await?;
@@ -574,16 +571,13 @@ pub async fn approve(
         }
         return Ok(now);
     }
-    audit::record(
+    super::audited(
         &mut tx,
         meta,
-        Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
-            action: Action::CampaignChangeApproved,
-            target: Some(t.id.to_string()),
-            details: serde_json::json!({ "change": change.id, "campaign": t.external_id }),
-        },
+        p,
+        Action::CampaignChangeApproved,
+        Some(t.id.to_string()),
+        serde_json::json!({ "change": change.id, "campaign": t.external_id }),
     )
     .await?;
     tx.commit().await?;
@@ -639,16 +633,13 @@ pub async fn reject(
             change.state
         )));
     }
-    audit::record(
+    super::audited(
         &mut tx,
         meta,
-        Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
-            action: Action::CampaignChangeRejected,
-            target: Some(change.campaign_id.to_string()),
-            details: serde_json::json!({ "change": change.id, "reason": reason }),
-        },
+        p,
+        Action::CampaignChangeRejected,
+        Some(change.campaign_id.to_string()),
+        serde_json::json!({ "change": change.id, "reason": reason }),
     )
     .await?;
     tx.commit().await?;
@@ -711,20 +702,9 @@ pub async fn resubmit(
             "Only a rejected budget change can be resubmitted.".into(),
         ));
     }
-    audit::record(
-        &mut tx,
-        meta,
-        Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
-            action: Action::CampaignChangeResubmitted,
-            target: Some(t.id.to_string()),
-            details: serde_json::json!({
+    super::audited(&mut tx, meta, p, Action::CampaignChangeResubmitted, Some(t.id.to_string()), serde_json::json!({
                 "change": change.id, "to": money::format_money(new, &t.currency), "needs_approval": reason,
-            }),
-        },
-    )
-    .await?;
+            })).await?;
     tx.commit().await?;
     repo::change(db, p.company_id, change_id)
         .await?
@@ -775,18 +755,15 @@ pub async fn set_budget_cap(
     };
     let mut tx = db.begin().await?;
     repo::set_budget_cap(&mut tx, p.company_id, &currency, cap).await?;
-    audit::record(
+    super::audited(
         &mut tx,
         meta,
-        Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
-            action: Action::AdBudgetCapChanged,
-            target: None,
-            details: serde_json::json!({
-                "currency": currency, "cap": cap.map(|m| money::format_money(m, &currency)),
-            }),
-        },
+        p,
+        Action::AdBudgetCapChanged,
+        None,
+        serde_json::json!({
+            "currency": currency, "cap": cap.map(|m| money::format_money(m, &currency)),
+        }),
     )
     .await?;
     tx.commit().await?;

@@ -27,7 +27,7 @@ use super::{
 use crate::{
     access::{Permission, Principal},
     ai::{self, keys::Choice, AiConfig},
-    audit::{self, Action, Entry, RequestMeta},
+    audit::{Action, RequestMeta},
     billing::ledger,
     jobs::{self, NewJob},
     money, Db, Error, Result,
@@ -397,16 +397,13 @@ pub async fn ask(db: &Db, p: &Principal, meta: &RequestMeta) -> Result<Uuid> {
             .map(|r| r.id)
             .ok_or_else(|| Error::Conflict("A run was just under way; look again.".into()));
     }
-    audit::record(
+    super::audited(
         &mut tx,
         meta,
-        Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
-            action: Action::AdInsightsRequested,
-            target: Some(id.to_string()),
-            details: json!({}),
-        },
+        p,
+        Action::AdInsightsRequested,
+        Some(id.to_string()),
+        json!({}),
     )
     .await?;
     tx.commit().await?;
@@ -720,16 +717,13 @@ pub async fn dismiss(
         ));
     }
     let mut tx = db.begin().await?;
-    audit::record(
+    super::audited(
         &mut tx,
         meta,
-        Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
-            action: Action::AdInsightDismissed,
-            target: Some(id.to_string()),
-            details: json!({ "reason": reason }),
-        },
+        p,
+        Action::AdInsightDismissed,
+        Some(id.to_string()),
+        json!({ "reason": reason }),
     )
     .await?;
     tx.commit().await
@@ -778,16 +772,13 @@ pub async fn set_settings(
         Utc::now(),
     )
     .await?;
-    audit::record(
+    super::audited(
         &mut tx,
         meta,
-        Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
-            action: Action::SettingsChanged,
-            target: Some("ad_insights".into()),
-            details: json!({ "daily_at": daily_at, "target_roas": target as f64 / 100.0 }),
-        },
+        p,
+        Action::SettingsChanged,
+        Some("ad_insights".into()),
+        json!({ "daily_at": daily_at, "target_roas": target as f64 / 100.0 }),
     )
     .await?;
     tx.commit().await

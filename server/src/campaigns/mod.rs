@@ -41,3 +41,26 @@ pub mod rules;
 pub mod sync;
 pub mod tiktok_api;
 pub mod webhook;
+
+/// Records what a person did in the area inside the caller's transaction.
+pub(crate) async fn audited(
+    tx: &mut crate::db::Tx,
+    meta: &crate::audit::RequestMeta,
+    p: &crate::access::Principal,
+    action: crate::audit::Action,
+    target: Option<String>,
+    details: serde_json::Value,
+) -> crate::Result<()> {
+    crate::audit::record(
+        tx,
+        meta,
+        crate::audit::Entry {
+            company_id: Some(p.company_id),
+            actor_id: Some(p.user_id),
+            action,
+            target,
+            details,
+        },
+    )
+    .await
+}

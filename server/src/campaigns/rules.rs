@@ -29,7 +29,7 @@ use super::{
 };
 use crate::{
     access::{Permission, Principal},
-    audit::{self, Action, Entry, RequestMeta},
+    audit::{Action, RequestMeta},
     mail, money, Db, Error, Result,
 };
 
@@ -748,20 +748,17 @@ pub async fn create(db: &Db, p: &Principal, meta: &RequestMeta, input: &RuleInpu
         Utc::now(),
     )
     .await?;
-    audit::record(
+    super::audited(
         &mut tx,
         meta,
-        Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
-            action: Action::AdRuleSaved,
-            target: Some(id.to_string()),
-            details: serde_json::json!({
-                "name": rule.name, "combine": if rule.all { "all" } else { "any" },
-                "conditions": rule.conditions, "action": rule.action.code(),
-                "rollback_hours": rule.rollback_hours,
-            }),
-        },
+        p,
+        Action::AdRuleSaved,
+        Some(id.to_string()),
+        serde_json::json!({
+            "name": rule.name, "combine": if rule.all { "all" } else { "any" },
+            "conditions": rule.conditions, "action": rule.action.code(),
+            "rollback_hours": rule.rollback_hours,
+        }),
     )
     .await?;
     tx.commit().await?;
@@ -781,16 +778,13 @@ pub async fn set_enabled(
     if !repo::set_rule_enabled(&mut tx, p.company_id, id, enabled, Utc::now()).await? {
         return Err(Error::NotFound);
     }
-    audit::record(
+    super::audited(
         &mut tx,
         meta,
-        Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
-            action: Action::AdRuleSaved,
-            target: Some(id.to_string()),
-            details: serde_json::json!({ "enabled": enabled }),
-        },
+        p,
+        Action::AdRuleSaved,
+        Some(id.to_string()),
+        serde_json::json!({ "enabled": enabled }),
     )
     .await?;
     tx.commit().await
@@ -809,16 +803,13 @@ pub async fn delete(db: &Db, p: &Principal, meta: &RequestMeta, id: Uuid) -> Res
     if !repo::delete_rule(&mut tx, p.company_id, id).await? {
         return Err(Error::NotFound);
     }
-    audit::record(
+    super::audited(
         &mut tx,
         meta,
-        Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
-            action: Action::AdRuleDeleted,
-            target: Some(id.to_string()),
-            details: serde_json::json!({}),
-        },
+        p,
+        Action::AdRuleDeleted,
+        Some(id.to_string()),
+        serde_json::json!({}),
     )
     .await?;
     tx.commit().await
@@ -875,16 +866,13 @@ pub async fn keep(db: &Db, p: &Principal, meta: &RequestMeta, firing: Uuid) -> R
             "This alert's action is not waiting to be undone (already undone, kept, or never to be).".into(),
         ));
     }
-    audit::record(
+    super::audited(
         &mut tx,
         meta,
-        Entry {
-            company_id: Some(p.company_id),
-            actor_id: Some(p.user_id),
-            action: Action::AdRuleActionKept,
-            target: Some(firing.to_string()),
-            details: serde_json::json!({}),
-        },
+        p,
+        Action::AdRuleActionKept,
+        Some(firing.to_string()),
+        serde_json::json!({}),
     )
     .await?;
     tx.commit().await
