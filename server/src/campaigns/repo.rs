@@ -669,14 +669,21 @@ pub async fn approve_change(
         WHERE id = $1 AND company_id = $2 AND state = 'pending' \
         AND EXISTS (SELECT 1 FROM ad_campaigns c WHERE c.id = ad_changes.campaign_id AND c.version = ad_changes.base_version) \
         AND NOT EXISTS (SELECT 1 FROM ad_changes o WHERE o.campaign_id = ad_changes.campaign_id AND o.state = 'applying')";
-    Ok(exec_tx!(
-        tx,
-        sqlx::query(SQL)
-            .bind(id)
-            .bind(company_id)
-            .bind(by)
-            .bind(now)
-    )? > 0)
+    let done = with_tx!(tx, |conn| sqlx::query(SQL)
+        .bind(id)
+        .bind(company_id)
+        .bind(by)
+        .bind(now)
+        .execute(conn)
+        .await
+        .map(|r| r.rows_affected()));
+    match done {
+        Ok(n) => Ok(n > 0),
+        // Two approvals of two changes of one campaign at the same instant: PostgreSQL's
+        // snapshot lets both past NOT EXISTS, and the one-applying index stops the second.
+        Err(e) if crate::error::is_unique_violation(&e) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Rejects a pending change with the approver's reason; false when it is not pending.
@@ -1444,6 +1451,12 @@ pub async fn accounts_by_external_id(
         .bind(true)
         .fetch_all(c)
         .await)?)
+}
+
+/// Forgets deliveries noted before `before` (Meta redelivers for a day at most).
+pub async fn prune_webhook_events(db: &Db, before: DateTime<Utc>) -> Result<u64> {
+    const SQL: &str = "DELETE FROM ad_webhook_events WHERE received_at < $1";
+    Ok(exec!(db, sqlx::query(SQL).bind(before))?)
 }
 
 /// Notes a delivery's entry; false when it was seen before (a redelivery).

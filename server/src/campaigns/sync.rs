@@ -299,6 +299,7 @@ pub async fn queue(tx: &mut crate::db::Tx, company_id: Uuid, account_id: Uuid) -
 pub async fn queue_all(db: &Db, every: std::time::Duration) -> Result<usize> {
     let now = Utc::now();
     let every = Duration::from_std(every).unwrap_or(Duration::minutes(30));
+    repo::prune_webhook_events(db, now - Duration::days(7)).await?;
     let due = repo::accounts_to_sync(db, now - STALE, now - every).await?;
     let mut queued = 0;
     for (company_id, account_id) in due {
