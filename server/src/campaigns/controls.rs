@@ -633,6 +633,15 @@ pub async fn reject(
             change.state
         )));
     }
+    repo::insight_of_rejected_change(
+        &mut tx,
+        p.company_id,
+        change_id,
+        p.user_id,
+        reason,
+        Utc::now(),
+    )
+    .await?;
     super::audited(
         &mut tx,
         meta,

@@ -1528,3 +1528,27 @@ pub async fn expire_tokens(db: &Db, now: DateTime<Utc>) -> Result<u64> {
         WHERE status = 'active' AND token_expires_at IS NOT NULL AND token_expires_at <= $1";
     Ok(exec!(db, sqlx::query(SQL).bind(now))?)
 }
+
+/// A suggestion applied through a change the approver rejected is dismissed with the
+/// approver's reason (so the next run learns from it too).
+pub async fn insight_of_rejected_change(
+    tx: &mut Tx,
+    company_id: Uuid,
+    change_id: Uuid,
+    by: Uuid,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64> {
+    const SQL: &str =
+        "UPDATE ad_insights SET status = 'dismissed', decided_by = $3, decided_at = $4, \
+        dismiss_reason = $5 WHERE company_id = $1 AND change_id = $2 AND status = 'applied'";
+    Ok(exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(company_id)
+            .bind(change_id)
+            .bind(by)
+            .bind(now)
+            .bind(format!("rejected by the approver: {reason}"))
+    )?)
+}

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use server::{
     audit::RequestMeta,
     billing::ledger,
-    campaigns::{insights, repo},
+    campaigns::{controls, insights, repo},
     Error,
 };
 use uuid::Uuid;
@@ -322,10 +322,39 @@ async fn a_provider_run_holds_and_settles_tokens_and_drops_impossible_suggestion
     );
     assert_eq!(asked["tool_choice"]["name"], "campaign_suggestions");
 
-    // Dismissed; the next prompt carries the decision. The provider fails: the hold goes back.
-    insights::dismiss(s.db(), &s.owner, &meta, i.id, "No rises before the sale")
+    // Applied, the rise waits for an approver (it goes above the company's cap of 170.00 RON);
+    // the approver rejects it, which answers the suggestion too, and the next prompt carries the
+    // reason. The provider then fails: the hold goes back.
+    controls::set_budget_cap(s.db(), &s.owner, &meta, "RON", "170")
         .await
         .unwrap();
+    let change = insights::apply(
+        s.db(),
+        &s.app.state.config.app_secret_key,
+        s.config(),
+        &s.owner,
+        &meta,
+        i.id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(change.state, "pending");
+    let admin = s
+        .app
+        .add_member(&s.owner, "ann@example.com", "admin", vec![])
+        .await;
+    controls::reject(s.db(), &admin, &meta, change.id, "No rises before the sale")
+        .await
+        .unwrap();
+    let answered = insights::list(s.db(), &s.owner, Some(campaign))
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(answered.status, "dismissed");
+    assert!(answered
+        .dismiss_reason
+        .unwrap()
+        .contains("No rises before the sale"));
     ai.reset().await;
     Mock::given(method("POST"))
         .and(path("/v1/messages"))
