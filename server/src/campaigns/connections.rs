@@ -444,7 +444,7 @@ pub async fn remind_expiring(db: &Db, public_url: &url::Url, now: DateTime<Utc>)
     let mut sent = 0;
     for c in repo::expiring(db, now + REMIND_BEFORE).await? {
         let to = match c.connected_by {
-            Some(user) => repo::rule_author_email(db, c.company_id, user).await?,
+            Some(user) => repo::member_email(db, c.company_id, user).await?,
             None => None,
         };
         let mut tx = db.begin().await?;

@@ -71,16 +71,25 @@ async fn look(db: &Db, company_id: Uuid, now: DateTime<Utc>) -> Result<Vec<Seen>
         let tz: Tz = t.time_zone.parse().unwrap_or(chrono_tz::UTC);
         let today = now.with_timezone(&tz).date_naive();
         let yesterday = today - Duration::days(1);
-        let (week, _) = repo::window(db, t.id, today - Duration::days(7), yesterday).await?;
-        let (month, _) = repo::window(db, t.id, today - Duration::days(30), yesterday).await?;
-        let mut week_days = 0;
-        for d in 1..=7 {
-            if repo::spend_on(db, t.id, today - Duration::days(d)).await? > 0 {
-                week_days += 1;
+        let week_from = today - Duration::days(7);
+        // One read of the last 30 days and today; everything below is added up from it.
+        let days = repo::campaign_days(db, t.id, today - Duration::days(30), today).await?;
+        let (mut week, mut month) = (Totals::default(), Totals::default());
+        let (mut week_days, mut yesterday_spend, mut spend_today) = (0, 0, 0);
+        for (day, figures) in &days {
+            if *day == today {
+                spend_today = figures.spend_minor;
+                continue;
+            }
+            month.add(figures);
+            if *day >= week_from {
+                week.add(figures);
+                week_days += i64::from(figures.spend_minor > 0);
+            }
+            if *day == yesterday {
+                yesterday_spend = figures.spend_minor;
             }
         }
-        let yesterday_spend = repo::spend_on(db, t.id, yesterday).await?;
-        let spend_today = repo::spend_on(db, t.id, today).await?;
         let pacing = t
             .daily_budget_minor
             .and_then(|b| metrics::pacing(spend_today, b, metrics::day_elapsed(now, tz)))

@@ -135,11 +135,7 @@ pub fn object_id(raw: &str) -> Option<&str> {
 
 impl MetaApi {
     pub fn new(config: &CampaignsConfig, token: SecretString) -> Result<Self, ApiError> {
-        let http = reqwest::Client::builder()
-            .timeout(config.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(unavailable)?;
+        let http = platform::http_client(config, PLATFORM)?;
         Ok(MetaApi {
             http,
             base: versioned_base(config)?,
@@ -389,14 +385,6 @@ pub struct Granted {
     pub expires_in: Option<Duration>,
 }
 
-fn oauth_client(config: &CampaignsConfig) -> Result<reqwest::Client, ApiError> {
-    reqwest::Client::builder()
-        .timeout(config.request_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(unavailable)
-}
-
 /// One call of Meta's token endpoint.
 async fn token_call(
     http: &reqwest::Client,
@@ -442,7 +430,7 @@ pub async fn exchange_code(
     code: &str,
     redirect_uri: &str,
 ) -> Result<Granted, ApiError> {
-    let http = oauth_client(config)?;
+    let http = platform::http_client(config, PLATFORM)?;
     let url = versioned_base(config)?
         .join("oauth/access_token")
         .map_err(invalid)?;

@@ -114,6 +114,22 @@ impl Default for Patience {
     }
 }
 
+/// The HTTP client every call to `platform` goes through: the configured timeout, and no
+/// redirects followed (an answer must not send our token or secret elsewhere).
+pub fn http_client(
+    config: &super::config::CampaignsConfig,
+    platform: &'static str,
+) -> Result<reqwest::Client, ApiError> {
+    reqwest::Client::builder()
+        .timeout(config.request_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| ApiError::Unavailable {
+            platform,
+            message: e.to_string(),
+        })
+}
+
 /// The platform's name as people read it.
 pub fn name(p: Platform) -> &'static str {
     match p {

@@ -915,6 +915,41 @@ pub async fn window(
     ))
 }
 
+/// A campaign's figures per day in `from..=to`.
+pub async fn campaign_days(
+    db: &Db,
+    campaign_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(NaiveDate, super::metrics::Totals)>> {
+    const SQL: &str =
+        "SELECT day, spend_minor, impressions, clicks, conversions, purchase_value_minor \
+        FROM ad_campaign_days WHERE campaign_id = $1 AND day >= $2 AND day <= $3 ORDER BY day";
+    let rows: Vec<(NaiveDate, i64, i64, i64, i64, i64)> = with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(campaign_id)
+        .bind(from)
+        .bind(to)
+        .fetch_all(c)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(day, spend_minor, impressions, clicks, conversions, purchase_value_minor)| {
+                (
+                    day,
+                    super::metrics::Totals {
+                        spend_minor,
+                        impressions,
+                        clicks,
+                        conversions,
+                        purchase_value_minor,
+                    },
+                )
+            },
+        )
+        .collect())
+}
+
 /// When the rule last fired for the campaign.
 pub async fn last_firing(
     db: &Db,
@@ -1086,8 +1121,9 @@ pub async fn keep_firing(
     )? > 0)
 }
 
-/// The email of the rule's author, when they are still an active member of the company.
-pub async fn rule_author_email(db: &Db, company_id: Uuid, user_id: Uuid) -> Result<Option<String>> {
+/// A person's email, when they are still an active member of the company (a rule's author,
+/// whoever connected an account).
+pub async fn member_email(db: &Db, company_id: Uuid, user_id: Uuid) -> Result<Option<String>> {
     const SQL: &str = "SELECT u.email FROM users u JOIN memberships m ON m.user_id = u.id \
         WHERE u.id = $1 AND m.company_id = $2 AND u.disabled_at IS NULL AND m.disabled_at IS NULL";
     Ok(with_db!(db, |c| sqlx::query_scalar(SQL)

@@ -584,7 +584,7 @@ async fn notify(
     let Some(author) = row.created_by else {
         return Ok(());
     };
-    let Some(to) = repo::rule_author_email(db, row.company_id, author).await? else {
+    let Some(to) = repo::member_email(db, row.company_id, author).await? else {
         return Ok(());
     };
     let link = format!(

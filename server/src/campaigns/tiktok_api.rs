@@ -78,11 +78,7 @@ pub(super) fn failure(code: i64, message: &str) -> Option<ApiError> {
 
 impl TikTokApi {
     pub fn new(config: &CampaignsConfig, token: SecretString) -> Result<Self, ApiError> {
-        let http = reqwest::Client::builder()
-            .timeout(config.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(unavailable)?;
+        let http = platform::http_client(config, PLATFORM)?;
         Ok(TikTokApi {
             http,
             base: config
@@ -346,11 +342,7 @@ impl TikTokApi {
 
 /// One POST of TikTok's OAuth endpoints (JSON in, the usual envelope out); answers `data`.
 async fn oauth_post(config: &CampaignsConfig, path: &str, body: Value) -> Result<Value, ApiError> {
-    let http = reqwest::Client::builder()
-        .timeout(config.request_timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(unavailable)?;
+    let http = platform::http_client(config, PLATFORM)?;
     let url = config
         .tiktok_api_base
         .join("open_api/v1.3/")
