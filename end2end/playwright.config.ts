@@ -25,6 +25,10 @@ const stripe = {
 // Shopify's Admin API goes to the commerce stand-in in commerce-standin/ (started below).
 const commercePort = Number(process.env.E2E_COMMERCE_PORT ?? 3193);
 process.env.E2E_COMMERCE_PORT = String(commercePort);
+// Meta's consent page and Graph API go to the ads stand-in in ads-standin/ (started below).
+const adsPort = Number(process.env.E2E_ADS_PORT ?? 3194);
+process.env.E2E_ADS_PORT = String(adsPort);
+const meta = { META_APP_ID: "switchyard-e2e-meta", META_APP_SECRET: "switchyard-e2e-meta-secret" };
 const databaseUrl = process.env.E2E_DATABASE_URL || `sqlite://${dataDir}/switchyard.db`;
 // With E2E_REDIS_URL, sessions and sign-in limits live in Redis (scripts/test.sh does this for
 // the PostgreSQL run, so both session stores are driven by the browser).
@@ -88,6 +92,15 @@ export default defineConfig({
       },
     },
     {
+      command: "node ads-standin/server.mjs",
+      url: `http://127.0.0.1:${adsPort}/health`,
+      reuseExistingServer: false,
+      timeout: 10_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { STANDIN_PORT: String(adsPort), ...meta },
+    },
+    {
       command: process.env.E2E_SERVER ?? "./target/release/switchyard",
       cwd: "..",
       url: `${baseURL}/health`,
@@ -119,6 +132,11 @@ export default defineConfig({
         ORDERS_BULK_POLL_SECONDS: "1",
         FANCOURIER_API_BASE: `http://127.0.0.1:${commercePort}/fancourier`,
         TRENDYOL_API_BASE: `http://127.0.0.1:${commercePort}/trendyol`,
+        ...meta,
+        // The campaigns spec moves the clock forward to see an alert's rollback window pass.
+        TEST_HOOKS: "true",
+        META_GRAPH_BASE: `http://127.0.0.1:${adsPort}/`,
+        META_DIALOG_BASE: `http://127.0.0.1:${adsPort}/`,
       },
     },
   ],

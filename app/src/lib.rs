@@ -23,6 +23,7 @@ use pages::{
     analyses::{AnalysesPage, AnalysisPage, NewAnalysisPage},
     audit::AuditLogPage,
     billing::{BillingPage, CheckoutSuccessPage},
+    campaigns::{ApprovalsPage, CampaignPage, CampaignsPage, InsightsPage, RulesPage},
     code::CodePage,
     dashboard::DashboardPage,
     forgot::{ForgotPage, ResetPage},
@@ -34,8 +35,9 @@ use pages::{
         OrderPage, OrdersPage,
     },
     settings::{
-        company::CompanyPage, integrations::IntegrationsPage, members::MembersPage,
-        outbox::OutboxPage, roles::RolesPage, security::SecurityPage, stores::StoresPage,
+        ad_accounts::AdAccountsPage, company::CompanyPage, integrations::IntegrationsPage,
+        members::MembersPage, outbox::OutboxPage, roles::RolesPage, security::SecurityPage,
+        stores::StoresPage,
     },
     setup::{SetupPage, SignUpPage},
     NotFound,
@@ -93,6 +95,12 @@ lazy_pages! {
     IntegrationsRoute => IntegrationsPage,
     OutboxRoute => OutboxPage,
     SecurityRoute => SecurityPage,
+    AdAccountsRoute => AdAccountsPage,
+    CampaignsRoute => CampaignsPage,
+    CampaignRoute => CampaignPage,
+    ApprovalsRoute => ApprovalsPage,
+    RulesRoute => RulesPage,
+    InsightsRoute => InsightsPage,
 }
 
 /// The HTML document around the app (server side).
@@ -148,6 +156,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/import") view={Lazy::<ImportRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/orders/import/:id") view={Lazy::<ImportPreviewRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/orders/:id") view={Lazy::<OrderRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns") view={Lazy::<CampaignsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/approvals") view={Lazy::<ApprovalsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/rules") view={Lazy::<RulesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/insights") view={Lazy::<InsightsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:id") view={Lazy::<CampaignRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/billing/success") view={Lazy::<CheckoutSuccessRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
@@ -157,6 +170,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/roles") view={Lazy::<RolesRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/integrations") view={Lazy::<IntegrationsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/outbox") view={Lazy::<OutboxRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/ad-accounts") view={Lazy::<AdAccountsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/security") view={Lazy::<SecurityRoute>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>
             </Routes>

@@ -139,6 +139,78 @@ const SERVER_FNS: &[(&str, Need)] = &[
         "/api/save_analysis_limits",
         Need::Permission("settings.manage"),
     ),
+    ("/api/ad_accounts", Need::Permission("campaigns.manage")),
+    (
+        "/api/import_ad_account",
+        Need::Permission("campaigns.manage"),
+    ),
+    ("/api/sync_ad_account", Need::Permission("campaigns.manage")),
+    (
+        "/api/disconnect_ad_connection",
+        Need::Permission("campaigns.manage"),
+    ),
+    ("/api/campaigns", Need::Permission("campaigns.read")),
+    ("/api/campaign", Need::Permission("campaigns.read")),
+    ("/api/campaign_status", Need::Permission("campaigns.manage")),
+    ("/api/campaign_budget", Need::Permission("campaigns.manage")),
+    (
+        "/api/campaign_budget_preview",
+        Need::Permission("campaigns.manage"),
+    ),
+    (
+        "/api/campaign_approvals",
+        Need::Permission("campaigns.approve"),
+    ),
+    (
+        "/api/approve_campaign_change",
+        Need::Permission("campaigns.approve"),
+    ),
+    (
+        "/api/reject_campaign_change",
+        Need::Permission("campaigns.approve"),
+    ),
+    (
+        "/api/resubmit_campaign_change",
+        Need::Permission("campaigns.manage"),
+    ),
+    (
+        "/api/apply_campaign_insight",
+        Need::Permission("campaigns.manage"),
+    ),
+    (
+        "/api/dismiss_campaign_insight",
+        Need::Permission("campaigns.manage"),
+    ),
+    ("/api/campaign_rules", Need::Permission("campaigns.read")),
+    (
+        "/api/save_campaign_rule",
+        Need::Permission("campaigns.manage"),
+    ),
+    (
+        "/api/dry_run_campaign_rule",
+        Need::Permission("campaigns.manage"),
+    ),
+    (
+        "/api/enable_campaign_rule",
+        Need::Permission("campaigns.manage"),
+    ),
+    (
+        "/api/delete_campaign_rule",
+        Need::Permission("campaigns.manage"),
+    ),
+    (
+        "/api/keep_campaign_firing",
+        Need::Permission("campaigns.manage"),
+    ),
+    ("/api/campaign_insights", Need::Permission("campaigns.read")),
+    (
+        "/api/ask_campaign_insights",
+        Need::Permission("campaigns.manage"),
+    ),
+    (
+        "/api/save_insight_settings",
+        Need::Permission("settings.manage"),
+    ),
 ];
 
 /// Company B's analysis (a fixed id so routes and pages can name it).
@@ -154,6 +226,12 @@ const B_ERROR: &str = "01930000-0000-7000-8000-0000000000e0";
 const B_AWB: &str = "01930000-0000-7000-8000-0000000000f0";
 /// Company B's order import, not confirmed yet.
 const B_IMPORT: &str = "01930000-0000-7000-8000-0000000000a1";
+/// Company B's ad connection, imported ad account, campaign and its budget change waiting for
+/// an approver.
+const B_AD_CONNECTION: &str = "01930000-0000-7000-8000-0000000000a2";
+const B_AD_ACCOUNT: &str = "01930000-0000-7000-8000-0000000000a3";
+const B_CAMPAIGN: &str = "01930000-0000-7000-8000-0000000000a4";
+const B_CHANGE: &str = "01930000-0000-7000-8000-0000000000a5";
 
 /// Plain routes that act for a signed-in member (the `/auth/*` forms are for anyone).
 const ROUTES: &[(&str, Need)] = &[
@@ -181,11 +259,26 @@ const ROUTES: &[(&str, Need)] = &[
         "/settings/company/logo/remove",
         Need::Permission("settings.manage"),
     ),
+    // Meta is not configured here: a permitted call comes back with the page's message.
+    (
+        "/campaigns/connect/meta",
+        Need::Permission("campaigns.manage"),
+    ),
 ];
 
 const PAGES: &[(&str, Need)] = &[
     ("/", Need::Member),
     ("/settings/security", Need::Member),
+    ("/settings/ad-accounts", Need::Permission("campaigns.manage")),
+    ("/campaigns", Need::Permission("campaigns.read")),
+    ("/campaigns/approvals", Need::Permission("campaigns.approve")),
+    ("/campaigns/rules", Need::Permission("campaigns.read")),
+    ("/campaigns/insights", Need::Permission("campaigns.read")),
+    // Company B's campaign: not found for anyone of company A.
+    (
+        "/campaigns/01930000-0000-7000-8000-0000000000a4",
+        Need::Permission("campaigns.read"),
+    ),
     ("/audit", Need::Permission("audit.read")),
     ("/settings/members", Need::Permission("members.manage")),
     ("/settings/outbox", Need::Permission("members.manage")),
@@ -376,6 +469,25 @@ async fn company_b(app: &TestApp) -> CompanyB {
         VALUES ($1, $2, $3, $4, 'Beta Secret orders.csv', $5, '[]', $6, '', 1, 0, 0)")
         .bind(B_IMPORT.parse::<uuid::Uuid>().unwrap()).bind(company).bind(store.id).bind(owner.user_id).bind(chrono::Utc::now())
         .bind(r##"[{"number":"#B-2","customer":"Beta Secret Buyer","email":null,"phone":null,"shipping":null,"currency":"RON","total_minor":100,"placed_at":"2026-11-30T10:00:00Z","note":null,"items":[]}]"##))
+    .unwrap();
+    // B's imported Meta account with a campaign and a budget rise waiting for an approver.
+    let now = chrono::Utc::now();
+    let id = |s: &str| s.parse::<uuid::Uuid>().unwrap();
+    server::exec!(db, sqlx::query("INSERT INTO ad_connections (id, company_id, platform, external_user, display_name, sealed_token, token_hint, status, connected_by, connected_at, updated_at) \
+        VALUES ($1, $2, 'meta', '4242', 'Beta Secret Marketer', 'not-a-sealed-token', '…4242', 'active', $3, $4, $4)")
+        .bind(id(B_AD_CONNECTION)).bind(company).bind(user).bind(now))
+    .unwrap();
+    server::exec!(db, sqlx::query("INSERT INTO ad_accounts (id, company_id, connection_id, platform, external_id, name, currency, time_zone, imported, created_at) \
+        VALUES ($1, $2, $3, 'meta', 'act_4242', 'Beta Secret Ads', 'RON', 'Europe/Bucharest', $4, $5)")
+        .bind(id(B_AD_ACCOUNT)).bind(company).bind(id(B_AD_CONNECTION)).bind(true).bind(now))
+    .unwrap();
+    server::exec!(db, sqlx::query("INSERT INTO ad_campaigns (id, company_id, account_id, external_id, name, status, daily_budget_minor, synced_at, version) \
+        VALUES ($1, $2, $3, '4242001', 'Beta Secret Campaign', 'ACTIVE', 10000, $4, 0)")
+        .bind(id(B_CAMPAIGN)).bind(company).bind(id(B_AD_ACCOUNT)).bind(now))
+    .unwrap();
+    server::exec!(db, sqlx::query("INSERT INTO ad_changes (id, company_id, campaign_id, kind, old_budget_minor, new_budget_minor, base_version, state, approval_reason, requested_by, requested_at, request_id, updated_at, source) \
+        VALUES ($1, $2, $3, 'budget', 10000, 30000, 0, 'pending', 'Beta Secret rise', $4, $5, 'beta-secret-request', $5, 'person')")
+        .bind(id(B_CHANGE)).bind(company).bind(id(B_CAMPAIGN)).bind(user).bind(now))
     .unwrap();
     CompanyB {
         owner,
@@ -582,6 +694,73 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
             ("date_format", "DD/MM/YYYY".into()),
             ("analysis_standard", "NETA".into()),
         ],
+        "/api/import_ad_account" => vec![
+            ("account_id", B_AD_ACCOUNT.into()),
+            ("imported", "false".into()),
+        ],
+        "/api/sync_ad_account" => vec![("account_id", B_AD_ACCOUNT.into())],
+        "/api/disconnect_ad_connection" => vec![("connection_id", B_AD_CONNECTION.into())],
+        "/api/campaigns" => vec![
+            ("range", "30".into()),
+            ("from", "".into()),
+            ("to", "".into()),
+            ("platform", "".into()),
+            ("status", "".into()),
+            ("q", "".into()),
+        ],
+        "/api/campaign" => vec![
+            ("id", B_CAMPAIGN.into()),
+            ("range", "7".into()),
+            ("from", "".into()),
+            ("to", "".into()),
+        ],
+        "/api/campaign_status" => vec![
+            ("campaign_id", B_CAMPAIGN.into()),
+            ("version", "0".into()),
+            ("request_id", uuid::Uuid::new_v4().to_string()),
+            ("action", "pause".into()),
+        ],
+        "/api/campaign_budget" => vec![
+            ("campaign_id", B_CAMPAIGN.into()),
+            ("version", "0".into()),
+            ("request_id", uuid::Uuid::new_v4().to_string()),
+            ("budget", "10".into()),
+        ],
+        "/api/campaign_budget_preview" => {
+            vec![("campaign_id", B_CAMPAIGN.into()), ("budget", "500".into())]
+        }
+        "/api/approve_campaign_change" => vec![("change_id", B_CHANGE.into())],
+        "/api/reject_campaign_change" => vec![
+            ("change_id", B_CHANGE.into()),
+            ("reason", "Not from company A".into()),
+        ],
+        "/api/resubmit_campaign_change" => {
+            vec![("change_id", B_CHANGE.into()), ("budget", "".into())]
+        }
+        "/api/apply_campaign_insight" => vec![("insight_id", uuid::Uuid::now_v7().to_string())],
+        // Refused at their fields after the permission check (a metric that does not exist).
+        "/api/save_campaign_rule" | "/api/dry_run_campaign_rule" => vec![
+            ("name", format!("Matrix rule {n}")),
+            ("combine", "all".into()),
+            ("metric[0]", "nonsense".into()),
+            ("op[0]", ">".into()),
+            ("value[0]", "1".into()),
+            ("days[0]", "1".into()),
+            ("action", "notify".into()),
+        ],
+        "/api/enable_campaign_rule" => vec![
+            ("rule_id", uuid::Uuid::now_v7().to_string()),
+            ("enabled", "false".into()),
+        ],
+        "/api/delete_campaign_rule" => vec![("rule_id", uuid::Uuid::now_v7().to_string())],
+        "/api/keep_campaign_firing" => vec![("firing_id", uuid::Uuid::now_v7().to_string())],
+        "/api/save_insight_settings" => {
+            vec![("daily_at", "07:31".into()), ("target_roas", "2".into())]
+        }
+        "/api/dismiss_campaign_insight" => vec![
+            ("insight_id", uuid::Uuid::now_v7().to_string()),
+            ("reason", "Not from company A".into()),
+        ],
         _ => vec![],
     };
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
@@ -614,7 +793,11 @@ async fn b_state(app: &TestApp, b: &CompanyB) -> String {
                       (SELECT credentials_hint || shop_domain || COALESCE(sync_state, '-') FROM store_connections WHERE company_id = $1) \
                         || '/' || (SELECT number || status || customer_name FROM orders WHERE company_id = $1) \
                         || '/' || (SELECT COUNT(*) FROM awbs WHERE company_id = $1 AND handed_over_at IS NULL) \
-                        || '/' || (SELECT COUNT(*) FROM order_imports WHERE company_id = $1 AND imported_at IS NULL)";
+                        || '/' || (SELECT COUNT(*) FROM order_imports WHERE company_id = $1 AND imported_at IS NULL) \
+                        || '/' || (SELECT COUNT(*) FROM ad_connections WHERE company_id = $1) \
+                        || '/' || (SELECT name || status || CAST(daily_budget_minor AS TEXT) || CAST(version AS TEXT) FROM ad_campaigns WHERE company_id = $1) \
+                        || '/' || (SELECT state FROM ad_changes WHERE company_id = $1) \
+                        || '/' || (SELECT CAST(imported AS TEXT) || COALESCE(sync_state, '-') FROM ad_accounts WHERE company_id = $1)";
     #[allow(clippy::type_complexity)]
     let row: (
         i64,
@@ -765,7 +948,8 @@ async fn every_server_function_and_page_allows_exactly_its_permission_and_never_
                         || path.contains(B_ANALYSIS)
                         || path.contains(B_ORDER)
                         || path.contains(B_RUN)
-                        || path.contains(B_IMPORT) =>
+                        || path.contains(B_IMPORT)
+                        || path.contains(B_CAMPAIGN) =>
                 {
                     status == StatusCode::NOT_FOUND
                 }

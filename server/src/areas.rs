@@ -76,7 +76,13 @@ pub fn pages() -> PageTable {
 
 /// Every area's plain routes (form endpoints, downloads, webhooks) and infrastructure's.
 pub fn routes(state: AppState) -> Router {
+    let hooks = if state.config.test_hooks {
+        http::test_hooks::routes(jobs().schedule().into_iter().map(|(k, _)| k).collect())
+    } else {
+        Router::new()
+    };
     http::ops_routes()
+        .merge(hooks)
         .merge(identity::http::routes())
         .merge(team::http::routes())
         .merge(audit::http::routes())

@@ -70,6 +70,9 @@ pub struct Config {
     pub metrics_token: Option<SecretString>,
     /// Requests slower than this are logged at WARN with their route (SLOW_REQUEST_MS).
     pub slow_request_ms: u64,
+    /// TEST_HOOKS: the end-to-end suite's hooks (`http::test_hooks`) are routed. Refused in
+    /// production.
+    pub test_hooks: bool,
     /// The areas' own sections (billing, analyses, storage, AI, …), registered by the
     /// composition root; this module knows none of their contents.
     pub sections: Sections,
@@ -621,6 +624,24 @@ impl Config {
             ));
         }
 
+        let test_hooks = match get("TEST_HOOKS").as_deref() {
+            None => false,
+            Some(v) => match parse_bool(v) {
+                Some(true) if app_env == AppEnv::Production => {
+                    errors.push(
+                        "TEST_HOOKS: the end-to-end suite's hooks move the clock; never with APP_ENV=production"
+                            .into(),
+                    );
+                    false
+                }
+                Some(on) => on,
+                None => {
+                    errors.push(format!("TEST_HOOKS: expected true or false, got `{v}`"));
+                    false
+                }
+            },
+        };
+
         let mut sections = Sections::default();
         for load in loaders {
             let Loaded(id, section) = load(&get, &mut errors);
@@ -654,6 +675,7 @@ impl Config {
             mail_from,
             signup_enabled,
             sections,
+            test_hooks,
             slow_request_ms,
             metrics_token,
             job_workers,

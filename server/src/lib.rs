@@ -9,6 +9,7 @@ pub mod areas;
 pub mod audit;
 pub mod billing;
 pub mod campaigns;
+pub mod clock;
 pub mod config;
 pub mod crypto;
 pub mod dashboard;

@@ -13,6 +13,8 @@ mod common;
 mod controls;
 #[path = "campaigns/insights.rs"]
 mod insights;
+#[path = "campaigns/overview.rs"]
+mod overview;
 #[path = "campaigns/rules.rs"]
 mod rules;
 #[path = "campaigns/webhook.rs"]

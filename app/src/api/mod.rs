@@ -6,6 +6,7 @@ pub mod admin;
 pub mod analyses;
 pub mod audit;
 pub mod billing;
+pub mod campaigns;
 pub mod courier;
 pub mod dashboard;
 pub mod order_import;

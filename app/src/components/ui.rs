@@ -411,19 +411,22 @@ pub fn Confirm(
 #[component]
 pub fn FilterBar(
     /// The list's path.
-    action: &'static str,
+    #[prop(into)]
+    action: String,
     /// The grid's column classes at large widths (e.g. `lg:grid-cols-5`), fields plus buttons.
     #[prop(default = "lg:grid-cols-5")]
     columns: &'static str,
     children: Children,
 ) -> impl IntoView {
+    let clear = action.clone();
+    let action = action;
     view! {
         <form method="get" action=action role="search"
             class=format!("grid grid-cols-1 gap-3 sm:grid-cols-2 {columns} lg:items-end")>
             {children()}
             <div class="flex gap-2">
                 <button type="submit" class=BUTTON>"Filter"</button>
-                <a href=action class=BUTTON_SECONDARY>"Clear"</a>
+                <a href=clear class=BUTTON_SECONDARY>"Clear"</a>
             </div>
         </form>
     }

@@ -2,6 +2,7 @@ pub mod admin;
 pub mod analyses;
 pub mod audit;
 pub mod billing;
+pub mod campaigns;
 pub mod code;
 pub mod dashboard;
 pub mod forgot;

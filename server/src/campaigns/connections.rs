@@ -361,6 +361,33 @@ pub async fn choose_imports(
     Ok(started)
 }
 
+/// Queues a pass of an imported account now ("Sync now"); false when one is already queued or
+/// running, so a double click reads the account once.
+pub async fn sync_now(db: &Db, p: &Principal, account_id: Uuid) -> Result<bool> {
+    p.authorize(Permission::CampaignsManage)?;
+    let all = repo::accounts(db, p.company_id).await?;
+    let a = all
+        .iter()
+        .find(|a| a.id == account_id)
+        .ok_or(Error::NotFound)?;
+    if !a.imported {
+        return Err(Error::Conflict(format!(
+            "{} is not imported: choose it for import first.",
+            a.name
+        )));
+    }
+    if a.connection_status != "active" {
+        return Err(Error::Conflict(format!(
+            "{} no longer accepts this connection: connect it again first.",
+            platform::from_code(&a.platform).map_or("The platform", platform::name)
+        )));
+    }
+    let mut tx = db.begin().await?;
+    let queued = sync::queue(&mut tx, p.company_id, account_id).await?;
+    tx.commit().await?;
+    Ok(queued)
+}
+
 /// Disconnects: the token is revoked at the platform (a platform that cannot be reached does
 /// not keep it here: it is deleted all the same, and the audit entry says so), then deleted
 /// with the connection's accounts, campaigns and figures.

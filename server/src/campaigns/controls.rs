@@ -140,6 +140,8 @@ pub fn percent_change(old: i64, new: i64) -> i64 {
 /// What the budget form shows before it is sent.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Preview {
+    /// The campaign's (its ad account's) currency.
+    pub currency: String,
     pub current_minor: i64,
     pub new_minor: i64,
     /// The change in percent of the current budget, rounded.
@@ -189,6 +191,7 @@ pub async fn preview_budget(
     let spend = repo::spend_on(db, t.id, today).await?;
     let elapsed = metrics::day_elapsed(now, tz);
     Ok(Preview {
+        currency: t.currency.clone(),
         current_minor: current,
         new_minor: new,
         change_percent: percent_change(current, new),

@@ -62,7 +62,8 @@ impl Job for SyncAll {
     }
 }
 
-/// `campaigns.ads-alerts`: every 15 minutes, evaluates every enabled alert rule.
+/// `campaigns.ads-alerts`: every 15 minutes, evaluates every enabled alert rule (at the
+/// application's clock, which the end-to-end suite moves).
 pub struct Alerts;
 
 #[async_trait]
@@ -81,7 +82,7 @@ impl Job for Alerts {
             &ctx.config.app_secret_key,
             ctx.config.section::<CampaignsConfig>(),
             &ctx.config.public_url,
-            chrono::Utc::now(),
+            crate::clock::now(),
         )
         .await?;
         if done.fired > 0 {
@@ -113,7 +114,7 @@ impl Job for Rollback {
             &ctx.db,
             &ctx.config.app_secret_key,
             ctx.config.section::<CampaignsConfig>(),
-            chrono::Utc::now(),
+            crate::clock::now(),
         )
         .await?;
         if n > 0 {
@@ -196,7 +197,7 @@ impl Job for TokenExpiry {
         let n = super::connections::remind_expiring(
             &ctx.db,
             &ctx.config.public_url,
-            chrono::Utc::now(),
+            crate::clock::now(),
         )
         .await?;
         if n > 0 {

@@ -23,8 +23,31 @@
 
 /// The campaigns area's routes and what they need.
 pub const PAGES: &[crate::http::middleware::PageRule] = {
-    use crate::http::middleware::{PageNeeds, PageRule};
-    &[PageRule::new("/webhooks/meta", PageNeeds::Webhook)]
+    use crate::{
+        access::Permission,
+        http::middleware::{PageNeeds, PageRule},
+    };
+    &[
+        PageRule::new("/webhooks/meta", PageNeeds::Webhook),
+        PageRule::new(
+            "/campaigns",
+            PageNeeds::Permission(Permission::CampaignsRead),
+        ),
+        PageRule::new(
+            "/campaigns/*",
+            PageNeeds::Permission(Permission::CampaignsRead),
+        ),
+        PageRule::new(
+            "/campaigns/approvals",
+            PageNeeds::Permission(Permission::CampaignsApprove),
+        ),
+        // Form endpoints: they check campaigns.manage themselves and answer with a message.
+        PageRule::new("/campaigns/connect/*", PageNeeds::NotAPage),
+        PageRule::new(
+            "/settings/ad-accounts",
+            PageNeeds::Permission(Permission::CampaignsManage),
+        ),
+    ]
 };
 
 pub mod config;
@@ -35,6 +58,7 @@ pub mod insights;
 pub mod jobs;
 pub mod meta_api;
 pub mod metrics;
+pub mod overview;
 pub mod platform;
 pub mod repo;
 pub mod rules;

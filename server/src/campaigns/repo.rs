@@ -1588,3 +1588,82 @@ pub async fn insight_of_rejected_change(
             .bind(format!("rejected by the approver: {reason}"))
     )?)
 }
+
+// The campaign pages.
+
+/// A campaign of an imported account, with its account, as the lists show it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ListedCampaign {
+    pub id: Uuid,
+    pub external_id: String,
+    pub name: String,
+    pub status: String,
+    pub objective: Option<String>,
+    pub daily_budget_minor: Option<i64>,
+    pub lifetime_budget_minor: Option<i64>,
+    pub version: i64,
+    pub synced_at: DateTime<Utc>,
+    pub account_id: Uuid,
+    pub account_name: String,
+    pub platform: String,
+    pub currency: String,
+    pub time_zone: String,
+    pub connection_status: String,
+}
+
+/// The company's campaigns of imported accounts (only `campaign` when given).
+pub async fn listed_campaigns(
+    db: &Db,
+    company_id: Uuid,
+    campaign: Option<Uuid>,
+) -> Result<Vec<ListedCampaign>> {
+    const SQL: &str = "SELECT c.id, c.external_id, c.name, c.status, c.objective, c.daily_budget_minor, \
+        c.lifetime_budget_minor, c.version, c.synced_at, a.id AS account_id, a.name AS account_name, a.platform, \
+        a.currency, a.time_zone, n.status AS connection_status \
+        FROM ad_campaigns c JOIN ad_accounts a ON a.id = c.account_id AND a.company_id = c.company_id \
+        JOIN ad_connections n ON n.id = a.connection_id AND n.company_id = c.company_id \
+        WHERE c.company_id = $1 AND a.imported = $2 AND ($3 IS NULL OR c.id = $3) \
+        ORDER BY a.platform, c.name, c.external_id";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(company_id)
+        .bind(true)
+        .bind(campaign)
+        .fetch_all(c)
+        .await)?)
+}
+
+/// Every day of the company's campaigns in `from..=to`: (campaign, day, figures).
+pub async fn company_days(
+    db: &Db,
+    company_id: Uuid,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<(Uuid, NaiveDate, super::metrics::Totals)>> {
+    const SQL: &str = "SELECT campaign_id, day, spend_minor, impressions, clicks, conversions, purchase_value_minor \
+        FROM ad_campaign_days WHERE company_id = $1 AND day >= $2 AND day <= $3";
+    let rows: Vec<(Uuid, NaiveDate, i64, i64, i64, i64, i64)> =
+        with_db!(db, |c| sqlx::query_as(SQL)
+            .bind(company_id)
+            .bind(from)
+            .bind(to)
+            .fetch_all(c)
+            .await)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, day, spend_minor, impressions, clicks, conversions, purchase_value_minor)| {
+                (
+                    id,
+                    day,
+                    super::metrics::Totals {
+                        spend_minor,
+                        impressions,
+                        clicks,
+                        conversions,
+                        purchase_value_minor,
+                    },
+                )
+            },
+        )
+        .collect())
+}

@@ -318,6 +318,47 @@ fn from_row(r: &RuleRow) -> Result<Rule> {
     })
 }
 
+/// A saved rule in words: "Spend > 50 over 7 days AND ROAS < 1.5 over 7 days → pause,
+/// undone after 2 hours".
+pub fn describe(r: &RuleRow) -> Result<String> {
+    let rule = from_row(r)?;
+    let conditions: Vec<String> = rule
+        .conditions
+        .iter()
+        .map(|c| {
+            let window = match (c.metric, c.days) {
+                (Metric::Pacing, _) => " today".to_string(),
+                (_, 1) => " today".to_string(),
+                (_, d) => format!(" over {d} days"),
+            };
+            let unit = match c.metric {
+                Metric::Ctr | Metric::Pacing => " %",
+                _ => "",
+            };
+            format!(
+                "{} {} {}{unit}{window}",
+                c.metric.label(),
+                c.op.symbol(),
+                c.value
+            )
+        })
+        .collect();
+    let action = match rule.action {
+        RuleAction::Notify => "notify".to_string(),
+        RuleAction::Pause => "pause".to_string(),
+        RuleAction::Reduce(p) => format!("cut the budget by {p} %"),
+    };
+    let undo = match rule.rollback_hours {
+        Some(1) => ", undone after 1 hour".to_string(),
+        Some(h) => format!(", undone after {h} hours"),
+        None => String::new(),
+    };
+    Ok(format!(
+        "{} → {action}{undo}",
+        conditions.join(if rule.all { " AND " } else { " OR " })
+    ))
+}
+
 /// A condition's figure for a campaign, in the units a person types (see the module's words).
 fn measure(
     metric: Metric,

@@ -256,6 +256,8 @@ const INFRASTRUCTURE: &[PageRule] = &[
     PageRule::new("/health", PageNeeds::NotAPage),
     PageRule::new("/ready", PageNeeds::NotAPage),
     PageRule::new("/metrics", PageNeeds::NotAPage),
+    // Routed only with TEST_HOOKS (never in production); loopback callers only.
+    PageRule::new("/_test/*", PageNeeds::NotAPage),
 ];
 
 impl PageTable {

@@ -6,6 +6,7 @@ pub mod flash;
 pub mod forms;
 pub mod middleware;
 mod ops;
+pub mod test_hooks;
 
 use axum::{
     http::{HeaderName, Request},

@@ -1,5 +1,6 @@
 //! Settings pages and their shared tab bar.
 
+pub mod ad_accounts;
 pub mod company;
 pub mod integrations;
 pub mod members;

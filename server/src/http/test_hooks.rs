@@ -1,0 +1,87 @@
+//! Hooks for the end-to-end suite, routed only when TEST_HOOKS is set (which the configuration
+//! refuses with APP_ENV=production): move the application's clock forward, and run a periodic
+//! job now instead of at its next slot. They let a browser test see an hour-long rollback
+//! window pass in seconds. No session: the suite calls them directly, from loopback only.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::post,
+    Extension, Json, Router,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::{
+    http::forms::Meta,
+    jobs::{self, NewJob},
+    state::AppState,
+};
+
+/// The hooks; `periodic` are the job kinds `/_test/jobs/{kind}` may start.
+pub fn routes(periodic: Vec<&'static str>) -> Router<AppState> {
+    Router::new()
+        .route("/_test/clock", post(clock))
+        .route("/_test/jobs/{kind}", post(run_job))
+        .layer(Extension(Periodic(Arc::new(periodic))))
+}
+
+#[derive(Clone)]
+struct Periodic(Arc<Vec<&'static str>>);
+
+/// Whether the caller is on this machine (the client address the middleware settled on).
+fn loopback(meta: &crate::audit::RequestMeta) -> bool {
+    meta.ip
+        .as_deref()
+        .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+        .is_some_and(|ip| ip.is_loopback())
+}
+
+#[derive(Deserialize)]
+pub struct Advance {
+    seconds: i64,
+}
+
+/// POST /_test/clock {"seconds": n}: the clock moves n seconds forward.
+async fn clock(Meta(meta): Meta, Json(advance): Json<Advance>) -> Response {
+    if !loopback(&meta) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let offset = crate::clock::advance(advance.seconds);
+    tracing::warn!(offset, "test hook: the clock was moved forward");
+    Json(json!({ "offset_seconds": offset, "now": crate::clock::now() })).into_response()
+}
+
+/// POST /_test/jobs/{kind}: queues a job of a known periodic kind to run now.
+async fn run_job(
+    State(state): State<AppState>,
+    Extension(periodic): Extension<Periodic>,
+    Meta(meta): Meta,
+    Path(kind): Path<String>,
+) -> Response {
+    if !loopback(&meta) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let Some(kind) = periodic.0.iter().copied().find(|k| *k == kind) else {
+        return (StatusCode::NOT_FOUND, "no periodic job of that kind").into_response();
+    };
+    let now = chrono::Utc::now();
+    match jobs::enqueue(
+        &state.db,
+        NewJob {
+            kind,
+            payload: json!({}),
+            run_at: now,
+            max_attempts: 1,
+            dedupe_key: Some(format!("test-hook:{kind}:{}", now.timestamp_micros())),
+        },
+    )
+    .await
+    {
+        Ok(_) => Json(json!({ "queued": kind })).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
