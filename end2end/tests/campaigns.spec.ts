@@ -100,7 +100,7 @@ test("connect Meta through its consent page, import, sync, read ROAS and pacing,
   const budget = page.getByLabel("Daily budget (RON)");
   await budget.fill("abc");
   await page.getByRole("button", { name: "Change budget" }).click();
-  await expect(page.getByRole("alert").first()).toContainText("budget");
+  await expect(page.getByRole("alert").first()).toContainText("An amount in RON");
   await budget.fill("270");
   await expect(page.getByTestId("budget-preview")).toContainText("150.00 RON → 270.00 RON a day (+80 %)");
   await expect(page.getByTestId("budget-preview")).toContainText("Needs an approver");
@@ -116,6 +116,7 @@ test("connect Meta through its consent page, import, sync, read ROAS and pacing,
   const link = await invite(page, approver.email, "admin", []);
   const cora = await accept(browser, link, approver);
   await cora.page.goto("/campaigns/approvals");
+  await hydrated(cora.page);
   const waiting = cora.page.getByTestId("approval").filter({ hasText: "Winter sale" });
   await expect(waiting).toContainText("Daily budget 150.00 RON → 270.00 RON");
   await waiting.getByRole("button", { name: "Approve" }).click();

@@ -95,6 +95,20 @@ fn app(
 }
 
 impl crate::config::Section for CampaignsConfig {
+    /// The consent pages "Connect Meta" and "Connect TikTok" lead to (their form's answer is a
+    /// redirect there, which CSP form-action must allow).
+    fn form_action_origins(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.meta_app.is_some() {
+            out.push(self.meta_dialog_base.origin().ascii_serialization());
+        }
+        if self.tiktok_app.is_some() {
+            out.push(self.tiktok_api_base.origin().ascii_serialization());
+        }
+        out.dedup();
+        out
+    }
+
     fn load(get: &dyn Fn(&str) -> Option<String>, errors: &mut Vec<String>) -> Self {
         let mut c = CampaignsConfig::default();
         if let Some(u) = base_url(get, "META_GRAPH_BASE", errors) {
@@ -175,6 +189,9 @@ mod tests {
         assert_eq!(c.meta_api_version, "v21.0");
         assert!(c.meta_app.is_none() && c.tiktok_app.is_none());
         assert_eq!(c.sync_every, Duration::from_secs(1800));
+        // Forms lead to a consent page only for a platform that is set up.
+        use crate::config::Section;
+        assert!(c.form_action_origins().is_empty());
 
         let (c, errors) = load(&[
             ("META_API_VERSION", "v22.0"),
@@ -185,6 +202,7 @@ mod tests {
             ("ADS_HISTORY_DAYS", "30"),
         ]);
         assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(c.form_action_origins(), ["https://www.facebook.com"]);
         assert_eq!(c.meta_api_version, "v22.0");
         let app = c.meta_app.expect("the app");
         assert_eq!(

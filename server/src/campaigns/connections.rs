@@ -1,4 +1,4 @@
-//! Connecting ad accounts (Settings → Integrations, campaigns.manage): a person gives consent
+//! Connecting ad accounts (Settings → Ad accounts, campaigns.manage): a person gives consent
 //! on the platform's own page (Meta's login for business with ads_management, ads_read and
 //! business_management; TikTok's advertiser authorisation), comes back with a code, and the
 //! code becomes a token, sealed with APP_SECRET_KEY and shown only by its last characters. The
@@ -127,7 +127,7 @@ pub struct Connected {
     pub accounts: usize,
 }
 
-const START_AGAIN: &str = "This connection did not start here, was already used, or has expired. Start again from Settings → Integrations.";
+const START_AGAIN: &str = "This connection did not start here, was already used, or has expired. Start again from Settings → Ad accounts.";
 
 /// An API failure during consent, as the person reads it.
 fn consent_error(e: ApiError) -> Error {
@@ -465,7 +465,7 @@ pub async fn remind_expiring(db: &Db, public_url: &url::Url, now: DateTime<Utc>)
         );
     }
     let link = format!(
-        "{}/settings/integrations",
+        "{}/settings/ad-accounts",
         public_url.as_str().trim_end_matches('/')
     );
     let mut sent = 0;

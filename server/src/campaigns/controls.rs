@@ -235,7 +235,7 @@ pub async fn request(
     let (t, platform, _) = target(db, p, input.campaign_id).await?;
     if t.connection_status != "active" {
         return Err(Error::Conflict(format!(
-            "{} no longer accepts this account's connection: connect it again in Settings → Integrations.",
+            "{} no longer accepts this account's connection: connect it again in Settings → Ad accounts.",
             platform::name(platform)
         )));
     }

@@ -17,9 +17,12 @@
 //!
 //! - `insights`: AI suggestions per campaign (a provider, or honest local rules), applied
 //!   through the controls or dismissed with a reason;
-//! - `webhook` and `http`: Meta's webhook, which queues an account's sync.
+//! - `overview`: what the pages read (a period's figures per campaign and per platform and
+//!   currency, today's pacing);
+//! - `webhook` and `http`: Meta's webhook, which queues an account's sync, and the consent's
+//!   two routes (leaving for the platform, coming back).
 //!
-//! The pages come next: nothing of this area is shown yet; only the webhook is routed.
+//! The pages are in `app` (Settings → Ad accounts, /campaigns and its tabs).
 
 /// The campaigns area's routes and what they need.
 pub const PAGES: &[crate::http::middleware::PageRule] = {

@@ -62,7 +62,7 @@ pub struct Ads {
 }
 
 pub fn redirect() -> url::Url {
-    url::Url::parse("http://localhost:3000/settings/integrations/callback").unwrap()
+    url::Url::parse("http://localhost:3000/campaigns/connect/callback").unwrap()
 }
 
 pub async fn setup() -> Ads {

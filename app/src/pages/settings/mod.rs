@@ -20,6 +20,7 @@ pub const TABS: &[(&str, &str, &str)] = &[
     ("/settings/stores", "Stores", "stores.manage"),
     ("/settings/roles", "Roles", "settings.manage"),
     ("/settings/integrations", "Integrations", "settings.manage"),
+    ("/settings/ad-accounts", "Ad accounts", "campaigns.manage"),
     ("/settings/outbox", "Outbox", "members.manage"),
     ("/settings/security", "Security", ""),
 ];
