@@ -2,6 +2,8 @@
 //! the campaign list and a campaign's page (campaigns.read), its controls (campaigns.manage)
 //! and the approval queue (campaigns.approve). Thin: permission first, then
 //! server::campaigns. Connecting goes through the plain routes of `server::campaigns::http`.
+// The rule form's fields are the server functions' arguments.
+#![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -308,7 +310,7 @@ fn line_view(l: &server::campaigns::overview::Line) -> CampaignLineView {
         account: c.account_name.clone(),
         platform: server::campaigns::platform::name(l.platform).into(),
         status: c.status.clone(),
-        objective: c.objective.clone().unwrap_or_default(),
+        objective: c.objective.as_deref().map(objective).unwrap_or_default(),
         currency: c.currency.clone(),
         budget,
         figures: figures(&l.totals, &c.currency),
@@ -316,6 +318,20 @@ fn line_view(l: &server::campaigns::overview::Line) -> CampaignLineView {
         pacing_state,
         spent_today: format_money(l.spend_today_minor, &c.currency),
         reconnect: c.connection_status != "active",
+    }
+}
+
+/// A platform's objective as people say it ("OUTCOME_SALES" → "Sales").
+#[cfg(feature = "ssr")]
+fn objective(raw: &str) -> String {
+    let words = raw
+        .trim_start_matches("OUTCOME_")
+        .replace('_', " ")
+        .to_lowercase();
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -936,7 +952,18 @@ fn firing_view(p: &server::access::Principal, f: server::campaigns::repo::Firing
         when: ssr::local_time(p, f.fired_at),
         rule: f.rule_name,
         summary: f.summary,
-        action: f.action,
+        action: {
+            let did = match f.action.as_str() {
+                "pause" => "Paused",
+                "reduce_budget" => "Budget cut",
+                _ => "Notified",
+            };
+            match (f.outcome.as_str(), &f.note) {
+                ("done", None) => did.to_string(),
+                (_, Some(note)) => format!("{did}: {note}"),
+                (outcome, None) => format!("{did}: {outcome}"),
+            }
+        },
         outcome: f.note.unwrap_or(f.outcome),
         rollback: match (f.rolled_back_at, f.kept_by, f.rollback_due_at) {
             (Some(at), _, _) => format!(
@@ -1063,7 +1090,6 @@ fn row_error(e: server::Error, rows_of: &[usize]) -> server::Error {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "save_campaign_rule")]
 pub async fn save_rule(
     name: String,
@@ -1105,7 +1131,6 @@ pub struct DryRunLine {
 }
 
 /// Which campaigns the rule as typed would fire for now; nothing is saved or changed.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "dry_run_campaign_rule")]
 pub async fn dry_run_rule(
     name: String,

@@ -22,7 +22,12 @@ const SETTINGS_ICON: &str = "M10.5 6h9.75M10.5 6a1.5 1.5 0 1 1-3 0m3 0a1.5 1.5 0
 const NAV: &[(&str, &str, &[&str], &str)] = &[
     ("/", "Dashboard", &[], DASHBOARD_ICON),
     ("/orders", "Orders", &["orders.read"], ORDERS_ICON),
-    ("/campaigns", "Campaigns", &["campaigns.read"], CAMPAIGNS_ICON),
+    (
+        "/campaigns",
+        "Campaigns",
+        &["campaigns.read"],
+        CAMPAIGNS_ICON,
+    ),
     ("/analyses", "Analyses", &["analyses.read"], ANALYSES_ICON),
     ("/billing", "Billing", &["billing.read"], BILLING_ICON),
     ("/audit", "Audit log", &["audit.read"], AUDIT_ICON),

@@ -419,7 +419,6 @@ pub fn FilterBar(
     children: Children,
 ) -> impl IntoView {
     let clear = action.clone();
-    let action = action;
     view! {
         <form method="get" action=action role="search"
             class=format!("grid grid-cols-1 gap-3 sm:grid-cols-2 {columns} lg:items-end")>

@@ -62,7 +62,7 @@ pub fn CampaignPage() -> impl IntoView {
             let figure = |label: &'static str, value: String| view! {
                 <div>
                     <dt class="text-xs font-medium text-slate-500 dark:text-slate-400">{label}</dt>
-                    <dd class="mt-1 text-lg font-semibold tabular-nums text-slate-900 dark:text-white">{value}</dd>
+                    <dd class="mt-1 whitespace-nowrap text-base font-semibold tabular-nums text-slate-900 dark:text-white">{value}</dd>
                 </div>
             };
             let reconnect = l.reconnect.then(|| view! {
@@ -92,7 +92,7 @@ pub fn CampaignPage() -> impl IntoView {
                 </div>
                 <div class="space-y-6">
                     <Card title=format!("{} · {}", v.period, l.currency)>
-                        <dl class="mb-4 grid grid-cols-3 gap-4 sm:grid-cols-5 lg:grid-cols-9" data-testid="campaign-figures">
+                        <dl class="mb-4 grid grid-cols-2 gap-4 sm:grid-cols-3 lg:grid-cols-5 2xl:grid-cols-9" data-testid="campaign-figures">
                             {figure("Spend", f.spend.clone())}
                             {figure("Impressions", f.impressions.clone())}
                             {figure("Clicks", f.clicks.clone())}
@@ -315,7 +315,7 @@ fn Firings(firings: Vec<FiringView>) -> impl IntoView {
             <li class="py-3" data-testid="firing">
                 <p class="text-sm font-medium text-slate-900 dark:text-white">{format!("{} · {}", f.rule, f.when)}</p>
                 <p class="mt-1 text-xs text-slate-600 dark:text-slate-400">{f.summary}</p>
-                <p class="mt-1 text-xs text-slate-500">{format!("{}: {}", f.action, f.outcome)}</p>
+                <p class="mt-1 text-xs text-slate-500">{f.action.clone()}</p>
                 {(!f.rollback.is_empty()).then(|| view! { <p class="mt-1 text-xs text-slate-500">{f.rollback.clone()}</p> })}
             </li>
         })

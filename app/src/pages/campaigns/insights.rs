@@ -11,7 +11,7 @@ use leptos_meta::Title;
 use super::CampaignsHeader;
 use crate::api::campaigns::*;
 use crate::components::ui::{
-    refresh_while, Card, EmptyState, LastSaid, Loaded, BUTTON, BUTTON_QUIET, INPUT, TABLE, TD, TH,
+    refresh_while, Card, EmptyState, LastSaid, Loaded, BUTTON, BUTTON_QUIET, INPUT,
 };
 
 #[component]
@@ -85,34 +85,24 @@ pub fn InsightsPage() -> impl IntoView {
                     </Card>
                 }
             });
-            let runs = v.runs.iter().map(|r| view! {
-                <tr>
-                    <td class=format!("{TD} whitespace-nowrap")>{r.when.clone()}</td>
-                    <td class=TD>{r.trigger.clone()}</td>
-                    <td class=TD data-testid="run-state">{r.state.clone()}</td>
-                    <td class=TD>{r.provider.clone()}</td>
-                    <td class=format!("{TD} text-right tabular-nums")>{r.suggestions}</td>
-                    <td class=format!("{TD} text-right tabular-nums")>{r.tokens.clone()}</td>
-                </tr>
-                {r.error.clone().map(|e| view! { <tr><td colspan="6" class="px-3 pb-3 text-xs text-red-700 dark:text-red-300">{e}</td></tr> })}
-            }).collect_view();
+            let runs = if v.runs.is_empty() {
+                view! { <p class="text-sm text-slate-500">"None yet."</p> }.into_any()
+            } else {
+                v.runs.iter().map(|r| view! {
+                    <li class="py-2" data-testid="run">
+                        <p class="text-sm text-slate-900 dark:text-white">{format!("{} · {}", r.when, r.trigger)}</p>
+                        <p class="text-xs text-slate-500" data-testid="run-state">{format!("{} · {} · {} suggestions · {} tokens", r.state, r.provider, r.suggestions, r.tokens)}</p>
+                        {r.error.clone().map(|e| view! { <p class="text-xs text-red-700 dark:text-red-300">{e}</p> })}
+                    </li>
+                }).collect_view().into_any()
+            };
             view! {
                 <div class="mb-6 flex justify-end">{asking}</div>
                 <div class="grid gap-6 xl:grid-cols-3">
                     <div class="xl:col-span-2"><Card title="Suggestions">{list}</Card></div>
                     <div class="space-y-6">
                         {config}
-                        <Card title="Runs">
-                            <div class="-mx-5 overflow-x-auto">
-                                <table class=TABLE aria-label="Suggestion runs">
-                                    <thead><tr>
-                                        <th class=TH>"When"</th><th class=TH>"How"</th><th class=TH>"State"</th><th class=TH>"By"</th>
-                                        <th class=format!("{TH} text-right")>"Made"</th><th class=format!("{TH} text-right")>"Tokens"</th>
-                                    </tr></thead>
-                                    <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{runs}</tbody>
-                                </table>
-                            </div>
-                        </Card>
+                        <Card title="Runs"><ul class="divide-y divide-slate-100 dark:divide-slate-800">{runs}</ul></Card>
                     </div>
                 </div>
             }.into_any()

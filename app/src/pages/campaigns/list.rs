@@ -115,6 +115,7 @@ pub fn CampaignsPage() -> impl IntoView {
                 });
                 return view! { {waiting} <EmptyState title="No campaigns yet" text/> {link} }.into_any();
             }
+            let several = v.groups.len() > 1;
             let groups = v.groups.iter().map(|g| view! { <GroupCard g=g.clone() period=v.period.clone()/> }).collect_view();
             let sort = Sort::from_query(&query.get_untracked(), COLUMNS, "spend", true);
             let mut rows = v.lines.clone();
@@ -133,7 +134,7 @@ pub fn CampaignsPage() -> impl IntoView {
                             <td class=TD><Pacing state=l.pacing_state.clone() text=l.pacing.clone()/></td>
                             <td class=format!("{TD} whitespace-nowrap text-right tabular-nums") data-testid="spend">{l.figures.spend.clone()}</td>
                             <td class=format!("{TD} hidden text-right tabular-nums xl:table-cell")>{l.figures.impressions.clone()}</td>
-                            <td class=format!("{TD} text-right tabular-nums")>{l.figures.ctr.clone()}</td>
+                            <td class=format!("{TD} whitespace-nowrap text-right tabular-nums")>{l.figures.ctr.clone()}</td>
                             <td class=format!("{TD} hidden whitespace-nowrap text-right tabular-nums xl:table-cell")>{l.figures.cpc.clone()}</td>
                             <td class=format!("{TD} whitespace-nowrap text-right tabular-nums")>{l.figures.cpa.clone()}</td>
                             <td class=format!("{TD} text-right font-medium tabular-nums") data-testid="roas">{l.figures.roas.clone()}</td>
@@ -144,7 +145,7 @@ pub fn CampaignsPage() -> impl IntoView {
                 {waiting}
                 <div class="mb-6">{filters}</div>
                 <p class="mb-4 text-sm text-slate-500 dark:text-slate-400" data-testid="period">{v.period.clone()}</p>
-                <div class="mb-6 grid gap-6 xl:grid-cols-2">{groups}</div>
+                <div class=if several { "mb-6 grid gap-6 xl:grid-cols-2" } else { "mb-6 grid gap-6" }>{groups}</div>
                 <Card title="Campaigns">{table}</Card>
             }.into_any()
         }/>
@@ -158,7 +159,7 @@ fn GroupCard(g: PlatformGroupView, period: String) -> impl IntoView {
         view! {
             <div>
                 <dt class="text-xs font-medium text-slate-500 dark:text-slate-400">{label}</dt>
-                <dd class="mt-1 text-lg font-semibold tabular-nums text-slate-900 dark:text-white">{value}</dd>
+                <dd class="mt-1 whitespace-nowrap text-base font-semibold tabular-nums text-slate-900 dark:text-white">{value}</dd>
             </div>
         }
     };
@@ -178,7 +179,7 @@ fn GroupCard(g: PlatformGroupView, period: String) -> impl IntoView {
     view! {
         <div data-testid="platform-totals" data-platform=platform>
             <Card title=title>
-                <dl class="mb-4 grid grid-cols-3 gap-4 sm:grid-cols-6">
+                <dl class="mb-4 grid grid-cols-2 gap-4 sm:grid-cols-3 2xl:grid-cols-6">
                     {figure("Spend", f.spend.clone())}
                     {figure("Purchase value", f.value.clone())}
                     {figure("ROAS", f.roas.clone())}

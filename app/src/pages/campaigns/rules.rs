@@ -134,7 +134,7 @@ fn Firings(firings: Vec<FiringView>, keep: ServerAction<KeepFiring>) -> impl Int
                         <span class="ml-2 text-xs font-normal text-slate-500">{f.when.clone()}</span>
                     </p>
                     <p class="mt-1 text-xs text-slate-600 dark:text-slate-400">{f.summary.clone()}</p>
-                    <p class="mt-1 text-xs text-slate-500">{format!("{}: {}", f.action, f.outcome)}</p>
+                    <p class="mt-1 text-xs text-slate-500">{f.action.clone()}</p>
                     {(!f.rollback.is_empty()).then(|| view! { <p class="mt-1 text-xs text-slate-500" data-testid="rollback">{f.rollback.clone()}</p> })}
                     {keep_form}
                 </li>
