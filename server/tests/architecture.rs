@@ -29,6 +29,7 @@ const AREAS: &[&str] = &[
 const INFRASTRUCTURE: &[(&str, &[&str])] = &[
     ("access.rs", &[]),
     ("ai", &["audit"]),
+    ("clock.rs", &[]),
     ("config.rs", &[]),
     ("crypto.rs", &[]),
     ("dates.rs", &[]),
@@ -41,6 +42,7 @@ const INFRASTRUCTURE: &[(&str, &[&str])] = &[
     ("http/forms.rs", &[]),
     ("http/mod.rs", &[]),
     ("http/ops.rs", &[]),
+    ("http/test_hooks.rs", &[]),
     ("jobs", &[]),
     ("kv.rs", &[]),
     ("mail.rs", &[]),

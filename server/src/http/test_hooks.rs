@@ -33,7 +33,7 @@ pub fn routes(periodic: Vec<&'static str>) -> Router<AppState> {
 struct Periodic(Arc<Vec<&'static str>>);
 
 /// Whether the caller is on this machine (the client address the middleware settled on).
-fn loopback(meta: &crate::audit::RequestMeta) -> bool {
+fn loopback(meta: &crate::access::RequestMeta) -> bool {
     meta.ip
         .as_deref()
         .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
