@@ -1,14 +1,15 @@
 //! /campaigns/:id — one campaign over a period: its figures and today's pacing, the controls
 //! (pause or resume; a new daily budget with a preview of today's pacing, a large rise
 //! waiting for an approver), the chart and table of its days, its changes with the platform's
-//! answers, the alerts that fired for it and the suggestions made for it.
+//! answers, the alerts that fired for it and the suggestions made for it (decided on the
+//! Suggestions tab).
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{insights::Suggestion, CampaignStatus, CampaignsHeader, Pacing, PeriodFields};
+use super::{CampaignStatus, CampaignsHeader, Pacing, PeriodFields};
 use crate::api::campaigns::*;
 use crate::components::chart::{Chart, ChartKind, Series};
 use crate::components::ui::{
@@ -23,8 +24,6 @@ pub fn CampaignPage() -> impl IntoView {
     let status = ServerAction::<ChangeCampaignStatus>::new();
     let budget = ServerAction::<ChangeCampaignBudget>::new();
     let resubmit = ServerAction::<ResubmitChange>::new();
-    let apply = ServerAction::<ApplyInsight>::new();
-    let dismiss = ServerAction::<DismissInsight>::new();
     let data = Resource::new(
         move || {
             (
@@ -38,8 +37,6 @@ pub fn CampaignPage() -> impl IntoView {
                     status.version().get(),
                     budget.version().get(),
                     resubmit.version().get(),
-                    apply.version().get(),
-                    dismiss.version().get(),
                 ),
             )
         },
@@ -49,8 +46,6 @@ pub fn CampaignPage() -> impl IntoView {
         (status.version(), status.value().into()),
         (budget.version(), budget.value().into()),
         (resubmit.version(), resubmit.value().into()),
-        (apply.version(), apply.value().into()),
-        (dismiss.version(), dismiss.value().into()),
     ];
     view! {
         <Title text="Campaign · Switchyard"/>
@@ -112,7 +107,7 @@ pub fn CampaignPage() -> impl IntoView {
                     <Days days=v.days.clone()/>
                     <Changes changes=v.changes.clone() resubmit/>
                     <Firings firings=v.firings.clone()/>
-                    <Insights insights=v.insights.clone() can_manage=v.can_manage apply dismiss/>
+                    <Insights insights=v.insights.clone() can_manage=v.can_manage/>
                 </div>
             }.into_any()
         }/>
@@ -323,19 +318,34 @@ fn Firings(firings: Vec<FiringView>) -> impl IntoView {
     view! { <Card title="Alerts"><ul class="divide-y divide-slate-100 dark:divide-slate-800">{items}</ul></Card> }.into_any()
 }
 
+/// The campaign's suggestions, to read; they are applied or dismissed on the Suggestions tab
+/// (which keeps that tab's forms out of the code every page shares).
 #[component]
-fn Insights(
-    insights: Vec<InsightView>,
-    can_manage: bool,
-    apply: ServerAction<ApplyInsight>,
-    dismiss: ServerAction<DismissInsight>,
-) -> impl IntoView {
+fn Insights(insights: Vec<InsightView>, can_manage: bool) -> impl IntoView {
     if insights.is_empty() {
         return view! { <Card title="Suggestions"><EmptyState title="No suggestions yet" text="Suggestions appear after the company's daily run, or when someone asks for them on the Suggestions tab."/></Card> }.into_any();
     }
+    let waiting = insights.iter().any(|i| i.status == "pending");
     let items = insights
         .into_iter()
-        .map(|i| view! { <Suggestion i can=can_manage apply dismiss/> })
+        .map(|i| {
+            let status = match i.status.as_str() {
+                "pending" => "Waiting for a decision",
+                "applied" => "Applied",
+                "dismissed" => "Dismissed",
+                _ => "Expired",
+            };
+            view! {
+                <li class="py-3" data-testid="insight" data-status=i.status.clone()>
+                    <p class="text-sm font-medium text-slate-900 dark:text-white">{i.title.clone()}</p>
+                    <p class="mt-1 text-xs text-slate-500">{format!("{status} · confidence {} % · {} · {} → {}", i.confidence, i.created, i.current, i.suggested)}</p>
+                    {i.dismiss_reason.clone().map(|r| view! { <p class="mt-1 text-xs text-slate-500">{format!("Dismissed: {r}")}</p> })}
+                </li>
+            }
+        })
         .collect_view();
-    view! { <Card title="Suggestions"><ul class="divide-y divide-slate-100 dark:divide-slate-800">{items}</ul></Card> }.into_any()
+    let decide = (waiting && can_manage).then(|| view! {
+        <p class="mt-3 text-sm"><a href="/campaigns/insights" class="font-medium text-brand-600 hover:text-brand-500 dark:text-brand-400">"Apply or dismiss them on the Suggestions tab"</a></p>
+    });
+    view! { <Card title="Suggestions"><ul class="divide-y divide-slate-100 dark:divide-slate-800">{items}</ul>{decide}</Card> }.into_any()
 }

@@ -112,7 +112,7 @@ pub fn InsightsPage() -> impl IntoView {
 
 /// One suggestion, with Apply and Dismiss while it waits for a decision.
 #[component]
-pub(super) fn Suggestion(
+fn Suggestion(
     i: InsightView,
     can: bool,
     apply: ServerAction<ApplyInsight>,
