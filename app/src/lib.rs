@@ -23,7 +23,7 @@ use pages::{
     analyses::{AnalysesPage, AnalysisPage, NewAnalysisPage},
     audit::AuditLogPage,
     billing::{BillingPage, CheckoutSuccessPage},
-    campaigns::{ApprovalsPage, CampaignPage, CampaignsPage, InsightsPage, RulesPage},
+    campaigns::CampaignsArea,
     code::CodePage,
     dashboard::DashboardPage,
     forgot::{ForgotPage, ResetPage},
@@ -96,11 +96,7 @@ lazy_pages! {
     OutboxRoute => OutboxPage,
     SecurityRoute => SecurityPage,
     AdAccountsRoute => AdAccountsPage,
-    CampaignsRoute => CampaignsPage,
-    CampaignRoute => CampaignPage,
-    ApprovalsRoute => ApprovalsPage,
-    RulesRoute => RulesPage,
-    InsightsRoute => InsightsPage,
+    CampaignsRoute => CampaignsArea,
 }
 
 /// The HTML document around the app (server side).
@@ -157,10 +153,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/import/:id") view={Lazy::<ImportPreviewRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/orders/:id") view={Lazy::<OrderRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns") view={Lazy::<CampaignsRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/campaigns/approvals") view={Lazy::<ApprovalsRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/campaigns/rules") view={Lazy::<RulesRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/campaigns/insights") view={Lazy::<InsightsRoute>::new()} ssr=SsrMode::Async/>
-                    <Route path=path!("/campaigns/:id") view={Lazy::<CampaignRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/:section") view={Lazy::<CampaignsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/billing/success") view={Lazy::<CheckoutSuccessRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>

@@ -51,9 +51,7 @@ pub struct AdAccountsPage {
 pub async fn get_ad_accounts() -> Result<AdAccountsPage, AppError> {
     let p = ssr::authorize(Permission::CampaignsManage)?;
     let state = ssr::state()?;
-    let config = state
-        .config
-        .section::<server::campaigns::config::CampaignsConfig>();
+    let config = ads_config(&state);
     let rows = server::campaigns::connections::accounts(&state.db, &p)
         .await
         .map_err(ssr::fail)?;
@@ -101,6 +99,13 @@ pub async fn get_ad_accounts() -> Result<AdAccountsPage, AppError> {
         meta_ready: config.meta_app.is_some(),
         tiktok_ready: config.tiktok_app.is_some(),
     })
+}
+
+#[cfg(feature = "ssr")]
+fn ads_config(state: &server::AppState) -> &server::campaigns::config::CampaignsConfig {
+    state
+        .config
+        .section::<server::campaigns::config::CampaignsConfig>()
 }
 
 #[cfg(feature = "ssr")]
@@ -166,9 +171,7 @@ pub async fn disconnect_ad_connection(connection_id: String) -> Result<String, A
     server::campaigns::connections::disconnect(
         &state.db,
         &state.config.app_secret_key,
-        state
-            .config
-            .section::<server::campaigns::config::CampaignsConfig>(),
+        ads_config(&state),
         &p,
         &ssr::meta(),
         id,
@@ -722,9 +725,7 @@ async fn send_change(input: server::campaigns::controls::ChangeInput) -> Result<
     let change = server::campaigns::controls::request(
         &state.db,
         &state.config.app_secret_key,
-        state
-            .config
-            .section::<server::campaigns::config::CampaignsConfig>(),
+        ads_config(&state),
         &p,
         &ssr::meta(),
         input,
@@ -853,9 +854,7 @@ pub async fn approve_change(change_id: String) -> Result<String, AppError> {
     let change = server::campaigns::controls::approve(
         &state.db,
         &state.config.app_secret_key,
-        state
-            .config
-            .section::<server::campaigns::config::CampaignsConfig>(),
+        ads_config(&state),
         &state.limits,
         &p,
         &ssr::meta(),
@@ -906,9 +905,7 @@ pub async fn apply_insight(insight_id: String) -> Result<String, AppError> {
     let change = server::campaigns::insights::apply(
         &state.db,
         &state.config.app_secret_key,
-        state
-            .config
-            .section::<server::campaigns::config::CampaignsConfig>(),
+        ads_config(&state),
         &p,
         &ssr::meta(),
         id,

@@ -933,21 +933,26 @@ pub async fn campaign_days(
         .await)?;
     Ok(rows
         .into_iter()
-        .map(
-            |(day, spend_minor, impressions, clicks, conversions, purchase_value_minor)| {
-                (
-                    day,
-                    super::metrics::Totals {
-                        spend_minor,
-                        impressions,
-                        clicks,
-                        conversions,
-                        purchase_value_minor,
-                    },
-                )
-            },
-        )
+        .map(|(day, s, i, c, v, p)| (day, totals(s, i, c, v, p)))
         .collect())
+}
+
+/// A day's figures as the columns hold them (spend, impressions, clicks, conversions,
+/// purchase value).
+fn totals(
+    spend: i64,
+    impressions: i64,
+    clicks: i64,
+    conversions: i64,
+    value: i64,
+) -> super::metrics::Totals {
+    super::metrics::Totals {
+        spend_minor: spend,
+        impressions,
+        clicks,
+        conversions,
+        purchase_value_minor: value,
+    }
 }
 
 /// When the rule last fired for the campaign.
@@ -1650,20 +1655,6 @@ pub async fn company_days(
             .await)?;
     Ok(rows
         .into_iter()
-        .map(
-            |(id, day, spend_minor, impressions, clicks, conversions, purchase_value_minor)| {
-                (
-                    id,
-                    day,
-                    super::metrics::Totals {
-                        spend_minor,
-                        impressions,
-                        clicks,
-                        conversions,
-                        purchase_value_minor,
-                    },
-                )
-            },
-        )
+        .map(|(id, day, s, i, c, v, p)| (id, day, totals(s, i, c, v, p)))
         .collect())
 }

@@ -27,7 +27,7 @@ pub fn CampaignPage() -> impl IntoView {
     let data = Resource::new(
         move || {
             (
-                params.read().get("id").unwrap_or_default(),
+                params.read().get("section").unwrap_or_default(),
                 [
                     query.read().get("range").unwrap_or_default(),
                     query.read().get("from").unwrap_or_default(),

@@ -10,14 +10,29 @@ mod insights;
 mod list;
 mod rules;
 
-pub use approvals::ApprovalsPage;
-pub use detail::CampaignPage;
-pub use insights::InsightsPage;
-pub use list::CampaignsPage;
-pub use rules::RulesPage;
+use approvals::ApprovalsPage;
+use detail::CampaignPage;
+use insights::InsightsPage;
+use list::CampaignsPage;
+use rules::RulesPage;
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::{components::A, hooks::use_params_map};
+
+/// Every campaigns page, behind one lazy route (`/campaigns` and `/campaigns/:section`): in the
+/// split build their code is one chunk, so what they share (the header, the view types'
+/// decoding) is not carried by the main bundle every first visit downloads.
+#[component]
+pub fn CampaignsArea() -> impl IntoView {
+    let params = use_params_map();
+    move || match params.read().get("section").as_deref() {
+        None => view! { <CampaignsPage/> }.into_any(),
+        Some("rules") => view! { <RulesPage/> }.into_any(),
+        Some("insights") => view! { <InsightsPage/> }.into_any(),
+        Some("approvals") => view! { <ApprovalsPage/> }.into_any(),
+        Some(_) => view! { <CampaignPage/> }.into_any(),
+    }
+}
 
 use crate::components::ui::{FilterField, INPUT, SELECT};
 
