@@ -121,29 +121,19 @@ fn platform_name(code: &str) -> String {
 pub async fn set_ad_account_import(account_id: String, imported: bool) -> Result<String, AppError> {
     let p = ssr::authorize(Permission::CampaignsManage)?;
     let id = ssr::parse_id(&account_id)?;
-    let db = &ssr::state()?.db;
-    let all = server::campaigns::connections::accounts(db, &p)
-        .await
-        .map_err(ssr::fail)?;
-    let account = all
-        .iter()
-        .find(|a| a.id == id)
-        .ok_or_else(|| ssr::fail(server::Error::NotFound))?;
-    let mut chosen: Vec<uuid::Uuid> = all.iter().filter(|a| a.imported).map(|a| a.id).collect();
-    chosen.retain(|x| *x != id);
-    if imported {
-        chosen.push(id);
-    }
-    server::campaigns::connections::choose_imports(db, &p, &ssr::meta(), &chosen)
-        .await
-        .map_err(ssr::fail)?;
+    let name = server::campaigns::connections::set_import(
+        &ssr::state()?.db,
+        &p,
+        &ssr::meta(),
+        id,
+        imported,
+    )
+    .await
+    .map_err(ssr::fail)?;
     Ok(if imported {
-        format!("{} imported: its first sync has started.", account.name)
+        format!("{name} imported: its first sync has started.")
     } else {
-        format!(
-            "{} is no longer imported: its campaigns are hidden and not synced.",
-            account.name
-        )
+        format!("{name} is no longer imported: its campaigns are hidden and not synced.")
     })
 }
 

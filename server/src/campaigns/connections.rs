@@ -361,6 +361,37 @@ pub async fn choose_imports(
     Ok(started)
 }
 
+/// Imports one account (its first sync starts at once) or stops importing it, leaving the
+/// others as they are; answers the account's name.
+pub async fn set_import(
+    db: &Db,
+    p: &Principal,
+    meta: &RequestMeta,
+    account_id: Uuid,
+    imported: bool,
+) -> Result<String> {
+    p.authorize(Permission::CampaignsManage)?;
+    let all = repo::accounts(db, p.company_id).await?;
+    let name = all
+        .iter()
+        .find(|a| a.id == account_id)
+        .map(|a| a.name.clone())
+        .ok_or(Error::NotFound)?;
+    let chosen: Vec<Uuid> = all
+        .iter()
+        .filter(|a| {
+            if a.id == account_id {
+                imported
+            } else {
+                a.imported
+            }
+        })
+        .map(|a| a.id)
+        .collect();
+    choose_imports(db, p, meta, &chosen).await?;
+    Ok(name)
+}
+
 /// Queues a pass of an imported account now ("Sync now"); false when one is already queued or
 /// running, so a double click reads the account once.
 pub async fn sync_now(db: &Db, p: &Principal, account_id: Uuid) -> Result<bool> {

@@ -146,6 +146,20 @@ async fn another_company_and_a_member_without_campaigns_read_see_nothing() {
         overview::campaign(s.db(), &operator, campaign, december(), now).await,
         Err(Error::Forbidden)
     ));
+    // Another company cannot touch our account's import; ours stops importing it.
+    let account = s.account(ACCOUNT).await;
+    assert!(matches!(
+        server::campaigns::connections::set_import(s.db(), &rival, &meta(), account.id, false)
+            .await,
+        Err(Error::NotFound)
+    ));
+    assert_eq!(
+        server::campaigns::connections::set_import(s.db(), &s.owner, &meta(), account.id, false)
+            .await
+            .unwrap(),
+        account.name
+    );
+    assert!(!s.account(ACCOUNT).await.imported);
     // A campaign no longer imported is not shown.
     server::campaigns::connections::choose_imports(s.db(), &s.owner, &meta(), &[])
         .await
