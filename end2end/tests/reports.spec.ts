@@ -246,6 +246,7 @@ test("the company sets its own analysis limits", async ({ page }) => {
   await page.getByRole("button", { name: "Save limits" }).click();
   await expect(page.getByText("Analysis limits saved. New analyses use them.")).toBeVisible();
   await page.reload();
+  await hydrated(page);
   await expect(page.getByLabel("Highest earth resistance, Ω (GND-001)")).toHaveValue("8");
   // Back to the standard's value for the suites that follow.
   await page.getByLabel("Highest earth resistance, Ω (GND-001)").fill("");
