@@ -1,5 +1,7 @@
 //! What every client of another service (Shopify, Trendyol, the ad platforms, the AI
-//! providers) shares.
+//! providers) shares, and the guarded fetcher for addresses members type (`guard`).
+
+pub mod guard;
 
 /// How long a 429 asks the client to wait: its Retry-After in seconds, when that is a usable
 /// number (a negative or endless one is ignored rather than trusted).

@@ -48,6 +48,7 @@ const INFRASTRUCTURE: &[(&str, &[&str])] = &[
     ("mail.rs", &[]),
     ("money.rs", &[]),
     ("outbound.rs", &[]),
+    ("outbound", &[]),
     ("ratelimit.rs", &[]),
     ("sessions", &[]),
     ("storage.rs", &[]),

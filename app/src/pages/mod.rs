@@ -15,6 +15,52 @@ pub mod setup;
 
 use leptos::prelude::*;
 
+/// The path segments after an area's prefix (`/orders/runs/7` under "/orders" → `["runs", "7"]`),
+/// for the dispatcher of an area whose pages are one lazy route: in the split build each lazy
+/// route is a chunk, and code that two chunks share stays in the main bundle and adds to the
+/// split loader, which every first visit downloads. One chunk per area keeps both small.
+pub(crate) fn area_path(prefix: &'static str) -> Memo<Vec<String>> {
+    let location = leptos_router::hooks::use_location();
+    Memo::new(move |_| {
+        location.pathname.with(|path| {
+            path.strip_prefix(prefix)
+                .unwrap_or_default()
+                .split('/')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+    })
+}
+
+/// The pages of a visitor who is not signed in yet (setup, sign-up, the second sign-in step,
+/// sign-out, an invitation, a forgotten password and its reset), behind one lazy route.
+#[component]
+pub fn AccountArea() -> impl IntoView {
+    let path = area_path("");
+    let page = Memo::new(move |_| path.with(|p| p.first().cloned().unwrap_or_default()));
+    move || match page.get().as_str() {
+        "setup" => view! { <setup::SetupPage/> }.into_any(),
+        "signup" => view! { <setup::SignUpPage/> }.into_any(),
+        "login" => view! { <code::CodePage/> }.into_any(),
+        "logout" => view! { <logout::LogoutPage/> }.into_any(),
+        "invite" => view! { <invite::InvitePage/> }.into_any(),
+        "forgot" => view! { <forgot::ForgotPage/> }.into_any(),
+        _ => view! { <forgot::ResetPage/> }.into_any(),
+    }
+}
+
+/// The token packs and the page Checkout returns to, behind one lazy route.
+#[component]
+pub fn BillingArea() -> impl IntoView {
+    let path = area_path("/billing");
+    let success = Memo::new(move |_| path.with(|p| !p.is_empty()));
+    move || match success.get() {
+        false => view! { <billing::BillingPage/> }.into_any(),
+        true => view! { <billing::CheckoutSuccessPage/> }.into_any(),
+    }
+}
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]

@@ -1,6 +1,6 @@
 //! The token ledger: every movement of a company's tokens is one append-only entry in
 //! `token_transactions`, written in the same transaction as the balance it changes, under a lock
-//! on the company row (PostgreSQL `FOR UPDATE`; SQLite's single writer, `BEGIN IMMEDIATE`).
+//! on the company row (PostgreSQL `FOR NO KEY UPDATE`; SQLite's single writer, `BEGIN IMMEDIATE`).
 //! The balance never goes negative: the database refuses it (CHECK) and so does `post`.
 //!
 //! Each entry is unique per (company, kind, reference), which makes every operation here

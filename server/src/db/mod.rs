@@ -323,10 +323,13 @@ async fn restart_log(pool: &SqlitePool) -> sqlx::Result<()> {
 impl Tx {
     /// Serialises changes to one company's members, roles or balance: on PostgreSQL a row
     /// lock held to the end of the transaction; on SQLite the write transaction already
-    /// holds the database's only writer lock.
+    /// holds the database's only writer lock. `FOR NO KEY UPDATE`, not `FOR UPDATE`: every row
+    /// written with a foreign key to the company takes a key-share lock on it, which
+    /// `FOR UPDATE` would wait for (two transactions that wrote such a row and then lock the
+    /// company deadlock); `FOR NO KEY UPDATE` still serialises the callers among themselves.
     pub async fn lock_company(&mut self, company_id: uuid::Uuid) -> Result<()> {
         if let Tx::Postgres(t) = self {
-            sqlx::query("SELECT id FROM companies WHERE id = $1 FOR UPDATE")
+            sqlx::query("SELECT id FROM companies WHERE id = $1 FOR NO KEY UPDATE")
                 .bind(company_id)
                 .fetch_optional(&mut **t)
                 .await?;

@@ -6,11 +6,30 @@ mod detail;
 mod history;
 mod new;
 
-pub use detail::AnalysisPage;
-pub use history::AnalysesPage;
-pub use new::NewAnalysisPage;
+use detail::AnalysisPage;
+use history::AnalysesPage;
+use new::NewAnalysisPage;
 
 use leptos::prelude::*;
+
+/// Every analyses page, behind one lazy route (see `super::area_path`).
+#[component]
+pub fn AnalysesArea() -> impl IntoView {
+    let path = super::area_path("/analyses");
+    // 0: history, 1: upload, 2: one analysis.
+    let page = Memo::new(move |_| {
+        path.with(|p| match p.first().map(String::as_str) {
+            None => 0,
+            Some("new") if p.len() == 1 => 1,
+            Some(_) => 2,
+        })
+    });
+    move || match page.get() {
+        0 => view! { <AnalysesPage/> }.into_any(),
+        1 => view! { <NewAnalysisPage/> }.into_any(),
+        _ => view! { <AnalysisPage/> }.into_any(),
+    }
+}
 
 use crate::components::ui::{Loaded, BUTTON, BUTTON_DANGER, BUTTON_QUIET, SELECT, TABLE, TD, TH};
 

@@ -1,16 +1,34 @@
 //! Settings pages and their shared tab bar.
 
-pub mod ad_accounts;
-pub mod company;
-pub mod integrations;
-pub mod members;
-pub mod outbox;
-pub mod roles;
-pub mod security;
-pub mod stores;
+mod ad_accounts;
+mod company;
+mod integrations;
+mod members;
+mod outbox;
+mod roles;
+mod security;
+mod stores;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
+
+/// Every settings page, behind one lazy route (see `super::area_path`); each tab of `TABS` has
+/// its route in `app::App`, so an unknown settings address is the router's 404.
+#[component]
+pub fn SettingsArea() -> impl IntoView {
+    let path = super::area_path("/settings");
+    let tab = Memo::new(move |_| path.with(|p| p.first().cloned().unwrap_or_default()));
+    move || match tab.get().as_str() {
+        "company" => view! { <company::CompanyPage/> }.into_any(),
+        "members" => view! { <members::MembersPage/> }.into_any(),
+        "stores" => view! { <stores::StoresPage/> }.into_any(),
+        "roles" => view! { <roles::RolesPage/> }.into_any(),
+        "integrations" => view! { <integrations::IntegrationsPage/> }.into_any(),
+        "ad-accounts" => view! { <ad_accounts::AdAccountsPage/> }.into_any(),
+        "outbox" => view! { <outbox::OutboxPage/> }.into_any(),
+        _ => view! { <security::SecurityPage/> }.into_any(),
+    }
+}
 
 /// The settings areas and the permission each needs (mirrors the `PAGES` table of
 /// `server::identity`, which the browser build cannot read).

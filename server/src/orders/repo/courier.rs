@@ -254,7 +254,7 @@ pub async fn awb_order_for_update(
     let mut sql = "SELECT o.id, o.status, o.company_id FROM awbs a JOIN orders o ON o.id = a.order_id WHERE a.id = $1"
         .to_string();
     if matches!(tx, Tx::Postgres(_)) {
-        sql.push_str(" FOR UPDATE OF o");
+        sql.push_str(" FOR NO KEY UPDATE OF o");
     }
     Ok(with_tx!(tx, |c| sqlx::query_as(&sql)
         .bind(awb_id)

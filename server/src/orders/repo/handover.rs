@@ -124,7 +124,7 @@ pub async fn find_active(
          ORDER BY a.created_at DESC LIMIT 1"
     );
     if matches!(tx, Tx::Postgres(_)) {
-        sql.push_str(" FOR UPDATE OF a");
+        sql.push_str(" FOR NO KEY UPDATE OF a");
     }
     Ok(with_tx!(tx, |c| sqlx::query_as(&sql)
         .bind(company_id)

@@ -187,7 +187,7 @@ pub async fn order_for_update(
     const SQL: &str =
         "SELECT id, status, source_updated_at FROM orders WHERE store_id = $1 AND external_id = $2";
     let sql = match tx {
-        Tx::Postgres(_) => format!("{SQL} FOR UPDATE"),
+        Tx::Postgres(_) => format!("{SQL} FOR NO KEY UPDATE"),
         Tx::Sqlite(..) => SQL.to_string(),
     };
     Ok(with_tx!(tx, |c| sqlx::query_as(&sql)

@@ -29,7 +29,7 @@ pub async fn order_state_for_update(
     const SQL: &str =
         "SELECT id, status, phone, shipping_address FROM orders WHERE id = $1 AND company_id = $2";
     let sql = match tx {
-        Tx::Postgres(_) => format!("{SQL} FOR UPDATE"),
+        Tx::Postgres(_) => format!("{SQL} FOR NO KEY UPDATE"),
         Tx::Sqlite(..) => SQL.to_string(),
     };
     Ok(with_tx!(tx, |c| sqlx::query_as(&sql)
