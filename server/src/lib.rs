@@ -31,6 +31,7 @@ pub mod ratelimit;
 pub mod sessions;
 pub mod state;
 pub mod storage;
+pub mod studio;
 pub mod team;
 pub mod telemetry;
 

@@ -21,6 +21,7 @@ const AREAS: &[&str] = &[
     "identity",
     "orders",
     "platform",
+    "studio",
     "team",
 ];
 

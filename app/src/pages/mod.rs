@@ -20,15 +20,26 @@ use leptos::prelude::*;
 /// route is a chunk, and code that two chunks share stays in the main bundle and adds to the
 /// split loader, which every first visit downloads. One chunk per area keeps both small.
 pub(crate) fn area_path(prefix: &'static str) -> Memo<Vec<String>> {
-    let location = leptos_router::hooks::use_location();
-    Memo::new(move |_| {
-        location.pathname.with(|path| {
-            path.strip_prefix(prefix)
-                .unwrap_or_default()
-                .split('/')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect()
+    // The matched route's own URL, not the router's location: when the router moves to another
+    // route it gives the new page a new URL signal and stops updating this one, so a page being
+    // left never re-renders as the page being opened.
+    let url = leptos_router::hooks::use_url();
+    Memo::new(move |previous: Option<&Vec<String>>| {
+        url.with(|url| {
+            match url
+                .path()
+                .strip_prefix(prefix)
+                .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+            {
+                Some(rest) => rest
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                // Not the area's path (should the URL above change while leaving): the page
+                // stays what it was rather than showing, and loading, another for a moment.
+                None => previous.cloned().unwrap_or_default(),
+            }
         })
     })
 }
@@ -38,8 +49,20 @@ pub(crate) fn area_path(prefix: &'static str) -> Memo<Vec<String>> {
 #[component]
 pub fn AccountArea() -> impl IntoView {
     let path = area_path("");
-    let page = Memo::new(move |_| path.with(|p| p.first().cloned().unwrap_or_default()));
-    move || match page.get().as_str() {
+    // Only these first segments are the area's; any other path is the one being left for.
+    let page = Memo::new(move |previous: Option<&&'static str>| {
+        path.with(|p| match p.first().map(String::as_str) {
+            Some("setup") => "setup",
+            Some("signup") => "signup",
+            Some("login") if p.len() == 2 => "login",
+            Some("logout") => "logout",
+            Some("invite") => "invite",
+            Some("forgot") => "forgot",
+            Some("reset") => "reset",
+            _ => previous.copied().unwrap_or("setup"),
+        })
+    });
+    move || match page.get() {
         "setup" => view! { <setup::SetupPage/> }.into_any(),
         "signup" => view! { <setup::SignUpPage/> }.into_any(),
         "login" => view! { <code::CodePage/> }.into_any(),

@@ -26,8 +26,11 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use url::{Host, Url};
 
 /// Answers a name's addresses (the system's resolver; tests give their own).
-pub type Lookup =
-    Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>> + Send + Sync>;
+pub type Lookup = Arc<
+    dyn Fn(String) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<IpAddr>>> + Send>>
+        + Send
+        + Sync,
+>;
 
 /// The limits of one fetcher.
 #[derive(Clone, Debug)]
@@ -59,6 +62,11 @@ impl Default for Limits {
     }
 }
 
+/// The product token robots.txt groups are matched against (the user agent starts with it).
+pub const ROBOT_TOKEN: &str = "SwitchyardBot";
+/// RFC 9309 lets a crawler stop reading robots.txt after 500 KiB.
+const ROBOTS_MAX: usize = 500 * 1024;
+
 /// What was fetched.
 #[derive(Clone, Debug)]
 pub struct Page {
@@ -88,6 +96,10 @@ pub enum FetchError {
     Status(u16),
     #[error("The site redirected more than {0} times.")]
     TooManyRedirects(usize),
+    #[error("The site's robots.txt asks robots not to read {0}.")]
+    Disallowed(String),
+    #[error("The site's robots.txt could not be read ({0}), so its pages are left alone.")]
+    RobotsUnreadable(String),
 }
 
 impl FetchError {
@@ -95,7 +107,10 @@ impl FetchError {
         match self {
             FetchError::Timeout | FetchError::Unreachable(_) => true,
             FetchError::Status(s) => *s >= 500 || *s == 429,
-            FetchError::Refused(_) | FetchError::TooManyRedirects(_) => false,
+            FetchError::Refused(_)
+            | FetchError::TooManyRedirects(_)
+            | FetchError::Disallowed(_)
+            | FetchError::RobotsUnreadable(_) => false,
         }
     }
 }
@@ -149,13 +164,57 @@ impl Fetcher {
         &self.limits
     }
 
+    /// Fetches `address` as a polite robot: first the site's robots.txt (RFC 9309: a 4xx
+    /// means no rules; a 5xx or no answer means stay away), then the page when it allows. Only
+    /// the typed address's site is asked: a page that redirects to another site is read there
+    /// without asking that one's robots.txt.
+    pub async fn read(&self, address: &str) -> Result<Page, FetchError> {
+        let url = parse(address)?;
+        self.robots_allow(&url).await?;
+        self.get(url.as_str()).await
+    }
+
+    async fn robots_allow(&self, url: &Url) -> Result<(), FetchError> {
+        let mut robots = url.clone();
+        robots.set_path("/robots.txt");
+        robots.set_query(None);
+        robots.set_fragment(None);
+        let limited = Fetcher {
+            limits: Arc::new(Limits {
+                max_body: ROBOTS_MAX,
+                ..(*self.limits).clone()
+            }),
+            guarded: self.guarded.clone(),
+            trusted: self.trusted.clone(),
+        };
+        let unreadable =
+            |why: String| FetchError::RobotsUnreadable(why.trim_end_matches('.').to_string());
+        let rules = match limited.get(robots.as_str()).await {
+            Ok(page) => page.body,
+            // RFC 9309: "unavailable" (a 4xx, or more redirects than followed) means no rules.
+            Err(FetchError::Status(s)) if (400..500).contains(&s) => return Ok(()),
+            Err(FetchError::TooManyRedirects(_)) => return Ok(()),
+            Err(e) => return Err(unreadable(e.to_string())),
+        };
+        // A file the parser cannot take (a pattern it cannot compile) could hide a Disallow:
+        // the site is left alone rather than read against its wishes.
+        let robot = texting_robots::Robot::new(ROBOT_TOKEN, &rules)
+            .map_err(|_| unreadable("its rules could not be understood".into()))?;
+        if robot.allowed(url.as_str()) {
+            Ok(())
+        } else {
+            Err(FetchError::Disallowed(url.path().to_string()))
+        }
+    }
+
     /// Fetches `address` (a GET), following redirects by hand and retrying what may pass.
     pub async fn get(&self, address: &str) -> Result<Page, FetchError> {
         let url = parse(address)?;
         let mut attempts = 0;
         loop {
             attempts += 1;
-            match self.follow(url.clone()).await {
+            let attempt = tokio::time::timeout(self.limits.timeout, self.follow(url.clone()));
+            match attempt.await.unwrap_or(Err(FetchError::Timeout)) {
                 Ok(mut page) => {
                     page.attempts = attempts;
                     return Ok(page);
@@ -169,8 +228,11 @@ impl Fetcher {
     }
 
     async fn follow(&self, mut url: Url) -> Result<Page, FetchError> {
+        // An allowed `host:port` is trusted only on a chain that started there: a public site
+        // must not redirect into one.
+        let mut trusted = true;
         for _ in 0..=self.limits.max_redirects {
-            let client = self.client_for(&url)?;
+            let client = self.client_for(&url, &mut trusted)?;
             let mut response = client.get(url.clone()).send().await.map_err(transport)?;
             let status = response.status();
             if status.is_redirection() {
@@ -179,9 +241,11 @@ impl Fetcher {
                     .get(reqwest::header::LOCATION)
                     .and_then(|l| l.to_str().ok())
                     .ok_or(FetchError::Status(status.as_u16()))?;
-                let next = url
-                    .join(location)
-                    .map_err(|_| FetchError::Refused(format!("The site redirected to an address that is not one: {location}")))?;
+                let next = url.join(location).map_err(|_| {
+                    FetchError::Refused(format!(
+                        "The site redirected to an address that is not one: {location}"
+                    ))
+                })?;
                 url = parse(next.as_str())?;
                 continue;
             }
@@ -213,13 +277,25 @@ impl Fetcher {
         Err(FetchError::TooManyRedirects(self.limits.max_redirects))
     }
 
-    /// The client for a hop: the trusted one for an allowed `host:port`; otherwise the guarded
+    /// The client for a hop: the trusted one for an allowed `host:port` while every hop so far
+    /// was allowed too (`trusted`, cleared by the first hop that is not); otherwise the guarded
     /// one, after checking a literal IP host (the resolver checks names).
-    fn client_for(&self, url: &Url) -> Result<&reqwest::Client, FetchError> {
-        let host = url.host().ok_or_else(|| FetchError::Refused("The address has no host.".into()))?;
+    fn client_for(&self, url: &Url, trusted: &mut bool) -> Result<&reqwest::Client, FetchError> {
+        let host = url
+            .host()
+            .ok_or_else(|| FetchError::Refused("The address has no host.".into()))?;
         let port = url.port_or_known_default().unwrap_or(0);
-        let pair = format!("{}:{port}", url.host_str().unwrap_or_default().to_ascii_lowercase());
-        if self.limits.allow.iter().any(|a| a.eq_ignore_ascii_case(&pair)) {
+        let pair = format!(
+            "{}:{port}",
+            url.host_str().unwrap_or_default().to_ascii_lowercase()
+        );
+        *trusted = *trusted
+            && self
+                .limits
+                .allow
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&pair));
+        if *trusted {
             return Ok(&self.trusted);
         }
         let ip = match host {
@@ -300,7 +376,10 @@ fn media_type(headers: &reqwest::header::HeaderMap) -> (Option<String>, Option<S
         return (None, None);
     };
     let mut parts = value.split(';');
-    let media = parts.next().map(|m| m.trim().to_ascii_lowercase()).filter(|m| !m.is_empty());
+    let media = parts
+        .next()
+        .map(|m| m.trim().to_ascii_lowercase())
+        .filter(|m| !m.is_empty());
     let charset = parts.find_map(|p| {
         let (k, v) = p.split_once('=')?;
         k.trim()
@@ -352,40 +431,132 @@ impl Resolve for GuardedResolver {
 }
 
 const V4_CLOSED: &[(Ipv4Net, &str)] = &[
-    (Ipv4Net::new_assert(Ipv4Addr::new(0, 0, 0, 0), 8), "not a host's address"),
-    (Ipv4Net::new_assert(Ipv4Addr::new(10, 0, 0, 0), 8), "a private address"),
-    (Ipv4Net::new_assert(Ipv4Addr::new(100, 64, 0, 0), 10), "a carrier-grade NAT address"),
-    (Ipv4Net::new_assert(Ipv4Addr::new(127, 0, 0, 0), 8), "a loopback address"),
-    (Ipv4Net::new_assert(Ipv4Addr::new(169, 254, 0, 0), 16), "a link-local address (cloud metadata lives there)"),
-    (Ipv4Net::new_assert(Ipv4Addr::new(172, 16, 0, 0), 12), "a private address"),
-    (Ipv4Net::new_assert(Ipv4Addr::new(192, 0, 0, 0), 24), "a protocol-assignment address"),
-    (Ipv4Net::new_assert(Ipv4Addr::new(192, 0, 2, 0), 24), "a documentation address"),
-    (Ipv4Net::new_assert(Ipv4Addr::new(192, 88, 99, 0), 24), "a relay address"),
-    (Ipv4Net::new_assert(Ipv4Addr::new(192, 168, 0, 0), 16), "a private address"),
-    (Ipv4Net::new_assert(Ipv4Addr::new(198, 18, 0, 0), 15), "a benchmarking address"),
-    (Ipv4Net::new_assert(Ipv4Addr::new(198, 51, 100, 0), 24), "a documentation address"),
-    (Ipv4Net::new_assert(Ipv4Addr::new(203, 0, 113, 0), 24), "a documentation address"),
-    (Ipv4Net::new_assert(Ipv4Addr::new(224, 0, 0, 0), 4), "a multicast address"),
-    (Ipv4Net::new_assert(Ipv4Addr::new(240, 0, 0, 0), 4), "a reserved address"),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(0, 0, 0, 0), 8),
+        "not a host's address",
+    ),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(10, 0, 0, 0), 8),
+        "a private address",
+    ),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(100, 64, 0, 0), 10),
+        "a carrier-grade NAT address",
+    ),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(127, 0, 0, 0), 8),
+        "a loopback address",
+    ),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(169, 254, 0, 0), 16),
+        "a link-local address (cloud metadata lives there)",
+    ),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(172, 16, 0, 0), 12),
+        "a private address",
+    ),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(192, 0, 0, 0), 24),
+        "a protocol-assignment address",
+    ),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(192, 0, 2, 0), 24),
+        "a documentation address",
+    ),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(192, 88, 99, 0), 24),
+        "a relay address",
+    ),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(192, 168, 0, 0), 16),
+        "a private address",
+    ),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(198, 18, 0, 0), 15),
+        "a benchmarking address",
+    ),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(198, 51, 100, 0), 24),
+        "a documentation address",
+    ),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(203, 0, 113, 0), 24),
+        "a documentation address",
+    ),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(224, 0, 0, 0), 4),
+        "a multicast address",
+    ),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(240, 0, 0, 0), 4),
+        "a reserved address",
+    ),
     // Metadata services outside the ranges above.
-    (Ipv4Net::new_assert(Ipv4Addr::new(168, 63, 129, 16), 32), "a cloud metadata address"),
+    (
+        Ipv4Net::new_assert(Ipv4Addr::new(168, 63, 129, 16), 32),
+        "a cloud metadata address",
+    ),
 ];
 
 const V6_CLOSED: &[(Ipv6Net, &str)] = &[
-    (Ipv6Net::new_assert(Ipv6Addr::UNSPECIFIED, 128), "not a host's address"),
-    (Ipv6Net::new_assert(Ipv6Addr::LOCALHOST, 128), "a loopback address"),
+    (
+        Ipv6Net::new_assert(Ipv6Addr::UNSPECIFIED, 128),
+        "not a host's address",
+    ),
+    (
+        Ipv6Net::new_assert(Ipv6Addr::LOCALHOST, 128),
+        "a loopback address",
+    ),
     // IPv4-compatible (deprecated); IPv4-mapped ones are checked as IPv4 before this table.
-    (Ipv6Net::new_assert(Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 0), 96), "an IPv4-compatible address"),
-    (Ipv6Net::new_assert(Ipv6Addr::new(0x64, 0xff9b, 1, 0, 0, 0, 0, 0), 48), "a local NAT64 address"),
-    (Ipv6Net::new_assert(Ipv6Addr::new(0x100, 0, 0, 0, 0, 0, 0, 0), 64), "a discard address"),
-    (Ipv6Net::new_assert(Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0), 32), "a Teredo address"),
-    (Ipv6Net::new_assert(Ipv6Addr::new(0x2001, 0x2, 0, 0, 0, 0, 0, 0), 48), "a benchmarking address"),
-    (Ipv6Net::new_assert(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), 32), "a documentation address"),
-    (Ipv6Net::new_assert(Ipv6Addr::new(0x3fff, 0, 0, 0, 0, 0, 0, 0), 20), "a documentation address"),
-    (Ipv6Net::new_assert(Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7), "a private (unique local) address"),
-    (Ipv6Net::new_assert(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10), "a link-local address"),
-    (Ipv6Net::new_assert(Ipv6Addr::new(0xfec0, 0, 0, 0, 0, 0, 0, 0), 10), "a site-local address"),
-    (Ipv6Net::new_assert(Ipv6Addr::new(0xff00, 0, 0, 0, 0, 0, 0, 0), 8), "a multicast address"),
+    (
+        Ipv6Net::new_assert(Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 0), 96),
+        "an IPv4-compatible address",
+    ),
+    (
+        Ipv6Net::new_assert(Ipv6Addr::new(0, 0, 0, 0, 0xffff, 0, 0, 0), 96),
+        "an IPv4-translated address",
+    ),
+    // NAT64 addresses that do not carry an IPv4 address the well-known way (64:ff9b::/96 does).
+    (
+        Ipv6Net::new_assert(Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0), 32),
+        "a NAT64 address",
+    ),
+    (
+        Ipv6Net::new_assert(Ipv6Addr::new(0x100, 0, 0, 0, 0, 0, 0, 0), 64),
+        "a discard address",
+    ),
+    (
+        Ipv6Net::new_assert(Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0), 32),
+        "a Teredo address",
+    ),
+    (
+        Ipv6Net::new_assert(Ipv6Addr::new(0x2001, 0x2, 0, 0, 0, 0, 0, 0), 48),
+        "a benchmarking address",
+    ),
+    (
+        Ipv6Net::new_assert(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), 32),
+        "a documentation address",
+    ),
+    (
+        Ipv6Net::new_assert(Ipv6Addr::new(0x3fff, 0, 0, 0, 0, 0, 0, 0), 20),
+        "a documentation address",
+    ),
+    (
+        Ipv6Net::new_assert(Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7),
+        "a private (unique local) address",
+    ),
+    (
+        Ipv6Net::new_assert(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10),
+        "a link-local address",
+    ),
+    (
+        Ipv6Net::new_assert(Ipv6Addr::new(0xfec0, 0, 0, 0, 0, 0, 0, 0), 10),
+        "a site-local address",
+    ),
+    (
+        Ipv6Net::new_assert(Ipv6Addr::new(0xff00, 0, 0, 0, 0, 0, 0, 0), 8),
+        "a multicast address",
+    ),
 ];
 
 /// Why `ip` is never fetched, or None when it is a public address. An IPv6 address that carries

@@ -17,20 +17,30 @@ use list::CampaignsPage;
 use rules::RulesPage;
 
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::components::A;
 
 /// Every campaigns page, behind one lazy route (`/campaigns` and `/campaigns/:section`): in the
 /// split build their code is one chunk, so what they share (the header, the view types'
 /// decoding) is not carried by the main bundle every first visit downloads.
 #[component]
 pub fn CampaignsArea() -> impl IntoView {
-    let params = use_params_map();
-    move || match params.read().get("section").as_deref() {
-        None => view! { <CampaignsPage/> }.into_any(),
-        Some("rules") => view! { <RulesPage/> }.into_any(),
-        Some("insights") => view! { <InsightsPage/> }.into_any(),
-        Some("approvals") => view! { <ApprovalsPage/> }.into_any(),
-        Some(_) => view! { <CampaignPage/> }.into_any(),
+    let path = super::area_path("/campaigns");
+    // 0: the list, 1: rules, 2: suggestions, 3: approvals, 4: one campaign.
+    let page = Memo::new(move |_| {
+        path.with(|p| match p.first().map(String::as_str) {
+            None => 0,
+            Some("rules") => 1,
+            Some("insights") => 2,
+            Some("approvals") => 3,
+            Some(_) => 4,
+        })
+    });
+    move || match page.get() {
+        0 => view! { <CampaignsPage/> }.into_any(),
+        1 => view! { <RulesPage/> }.into_any(),
+        2 => view! { <InsightsPage/> }.into_any(),
+        3 => view! { <ApprovalsPage/> }.into_any(),
+        _ => view! { <CampaignPage/> }.into_any(),
     }
 }
 

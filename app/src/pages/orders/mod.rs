@@ -40,16 +40,18 @@ enum Page {
 pub fn OrdersArea() -> impl IntoView {
     let path = super::area_path("/orders");
     let page = Memo::new(move |_| {
-        path.with(|p| match p.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            [] => Page::Inbox,
-            ["errors"] => Page::Errors,
-            ["runs"] => Page::Runs,
-            ["runs", _] => Page::Run,
-            ["handover"] => Page::Handover,
-            ["import"] => Page::Import,
-            ["import", _] => Page::ImportPreview,
-            _ => Page::Order,
-        })
+        path.with(
+            |p| match p.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+                [] => Page::Inbox,
+                ["errors"] => Page::Errors,
+                ["runs"] => Page::Runs,
+                ["runs", _] => Page::Run,
+                ["handover"] => Page::Handover,
+                ["import"] => Page::Import,
+                ["import", _] => Page::ImportPreview,
+                _ => Page::Order,
+            },
+        )
     });
     move || match page.get() {
         Page::Inbox => view! { <OrdersPage/> }.into_any(),

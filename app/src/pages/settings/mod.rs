@@ -13,7 +13,8 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// Every settings page, behind one lazy route (see `super::area_path`); each tab of `TABS` has
-/// its route in `app::App`, so an unknown settings address is the router's 404.
+/// its route in `app::App`, so an unknown settings address is the router's 404 and never
+/// reaches this dispatcher (its last arm is Security).
 #[component]
 pub fn SettingsArea() -> impl IntoView {
     let path = super::area_path("/settings");
