@@ -50,7 +50,9 @@ const campaigns = [
 
 for (let n = 1; n <= Number(process.env.ADS_CAMPAIGNS ?? 0); n++) {
   campaigns.push({
-    id: String(120220000000000000 + n), name: `Bench campaign ${n}`, status: n % 5 ? "ACTIVE" : "PAUSED",
+    // As a string: 120220000000000000 + n is past a JS number's exact integers (2^53), and
+    // neighbouring n would share an id.
+    id: `12022${String(n).padStart(13, "0")}`, name: `Bench campaign ${n}`, status: n % 5 ? "ACTIVE" : "PAUSED",
     objective: "OUTCOME_SALES", daily_budget: 5000 + (n % 20) * 500, base: 3000 + (n % 50) * 40, roas: 1 + (n % 30) / 10,
   });
 }
