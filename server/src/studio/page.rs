@@ -153,11 +153,9 @@ pub fn read(html: &str, base: &Url) -> PageText {
                 }
             }
             _ if !seen.insert(text.clone()) => {}
-            "p" => {
-                // A paragraph that is a sentence or more, not a label or a price.
-                if text.chars().count() >= 40 && page.paragraphs.len() < MAX_PARAGRAPHS {
-                    page.paragraphs.push(clip(&text, 600));
-                }
+            // A paragraph that is a sentence or more, not a label or a price.
+            "p" if text.chars().count() >= 40 && page.paragraphs.len() < MAX_PARAGRAPHS => {
+                page.paragraphs.push(clip(&text, 600));
             }
             "li" => {
                 // An item whose own text is short: a product or a point, not a nested menu.

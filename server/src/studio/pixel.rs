@@ -130,7 +130,9 @@ mod tests {
 
     #[test]
     fn machines_are_told_apart() {
-        let cases: &[(Option<&str>, Option<&str>, Option<i64>, &str)] = &[
+        // (user agent, caller's address, seconds since sent, class)
+        type Case<'a> = (Option<&'a str>, Option<&'a str>, Option<i64>, &'a str);
+        let cases: &[Case] = &[
             (
                 Some("Mozilla/5.0 (Windows NT 5.1; rv:11.0) Gecko Firefox/11.0 (via ggpht.com GoogleImageProxy)"),
                 None,
