@@ -276,3 +276,36 @@ async fn the_owner_is_told_once_each_time_the_balance_falls_below_the_threshold(
     assert!(body.contains("/billing"), "{body}");
     ledger::release(db, company, h.id).await.unwrap();
 }
+
+/// PostgreSQL: the company lock (ledger, members, roles) must not hold up a row written
+/// elsewhere whose foreign key names the company. Under `FOR UPDATE` that insert's key-share
+/// lock waited for the locking transaction, and two transactions that had each written such a
+/// row and then asked for the lock deadlocked; `FOR NO KEY UPDATE` lets it through.
+#[tokio::test]
+async fn the_company_lock_lets_rows_naming_the_company_be_written() {
+    let (app, company) = funded(1_000).await;
+    let server::Db::Postgres(pool) = &app.state.db else {
+        return; // SQLite has one writer: nothing is written beside a held lock there.
+    };
+    let mut locked = app.state.db.begin().await.unwrap();
+    locked.lock_company(company).await.unwrap();
+    let insert = sqlx::query(
+        "INSERT INTO audit_log (company_id, action, created_at) VALUES ($1, 'test.lock', now())",
+    )
+    .bind(company)
+    .execute(pool);
+    let done = tokio::time::timeout(std::time::Duration::from_secs(3), insert).await;
+    assert!(
+        matches!(done, Ok(Ok(_))),
+        "the insert waited for the company lock: {done:?}"
+    );
+    // A second lock still waits for the first (the lock still serialises its callers).
+    let mut second = app.state.db.begin().await.unwrap();
+    let waited = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        second.lock_company(company),
+    )
+    .await;
+    assert!(waited.is_err(), "two company locks were held at once");
+    drop(locked);
+}
