@@ -20,6 +20,12 @@ fn cipher(app_key: &SecretString) -> ChaCha20Poly1305 {
     ChaCha20Poly1305::new(Key::from_slice(&h.finalize()))
 }
 
+/// Compares two secrets without leaking, through timing, how much of them matched (subtle's
+/// constant-time comparison; a length mismatch is simply unequal).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    subtle::ConstantTimeEq::ct_eq(a, b).into()
+}
+
 pub fn seal(app_key: &SecretString, plain: &[u8]) -> Result<String> {
     let mut nonce = [0u8; 12];
     rand::rngs::OsRng.fill_bytes(&mut nonce);
@@ -63,5 +69,14 @@ mod tests {
         assert_eq!(open(&k, &s).unwrap(), b"JBSWY3DPEHPK3PXP");
         assert!(open(&SecretString::from("x".repeat(40)), &s).is_err());
         assert!(open(&k, "AAAA").is_err());
+    }
+
+    #[test]
+    fn constant_time_eq_compares_whole_values() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(!constant_time_eq(b"", b"a"));
+        assert!(constant_time_eq(b"", b""));
     }
 }

@@ -171,7 +171,7 @@ pub async fn finish(
         .ok_or_else(|| Error::validation("state", START_AGAIN))?;
     let got = callback.state.as_deref().unwrap_or_default();
     if pending.expires < Utc::now().timestamp()
-        || !crate::identity::tokens::constant_time_eq(got.as_bytes(), pending.state.as_bytes())
+        || !crate::crypto::constant_time_eq(got.as_bytes(), pending.state.as_bytes())
     {
         return Err(Error::validation("state", START_AGAIN));
     }

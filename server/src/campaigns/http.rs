@@ -190,10 +190,8 @@ pub async fn subscribe(State(state): State<AppState>, Query(hub): Query<Hub>) ->
         return answer(StatusCode::NOT_FOUND, "Meta webhooks are not configured");
     };
     let given = hub.verify_token.unwrap_or_default();
-    let matches = crate::identity::tokens::constant_time_eq(
-        given.as_bytes(),
-        token.expose_secret().as_bytes(),
-    );
+    let matches =
+        crate::crypto::constant_time_eq(given.as_bytes(), token.expose_secret().as_bytes());
     if hub.mode.as_deref() != Some("subscribe") || !matches {
         tracing::warn!("meta webhook subscription refused: wrong mode or verify token");
         return answer(StatusCode::FORBIDDEN, "wrong verify token");

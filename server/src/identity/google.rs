@@ -367,7 +367,7 @@ impl Google {
             ));
         }
         let state = callback.state.as_deref().unwrap_or_default();
-        if !crate::identity::tokens::constant_time_eq(state.as_bytes(), pending.state.as_bytes()) {
+        if !crate::crypto::constant_time_eq(state.as_bytes(), pending.state.as_bytes()) {
             return Err(Refusal::new(
                 "state_mismatch",
                 "This Google sign-in does not match the one started in this browser. Please start again.",
@@ -450,9 +450,10 @@ impl Google {
             }
         })?;
         let claims = data.claims;
-        let nonce_ok = claims.nonce.as_deref().is_some_and(|n| {
-            crate::identity::tokens::constant_time_eq(n.as_bytes(), nonce.as_bytes())
-        });
+        let nonce_ok = claims
+            .nonce
+            .as_deref()
+            .is_some_and(|n| crate::crypto::constant_time_eq(n.as_bytes(), nonce.as_bytes()));
         if !nonce_ok {
             return Err(unverifiable("nonce_mismatch"));
         }

@@ -61,14 +61,6 @@ pub fn hash(plain: &str) -> String {
     hex::encode(Sha256::digest(plain.as_bytes()))
 }
 
-/// Compares two secrets without leaking, through timing, how much of them matched.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -80,12 +72,5 @@ mod tests {
         assert_eq!(a.hash, super::hash(&a.plain));
         assert_eq!(a.hash.len(), 64);
         assert!(!a.hash.contains(&a.plain));
-    }
-
-    #[test]
-    fn constant_time_eq_compares_whole_values() {
-        assert!(super::constant_time_eq(b"abc", b"abc"));
-        assert!(!super::constant_time_eq(b"abc", b"abd"));
-        assert!(!super::constant_time_eq(b"abc", b"ab"));
     }
 }
