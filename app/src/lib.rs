@@ -28,7 +28,7 @@ use pages::{
 /// each lazy route's code is its own wasm chunk, fetched the first time one of its pages is
 /// shown (or hydrated), so the sign-in page and the dashboard download only what they use.
 /// An area with several pages is one lazy route that chooses the page from the path
-/// (`pages::area_path`): code that two chunks share stays in the main bundle. Sign-in stays in
+/// (`pages::area_page`): code that two chunks share stays in the main bundle. Sign-in stays in
 /// the main bundle: it is the first page most visits see.
 macro_rules! lazy_pages {
     ($($route:ident => $page:ident,)*) => {$(

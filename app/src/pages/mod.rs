@@ -15,31 +15,33 @@ pub mod setup;
 
 use leptos::prelude::*;
 
-/// The path segments after an area's prefix (`/orders/runs/7` under "/orders" → `["runs", "7"]`),
-/// for the dispatcher of an area whose pages are one lazy route: in the split build each lazy
-/// route is a chunk, and code that two chunks share stays in the main bundle and adds to the
-/// split loader, which every first visit downloads. One chunk per area keeps both small.
-pub(crate) fn area_path(prefix: &'static str) -> Memo<Vec<String>> {
+/// Which of an area's pages its path names, for the dispatcher of an area whose pages are one
+/// lazy route: in the split build each lazy route is a chunk, and code that two chunks share
+/// stays in the main bundle and adds to the split loader, which every first visit downloads.
+/// One chunk per area keeps both small. `pick` names the page from the path's segments after
+/// `prefix` (`/orders/runs/7` under "/orders" → `["runs", "7"]`), or None for a path that is
+/// not the area's, which leaves the page as it was; the dispatcher matches on the name. A memo
+/// of the name, so that `/orders/1` → `/orders/2` keeps the page (its params change) rather
+/// than building it again.
+pub(crate) fn area_page(
+    prefix: &'static str,
+    pick: fn(&[&str]) -> Option<&'static str>,
+) -> Memo<&'static str> {
     // The matched route's own URL, not the router's location: when the router moves to another
     // route it gives the new page a new URL signal and stops updating this one, so a page being
     // left never re-renders as the page being opened.
     let url = leptos_router::hooks::use_url();
-    Memo::new(move |previous: Option<&Vec<String>>| {
+    Memo::new(move |previous: Option<&&'static str>| {
         url.with(|url| {
-            match url
-                .path()
+            url.path()
                 .strip_prefix(prefix)
                 .filter(|rest| rest.is_empty() || rest.starts_with('/'))
-            {
-                Some(rest) => rest
-                    .split('/')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
-                // Not the area's path (should the URL above change while leaving): the page
-                // stays what it was rather than showing, and loading, another for a moment.
-                None => previous.cloned().unwrap_or_default(),
-            }
+                .and_then(|rest| {
+                    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+                    pick(&segments)
+                })
+                .or(previous.copied())
+                .unwrap_or_default()
         })
     })
 }
@@ -48,39 +50,37 @@ pub(crate) fn area_path(prefix: &'static str) -> Memo<Vec<String>> {
 /// sign-out, an invitation, a forgotten password and its reset), behind one lazy route.
 #[component]
 pub fn AccountArea() -> impl IntoView {
-    let path = area_path("");
-    // Only these first segments are the area's; any other path is the one being left for.
-    let page = Memo::new(move |previous: Option<&&'static str>| {
-        path.with(|p| match p.first().map(String::as_str) {
-            Some("setup") => "setup",
-            Some("signup") => "signup",
-            Some("login") if p.len() == 2 => "login",
-            Some("logout") => "logout",
-            Some("invite") => "invite",
-            Some("forgot") => "forgot",
-            Some("reset") => "reset",
-            _ => previous.copied().unwrap_or("setup"),
-        })
+    let page = area_page("", |p| match p {
+        ["setup"] => Some("setup"),
+        ["signup"] => Some("signup"),
+        ["login", "code"] => Some("code"),
+        ["logout"] => Some("logout"),
+        ["invite", _] => Some("invite"),
+        ["forgot"] => Some("forgot"),
+        ["reset", _] => Some("reset"),
+        // Not one of these pages: the path being left for.
+        _ => None,
     });
     move || match page.get() {
-        "setup" => view! { <setup::SetupPage/> }.into_any(),
         "signup" => view! { <setup::SignUpPage/> }.into_any(),
-        "login" => view! { <code::CodePage/> }.into_any(),
+        "code" => view! { <code::CodePage/> }.into_any(),
         "logout" => view! { <logout::LogoutPage/> }.into_any(),
         "invite" => view! { <invite::InvitePage/> }.into_any(),
         "forgot" => view! { <forgot::ForgotPage/> }.into_any(),
-        _ => view! { <forgot::ResetPage/> }.into_any(),
+        "reset" => view! { <forgot::ResetPage/> }.into_any(),
+        _ => view! { <setup::SetupPage/> }.into_any(),
     }
 }
 
 /// The token packs and the page Checkout returns to, behind one lazy route.
 #[component]
 pub fn BillingArea() -> impl IntoView {
-    let path = area_path("/billing");
-    let success = Memo::new(move |_| path.with(|p| !p.is_empty()));
-    move || match success.get() {
-        false => view! { <billing::BillingPage/> }.into_any(),
-        true => view! { <billing::CheckoutSuccessPage/> }.into_any(),
+    let page = area_page("/billing", |p| {
+        Some(if p.is_empty() { "packs" } else { "success" })
+    });
+    move || match page.get() {
+        "success" => view! { <billing::CheckoutSuccessPage/> }.into_any(),
+        _ => view! { <billing::BillingPage/> }.into_any(),
     }
 }
 

@@ -904,13 +904,7 @@ pub async fn window(
             .fetch_one(c)
             .await)?;
     Ok((
-        super::metrics::Totals {
-            spend_minor: spend,
-            impressions,
-            clicks,
-            conversions,
-            purchase_value_minor: value,
-        },
+        totals(spend, impressions, clicks, conversions, value),
         reach,
     ))
 }

@@ -160,10 +160,6 @@ impl Fetcher {
         }
     }
 
-    pub fn limits(&self) -> &Limits {
-        &self.limits
-    }
-
     /// Fetches `address` as a polite robot: first the site's robots.txt (RFC 9309: a 4xx
     /// means no rules; a 5xx or no answer means stay away), then the page when it allows. Only
     /// the typed address's site is asked: a page that redirects to another site is read there

@@ -12,21 +12,19 @@ use new::NewAnalysisPage;
 
 use leptos::prelude::*;
 
-/// Every analyses page, behind one lazy route (see `super::area_path`).
+/// Every analyses page, behind one lazy route (see `super::area_page`).
 #[component]
 pub fn AnalysesArea() -> impl IntoView {
-    let path = super::area_path("/analyses");
-    // 0: history, 1: upload, 2: one analysis.
-    let page = Memo::new(move |_| {
-        path.with(|p| match p.first().map(String::as_str) {
-            None => 0,
-            Some("new") if p.len() == 1 => 1,
-            Some(_) => 2,
+    let page = super::area_page("/analyses", |p| {
+        Some(match p {
+            [] => "history",
+            ["new"] => "new",
+            _ => "analysis",
         })
     });
     move || match page.get() {
-        0 => view! { <AnalysesPage/> }.into_any(),
-        1 => view! { <NewAnalysisPage/> }.into_any(),
+        "history" => view! { <AnalysesPage/> }.into_any(),
+        "new" => view! { <NewAnalysisPage/> }.into_any(),
         _ => view! { <AnalysisPage/> }.into_any(),
     }
 }

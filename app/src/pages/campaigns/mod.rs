@@ -24,22 +24,20 @@ use leptos_router::components::A;
 /// decoding) is not carried by the main bundle every first visit downloads.
 #[component]
 pub fn CampaignsArea() -> impl IntoView {
-    let path = super::area_path("/campaigns");
-    // 0: the list, 1: rules, 2: suggestions, 3: approvals, 4: one campaign.
-    let page = Memo::new(move |_| {
-        path.with(|p| match p.first().map(String::as_str) {
-            None => 0,
-            Some("rules") => 1,
-            Some("insights") => 2,
-            Some("approvals") => 3,
-            Some(_) => 4,
+    let page = super::area_page("/campaigns", |p| {
+        Some(match p {
+            [] => "list",
+            ["rules"] => "rules",
+            ["insights"] => "insights",
+            ["approvals"] => "approvals",
+            _ => "campaign",
         })
     });
     move || match page.get() {
-        0 => view! { <CampaignsPage/> }.into_any(),
-        1 => view! { <RulesPage/> }.into_any(),
-        2 => view! { <InsightsPage/> }.into_any(),
-        3 => view! { <ApprovalsPage/> }.into_any(),
+        "list" => view! { <CampaignsPage/> }.into_any(),
+        "rules" => view! { <RulesPage/> }.into_any(),
+        "insights" => view! { <InsightsPage/> }.into_any(),
+        "approvals" => view! { <ApprovalsPage/> }.into_any(),
         _ => view! { <CampaignPage/> }.into_any(),
     }
 }

@@ -21,47 +21,32 @@ use runs::{BulkRunPage, BulkRunsPage};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-#[derive(Clone, Copy, PartialEq)]
-enum Page {
-    Inbox,
-    Errors,
-    Runs,
-    Run,
-    Handover,
-    Import,
-    ImportPreview,
-    Order,
-}
-
 /// Every orders page, behind one lazy route (each of the area's paths in `app::App` names it):
 /// the page is chosen from the path the router matched, so `/orders/:id` and the named
 /// sections keep their own routes and the router's params.
 #[component]
 pub fn OrdersArea() -> impl IntoView {
-    let path = super::area_path("/orders");
-    let page = Memo::new(move |_| {
-        path.with(
-            |p| match p.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-                [] => Page::Inbox,
-                ["errors"] => Page::Errors,
-                ["runs"] => Page::Runs,
-                ["runs", _] => Page::Run,
-                ["handover"] => Page::Handover,
-                ["import"] => Page::Import,
-                ["import", _] => Page::ImportPreview,
-                _ => Page::Order,
-            },
-        )
+    let page = super::area_page("/orders", |p| {
+        Some(match p {
+            [] => "inbox",
+            ["errors"] => "errors",
+            ["runs"] => "runs",
+            ["runs", _] => "run",
+            ["handover"] => "handover",
+            ["import"] => "import",
+            ["import", _] => "import-preview",
+            _ => "order",
+        })
     });
     move || match page.get() {
-        Page::Inbox => view! { <OrdersPage/> }.into_any(),
-        Page::Errors => view! { <OrderErrorsPage/> }.into_any(),
-        Page::Runs => view! { <BulkRunsPage/> }.into_any(),
-        Page::Run => view! { <BulkRunPage/> }.into_any(),
-        Page::Handover => view! { <HandoverPage/> }.into_any(),
-        Page::Import => view! { <ImportPage/> }.into_any(),
-        Page::ImportPreview => view! { <ImportPreviewPage/> }.into_any(),
-        Page::Order => view! { <OrderPage/> }.into_any(),
+        "inbox" => view! { <OrdersPage/> }.into_any(),
+        "errors" => view! { <OrderErrorsPage/> }.into_any(),
+        "runs" => view! { <BulkRunsPage/> }.into_any(),
+        "run" => view! { <BulkRunPage/> }.into_any(),
+        "handover" => view! { <HandoverPage/> }.into_any(),
+        "import" => view! { <ImportPage/> }.into_any(),
+        "import-preview" => view! { <ImportPreviewPage/> }.into_any(),
+        _ => view! { <OrderPage/> }.into_any(),
     }
 }
 

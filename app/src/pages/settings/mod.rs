@@ -12,21 +12,24 @@ mod stores;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// Every settings page, behind one lazy route (see `super::area_path`); each tab of `TABS` has
+/// Every settings page, behind one lazy route (see `super::area_page`); each tab of `TABS` has
 /// its route in `app::App`, so an unknown settings address is the router's 404 and never
-/// reaches this dispatcher (its last arm is Security).
+/// reaches this dispatcher.
 #[component]
 pub fn SettingsArea() -> impl IntoView {
-    let path = super::area_path("/settings");
-    let tab = Memo::new(move |_| path.with(|p| p.first().cloned().unwrap_or_default()));
-    move || match tab.get().as_str() {
-        "company" => view! { <company::CompanyPage/> }.into_any(),
-        "members" => view! { <members::MembersPage/> }.into_any(),
-        "stores" => view! { <stores::StoresPage/> }.into_any(),
-        "roles" => view! { <roles::RolesPage/> }.into_any(),
-        "integrations" => view! { <integrations::IntegrationsPage/> }.into_any(),
-        "ad-accounts" => view! { <ad_accounts::AdAccountsPage/> }.into_any(),
-        "outbox" => view! { <outbox::OutboxPage/> }.into_any(),
+    let page = super::area_page("/settings", |p| {
+        TABS.iter()
+            .map(|(href, _, _)| *href)
+            .find(|href| matches!(p, [tab] if href.strip_prefix("/settings/") == Some(*tab)))
+    });
+    move || match page.get() {
+        "/settings/company" => view! { <company::CompanyPage/> }.into_any(),
+        "/settings/members" => view! { <members::MembersPage/> }.into_any(),
+        "/settings/stores" => view! { <stores::StoresPage/> }.into_any(),
+        "/settings/roles" => view! { <roles::RolesPage/> }.into_any(),
+        "/settings/integrations" => view! { <integrations::IntegrationsPage/> }.into_any(),
+        "/settings/ad-accounts" => view! { <ad_accounts::AdAccountsPage/> }.into_any(),
+        "/settings/outbox" => view! { <outbox::OutboxPage/> }.into_any(),
         _ => view! { <security::SecurityPage/> }.into_any(),
     }
 }
