@@ -24,15 +24,18 @@ pub enum Permission {
     StoresManage,
     SettingsManage,
     AuditRead,
+    // Last, so the other permissions keep their bits.
+    ContentWrite,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::OrdersRead,
         Permission::OrdersWrite,
         Permission::CampaignsRead,
         Permission::CampaignsManage,
         Permission::CampaignsApprove,
+        Permission::ContentWrite,
         Permission::AnalysesRead,
         Permission::AnalysesReadAll,
         Permission::AnalysesRun,
@@ -51,6 +54,7 @@ impl Permission {
             Permission::CampaignsRead => "campaigns.read",
             Permission::CampaignsManage => "campaigns.manage",
             Permission::CampaignsApprove => "campaigns.approve",
+            Permission::ContentWrite => "content.write",
             Permission::AnalysesRead => "analyses.read",
             Permission::AnalysesReadAll => "analyses.read_all",
             Permission::AnalysesRun => "analyses.run",
@@ -71,6 +75,9 @@ impl Permission {
             Permission::CampaignsRead => "See ad campaigns and their metrics",
             Permission::CampaignsManage => "Change campaign budgets and status",
             Permission::CampaignsApprove => "Approve or reject large budget rises",
+            Permission::ContentWrite => {
+                "Research companies and write emails and posts in the content studio"
+            }
             Permission::AnalysesRead => "See their own analyses",
             Permission::AnalysesReadAll => "See everyone's analyses",
             Permission::AnalysesRun => "Upload documents and run analyses",
@@ -168,12 +175,13 @@ pub const BUILTIN_ROLES: &[BuiltinRole] = &[
     BuiltinRole {
         slug: "manager",
         name: "Manager",
-        description: "Orders, campaigns and all analyses",
+        description: "Orders, campaigns, the content studio and all analyses",
         permissions: &[
             OrdersRead,
             OrdersWrite,
             CampaignsRead,
             CampaignsManage,
+            ContentWrite,
             AnalysesRead,
             AnalysesReadAll,
             AnalysesRun,

@@ -18,6 +18,7 @@ use crate::{
     platform, ratelimit, sessions,
     state::AppState,
     storage::StorageConfig,
+    studio::{self, config::StudioConfig},
     team,
 };
 use axum::Router;
@@ -30,6 +31,7 @@ pub const CONFIG_SECTIONS: &[Loader] = &[
     config::loader::<AnalysesConfig>,
     config::loader::<OrdersConfig>,
     config::loader::<CampaignsConfig>,
+    config::loader::<StudioConfig>,
 ];
 
 /// Every job kind of the application.
@@ -70,6 +72,7 @@ pub fn pages() -> PageTable {
         analyses::PAGES,
         orders::PAGES,
         campaigns::PAGES,
+        studio::PAGES,
         platform::PAGES,
     ])
 }
@@ -90,6 +93,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(analyses::http::routes(&state))
         .merge(orders::http::routes())
         .merge(campaigns::http::routes())
+        .merge(studio::http::routes())
         .with_state(state)
 }
 
@@ -114,6 +118,10 @@ pub fn rate_limits(c: &Config) -> ratelimit::LimitsBuilder {
         .scope_per_hour(
             campaigns::controls::APPROVALS_PER_APPROVER,
             c.section::<CampaignsConfig>().approvals_per_hour,
+        )
+        .scope_per_hour(
+            studio::GENERATIONS_PER_USER,
+            c.section::<StudioConfig>().generations_per_hour,
         )
 }
 

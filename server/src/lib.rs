@@ -29,6 +29,7 @@ pub mod outbound;
 pub mod platform;
 pub mod ratelimit;
 pub mod sessions;
+pub mod sheets;
 pub mod state;
 pub mod storage;
 pub mod studio;

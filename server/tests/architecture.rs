@@ -52,6 +52,7 @@ const INFRASTRUCTURE: &[(&str, &[&str])] = &[
     ("outbound", &[]),
     ("ratelimit.rs", &[]),
     ("sessions", &[]),
+    ("sheets.rs", &[]),
     ("storage.rs", &[]),
     ("telemetry.rs", &[]),
 ];

@@ -378,7 +378,8 @@ async fn robots_txt_is_asked_first() {
         "only robots.txt was asked"
     );
 
-    // A robots.txt that redirects inside is not followed there, and the site is left alone.
+    // A robots.txt that redirects inside is not followed there, and the site is refused (as a
+    // site whose own address is closed is).
     let sly = MockServer::start().await;
     Mock::given(path("/robots.txt"))
         .respond_with(
@@ -390,7 +391,7 @@ async fn robots_txt_is_asked_first() {
     let fetcher = Fetcher::new(limits(&[pair(&sly)]));
     let e = fetcher.read(&format!("{}/", sly.uri())).await.unwrap_err();
     assert!(
-        matches!(e, FetchError::RobotsUnreadable(ref t) if t.contains("link-local")),
+        matches!(e, FetchError::Refused(ref t) if t.contains("link-local")),
         "{e:?}"
     );
 

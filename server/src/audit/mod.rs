@@ -90,6 +90,8 @@ pub enum Action {
     AdRuleActionKept,
     AdInsightsRequested,
     AdInsightDismissed,
+    StudioAuthorsImported,
+    StudioAuthorDeleted,
 }
 
 impl Action {
@@ -162,6 +164,8 @@ impl Action {
             Action::AdRuleActionKept => "AD_RULE_ACTION_KEPT",
             Action::AdInsightsRequested => "AD_INSIGHTS_REQUESTED",
             Action::AdInsightDismissed => "AD_INSIGHT_DISMISSED",
+            Action::StudioAuthorsImported => "STUDIO_AUTHORS_IMPORTED",
+            Action::StudioAuthorDeleted => "STUDIO_AUTHOR_DELETED",
         }
     }
 }

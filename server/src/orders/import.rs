@@ -9,8 +9,6 @@
 //! same order number are one order with several items. Guards: 10 MiB per file, 10,000 rows,
 //! and an XLSX (a zip) whose parts would inflate past 64 MiB is refused before it is read.
 
-use std::io::{Cursor, Read};
-
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -147,8 +145,7 @@ pub struct ImportView {
     pub imported: i64,
 }
 
-/// The file's cells, row by row, as text (the header first).
-type Table = Vec<Vec<String>>;
+use crate::sheets::Table;
 
 /// Reads a CSV (comma or semicolon separated, UTF-8 with or without BOM) or an XLSX's first
 /// sheet into text cells. Errors name what is wrong with the file as a whole.
@@ -217,105 +214,13 @@ fn read_csv(bytes: &[u8]) -> Result<Table> {
 }
 
 fn read_xlsx(bytes: &[u8]) -> Result<Table> {
-    use calamine::{DataRef, Reader, Xlsx};
-    let bad = |m: &str| Error::validation("file", m);
-    // A zip bomb is refused before any part is inflated: the declared sizes must add up to
-    // little enough, and each part is read through a limit anyway by calamine's own reader.
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|_| bad("The XLSX cannot be opened: save it again from Excel."))?;
-    if zip.len() > MAX_PARTS {
-        return Err(bad(
-            "The XLSX has too many parts to be a spreadsheet of orders.",
-        ));
-    }
-    let mut inflated = 0u64;
-    for i in 0..zip.len() {
-        let part = zip
-            .by_index_raw(i)
-            .map_err(|_| bad("The XLSX cannot be opened: save it again from Excel."))?;
-        inflated = inflated.saturating_add(part.size());
-    }
-    if inflated > MAX_INFLATED {
-        return Err(bad(
-            "The XLSX would take too much memory to read: split it into smaller files.",
-        ));
-    }
-    // The worksheets' real sizes, not only the declared ones.
-    for i in 0..zip.len() {
-        let part = zip
-            .by_index(i)
-            .map_err(|_| bad("The XLSX cannot be opened: save it again from Excel."))?;
-        let mut sink = std::io::sink();
-        let read = std::io::copy(&mut part.take(MAX_INFLATED + 1), &mut sink)
-            .map_err(|_| bad("The XLSX is damaged: save it again from Excel."))?;
-        inflated = inflated.saturating_add(read);
-        if read > MAX_INFLATED || inflated > 2 * MAX_INFLATED {
-            return Err(bad(
-                "The XLSX would take too much memory to read: split it into smaller files.",
-            ));
-        }
-    }
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
-        .map_err(|_| bad("The XLSX cannot be opened: save it again from Excel."))?;
-    let first = book
-        .sheet_names()
-        .into_iter()
-        .next()
-        .ok_or_else(|| bad("The XLSX has no sheet."))?;
-    // Cells are read one by one into a table no larger than the rows and columns an import
-    // can have: a sheet's grid is never built whole (one far-away cell would make it huge).
-    let mut cells = book
-        .worksheet_cells_reader(&first)
-        .map_err(|_| bad("The XLSX's first sheet cannot be read."))?;
-    let text = |c: &DataRef| -> String {
-        match c {
-            DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
-                s.trim().to_string()
-            }
-            DataRef::SharedString(s) => s.trim().to_string(),
-            DataRef::Int(i) => i.to_string(),
-            DataRef::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
-            DataRef::Float(f) => f.to_string(),
-            DataRef::Bool(b) => b.to_string(),
-            DataRef::DateTime(d) => d
-                .as_datetime()
-                .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_default(),
-            DataRef::Error(_) | DataRef::Empty => String::new(),
-        }
+    let caps = crate::sheets::Caps {
+        rows: MAX_ROWS,
+        columns: MAX_COLUMNS,
+        inflated: MAX_INFLATED,
+        parts: MAX_PARTS,
     };
-    let mut table: Table = Vec::new();
-    while let Some(cell) = cells
-        .next_cell()
-        .map_err(|_| bad("The XLSX's first sheet cannot be read."))?
-    {
-        let (row, col) = cell.get_position();
-        let (row, col) = (row as usize, col as usize);
-        let value = text(cell.get_value());
-        if value.is_empty() {
-            continue;
-        }
-        if row > MAX_ROWS + 1 {
-            return Err(bad(&format!(
-                "The file has more than {MAX_ROWS} rows; import at most {MAX_ROWS} at a time."
-            )));
-        }
-        if col >= MAX_COLUMNS {
-            return Err(bad(&format!(
-                "The sheet has values beyond column {MAX_COLUMNS}: keep one order (or item) per row in the first {MAX_COLUMNS} columns."
-            )));
-        }
-        if table.len() <= row {
-            table.resize(row + 1, Vec::new());
-        }
-        let r = &mut table[row];
-        if r.len() <= col {
-            r.resize(col + 1, String::new());
-        }
-        r[col] = value;
-    }
-    table.retain(|r| r.iter().any(|c| !c.is_empty()));
-    Ok(table)
+    Ok(crate::sheets::read_xlsx(bytes, caps)?.rows)
 }
 
 /// Our columns found in a file: (our key, the file's column index).

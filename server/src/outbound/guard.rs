@@ -190,6 +190,8 @@ impl Fetcher {
             // RFC 9309: "unavailable" (a 4xx, or more redirects than followed) means no rules.
             Err(FetchError::Status(s)) if (400..500).contains(&s) => return Ok(()),
             Err(FetchError::TooManyRedirects(_)) => return Ok(()),
+            // A closed address is the site's, not its robots.txt's, problem: said as such.
+            Err(e @ FetchError::Refused(_)) => return Err(e),
             Err(e) => return Err(unreadable(e.to_string())),
         };
         // A file the parser cannot take (a pattern it cannot compile) could hide a Disallow:
