@@ -21,7 +21,7 @@ use components::{shell::Shell, theme::THEME_BOOT_SCRIPT};
 use pages::{
     admin::AdminPage, analyses::AnalysesArea, audit::AuditLogPage, campaigns::CampaignsArea,
     dashboard::DashboardPage, login::LoginPage, orders::OrdersArea, settings::SettingsArea,
-    AccountArea, BillingArea, NotFound,
+    studio::StudioArea, AccountArea, BillingArea, NotFound,
 };
 
 /// Routes whose page is loaded on demand. In the split build (`cargo leptos build --split`)
@@ -57,6 +57,7 @@ lazy_pages! {
     AdminRoute => AdminPage,
     SettingsRoute => SettingsArea,
     CampaignsRoute => CampaignsArea,
+    StudioRoute => StudioArea,
 }
 
 /// The HTML document around the app (server side).
@@ -113,6 +114,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/import/:id") view={Lazy::<OrdersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/orders/:id") view={Lazy::<OrdersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns") view={Lazy::<CampaignsRoute>::new()} ssr=SsrMode::Async/>
+                    // Before /campaigns/:section, which would take "studio" for a campaign id.
+                    <Route path=path!("/campaigns/studio") view={Lazy::<StudioRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/studio/:section") view={Lazy::<StudioRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/studio/pieces/:id") view={Lazy::<StudioRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/campaigns/studio/authors/upload/:id") view={Lazy::<StudioRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/campaigns/:section") view={Lazy::<CampaignsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/billing/success") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async/>

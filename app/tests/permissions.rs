@@ -211,6 +211,22 @@ const SERVER_FNS: &[(&str, Need)] = &[
         "/api/save_insight_settings",
         Need::Permission("settings.manage"),
     ),
+    ("/api/studio_form", Need::Permission("content.write")),
+    ("/api/studio_research", Need::Permission("content.write")),
+    ("/api/studio_readings", Need::Permission("content.write")),
+    ("/api/studio_email", Need::Permission("content.write")),
+    ("/api/studio_post", Need::Permission("content.write")),
+    ("/api/studio_piece", Need::Permission("content.write")),
+    ("/api/studio_edit_email", Need::Permission("content.write")),
+    ("/api/studio_edit_post", Need::Permission("content.write")),
+    ("/api/studio_mark_sent", Need::Permission("content.write")),
+    ("/api/studio_library", Need::Permission("content.write")),
+    ("/api/studio_authors", Need::Permission("content.write")),
+    (
+        "/api/studio_delete_author",
+        Need::Permission("content.write"),
+    ),
+    ("/api/studio_upload", Need::Permission("content.write")),
 ];
 
 /// Company B's analysis (a fixed id so routes and pages can name it).
@@ -232,6 +248,10 @@ const B_AD_CONNECTION: &str = "01930000-0000-7000-8000-0000000000a2";
 const B_AD_ACCOUNT: &str = "01930000-0000-7000-8000-0000000000a3";
 const B_CAMPAIGN: &str = "01930000-0000-7000-8000-0000000000a4";
 const B_CHANGE: &str = "01930000-0000-7000-8000-0000000000a5";
+/// Company B's studio email, author style and workbook preview (not confirmed yet).
+const B_PIECE: &str = "01930000-0000-7000-8000-0000000000a6";
+const B_AUTHOR: &str = "01930000-0000-7000-8000-0000000000a7";
+const B_UPLOAD: &str = "01930000-0000-7000-8000-0000000000a8";
 
 /// Plain routes that act for a signed-in member (the `/auth/*` forms are for anyone).
 const ROUTES: &[(&str, Need)] = &[
@@ -264,6 +284,15 @@ const ROUTES: &[(&str, Need)] = &[
         "/campaigns/connect/meta",
         Need::Permission("campaigns.manage"),
     ),
+    // Not a multipart form: a permitted call goes back to the form with why.
+    (
+        "/campaigns/studio/authors/upload",
+        Need::Permission("content.write"),
+    ),
+    (
+        "/campaigns/studio/authors/upload/01930000-0000-7000-8000-0000000000a8/confirm",
+        Need::Permission("content.write"),
+    ),
 ];
 
 const PAGES: &[(&str, Need)] = &[
@@ -274,6 +303,28 @@ const PAGES: &[(&str, Need)] = &[
     ("/campaigns/approvals", Need::Permission("campaigns.approve")),
     ("/campaigns/rules", Need::Permission("campaigns.read")),
     ("/campaigns/insights", Need::Permission("campaigns.read")),
+    ("/campaigns/studio", Need::Permission("content.write")),
+    ("/campaigns/studio/post", Need::Permission("content.write")),
+    ("/campaigns/studio/library", Need::Permission("content.write")),
+    ("/campaigns/studio/authors", Need::Permission("content.write")),
+    ("/campaigns/studio/research", Need::Permission("content.write")),
+    (
+        "/campaigns/studio/export/authors",
+        Need::Permission("content.write"),
+    ),
+    (
+        "/campaigns/studio/export/library",
+        Need::Permission("content.write"),
+    ),
+    // Company B's piece and workbook preview: not found for anyone of company A.
+    (
+        "/campaigns/studio/pieces/01930000-0000-7000-8000-0000000000a6",
+        Need::Permission("content.write"),
+    ),
+    (
+        "/campaigns/studio/authors/upload/01930000-0000-7000-8000-0000000000a8",
+        Need::Permission("content.write"),
+    ),
     // Company B's campaign: not found for anyone of company A.
     (
         "/campaigns/01930000-0000-7000-8000-0000000000a4",
@@ -488,6 +539,25 @@ async fn company_b(app: &TestApp) -> CompanyB {
     server::exec!(db, sqlx::query("INSERT INTO ad_changes (id, company_id, campaign_id, kind, old_budget_minor, new_budget_minor, base_version, state, approval_reason, requested_by, requested_at, request_id, updated_at, source) \
         VALUES ($1, $2, $3, 'budget', 10000, 30000, 0, 'pending', 'Beta Secret rise', $4, $5, 'beta-secret-request', $5, 'person')")
         .bind(id(B_CHANGE)).bind(company).bind(id(B_CAMPAIGN)).bind(user).bind(now))
+    .unwrap();
+    // B's studio: an email, an author style and a workbook preview waiting for confirmation.
+    server::exec!(db, sqlx::query("INSERT INTO studio_pieces (id, company_id, kind, request_id, title, campaign, inputs, version, pixel, created_by, created_at, updated_at) \
+        VALUES ($1, $2, 'email', $3, 'Beta Secret email', 'Beta Secret campaign', '{}', 1, 'beta-secret-pixel', $4, $5, $5)")
+        .bind(id(B_PIECE)).bind(company).bind(uuid::Uuid::now_v7()).bind(user).bind(now))
+    .unwrap();
+    server::exec!(db, sqlx::query("INSERT INTO studio_versions (piece_id, company_id, version, content, source, tokens, created_by, created_at) \
+        VALUES ($1, $2, 1, '{\"subject\":\"Beta Secret\",\"body\":\"Beta Secret body\"}', 'local', 0, $3, $4)")
+        .bind(id(B_PIECE)).bind(company).bind(user).bind(now))
+    .unwrap();
+    server::exec!(db, sqlx::query("INSERT INTO studio_authors (id, company_id, name, name_key, posts, created_by, created_at) \
+        VALUES ($1, $2, 'Beta Secret Author', 'beta secret author', 0, $3, $4)")
+        .bind(id(B_AUTHOR)).bind(company).bind(user).bind(now))
+    .unwrap();
+    server::exec!(db, sqlx::query("INSERT INTO studio_uploads (id, company_id, file_name, preview, created_by, created_at) \
+        VALUES ($1, $2, 'Beta Secret.xlsx', $3, $4, $5)")
+        .bind(id(B_UPLOAD)).bind(company)
+        .bind(r#"{"rows":[{"line":2,"author":"Beta Secret Author","content":"Beta Secret post","summary":"s","link":null,"date":null,"engagement":null,"problems":[]}],"ignored":[]}"#)
+        .bind(user).bind(now))
     .unwrap();
     CompanyB {
         owner,
@@ -757,6 +827,46 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
         "/api/save_insight_settings" => {
             vec![("daily_at", "07:31".into()), ("target_roas", "2".into())]
         }
+        // A closed address: refused at its field after the permission check, nothing fetched.
+        "/api/studio_research" => vec![("url", "http://127.0.0.1:9/".into())],
+        "/api/studio_email" => vec![
+            ("request_id", uuid::Uuid::now_v7().to_string()),
+            ("sender_name", "Matrix".into()),
+            ("sender_profile", "I test permissions.".into()),
+            ("recipient_name", "Beta Boss".into()),
+            ("recipient_role", "Owner".into()),
+            ("company_url", "http://127.0.0.1:9/".into()),
+            ("tone", "friendly".into()),
+            ("goal", "a call".into()),
+        ],
+        "/api/studio_post" => vec![
+            ("request_id", uuid::Uuid::now_v7().to_string()),
+            ("topic", "Permissions".into()),
+            ("industry", "Software".into()),
+            ("audience", "testers".into()),
+            ("goal", "engagement".into()),
+            ("style", "preset:analyst".into()),
+            ("reference1", "http://127.0.0.1:9/".into()),
+        ],
+        "/api/studio_piece" | "/api/studio_mark_sent" => vec![("id", B_PIECE.into())],
+        "/api/studio_edit_email" => vec![
+            ("id", B_PIECE.into()),
+            ("base", "1".into()),
+            ("subject", "Stolen".into()),
+            ("body", "Stolen body".into()),
+        ],
+        "/api/studio_edit_post" => vec![
+            ("id", B_PIECE.into()),
+            ("base", "1".into()),
+            ("hook", "Stolen".into()),
+            ("body", "Stolen body".into()),
+            ("call_to_action", "Go".into()),
+            ("hashtags", "#a".into()),
+        ],
+        "/api/studio_library" => vec![("kind", "".into()), ("q", "Beta".into())],
+        "/api/studio_authors" => vec![("q", "Beta".into())],
+        "/api/studio_delete_author" => vec![("id", B_AUTHOR.into())],
+        "/api/studio_upload" => vec![("id", B_UPLOAD.into())],
         "/api/dismiss_campaign_insight" => vec![
             ("insight_id", uuid::Uuid::now_v7().to_string()),
             ("reason", "Not from company A".into()),
@@ -797,7 +907,11 @@ async fn b_state(app: &TestApp, b: &CompanyB) -> String {
                         || '/' || (SELECT COUNT(*) FROM ad_connections WHERE company_id = $1) \
                         || '/' || (SELECT name || status || CAST(daily_budget_minor AS TEXT) || CAST(version AS TEXT) FROM ad_campaigns WHERE company_id = $1) \
                         || '/' || (SELECT state FROM ad_changes WHERE company_id = $1) \
-                        || '/' || (SELECT CAST(imported AS TEXT) || COALESCE(sync_state, '-') FROM ad_accounts WHERE company_id = $1)";
+                        || '/' || (SELECT CAST(imported AS TEXT) || COALESCE(sync_state, '-') FROM ad_accounts WHERE company_id = $1) \
+                        || '/' || (SELECT CAST(version AS TEXT) || title || COALESCE(CAST(sent_at AS TEXT), '-') FROM studio_pieces WHERE company_id = $1) \
+                        || '/' || (SELECT COUNT(*) FROM studio_versions WHERE company_id = $1) \
+                        || '/' || (SELECT COUNT(*) FROM studio_authors WHERE company_id = $1) \
+                        || '/' || (SELECT COUNT(*) FROM studio_uploads WHERE company_id = $1 AND confirmed_at IS NULL)";
     #[allow(clippy::type_complexity)]
     let row: (
         i64,
@@ -949,7 +1063,9 @@ async fn every_server_function_and_page_allows_exactly_its_permission_and_never_
                         || path.contains(B_ORDER)
                         || path.contains(B_RUN)
                         || path.contains(B_IMPORT)
-                        || path.contains(B_CAMPAIGN) =>
+                        || path.contains(B_CAMPAIGN)
+                        || path.contains(B_PIECE)
+                        || path.contains(B_UPLOAD) =>
                 {
                     status == StatusCode::NOT_FOUND
                 }

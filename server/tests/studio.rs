@@ -928,21 +928,31 @@ async fn the_studio_needs_content_write_and_never_reaches_another_company() {
         service::edit_email(s.db(), &other, piece.id, 1, "x", "y z").await,
         Err(Error::NotFound)
     ));
-    // The same form id in another company is another form.
     let mine = service::library(s.db(), &s.owner, None, "").await.unwrap();
     assert_eq!(mine.len(), 1);
-    // Downloads check the permission too.
+    // Downloads are pages to the page table: a visitor who is not signed in is sent to sign in,
+    // a viewer is refused.
     let anonymous = client_for(&s.app.base);
     let res = anonymous
-        .get(s.app.url("/campaigns/studio/export/library.csv"))
+        .get(s.app.url("/campaigns/studio/export/library"))
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 401);
+    assert_eq!(res.status(), 303);
+    let vic = s
+        .app
+        .signed_in_client("vic@example.com", PASSWORD, "studio-tests")
+        .await;
+    let res = vic
+        .get(s.app.url("/campaigns/studio/export/authors"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
     let csv = s
         .app
         .client
-        .get(s.app.url("/campaigns/studio/export/library.csv"))
+        .get(s.app.url("/campaigns/studio/export/library"))
         .send()
         .await
         .unwrap();

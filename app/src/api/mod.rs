@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod order_import;
 pub mod order_work;
 pub mod orders;
+pub mod studio;
 pub mod team;
 
 use leptos::prelude::*;

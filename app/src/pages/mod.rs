@@ -12,6 +12,7 @@ pub mod logout;
 pub mod orders;
 pub mod settings;
 pub mod setup;
+pub mod studio;
 
 use leptos::prelude::*;
 

@@ -47,6 +47,15 @@ impl crate::config::Section for StudioConfig {
     }
 }
 
+/// The research fetcher under the default limits (10 s, 2 retries, 2 MB, 3 redirects) with the
+/// configured private addresses allowed.
+pub fn fetcher(c: &StudioConfig) -> crate::outbound::guard::Fetcher {
+    crate::outbound::guard::Fetcher::new(crate::outbound::guard::Limits {
+        allow: c.fetch_allow.clone(),
+        ..Default::default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,13 +86,4 @@ mod tests {
         );
         assert_eq!(errors.len(), 2, "{errors:?}");
     }
-}
-
-/// The research fetcher under the default limits (10 s, 2 retries, 2 MB, 3 redirects) with the
-/// configured private addresses allowed.
-pub fn fetcher(c: &StudioConfig) -> crate::outbound::guard::Fetcher {
-    crate::outbound::guard::Fetcher::new(crate::outbound::guard::Limits {
-        allow: c.fetch_allow.clone(),
-        ..Default::default()
-    })
 }

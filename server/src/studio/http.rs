@@ -1,6 +1,7 @@
 //! The content studio's plain routes: the tracking pixel `GET /t/{id}.gif` (no session: the
 //! unguessable id is all a mail client has; declared `PageNeeds::Webhook`), and the downloads
-//! `GET /campaigns/studio/export/authors.xlsx` and `…/library.csv` (content.write, checked here).
+//! `GET /campaigns/studio/export/authors` (.xlsx) and `…/library` (.csv): pages to the page table
+//! (content.write; a visitor not signed in is sent to sign in), checked here again.
 //!
 //! The pixel answers the same 43 bytes at once for any id, known or not, and records the open
 //! afterwards, so its answer neither waits on the database nor tells a valid id from another.
@@ -29,8 +30,8 @@ use crate::{
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/t/{file}", get(track))
-        .route("/campaigns/studio/export/authors.xlsx", get(export_authors))
-        .route("/campaigns/studio/export/library.csv", get(export_library))
+        .route("/campaigns/studio/export/authors", get(export_authors))
+        .route("/campaigns/studio/export/library", get(export_library))
         .route(
             "/campaigns/studio/authors/upload",
             post(upload_authors).layer(axum::extract::DefaultBodyLimit::max(

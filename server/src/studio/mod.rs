@@ -24,8 +24,8 @@ pub const PAGES: &[crate::http::middleware::PageRule] = {
             "/campaigns/studio/*",
             PageNeeds::Permission(Permission::ContentWrite),
         ),
-        // Downloads: they check content.write themselves.
-        PageRule::new("/campaigns/studio/export/*", PageNeeds::NotAPage),
+        // The upload and its confirmation: form endpoints that check content.write themselves.
+        PageRule::new("/campaigns/studio/authors/upload", PageNeeds::NotAPage),
         // The tracking pixel: loaded by mail clients, with no session; it only records.
         PageRule::new("/t/*", PageNeeds::Webhook),
     ]

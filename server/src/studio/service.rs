@@ -51,6 +51,35 @@ pub struct Tools<'a> {
     pub http: &'a reqwest::Client,
 }
 
+/// What `Tools` borrows that is not in the application's state: the research fetcher and the
+/// client the AI providers are asked through.
+pub struct Kit {
+    pub fetcher: Fetcher,
+    pub http: reqwest::Client,
+}
+
+impl Kit {
+    pub fn new(c: &super::config::StudioConfig) -> Self {
+        Kit {
+            fetcher: super::config::fetcher(c),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
+        }
+    }
+
+    pub fn tools<'a>(&'a self, state: &'a crate::state::AppState) -> Tools<'a> {
+        Tools {
+            fetcher: &self.fetcher,
+            limits: &state.limits,
+            app_key: &state.config.app_secret_key,
+            ai: state.config.section(),
+            http: &self.http,
+        }
+    }
+}
+
 /// A company's page, read and summarised.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Research {
@@ -986,6 +1015,7 @@ pub async fn edit_email(
 }
 
 /// Saves the member's edit of a post (hook, body, call to action, hashtags separated by spaces).
+#[allow(clippy::too_many_arguments)]
 pub async fn edit_post(
     db: &Db,
     p: &Principal,
