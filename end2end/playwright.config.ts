@@ -28,6 +28,9 @@ process.env.E2E_COMMERCE_PORT = String(commercePort);
 // Meta's consent page and Graph API go to the ads stand-in in ads-standin/ (started below).
 const adsPort = Number(process.env.E2E_ADS_PORT ?? 3194);
 process.env.E2E_ADS_PORT = String(adsPort);
+// The content studio researches the company website in site-standin/ (started below).
+const sitePort = Number(process.env.E2E_SITE_PORT ?? 3195);
+process.env.E2E_SITE_PORT = String(sitePort);
 const meta = { META_APP_ID: "switchyard-e2e-meta", META_APP_SECRET: "switchyard-e2e-meta-secret" };
 const databaseUrl = process.env.E2E_DATABASE_URL || `sqlite://${dataDir}/switchyard.db`;
 // With E2E_REDIS_URL, sessions and sign-in limits live in Redis (scripts/test.sh does this for
@@ -101,6 +104,15 @@ export default defineConfig({
       env: { STANDIN_PORT: String(adsPort), ...meta },
     },
     {
+      command: "node site-standin/server.mjs",
+      url: `http://127.0.0.1:${sitePort}/health`,
+      reuseExistingServer: false,
+      timeout: 10_000,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: { STANDIN_PORT: String(sitePort) },
+    },
+    {
       command: process.env.E2E_SERVER ?? "./target/release/switchyard",
       cwd: "..",
       url: `${baseURL}/health`,
@@ -137,6 +149,8 @@ export default defineConfig({
         TEST_HOOKS: "true",
         META_GRAPH_BASE: `http://127.0.0.1:${adsPort}/`,
         META_DIALOG_BASE: `http://127.0.0.1:${adsPort}/`,
+        // The studio's fetcher refuses loopback addresses; the site stand-in's is allowed.
+        STUDIO_FETCH_ALLOW: `127.0.0.1:${sitePort}`,
       },
     },
   ],

@@ -252,6 +252,23 @@ async fn research_reads_summarises_and_caches_a_page_and_refuses_private_address
     .unwrap();
     assert!(!slow.complete);
     assert!(slow.note.unwrap().contains("did not answer in time"));
+    // A partial reading is kept 10 minutes only: after that the site is read again.
+    let again = service::research(s.db(), &s.fetcher, &s.owner, &format!("{}slow", s.site()), false)
+        .await
+        .unwrap();
+    assert!(again.cached && !again.complete);
+    let db = s.db();
+    server::exec!(
+        db,
+        sqlx::query("UPDATE studio_research SET fetched_at = $1 WHERE id = $2")
+            .bind(chrono::Utc::now() - chrono::Duration::minutes(11))
+            .bind(again.id)
+    )
+    .unwrap();
+    let later = service::research(s.db(), &s.fetcher, &s.owner, &format!("{}slow", s.site()), false)
+        .await
+        .unwrap();
+    assert!(!later.cached && later.complete, "{:?}", later.note);
 }
 
 #[tokio::test]
@@ -962,4 +979,19 @@ async fn the_studio_needs_content_write_and_never_reaches_another_company() {
         text.starts_with("kind,title,campaign") && text.contains("Spring outreach"),
         "{text}"
     );
+}
+
+#[test]
+fn the_end_to_end_suites_workbook_reads_as_its_spec_expects() {
+    // Inline strings, no shared strings or styles part: what a hand-made workbook may be.
+    let (rows, ignored) = authors::check(
+        "author-styles.xlsx",
+        include_bytes!("../../end2end/fixtures/author-styles.xlsx"),
+    )
+    .unwrap();
+    assert!(ignored.is_empty());
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows.iter().filter(|r| r.problems.is_empty()).count(), 3);
+    assert_eq!(rows[3].problems, ["no author_name"]);
+    assert_eq!(rows[1].engagement, Some(1_204));
 }

@@ -30,8 +30,10 @@ use crate::{
 
 /// The named limit on generations per member per hour.
 pub const GENERATIONS_PER_USER: &str = "studio.generations";
-/// How long a reading of a page is reused.
+/// How long a reading of a page is reused; a partial one (the site did not answer, …) only
+/// briefly, so that a site back up is read again.
 pub const RESEARCH_FOR: chrono::Duration = chrono::Duration::hours(24);
+pub const PARTIAL_FOR: chrono::Duration = chrono::Duration::minutes(10);
 /// Tokens held before asking a provider (settled to what it reports).
 pub const EMAIL_HOLD: i64 = 4_000;
 pub const POST_HOLD: i64 = 5_000;
@@ -141,7 +143,12 @@ pub async fn research(
     let now = Utc::now();
     if !fresh {
         if let Some(row) = repo::research(db, p.company_id, url.as_str()).await? {
-            if now - row.fetched_at < RESEARCH_FOR {
+            let keep = if row.status == "complete" {
+                RESEARCH_FOR
+            } else {
+                PARTIAL_FOR
+            };
+            if now - row.fetched_at < keep {
                 return research_of(row, true);
             }
         }
