@@ -293,6 +293,10 @@ const ROUTES: &[(&str, Need)] = &[
         "/campaigns/studio/authors/upload/01930000-0000-7000-8000-0000000000a8/confirm",
         Need::Permission("content.write"),
     ),
+    (
+        "/campaigns/studio/profile",
+        Need::Permission("content.write"),
+    ),
 ];
 
 const PAGES: &[(&str, Need)] = &[

@@ -102,6 +102,11 @@ test("an email form posted before the page is interactive makes one email and op
   const page = await context.newPage();
   await signInAs(page, owner);
   await page.goto("/campaigns/studio");
+  // A resume read into "About you" (a plain form post too).
+  await page.getByLabel("PDF or Word (.docx), up to 5 MB").setInputFiles(path.join(__dirname, "..", "fixtures", "resume.docx"));
+  await page.getByRole("button", { name: "Read the resume" }).click();
+  await expect(page.getByTestId("resume-flash")).toContainText("Read 18 words from resume.docx");
+  await expect(page.getByLabel("About you")).toHaveValue(/Cut delivery planning time by 30%/);
   await fillEmail(page, "Ion Ene");
   const form = page.getByTestId("email-form");
   const fields: Record<string, string> = {

@@ -104,3 +104,14 @@ CREATE TABLE studio_opens (
     class TEXT NOT NULL
 );
 CREATE INDEX studio_opens_piece ON studio_opens (piece_id, at);
+
+-- A member's profile for outreach emails, read from an uploaded resume (PDF or DOCX) and used to
+-- fill "About you" next time.
+CREATE TABLE studio_profiles (
+    company_id UUID NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
+    user_id UUID NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    file_name TEXT NOT NULL,
+    text TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (company_id, user_id)
+);

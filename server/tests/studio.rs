@@ -6,6 +6,8 @@
 //! tracking pixel (a person's open, a proxy's, an unknown id), tenancy and permissions.
 
 mod common;
+#[path = "common/pdf.rs"]
+mod pdf;
 
 use std::io::Write;
 
@@ -253,9 +255,15 @@ async fn research_reads_summarises_and_caches_a_page_and_refuses_private_address
     assert!(!slow.complete);
     assert!(slow.note.unwrap().contains("did not answer in time"));
     // A partial reading is kept 10 minutes only: after that the site is read again.
-    let again = service::research(s.db(), &s.fetcher, &s.owner, &format!("{}slow", s.site()), false)
-        .await
-        .unwrap();
+    let again = service::research(
+        s.db(),
+        &s.fetcher,
+        &s.owner,
+        &format!("{}slow", s.site()),
+        false,
+    )
+    .await
+    .unwrap();
     assert!(again.cached && !again.complete);
     let db = s.db();
     server::exec!(
@@ -265,9 +273,15 @@ async fn research_reads_summarises_and_caches_a_page_and_refuses_private_address
             .bind(again.id)
     )
     .unwrap();
-    let later = service::research(s.db(), &s.fetcher, &s.owner, &format!("{}slow", s.site()), false)
-        .await
-        .unwrap();
+    let later = service::research(
+        s.db(),
+        &s.fetcher,
+        &s.owner,
+        &format!("{}slow", s.site()),
+        false,
+    )
+    .await
+    .unwrap();
     assert!(!later.cached && later.complete, "{:?}", later.note);
 }
 
@@ -994,4 +1008,96 @@ fn the_end_to_end_suites_workbook_reads_as_its_spec_expects() {
     assert_eq!(rows.iter().filter(|r| r.problems.is_empty()).count(), 3);
     assert_eq!(rows[3].problems, ["no author_name"]);
     assert_eq!(rows[1].engagement, Some(1_204));
+}
+
+fn docx(paragraphs: &[&str]) -> Vec<u8> {
+    let body: String = paragraphs
+        .iter()
+        .map(|p| format!("<w:p><w:r><w:t xml:space=\"preserve\">{p}</w:t></w:r></w:p>"))
+        .collect();
+    let mut out = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut out);
+        let options = zip::write::SimpleFileOptions::default();
+        zip.start_file("word/document.xml", options).unwrap();
+        zip.write_all(
+            format!("<?xml version=\"1.0\"?><w:document xmlns:w=\"w\"><w:body>{body}</w:body></w:document>").as_bytes(),
+        )
+        .unwrap();
+        zip.finish().unwrap();
+    }
+    out.into_inner()
+}
+
+#[tokio::test]
+async fn a_resume_fills_the_senders_profile_from_a_pdf_or_a_word_file() {
+    let s = setup().await;
+    let tmp = s.app.state.config.data_dir.join("tmp");
+    let word = docx(&[
+        "Dan Pop",
+        "Sales &amp; operations lead, 12 years.",
+        "Grew revenue 40% in 2024.",
+    ]);
+    let text = server::studio::profile::read_resume(&tmp, "cv.docx", &word)
+        .await
+        .unwrap();
+    assert_eq!(
+        text,
+        "Dan Pop\nSales & operations lead, 12 years.\nGrew revenue 40% in 2024."
+    );
+    let paper = pdf::text_pdf(&[&[
+        "Ana Ionescu",
+        "Head of Operations at Acme, 9 years in logistics",
+    ]]);
+    let text = server::studio::profile::read_resume(&tmp, "cv.pdf", &paper)
+        .await
+        .unwrap();
+    assert!(text.contains("Head of Operations at Acme"), "{text}");
+    for (name, bytes, why) in [
+        ("cv.txt", b"plain text resume".to_vec(), "PDF or a Word"),
+        (
+            "cv.docx",
+            b"PK\x03\x04 not a zip".to_vec(),
+            "cannot be opened",
+        ),
+        ("cv.pdf", pdf::empty_pages_pdf(1), "No text could be read"),
+        ("cv.pdf", Vec::new(), "empty"),
+    ] {
+        match server::studio::profile::read_resume(&tmp, name, &bytes).await {
+            Err(Error::Validation { field, message }) => {
+                assert_eq!(field, "file");
+                assert!(message.contains(why), "{name}: {message}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    // Through the form: kept for the member, shown on the email form next time.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(word).file_name("cv.docx"),
+    );
+    let res = s
+        .app
+        .client
+        .post(s.app.url("/campaigns/studio/profile"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&res), "/campaigns/studio");
+    let said = flash_of(&res).unwrap().message;
+    assert!(said.contains("Read 13 words from cv.docx"), "{said}");
+    let kept = server::studio::profile::get(s.db(), &s.owner)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.0, "cv.docx");
+    let viewer = s
+        .app
+        .add_member(&s.owner, "vic@example.com", "viewer", vec![])
+        .await;
+    assert!(matches!(
+        server::studio::profile::get(s.db(), &viewer).await,
+        Err(Error::Forbidden)
+    ));
 }

@@ -27,6 +27,9 @@ pub struct StudioForm {
     /// "Written by Anthropic (the company's key)" or "Written from templates: no AI provider…".
     pub writer: String,
     pub ai: bool,
+    /// The member's kept profile (from their resume) and the file it came from.
+    pub profile: String,
+    pub profile_file: Option<String>,
 }
 
 #[server(endpoint = "studio_form")]
@@ -53,7 +56,12 @@ pub async fn get_studio_form() -> Result<StudioForm, AppError> {
         Choice::OpenAi(c) => (format!("Written by OpenAI ({}); tokens are charged as used.", c.model), true),
         Choice::Local => ("No AI provider is configured: pieces are written from templates filled with your inputs and the research, free of tokens. Read them through before sending.".to_string(), false),
     };
+    let kept = server::studio::profile::get(&state.db, &p)
+        .await
+        .map_err(ssr::fail)?;
     Ok(StudioForm {
+        profile: kept.as_ref().map(|(_, t)| t.clone()).unwrap_or_default(),
+        profile_file: kept.map(|(f, _)| f),
         request_id: uuid::Uuid::now_v7().to_string(),
         presets: server::studio::compose::PRESETS
             .iter()
@@ -373,6 +381,35 @@ pub async fn get_piece(id: String) -> Result<PieceView, AppError> {
                 .map(|v| (l.to_string(), v.to_string()))
         })
         .collect();
+    // The post's goal and style in words, not their keys.
+    for (label, value) in inputs.iter_mut() {
+        if label == "Goal" && piece.kind == "post" {
+            if let Some((_, name)) = server::studio::compose::GOALS
+                .iter()
+                .find(|(k, _)| k == value)
+            {
+                *value = name.to_string();
+            }
+        }
+        if label == "Style" {
+            *value = match value.split_once(':') {
+                Some(("preset", k)) => server::studio::compose::PRESETS
+                    .iter()
+                    .find(|(key, _, _)| *key == k)
+                    .map(|(_, name, _)| name.to_string())
+                    .unwrap_or_else(|| k.to_string()),
+                Some(("author", id)) => match id.parse() {
+                    Ok(id) => server::studio::authors::name(&state.db, &p, id)
+                        .await
+                        .map_err(ssr::fail)?
+                        .unwrap_or_else(|| "An uploaded author (since deleted)".into()),
+                    Err(_) => value.clone(),
+                },
+                Some(("custom", name)) => name.to_string(),
+                _ => value.clone(),
+            };
+        }
+    }
     if let Some(refs) = piece.inputs["references"].as_array() {
         for r in refs.iter().filter_map(|r| r.as_str()) {
             inputs.push(("Reference".into(), r.to_string()));

@@ -350,6 +350,12 @@ pub async fn list(db: &Db, p: &Principal, search: &str) -> Result<Vec<Author>> {
         .collect())
 }
 
+/// An author's name (None when it is not the company's, or deleted).
+pub async fn name(db: &Db, p: &Principal, id: Uuid) -> Result<Option<String>> {
+    p.authorize(Permission::ContentWrite)?;
+    Ok(repo::author(db, p.company_id, id).await?.map(|a| a.name))
+}
+
 pub async fn delete(db: &Db, p: &Principal, meta: &RequestMeta, id: Uuid) -> Result<()> {
     p.authorize(Permission::ContentWrite)?;
     let author = repo::author(db, p.company_id, id)

@@ -279,7 +279,9 @@ fn upper_first(s: &str) -> String {
 
 fn end_with_stop(s: &str) -> String {
     let s = s.trim();
-    if s.ends_with(['.', '!', '?', '…']) {
+    // A quotation that ends with its own stop ("…a week.”) needs none after it.
+    let inner = s.trim_end_matches(['”', '"', '’', '\'', ')']);
+    if inner.ends_with(['.', '!', '?', '…']) {
         s.to_string()
     } else {
         format!("{s}.")

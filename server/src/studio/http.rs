@@ -16,7 +16,7 @@ use axum::{
 };
 use chrono::Utc;
 
-use super::{authors, pixel, service};
+use super::{authors, pixel, profile, service};
 use crate::{
     access::Permission,
     error::Error,
@@ -42,6 +42,99 @@ pub fn routes() -> Router<AppState> {
             "/campaigns/studio/authors/upload/{id}/confirm",
             post(confirm_authors),
         )
+        .route(
+            "/campaigns/studio/profile",
+            post(upload_profile).layer(axum::extract::DefaultBodyLimit::max(
+                profile::MAX_BYTES + 256 * 1024,
+            )),
+        )
+}
+
+/// Where the email form is, and the flash name of the resume upload's messages.
+const EMAIL_PAGE: &str = "/campaigns/studio";
+const PROFILE_FLASH: &str = "studio-profile";
+
+/// The one file of a multipart form (`file`): its name and bytes, at most `max` bytes.
+async fn one_file(
+    state: &AppState,
+    req: axum::extract::Request,
+    max: usize,
+    choose: &'static str,
+) -> Result<(String, Vec<u8>), Error> {
+    use axum::extract::{FromRequest, Multipart};
+    let too_big = || {
+        Error::validation(
+            "file",
+            format!("The file is larger than {} MB.", max / 1024 / 1024),
+        )
+    };
+    let mut form = Multipart::from_request(req, state)
+        .await
+        .map_err(|_| Error::validation("file", choose))?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(mut field) = form.next_field().await.map_err(|_| too_big())? {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or_default().to_string();
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|_| {
+            Error::validation("file", "The upload was interrupted; choose the file again.")
+        })? {
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() > max {
+                return Err(too_big());
+            }
+        }
+        if !name.is_empty() {
+            file = Some((name, bytes));
+        }
+    }
+    file.ok_or_else(|| Error::validation("file", choose))
+}
+
+/// POST /campaigns/studio/profile (multipart `file`): reads a PDF or DOCX resume into the
+/// member's profile, then 303 back to the email form, which it fills.
+async fn upload_profile(
+    State(state): State<AppState>,
+    Extension(user): Extension<CurrentUser>,
+    req: axum::extract::Request,
+) -> Response {
+    let secure = state.config.cookie_secure;
+    let result = async {
+        let p = user.0.ok_or(Error::Unauthorized)?;
+        p.authorize(Permission::ContentWrite)?;
+        let (name, bytes) = one_file(
+            &state,
+            req,
+            profile::MAX_BYTES,
+            "Choose a PDF or a Word (.docx) resume.",
+        )
+        .await?;
+        let text = profile::read_resume(&state.config.data_dir.join("tmp"), &name, &bytes).await?;
+        profile::save(&state.db, &p, &name, &text).await?;
+        Ok::<_, Error>(format!(
+            "Read {} words from {name}: they fill “About you” below.",
+            text.split_whitespace().count()
+        ))
+    }
+    .await;
+    match result {
+        Ok(message) => crate::http::forms::back_with(
+            EMAIL_PAGE,
+            crate::http::flash::Flash {
+                form: PROFILE_FLASH.into(),
+                field: None,
+                message,
+                values: [("ok".to_string(), "1".to_string())].into(),
+            },
+            secure,
+        ),
+        Err(e @ Error::Validation { .. }) => {
+            failure(PROFILE_FLASH, EMAIL_PAGE, &e, Default::default(), secure)
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 /// Where the upload form is, and the flash name of its messages.
@@ -55,7 +148,6 @@ async fn upload_authors(
     Extension(user): Extension<CurrentUser>,
     req: axum::extract::Request,
 ) -> Response {
-    use axum::extract::{FromRequest, Multipart};
     let secure = state.config.cookie_secure;
     let p = match user.0.ok_or(Error::Unauthorized).and_then(|p| {
         p.authorize(Permission::ContentWrite)?;
@@ -65,39 +157,13 @@ async fn upload_authors(
         Err(e) => return e.into_response(),
     };
     let result = async {
-        let too_big = || {
-            Error::validation(
-                "file",
-                format!(
-                    "The file is larger than {} MB.",
-                    authors::MAX_BYTES / 1024 / 1024
-                ),
-            )
-        };
-        let mut form = Multipart::from_request(req, &state)
-            .await
-            .map_err(|_| Error::validation("file", "Choose an Excel workbook (.xlsx)."))?;
-        let mut file: Option<(String, Vec<u8>)> = None;
-        while let Some(mut field) = form.next_field().await.map_err(|_| too_big())? {
-            if field.name() != Some("file") {
-                continue;
-            }
-            let name = field.file_name().unwrap_or_default().to_string();
-            let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(|_| {
-                Error::validation("file", "The upload was interrupted; choose the file again.")
-            })? {
-                bytes.extend_from_slice(&chunk);
-                if bytes.len() > authors::MAX_BYTES {
-                    return Err(too_big());
-                }
-            }
-            if !name.is_empty() {
-                file = Some((name, bytes));
-            }
-        }
-        let (name, bytes) =
-            file.ok_or_else(|| Error::validation("file", "Choose an Excel workbook (.xlsx)."))?;
+        let (name, bytes) = one_file(
+            &state,
+            req,
+            authors::MAX_BYTES,
+            "Choose an Excel workbook (.xlsx).",
+        )
+        .await?;
         // Reading a workbook is CPU work: off the request threads.
         let db = state.db.clone();
         let p2 = p.clone();

@@ -8,6 +8,7 @@
 //! - `service`: research (cached 24 h per company and address), generation (AI with tokens
 //!   held and settled, or the local composer), the library and its versions, opens.
 //! - `authors`: author styles uploaded from a workbook, previewed row by row.
+//! - `profile`: the sender's profile read from a PDF or DOCX resume, kept per member.
 //! - `pixel`: telling a person's open of a tracking pixel from a machine's.
 
 pub const PAGES: &[crate::http::middleware::PageRule] = {
@@ -26,6 +27,7 @@ pub const PAGES: &[crate::http::middleware::PageRule] = {
         ),
         // The upload and its confirmation: form endpoints that check content.write themselves.
         PageRule::new("/campaigns/studio/authors/upload", PageNeeds::NotAPage),
+        PageRule::new("/campaigns/studio/profile", PageNeeds::NotAPage),
         // The tracking pixel: loaded by mail clients, with no session; it only records.
         PageRule::new("/t/*", PageNeeds::Webhook),
     ]
@@ -37,6 +39,7 @@ pub mod config;
 pub mod http;
 pub mod page;
 pub mod pixel;
+pub mod profile;
 pub mod repo;
 pub mod service;
 

@@ -55,9 +55,16 @@ pub async fn read_resume(tmp: &Path, file_name: &str, bytes: &[u8]) -> Result<St
 
 async fn pdf_text(tmp: &Path, bytes: &[u8]) -> Result<String> {
     let limits = pdf::Limits::default();
-    if pdf::inspect_streams(bytes, limits.max_inflated, std::time::Duration::from_secs(5)).is_err()
+    if pdf::inspect_streams(
+        bytes,
+        limits.max_inflated,
+        std::time::Duration::from_secs(5),
+    )
+    .is_err()
     {
-        return Err(bad("The PDF cannot be read: save it again and upload that."));
+        return Err(bad(
+            "The PDF cannot be read: save it again and upload that.",
+        ));
     }
     tokio::fs::create_dir_all(tmp)
         .await
@@ -88,7 +95,9 @@ fn docx_text(bytes: &[u8]) -> Result<String> {
     }
     let mut part = zip.by_name("word/document.xml").map_err(|_| unreadable())?;
     if part.size() > MAX_DOCUMENT {
-        return Err(bad("The Word file is too large to read: paste the text instead."));
+        return Err(bad(
+            "The Word file is too large to read: paste the text instead.",
+        ));
     }
     let mut xml = String::new();
     (&mut part)
@@ -96,7 +105,9 @@ fn docx_text(bytes: &[u8]) -> Result<String> {
         .read_to_string(&mut xml)
         .map_err(|_| unreadable())?;
     if xml.len() as u64 > MAX_DOCUMENT {
-        return Err(bad("The Word file is too large to read: paste the text instead."));
+        return Err(bad(
+            "The Word file is too large to read: paste the text instead.",
+        ));
     }
     Ok(xml_text(&xml))
 }
@@ -168,7 +179,8 @@ fn tidy(text: &str) -> String {
 /// Keeps the member's profile text (from a resume) for the email form.
 pub async fn save(db: &Db, p: &Principal, file_name: &str, text: &str) -> Result<()> {
     p.authorize(Permission::ContentWrite)?;
-    const SQL: &str = "INSERT INTO studio_profiles (company_id, user_id, file_name, text, updated_at) \
+    const SQL: &str =
+        "INSERT INTO studio_profiles (company_id, user_id, file_name, text, updated_at) \
         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (company_id, user_id) DO UPDATE SET \
         file_name = excluded.file_name, text = excluded.text, updated_at = excluded.updated_at";
     let name: String = file_name.chars().take(200).collect();

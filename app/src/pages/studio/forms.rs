@@ -8,7 +8,10 @@ use leptos_meta::Title;
 
 use super::{Area, Choice, StudioHeader};
 use crate::api::studio::{get_studio_form, StudioForm, WriteEmail, WritePost};
-use crate::components::ui::{ActionResult, Alert, Card, Field, Loaded, Tone, BUTTON, INPUT};
+use crate::api::{take_form_flash, FormFlash};
+use crate::components::ui::{
+    ActionResult, Alert, Card, Field, Loaded, Tone, BUTTON, BUTTON_SECONDARY, INPUT,
+};
 
 const TONES: [(&str, &str); 5] = [
     ("professional", "Professional"),
@@ -38,9 +41,39 @@ fn Writer(f: StudioForm) -> impl IntoView {
     view! { <div class="mb-4" data-testid="studio-writer" data-ai=f.ai.to_string()><Alert tone=Tone::Info>{f.writer}</Alert></div> }
 }
 
+/// "Fill “About you” from a resume": a plain multipart post, so it works before hydration.
+#[component]
+fn ResumeForm(file: Option<String>, flash: Option<FormFlash>) -> impl IntoView {
+    let said = flash.map(|f| {
+        let tone = if f.value("ok") == "1" {
+            Tone::Success
+        } else {
+            Tone::Error
+        };
+        view! { <div class="mb-3" data-testid="resume-flash"><Alert tone>{f.message}</Alert></div> }
+    });
+    let kept =
+        file.map(|f| format!("“About you” is filled from {f}; edit it below or upload another."));
+    view! {
+        <Card title="Your resume (optional)">
+            {said}
+            <form method="post" action="/campaigns/studio/profile" enctype="multipart/form-data" class="flex flex-wrap items-end gap-3">
+                <div class="flex-1">
+                    <label for="f-resume" class=super::LABEL>"PDF or Word (.docx), up to 5 MB"</label>
+                    <input id="f-resume" name="file" type="file" required accept=".pdf,.docx,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+                        class="mt-1 block w-full text-sm text-slate-700 file:mr-3 file:rounded-md file:border-0 file:bg-brand-50 file:px-3 file:py-1.5 file:text-sm file:font-medium file:text-brand-700 hover:file:bg-brand-100 dark:text-slate-300 dark:file:bg-brand-500/10 dark:file:text-brand-300"/>
+                </div>
+                <button type="submit" class=BUTTON_SECONDARY>"Read the resume"</button>
+            </form>
+            {kept.map(|k| view! { <p class="mt-2 text-xs text-slate-500">{k}</p> })}
+        </Card>
+    }
+}
+
 #[component]
 pub fn EmailPage() -> impl IntoView {
     let form = Resource::new(|| (), |_| get_studio_form());
+    let flash = Resource::new_blocking(|| (), |_| take_form_flash("studio-profile".into()));
     let write = ServerAction::<WriteEmail>::new();
     view! {
         <Title text="Outreach email · Content studio · Switchyard"/>
@@ -49,8 +82,20 @@ pub fn EmailPage() -> impl IntoView {
         <Loaded resource=form render=move |f: StudioForm| {
             let tones = TONES.iter().map(|(v, l)| (v.to_string(), l.to_string())).collect();
             view! {
-                <div class="max-w-3xl">
+                <div class="max-w-3xl space-y-6">
                     <Writer f=f.clone()/>
+                    <Suspense>
+                        {
+                            let file = f.profile_file.clone();
+                            move || {
+                                let file = file.clone();
+                                Suspend::new(async move {
+                                    let flash = flash.await.ok().flatten();
+                                    view! { <ResumeForm file flash/> }
+                                })
+                            }
+                        }
+                    </Suspense>
                     <Card title="Outreach email">
                         <ActionForm action=write attr:class="space-y-4" attr:data-testid="email-form">
                             <input type="hidden" name="request_id" value=f.request_id.clone()/>
@@ -70,8 +115,8 @@ pub fn EmailPage() -> impl IntoView {
                                 <Field name="job_url" label="A job posting of theirs (optional)" required=false/>
                             </div>
                             <Field name="sender_name" label="Your name"/>
-                            <Area name="sender_profile" label="About you" rows=5 required=true
-                                hint="Paste your profile or resume: its first lines become the email's introduction, its figures the value propositions."/>
+                            <Area name="sender_profile" label="About you" rows=6 required=true value=f.profile.clone()
+                                hint="Your profile or resume (pasted, or read from the file above): its first lines become the email's introduction, its figures the value propositions."/>
                             <Submit pending=write.pending().into() label="Write the email"/>
                         </ActionForm>
                     </Card>

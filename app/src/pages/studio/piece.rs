@@ -209,15 +209,15 @@ fn Piece(
     let inputs = v.inputs.iter().map(|(k, val)| view! {
         <div class="py-1"><dt class="text-xs text-slate-500">{k.clone()}</dt><dd class="text-sm text-slate-800 break-words dark:text-slate-200">{val.clone()}</dd></div>
     }).collect_view();
-    let versions = v.versions.iter().map(|x| view! {
-        <tr data-testid="piece-version">
-            <td class=TD>{format!("v{}", x.version)}</td>
-            <td class=TD>{x.source.clone()}</td>
-            <td class=TD>{if x.tokens > 0 { crate::format::group(x.tokens) } else { "—".into() }}</td>
-            <td class=TD>{x.by.clone()}</td>
-            <td class=TD>{x.at.clone()}</td>
-            <td class=TD><span class="line-clamp-1 max-w-xs text-xs text-slate-500">{x.content.head.clone()}</span></td>
-        </tr>
+    let versions = v.versions.iter().map(|x| {
+        let tokens = if x.tokens > 0 { format!(" · {} tokens", crate::format::group(x.tokens)) } else { String::new() };
+        view! {
+            <li class="py-2" data-testid="piece-version">
+                <p class="text-sm font-medium text-slate-800 dark:text-slate-200">{format!("v{} · {}{tokens}", x.version, x.source)}</p>
+                <p class="text-xs text-slate-500">{format!("{} · {}", x.by, x.at)}</p>
+                <p class="mt-0.5 line-clamp-1 text-xs text-slate-600 dark:text-slate-400">{x.content.head.clone()}</p>
+            </li>
+        }
     }).collect_view();
     let tokens = if v.tokens > 0 {
         format!(" · {} tokens", crate::format::group(v.tokens))
@@ -251,12 +251,7 @@ fn Piece(
             <div class="space-y-6">
                 <Card title="Asked for"><dl>{inputs}</dl></Card>
                 <Card title="Versions">
-                    <div class="overflow-x-auto">
-                        <table class=TABLE>
-                            <thead><tr><th class=TH>"#"</th><th class=TH>"By"</th><th class=TH>"Tokens"</th><th class=TH>"Who"</th><th class=TH>"When"</th><th class=TH>"Starts"</th></tr></thead>
-                            <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{versions}</tbody>
-                        </table>
-                    </div>
+                    <ul class="divide-y divide-slate-100 dark:divide-slate-800">{versions}</ul>
                 </Card>
             </div>
         </div>
