@@ -237,6 +237,28 @@ async fn research_reads_summarises_and_caches_a_page_and_refuses_private_address
         .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_millis(800)))
         .mount(&s.site)
         .await;
+    // Over 2 MB: its beginning is read, and the reading says so.
+    let big = format!(
+        "<html><head><title>Big Co | Home</title></head><body>{}</body></html>",
+        "<p>We make very large pages for very patient readers.</p>".repeat(50_000)
+    );
+    Mock::given(method("GET"))
+        .and(path("/big"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(big, "text/html"))
+        .mount(&s.site)
+        .await;
+    let huge = service::research(
+        s.db(),
+        &s.fetcher,
+        &s.owner,
+        &format!("{}big", s.site()),
+        false,
+    )
+    .await
+    .unwrap();
+    assert!(!huge.complete);
+    assert!(huge.note.unwrap().contains("larger than 2 MB"));
+    assert_eq!(huge.summary.name.as_deref(), Some("Big Co"));
     let impatient = Fetcher::new(FetchLimits {
         timeout: std::time::Duration::from_millis(200),
         retries: 0,
@@ -538,6 +560,41 @@ async fn a_provider_email_is_repaired_once_and_charged_its_usage_or_fails_with_t
         .unwrap()
         .contains("the body has 130 words"));
 
+    // An answer without the schema's fields is repaired too.
+    ai.reset().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .respond_with(claude(
+            "outreach_email",
+            json!({ "subject": "Hi" }),
+            500,
+            20,
+        ))
+        .up_to_n_times(1)
+        .mount(&ai)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .respond_with(claude("outreach_email", json!({ "subject": "Planning", "body": "Hi Ana, a short note.\n\nDan", "value_propositions": [], "tone_analysis": "Brief." }), 600, 40))
+        .up_to_n_times(1)
+        .mount(&ai)
+        .await;
+    let repaired = s
+        .email(&s.owner, Uuid::now_v7(), &email_ask(&s))
+        .await
+        .unwrap();
+    assert_eq!(repaired.tokens, 520 + 640);
+    let asked = ai.received_requests().await.unwrap();
+    let repair: Value = serde_json::from_slice(&asked[1].body).unwrap();
+    assert!(repair["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .contains("expected fields"));
+    assert_eq!(
+        ledger::balance(s.db(), s.owner.company_id).await.unwrap(),
+        20_000 - 3_150 - 1_160
+    );
+
     // Two bad answers: a clear failure, the hold released, nothing kept.
     ai.reset().await;
     Mock::given(method("POST"))
@@ -553,7 +610,7 @@ async fn a_provider_email_is_repaired_once_and_charged_its_usage_or_fails_with_t
     assert!(e.to_string().contains("broke the rules twice"), "{e}");
     assert_eq!(
         ledger::balance(s.db(), s.owner.company_id).await.unwrap(),
-        20_000 - 3_150
+        20_000 - 3_150 - 1_160
     );
     assert_eq!(s.app.count("studio_pieces").await, before);
     // The provider down: the same.
@@ -570,7 +627,7 @@ async fn a_provider_email_is_repaired_once_and_charged_its_usage_or_fails_with_t
     assert!(e.to_string().contains("did not answer"), "{e}");
     assert_eq!(
         ledger::balance(s.db(), s.owner.company_id).await.unwrap(),
-        20_000 - 3_150
+        20_000 - 3_150 - 1_160
     );
 }
 
@@ -762,6 +819,23 @@ async fn author_workbooks_are_previewed_row_by_row_and_written_once_then_styles_
     let many_refs: Vec<&[&str]> = many_rows.iter().map(Vec::as_slice).collect();
     let m = refused(workbook(&many_refs, false), "big.xlsx").await;
     assert!(m.contains("more than 5000 rows"), "{m}");
+    // A part inflating to 40 MB from a few kilobytes: refused before it is read.
+    let mut zeros_bomb = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut zeros_bomb);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+        let zeros = vec![0u8; 1024 * 1024];
+        for _ in 0..40 {
+            zip.write_all(&zeros).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    let zeros_bomb = zeros_bomb.into_inner();
+    assert!(zeros_bomb.len() < 200 * 1024, "{}", zeros_bomb.len());
+    let m = refused(zeros_bomb, "zeros.xlsx").await;
+    assert!(m.contains("too much memory"), "{m}");
     // Shared strings declaring billions of entries: refused before calamine reserves them.
     let mut bomb = std::io::Cursor::new(Vec::new());
     {
@@ -1100,4 +1174,116 @@ async fn a_resume_fills_the_senders_profile_from_a_pdf_or_a_word_file() {
         server::studio::profile::get(s.db(), &viewer).await,
         Err(Error::Forbidden)
     ));
+}
+
+#[tokio::test]
+async fn an_uploaded_authors_style_is_summarised_once_by_the_provider_then_reused() {
+    let ai = MockServer::start().await;
+    let base = ai.uri();
+    let s = setup_with(&[
+        ("ANTHROPIC_API_KEY", "sk-ant-test"),
+        ("ANTHROPIC_BASE_URL", base.as_str()),
+        ("ANALYSIS_PROVIDER_ATTEMPTS", "1"),
+        ("ANALYSIS_PROVIDER_BACKOFF_MS", "10"),
+    ])
+    .await;
+    let meta = RequestMeta::default();
+    server::billing::grant(
+        s.db(),
+        &s.owner,
+        &meta,
+        s.owner.company_id,
+        30_000,
+        "studio test",
+    )
+    .await
+    .unwrap();
+    let book = workbook(
+        &[
+            &["author_name", "post_content", "post_summary"],
+            &[
+                "Maria Pop",
+                "Ever shipped on a Friday? #DevOps",
+                "Friday deploys",
+            ],
+        ],
+        false,
+    );
+    let up = authors::preview(s.db(), &s.owner, "m.xlsx", &book)
+        .await
+        .unwrap();
+    authors::confirm(s.db(), &s.owner, &meta, up.id)
+        .await
+        .unwrap();
+    let maria = authors::list(s.db(), &s.owner, "").await.unwrap().remove(0);
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .and(wiremock::matchers::body_string_contains(
+            "\"name\":\"author_style\"",
+        ))
+        .respond_with(claude(
+            "author_style",
+            json!({ "style": "Short questions first, then one blunt line; two hashtags." }),
+            800,
+            60,
+        ))
+        .expect(1)
+        .mount(&ai)
+        .await;
+    let body = "word ".repeat(170);
+    Mock::given(method("POST"))
+        .and(path("/v1/messages"))
+        .and(wiremock::matchers::body_string_contains("\"name\":\"linkedin_post\""))
+        .respond_with(claude(
+            "linkedin_post",
+            json!({ "hook": "Ever shipped on a Friday?", "body": body, "call_to_action": "Tell me below.",
+                    "hashtags": ["#DevOps", "shipping", "#Teams", "#Software", "#Leadership", "#Engineering", "#Delivery"],
+                    "reading_minutes": 1 }),
+            1_000,
+            400,
+        ))
+        .expect(2)
+        .mount(&ai)
+        .await;
+    let style = format!("author:{}", maria.id);
+    let first = service::generate_post(
+        s.db(),
+        &s.tools(),
+        &s.owner,
+        Uuid::now_v7(),
+        &post_ask(&style),
+    )
+    .await
+    .unwrap();
+    // The style's summary (800 + 60) and the post (1,000 + 400), each settled from its own hold.
+    assert_eq!(first.tokens, 860 + 1_400);
+    assert_eq!(first.content["hashtags"][1], "#Shipping");
+    let second = service::generate_post(
+        s.db(),
+        &s.tools(),
+        &s.owner,
+        Uuid::now_v7(),
+        &post_ask(&style),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        second.tokens, 1_400,
+        "the style is reused, not summarised again"
+    );
+    assert_eq!(
+        ledger::balance(s.db(), s.owner.company_id).await.unwrap(),
+        30_000 - 860 - 1_400 - 1_400
+    );
+    let kept = authors::list(s.db(), &s.owner, "").await.unwrap().remove(0);
+    assert_eq!(
+        (kept.style_source.as_deref(), kept.style_tokens),
+        (Some("anthropic"), 860)
+    );
+    let asked = ai.received_requests().await.unwrap();
+    let post_prompt: Value = serde_json::from_slice(&asked[1].body).unwrap();
+    assert!(post_prompt["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .contains("Short questions first"));
 }
