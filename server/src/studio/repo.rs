@@ -28,17 +28,6 @@ pub async fn research(db: &Db, company_id: Uuid, url: &str) -> Result<Option<Res
         .await)?)
 }
 
-pub async fn research_by_id(db: &Db, company_id: Uuid, id: Uuid) -> Result<Option<ResearchRow>> {
-    const SQL: &str =
-        "SELECT id, url, status, note, summary, sources, fetched_at FROM studio_research \
-        WHERE company_id = $1 AND id = $2";
-    Ok(with_db!(db, |c| sqlx::query_as(SQL)
-        .bind(company_id)
-        .bind(id)
-        .fetch_optional(c)
-        .await)?)
-}
-
 /// The company's latest research, newest first.
 pub async fn recent_research(db: &Db, company_id: Uuid, limit: i64) -> Result<Vec<ResearchRow>> {
     const SQL: &str =

@@ -97,6 +97,11 @@ pub struct Research {
     pub cached: bool,
 }
 
+/// A value as JSON (what the pieces and their inputs are stored as).
+fn to_json<T: Serialize>(v: T) -> Result<Value> {
+    serde_json::to_value(v).map_err(|e| Error::Internal(e.into()))
+}
+
 fn research_of(row: repo::ResearchRow, cached: bool) -> Result<Research> {
     Ok(Research {
         id: row.id,
@@ -545,7 +550,7 @@ pub async fn generate_email(
     let ask = check_email(ask)?;
     let title = format!("Email to {} ({})", ask.recipient_name, ask.recipient_role);
     let campaign = ask.campaign.clone();
-    let inputs = serde_json::to_value(&ask).map_err(|e| Error::Internal(e.into()))?;
+    let inputs = to_json(&ask)?;
     let db2 = db.clone();
     let tools = tools.clone();
     let p2 = p.clone();
@@ -571,7 +576,7 @@ pub async fn generate_email(
             if let Choice::Local = choice {
                 let email = compose::local_email(&ask, &company, &extra);
                 return Ok(Made {
-                    content: serde_json::to_value(email).map_err(|e| Error::Internal(e.into()))?,
+                    content: to_json(email)?,
                     source: "local",
                     tokens: 0,
                 });
@@ -605,7 +610,7 @@ pub async fn generate_email(
             .await?;
             let email = Email { note: None, ..email };
             Ok(Made {
-                content: serde_json::to_value(email).map_err(|e| Error::Internal(e.into()))?,
+                content: to_json(email)?,
                 source,
                 tokens: usage,
             })
@@ -632,7 +637,7 @@ pub async fn generate_post(
             .ok_or_else(|| Error::validation("style", "That author is no longer in the list."))?;
     }
     let title = format!("Post: {}", compose::first_words(&ask.topic, 10));
-    let inputs = serde_json::to_value(&ask).map_err(|e| Error::Internal(e.into()))?;
+    let inputs = to_json(&ask)?;
     let db2 = db.clone();
     let tools = tools.clone();
     let p2 = p.clone();
@@ -656,7 +661,7 @@ pub async fn generate_post(
             if let Choice::Local = choice {
                 let post = compose::local_post(&ask, &style, &references);
                 return Ok(Made {
-                    content: serde_json::to_value(post).map_err(|e| Error::Internal(e.into()))?,
+                    content: to_json(post)?,
                     source: "local",
                     tokens: style_tokens,
                 });
@@ -703,7 +708,7 @@ pub async fn generate_post(
             post.reading_minutes = compose::reading_minutes(total);
             post.note = None;
             Ok(Made {
-                content: serde_json::to_value(post).map_err(|e| Error::Internal(e.into()))?,
+                content: to_json(post)?,
                 source,
                 tokens: usage + style_tokens,
             })
@@ -1011,14 +1016,7 @@ pub async fn edit_email(
         current.inputs["tone"].as_str().unwrap_or("professional"),
         &email.body,
     );
-    save_edit(
-        db,
-        p,
-        &current,
-        base,
-        serde_json::to_value(email).map_err(|e| Error::Internal(e.into()))?,
-    )
-    .await
+    save_edit(db, p, &current, base, to_json(email)?).await
 }
 
 /// Saves the member's edit of a post (hook, body, call to action, hashtags separated by spaces).
@@ -1055,14 +1053,7 @@ pub async fn edit_post(
             + compose::words(&post.body)
             + compose::words(&post.call_to_action),
     );
-    save_edit(
-        db,
-        p,
-        &current,
-        base,
-        serde_json::to_value(post).map_err(|e| Error::Internal(e.into()))?,
-    )
-    .await
+    save_edit(db, p, &current, base, to_json(post)?).await
 }
 
 async fn save_edit(
