@@ -371,6 +371,18 @@ async fn the_local_composer_writes_an_email_once_per_form_within_100_words() {
     .await
     .unwrap();
     assert_eq!((edited.version, edited.source.as_str()), (2, "edit"));
+    // The same edit sent twice (a double click): one version, no conflict.
+    let twice = service::edit_email(
+        s.db(),
+        &s.owner,
+        a.id,
+        1,
+        "Coffee planning",
+        "Hi Ana,\n\nShort and sweet.\n\nDan",
+    )
+    .await
+    .unwrap();
+    assert_eq!(twice.version, 2);
     let stale = service::edit_email(s.db(), &s.owner, a.id, 1, "Other", "Hi Ana, other.")
         .await
         .unwrap_err();

@@ -1063,7 +1063,8 @@ async fn save_edit(
     base: i64,
     content: Value,
 ) -> Result<Piece> {
-    if content == current.content && base == current.version {
+    // Nothing changed, or this very edit was saved already (a double click): nothing to add.
+    if content == current.content && (base == current.version || current.source == "edit") {
         return Ok(current.clone());
     }
     if !repo::add_version(
@@ -1079,6 +1080,10 @@ async fn save_edit(
     )
     .await?
     {
+        let now = piece(db, p, current.id).await?;
+        if now.content == content {
+            return Ok(now);
+        }
         return Err(Error::Conflict(
             "Someone saved this piece meanwhile: reload it to see their version, then edit again."
                 .into(),
