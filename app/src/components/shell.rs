@@ -1,7 +1,7 @@
 //! The signed-in frame: sidebar of the areas that exist, company name, user menu, dark mode.
 
 use leptos::prelude::*;
-use leptos_router::components::{Outlet, Redirect};
+use leptos_router::components::{Outlet, Redirect, A};
 
 use super::{theme::ThemeToggle, ui::Logo};
 use crate::api::{get_me, team::SwitchCompany, Me};
@@ -55,25 +55,14 @@ fn settings_home(me: &Me) -> &'static str {
         .unwrap_or("/settings/security")
 }
 
-/// Whether the sidebar entry `href` is the page's: its path or below it, unless a longer
-/// entry matches too (/campaigns/studio is the content studio's, not the campaigns').
-fn nav_current(href: &str, path: &str) -> bool {
-    let under = |h: &str| {
-        if h == "/" {
-            path == "/"
-        } else {
-            path == h || path.starts_with(&format!("{h}/"))
-        }
-    };
-    under(href)
-        && !NAV.iter().any(|(other, _, _, _)| {
-            other.len() > href.len() && other.starts_with(href) && under(other)
-        })
-}
+/// The look of a sidebar entry; the current page's is tinted (`aria-current`, set by `<A>`).
+const NAV_LINK: &str = "flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-brand-50 aria-[current=page]:text-brand-700 dark:text-slate-400 dark:hover:bg-slate-800 dark:hover:text-white dark:aria-[current=page]:bg-brand-500/10 dark:aria-[current=page]:text-brand-300";
+/// An entry with a longer entry under it (Campaigns, with the content studio at
+/// /campaigns/studio) is not tinted while that one is current: `<A>` marks both.
+const NAV_OUTER: &str = "[nav:has(a[data-nav-inner][aria-current=page])_&]:bg-transparent [nav:has(a[data-nav-inner][aria-current=page])_&]:text-slate-600 dark:[nav:has(a[data-nav-inner][aria-current=page])_&]:bg-transparent dark:[nav:has(a[data-nav-inner][aria-current=page])_&]:text-slate-400";
 
 #[component]
 fn NavLinks(me: Me) -> impl IntoView {
-    let location = leptos_router::hooks::use_location();
     NAV.iter()
         .filter(|(_, _, needs, _)| {
             needs.is_empty()
@@ -82,30 +71,21 @@ fn NavLinks(me: Me) -> impl IntoView {
                     .any(|p| me.can(p) || (*p == SUPER_ADMIN && me.is_super_admin))
         })
         .map(|(href, label, _, icon)| {
-            let matches = *href;
+            let outer = NAV.iter().any(|(other, _, _, _)| {
+                *href != "/" && other.len() > href.len() && other.starts_with(&format!("{href}/"))
+            });
+            let inner = NAV.iter().any(|(other, _, _, _)| {
+                *other != "/" && other.len() < href.len() && href.starts_with(&format!("{other}/"))
+            });
+            let class = if outer { format!("{NAV_LINK} {NAV_OUTER}") } else { NAV_LINK.to_string() };
             let href = if *href == "/settings/members" { settings_home(&me) } else { href };
-            let current = move || {
-                let path = location.pathname.get();
-                let here = if matches == "/settings/members" {
-                    path.starts_with("/settings/")
-                } else {
-                    nav_current(matches, &path)
-                };
-                here.then_some("page")
-            };
-            // A plain link (the router still handles its clicks): which entry is current is
-            // decided here, so that a longer entry wins over the one it sits under.
             view! {
-                <a
-                    href=href
-                    aria-current=current
-                    class="flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-brand-50 aria-[current=page]:text-brand-700 dark:text-slate-400 dark:hover:bg-slate-800 dark:hover:text-white dark:aria-[current=page]:bg-brand-500/10 dark:aria-[current=page]:text-brand-300"
-                >
+                <A href=href exact=href == "/" attr:class=class attr:data-nav-inner=inner.then_some("")>
                     <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" aria-hidden="true">
                         <path stroke-linecap="round" stroke-linejoin="round" d=*icon/>
                     </svg>
                     {*label}
-                </a>
+                </A>
             }
         })
         .collect_view()
