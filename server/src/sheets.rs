@@ -69,11 +69,17 @@ pub fn read_xlsx(bytes: &[u8], caps: Caps) -> Result<Sheet> {
         if read as u64 > caps.inflated || inflated > 2 * caps.inflated {
             return Err(too_big());
         }
-        if name.starts_with("xl/worksheets/") && has_formula(&buf) {
+        // calamine finds parts whatever their case or slashes, and wherever the package's
+        // relationships put the workbook: every spelling is looked at.
+        let name = name.replace('\\', "/").to_ascii_lowercase();
+        if name.contains("worksheets/") && has_formula(&buf) {
             formulas = true;
         }
-        if name == "xl/sharedStrings.xml" && declared_strings(&buf) > MAX_SHARED_STRINGS {
-            return Err(too_big());
+        if name.ends_with("sharedstrings.xml") {
+            let declared = declared_strings(&buf);
+            if declared > MAX_SHARED_STRINGS || declared > listed_strings(&buf) + 16 {
+                return Err(too_big());
+            }
         }
     }
     let mut book: Xlsx<_> =
@@ -148,22 +154,56 @@ fn has_formula(xml: &[u8]) -> bool {
             .any(|w| &w[..3] == b":f>" || w == b":f /" || w == b":f t")
 }
 
-/// The largest `count` or `uniqueCount` the shared strings declare (0 when none).
+/// The `uniqueCount` the shared strings' `<sst>` start tag declares (0 when
+/// none; u64::MAX when a value is not a number that fits), any quoting or spacing.
 fn declared_strings(xml: &[u8]) -> u64 {
-    let head = &xml[..xml.len().min(4096)];
-    let head = String::from_utf8_lossy(head);
-    ["uniqueCount=\"", " count=\""]
-        .iter()
-        .filter_map(|key| {
-            let at = head.find(key)? + key.len();
-            let digits: String = head[at..]
+    let text = String::from_utf8_lossy(xml);
+    let Some(start) = text
+        .match_indices("sst")
+        .map(|(i, _)| i)
+        .find(|&i| i > 0 && matches!(text.as_bytes()[i - 1], b'<' | b':'))
+    else {
+        return 0;
+    };
+    let tag = &text[start..];
+    let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+    let mut most = 0u64;
+    // calamine reserves room for `uniqueCount` strings (`count` counts the cells using them).
+    for key in ["uniqueCount"] {
+        let mut rest = tag;
+        while let Some(at) = rest.find(key) {
+            let after = rest[at + key.len()..].trim_start();
+            rest = &rest[at + key.len()..];
+            let Some(value) = after.strip_prefix('=') else {
+                continue;
+            };
+            let value = value.trim_start().trim_start_matches(['"', '\'']);
+            let digits: String = value
                 .chars()
-                .take_while(char::is_ascii_digit)
+                .take_while(|c| !matches!(c, '"' | '\''))
                 .collect();
-            Some(digits.parse::<u64>().unwrap_or(u64::MAX))
-        })
-        .max()
-        .unwrap_or(0)
+            most = most.max(digits.trim().parse::<u64>().unwrap_or(u64::MAX));
+        }
+    }
+    most
+}
+
+/// How many strings the part really lists (`<si>` start tags, any namespace prefix).
+fn listed_strings(xml: &[u8]) -> u64 {
+    let mut n = 0;
+    for (i, _) in xml.iter().enumerate().filter(|(_, b)| **b == b'<') {
+        let tag = &xml[i + 1..];
+        let name_end = tag
+            .iter()
+            .position(|b| matches!(b, b'>' | b' ' | b'/' | b'\t' | b'\n' | b'\r'))
+            .unwrap_or(tag.len());
+        let name = &tag[..name_end];
+        let local = name.rsplit(|b| *b == b':').next().unwrap_or(name);
+        if local == b"si" {
+            n += 1;
+        }
+    }
+    n
 }
 
 #[cfg(test)]
@@ -179,12 +219,26 @@ mod tests {
     }
 
     #[test]
-    fn declared_string_counts_are_read() {
-        assert_eq!(declared_strings(b"<sst count=\"3\" uniqueCount=\"2\">"), 3);
+    fn declared_string_counts_are_read_in_any_spelling() {
+        assert_eq!(declared_strings(b"<sst count=\"3\" uniqueCount=\"2\">"), 2);
         assert_eq!(
             declared_strings(b"<sst uniqueCount=\"99999999999\">"),
             99_999_999_999
         );
+        assert_eq!(declared_strings(b"<x:sst uniqueCount = '12' >"), 12);
+        assert_eq!(
+            declared_strings(b"<sst uniqueCount='999999999999999999999999'>"),
+            u64::MAX
+        );
+        let late = format!(
+            "<?xml version=\"1.0\"?>{}<sst uniqueCount=\"7\">",
+            " ".repeat(5000)
+        );
+        assert_eq!(declared_strings(late.as_bytes()), 7);
         assert_eq!(declared_strings(b"<sst>"), 0);
+        assert_eq!(
+            listed_strings(b"<sst><si><t>a</t></si><x:si><x:t>b</x:t></x:si></sst>"),
+            2
+        );
     }
 }

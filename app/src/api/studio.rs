@@ -522,7 +522,7 @@ pub async fn mark_sent(id: String) -> Result<String, AppError> {
     server::studio::service::mark_sent(&ssr::state()?.db, &p, ssr::parse_id(&id)?)
         .await
         .map_err(ssr::fail)?;
-    Ok("Marked as sent: opens count from now.".into())
+    Ok("Marked as sent: loads in the next 10 seconds are counted as a scanner's.".into())
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -311,7 +311,7 @@ async fn export_library(
     let result = async {
         let p = user.0.ok_or(Error::Unauthorized)?;
         p.authorize(Permission::ContentWrite)?;
-        let pieces = service::library(&state.db, &p, None, "").await?;
+        let pieces = service::library_all(&state.db, &p).await?;
         let mut out = String::from(
             "kind,title,campaign,created,version,subject_or_hook,body,hashtags,sent,human_opens,machine_opens\n",
         );

@@ -55,13 +55,14 @@ pub async fn read_resume(tmp: &Path, file_name: &str, bytes: &[u8]) -> Result<St
 
 async fn pdf_text(tmp: &Path, bytes: &[u8]) -> Result<String> {
     let limits = pdf::Limits::default();
-    if pdf::inspect_streams(
-        bytes,
-        limits.max_inflated,
-        std::time::Duration::from_secs(5),
-    )
-    .is_err()
-    {
+    // Inflating the streams is CPU work: off the request threads.
+    let (owned, max) = (bytes.to_vec(), limits.max_inflated);
+    let inspected = tokio::task::spawn_blocking(move || {
+        pdf::inspect_streams(&owned, max, std::time::Duration::from_secs(5))
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))?;
+    if inspected.is_err() {
         return Err(bad(
             "The PDF cannot be read: save it again and upload that.",
         ));

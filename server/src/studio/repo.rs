@@ -122,6 +122,7 @@ pub async fn author(db: &Db, company_id: Uuid, id: Uuid) -> Result<Option<Author
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AuthorPostRow {
     pub author_id: Uuid,
+    pub author_name: String,
     pub content: String,
     pub summary: String,
     pub link: Option<String>,
@@ -135,7 +136,7 @@ pub async fn author_posts(
     company_id: Uuid,
     author_id: Option<Uuid>,
 ) -> Result<Vec<AuthorPostRow>> {
-    const SQL: &str = "SELECT p.author_id, p.content, p.summary, p.link, p.posted_on, p.engagement \
+    const SQL: &str = "SELECT p.author_id, a.name AS author_name, p.content, p.summary, p.link, p.posted_on, p.engagement \
         FROM studio_author_posts p JOIN studio_authors a ON a.id = p.author_id AND a.company_id = p.company_id \
         WHERE p.company_id = $1 AND ($2 IS NULL OR p.author_id = $2) ORDER BY a.name_key, p.id";
     Ok(with_db!(db, |c| sqlx::query_as(SQL)
@@ -554,6 +555,24 @@ pub async fn pixel_owner(
         .bind(pixel)
         .fetch_optional(c)
         .await)?)
+}
+
+/// Whether the piece had an open of this class since `since` (a reload is not a new open).
+pub async fn opened_since(
+    db: &Db,
+    piece_id: Uuid,
+    class: &str,
+    since: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str =
+        "SELECT COUNT(*) FROM studio_opens WHERE piece_id = $1 AND class = $2 AND at > $3";
+    let (n,): (i64,) = with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(piece_id)
+        .bind(class)
+        .bind(since)
+        .fetch_one(c)
+        .await)?;
+    Ok(n > 0)
 }
 
 pub async fn insert_open(

@@ -508,22 +508,31 @@ where
     };
     match made {
         Ok(m) => {
-            repo::add_version(
-                db,
-                p.company_id,
-                id,
-                0,
-                &m.content.to_string(),
-                m.source,
-                m.tokens,
-                p.user_id,
-                Utc::now(),
-            )
-            .await?;
-            let row = repo::piece(db, p.company_id, id)
-                .await?
-                .ok_or(Error::NotFound)?;
-            piece_of(row)
+            let stored = async {
+                repo::add_version(
+                    db,
+                    p.company_id,
+                    id,
+                    0,
+                    &m.content.to_string(),
+                    m.source,
+                    m.tokens,
+                    p.user_id,
+                    Utc::now(),
+                )
+                .await?;
+                piece_of(
+                    repo::piece(db, p.company_id, id)
+                        .await?
+                        .ok_or(Error::NotFound)?,
+                )
+            }
+            .await;
+            if stored.is_err() {
+                // The claim goes, so the form can be sent again rather than wait on it forever.
+                let _ = repo::drop_claim(db, p.company_id, id).await;
+            }
+            stored
         }
         Err(e) => {
             repo::drop_claim(db, p.company_id, id).await?;
@@ -867,30 +876,41 @@ async fn ask_checked<T: DeserializeOwned>(
             schema,
         )
         .await;
-        let wrong = match asked {
-            Ok(answer) => {
-                usage.add(&answer.usage);
-                match serde_json::from_value::<T>(answer.json) {
-                    Ok(v) => {
-                        let found = problems(&v);
-                        if found.is_empty() {
-                            let charged =
-                                ledger::settle(db, p.company_id, hold.id, usage.total()).await?;
-                            return Ok((v, charged, answer.provider));
+        let wrong =
+            match asked {
+                Ok(answer) => {
+                    usage.add(&answer.usage);
+                    match serde_json::from_value::<T>(answer.json) {
+                        Ok(v) => {
+                            let found = problems(&v);
+                            if found.is_empty() {
+                                let charged =
+                                    match ledger::settle(db, p.company_id, hold.id, usage.total())
+                                        .await
+                                    {
+                                        Ok(c) => c,
+                                        Err(e) => {
+                                            // Never leave the hold held: give it back, then fail.
+                                            let _ =
+                                                ledger::release(db, p.company_id, hold.id).await;
+                                            return Err(e);
+                                        }
+                                    };
+                                return Ok((v, charged, answer.provider));
+                            }
+                            found.join("; ")
                         }
-                        found.join("; ")
+                        Err(e) => format!("the answer does not have the expected fields ({e})"),
                     }
-                    Err(e) => format!("the answer does not have the expected fields ({e})"),
                 }
-            }
-            Err(ai::CallError::Malformed { reason, .. }) => reason,
-            Err(ai::CallError::Provider(e)) => {
-                ledger::release(db, p.company_id, hold.id).await?;
-                return Err(Error::Unavailable(format!(
-                    "The AI provider did not answer: {e}. No tokens were charged."
-                )));
-            }
-        };
+                Err(ai::CallError::Malformed { reason, .. }) => reason,
+                Err(ai::CallError::Provider(e)) => {
+                    ledger::release(db, p.company_id, hold.id).await?;
+                    return Err(Error::Unavailable(format!(
+                        "The AI provider did not answer: {e}. No tokens were charged."
+                    )));
+                }
+            };
         tracing::warn!(attempt, problems = %wrong, "AI answer broke the piece's rules");
         last = wrong;
         question = format!(
@@ -940,9 +960,24 @@ pub async fn library(
     kind: Option<&str>,
     search: &str,
 ) -> Result<Vec<Piece>> {
+    library_of(db, p, kind, search, 200).await
+}
+
+/// Every piece, for the export.
+pub async fn library_all(db: &Db, p: &Principal) -> Result<Vec<Piece>> {
+    library_of(db, p, None, "", i64::from(u32::MAX)).await
+}
+
+async fn library_of(
+    db: &Db,
+    p: &Principal,
+    kind: Option<&str>,
+    search: &str,
+    limit: i64,
+) -> Result<Vec<Piece>> {
     p.authorize(Permission::ContentWrite)?;
     let kind = kind.filter(|k| matches!(*k, "email" | "post"));
-    repo::pieces(db, p.company_id, kind, search, 200)
+    repo::pieces(db, p.company_id, kind, search, limit)
         .await?
         .into_iter()
         .map(piece_of)
@@ -1124,6 +1159,17 @@ pub async fn record_open(
     };
     let since = sent_at.map(|s| (now - s).num_seconds());
     let opener = pixel::classify(user_agent, ip, since);
+    // The same opener again within a minute (a reload, a client asking twice) is one open.
+    if repo::opened_since(
+        db,
+        piece_id,
+        opener.class,
+        now - chrono::Duration::minutes(1),
+    )
+    .await?
+    {
+        return Ok(false);
+    }
     repo::insert_open(db, company_id, piece_id, now, opener.human, opener.class).await?;
     Ok(true)
 }
