@@ -528,11 +528,17 @@ pub fn local_post(ask: &PostAsk, style: &Style, references: &[(String, Summary)]
         .hashtags
         .iter()
         .cloned()
-        .chain([topic, industry, audience].into_iter().filter_map(hashtag))
+        // Phrases of up to three words make a hashtag; of a longer topic, its long words do.
+        .chain(
+            [industry, audience, topic]
+                .into_iter()
+                .filter(|s| s.split_whitespace().count() <= 3)
+                .filter_map(hashtag),
+        )
         .chain(
             topic
                 .split_whitespace()
-                .filter(|w| w.len() > 3)
+                .filter(|w| w.chars().filter(|c| c.is_alphanumeric()).count() >= 6)
                 .filter_map(hashtag),
         )
         .chain(std::iter::once(goal_tag.to_string()))
