@@ -73,6 +73,17 @@ pub async fn save_research(
     Ok(id)
 }
 
+/// A LIKE pattern (with `ESCAPE '\\'`) matching values that hold `search`, any case.
+fn contains_pattern(search: &str) -> String {
+    let escaped = search
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
 // ---- authors ----
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -94,15 +105,7 @@ pub async fn authors(db: &Db, company_id: Uuid, search: &str) -> Result<Vec<Auth
     let sql = format!(
         "SELECT {AUTHOR_COLUMNS} WHERE company_id = $1 AND name_key LIKE $2 ESCAPE '\\' ORDER BY name_key LIMIT 500"
     );
-    let pattern = format!(
-        "%{}%",
-        search
-            .trim()
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = contains_pattern(search);
     Ok(with_db!(db, |c| sqlx::query_as(&sql)
         .bind(company_id)
         .bind(&pattern)
@@ -365,15 +368,7 @@ pub async fn pieces(
         "{PIECE_SELECT} AND ($4 IS NULL OR p.kind = $4) AND (LOWER(p.title) LIKE $5 ESCAPE '\\' OR LOWER(p.campaign) LIKE $5 ESCAPE '\\') \
          ORDER BY p.created_at DESC LIMIT $6"
     );
-    let pattern = format!(
-        "%{}%",
-        search
-            .trim()
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_")
-    );
+    let pattern = contains_pattern(search);
     Ok(with_db!(db, |c| sqlx::query_as(&sql)
         .bind(company_id)
         .bind(true)
