@@ -485,3 +485,25 @@ async fn a_disabled_user_loses_their_session_and_cannot_sign_in() {
         "Email or password is incorrect."
     );
 }
+
+/// The built site's files never touch the session: a preload still in flight with the cookie of
+/// a session that signing in has just replaced (and deleted) must not answer with a cookie that
+/// removes the new one.
+#[tokio::test]
+async fn files_of_the_site_never_remove_the_session_cookie() {
+    let app = spawn_app().await;
+    app.setup("ada@example.com").await;
+    assert!(app.signed_in().await);
+    // The session's record goes, as signing in again deletes the old one.
+    let db = &app.state.db;
+    server::exec!(db, sqlx::query("DELETE FROM sessions")).unwrap();
+    let res = app.get("/pkg/switchyard.wasm").await;
+    assert!(
+        res.headers().get("set-cookie").is_none(),
+        "a file answered with {:?}",
+        res.headers().get("set-cookie")
+    );
+    // A page with that cookie does clear it (the session is gone).
+    let res = app.get("/").await;
+    assert!(res.headers().get("set-cookie").is_some());
+}

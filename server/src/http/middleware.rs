@@ -58,6 +58,18 @@ pub async fn record_metrics(req: Request, next: Next) -> Response {
     res
 }
 
+/// The built site's files (`/pkg/…`) never touch the session: they are read without its
+/// cookie. A page's preloads still in flight when its form signs in (which gives the session a
+/// new id and deletes the old one) would otherwise load the deleted session, and the session
+/// layer would answer them with a cookie removing the new one: the member, just signed in, is
+/// signed out again.
+pub async fn files_without_session(mut req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/pkg/") {
+        req.headers_mut().remove(header::COOKIE);
+    }
+    next.run(req).await
+}
+
 /// Refuses state-changing requests whose Origin (or, failing that, Referer) is not this site.
 /// In production, also refuses any request (probes aside) sent to a host other than
 /// PUBLIC_URL's: a page on an attacker's domain that re-points its DNS at us (DNS rebinding)

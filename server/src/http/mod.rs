@@ -87,6 +87,7 @@ pub fn wrap(router: Router, state: AppState) -> Router {
             middleware::load_principal,
         ))
         .layer(sessions::layer(state.sessions.clone(), &state.config))
+        .layer(axum::middleware::from_fn(middleware::files_without_session))
         .layer(from_fn_with_state(
             state.clone(),
             middleware::friendly_errors,
