@@ -30,6 +30,20 @@ pub struct Sheet {
     pub formulas: bool,
 }
 
+/// Refuses an upload that is empty or larger than `max` bytes (field `file`).
+pub fn check_size(bytes: &[u8], max: usize) -> Result<()> {
+    if bytes.is_empty() {
+        return Err(Error::validation("file", "The file is empty."));
+    }
+    if bytes.len() > max {
+        return Err(Error::validation(
+            "file",
+            format!("The file is larger than {} MB.", max / 1024 / 1024),
+        ));
+    }
+    Ok(())
+}
+
 /// Shared strings a workbook may declare; calamine reserves a slot for each before reading.
 const MAX_SHARED_STRINGS: u64 = 1_000_000;
 

@@ -151,15 +151,7 @@ use crate::sheets::Table;
 /// sheet into text cells. Errors name what is wrong with the file as a whole.
 pub fn read_table(file_name: &str, bytes: &[u8]) -> Result<Table> {
     let bad = |m: String| Error::validation("file", m);
-    if bytes.is_empty() {
-        return Err(bad("The file is empty.".into()));
-    }
-    if bytes.len() > MAX_BYTES {
-        return Err(bad(format!(
-            "The file is larger than {} MB.",
-            MAX_BYTES / 1024 / 1024
-        )));
-    }
+    crate::sheets::check_size(bytes, MAX_BYTES)?;
     let lower = file_name.to_ascii_lowercase();
     let table = if lower.ends_with(".xlsx") || bytes.starts_with(b"PK\x03\x04") {
         read_xlsx(bytes)?

@@ -99,15 +99,7 @@ struct Stored {
 /// Reads and checks a workbook (pure): the rows with their problems, and the ignored columns.
 pub fn check(file_name: &str, bytes: &[u8]) -> Result<(Vec<RowPreview>, Vec<String>)> {
     let bad = |m: String| Error::validation("file", m);
-    if bytes.is_empty() {
-        return Err(bad("The file is empty.".into()));
-    }
-    if bytes.len() > MAX_BYTES {
-        return Err(bad(format!(
-            "The file is larger than {} MB.",
-            MAX_BYTES / 1024 / 1024
-        )));
-    }
+    crate::sheets::check_size(bytes, MAX_BYTES)?;
     if !file_name.to_ascii_lowercase().ends_with(".xlsx") || !bytes.starts_with(b"PK\x03\x04") {
         return Err(bad("Choose an Excel workbook (.xlsx).".into()));
     }

@@ -7,10 +7,11 @@ use std::{io::Read, path::Path};
 use chrono::Utc;
 use uuid::Uuid;
 
+use super::repo;
 use crate::{
     access::{Permission, Principal},
     analyses::pdf,
-    exec, with_db, Db, Error, Result,
+    Db, Error, Result,
 };
 
 /// The largest resume taken.
@@ -27,12 +28,7 @@ fn bad(m: &str) -> Error {
 
 /// The resume's text (whitespace tidied), or why it cannot be read.
 pub async fn read_resume(tmp: &Path, file_name: &str, bytes: &[u8]) -> Result<String> {
-    if bytes.is_empty() {
-        return Err(bad("The file is empty."));
-    }
-    if bytes.len() > MAX_BYTES {
-        return Err(bad("The file is larger than 5 MB."));
-    }
+    crate::sheets::check_size(bytes, MAX_BYTES)?;
     let lower = file_name.to_ascii_lowercase();
     let text = if bytes.starts_with(b"%PDF-") {
         pdf_text(tmp, bytes).await?
@@ -180,33 +176,14 @@ fn tidy(text: &str) -> String {
 /// Keeps the member's profile text (from a resume) for the email form.
 pub async fn save(db: &Db, p: &Principal, file_name: &str, text: &str) -> Result<()> {
     p.authorize(Permission::ContentWrite)?;
-    const SQL: &str =
-        "INSERT INTO studio_profiles (company_id, user_id, file_name, text, updated_at) \
-        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (company_id, user_id) DO UPDATE SET \
-        file_name = excluded.file_name, text = excluded.text, updated_at = excluded.updated_at";
     let name: String = file_name.chars().take(200).collect();
-    exec!(
-        db,
-        sqlx::query(SQL)
-            .bind(p.company_id)
-            .bind(p.user_id)
-            .bind(&name)
-            .bind(text)
-            .bind(Utc::now())
-    )?;
-    Ok(())
+    repo::save_profile(db, p.company_id, p.user_id, &name, text, Utc::now()).await
 }
 
 /// The member's kept profile: (the resume's file name, its text).
 pub async fn get(db: &Db, p: &Principal) -> Result<Option<(String, String)>> {
     p.authorize(Permission::ContentWrite)?;
-    const SQL: &str =
-        "SELECT file_name, text FROM studio_profiles WHERE company_id = $1 AND user_id = $2";
-    Ok(with_db!(db, |c| sqlx::query_as(SQL)
-        .bind(p.company_id)
-        .bind(p.user_id)
-        .fetch_optional(c)
-        .await)?)
+    repo::profile(db, p.company_id, p.user_id).await
 }
 
 #[cfg(test)]

@@ -622,3 +622,40 @@ pub async fn open_rates(db: &Db, company_id: Uuid) -> Result<Vec<(String, i64, i
         .fetch_all(c)
         .await)?)
 }
+
+// ---- the sender's profile ----
+
+pub async fn save_profile(
+    db: &Db,
+    company_id: Uuid,
+    user_id: Uuid,
+    file_name: &str,
+    text: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    const SQL: &str =
+        "INSERT INTO studio_profiles (company_id, user_id, file_name, text, updated_at) \
+        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (company_id, user_id) DO UPDATE SET \
+        file_name = excluded.file_name, text = excluded.text, updated_at = excluded.updated_at";
+    exec!(
+        db,
+        sqlx::query(SQL)
+            .bind(company_id)
+            .bind(user_id)
+            .bind(file_name)
+            .bind(text)
+            .bind(now)
+    )?;
+    Ok(())
+}
+
+/// A member's kept profile: (file name, text).
+pub async fn profile(db: &Db, company_id: Uuid, user_id: Uuid) -> Result<Option<(String, String)>> {
+    const SQL: &str =
+        "SELECT file_name, text FROM studio_profiles WHERE company_id = $1 AND user_id = $2";
+    Ok(with_db!(db, |c| sqlx::query_as(SQL)
+        .bind(company_id)
+        .bind(user_id)
+        .fetch_optional(c)
+        .await)?)
+}
