@@ -1,5 +1,6 @@
 """Seeds N orders spread over the bench company's five stores, straight into the SQLite file
-(bench/orders.sh stops the server first). Statuses, customers, totals and days vary; one order
+(bench/orders.sh stops the server first). Days are UTC dates; the dashboard's job
+recomputes them in the company's zone. Statuses, customers, totals and days vary; one order
 in ten has the phone flag, one in twenty the address flag.
 
     python3 bench/seed_orders.py <sqlite file> <N>
@@ -38,12 +39,12 @@ def rows(lo, hi):
         total = random.randrange(1000, 200000)
         search = f"{number} {name} {email} {phone or ''}".lower().strip()
         yield (uuid.uuid4().bytes, company, stores[s], str(10**9 + i), number, random.choice(STATUSES),
-               "paid", "RON", total, total, 0, 0, name, email, phone, flags, search, ts(placed), ts(placed), ts(placed), ts(placed))
+               "paid", "RON", total, total, 0, 0, name, email, phone, flags, search, ts(placed), ts(placed), ts(placed), ts(placed), ts(placed)[:10])
 
 
 SQL = ("INSERT INTO orders (id, company_id, store_id, external_id, number, status, financial_status, currency, "
        "total_minor, subtotal_minor, shipping_minor, tax_minor, customer_name, email, phone, flags, search, "
-       "placed_at, source_updated_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+       "placed_at, source_updated_at, created_at, updated_at, placed_day) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 BATCH = 50_000
 for lo in range(0, n, BATCH):
     db.executemany(SQL, rows(lo, min(n, lo + BATCH)))

@@ -12,7 +12,7 @@ g AS (
 )
 INSERT INTO orders (id, company_id, store_id, external_id, number, status, financial_status, currency,
   total_minor, subtotal_minor, shipping_minor, tax_minor, customer_name, email, phone, flags, search,
-  placed_at, source_updated_at, created_at, updated_at)
+  placed_at, source_updated_at, created_at, updated_at, placed_day)
 SELECT gen_random_uuid(), (SELECT id FROM c), s.id, (1000000000 + g.i)::text, '#S' || (s.k + 1) || '-' || (g.i / 5),
   (ARRAY['PENDING','PENDING','PENDING','VALIDATED','PICKING','PACKED','AWB_CREATED','SHIPPED','SHIPPED','SHIPPED','SHIPPED',
          'DELIVERED','DELIVERED','DELIVERED','DELIVERED','DELIVERED','DELIVERED','CANCELLED','RETURNED'])[1 + (g.i * 31) % 19],
@@ -20,6 +20,7 @@ SELECT gen_random_uuid(), (SELECT id FROM c), s.id, (1000000000 + g.i)::text, '#
   lower(replace(g.name, ' ', '.')) || g.i || '@example.ro', g.phone,
   trim(CASE WHEN g.phone IS NULL THEN 'phone' ELSE '' END || CASE WHEN g.i % 20 = 0 THEN ' address' ELSE '' END),
   lower('#S' || (s.k + 1) || '-' || (g.i / 5) || ' ' || g.name || ' ' || lower(replace(g.name, ' ', '.')) || g.i || '@example.ro ' || coalesce(g.phone, '')),
-  g.placed, g.placed, g.placed, g.placed
+  g.placed, g.placed, g.placed, g.placed,
+  (g.placed AT TIME ZONE (SELECT timezone FROM companies WHERE id = (SELECT id FROM c)))::date
 FROM g JOIN s ON s.k = g.i % 5;
 ANALYZE orders;

@@ -55,6 +55,12 @@ async fn run(config: Config, started: Instant) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot open the database {redacted}"))?;
     db.migrate().await.context("database migrations failed")?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("rollups") => return rollups(&db, args.iter().any(|a| a == "--repair")).await,
+        Some("seed") => return seed(&db, &args[1..]).await,
+        _ => {}
+    }
 
     let addr = config.site_addr;
     let state = AppState::new(config, db.clone());
@@ -111,4 +117,109 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutdown signal received");
+}
+
+/// `switchyard rollups [--repair]`: compares every company's dashboard rollups with their
+/// recomputation from the source rows and prints each difference; with `--repair`, rewrites
+/// those that differ. Without it, a difference is a failure (exit 1), for a check in cron.
+async fn rollups(db: &Db, repair: bool) -> anyhow::Result<()> {
+    let mut found = 0usize;
+    let companies = server::dashboard::rollups::companies(db).await?;
+    for id in &companies {
+        for d in server::dashboard::rollups::check(db, *id, repair).await? {
+            println!("{d}");
+            found += 1;
+        }
+    }
+    match (found, repair) {
+        (0, _) => println!(
+            "rollups: {} companies checked, no difference",
+            companies.len()
+        ),
+        (n, true) => println!("rollups: {n} differences found and repaired"),
+        (n, false) => {
+            anyhow::bail!("{n} rollup rows differ from their sources (run with --repair)")
+        }
+    }
+    Ok(())
+}
+
+/// `switchyard seed --company NAME --email E --password P [--name N] [--timezone TZ]
+/// [--stores 5] [--orders 1000000] [--days 90] [--campaigns 200] [--analyses 10000] [--seed 1]`:
+/// signs up a company (first-run setup must be done) and fills it with synthetic figures for
+/// the bench and the browser tests. Defaults are the bench's: a million orders.
+async fn seed(db: &Db, args: &[String]) -> anyhow::Result<()> {
+    use server::dashboard::seed;
+    let mut opts = std::collections::HashMap::new();
+    for pair in args.chunks(2) {
+        match pair {
+            [k, v] if k.starts_with("--") => {
+                opts.insert(k.trim_start_matches("--").to_string(), v.clone());
+            }
+            _ => anyhow::bail!("seed: expected --option value pairs, got {pair:?}"),
+        }
+    }
+    let text = |k: &str| opts.get(k).cloned();
+    let number = |k: &str, default: i64| -> anyhow::Result<i64> {
+        opts.get(k)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| anyhow::anyhow!("seed: --{k} takes a number"))
+            })
+            .unwrap_or(Ok(default))
+    };
+    let b = seed::BENCH;
+    let spec = seed::Spec {
+        stores: number("stores", b.stores as i64)?.clamp(1, 50) as usize,
+        orders: number("orders", b.orders as i64)?.max(0) as usize,
+        days: number("days", b.days)?.clamp(1, 730),
+        campaigns: number("campaigns", b.campaigns as i64)?.max(0) as usize,
+        analyses: number("analyses", b.analyses as i64)?.max(0) as usize,
+    };
+    let (Some(company), Some(email), Some(password)) =
+        (text("company"), text("email"), text("password"))
+    else {
+        anyhow::bail!("seed: --company, --email and --password are required");
+    };
+    let timezone = text("timezone").unwrap_or_else(|| "Europe/Bucharest".into());
+    let owner = server::identity::sign_up(
+        db,
+        server::identity::SetupInput {
+            company_name: company,
+            timezone: timezone.clone(),
+            name: text("name").unwrap_or_else(|| "Seed Owner".into()),
+            email,
+            password: password.clone(),
+            password_confirm: password,
+        },
+        &server::access::RequestMeta::default(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("seed: {}", e.public_message()))?;
+    let started = Instant::now();
+    seed::company(
+        db,
+        owner.company_id,
+        &timezone,
+        spec,
+        chrono::Utc::now(),
+        number("seed", 1)? as u64,
+        |n| {
+            if n % 100_000 == 0 || n == spec.orders {
+                eprintln!("seed: {n} orders");
+            }
+        },
+    )
+    .await?;
+    println!(
+        "seed: company {} with {} stores, {} orders over {} days, {} campaigns, {} analyses in {:.1} s",
+        owner.company_id,
+        spec.stores,
+        spec.orders,
+        spec.days,
+        spec.campaigns,
+        spec.analyses,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }

@@ -55,7 +55,10 @@ async fn the_dashboard_renders_real_figures_without_javascript() {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains(", Ada</h1>"), "greeting: {body}");
     assert!(body.contains("Acme Electric"));
-    assert!(body.contains("Members"));
+    assert!(
+        body.contains("Get started"),
+        "an empty company sees its first steps"
+    );
     assert!(body.contains("created the company"));
     assert!(
         body.contains("/pkg/switchyard.js"),

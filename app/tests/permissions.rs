@@ -449,9 +449,9 @@ async fn company_b(app: &TestApp) -> CompanyB {
     // A completed analysis of B's, with a stored file and page.
     let analysis: uuid::Uuid = B_ANALYSIS.parse().unwrap();
     let key = server::analyses::keys::source_key(company, analysis, "pdf");
-    server::exec!(db, sqlx::query("INSERT INTO analyses (id, company_id, created_by, lineage_id, version, filename, file_kind, file_bytes, file_sha256, source_key, pages, test_type, standard, status, estimate, verdict, score, extraction, outcome, created_at) \
-        VALUES ($1, $2, $3, $1, 1, 'Beta Secret report.pdf', 'pdf', 10, 'x', $4, 1, 'grounding', 'NETA', 'completed', 1000, 'APPROVED', 100, '{}', NULL, $5)")
-        .bind(analysis).bind(company).bind(user).bind(&key).bind(chrono::Utc::now()))
+    server::exec!(db, sqlx::query("INSERT INTO analyses (id, company_id, created_by, lineage_id, version, filename, file_kind, file_bytes, file_sha256, source_key, pages, test_type, standard, status, estimate, verdict, score, extraction, outcome, created_at, day) \
+        VALUES ($1, $2, $3, $1, 1, 'Beta Secret report.pdf', 'pdf', 10, 'x', $4, 1, 'grounding', 'NETA', 'completed', 1000, 'APPROVED', 100, '{}', NULL, $5, $6)")
+        .bind(analysis).bind(company).bind(user).bind(&key).bind(chrono::Utc::now()).bind(chrono::Utc::now().date_naive()))
     .unwrap();
     let storage = &app.state.storage;
     storage
@@ -481,9 +481,9 @@ async fn company_b(app: &TestApp) -> CompanyB {
     )
     .await
     .unwrap();
-    server::exec!(db, sqlx::query("INSERT INTO orders (id, company_id, store_id, external_id, number, status, currency, total_minor, subtotal_minor, shipping_minor, tax_minor, customer_name, email, flags, search, placed_at, source_updated_at, created_at, updated_at) \
-        VALUES ($1, $2, $3, '1', '#B-1', 'PENDING', 'RON', 1000, 1000, 0, 0, 'Beta Secret Buyer', 'boss@beta.example', '', '#b-1 beta secret buyer', $4, $4, $4, $4)")
-        .bind(B_ORDER.parse::<uuid::Uuid>().unwrap()).bind(company).bind(store.id).bind(chrono::Utc::now()))
+    server::exec!(db, sqlx::query("INSERT INTO orders (id, company_id, store_id, external_id, number, status, currency, total_minor, subtotal_minor, shipping_minor, tax_minor, customer_name, email, flags, search, placed_at, source_updated_at, created_at, updated_at, placed_day) \
+        VALUES ($1, $2, $3, '1', '#B-1', 'PENDING', 'RON', 1000, 1000, 0, 0, 'Beta Secret Buyer', 'boss@beta.example', '', '#b-1 beta secret buyer', $4, $4, $4, $4, $5)")
+        .bind(B_ORDER.parse::<uuid::Uuid>().unwrap()).bind(company).bind(store.id).bind(chrono::Utc::now()).bind(chrono::Utc::now().date_naive()))
     .unwrap();
     // A bulk run of B's over that order, and a validation error on it.
     server::exec!(db, sqlx::query("INSERT INTO order_bulk_runs (id, company_id, created_by, request_key, action, total, state, created_at) \

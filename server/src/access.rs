@@ -252,6 +252,13 @@ pub struct Principal {
     pub role_name: String,
     pub permissions: PermissionSet,
     pub is_super_admin: bool,
+    /// The company's token balance when the request began (read with the rest, so a page
+    /// that shows it asks nothing more).
+    #[serde(default)]
+    pub balance: i64,
+    /// How many companies the member works in (the switcher is only asked for when > 1).
+    #[serde(default)]
+    pub companies: i64,
 }
 
 impl Principal {

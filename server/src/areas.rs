@@ -12,6 +12,7 @@ use crate::{
     billing::{self, packs::BillingConfig},
     campaigns::{self, config::CampaignsConfig},
     config::{self, Config, ConfigErrors, Loader},
+    dashboard,
     http::{self, middleware::PageTable},
     identity, jobs, mail,
     orders::{self, config::OrdersConfig},
@@ -60,6 +61,7 @@ pub fn jobs() -> jobs::Registry {
         .with(campaigns::jobs::InsightsRun)
         .with(campaigns::jobs::InsightsDue)
         .with(campaigns::jobs::TokenExpiry)
+        .with(dashboard::jobs::Days)
 }
 
 /// Every area's pages and what each needs.

@@ -17,6 +17,13 @@ pub fn local_time(tz: &str, at: chrono::DateTime<chrono::Utc>) -> String {
     }
 }
 
+/// The date it is in time zone `tz` (UTC when it cannot be read) at `at`: the day an order or
+/// an analysis counts under in the dashboard's rollups.
+pub fn local_day(tz: &str, at: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+    at.with_timezone(&tz).date_naive()
+}
+
 /// The days (inclusive) a preset or explicit dates stand for, in time zone `tz` (UTC when it
 /// cannot be read). A bad date or an end before the start is refused at its field.
 pub fn range(

@@ -677,11 +677,11 @@ async fn copies(app: &TestApp, from: Uuid, n: i64) {
          INSERT INTO orders (id, company_id, store_id, external_id, number, status, financial_status, \
          fulfillment_status, currency, total_minor, subtotal_minor, shipping_minor, tax_minor, customer_name, \
          email, phone, shipping_address, billing_address, payment_gateway, note, flags, search, placed_at, \
-         source_updated_at, cancelled_at, created_at, updated_at) \
+         source_updated_at, cancelled_at, created_at, updated_at, placed_day) \
          SELECT {new_id}, company_id, store_id, 'bulk-' || i, '#B' || i, status, financial_status, \
          fulfillment_status, currency, total_minor, subtotal_minor, shipping_minor, tax_minor, 'Bulk Buyer ' || i, \
          email, phone, shipping_address, billing_address, payment_gateway, note, flags, \
-         '#b' || i || ' bulk buyer ' || i, placed_at, source_updated_at, cancelled_at, created_at, updated_at \
+         '#b' || i || ' bulk buyer ' || i, placed_at, source_updated_at, cancelled_at, created_at, updated_at, placed_day \
          FROM orders, n WHERE orders.id = $1"
     );
     server::with_db!(&app.state.db, |p| sqlx::query(&sql)

@@ -1,4 +1,4 @@
-//! The dashboard's figures for the active company.
+//! The dashboard's figures for the active company, a period and a store, ready to show.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -7,77 +7,576 @@ use serde::{Deserialize, Serialize};
 use super::ssr;
 use super::AppError;
 
+/// A figure, its value in the previous period and the change between them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Kpi {
+    pub label: String,
+    pub value: String,
+    pub before: String,
+    /// "+12.5%", "−3.0%", "new", or empty when both are zero.
+    pub change: String,
+    /// Whether the change is good news (for its colour): None when there is none.
+    pub good: Option<bool>,
+    pub test_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChartData {
+    pub labels: Vec<String>,
+    /// (series name, values).
+    pub series: Vec<(String, Vec<f64>)>,
+    pub unit: String,
+    pub caption: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SalesCard {
+    pub currency: String,
+    pub kpis: Vec<Kpi>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Bar {
+    pub label: String,
+    pub count: String,
+    /// Share of the total, 0–100.
+    pub percent: f64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProfitLine {
+    pub store: String,
+    pub revenue: String,
+    pub ad_spend: String,
+    pub profit: String,
+    pub negative: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecentOrderView {
+    pub id: String,
+    pub number: String,
+    pub customer: String,
+    pub status: String,
+    pub total: String,
+    pub when: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RecentAnalysisView {
+    pub id: String,
+    pub filename: String,
+    pub state: String,
+    pub when: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ActivityItem {
     pub action: String,
     pub actor: Option<String>,
     pub ip: Option<String>,
-    /// Local time in the company's zone, e.g. "14:05" or "Nov 21, 14:05".
+    /// Local time in the company's zone, e.g. "14:05" or "21 Nov 14:05".
     pub when: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Notice {
+    pub text: String,
+    pub link: String,
+    pub link_text: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     pub greeting: String,
-    pub members: i64,
-    pub events_today: i64,
-    pub sign_ins_today: i64,
-    pub failed_sign_ins_today: i64,
-    /// Recent audit entries; only for members who may read the audit log.
-    pub recent: Option<Vec<ActivityItem>>,
-    /// The stores this member may see.
-    pub stores: Vec<String>,
+    /// "1 Nov – 30 Nov 2026, compared with 2 Oct – 31 Oct".
+    pub period_text: String,
+    pub period: String,
+    pub from: String,
+    pub to: String,
+    /// (id, name) of the stores the member sees; `store` the chosen one ("" for all).
+    pub stores: Vec<(String, String)>,
+    pub store: String,
+    /// One card per currency (the main one first); None without orders.read.
+    pub sales: Option<Vec<SalesCard>>,
+    pub sales_chart: Option<ChartData>,
+    pub fulfilment: Option<Vec<Bar>>,
+    /// Ad KPIs per platform and currency; None without campaigns.read.
+    pub ads: Option<Vec<SalesCard>>,
+    pub ads_chart: Option<ChartData>,
+    pub profit: Option<Vec<ProfitLine>>,
+    pub ai_cost: Option<String>,
+    pub analyses: Option<Vec<Kpi>>,
+    pub tokens: Option<Vec<Kpi>>,
+    pub recent_orders: Option<Vec<RecentOrderView>>,
+    pub recent_analyses: Option<Vec<RecentAnalysisView>>,
+    /// The audit log's latest entries; only for members who may read it.
+    pub activity: Option<Vec<ActivityItem>>,
+    pub notices: Vec<Notice>,
+    /// What an empty company should do first (connect a store, upload a report, buy tokens).
+    pub first_steps: Vec<Notice>,
 }
 
-/// The dashboard's figures for the active company.
+/// The dashboard for a period (`today`, `7d`, `30d`, `90d` or `custom` with `from`/`to`) and
+/// a store ("" for all the member sees).
 #[server(endpoint = "dashboard")]
-pub async fn get_dashboard() -> Result<Dashboard, AppError> {
-    use chrono::{Timelike, Utc};
+pub async fn get_dashboard(
+    period: String,
+    from: String,
+    to: String,
+    store: String,
+) -> Result<Dashboard, AppError> {
     let p = ssr::authenticated()?;
     let state = ssr::state()?;
-    let (s, stores) = tokio::try_join!(
-        server::dashboard::summary(&state.db, &p),
-        server::team::stores::visible(&state.db, &p),
-    )
-    .map_err(ssr::fail)?;
-    let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
-    let now = Utc::now().with_timezone(&tz);
-    let part = match now.hour() {
-        5..=11 => "Good morning",
-        12..=17 => "Good afternoon",
-        _ => "Good evening",
+    let q = server::dashboard::Query {
+        period,
+        from,
+        to,
+        store,
     };
-    let first = p
-        .name
-        .split_whitespace()
-        .next()
-        .unwrap_or(&p.name)
-        .to_string();
-    let today = now.date_naive();
-    Ok(Dashboard {
-        greeting: format!("{part}, {first}"),
-        members: s.members,
-        events_today: s.events_today,
-        sign_ins_today: s.sign_ins_today,
-        failed_sign_ins_today: s.failed_sign_ins_today,
-        stores: stores.into_iter().map(|s| s.name).collect(),
-        recent: s.recent.map(|recent| {
-            recent
-                .into_iter()
-                .map(|e| {
-                    let local = e.created_at.with_timezone(&tz);
-                    ActivityItem {
-                        action: e.action,
-                        actor: e.actor_name,
-                        ip: e.ip,
-                        when: if local.date_naive() == today {
-                            local.format("%H:%M").to_string()
-                        } else {
-                            local.format("%b %-d, %H:%M").to_string()
-                        },
+    let now = server::clock::now();
+    let v = server::dashboard::view(&state.db, &p, &q, now)
+        .await
+        .map_err(ssr::fail)?;
+    let low = state
+        .config
+        .section::<server::billing::packs::BillingConfig>()
+        .low_balance_threshold;
+    Ok(shape::dashboard(&p, v, now, low))
+}
+
+#[cfg(feature = "ssr")]
+mod shape {
+    use chrono::{DateTime, Timelike, Utc};
+    use server::access::{Permission, Principal};
+    use server::dashboard::service::{Compared, View};
+    use server::format::{count, group, money};
+
+    use super::*;
+
+    /// The change from `before` to `now` in percent, and whether it is good news when a rise is.
+    fn change(c: Compared, rise_is_good: bool) -> (String, Option<bool>) {
+        match (c.before, c.now) {
+            (0, 0) => (String::new(), None),
+            (0, _) => ("new".into(), Some(rise_is_good)),
+            (b, n) => {
+                let pct = (n - b) as f64 * 100.0 / b.abs() as f64;
+                if pct.abs() < 0.05 {
+                    ("no change".into(), None)
+                } else {
+                    let sign = if pct > 0.0 { "+" } else { "−" };
+                    (
+                        format!("{sign}{:.1}%", pct.abs()),
+                        Some((pct > 0.0) == rise_is_good),
+                    )
+                }
+            }
+        }
+    }
+
+    fn kpi(
+        label: &str,
+        test_id: &str,
+        c: Compared,
+        show: impl Fn(i64) -> String,
+        rise_is_good: bool,
+    ) -> Kpi {
+        let (change, good) = change(c, rise_is_good);
+        Kpi {
+            label: label.into(),
+            value: show(c.now),
+            before: show(c.before),
+            change,
+            good,
+            test_id: test_id.into(),
+        }
+    }
+
+    fn ratio(n: i64, d: i64) -> String {
+        if d == 0 {
+            "—".into()
+        } else {
+            format!("{:.2}", n as f64 / d as f64)
+        }
+    }
+
+    fn day_text(d: chrono::NaiveDate, year: bool) -> String {
+        if year {
+            d.format("%-d %b %Y").to_string()
+        } else {
+            d.format("%-d %b").to_string()
+        }
+    }
+
+    pub fn dashboard(p: &Principal, v: View, now: DateTime<Utc>, low: i64) -> Dashboard {
+        let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
+        let local = now.with_timezone(&tz);
+        let part = match local.hour() {
+            5..=11 => "Good morning",
+            12..=17 => "Good afternoon",
+            _ => "Good evening",
+        };
+        let first = p.name.split_whitespace().next().unwrap_or(&p.name);
+        let range = |a: chrono::NaiveDate, b: chrono::NaiveDate| {
+            if a == b {
+                day_text(a, true)
+            } else {
+                format!("{} – {}", day_text(a, a.year_ne(b)), day_text(b, true))
+            }
+        };
+        let period_text = format!(
+            "{}, compared with {}",
+            range(v.period.from, v.period.to),
+            range(v.previous.from, v.previous.to)
+        );
+        let labels: Vec<String> = v
+            .period
+            .each_day()
+            .map(|d| d.format("%-d %b").to_string())
+            .collect();
+        let store_name = v
+            .store
+            .and_then(|s| v.stores.iter().find(|(id, _)| *id == s))
+            .map(|(_, n)| n.clone());
+        let scope = store_name.clone().unwrap_or_else(|| "all stores".into());
+
+        let sales = v.sales.as_ref().map(|s| {
+            s.currencies
+                .iter()
+                .map(|c| {
+                    let cur = c.currency.clone();
+                    let m = move |x: i64| money(x, &cur);
+                    SalesCard {
+                        currency: c.currency.clone(),
+                        kpis: vec![
+                            kpi("Revenue", "revenue", c.revenue, m.clone(), true),
+                            kpi("Orders", "orders", c.orders, group, true),
+                            kpi("Average order", "aov", c.average, m, true),
+                            kpi("To process", "to-process", c.to_process, group, false),
+                            kpi("Shipped", "shipped", c.shipped, group, true),
+                            kpi("Returned", "returned", c.returned, group, false),
+                        ],
                     }
                 })
-                .collect()
-        }),
-    })
+                .collect::<Vec<_>>()
+        });
+        let sales_chart = v.sales.as_ref().and_then(|s| {
+            let currency = s.currencies.first()?.currency.clone();
+            (!s.daily.is_empty()).then(|| ChartData {
+                labels: labels.clone(),
+                series: s
+                    .daily
+                    .iter()
+                    .map(|d| {
+                        (
+                            d.store.clone(),
+                            d.revenue.iter().map(|x| *x as f64 / 100.0).collect(),
+                        )
+                    })
+                    .collect(),
+                unit: currency.clone(),
+                caption: format!("Revenue per day per store, {currency}"),
+            })
+        });
+        let fulfilment = v.sales.as_ref().map(|s| {
+            let total: i64 = s.fulfilment.iter().map(|(_, n)| n).sum();
+            s.fulfilment
+                .iter()
+                .map(|(status, n)| Bar {
+                    label: server::orders::model::status_label(status).to_string(),
+                    count: group(*n),
+                    percent: if total > 0 {
+                        *n as f64 * 100.0 / total as f64
+                    } else {
+                        0.0
+                    },
+                })
+                .collect::<Vec<_>>()
+        });
+        let ads = v.ads.as_ref().map(|a| {
+            a.platforms
+                .iter()
+                .map(|x| {
+                    let cur = x.currency.clone();
+                    let m = move |n: i64| money(n, &cur);
+                    let roas = Compared {
+                        now: if x.spend.now > 0 {
+                            x.value.now * 100 / x.spend.now
+                        } else {
+                            0
+                        },
+                        before: if x.spend.before > 0 {
+                            x.value.before * 100 / x.spend.before
+                        } else {
+                            0
+                        },
+                    };
+                    let (change_text, good) = change(roas, true);
+                    let platform = match x.platform.as_str() {
+                        "meta" => "Meta",
+                        "tiktok" => "TikTok",
+                        other => other,
+                    };
+                    SalesCard {
+                        currency: format!("{platform} · {}", x.currency),
+                        kpis: vec![
+                            kpi("Ad spend", "ad-spend", x.spend, m.clone(), false),
+                            kpi("Purchase value", "purchase-value", x.value, m, true),
+                            Kpi {
+                                label: "ROAS".into(),
+                                value: ratio(x.value.now, x.spend.now),
+                                before: ratio(x.value.before, x.spend.before),
+                                change: change_text,
+                                good,
+                                test_id: "roas".into(),
+                            },
+                            kpi("Conversions", "conversions", x.conversions, group, true),
+                        ],
+                    }
+                })
+                .collect::<Vec<_>>()
+        });
+        let ads_chart = v.ads.as_ref().and_then(|a| {
+            (a.spend.iter().chain(&a.value).any(|x| *x != 0)).then(|| ChartData {
+                labels: labels.clone(),
+                series: vec![
+                    (
+                        "Spend".into(),
+                        a.spend.iter().map(|x| *x as f64 / 100.0).collect(),
+                    ),
+                    (
+                        "Purchase value".into(),
+                        a.value.iter().map(|x| *x as f64 / 100.0).collect(),
+                    ),
+                ],
+                unit: a.currency.clone(),
+                caption: format!("Ad spend against purchase value per day, {}", a.currency),
+            })
+        });
+        let profit = v.profit.as_ref().map(|lines| {
+            lines
+                .iter()
+                .map(|l| ProfitLine {
+                    store: format!("{} · {}", l.store, l.currency),
+                    revenue: money(l.revenue, &l.currency),
+                    ad_spend: money(l.ad_spend, &l.currency),
+                    profit: money(l.profit, &l.currency),
+                    negative: l.profit < 0,
+                })
+                .collect::<Vec<_>>()
+        });
+        let ai_cost = v
+            .tokens
+            .as_ref()
+            .and_then(|t| t.used_cost.clone())
+            .map(|(c, minor)| money(minor, &c));
+        let analyses = v.analyses.map(|a| {
+            let rate = |c: Compared, d: Compared| Compared {
+                now: if d.now > 0 { c.now * 1000 / d.now } else { 0 },
+                before: if d.before > 0 {
+                    c.before * 1000 / d.before
+                } else {
+                    0
+                },
+            };
+            let approval = rate(a.approved, a.completed);
+            let per_mille = |x: i64| format!("{:.1}%", x as f64 / 10.0);
+            let seconds = |ms: i64| format!("{:.1} s", ms as f64 / 1000.0);
+            vec![
+                kpi("Analyses run", "analyses-run", a.run, group, true),
+                Kpi {
+                    before: if a.completed.before > 0 {
+                        per_mille(approval.before)
+                    } else {
+                        "—".into()
+                    },
+                    value: if a.completed.now > 0 {
+                        per_mille(approval.now)
+                    } else {
+                        "—".into()
+                    },
+                    ..kpi("Approval rate", "approval-rate", approval, per_mille, true)
+                },
+                kpi(
+                    "Average processing",
+                    "processing",
+                    a.average_ms,
+                    seconds,
+                    false,
+                ),
+            ]
+        });
+        let balance = v.balance;
+        let tokens = v.tokens.as_ref().map(|t| {
+            let mut k = vec![
+                kpi("Tokens used", "tokens-used", t.used, group, false),
+                kpi("Tokens added", "tokens-added", t.added, group, true),
+            ];
+            if let Some(b) = balance {
+                k.push(Kpi {
+                    label: "Balance".into(),
+                    value: group(b),
+                    before: String::new(),
+                    change: String::new(),
+                    good: None,
+                    test_id: "balance".into(),
+                });
+            }
+            k
+        });
+        let recent_orders = v.recent_orders.as_ref().map(|list| {
+            list.iter()
+                .map(|o| RecentOrderView {
+                    id: o.id.to_string(),
+                    number: o.number.clone(),
+                    customer: o.customer.clone(),
+                    status: server::orders::model::status_label(&o.status).to_string(),
+                    total: money(o.total, &o.currency),
+                    when: server::dates::local_time(&p.timezone, o.placed_at),
+                })
+                .collect::<Vec<_>>()
+        });
+        let recent_analyses = v.recent_analyses.as_ref().map(|list| {
+            list.iter()
+                .map(|a| RecentAnalysisView {
+                    id: a.id.to_string(),
+                    filename: a.filename.clone(),
+                    state: match (a.status.as_str(), a.verdict.as_deref()) {
+                        ("completed", Some("APPROVED")) => "Approved".into(),
+                        ("completed", Some("APPROVED_WITH_COMMENTS")) => {
+                            "Approved with comments".into()
+                        }
+                        ("completed", Some("REJECTED")) => "Rejected".into(),
+                        ("completed", _) => "Completed".into(),
+                        ("failed", _) => "Failed".into(),
+                        ("cancelled", _) => "Cancelled".into(),
+                        _ => "In progress".into(),
+                    },
+                    when: server::dates::local_time(&p.timezone, a.created_at),
+                })
+                .collect::<Vec<_>>()
+        });
+        let may = |x| p.permissions.contains(x);
+        let mut notices = Vec::new();
+        for r in &v.reconnect {
+            let (text, link, link_text) = if r.kind == "store" {
+                (
+                    format!(
+                        "{} was disconnected from Switchyard: its orders no longer arrive.",
+                        r.name
+                    ),
+                    "/settings/stores",
+                    "Reconnect it",
+                )
+            } else {
+                (
+                    format!(
+                        "The ad connection {} needs reconnecting{}.",
+                        r.name,
+                        r.reason
+                            .as_deref()
+                            .map(|x| format!(": {x}"))
+                            .unwrap_or_default()
+                    ),
+                    "/settings/ad-accounts",
+                    "Reconnect it",
+                )
+            };
+            notices.push(Notice {
+                text,
+                link: link.into(),
+                link_text: link_text.into(),
+            });
+        }
+        if let Some(b) = balance.filter(|b| *b < low) {
+            notices.push(Notice {
+                text: format!(
+                    "The token balance is low ({}): AI work stops when it runs out.",
+                    count(b, "token", "tokens")
+                ),
+                link: "/billing".into(),
+                link_text: if may(Permission::BillingManage) {
+                    "Buy tokens".into()
+                } else {
+                    "See billing".into()
+                },
+            });
+        }
+        // An empty company: what to do first instead of a wall of zeros.
+        let mut first_steps = Vec::new();
+        if v.store.is_none() {
+            if v.stores.is_empty() && may(Permission::StoresManage) {
+                first_steps.push(Notice {
+                    text: "Connect a Shopify or Trendyol store: its orders, sales and fulfilment appear here.".into(),
+                    link: "/settings/stores".into(),
+                    link_text: "Connect a store".into(),
+                });
+            }
+            if may(Permission::AnalysesRun)
+                && v.recent_analyses.as_ref().is_some_and(|l| l.is_empty())
+            {
+                first_steps.push(Notice {
+                    text:
+                        "Upload a grounding, insulation or thermography report for an AI analysis."
+                            .into(),
+                    link: "/analyses/new".into(),
+                    link_text: "Upload a report".into(),
+                });
+            }
+            if may(Permission::BillingManage) && balance == Some(0) {
+                first_steps.push(Notice {
+                    text: "AI analyses, insights and the content studio spend tokens: buy a pack to start.".into(),
+                    link: "/billing".into(),
+                    link_text: "Buy tokens".into(),
+                });
+            }
+        }
+        Dashboard {
+            greeting: format!("{part}, {first}"),
+            period_text: format!("{period_text} · {scope}"),
+            period: v.period.key.clone(),
+            from: v.period.from.to_string(),
+            to: v.period.to.to_string(),
+            stores: v
+                .stores
+                .iter()
+                .map(|(id, n)| (id.to_string(), n.clone()))
+                .collect(),
+            store: v.store.map(|s| s.to_string()).unwrap_or_default(),
+            sales,
+            sales_chart,
+            fulfilment,
+            ads,
+            ads_chart,
+            profit,
+            ai_cost,
+            analyses,
+            tokens,
+            recent_orders,
+            recent_analyses,
+            activity: v.activity.as_ref().map(|list| {
+                list.iter()
+                    .map(|e| ActivityItem {
+                        action: e.action.clone(),
+                        actor: e.actor.clone(),
+                        ip: e.ip.clone(),
+                        when: server::dates::local_time(&p.timezone, e.at),
+                    })
+                    .collect()
+            }),
+            notices,
+            first_steps,
+        }
+    }
+
+    trait YearNe {
+        fn year_ne(&self, other: chrono::NaiveDate) -> bool;
+    }
+
+    impl YearNe for chrono::NaiveDate {
+        fn year_ne(&self, other: chrono::NaiveDate) -> bool {
+            use chrono::Datelike;
+            self.year() != other.year()
+        }
+    }
 }

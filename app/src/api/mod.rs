@@ -179,9 +179,15 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
         return Ok(None);
     };
     let state = ssr::state()?;
-    let others = server::identity::companies_of(&state.db, p.user_id)
-        .await
-        .map_err(ssr::fail)?
+    // The principal says how many companies the member has: one (most members) asks nothing.
+    let companies = if p.companies > 1 {
+        server::identity::companies_of(&state.db, p.user_id)
+            .await
+            .map_err(ssr::fail)?
+    } else {
+        Vec::new()
+    };
+    let others = companies
         .into_iter()
         .filter(|(id, _)| *id != p.company_id)
         .map(|(id, name)| CompanyChoice {
@@ -193,9 +199,7 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
         .permissions
         .contains(server::access::Permission::BillingRead)
     {
-        let balance = server::billing::ledger::balance(&state.db, p.company_id)
-            .await
-            .map_err(ssr::fail)?;
+        let balance = p.balance;
         (balance
             < state
                 .config

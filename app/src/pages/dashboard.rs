@@ -1,11 +1,18 @@
-//! / — the dashboard: a greeting and the figures that exist so far.
+//! / — the dashboard: for a period and a store, sales, fulfilment, ads and per-store profit,
+//! analyses and tokens, each compared with the period before; charts drawn on the server; the
+//! latest orders and analyses; what needs a person. The period and store live in the address
+//! (a GET form), so it all works before hydration.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
 
-use crate::api::dashboard::{get_dashboard, Dashboard};
-use crate::components::ui::{Alert, Badge, Card, EmptyState, Stat, Tone};
+use crate::api::dashboard::{get_dashboard, Bar, ChartData, Dashboard, Kpi, Notice, SalesCard};
+use crate::components::chart::{Chart, ChartKind, Series};
+use crate::components::ui::{
+    Alert, Badge, Card, EmptyState, FilterBar, FilterField, Tone, INPUT, SELECT,
+};
 
 fn action_label(action: &str) -> &'static str {
     match action {
@@ -42,7 +49,12 @@ fn action_label(action: &str) -> &'static str {
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| get_dashboard());
+    let query = use_query_map();
+    let get = move |k: &str| query.read().get(k).unwrap_or_default();
+    let data = Resource::new(
+        move || [get("period"), get("from"), get("to"), get("store")],
+        |[period, from, to, store]| get_dashboard(period, from, to, store),
+    );
     view! {
         <Title text="Dashboard · Switchyard"/>
         <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
@@ -51,68 +63,355 @@ pub fn DashboardPage() -> impl IntoView {
                     Ok(d) => view! { <DashboardView d/> }.into_any(),
                     // The session ended while the page was open: back to sign-in.
                     Err(e) if e.is_unauthorized() => view! { <Redirect path="/login"/> }.into_any(),
-                    Err(e) => view! { <Alert tone=Tone::Error>{e.message}</Alert> }.into_any(),
+                    Err(e) => {
+                        let not_found = e.code == "not_found";
+                        let message = if not_found {
+                            "That store does not exist, or you do not have access to it.".to_string()
+                        } else {
+                            e.message.clone()
+                        };
+                        view! {
+                            <h1 class="page-title">"Dashboard"</h1>
+                            <div class="mt-6">
+                                <Filters period=get("period") from=get("from") to=get("to") store=String::new() stores=Vec::new()/>
+                            </div>
+                            <div class="mt-4" data-testid="dashboard-error"><Alert tone=Tone::Error>{message}" "
+                                <a href="/" class="font-medium underline">"Show the last 30 days of all stores"</a>
+                            </Alert></div>
+                        }.into_any()
+                    }
                 }
             })}
         </Suspense>
     }
 }
 
+/// The period and store form (GET, so it works without JavaScript).
+#[component]
+fn Filters(
+    period: String,
+    from: String,
+    to: String,
+    store: String,
+    stores: Vec<(String, String)>,
+) -> impl IntoView {
+    let period = if period.is_empty() {
+        "30d".to_string()
+    } else {
+        period
+    };
+    let presets = [
+        ("today", "Today"),
+        ("7d", "Last 7 days"),
+        ("30d", "Last 30 days"),
+        ("90d", "Last 90 days"),
+        ("custom", "Custom range"),
+    ];
+    let period_options = presets
+        .into_iter()
+        .map(|(v, l)| view! { <option value=v selected=period == v>{l}</option> })
+        .collect_view();
+    let show_stores = !stores.is_empty();
+    let store_options = stores
+        .into_iter()
+        .map(|(id, name)| {
+            let selected = id == store;
+            view! { <option value=id selected=selected>{name}</option> }
+        })
+        .collect_view();
+    view! {
+        <FilterBar action="/" columns="lg:grid-cols-6">
+            <FilterField label="Period" for_id="d-period">
+                <select id="d-period" name="period" class=SELECT>{period_options}</select>
+            </FilterField>
+            <FilterField label="From (custom)" for_id="d-from">
+                <input id="d-from" name="from" type="date" value=from class=INPUT/>
+            </FilterField>
+            <FilterField label="To (custom)" for_id="d-to">
+                <input id="d-to" name="to" type="date" value=to class=INPUT/>
+            </FilterField>
+            {show_stores.then(|| view! {
+                <FilterField label="Store" for_id="d-store">
+                    <select id="d-store" name="store" class=SELECT>
+                        <option value="">"All stores"</option>
+                        {store_options}
+                    </select>
+                </FilterField>
+            })}
+        </FilterBar>
+    }
+}
+
 #[component]
 fn DashboardView(d: Dashboard) -> impl IntoView {
-    let failed_note = if d.failed_sign_ins_today > 0 {
-        format!("{} failed today", d.failed_sign_ins_today)
-    } else {
-        "No failed attempts today".to_string()
+    let custom = d.period == "custom";
+    let filters = view! {
+        <Filters period=d.period.clone()
+            from=if custom { d.from.clone() } else { String::new() }
+            to=if custom { d.to.clone() } else { String::new() }
+            store=d.store.clone() stores=d.stores.clone()/>
     };
+    let notices = (!d.notices.is_empty()).then(|| {
+        let list = d
+            .notices
+            .iter()
+            .cloned()
+            .map(|n| view! { <li><NoticeLine n/></li> })
+            .collect_view();
+        view! { <ul class="mt-6 space-y-2" aria-label="Needs attention" data-testid="notices">{list}</ul> }
+    });
+    let first_steps = (!d.first_steps.is_empty()).then(|| {
+        let list = d
+            .first_steps
+            .iter()
+            .cloned()
+            .map(|n| view! {
+                <li class="flex flex-wrap items-center justify-between gap-3 rounded-lg border border-slate-200 p-4 text-sm dark:border-slate-800">
+                    <span class="text-slate-700 dark:text-slate-300">{n.text}</span>
+                    <a href=n.link class="font-medium text-brand-600 hover:text-brand-500 dark:text-brand-400">{n.link_text}" →"</a>
+                </li>
+            })
+            .collect_view();
+        view! { <div class="mt-6" data-testid="first-steps"><Card title="Get started"><ul class="space-y-3">{list}</ul></Card></div> }
+    });
+    let activity = d.activity.clone().map(|recent| view! {
+        <Card title="Recent activity">
+            {if recent.is_empty() {
+                view! { <EmptyState title="No activity yet" text="Sign-ins and changes will appear here."/> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-label="Recent activity">
+                        {recent.into_iter().map(|e| view! {
+                            <li class="flex items-center justify-between gap-4 py-2.5 text-sm">
+                                <div class="min-w-0">
+                                    <span class="font-medium text-slate-900 dark:text-slate-100">{e.actor.unwrap_or_else(|| "Someone".into())}</span>
+                                    " "
+                                    <span class="text-slate-600 dark:text-slate-300">{action_label(&e.action).to_lowercase()}</span>
+                                    {e.ip.map(|ip| view! { <span class="ml-2 hidden text-xs text-slate-400 sm:inline">{format!("from {ip}")}</span> })}
+                                </div>
+                                <div class="flex shrink-0 items-center gap-3">
+                                    <span class="hidden sm:inline"><Badge text=e.action.clone() warn={e.action == "LOGIN_FAILED"}/></span>
+                                    <time class="text-right tabular-nums text-slate-500 sm:w-24 dark:text-slate-400">{e.when}</time>
+                                </div>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </Card>
+    });
+    let nothing = d.sales.is_none()
+        && d.ads.is_none()
+        && d.analyses.is_none()
+        && d.tokens.is_none()
+        && d.recent_analyses.is_none();
+    let sales = d.sales.clone().map(|cards| {
+        if cards.is_empty() {
+            view! { <Card title="Sales"><EmptyState title="No orders in this period" text="Orders placed in the period, in the stores chosen, appear here."/></Card> }.into_any()
+        } else {
+            cards.into_iter().map(|c| view! { <KpiCard title=format!("Sales · {}", c.currency) card=c test_id="sales"/> }).collect_view().into_any()
+        }
+    });
+    let sales_chart = d.sales_chart.clone().map(|c| view! {
+        <Card title="Sales per day"><ChartCard c kind=ChartKind::Lines label="Revenue per day per store"/></Card>
+    });
+    let fulfilment = d.fulfilment.clone().filter(|f| !f.is_empty()).map(|bars| {
+        view! {
+            <Card title="Fulfilment"><Fulfilment bars/></Card>
+        }
+    });
+    let ads = d.ads.clone().map(|cards| {
+        if cards.is_empty() {
+            view! { <Card title="Ads"><EmptyState title="No ad spend in this period" text="Spend and purchase value of the imported Meta and TikTok accounts appear here."/></Card> }.into_any()
+        } else {
+            cards.into_iter().map(|c| view! { <KpiCard title=format!("Ads · {}", c.currency) card=c test_id="ads"/> }).collect_view().into_any()
+        }
+    });
+    let ads_chart = d.ads_chart.clone().map(|c| view! {
+        <Card title="Ad spend and purchase value"><ChartCard c kind=ChartKind::Lines label="Ad spend against purchase value per day"/></Card>
+    });
+    let profit = d.profit.clone().filter(|p| !p.is_empty()).map(|lines| {
+        let rows = lines.into_iter().map(|l| view! {
+            <tr data-testid="profit-row">
+                <td class="py-2 pr-4 font-medium text-slate-900 dark:text-white">{l.store}</td>
+                <td class="py-2 pr-4 text-right tabular-nums">{l.revenue}</td>
+                <td class="py-2 pr-4 text-right tabular-nums">{l.ad_spend}</td>
+                <td class=if l.negative { "py-2 text-right font-semibold tabular-nums text-red-600 dark:text-red-400" } else { "py-2 text-right font-semibold tabular-nums text-emerald-700 dark:text-emerald-400" }>{l.profit}</td>
+            </tr>
+        }).collect_view();
+        let ai = d.ai_cost.clone().map(|c| view! {
+            <p class="mt-3 text-xs text-slate-500 dark:text-slate-400">{format!("AI tokens used in the period cost {c} at the price paid for them (the whole company, not split by store).")}</p>
+        });
+        view! {
+            <Card title="Profit per store">
+                <div class="overflow-x-auto">
+                    <table class="w-full text-sm" data-testid="profit">
+                        <thead><tr class="text-left text-xs uppercase tracking-wide text-slate-500">
+                            <th class="pb-2 pr-4 font-medium">"Store"</th>
+                            <th class="pb-2 pr-4 text-right font-medium">"Revenue"</th>
+                            <th class="pb-2 pr-4 text-right font-medium">"Ad spend"</th>
+                            <th class="pb-2 text-right font-medium">"Profit"</th>
+                        </tr></thead>
+                        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}</tbody>
+                    </table>
+                </div>
+                <p class="mt-3 text-xs text-slate-500 dark:text-slate-400">"Revenue less ad spend of the accounts tied to each store. Courier costs are not recorded yet."</p>
+                {ai}
+            </Card>
+        }
+    });
+    let analyses = d.analyses.clone().map(|kpis| view! {
+        <KpiCard title="Analyses".to_string() card=SalesCard { currency: String::new(), kpis } test_id="analyses"/>
+    });
+    let tokens = d.tokens.clone().map(|kpis| view! {
+        <KpiCard title="AI tokens".to_string() card=SalesCard { currency: String::new(), kpis } test_id="tokens"/>
+    });
+    let recent_orders = d.recent_orders.clone().map(|list| view! {
+        <Card title="Latest orders">
+            {if list.is_empty() {
+                view! { <EmptyState title="No orders yet" text="Orders from your stores appear here as they arrive."/> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-label="Latest orders">
+                        {list.into_iter().map(|o| view! {
+                            <li class="flex items-center justify-between gap-4 py-2.5 text-sm">
+                                <div class="min-w-0">
+                                    <a href=format!("/orders/{}", o.id) class="font-medium text-slate-900 hover:text-brand-600 dark:text-white">{o.number}</a>
+                                    <span class="ml-2 text-slate-500">{o.customer}</span>
+                                    <p class="text-xs text-slate-500">{format!("{} · {}", o.status, o.when)}</p>
+                                </div>
+                                <span class="shrink-0 tabular-nums text-slate-700 dark:text-slate-300">{o.total}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </Card>
+    });
+    let recent_analyses = d.recent_analyses.clone().map(|list| view! {
+        <Card title="Latest analyses">
+            {if list.is_empty() {
+                view! { <EmptyState title="No analyses yet" text="Reports you upload for analysis appear here."/> }.into_any()
+            } else {
+                view! {
+                    <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-label="Latest analyses">
+                        {list.into_iter().map(|a| view! {
+                            <li class="flex items-center justify-between gap-4 py-2.5 text-sm">
+                                <a href=format!("/analyses/{}", a.id) class="min-w-0 truncate font-medium text-slate-900 hover:text-brand-600 dark:text-white">{a.filename}</a>
+                                <span class="shrink-0 text-xs text-slate-500">{format!("{} · {}", a.state, a.when)}</span>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </Card>
+    });
     view! {
-        <h1 class="page-title">{d.greeting.clone()}</h1>
-        <p class="mt-1 text-sm text-slate-500 dark:text-slate-400">"Here is what is happening in your workspace today."</p>
-        <dl class="mt-6 grid grid-cols-1 gap-4 sm:grid-cols-3">
-            <Stat label="Members" value=d.members.to_string() note="Active people in this company"/>
-            <Stat label="Sign-ins today" value=d.sign_ins_today.to_string() note=failed_note/>
-            <Stat label="Audit events today" value=d.events_today.to_string() note="Everything recorded since midnight"/>
-        </dl>
-        <div class="mt-6">
-            <Card title="Your stores">
-                {if d.stores.is_empty() {
-                    view! { <EmptyState title="No stores" text="Stores you can work with will appear here. An admin grants access in Settings → Stores."/> }.into_any()
-                } else {
-                    view! {
-                        <ul class="flex flex-wrap gap-2" aria-label="Your stores">
-                            {d.stores.into_iter().map(|s| view! { <li><Badge text=s/></li> }).collect_view()}
-                        </ul>
-                    }.into_any()
-                }}
-            </Card>
+        <div class="flex flex-wrap items-end justify-between gap-2">
+            <div>
+                <h1 class="page-title">{d.greeting.clone()}</h1>
+                <p class="mt-1 text-sm text-slate-500 dark:text-slate-400" data-testid="period">{d.period_text.clone()}</p>
+            </div>
         </div>
-        {d.recent.map(|recent| view! {
-        <div class="mt-6">
-            <Card title="Recent activity">
-                {if recent.is_empty() {
-                    view! { <EmptyState title="No activity yet" text="Sign-ins and changes will appear here."/> }.into_any()
-                } else {
-                    view! {
-                        <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-label="Recent activity">
-                            {recent.into_iter().map(|e| view! {
-                                <li class="flex items-center justify-between gap-4 py-3 text-sm">
-                                    <div class="min-w-0">
-                                        <span class="font-medium text-slate-900 dark:text-slate-100">{e.actor.unwrap_or_else(|| "Someone".into())}</span>
-                                        " "
-                                        <span class="text-slate-600 dark:text-slate-300">{action_label(&e.action).to_lowercase()}</span>
-                                        {e.ip.map(|ip| view! { <span class="ml-2 hidden text-xs text-slate-400 sm:inline">{format!("from {ip}")}</span> })}
-                                    </div>
-                                    <div class="flex shrink-0 items-center gap-3">
-                                        <span class="hidden sm:inline"><Badge text=e.action.clone() warn={e.action == "LOGIN_FAILED"}/></span>
-                                        <time class="text-right tabular-nums text-slate-500 sm:w-24 dark:text-slate-400">{e.when}</time>
-                                    </div>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    }.into_any()
-                }}
-            </Card>
-        </div>
+        <div class="mt-6">{filters}</div>
+        {notices}
+        {first_steps}
+        {nothing.then(|| view! {
+            <div class="mt-6"><EmptyState title="Nothing to show yet" text="Your role gives no access to orders, campaigns, analyses or billing. An admin can change it in Settings → Members."/></div>
         })}
+        <div class="mt-6 grid gap-6">{sales}</div>
+        <div class="mt-6 grid gap-6 xl:grid-cols-3">
+            <div class="xl:col-span-2">{sales_chart}</div>
+            <div>{fulfilment}</div>
+        </div>
+        <div class="mt-6 grid gap-6">{ads}</div>
+        <div class="mt-6 grid gap-6 xl:grid-cols-2">
+            {ads_chart}
+            {profit}
+        </div>
+        <div class="mt-6 grid gap-6 xl:grid-cols-2">
+            {analyses}
+            {tokens}
+        </div>
+        <div class="mt-6 grid gap-6 xl:grid-cols-2">
+            {recent_orders}
+            {recent_analyses}
+        </div>
+        {activity.map(|a| view! { <div class="mt-6">{a}</div> })}
+    }
+}
+
+#[component]
+fn NoticeLine(n: Notice) -> impl IntoView {
+    view! {
+        <Alert tone=Tone::Info>
+            {n.text}" "
+            <a href=n.link class="font-medium underline">{n.link_text}</a>
+        </Alert>
+    }
+}
+
+/// A group of figures, each with its value in the previous period and the change.
+#[component]
+fn KpiCard(title: String, card: SalesCard, test_id: &'static str) -> impl IntoView {
+    let figures = card
+        .kpis
+        .into_iter()
+        .map(|k| view! { <KpiFigure k/> })
+        .collect_view();
+    view! {
+        <div data-testid=test_id>
+            <Card title>
+                <dl class="grid grid-cols-2 gap-x-6 gap-y-5 sm:grid-cols-3 xl:grid-cols-6">{figures}</dl>
+            </Card>
+        </div>
+    }
+}
+
+#[component]
+fn KpiFigure(k: Kpi) -> impl IntoView {
+    let tone = match k.good {
+        Some(true) => "text-emerald-700 dark:text-emerald-400",
+        Some(false) => "text-red-600 dark:text-red-400",
+        None => "text-slate-500 dark:text-slate-400",
+    };
+    let before = (!k.before.is_empty()).then(|| format!("was {}", k.before));
+    view! {
+        <div data-testid=format!("kpi-{}", k.test_id)>
+            <dt class="text-xs font-medium text-slate-500 dark:text-slate-400">{k.label}</dt>
+            <dd class="mt-1 whitespace-nowrap text-xl font-semibold tabular-nums text-slate-900 dark:text-white" data-testid="value">{k.value}</dd>
+            <p class="mt-0.5 text-xs">
+                {(!k.change.is_empty()).then(|| view! { <span class=format!("font-medium {tone}") data-testid="change">{k.change.clone()}</span> })}
+                {before.map(|b| view! { <span class="ml-1 text-slate-400">{b}</span> })}
+            </p>
+        </div>
+    }
+}
+
+#[component]
+fn ChartCard(c: ChartData, kind: ChartKind, label: &'static str) -> impl IntoView {
+    let series: Vec<Series> = c
+        .series
+        .into_iter()
+        .map(|(n, v)| Series::new(n, v))
+        .collect();
+    view! {
+        <Chart kind labels=c.labels series unit=c.unit label=label caption=c.caption/>
+    }
+}
+
+#[component]
+fn Fulfilment(bars: Vec<Bar>) -> impl IntoView {
+    view! {
+        <ul class="space-y-3" data-testid="fulfilment">
+            {bars.into_iter().map(|b| view! {
+                <li class="text-sm">
+                    <div class="flex justify-between"><span class="text-slate-700 dark:text-slate-300">{b.label}</span><span class="tabular-nums text-slate-500">{b.count}</span></div>
+                    <div class="mt-1 h-2 rounded-full bg-slate-100 dark:bg-slate-800">
+                        <div class="h-2 rounded-full bg-brand-500" style=format!("width: {:.1}%", b.percent)></div>
+                    </div>
+                </li>
+            }).collect_view()}
+        </ul>
     }
 }

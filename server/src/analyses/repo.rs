@@ -96,6 +96,8 @@ pub struct NewAnalysis<'a> {
     pub standard: &'a str,
     pub thresholds: &'a Thresholds,
     pub estimate: i64,
+    /// The company's time zone: the analysis counts under its local day.
+    pub timezone: &'a str,
 }
 
 /// Inserts a pending analysis of the company created by `created_by` now.
@@ -107,8 +109,9 @@ pub async fn insert_analysis(
 ) -> Result<()> {
     const SQL: &str = "INSERT INTO analyses (id, company_id, created_by, lineage_id, version, previous_id, \
         filename, file_kind, file_bytes, file_sha256, source_key, pages, test_type, standard, status, \
-        estimate, created_at, thresholds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-        'pending', $15, $16, $17)";
+        estimate, created_at, thresholds, day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+        'pending', $15, $16, $17, $18)";
+    let now = Utc::now();
     exec_tx!(
         tx,
         sqlx::query(SQL)
@@ -127,8 +130,9 @@ pub async fn insert_analysis(
             .bind(r.test.as_str())
             .bind(r.standard)
             .bind(r.estimate)
-            .bind(Utc::now())
+            .bind(now)
             .bind(serde_json::to_string(r.thresholds).map_err(|e| Error::Internal(e.into()))?)
+            .bind(crate::dates::local_day(r.timezone, now))
     )?;
     Ok(())
 }

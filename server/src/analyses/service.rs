@@ -231,6 +231,7 @@ pub async fn create(
         standard: &standard,
         thresholds: &thresholds,
         estimate,
+        timezone: &p.timezone,
     };
     let result = async {
         let mut tx = db.begin().await?;
@@ -406,6 +407,7 @@ pub async fn reanalyse(
             standard: &standard,
             thresholds: &thresholds,
             estimate: row.estimate,
+            timezone: &p.timezone,
         },
     )
     .await?;

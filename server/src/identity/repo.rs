@@ -162,7 +162,10 @@ pub async fn principal_for(
     const SQL: &str =
         "SELECT u.id AS user_id, u.name, u.email, u.is_super_admin, c.id AS company_id, \
                 c.name AS company_name, c.timezone, m.role, \
-                r.name AS custom_name, r.permissions AS custom_permissions \
+                r.name AS custom_name, r.permissions AS custom_permissions, \
+                c.token_balance AS balance, \
+                (SELECT COUNT(*) FROM memberships m2 JOIN companies c2 ON c2.id = m2.company_id \
+                  WHERE m2.user_id = u.id AND m2.disabled_at IS NULL AND c2.disabled_at IS NULL) AS companies \
          FROM users u \
          JOIN memberships m ON m.user_id = u.id \
          JOIN companies c ON c.id = m.company_id \
@@ -190,6 +193,8 @@ struct PrincipalRow {
     role: String,
     custom_name: Option<String>,
     custom_permissions: Option<String>,
+    balance: i64,
+    companies: i64,
 }
 
 impl From<PrincipalRow> for Principal {
@@ -215,6 +220,8 @@ impl From<PrincipalRow> for Principal {
             role_name,
             permissions,
             is_super_admin: r.is_super_admin,
+            balance: r.balance,
+            companies: r.companies,
         }
     }
 }

@@ -614,6 +614,7 @@ pub async fn confirm(db: &Db, p: &Principal, meta: &RequestMeta, id: Uuid) -> Re
             flags: &flags,
             raw: &serde_json::to_string(order).map_err(|e| Error::Internal(e.into()))?,
             now,
+            placed_day: crate::dates::local_day(&p.timezone, facts.placed_at),
         };
         if store_repo::number_taken(&mut tx, row.store_id, &order.number).await? {
             continue;

@@ -43,6 +43,10 @@ pub async fn ingest(
     let flags = facts.flags().join(" ");
     let now = Utc::now();
     let mut tx = db.begin().await?;
+    let placed_day = crate::dates::local_day(
+        &repo::company_timezone(&mut tx, company_id).await?,
+        facts.placed_at,
+    );
     // Three times at most: an imported order adopted, or a concurrent first delivery inserted
     // between our read and our insert, is read again.
     for _ in 0..3 {
@@ -67,6 +71,7 @@ pub async fn ingest(
                     flags: &flags,
                     raw,
                     now,
+                    placed_day,
                 };
                 if repo::insert_order(&mut tx, &w).await? {
                     let detail = format!("Received from {source}: {}", status_label(&status));
@@ -89,6 +94,7 @@ pub async fn ingest(
                     flags: &flags,
                     raw,
                     now,
+                    placed_day,
                 };
                 repo::update_order(&mut tx, &w).await?;
                 repo::add_event(

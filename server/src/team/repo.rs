@@ -23,9 +23,11 @@ pub async fn settings(db: &Db, company_id: Uuid) -> Result<Settings> {
 }
 
 pub async fn update_settings(tx: &mut Tx, company_id: Uuid, new: &Settings) -> Result<()> {
+    // The zone the dashboard's days were computed in is kept (a company that never changed
+    // zone has none recorded: its old zone is), so the `dashboard.days` job sees the change.
     const SQL: &str =
-        "UPDATE companies SET name = $1, timezone = $2, currency = $3, date_format = $4, \
-                       analysis_standard = $5 WHERE id = $6";
+        "UPDATE companies SET name = $1, rollup_timezone = COALESCE(rollup_timezone, timezone), \
+                       timezone = $2, currency = $3, date_format = $4, analysis_standard = $5 WHERE id = $6";
     exec_tx!(
         tx,
         sqlx::query(SQL)

@@ -206,6 +206,19 @@ pub struct Write<'a> {
     pub flags: &'a str,
     pub raw: &'a str,
     pub now: DateTime<Utc>,
+    /// The company's local date of `facts.placed_at`: the day the order counts under in the
+    /// dashboard's rollups (see [`company_timezone`]).
+    pub placed_day: chrono::NaiveDate,
+}
+
+/// The company's time zone, which an order's day is counted in.
+pub async fn company_timezone(tx: &mut Tx, company_id: Uuid) -> Result<String> {
+    const SQL: &str = "SELECT timezone FROM companies WHERE id = $1";
+    let tz: Option<String> = with_tx!(tx, |c| sqlx::query_scalar(SQL)
+        .bind(company_id)
+        .fetch_optional(c)
+        .await)?;
+    Ok(tz.unwrap_or_else(|| "UTC".into()))
 }
 
 fn json<T: serde::Serialize>(v: &Option<T>) -> Option<String> {
@@ -249,14 +262,15 @@ pub async fn insert_order(tx: &mut Tx, w: &Write<'_>) -> Result<bool> {
     const SQL: &str = "INSERT INTO orders (id, number, status, financial_status, fulfillment_status, currency, \
         total_minor, subtotal_minor, shipping_minor, tax_minor, customer_name, email, phone, shipping_address, \
         billing_address, payment_gateway, note, flags, search, placed_at, source_updated_at, cancelled_at, updated_at, \
-        created_at, company_id, store_id, external_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-        $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24, $25, $26) ON CONFLICT (store_id, external_id) DO NOTHING";
+        created_at, company_id, store_id, external_id, placed_day) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+        $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24, $25, $26, $27) ON CONFLICT (store_id, external_id) DO NOTHING";
     let n = exec_tx!(
         tx,
         bind_write!(sqlx::query(SQL), w)
             .bind(w.company_id)
             .bind(w.store_id)
             .bind(&w.facts.external_id)
+            .bind(w.placed_day)
     )?;
     if n > 0 {
         write_children(tx, w).await?;
@@ -269,9 +283,9 @@ pub async fn update_order(tx: &mut Tx, w: &Write<'_>) -> Result<()> {
     const SQL: &str = "UPDATE orders SET number = $2, status = $3, financial_status = $4, fulfillment_status = $5, \
         currency = $6, total_minor = $7, subtotal_minor = $8, shipping_minor = $9, tax_minor = $10, customer_name = $11, \
         email = $12, phone = $13, shipping_address = $14, billing_address = $15, payment_gateway = $16, note = $17, \
-        flags = $18, search = $19, placed_at = $20, source_updated_at = $21, cancelled_at = $22, updated_at = $23 \
-        WHERE id = $1";
-    exec_tx!(tx, bind_write!(sqlx::query(SQL), w))?;
+        flags = $18, search = $19, placed_at = $20, source_updated_at = $21, cancelled_at = $22, updated_at = $23, \
+        placed_day = $24 WHERE id = $1";
+    exec_tx!(tx, bind_write!(sqlx::query(SQL), w).bind(w.placed_day))?;
     const ITEMS: &str = "DELETE FROM order_items WHERE order_id = $1";
     exec_tx!(tx, sqlx::query(ITEMS).bind(w.id))?;
     const PAYLOAD: &str = "DELETE FROM order_payloads WHERE order_id = $1";
