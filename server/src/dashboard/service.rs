@@ -30,11 +30,6 @@ impl Compared {
     }
 }
 
-/// Statuses an order is still being worked in (not shipped, delivered, returned or cancelled).
-pub fn to_process(status: &str) -> bool {
-    !matches!(status, "SHIPPED" | "DELIVERED" | "RETURNED" | "CANCELLED")
-}
-
 /// Sales in one currency (orders in different currencies are never summed together).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CurrencySales {
@@ -45,6 +40,7 @@ pub struct CurrencySales {
     pub revenue: Compared,
     /// Revenue per order that counts (0 without orders).
     pub average: Compared,
+    /// Still being worked on: not shipped, delivered, returned or cancelled.
     pub to_process: Compared,
     /// Shipped or delivered.
     pub shipped: Compared,
