@@ -23,8 +23,9 @@ pub struct Kpi {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ChartData {
     pub labels: Vec<String>,
-    /// (series name, values).
-    pub series: Vec<(String, Vec<f64>)>,
+    /// (series name, values in minor units: the page divides by 100). Whole numbers, so the
+    /// browser's bundle needs no float parsing for the dashboard.
+    pub series: Vec<(String, Vec<i64>)>,
     pub unit: String,
     pub caption: String,
 }
@@ -39,8 +40,8 @@ pub struct SalesCard {
 pub struct Bar {
     pub label: String,
     pub count: String,
-    /// Share of the total, 0–100.
-    pub percent: f64,
+    /// Share of the total in tenths of a percent, 0–1000.
+    pub per_mille: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -52,31 +53,21 @@ pub struct ProfitLine {
     pub negative: bool,
 }
 
+/// A line of the latest orders, analyses or activity, written out on the server (one shape
+/// for all three keeps the page's browser code small).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RecentOrderView {
-    pub id: String,
-    pub number: String,
-    pub customer: String,
-    pub status: String,
-    pub total: String,
-    pub when: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RecentAnalysisView {
-    pub id: String,
-    pub filename: String,
-    pub state: String,
-    pub when: String,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ActivityItem {
-    pub action: String,
-    pub actor: Option<String>,
-    pub ip: Option<String>,
-    /// Local time in the company's zone, e.g. "14:05" or "21 Nov 14:05".
-    pub when: String,
+pub struct ListItem {
+    /// Where the title leads ("" for none).
+    pub href: String,
+    pub title: String,
+    /// Beside the title, lighter.
+    pub beside: String,
+    /// Under the title, small.
+    pub detail: String,
+    /// On the right.
+    pub aside: String,
+    /// A warning (a failed sign-in): the aside is tinted.
+    pub warn: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -108,10 +99,10 @@ pub struct Dashboard {
     pub ai_cost: Option<String>,
     pub analyses: Option<Vec<Kpi>>,
     pub tokens: Option<Vec<Kpi>>,
-    pub recent_orders: Option<Vec<RecentOrderView>>,
-    pub recent_analyses: Option<Vec<RecentAnalysisView>>,
+    pub recent_orders: Option<Vec<ListItem>>,
+    pub recent_analyses: Option<Vec<ListItem>>,
     /// The audit log's latest entries; only for members who may read it.
-    pub activity: Option<Vec<ActivityItem>>,
+    pub activity: Option<Vec<ListItem>>,
     pub notices: Vec<Notice>,
     /// What an empty company should do first (connect a store, upload a report, buy tokens).
     pub first_steps: Vec<Notice>,
@@ -267,12 +258,7 @@ mod shape {
                 series: s
                     .daily
                     .iter()
-                    .map(|d| {
-                        (
-                            d.store.clone(),
-                            d.revenue.iter().map(|x| *x as f64 / 100.0).collect(),
-                        )
-                    })
+                    .map(|d| (d.store.clone(), d.revenue.clone()))
                     .collect(),
                 unit: currency.clone(),
                 caption: format!("Revenue per day per store, {currency}"),
@@ -285,11 +271,7 @@ mod shape {
                 .map(|(status, n)| Bar {
                     label: server::orders::model::status_label(status).to_string(),
                     count: group(*n),
-                    percent: if total > 0 {
-                        *n as f64 * 100.0 / total as f64
-                    } else {
-                        0.0
-                    },
+                    per_mille: if total > 0 { n * 1000 / total } else { 0 },
                 })
                 .collect::<Vec<_>>()
         });
@@ -340,14 +322,8 @@ mod shape {
             (a.spend.iter().chain(&a.value).any(|x| *x != 0)).then(|| ChartData {
                 labels: labels.clone(),
                 series: vec![
-                    (
-                        "Spend".into(),
-                        a.spend.iter().map(|x| *x as f64 / 100.0).collect(),
-                    ),
-                    (
-                        "Purchase value".into(),
-                        a.value.iter().map(|x| *x as f64 / 100.0).collect(),
-                    ),
+                    ("Spend".into(), a.spend.clone()),
+                    ("Purchase value".into(), a.value.clone()),
                 ],
                 unit: a.currency.clone(),
                 caption: format!("Ad spend against purchase value per day, {}", a.currency),
@@ -426,33 +402,43 @@ mod shape {
         });
         let recent_orders = v.recent_orders.as_ref().map(|list| {
             list.iter()
-                .map(|o| RecentOrderView {
-                    id: o.id.to_string(),
-                    number: o.number.clone(),
-                    customer: o.customer.clone(),
-                    status: server::orders::model::status_label(&o.status).to_string(),
-                    total: money(o.total, &o.currency),
-                    when: server::dates::local_time(&p.timezone, o.placed_at),
+                .map(|o| ListItem {
+                    href: format!("/orders/{}", o.id),
+                    title: o.number.clone(),
+                    beside: o.customer.clone(),
+                    detail: format!(
+                        "{} · {}",
+                        server::orders::model::status_label(&o.status),
+                        server::dates::local_time(&p.timezone, o.placed_at)
+                    ),
+                    aside: money(o.total, &o.currency),
+                    warn: false,
                 })
                 .collect::<Vec<_>>()
         });
         let recent_analyses = v.recent_analyses.as_ref().map(|list| {
             list.iter()
-                .map(|a| RecentAnalysisView {
-                    id: a.id.to_string(),
-                    filename: a.filename.clone(),
-                    state: match (a.status.as_str(), a.verdict.as_deref()) {
-                        ("completed", Some("APPROVED")) => "Approved".into(),
-                        ("completed", Some("APPROVED_WITH_COMMENTS")) => {
-                            "Approved with comments".into()
-                        }
-                        ("completed", Some("REJECTED")) => "Rejected".into(),
-                        ("completed", _) => "Completed".into(),
-                        ("failed", _) => "Failed".into(),
-                        ("cancelled", _) => "Cancelled".into(),
-                        _ => "In progress".into(),
-                    },
-                    when: server::dates::local_time(&p.timezone, a.created_at),
+                .map(|a| {
+                    let state = match (a.status.as_str(), a.verdict.as_deref()) {
+                        ("completed", Some("APPROVED")) => "Approved",
+                        ("completed", Some("APPROVED_WITH_COMMENTS")) => "Approved with comments",
+                        ("completed", Some("REJECTED")) => "Rejected",
+                        ("completed", _) => "Completed",
+                        ("failed", _) => "Failed",
+                        ("cancelled", _) => "Cancelled",
+                        _ => "In progress",
+                    };
+                    ListItem {
+                        href: format!("/analyses/{}", a.id),
+                        title: a.filename.clone(),
+                        beside: String::new(),
+                        detail: String::new(),
+                        aside: format!(
+                            "{state} · {}",
+                            server::dates::local_time(&p.timezone, a.created_at)
+                        ),
+                        warn: a.verdict.as_deref() == Some("REJECTED") || a.status == "failed",
+                    }
                 })
                 .collect::<Vec<_>>()
         });
@@ -556,16 +542,56 @@ mod shape {
             recent_analyses,
             activity: v.activity.as_ref().map(|list| {
                 list.iter()
-                    .map(|e| ActivityItem {
-                        action: e.action.clone(),
-                        actor: e.actor.clone(),
-                        ip: e.ip.clone(),
-                        when: server::dates::local_time(&p.timezone, e.at),
+                    .map(|e| ListItem {
+                        href: String::new(),
+                        title: e.actor.clone().unwrap_or_else(|| "Someone".into()),
+                        beside: action_label(&e.action).to_lowercase(),
+                        detail: e
+                            .ip
+                            .as_ref()
+                            .map(|ip| format!("from {ip}"))
+                            .unwrap_or_default(),
+                        aside: server::dates::local_time(&p.timezone, e.at),
+                        warn: e.action == "LOGIN_FAILED",
                     })
                     .collect()
             }),
             notices,
             first_steps,
+        }
+    }
+
+    /// What an audit entry's action reads as in the activity list.
+    fn action_label(action: &str) -> &'static str {
+        match action {
+            "LOGIN" => "Signed in",
+            "LOGIN_FAILED" => "Failed sign-in",
+            "LOGOUT" => "Signed out",
+            "COMPANY_CREATED" => "Created the company",
+            "USER_INVITED" => "Invited a member",
+            "INVITATION_ACCEPTED" => "Joined the company",
+            "INVITATION_REVOKED" => "Revoked an invitation",
+            "INVITATION_RESENT" => "Resent an invitation",
+            "ROLE_CHANGED" => "Changed a role",
+            "USER_DELETED" => "Removed a member",
+            "USER_DISABLED" => "Disabled a member",
+            "USER_ENABLED" => "Enabled a member",
+            "STORE_CREATED" => "Added a store",
+            "STORE_DELETED" => "Deleted a store",
+            "STORE_ACCESS_CHANGED" => "Changed store access",
+            "STORE_CONNECTED" => "Connected a store",
+            "STORE_DISCONNECTED" => "Disconnected a store",
+            "ORDERS_SYNC_REQUESTED" => "Asked for an orders sync",
+            "ORDERS_IMPORTED" => "Imported orders from a file",
+            "ORDER_EDITED" => "Edited an order's customer and address",
+            "ORDERS_BULK_STARTED" => "Ran a bulk action on orders",
+            "ORDER_ERROR_RETRIED" => "Retried an order's processing",
+            "ORDER_ERROR_SKIPPED" => "Skipped an order's processing error",
+            "COURIER_CONNECTED" => "Connected FAN Courier",
+            "COURIER_DISCONNECTED" => "Disconnected FAN Courier",
+            "AWB_CREATED" => "Created an AWB",
+            "ROLE_CREATED" | "ROLE_UPDATED" | "ROLE_DELETED" => "Changed the roles",
+            _ => "Other",
         }
     }
 

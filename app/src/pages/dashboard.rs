@@ -8,44 +8,11 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::dashboard::{get_dashboard, Bar, ChartData, Dashboard, Kpi, Notice, SalesCard};
-use crate::components::chart::{Chart, ChartKind, Series};
-use crate::components::ui::{
-    Alert, Badge, Card, EmptyState, FilterBar, FilterField, Tone, INPUT, SELECT,
+use crate::api::dashboard::{
+    get_dashboard, Bar, ChartData, Dashboard, Kpi, ListItem, Notice, SalesCard,
 };
-
-fn action_label(action: &str) -> &'static str {
-    match action {
-        "LOGIN" => "Signed in",
-        "LOGIN_FAILED" => "Failed sign-in",
-        "LOGOUT" => "Signed out",
-        "COMPANY_CREATED" => "Created the company",
-        "USER_INVITED" => "Invited a member",
-        "INVITATION_ACCEPTED" => "Joined the company",
-        "INVITATION_REVOKED" => "Revoked an invitation",
-        "INVITATION_RESENT" => "Resent an invitation",
-        "ROLE_CHANGED" => "Changed a role",
-        "USER_DELETED" => "Removed a member",
-        "USER_DISABLED" => "Disabled a member",
-        "USER_ENABLED" => "Enabled a member",
-        "STORE_CREATED" => "Added a store",
-        "STORE_DELETED" => "Deleted a store",
-        "STORE_ACCESS_CHANGED" => "Changed store access",
-        "STORE_CONNECTED" => "Connected a store",
-        "STORE_DISCONNECTED" => "Disconnected a store",
-        "ORDERS_SYNC_REQUESTED" => "Asked for an orders sync",
-        "ORDERS_IMPORTED" => "Imported orders from a file",
-        "ORDER_EDITED" => "Edited an order's customer and address",
-        "ORDERS_BULK_STARTED" => "Ran a bulk action on orders",
-        "ORDER_ERROR_RETRIED" => "Retried an order's processing",
-        "ORDER_ERROR_SKIPPED" => "Skipped an order's processing error",
-        "COURIER_CONNECTED" => "Connected FAN Courier",
-        "COURIER_DISCONNECTED" => "Disconnected FAN Courier",
-        "AWB_CREATED" => "Created an AWB",
-        "ROLE_CREATED" | "ROLE_UPDATED" | "ROLE_DELETED" => "Changed the roles",
-        _ => "Other",
-    }
-}
+use crate::components::chart::{Chart, ChartKind, Series};
+use crate::components::ui::{Alert, Card, EmptyState, FilterBar, FilterField, Tone, INPUT, SELECT};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -174,32 +141,6 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
             .collect_view();
         view! { <div class="mt-6" data-testid="first-steps"><Card title="Get started"><ul class="space-y-3">{list}</ul></Card></div> }
     });
-    let activity = d.activity.clone().map(|recent| view! {
-        <Card title="Recent activity">
-            {if recent.is_empty() {
-                view! { <EmptyState title="No activity yet" text="Sign-ins and changes will appear here."/> }.into_any()
-            } else {
-                view! {
-                    <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-label="Recent activity">
-                        {recent.into_iter().map(|e| view! {
-                            <li class="flex items-center justify-between gap-4 py-2.5 text-sm">
-                                <div class="min-w-0">
-                                    <span class="font-medium text-slate-900 dark:text-slate-100">{e.actor.unwrap_or_else(|| "Someone".into())}</span>
-                                    " "
-                                    <span class="text-slate-600 dark:text-slate-300">{action_label(&e.action).to_lowercase()}</span>
-                                    {e.ip.map(|ip| view! { <span class="ml-2 hidden text-xs text-slate-400 sm:inline">{format!("from {ip}")}</span> })}
-                                </div>
-                                <div class="flex shrink-0 items-center gap-3">
-                                    <span class="hidden sm:inline"><Badge text=e.action.clone() warn={e.action == "LOGIN_FAILED"}/></span>
-                                    <time class="text-right tabular-nums text-slate-500 sm:w-24 dark:text-slate-400">{e.when}</time>
-                                </div>
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                }.into_any()
-            }}
-        </Card>
-    });
     let nothing = d.sales.is_none()
         && d.ads.is_none()
         && d.analyses.is_none()
@@ -266,45 +207,16 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
     let tokens = d.tokens.clone().map(|kpis| view! {
         <KpiCard title="AI tokens".to_string() card=SalesCard { currency: String::new(), kpis } test_id="tokens"/>
     });
-    let recent_orders = d.recent_orders.clone().map(|list| view! {
-        <Card title="Latest orders">
-            {if list.is_empty() {
-                view! { <EmptyState title="No orders yet" text="Orders from your stores appear here as they arrive."/> }.into_any()
-            } else {
-                view! {
-                    <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-label="Latest orders">
-                        {list.into_iter().map(|o| view! {
-                            <li class="flex items-center justify-between gap-4 py-2.5 text-sm">
-                                <div class="min-w-0">
-                                    <a href=format!("/orders/{}", o.id) class="font-medium text-slate-900 hover:text-brand-600 dark:text-white">{o.number}</a>
-                                    <span class="ml-2 text-slate-500">{o.customer}</span>
-                                    <p class="text-xs text-slate-500">{format!("{} · {}", o.status, o.when)}</p>
-                                </div>
-                                <span class="shrink-0 tabular-nums text-slate-700 dark:text-slate-300">{o.total}</span>
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                }.into_any()
-            }}
-        </Card>
+    let recent_orders = d.recent_orders.clone().map(|items| view! {
+        <Lines title="Latest orders" items empty="Orders from your stores appear here as they arrive."/>
     });
-    let recent_analyses = d.recent_analyses.clone().map(|list| view! {
-        <Card title="Latest analyses">
-            {if list.is_empty() {
-                view! { <EmptyState title="No analyses yet" text="Reports you upload for analysis appear here."/> }.into_any()
-            } else {
-                view! {
-                    <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-label="Latest analyses">
-                        {list.into_iter().map(|a| view! {
-                            <li class="flex items-center justify-between gap-4 py-2.5 text-sm">
-                                <a href=format!("/analyses/{}", a.id) class="min-w-0 truncate font-medium text-slate-900 hover:text-brand-600 dark:text-white">{a.filename}</a>
-                                <span class="shrink-0 text-xs text-slate-500">{format!("{} · {}", a.state, a.when)}</span>
-                            </li>
-                        }).collect_view()}
-                    </ul>
-                }.into_any()
-            }}
-        </Card>
+    let recent_analyses = d.recent_analyses.clone().map(|items| view! {
+        <Lines title="Latest analyses" items empty="Reports you upload for analysis appear here."/>
+    });
+    let activity = d.activity.clone().map(|items| {
+        view! {
+            <Lines title="Recent activity" items empty="Sign-ins and changes will appear here."/>
+        }
     });
     view! {
         <div class="flex flex-wrap items-end justify-between gap-2">
@@ -339,6 +251,42 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
         </div>
         {activity.map(|a| view! { <div class="mt-6">{a}</div> })}
     }
+}
+
+/// A card of lines (the latest orders, analyses or activity), or what will appear there.
+#[component]
+fn Lines(title: &'static str, items: Vec<ListItem>, empty: &'static str) -> impl IntoView {
+    let body = if items.is_empty() {
+        view! { <EmptyState title="Nothing yet" text=empty/> }.into_any()
+    } else {
+        let lines = items
+            .into_iter()
+            .map(|i| {
+                let title = if i.href.is_empty() {
+                    view! { <span class="font-medium text-slate-900 dark:text-slate-100">{i.title}</span> }.into_any()
+                } else {
+                    view! { <a href=i.href class="font-medium text-slate-900 hover:text-brand-600 dark:text-white">{i.title}</a> }.into_any()
+                };
+                let aside = if i.warn {
+                    "shrink-0 text-right text-xs font-medium text-amber-700 dark:text-amber-400"
+                } else {
+                    "shrink-0 text-right text-xs tabular-nums text-slate-500 dark:text-slate-400"
+                };
+                view! {
+                    <li class="flex items-center justify-between gap-4 py-2.5 text-sm">
+                        <div class="min-w-0 truncate">
+                            {title}
+                            <span class="ml-2 text-slate-600 dark:text-slate-300">{i.beside}</span>
+                            <p class="text-xs text-slate-500">{i.detail}</p>
+                        </div>
+                        <span class=aside>{i.aside}</span>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! { <ul class="divide-y divide-slate-100 dark:divide-slate-800" aria-label=title>{lines}</ul> }.into_any()
+    };
+    view! { <Card title=title>{body}</Card> }
 }
 
 #[component]
@@ -393,7 +341,7 @@ fn ChartCard(c: ChartData, kind: ChartKind, label: &'static str) -> impl IntoVie
     let series: Vec<Series> = c
         .series
         .into_iter()
-        .map(|(n, v)| Series::new(n, v))
+        .map(|(n, v)| Series::new(n, v.into_iter().map(|x| x as f64 / 100.0)))
         .collect();
     view! {
         <Chart kind labels=c.labels series unit=c.unit label=label caption=c.caption/>
@@ -408,7 +356,7 @@ fn Fulfilment(bars: Vec<Bar>) -> impl IntoView {
                 <li class="text-sm">
                     <div class="flex justify-between"><span class="text-slate-700 dark:text-slate-300">{b.label}</span><span class="tabular-nums text-slate-500">{b.count}</span></div>
                     <div class="mt-1 h-2 rounded-full bg-slate-100 dark:bg-slate-800">
-                        <div class="h-2 rounded-full bg-brand-500" style=format!("width: {:.1}%", b.percent)></div>
+                        <div class="h-2 rounded-full bg-brand-500" style=format!("width: {}.{}%", b.per_mille / 10, b.per_mille % 10)></div>
                     </div>
                 </li>
             }).collect_view()}

@@ -126,8 +126,12 @@ pub async fn ad_campaign(
             .bind(name)
             .bind(now)
     )?;
-    const ACCOUNT: &str = "INSERT INTO ad_accounts (id, company_id, connection_id, platform, external_id, name, \
-        currency, time_zone, imported, store_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'UTC', TRUE, $8, $9)";
+    // Not a real account: its last sync is dated far ahead, so the sync job never asks the
+    // platform for it (its token is no sealed token either).
+    const ACCOUNT: &str =
+        "INSERT INTO ad_accounts (id, company_id, connection_id, platform, external_id, name, \
+        currency, time_zone, imported, store_id, created_at, synced_at, sync_finished_at) \
+        VALUES ($1, $2, $3, $4, $5, $6, $7, 'UTC', TRUE, $8, $9, $9, $10)";
     exec_tx!(
         &mut tx,
         sqlx::query(ACCOUNT)
@@ -140,6 +144,7 @@ pub async fn ad_campaign(
             .bind(currency)
             .bind(store_id)
             .bind(now)
+            .bind(now + Duration::days(365 * 100))
     )?;
     const CAMPAIGN: &str = "INSERT INTO ad_campaigns (id, company_id, account_id, external_id, name, status, synced_at) \
         VALUES ($1, $2, $3, $4, $5, 'ACTIVE', $6)";
