@@ -239,7 +239,7 @@ pub async fn view(db: &Db, p: &Principal, q: &Query, now: DateTime<Utc>) -> Resu
             .filter(|r| r.part == "store")
             .map(|r| (r.store_id, r.a.clone()))
             .collect();
-        s.sort_by(|a, b| a.1.to_lowercase().cmp(&b.1.to_lowercase()));
+        s.sort_by_key(|a| a.1.to_lowercase());
         s
     };
     if let Some(id) = store {
@@ -356,7 +356,7 @@ pub(crate) fn shape_sales(period: &Period, stores: &[(Uuid, String)], rows: &[Sa
         s.orders[day] += r.n;
     }
     let mut daily: Vec<StoreSeries> = series.into_values().collect();
-    daily.sort_by(|a, b| a.store.to_lowercase().cmp(&b.store.to_lowercase()));
+    daily.sort_by_key(|a| a.store.to_lowercase());
     let mut fulfilment: Vec<(String, i64)> =
         fulfilment.into_iter().filter(|(_, n)| *n > 0).collect();
     fulfilment.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -554,10 +554,10 @@ fn shape_feed(rows: &[FeedRow], parts: FeedParts) -> Feed {
         let cost = (i128::from(t.used.now.max(0)) * i128::from(amount) / i128::from(tokens)) as i64;
         t.used_cost = Some((currency, cost));
     }
-    f.orders.sort_by(|a, b| b.placed_at.cmp(&a.placed_at));
+    f.orders.sort_by_key(|o| std::cmp::Reverse(o.placed_at));
     f.analyses_list
-        .sort_by(|a, b| b.created_at.cmp(&a.created_at));
-    f.activity.sort_by(|a, b| b.at.cmp(&a.at));
+        .sort_by_key(|a| std::cmp::Reverse(a.created_at));
+    f.activity.sort_by_key(|e| std::cmp::Reverse(e.at));
     f.analyses = parts.analyses_all.then_some(a);
     f.tokens = parts.billing.then_some(t);
     f
