@@ -78,16 +78,19 @@ async fn server_functions_refuse_anonymous_callers_with_401() {
     let res = app
         .client
         .post(app.url("/api/dashboard"))
+        .form(&[("period", "7d"), ("from", ""), ("to", ""), ("store", "")])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK, "signed in");
     let body: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(body["members"], 1);
+    assert!(body["greeting"].as_str().unwrap().ends_with(", Ada"), "{body}");
+    assert_eq!(body["period"], "7d");
 
     let anonymous = client_for(&app.base);
     let res = anonymous
         .post(app.url("/api/dashboard"))
+        .form(&[("period", "7d"), ("from", ""), ("to", ""), ("store", "")])
         .send()
         .await
         .unwrap();
@@ -97,6 +100,7 @@ async fn server_functions_refuse_anonymous_callers_with_401() {
 
     let cross = reqwest::Client::new()
         .post(app.url("/api/dashboard"))
+        .form(&[("period", "7d"), ("from", ""), ("to", ""), ("store", "")])
         .header("origin", "https://evil.example")
         .send()
         .await

@@ -610,6 +610,13 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
             ("new_password_confirm", "another-password-2".into()),
         ],
         "/api/switch_company" => vec![("company_id", b.owner.company_id.to_string())],
+        // Company B's store: not found for everyone here (and nothing of B's shown).
+        "/api/dashboard" => vec![
+            ("period", "30d".into()),
+            ("from", "".into()),
+            ("to", "".into()),
+            ("store", b.store.clone()),
+        ],
         "/api/invite_member" => vec![
             ("email", format!("new{n}@example.com")),
             ("role", "viewer".into()),

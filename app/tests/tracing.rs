@@ -43,6 +43,7 @@ async fn a_server_function_logs_under_its_path_with_the_tenant_and_member() {
     let res = app
         .client
         .post(app.url("/api/dashboard"))
+        .form(&[("period", ""), ("from", ""), ("to", ""), ("store", "")])
         .send()
         .await
         .unwrap();
