@@ -84,7 +84,10 @@ async fn server_functions_refuse_anonymous_callers_with_401() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK, "signed in");
     let body: serde_json::Value = res.json().await.unwrap();
-    assert!(body["greeting"].as_str().unwrap().ends_with(", Ada"), "{body}");
+    assert!(
+        body["greeting"].as_str().unwrap().ends_with(", Ada"),
+        "{body}"
+    );
     assert_eq!(body["period"], "7d");
 
     let anonymous = client_for(&app.base);

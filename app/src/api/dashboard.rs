@@ -129,11 +129,7 @@ pub async fn get_dashboard(
     let v = server::dashboard::view(&state.db, &p, &q, now)
         .await
         .map_err(ssr::fail)?;
-    let low = state
-        .config
-        .section::<server::billing::packs::BillingConfig>()
-        .low_balance_threshold;
-    Ok(shape::dashboard(&p, v, now, low))
+    Ok(shape::dashboard(&p, v, now))
 }
 
 #[cfg(feature = "ssr")]
@@ -141,7 +137,7 @@ mod shape {
     use chrono::{DateTime, Timelike, Utc};
     use server::access::{Permission, Principal};
     use server::dashboard::service::{Compared, View};
-    use server::format::{count, group, money};
+    use server::format::{group, money};
 
     use super::*;
 
@@ -199,7 +195,7 @@ mod shape {
         }
     }
 
-    pub fn dashboard(p: &Principal, v: View, now: DateTime<Utc>, low: i64) -> Dashboard {
+    pub fn dashboard(p: &Principal, v: View, now: DateTime<Utc>) -> Dashboard {
         let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
         let local = now.with_timezone(&tz);
         let part = match local.hour() {
@@ -472,20 +468,6 @@ mod shape {
                 text,
                 link: link.into(),
                 link_text: link_text.into(),
-            });
-        }
-        if let Some(b) = balance.filter(|b| *b < low) {
-            notices.push(Notice {
-                text: format!(
-                    "The token balance is low ({}): AI work stops when it runs out.",
-                    count(b, "token", "tokens")
-                ),
-                link: "/billing".into(),
-                link_text: if may(Permission::BillingManage) {
-                    "Buy tokens".into()
-                } else {
-                    "See billing".into()
-                },
             });
         }
         // An empty company: what to do first instead of a wall of zeros.
