@@ -22,6 +22,19 @@ pub struct Scope {
     pub to: NaiveDate,
 }
 
+/// Binds a scope as $1–$6: company, member bound, store, the previous period's first day, the
+/// period's first and last day.
+macro_rules! bind_scope {
+    ($q:expr, $s:expr) => {
+        $q.bind($s.company_id)
+            .bind($s.member)
+            .bind($s.store)
+            .bind($s.before_from)
+            .bind($s.from)
+            .bind($s.to)
+    };
+}
+
 /// Store-access bounds on a table with a `store_id` column ($1 company, $2 member, $3 store).
 const STORES_SEEN: &str = "($2 IS NULL OR store_id IN (SELECT store_id FROM store_access WHERE company_id = $1 AND user_id = $2)) \
     AND ($3 IS NULL OR store_id = $3)";
@@ -68,15 +81,12 @@ pub async fn sales(db: &Db, s: &Scope, with_orders: bool) -> Result<Vec<SalesRow
             FROM stores WHERE 1 = 0 AND ($3 IS NULL OR $4 <= $5 OR $5 <= $6)"
         )
     };
-    Ok(with_db!(db, |c| sqlx::query_as::<_, SalesRow>(&sql)
-        .bind(s.company_id)
-        .bind(s.member)
-        .bind(s.store)
-        .bind(s.before_from)
-        .bind(s.from)
-        .bind(s.to)
-        .fetch_all(c)
-        .await)?)
+    Ok(with_db!(db, |c| bind_scope!(
+        sqlx::query_as::<_, SalesRow>(&sql),
+        s
+    )
+    .fetch_all(c)
+    .await)?)
 }
 
 /// A row of the ads statement: `day` (the period, by day and currency) or `now` / `before`
@@ -113,15 +123,12 @@ pub async fn ads(db: &Db, s: &Scope) -> Result<Vec<AdsRow>> {
         WHERE {SEEN} AND d.day >= $4 AND d.day <= $6 \
         GROUP BY CASE WHEN d.day >= $5 THEN 'now' ELSE 'before' END, a.platform, a.currency, a.store_id"
     );
-    Ok(with_db!(db, |c| sqlx::query_as::<_, AdsRow>(&sql)
-        .bind(s.company_id)
-        .bind(s.member)
-        .bind(s.store)
-        .bind(s.before_from)
-        .bind(s.from)
-        .bind(s.to)
-        .fetch_all(c)
-        .await)?)
+    Ok(with_db!(db, |c| bind_scope!(
+        sqlx::query_as::<_, AdsRow>(&sql),
+        s
+    )
+    .fetch_all(c)
+    .await)?)
 }
 
 /// Which parts of the company statement a member may read.
@@ -248,17 +255,14 @@ pub async fn feed(
     }
     let sql = branches.join(" UNION ALL ");
     let (before, from, end) = instants;
-    Ok(with_db!(db, |c| sqlx::query_as::<_, FeedRow>(&sql)
-        .bind(s.company_id)
-        .bind(s.member)
-        .bind(s.store)
-        .bind(s.before_from)
-        .bind(s.from)
-        .bind(s.to)
-        .bind(before)
-        .bind(from)
-        .bind(end)
-        .bind(user_id)
-        .fetch_all(c)
-        .await)?)
+    Ok(with_db!(db, |c| bind_scope!(
+        sqlx::query_as::<_, FeedRow>(&sql),
+        s
+    )
+    .bind(before)
+    .bind(from)
+    .bind(end)
+    .bind(user_id)
+    .fetch_all(c)
+    .await)?)
 }
