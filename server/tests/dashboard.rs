@@ -387,43 +387,24 @@ async fn one_store_and_a_member_limited_to_it_see_only_its_figures() {
 async fn bad_periods_and_stores_are_refused_at_their_field() {
     let f = fixture().await;
     let db = &f.app.state.db;
-    let field = |r: server::Result<dashboard::View>| match r {
-        Err(Error::Validation { field, .. }) => field,
-        other => panic!("expected a refusal, got {:?}", other.map(|v| v.period)),
-    };
     let now = at(NOW);
-    assert_eq!(
-        field(
-            dashboard::view(
-                db,
-                &f.owner,
-                &q("custom", "2026-06-10", "2026-06-01", ""),
-                now
-            )
-            .await
-        ),
-        "to"
-    );
-    assert_eq!(
-        field(
-            dashboard::view(
-                db,
-                &f.owner,
-                &q("custom", "2024-01-01", "2026-06-01", ""),
-                now
-            )
-            .await
-        ),
-        "to"
-    );
-    assert_eq!(
-        field(dashboard::view(db, &f.owner, &q("custom", "", "2026-06-01", ""), now).await),
-        "from"
-    );
-    assert_eq!(
-        field(dashboard::view(db, &f.owner, &q("forever", "", "", ""), now).await),
-        "period"
-    );
+    // (period, from, to) → the field the refusal names.
+    for (period, from, to, field) in [
+        ("custom", "2026-06-10", "2026-06-01", "to"),
+        ("custom", "2024-01-01", "2026-06-01", "to"),
+        ("custom", "", "2026-06-01", "from"),
+        ("forever", "", "", "period"),
+    ] {
+        match dashboard::view(db, &f.owner, &q(period, from, to, ""), now).await {
+            Err(Error::Validation { field: named, .. }) => {
+                assert_eq!(named, field, "{period} {from}–{to}")
+            }
+            other => panic!(
+                "{period} {from}–{to}: expected a refusal, got {:?}",
+                other.map(|v| v.period)
+            ),
+        }
+    }
     for store in ["not-a-uuid", &Uuid::now_v7().to_string()] {
         assert!(matches!(
             dashboard::view(db, &f.owner, &q("7d", "", "", store), now).await,

@@ -199,32 +199,6 @@ pub async fn record_alone(db: &Db, meta: &RequestMeta, e: Entry) -> Result<()> {
     tx.commit().await
 }
 
-#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
-pub struct EventRow {
-    pub id: i64,
-    pub action: String,
-    pub actor_name: Option<String>,
-    pub ip: Option<String>,
-    pub created_at: DateTime<Utc>,
-}
-
-/// The newest entries of one company.
-#[tracing::instrument(skip_all, fields(company_id = %company_id))]
-pub async fn recent(db: &Db, company_id: Uuid, limit: i64) -> Result<Vec<EventRow>> {
-    repo::recent(db, company_id, limit).await
-}
-
-/// How many entries (optionally of one action) a company has since `since`.
-#[tracing::instrument(skip_all, fields(company_id = %company_id))]
-pub async fn count_since(
-    db: &Db,
-    company_id: Uuid,
-    action: Option<Action>,
-    since: DateTime<Utc>,
-) -> Result<i64> {
-    repo::count_since(db, company_id, action.map(Action::as_str), since).await
-}
-
 impl Entry {
     /// An entry for something a signed-in member did in their active company.
     pub fn by(

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::{Entry, EventRow, LogRow};
+use super::{Entry, LogRow};
 use crate::{db::Tx, error::Result, exec_tx, with_db, Db};
 
 /// Inserts one entry inside the caller's transaction.
@@ -30,35 +30,6 @@ pub async fn insert_entry(
             .bind(now)
     )?;
     Ok(())
-}
-
-/// The company's newest `limit` entries, newest first.
-pub async fn recent(db: &Db, company_id: Uuid, limit: i64) -> Result<Vec<EventRow>> {
-    const SQL: &str = "SELECT a.id, a.action, u.name AS actor_name, a.ip, a.created_at \
-                       FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
-                       WHERE a.company_id = $1 ORDER BY a.created_at DESC, a.id DESC LIMIT $2";
-    Ok(with_db!(db, |p| sqlx::query_as::<_, EventRow>(SQL)
-        .bind(company_id)
-        .bind(limit)
-        .fetch_all(p)
-        .await)?)
-}
-
-/// How many entries the company has since `since`, of one action when given.
-pub async fn count_since(
-    db: &Db,
-    company_id: Uuid,
-    action: Option<&str>,
-    since: DateTime<Utc>,
-) -> Result<i64> {
-    const SQL: &str = "SELECT COUNT(*) FROM audit_log \
-                       WHERE company_id = $1 AND created_at >= $2 AND ($3 IS NULL OR action = $3)";
-    Ok(with_db!(db, |p| sqlx::query_scalar::<_, i64>(SQL)
-        .bind(company_id)
-        .bind(since)
-        .bind(action)
-        .fetch_one(p)
-        .await)?)
 }
 
 const WHERE: &str = "WHERE a.company_id = $1 AND ($2 IS NULL OR a.actor_id = $2) \

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use crate::{db::Tx, exec, exec_tx, with_db, with_tx, Db, Result};
+use crate::{db::Tx, exec, exec_tx, with_db, Db, Result};
 
 /// One rollup, its key and value columns, and the query that recomputes it from its source
 /// for company $1 (same columns, same order).
@@ -281,14 +281,4 @@ pub async fn recompute_days(db: &Db, company_id: Uuid, tz: &str) -> Result<u64> 
     const DONE: &str = "UPDATE companies SET rollup_timezone = $2 WHERE id = $1 AND timezone = $2";
     exec!(db, sqlx::query(DONE).bind(company_id).bind(tz))?;
     Ok(moved)
-}
-
-/// The zone the company's days are in now (for tests and the command's report).
-pub async fn rollup_timezone(tx: &mut Tx, company_id: Uuid) -> Result<Option<String>> {
-    const SQL: &str = "SELECT rollup_timezone FROM companies WHERE id = $1";
-    Ok(with_tx!(tx, |c| sqlx::query_scalar(SQL)
-        .bind(company_id)
-        .fetch_optional(c)
-        .await)?
-    .flatten())
 }

@@ -24,7 +24,7 @@ use crate::{
     Db,
 };
 
-pub use repo::{count_members, find_credentials_by_id as find_account_by_id, setup_done};
+pub use repo::{find_credentials_by_id as find_account_by_id, setup_done};
 
 /// Pages of sign-in, and what each needs.
 pub const PAGES: &[PageRule] = &[

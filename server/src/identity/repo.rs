@@ -226,15 +226,6 @@ impl From<PrincipalRow> for Principal {
     }
 }
 
-pub async fn count_members(db: &Db, company_id: Uuid) -> Result<i64> {
-    const SQL: &str = "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id \
-                       WHERE m.company_id = $1 AND u.disabled_at IS NULL AND m.disabled_at IS NULL";
-    Ok(with_db!(db, |p| sqlx::query_scalar::<_, i64>(SQL)
-        .bind(company_id)
-        .fetch_one(p)
-        .await)?)
-}
-
 pub async fn companies_of(db: &Db, user_id: Uuid) -> Result<Vec<(Uuid, String)>> {
     const SQL: &str =
         "SELECT c.id, c.name FROM memberships m JOIN companies c ON c.id = m.company_id \
