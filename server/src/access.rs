@@ -259,6 +259,20 @@ pub struct Principal {
     /// How many companies the member works in (the switcher is only asked for when > 1).
     #[serde(default)]
     pub companies: i64,
+    /// The company's rollup versions when the request began (the dashboard's cached figures
+    /// are good while they match).
+    #[serde(default)]
+    pub rollups: RollupVersions,
+}
+
+/// Counters the database raises in the transaction of any write that changes a company's
+/// dashboard figures (migration 0029): `sales` (orders, stores, store access), `ads` (ad
+/// figures and accounts, stores, store access), `company` (analyses, tokens).
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
+pub struct RollupVersions {
+    pub sales: i64,
+    pub ads: i64,
+    pub company: i64,
 }
 
 impl Principal {

@@ -180,6 +180,8 @@ async fn fixture() -> Fixture {
     )
     .await
     .unwrap();
+    // Read again, as the next request would: the seeding moved the company's rollup versions.
+    let owner = app.principal("ada@example.com").await;
     Fixture {
         app,
         owner,
@@ -480,6 +482,180 @@ async fn tokens_used_and_their_cost_come_from_the_ledger() {
     assert_eq!(t.used_cost, Some(("eur".to_string(), 50)));
     assert_eq!(v.balance, Some(7_500));
     assert!(differences(db, owner.company_id).await.is_empty());
+}
+
+/// A view keeps the figures it read under the company's rollup versions. A principal read
+/// before a write (a request that began before it) still gets them from the cache; the next
+/// request's principal carries the versions the write raised and sees it, whichever of the
+/// tables the figures come from was written. Each group moves alone.
+#[tokio::test]
+async fn every_write_moves_the_figures_the_next_view_sees() {
+    let f = fixture().await;
+    let db = &f.app.state.db;
+    let company = f.owner.company_id;
+    let now = at(NOW);
+    let view = |p: Principal| async move {
+        dashboard::view(db, &p, &q("7d", "", "", ""), now)
+            .await
+            .unwrap()
+    };
+    let revenue = |v: &dashboard::View| v.sales.as_ref().unwrap().currencies[0].revenue.now;
+    let spend = |v: &dashboard::View| v.ads.as_ref().unwrap().spend.iter().sum::<i64>();
+    let run = |v: &dashboard::View| v.analyses.unwrap().run.now;
+    let used = |v: &dashboard::View| v.tokens.as_ref().unwrap().used.now;
+    // Which versions moved between two principals: (sales, ads, company).
+    let moved = |a: &Principal, b: &Principal| {
+        (
+            b.rollups.sales > a.rollups.sales,
+            b.rollups.ads > a.rollups.ads,
+            b.rollups.company > a.rollups.company,
+        )
+    };
+    let mut before = f.owner.clone();
+    let v = view(before.clone()).await;
+    assert_eq!(
+        (revenue(&v), spend(&v), run(&v), used(&v)),
+        (60_000, 6_000, 3, 0)
+    );
+
+    // A new order.
+    seed::orders(
+        db,
+        company,
+        "UTC",
+        &[order(
+            f.alpha,
+            10,
+            "PENDING",
+            "RON",
+            1_000,
+            "2026-06-13T10:00:00Z",
+        )],
+    )
+    .await
+    .unwrap();
+    assert_eq!(revenue(&view(before.clone()).await), 60_000, "cached");
+    let after = f.app.principal("ada@example.com").await;
+    assert_eq!(moved(&before, &after), (true, false, false));
+    assert_eq!(revenue(&view(after.clone()).await), 61_000);
+    before = after;
+
+    // Its cancellation (a status change).
+    server::exec!(
+        db,
+        sqlx::query(
+            "UPDATE orders SET status = 'CANCELLED' WHERE company_id = $1 AND number = '#10'"
+        )
+        .bind(company)
+    )
+    .unwrap();
+    let after = f.app.principal("ada@example.com").await;
+    assert_eq!(moved(&before, &after), (true, false, false));
+    let v = view(after.clone()).await;
+    assert_eq!(revenue(&v), 60_000);
+    assert_eq!(v.sales.unwrap().currencies[0].cancelled.now, 2);
+    before = after;
+
+    // A store renamed: its name in the filter and in the profit lines.
+    server::exec!(
+        db,
+        sqlx::query("UPDATE stores SET name = 'Alpha Prime' WHERE id = $1").bind(f.alpha)
+    )
+    .unwrap();
+    let after = f.app.principal("ada@example.com").await;
+    assert_eq!(moved(&before, &after), (true, true, false));
+    let v = view(after.clone()).await;
+    assert!(
+        v.stores.iter().any(|s| s.1 == "Alpha Prime"),
+        "{:?}",
+        v.stores
+    );
+    assert!(v.profit.unwrap().iter().any(|p| p.store == "Alpha Prime"));
+    before = after;
+
+    // A day of ad figures.
+    let campaign: Uuid = server::with_db!(db, |p| sqlx::query_scalar(
+        "SELECT id FROM ad_campaigns WHERE company_id = $1 AND name = 'Alpha ads'"
+    )
+    .bind(company)
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    seed::ad_days(
+        db,
+        company,
+        campaign,
+        &[(day("2026-06-14"), 2_500, 9_000, 5, 1)],
+        now,
+    )
+    .await
+    .unwrap();
+    assert_eq!(spend(&view(before.clone()).await), 6_000, "cached");
+    let after = f.app.principal("ada@example.com").await;
+    assert_eq!(moved(&before, &after), (false, true, false));
+    assert_eq!(spend(&view(after.clone()).await), 8_500);
+    before = after;
+
+    // An analysis, then tokens used.
+    seed::analyses(
+        db,
+        company,
+        "UTC",
+        &[SeedAnalysis {
+            status: "completed".into(),
+            verdict: Some("APPROVED".into()),
+            processing_ms: Some(1_000),
+            created_at: at("2026-06-14T09:00:00Z"),
+        }],
+    )
+    .await
+    .unwrap();
+    let after = f.app.principal("ada@example.com").await;
+    assert_eq!(moved(&before, &after), (false, false, true));
+    assert_eq!(run(&view(after.clone()).await), 4);
+    before = after;
+    let today = || q("today", "", "", "");
+    let v = dashboard::view(db, &before, &today(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(v.tokens.unwrap().used.now, 0);
+    let mut tx = db.begin().await.unwrap();
+    ledger::post(
+        &mut tx,
+        &ledger::Posting::new(company, ledger::Kind::Grant, 5_000, "welcome"),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let hold = ledger::hold(db, company, 700, "analysis:9").await.unwrap();
+    ledger::settle(db, company, hold.id, 700).await.unwrap();
+    let after = f.app.principal("ada@example.com").await;
+    assert_eq!(moved(&before, &after), (false, false, true));
+    let v = dashboard::view(db, &after, &today(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(v.tokens.unwrap().used.now, 700);
+    before = after;
+
+    // A member's store access: granted Beta, she sees it at her next request.
+    let member = f
+        .app
+        .add_member(&f.owner, "olga@example.com", "viewer", vec![f.alpha])
+        .await;
+    let v = view(member.clone()).await;
+    assert_eq!(v.stores.len(), 1);
+    server::exec!(
+        db,
+        sqlx::query("INSERT INTO store_access (store_id, user_id, company_id) VALUES ($1, $2, $3)")
+            .bind(f.beta)
+            .bind(member.user_id)
+            .bind(company)
+    )
+    .unwrap();
+    let member_after = f.app.principal("olga@example.com").await;
+    assert_eq!(moved(&member, &member_after), (true, true, false));
+    assert_eq!(view(member_after).await.stores.len(), 2);
+    let _ = before;
 }
 
 /// Random inserts, status changes (shipping, returns, cancellations), total changes (partial

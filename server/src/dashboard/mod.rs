@@ -5,11 +5,14 @@
 //! - `period`: the period and the one before it.
 //! - `repo`: the three statements (sales, ads, the company's feed).
 //! - `service`: the view, shaped from them.
+//! - `cache`: the figures read, kept under the rollup versions they were read at (migration
+//!   0029), so an unchanged company's view asks only for its latest lists.
 //! - `rollups`: recomputation from the sources (the check-and-repair command, the tests) and
 //!   the days' upkeep when a company's time zone changes.
 //! - `seed`: synthetic figures (the bench's million orders, the tests' fixtures).
 //! - `jobs`: `dashboard.days`.
 
+mod cache;
 pub mod jobs;
 pub mod period;
 pub mod repo;

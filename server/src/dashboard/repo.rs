@@ -10,7 +10,7 @@ use crate::{with_db, Db, Result};
 
 /// What every statement is bound to: the company, the member's store bound (None: every
 /// store), the chosen store (None: all), and the days of both periods.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Scope {
     pub company_id: Uuid,
     pub member: Option<Uuid>,
@@ -148,6 +148,23 @@ pub struct FeedParts {
     pub audit: bool,
 }
 
+impl FeedParts {
+    /// The parts as bits (a cache key).
+    pub fn bits(self) -> u8 {
+        [
+            self.orders,
+            self.campaigns,
+            self.analyses_all,
+            self.analyses,
+            self.billing,
+            self.audit,
+        ]
+        .iter()
+        .enumerate()
+        .fold(0, |b, (i, on)| b | (u8::from(*on) << i))
+    }
+}
+
 /// A row of the company statement, told apart by `part`:
 /// - `analyses_now` / `analyses_before`: `a` status, `b` verdict, `n1` analyses, `n2` timed,
 ///   `n3` their processing milliseconds.
@@ -171,12 +188,24 @@ pub struct FeedRow {
     pub at: Option<DateTime<Utc>>,
 }
 
+/// Whether a feed row is one of the company's figures (analyses, tokens, the price paid),
+/// which the dashboard caches under the company's rollup version, or one of the latest lists
+/// (read on every view).
+pub fn is_figure(part: &str) -> bool {
+    matches!(
+        part,
+        "analyses_now" | "analyses_before" | "tokens_now" | "tokens_before" | "price"
+    )
+}
+
 /// $1 company, $2 member bound, $3 store, $4/$5 first day of the previous period and of the
 /// period, $6 last day, $7/$8/$9 the same three as instants, $10 the member (own analyses).
+/// Without `figures`, only the latest lists.
 pub async fn feed(
     db: &Db,
     s: &Scope,
     parts: FeedParts,
+    figures: bool,
     instants: (DateTime<Utc>, DateTime<Utc>, DateTime<Utc>),
     user_id: Uuid,
 ) -> Result<Vec<FeedRow>> {
@@ -189,7 +218,7 @@ pub async fn feed(
         AND 1 = 0"
             .into(),
     ];
-    if parts.analyses_all {
+    if figures && parts.analyses_all {
         branches.push(
             "SELECT CASE WHEN day >= $5 THEN 'analyses_now' ELSE 'analyses_before' END, CAST(NULL AS UUID), status, verdict, CAST(NULL AS TEXT), \
             CAST(SUM(analyses) AS BIGINT), CAST(SUM(timed) AS BIGINT), CAST(SUM(processing_ms) AS BIGINT), \
@@ -199,7 +228,7 @@ pub async fn feed(
                 .into(),
         );
     }
-    if parts.billing {
+    if figures && parts.billing {
         branches.push(
             "SELECT CASE WHEN hour >= $8 THEN 'tokens_now' ELSE 'tokens_before' END, CAST(NULL AS UUID), kind, CAST(NULL AS TEXT), CAST(NULL AS TEXT), \
             CAST(SUM(tokens) AS BIGINT), CAST(SUM(entries) AS BIGINT), CAST(0 AS BIGINT), CAST(NULL AS TIMESTAMPTZ) \

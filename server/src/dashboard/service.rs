@@ -1,12 +1,16 @@
-//! The dashboard's figures for a period and a store, from the rollups: three statements a view
-//! (sales, ads, the company's feed), run at once, then shaped here.
+//! The dashboard's figures for a period and a store, from the rollups: at most three statements
+//! a view (sales, ads, the company's feed), run at once, then shaped here; groups whose
+//! rollup version has not moved come from the cache, and then the view asks only for its
+//! latest lists.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::cache;
 use super::period::Period;
 use super::repo::{self, AdsRow, FeedParts, FeedRow, SalesRow, Scope};
 use crate::access::{Permission, Principal};
@@ -222,17 +226,52 @@ pub async fn view(db: &Db, p: &Principal, q: &Query, now: DateTime<Utc>) -> Resu
     };
     let (before_at, _) = previous.instants(&p.timezone);
     let (from_at, end_at) = period.instants(&p.timezone);
-    let (sales_rows, ad_rows, feed_rows) = tokio::try_join!(
-        repo::sales(db, &scope, parts.orders),
+    let instants = (before_at, from_at, end_at);
+    let key = |version, instants| cache::Key {
+        scope,
+        parts: parts.bits(),
+        instants,
+        version,
+    };
+    // Each group from the cache while its rollup version is the one the principal read (a
+    // miss is one statement); the latest lists are read every time, in the company group's
+    // statement when it misses, so a view never costs more than three.
+    let feed = async {
+        let mut lists = None;
+        let figures = cache::COMPANY
+            .get_or_insert_async(&key(p.rollups.company, Some(instants)), async {
+                let rows = repo::feed(db, &scope, parts, true, instants, p.user_id).await?;
+                let (figures, rest): (Vec<FeedRow>, Vec<FeedRow>) =
+                    rows.into_iter().partition(|r| repo::is_figure(&r.part));
+                lists = Some(rest);
+                Ok::<_, Error>(Arc::new(figures))
+            })
+            .await?;
+        let lists = match lists {
+            Some(l) => l,
+            None => repo::feed(db, &scope, parts, false, instants, p.user_id).await?,
+        };
+        Ok::<_, Error>((figures, lists))
+    };
+    let (sales_key, ads_key) = (key(p.rollups.sales, None), key(p.rollups.ads, None));
+    let (sales_rows, ad_rows, (figure_rows, list_rows)) = tokio::try_join!(
+        cache::SALES.get_or_insert_async(&sales_key, async {
+            Ok::<_, Error>(Arc::new(repo::sales(db, &scope, parts.orders).await?))
+        }),
         async {
             if parts.campaigns {
-                repo::ads(db, &scope).await
+                cache::ADS
+                    .get_or_insert_async(&ads_key, async {
+                        Ok::<_, Error>(Arc::new(repo::ads(db, &scope).await?))
+                    })
+                    .await
             } else {
-                Ok(Vec::new())
+                Ok(Arc::new(Vec::new()))
             }
         },
-        repo::feed(db, &scope, parts, (before_at, from_at, end_at), p.user_id),
+        feed,
     )?;
+    let feed_rows: Vec<&FeedRow> = figure_rows.iter().chain(list_rows.iter()).collect();
     let stores: Vec<(Uuid, String)> = {
         let mut s: Vec<(Uuid, String)> = sales_rows
             .iter()
@@ -472,7 +511,7 @@ struct Feed {
     activity: Vec<Activity>,
 }
 
-fn shape_feed(rows: &[FeedRow], parts: FeedParts) -> Feed {
+fn shape_feed(rows: &[&FeedRow], parts: FeedParts) -> Feed {
     let mut f = Feed::default();
     let mut a = AnalysesFigures::default();
     let (mut timed, mut ms) = (Compared::default(), Compared::default());

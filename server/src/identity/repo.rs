@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{tokens::Link, Principal};
 use crate::{
-    access::{self, PermissionSet},
+    access::{self, PermissionSet, RollupVersions},
     db::Tx,
     error::Result,
     exec, exec_tx, with_db, with_tx, Db,
@@ -164,12 +164,15 @@ pub async fn principal_for(
                 c.name AS company_name, c.timezone, m.role, \
                 r.name AS custom_name, r.permissions AS custom_permissions, \
                 c.token_balance AS balance, \
+                COALESCE(v.sales, 0) AS sales_version, COALESCE(v.ads, 0) AS ads_version, \
+                COALESCE(v.company, 0) AS company_version, \
                 (SELECT COUNT(*) FROM memberships m2 JOIN companies c2 ON c2.id = m2.company_id \
                   WHERE m2.user_id = u.id AND m2.disabled_at IS NULL AND c2.disabled_at IS NULL) AS companies \
          FROM users u \
          JOIN memberships m ON m.user_id = u.id \
          JOIN companies c ON c.id = m.company_id \
          LEFT JOIN roles r ON r.company_id = m.company_id AND r.slug = m.role \
+         LEFT JOIN rollup_versions v ON v.company_id = c.id \
          WHERE u.id = $1 AND u.disabled_at IS NULL AND m.disabled_at IS NULL \
            AND c.disabled_at IS NULL AND ($2 IS NULL OR c.id = $2) \
          ORDER BY m.created_at, c.id LIMIT 1";
@@ -195,6 +198,9 @@ struct PrincipalRow {
     custom_permissions: Option<String>,
     balance: i64,
     companies: i64,
+    sales_version: i64,
+    ads_version: i64,
+    company_version: i64,
 }
 
 impl From<PrincipalRow> for Principal {
@@ -222,6 +228,11 @@ impl From<PrincipalRow> for Principal {
             is_super_admin: r.is_super_admin,
             balance: r.balance,
             companies: r.companies,
+            rollups: RollupVersions {
+                sales: r.sales_version,
+                ads: r.ads_version,
+                company: r.company_version,
+            },
         }
     }
 }
