@@ -78,6 +78,28 @@ struct Fixture {
     beta: Uuid,
 }
 
+/// An AWB of order `number` in `state`, charged `cost` in `currency`.
+async fn awb(db: &Db, company: Uuid, number: &str, state: &str, cost: i64, currency: &str) {
+    server::exec!(
+        db,
+        sqlx::query(
+            "INSERT INTO awbs (id, company_id, order_id, number, state, service, payer, weight_grams, parcels, \
+             cod_minor, declared_minor, currency, notes, cost_minor, cost_currency, created_at, updated_at) \
+             SELECT $1, $2, id, $3, $4, 'Standard', 'sender', 1000, 1, 0, 0, currency, '', $5, $6, $7, $7 \
+             FROM orders WHERE company_id = $2 AND number = $8"
+        )
+        .bind(Uuid::now_v7())
+        .bind(company)
+        .bind(format!("AWB{}", Uuid::now_v7().simple()))
+        .bind(state)
+        .bind(cost)
+        .bind(currency)
+        .bind(at(NOW))
+        .bind(number)
+    )
+    .unwrap();
+}
+
 async fn fixture() -> Fixture {
     let app = spawn_app().await;
     let owner = owner(&app).await;
@@ -180,6 +202,17 @@ async fn fixture() -> Fixture {
     )
     .await
     .unwrap();
+    // FAN Courier's charges: #1's AWB (23.20 RON) and #3's (7.00 RON: cancelled, but its
+    // shipping was paid); a failed AWB and one charged in another currency than its order's
+    // count for nothing.
+    for (number, state, cost, currency) in [
+        ("#1", "active", 2_320, "RON"),
+        ("#1", "failed", 999, "RON"),
+        ("#3", "active", 700, "RON"),
+        ("#5", "active", 1_500, "EUR"),
+    ] {
+        awb(db, owner.company_id, number, state, cost, currency).await;
+    }
     // Read again, as the next request would: the seeding moved the company's rollup versions.
     let owner = app.principal("ada@example.com").await;
     Fixture {
@@ -273,8 +306,9 @@ async fn every_figure_matches_the_fixture_computed_by_hand() {
     assert_eq!(ads.spend, [0, 5_000, 0, 1_000, 0, 0, 0]);
     assert_eq!(ads.value, [0, 20_000, 0, 0, 0, 0, 0]);
 
-    // Profit per store: revenue less the spend of the accounts tied to it.
-    let profit: Vec<(&str, &str, i64, i64, i64)> = v
+    // Profit per store: revenue less the spend of the accounts tied to it and the courier's
+    // charges.
+    let profit: Vec<(&str, &str, i64, i64, i64, i64)> = v
         .profit
         .as_ref()
         .unwrap()
@@ -285,6 +319,7 @@ async fn every_figure_matches_the_fixture_computed_by_hand() {
                 p.currency.as_str(),
                 p.revenue,
                 p.ad_spend,
+                p.courier,
                 p.profit,
             )
         })
@@ -292,9 +327,9 @@ async fn every_figure_matches_the_fixture_computed_by_hand() {
     assert_eq!(
         profit,
         [
-            ("Alpha", "RON", 30_000, 5_000, 25_000),
-            ("Beta", "EUR", 4_000, 0, 4_000),
-            ("Beta", "RON", 30_000, 0, 30_000)
+            ("Alpha", "RON", 30_000, 5_000, 3_020, 21_980),
+            ("Beta", "EUR", 4_000, 0, 0, 4_000),
+            ("Beta", "RON", 30_000, 0, 0, 30_000)
         ]
     );
 
@@ -659,7 +694,8 @@ async fn every_write_moves_the_figures_the_next_view_sees() {
 }
 
 /// Random inserts, status changes (shipping, returns, cancellations), total changes (partial
-/// refunds), moves to another store and deletions; after each round the rollups equal their
+/// refunds), moves to another store, deletions and AWBs charged, failed and charged again;
+/// after each round the rollups equal their
 /// recomputation. Several seeds; the failing one is named.
 #[tokio::test]
 async fn rollups_equal_their_recomputation_after_random_writes() {
@@ -704,7 +740,30 @@ async fn rollups_equal_their_recomputation_after_random_writes() {
         .unwrap();
         for _ in 0..80 {
             let id = ids[rng.gen_range(0..ids.len())];
-            let (sql, arg): (&str, String) = match rng.gen_range(0..5) {
+            let choice = rng.gen_range(0..8);
+            if choice >= 5 {
+                // An AWB charged in RON or EUR (counted only in its order's currency), then a
+                // failed one or a new charge.
+                let cost = rng.gen_range(1..5_000i64);
+                let sql = if choice == 5 {
+                    "INSERT INTO awbs (id, company_id, order_id, number, state, service, payer, weight_grams, parcels, \
+                     cod_minor, declared_minor, currency, notes, cost_minor, cost_currency, created_at, updated_at) \
+                     SELECT $3, company_id, id, 'AWB', 'active', 'Standard', 'sender', 1000, 1, 0, 0, currency, '', \
+                     $2, CASE WHEN $2 % 3 = 0 THEN 'EUR' ELSE 'RON' END, placed_at, placed_at FROM orders \
+                     WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM awbs WHERE order_id = $1 AND state IN ('creating', 'active'))"
+                } else if choice == 6 {
+                    "UPDATE awbs SET state = 'failed' WHERE order_id = $1 AND state = 'active' AND $2 > 0 AND $3 IS NOT NULL"
+                } else {
+                    "UPDATE awbs SET cost_minor = $2 WHERE order_id = $1 AND state = 'active' AND $3 IS NOT NULL"
+                };
+                server::exec!(
+                    db,
+                    sqlx::query(sql).bind(id).bind(cost).bind(Uuid::now_v7())
+                )
+                .unwrap();
+                continue;
+            }
+            let (sql, arg): (&str, String) = match choice {
                 0 | 1 => ("UPDATE orders SET status = $2 WHERE id = $1", STATUSES[rng.gen_range(0..6)].into()),
                 2 => ("UPDATE orders SET total_minor = total_minor / 2 + CAST($2 AS BIGINT) WHERE id = $1", rng.gen_range(0..100).to_string()),
                 3 => ("UPDATE orders SET store_id = (SELECT id FROM stores WHERE name = $2) WHERE id = $1", if rng.gen_bool(0.5) { "One" } else { "Two" }.into()),
@@ -715,6 +774,15 @@ async fn rollups_equal_their_recomputation_after_random_writes() {
         let diff = differences(db, owner.company_id).await;
         assert!(diff.is_empty(), "seed {seed_no}: {diff:#?}");
     }
+    // The AWBs did reach the orders' courier cost.
+    let charged: Option<i64> = server::with_db!(db, |p| sqlx::query_scalar(
+        "SELECT CAST(SUM(courier_minor) AS BIGINT) FROM order_days WHERE company_id = $1"
+    )
+    .bind(owner.company_id)
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    assert!(charged.unwrap_or(0) > 0, "{charged:?}");
     let v = dashboard::view(db, &owner, &q("30d", "", "", ""), now)
         .await
         .unwrap();
@@ -728,6 +796,13 @@ async fn the_check_finds_a_drifted_rollup_and_repairs_it() {
     let company = f.owner.company_id;
     assert!(differences(db, company).await.is_empty());
     server::exec!(db, sqlx::query("UPDATE order_days SET orders = orders + 5 WHERE company_id = $1 AND status = 'PENDING'").bind(company)).unwrap();
+    // An order's courier cost written past its AWBs (the order rollup follows it, by trigger).
+    server::exec!(
+        db,
+        sqlx::query("UPDATE orders SET courier_minor = 1 WHERE company_id = $1 AND number = '#2'")
+            .bind(company)
+    )
+    .unwrap();
     server::exec!(
         db,
         sqlx::query("DELETE FROM ad_days WHERE company_id = $1").bind(company)
@@ -745,6 +820,10 @@ async fn the_check_finds_a_drifted_rollup_and_repairs_it() {
         "{found:#?}"
     );
     assert!(found.iter().any(|d| d.starts_with("ad_days")), "{found:#?}");
+    assert!(
+        found.iter().any(|d| d.starts_with("orders.courier_minor")),
+        "{found:#?}"
+    );
     assert!(
         found.iter().any(|d| d.starts_with("analysis_days")),
         "{found:#?}"

@@ -219,6 +219,15 @@ async fn an_awb_is_made_with_a_cached_token_and_its_label_is_kept() {
         .unwrap();
     assert_eq!(out.message(), "AWB 2332300120218 created.");
     assert_eq!(s.status(id).await, "AWB_CREATED");
+    // What FAN Courier charged (tariff 30.53 + VAT 5.80 RON) is the order's courier cost.
+    let courier: i64 = server::with_db!(&s.app.state.db, |p| sqlx::query_scalar(
+        "SELECT courier_minor FROM orders WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    assert_eq!(courier, 3_633);
 
     // What FAN Courier was sent.
     let sent: Value = s

@@ -49,6 +49,7 @@ pub struct ProfitLine {
     pub store: String,
     pub revenue: String,
     pub ad_spend: String,
+    pub courier: String,
     pub profit: String,
     pub negative: bool,
 }
@@ -96,7 +97,12 @@ pub struct Dashboard {
     pub ads: Option<Vec<SalesCard>>,
     pub ads_chart: Option<ChartData>,
     pub profit: Option<Vec<ProfitLine>>,
+    /// The stores' lines added up, when they are in one currency (and more than one).
+    pub profit_total: Option<ProfitLine>,
+    /// The AI tokens used in the period at the price paid for them (the whole company).
     pub ai_cost: Option<String>,
+    /// The total less the AI tokens, when they were paid in the stores' currency.
+    pub profit_after_ai: Option<String>,
     pub analyses: Option<Vec<Kpi>>,
     pub tokens: Option<Vec<Kpi>>,
     pub recent_orders: Option<Vec<ListItem>>,
@@ -332,16 +338,52 @@ mod shape {
                     store: format!("{} · {}", l.store, l.currency),
                     revenue: money(l.revenue, &l.currency),
                     ad_spend: money(l.ad_spend, &l.currency),
+                    courier: money(l.courier, &l.currency),
                     profit: money(l.profit, &l.currency),
                     negative: l.profit < 0,
                 })
                 .collect::<Vec<_>>()
         });
-        let ai_cost = v
-            .tokens
-            .as_ref()
-            .and_then(|t| t.used_cost.clone())
-            .map(|(c, minor)| money(minor, &c));
+        // The company's line: the stores added up when they share a currency.
+        let total = v.profit.as_ref().and_then(|lines| {
+            let currency = &lines.first()?.currency;
+            lines.iter().all(|l| &l.currency == currency).then(|| {
+                let sum = |f: fn(&server::dashboard::service::StoreProfit) -> i64| {
+                    lines.iter().map(f).sum::<i64>()
+                };
+                (
+                    currency.clone(),
+                    sum(|l| l.revenue),
+                    sum(|l| l.ad_spend),
+                    sum(|l| l.courier),
+                    sum(|l| l.profit),
+                    lines.len(),
+                )
+            })
+        });
+        let used_cost = v.tokens.as_ref().and_then(|t| t.used_cost.clone());
+        let ai_cost = used_cost.as_ref().map(|(c, minor)| money(*minor, c));
+        let profit_after_ai = match (&total, &used_cost) {
+            (Some((currency, .., profit, _)), Some((c, ai)))
+                if c.eq_ignore_ascii_case(currency) =>
+            {
+                Some(money(profit - ai, currency))
+            }
+            _ => None,
+        };
+        let profit_total =
+            total
+                .filter(|t| t.5 > 1)
+                .map(
+                    |(currency, revenue, ad_spend, courier, profit, _)| ProfitLine {
+                        store: "All stores".into(),
+                        revenue: money(revenue, &currency),
+                        ad_spend: money(ad_spend, &currency),
+                        courier: money(courier, &currency),
+                        profit: money(profit, &currency),
+                        negative: profit < 0,
+                    },
+                );
         let analyses = v.analyses.map(|a| {
             let rate = |c: Compared, d: Compared| Compared {
                 now: if d.now > 0 { c.now * 1000 / d.now } else { 0 },
@@ -517,7 +559,9 @@ mod shape {
             ads,
             ads_chart,
             profit,
+            profit_total,
             ai_cost,
+            profit_after_ai,
             analyses,
             tokens,
             recent_orders,

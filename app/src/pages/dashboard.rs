@@ -9,7 +9,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::dashboard::{
-    get_dashboard, Bar, ChartData, Dashboard, Kpi, ListItem, Notice, SalesCard,
+    get_dashboard, Bar, ChartData, Dashboard, Kpi, ListItem, Notice, ProfitLine, SalesCard,
 };
 use crate::components::chart::{Chart, ChartKind, Series};
 use crate::components::ui::{Alert, Card, EmptyState, FilterBar, FilterField, Tone, INPUT, SELECT};
@@ -172,16 +172,23 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
         <Card title="Ad spend and purchase value"><ChartCard c kind=ChartKind::Lines label="Ad spend against purchase value per day"/></Card>
     });
     let profit = d.profit.clone().filter(|p| !p.is_empty()).map(|lines| {
-        let rows = lines.into_iter().map(|l| view! {
-            <tr data-testid="profit-row">
+        let row = |l: ProfitLine, total: bool| view! {
+            <tr data-testid=if total { "profit-total" } else { "profit-row" } class=if total { "font-semibold" } else { "" }>
                 <td class="py-2 pr-4 font-medium text-slate-900 dark:text-white">{l.store}</td>
                 <td class="py-2 pr-4 text-right tabular-nums">{l.revenue}</td>
                 <td class="py-2 pr-4 text-right tabular-nums">{l.ad_spend}</td>
+                <td class="py-2 pr-4 text-right tabular-nums">{l.courier}</td>
                 <td class=if l.negative { "py-2 text-right font-semibold tabular-nums text-red-600 dark:text-red-400" } else { "py-2 text-right font-semibold tabular-nums text-emerald-700 dark:text-emerald-400" }>{l.profit}</td>
             </tr>
-        }).collect_view();
-        let ai = d.ai_cost.clone().map(|c| view! {
-            <p class="mt-3 text-xs text-slate-500 dark:text-slate-400">{format!("AI tokens used in the period cost {c} at the price paid for them (the whole company, not split by store).")}</p>
+        };
+        let rows = lines.into_iter().map(|l| row(l, false)).collect_view();
+        let total = d.profit_total.clone().map(|l| row(l, true));
+        let ai = d.ai_cost.clone().map(|c| {
+            let text = match d.profit_after_ai.clone() {
+                Some(after) => format!("After the AI tokens used in the period ({c} at the price paid for them, the whole company): {after}."),
+                None => format!("AI tokens used in the period cost {c} at the price paid for them (the whole company, not split by store)."),
+            };
+            view! { <p class="mt-3 text-xs text-slate-500 dark:text-slate-400" data-testid="profit-ai">{text}</p> }
         });
         view! {
             <Card title="Profit per store">
@@ -191,12 +198,13 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                             <th class="pb-2 pr-4 font-medium">"Store"</th>
                             <th class="pb-2 pr-4 text-right font-medium">"Revenue"</th>
                             <th class="pb-2 pr-4 text-right font-medium">"Ad spend"</th>
+                            <th class="pb-2 pr-4 text-right font-medium">"Courier"</th>
                             <th class="pb-2 text-right font-medium">"Profit"</th>
                         </tr></thead>
-                        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}</tbody>
+                        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}{total}</tbody>
                     </table>
                 </div>
-                <p class="mt-3 text-xs text-slate-500 dark:text-slate-400">"Revenue less ad spend of the accounts tied to each store. Courier costs are not recorded yet."</p>
+                <p class="mt-3 text-xs text-slate-500 dark:text-slate-400">"Revenue less the ad spend of the accounts tied to each store and FAN Courier's charges for its AWBs."</p>
                 {ai}
             </Card>
         }

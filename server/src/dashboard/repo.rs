@@ -54,22 +54,24 @@ pub struct SalesRow {
     pub b: Option<String>,
     pub n: i64,
     pub total: i64,
+    /// `now` / `before`: their courier cost (FAN Courier's charges, in the order's currency).
+    pub courier: i64,
 }
 
 pub async fn sales(db: &Db, s: &Scope, with_orders: bool) -> Result<Vec<SalesRow>> {
     let stores = "SELECT 'store' AS part, id AS store_id, CAST(NULL AS DATE) AS day, name AS a, CAST(NULL AS TEXT) AS b, \
-        CAST(0 AS BIGINT) AS n, CAST(0 AS BIGINT) AS total FROM stores WHERE company_id = $1 \
+        CAST(0 AS BIGINT) AS n, CAST(0 AS BIGINT) AS total, CAST(0 AS BIGINT) AS courier FROM stores WHERE company_id = $1 \
         AND ($2 IS NULL OR id IN (SELECT store_id FROM store_access WHERE company_id = $1 AND user_id = $2))";
     let sql = if with_orders {
         format!(
             "{stores} UNION ALL \
-            SELECT 'day', store_id, day, currency, CAST(NULL AS TEXT), CAST(SUM(orders) AS BIGINT), CAST(SUM(total_minor) AS BIGINT) \
-            FROM order_days WHERE company_id = $1 AND day >= $5 AND day <= $6 \
+            SELECT 'day', store_id, day, currency, CAST(NULL AS TEXT), CAST(SUM(orders) AS BIGINT), CAST(SUM(total_minor) AS BIGINT), \
+            CAST(0 AS BIGINT) FROM order_days WHERE company_id = $1 AND day >= $5 AND day <= $6 \
             AND status NOT IN ('CANCELLED', 'RETURNED') AND {STORES_SEEN} \
             GROUP BY store_id, day, currency \
             UNION ALL \
             SELECT CASE WHEN day >= $5 THEN 'now' ELSE 'before' END, store_id, CAST(NULL AS DATE), currency, status, \
-            CAST(SUM(orders) AS BIGINT), CAST(SUM(total_minor) AS BIGINT) \
+            CAST(SUM(orders) AS BIGINT), CAST(SUM(total_minor) AS BIGINT), CAST(SUM(courier_minor) AS BIGINT) \
             FROM order_days WHERE company_id = $1 AND day >= $4 AND day <= $6 AND {STORES_SEEN} \
             GROUP BY CASE WHEN day >= $5 THEN 'now' ELSE 'before' END, store_id, currency, status"
         )
@@ -77,7 +79,8 @@ pub async fn sales(db: &Db, s: &Scope, with_orders: bool) -> Result<Vec<SalesRow
         // Without orders.read the statement only lists the stores (the store filter); the empty
         // branch gives the other parameters a use.
         format!(
-            "{stores} UNION ALL SELECT 'none', id, CAST(NULL AS DATE), name, CAST(NULL AS TEXT), CAST(0 AS BIGINT), CAST(0 AS BIGINT) \
+            "{stores} UNION ALL SELECT 'none', id, CAST(NULL AS DATE), name, CAST(NULL AS TEXT), CAST(0 AS BIGINT), CAST(0 AS BIGINT), \
+            CAST(0 AS BIGINT) \
             FROM stores WHERE 1 = 0 AND ($3 IS NULL OR $4 <= $5 OR $5 <= $6)"
         )
     };

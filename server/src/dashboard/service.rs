@@ -121,7 +121,10 @@ pub struct StoreProfit {
     pub currency: String,
     pub revenue: i64,
     pub ad_spend: i64,
-    /// Revenue less ad spend (courier costs are not recorded yet).
+    /// What FAN Courier charged for the AWBs of the period's orders (cancelled and returned
+    /// ones too: their shipping was paid).
+    pub courier: i64,
+    /// Revenue less ad spend and courier cost.
     pub profit: i64,
 }
 
@@ -472,17 +475,20 @@ fn shape_profit(stores: &[(Uuid, String)], sales: &[SalesRow], ads: &[AdsRow]) -
                     currency: currency.to_string(),
                     revenue: 0,
                     ad_spend: 0,
+                    courier: 0,
                     profit: 0,
                 }),
         )
     }
     let mut by: BTreeMap<Key, StoreProfit> = BTreeMap::new();
     for r in sales.iter().filter(|r| r.part == "now") {
-        if matches!(r.b.as_deref(), Some("CANCELLED" | "RETURNED")) {
-            continue;
-        }
         if let Some(e) = entry(&mut by, stores, r.store_id, &r.a) {
-            e.revenue += r.total;
+            // A cancelled or returned order brings no revenue, but what its shipping cost was
+            // still paid.
+            if !matches!(r.b.as_deref(), Some("CANCELLED" | "RETURNED")) {
+                e.revenue += r.total;
+            }
+            e.courier += r.courier;
         }
     }
     for r in ads.iter().filter(|r| r.part == "now") {
@@ -495,7 +501,7 @@ fn shape_profit(stores: &[(Uuid, String)], sales: &[SalesRow], ads: &[AdsRow]) -
     }
     by.into_values()
         .map(|mut p| {
-            p.profit = p.revenue - p.ad_spend;
+            p.profit = p.revenue - p.ad_spend - p.courier;
             p
         })
         .collect()

@@ -580,8 +580,12 @@ pub async fn create_awb(
     let now = Utc::now();
     let mut tx = c.db.begin().await?;
     let outcome = match answer {
-        Ok(number) => {
+        Ok(created) => {
+            let number = created.number;
             sql::finish_awb(&mut tx, awb_id, Some(&number), None, now).await?;
+            if let Some(cost) = created.cost_minor {
+                sql::set_awb_cost(&mut tx, awb_id, cost, fancourier::CHARGE_CURRENCY).await?;
+            }
             work::set_status(&mut tx, order_id, "AWB_CREATED", now).await?;
             let cod = if new.cod_minor > 0 {
                 format!(

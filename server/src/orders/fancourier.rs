@@ -158,6 +158,27 @@ fn reasons(body: &Value) -> Option<String> {
 }
 
 /// A decimal amount from minor units (FAN Courier takes numbers such as 209.89).
+/// A created AWB: its number, and its charge (tariff plus VAT, in bani: FAN Courier charges in
+/// RON) when the answer gives one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Created {
+    pub number: String,
+    pub cost_minor: Option<i64>,
+}
+
+/// The currency FAN Courier charges in.
+pub const CHARGE_CURRENCY: &str = "RON";
+
+/// `tariff` + `vat` of an AWB's answer, in bani; None unless the tariff is a sane amount.
+fn charge(answer: &Value) -> Option<i64> {
+    let bani = |v: &Value| {
+        v.as_f64()
+            .filter(|x| x.is_finite() && (0.0..1e7).contains(x))
+            .map(|x| (x * 100.0).round() as i64)
+    };
+    Some(bani(&answer["tariff"])? + bani(&answer["vat"]).unwrap_or(0))
+}
+
 fn amount(minor: i64, currency: &str) -> Value {
     let digits = crate::money::minor_digits(currency);
     let scale = 10f64.powi(digits as i32);
@@ -264,13 +285,13 @@ impl FanCourier {
         }
     }
 
-    /// Creates one AWB; answers its number.
+    /// Creates one AWB; answers its number and what FAN Courier charges for it.
     pub async fn create_awb(
         &self,
         token: &SecretString,
         client_id: &str,
         s: &Shipment,
-    ) -> Result<String, CourierError> {
+    ) -> Result<Created, CourierError> {
         let r = &s.recipient;
         let body = json!({
             "clientId": client_id.parse::<u64>().map(Value::from).unwrap_or_else(|_| json!(client_id)),
@@ -315,7 +336,10 @@ impl FanCourier {
             _ => None,
         };
         match number {
-            Some(n) if status.is_success() => Ok(n),
+            Some(n) if status.is_success() => Ok(Created {
+                number: n,
+                cost_minor: charge(first),
+            }),
             _ => Err(CourierError::Rejected(
                 reasons(first)
                     .or_else(|| reasons(&body))

@@ -165,6 +165,16 @@ pub async fn finish_awb(
     Ok(())
 }
 
+/// What the courier charged for an AWB (the order's courier cost follows, by trigger).
+pub async fn set_awb_cost(tx: &mut Tx, id: Uuid, cost_minor: i64, currency: &str) -> Result<()> {
+    const SQL: &str = "UPDATE awbs SET cost_minor = $2, cost_currency = $3 WHERE id = $1";
+    exec_tx!(
+        tx,
+        sqlx::query(SQL).bind(id).bind(cost_minor).bind(currency)
+    )?;
+    Ok(())
+}
+
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AwbRow {
     pub id: Uuid,
