@@ -4,6 +4,9 @@ use std::{net::SocketAddr, process::ExitCode, time::Instant};
 
 use server::{config::Config, jobs, telemetry, AppState, Db};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // Unoptimised builds (the browser tests run one) nest large futures, with their tracing
     // spans, deeper than tokio's default 2 MiB thread stacks: every runtime thread gets 8 MiB

@@ -361,6 +361,8 @@ test("FAN Courier: the account is saved, AWBs are made in bulk (one refused), a 
   await hydrated(page);
   await expect(page.getByTestId("awb-number")).toHaveText(first);
   await expect(page.getByTestId("awb")).toContainText("Standard · 1 parcel · 1.5 kg · sender pays");
+  // What FAN Courier charged (the stand-in's tariff 19.50 + VAT 3.70): the order's courier cost.
+  await expect(page.getByTestId("awb")).toContainText("charged 23.20 RON");
   await expect(page.getByTestId("order-status")).toHaveText("AWB created");
   const [label] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download label (PDF)" }).click()]);
   expect(label.suggestedFilename()).toBe(`awb-${first}.pdf`);

@@ -218,6 +218,12 @@ pub async fn get_order_shipping(id: String) -> Result<ShippingView, AppError> {
                 if a.cod_minor > 0 {
                     summary.push_str(&format!(" · cash on delivery {}", money(a.cod_minor)));
                 }
+                if let (Some(cost), Some(currency)) = (a.cost_minor, &a.cost_currency) {
+                    summary.push_str(&format!(
+                        " · charged {}",
+                        server::money::format_money(cost, currency)
+                    ));
+                }
                 AwbView {
                     id: a.id.to_string(),
                     number: a.number.clone().unwrap_or_default(),

@@ -28,6 +28,9 @@ pub struct ChartData {
     pub series: Vec<(String, Vec<i64>)>,
     pub unit: String,
     pub caption: String,
+    /// What a point is: "day", or "week" for periods over 92 days (a year's 365 points per
+    /// series made the page ten times heavier and no easier to read).
+    pub per: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -222,11 +225,17 @@ mod shape {
             range(v.period.from, v.period.to),
             range(v.previous.from, v.previous.to)
         );
+        // A point per day, or per week (from its first day) over 92 days.
+        let step = if v.period.days() > 92 { 7 } else { 1 };
+        let per = if step == 1 { "day" } else { "week" };
         let labels: Vec<String> = v
             .period
             .each_day()
+            .step_by(step)
             .map(|d| d.format("%-d %b").to_string())
             .collect();
+        let points =
+            |daily: &[i64]| -> Vec<i64> { daily.chunks(step).map(|c| c.iter().sum()).collect() };
         let store_name = v
             .store
             .and_then(|s| v.stores.iter().find(|(id, _)| *id == s))
@@ -260,10 +269,11 @@ mod shape {
                 series: s
                     .daily
                     .iter()
-                    .map(|d| (d.store.clone(), d.revenue.clone()))
+                    .map(|d| (d.store.clone(), points(&d.revenue)))
                     .collect(),
                 unit: currency.clone(),
-                caption: format!("Revenue per day per store, {currency}"),
+                caption: format!("Revenue per {per} per store, {currency}"),
+                per: per.into(),
             })
         });
         let fulfilment = v.sales.as_ref().map(|s| {
@@ -324,11 +334,12 @@ mod shape {
             (a.spend.iter().chain(&a.value).any(|x| *x != 0)).then(|| ChartData {
                 labels: labels.clone(),
                 series: vec![
-                    ("Spend".into(), a.spend.clone()),
-                    ("Purchase value".into(), a.value.clone()),
+                    ("Spend".into(), points(&a.spend)),
+                    ("Purchase value".into(), points(&a.value)),
                 ],
                 unit: a.currency.clone(),
-                caption: format!("Ad spend against purchase value per day, {}", a.currency),
+                caption: format!("Ad spend against purchase value per {per}, {}", a.currency),
+                per: per.into(),
             })
         });
         let profit = v.profit.as_ref().map(|lines| {

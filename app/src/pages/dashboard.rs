@@ -154,7 +154,7 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
         }
     });
     let sales_chart = d.sales_chart.clone().map(|c| view! {
-        <Card title="Sales per day"><ChartCard c kind=ChartKind::Lines label="Revenue per day per store"/></Card>
+        <Card title=format!("Sales per {}", c.per)><ChartCard label=format!("Revenue per {} per store", c.per) c kind=ChartKind::Lines/></Card>
     });
     let fulfilment = d.fulfilment.clone().filter(|f| !f.is_empty()).map(|bars| {
         view! {
@@ -169,7 +169,7 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
         }
     });
     let ads_chart = d.ads_chart.clone().map(|c| view! {
-        <Card title="Ad spend and purchase value"><ChartCard c kind=ChartKind::Lines label="Ad spend against purchase value per day"/></Card>
+        <Card title="Ad spend and purchase value"><ChartCard label=format!("Ad spend against purchase value per {}", c.per) c kind=ChartKind::Lines/></Card>
     });
     let profit = d.profit.clone().filter(|p| !p.is_empty()).map(|lines| {
         let row = |l: ProfitLine, total: bool| view! {
@@ -345,7 +345,7 @@ fn KpiFigure(k: Kpi) -> impl IntoView {
 }
 
 #[component]
-fn ChartCard(c: ChartData, kind: ChartKind, label: &'static str) -> impl IntoView {
+fn ChartCard(c: ChartData, kind: ChartKind, label: String) -> impl IntoView {
     let series: Vec<Series> = c
         .series
         .into_iter()

@@ -194,13 +194,16 @@ pub struct AwbRow {
     pub tracked_at: Option<DateTime<Utc>>,
     pub creator: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// What the courier charged, in `cost_currency`, when its answer said.
+    pub cost_minor: Option<i64>,
+    pub cost_currency: Option<String>,
 }
 
 /// The order's AWBs, newest first.
 pub async fn awbs_of(db: &Db, order_id: Uuid) -> Result<Vec<AwbRow>> {
     const SQL: &str = "SELECT a.id, a.number, a.state, a.service, a.payer, a.weight_grams, a.parcels, a.cod_minor, \
         a.declared_minor, a.currency, a.notes, a.message, a.courier_status, a.courier_status_name, a.tracked_at, \
-        u.name AS creator, a.created_at FROM awbs a LEFT JOIN users u ON u.id = a.created_by \
+        u.name AS creator, a.created_at, a.cost_minor, a.cost_currency FROM awbs a LEFT JOIN users u ON u.id = a.created_by \
         WHERE a.order_id = $1 ORDER BY a.created_at DESC, a.id DESC";
     Ok(with_db!(db, |c| sqlx::query_as(SQL)
         .bind(order_id)
