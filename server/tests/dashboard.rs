@@ -670,7 +670,6 @@ async fn every_write_moves_the_figures_the_next_view_sees() {
         .await
         .unwrap();
     assert_eq!(v.tokens.unwrap().used.now, 700);
-    before = after;
 
     // A member's store access: granted Beta, she sees it at her next request.
     let member = f
@@ -690,7 +689,6 @@ async fn every_write_moves_the_figures_the_next_view_sees() {
     let member_after = f.app.principal("olga@example.com").await;
     assert_eq!(moved(&member, &member_after), (true, true, false));
     assert_eq!(view(member_after).await.stores.len(), 2);
-    let _ = before;
 }
 
 /// Random inserts, status changes (shipping, returns, cancellations), total changes (partial
