@@ -130,7 +130,12 @@ test("small screens get a menu instead of the sidebar", async ({ browser }) => {
   await signIn(page);
   await hydrated(page);
   await expect(page.getByRole("navigation", { name: "Main", exact: true })).toBeHidden();
-  await page.getByLabel("Open navigation").click();
-  await expect(page.getByRole("navigation", { name: "Main (mobile)" }).getByRole("link", { name: "Dashboard" })).toBeVisible();
+  await page.getByTestId("open-navigation").click();
+  const nav = page.getByRole("navigation", { name: "Main", exact: true });
+  await expect(nav.getByRole("link", { name: "Dashboard" })).toBeVisible();
+  // Following a link closes the menu again.
+  await nav.getByRole("link", { name: "Settings" }).click();
+  await expect(page).toHaveURL(/\/settings\//);
+  await expect(nav).toBeHidden();
   await context.close();
 });

@@ -33,6 +33,15 @@ impl Series {
 
 const W: f64 = 600.0;
 const H: f64 = 120.0;
+/// The drawing is in tenths of the units above, written as whole numbers: integers are
+/// shorter to send and cheaper to format than decimals (a 90-day chart has ~1,000 of them).
+const VIEW_BOX: &str = "0 0 6000 1200";
+
+/// A coordinate in SVG units as the whole number of tenths drawn.
+fn px(v: f64) -> i64 {
+    (v * 10.0).round() as i64
+}
+
 /// Room kept above the highest value.
 const HEADROOM: f64 = 4.0;
 const GAP: f64 = 2.0;
@@ -227,7 +236,7 @@ pub fn Chart(
             .map(|(k, pts)| {
                 let path = pts
                     .iter()
-                    .map(|(x, y)| format!("{x:.1},{y:.1}"))
+                    .map(|(x, y)| format!("{},{}", px(*x), px(*y)))
                     .collect::<Vec<_>>()
                     .join(" ");
                 let dots = pts
@@ -235,14 +244,14 @@ pub fn Chart(
                     .enumerate()
                     .map(|(i, (x, y))| {
                         view! {
-                            <circle cx=format!("{x:.1}") cy=format!("{y:.1}") r="2.5" class=FILLS[k % FILLS.len()]>
+                            <circle cx=px(*x) cy=px(*y) r="25" class=FILLS[k % FILLS.len()]>
                                 <title>{tip(k, i)}</title>
                             </circle>
                         }
                     })
                     .collect_view();
                 view! {
-                    <polyline points=path fill="none" stroke-width="2" class=STROKES[k % STROKES.len()]/>
+                    <polyline points=path fill="none" stroke-width="20" class=STROKES[k % STROKES.len()]/>
                     {dots}
                 }
             })
@@ -256,8 +265,7 @@ pub fn Chart(
                     None => ("fill-slate-200 dark:fill-slate-800", tip(0, s.point)),
                 };
                 view! {
-                    <rect x=format!("{:.1}", s.x) y=format!("{:.1}", s.y) width=format!("{:.1}", s.w)
-                        height=format!("{:.1}", s.h) rx="2" class=class>
+                    <rect x=px(s.x) y=px(s.y) width=px(s.w) height=px(s.h) rx="20" class=class>
                         <title>{title}</title>
                     </rect>
                 }
@@ -284,7 +292,7 @@ pub fn Chart(
     view! {
         <figure>
             {legend.map(|l| view! { <div class="mb-2 flex flex-wrap gap-4 text-xs text-slate-600 dark:text-slate-300">{l}</div> })}
-            <svg viewBox=format!("0 0 {W} {H}") class="h-32 w-full" role="img" aria-label=label>
+            <svg viewBox=VIEW_BOX class="h-32 w-full" role="img" aria-label=label>
                 {marks}
             </svg>
             <figcaption class="mt-2 flex justify-between text-xs text-slate-500 dark:text-slate-400">

@@ -55,8 +55,9 @@ fn settings_home(me: &Me) -> &'static str {
         .unwrap_or("/settings/security")
 }
 
-/// The look of a sidebar entry; the current page's is tinted (`aria-current`, set by `<A>`).
-const NAV_LINK: &str = "flex items-center gap-3 rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-brand-50 aria-[current=page]:text-brand-700 dark:text-slate-400 dark:hover:bg-slate-800 dark:hover:text-white dark:aria-[current=page]:bg-brand-500/10 dark:aria-[current=page]:text-brand-300";
+/// The look of a sidebar entry (`nav-link` in style/tailwind.css: one short class, as every
+/// page carries the sidebar); the current page's is tinted (`aria-current`, set by `<A>`).
+const NAV_LINK: &str = "nav-link";
 /// An entry with a longer entry under it (Campaigns, with the content studio at
 /// /campaigns/studio) is not tinted while that one is current: `<A>` marks both.
 const NAV_OUTER: &str = "[nav:has(a[data-nav-inner][aria-current=page])_&]:bg-transparent [nav:has(a[data-nav-inner][aria-current=page])_&]:text-slate-600 dark:[nav:has(a[data-nav-inner][aria-current=page])_&]:bg-transparent dark:[nav:has(a[data-nav-inner][aria-current=page])_&]:text-slate-400";
@@ -181,12 +182,23 @@ pub fn Shell() -> impl IntoView {
             }
         },
     );
+    // One navigation serves every screen: beside the page on large ones, and on small ones
+    // over it, opened by the header's menu button (a checkbox and its label: no script
+    // needed). Following a link closes it.
+    let menu = NodeRef::<leptos::html::Input>::new();
+    let close_menu = move |_| {
+        if let Some(input) = menu.get_untracked() {
+            input.set_checked(false);
+        }
+    };
     view! {
         // The sidebar's column stretches with the page (its background reaches the bottom of
         // long pages, in full-page screenshots and print too); the navigation inside it stays
         // in view while the page scrolls.
         <div class="min-h-screen bg-slate-50 text-slate-900 lg:flex dark:bg-slate-950 dark:text-slate-100">
-            <div class="hidden w-60 shrink-0 border-r border-slate-200 bg-white lg:block dark:border-slate-800 dark:bg-slate-900">
+            <input type="checkbox" id="nav-menu" class="peer sr-only lg:hidden" aria-label="Open navigation" node_ref=menu/>
+            <label for="nav-menu" class="fixed inset-0 z-20 hidden bg-slate-900/40 peer-checked:block lg:hidden" aria-hidden="true"></label>
+            <div class="fixed inset-y-0 left-0 z-30 hidden w-60 shrink-0 border-r border-slate-200 bg-white shadow-xl peer-checked:block lg:static lg:block lg:shadow-none dark:border-slate-800 dark:bg-slate-900">
                 <aside class="sticky top-0 flex h-screen flex-col overflow-y-auto px-4 py-5">
                     <div class="flex items-center gap-2 px-2">
                         <Logo/>
@@ -196,7 +208,7 @@ pub fn Shell() -> impl IntoView {
                         {move || Suspend::new(async move {
                             me.await.ok().flatten().map(|me| view! {
                                 <p class="mt-6 px-3 text-xs font-semibold uppercase tracking-wide text-slate-400">{me.company_name.clone()}</p>
-                                <nav class="mt-2 flex flex-col gap-1" aria-label="Main">
+                                <nav class="mt-2 flex flex-col gap-1" aria-label="Main" on:click=close_menu>
                                     <NavLinks me/>
                                 </nav>
                             })
@@ -261,18 +273,12 @@ fn LowBalanceBanner(
 #[component]
 fn HeaderBar(me: Me) -> impl IntoView {
     let company = me.company_name.clone();
-    let nav_me = me.clone();
     view! {
-        <details class="relative lg:hidden">
-            <summary class="flex h-9 w-9 cursor-pointer list-none items-center justify-center rounded-lg hover:bg-slate-100 dark:hover:bg-slate-800" aria-label="Open navigation">
-                <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" aria-hidden="true">
-                    <path stroke-linecap="round" d="M4 6h16M4 12h16M4 18h16"/>
-                </svg>
-            </summary>
-            <nav class="absolute left-0 z-20 mt-2 flex w-56 flex-col gap-1 rounded-xl border border-slate-200 bg-white p-2 shadow-lg dark:border-slate-700 dark:bg-slate-900" aria-label="Main (mobile)">
-                <NavLinks me=nav_me/>
-            </nav>
-        </details>
+        <label for="nav-menu" class="flex h-9 w-9 cursor-pointer items-center justify-center rounded-lg hover:bg-slate-100 lg:hidden dark:hover:bg-slate-800" title="Menu" aria-hidden="true" data-testid="open-navigation">
+            <svg class="h-5 w-5" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="1.8" aria-hidden="true">
+                <path stroke-linecap="round" d="M4 6h16M4 12h16M4 18h16"/>
+            </svg>
+        </label>
         <span class="truncate text-sm font-semibold text-slate-700 dark:text-slate-200" data-testid="company-name">{company}</span>
         <div class="ml-auto flex items-center gap-1">
             <ThemeToggle/>
