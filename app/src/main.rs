@@ -69,12 +69,18 @@ async fn start() -> ExitCode {
 async fn run(config: Config, started: Instant) -> anyhow::Result<()> {
     use anyhow::Context;
     let redacted = server::config::redact_url(&config.database_url);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Before connecting: a restore goes into an empty database, which migrating would fill.
+    if args.first().map(String::as_str) == Some("restore") {
+        return restore(&config, &args[1..]).await;
+    }
     let db = Db::connect(&config.database_url)
         .await
         .with_context(|| format!("cannot open the database {redacted}"))?;
     db.migrate().await.context("database migrations failed")?;
-    let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
+        Some("backup") => return backup(&config, &db).await,
+        Some("backups") => return list_backups(&db).await,
         Some("rollups") => return rollups(&db, args.iter().any(|a| a == "--repair")).await,
         Some("seed") => return seed(&db, &args[1..]).await,
         _ => {}
@@ -135,6 +141,63 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutdown signal received");
+}
+
+fn file_store(config: &Config) -> server::storage::Storage {
+    use server::storage::{Storage, StorageConfig};
+    Storage::from_config(config.section::<StorageConfig>(), &config.data_dir)
+}
+
+/// `switchyard backup`: takes a backup now (as the daily job does) and applies the retention.
+async fn backup(config: &Config, db: &Db) -> anyhow::Result<()> {
+    use server::platform::backups::{self, BackupConfig};
+    let storage = file_store(config);
+    let b = backups::take(db, &config.database_url, &storage).await?;
+    let pruned = backups::prune(db, &storage, config.section::<BackupConfig>()).await?;
+    println!(
+        "backup: {} ({} bytes, {} store); {pruned} old backups deleted",
+        b.key,
+        b.bytes.unwrap_or_default(),
+        storage.kind
+    );
+    Ok(())
+}
+
+/// `switchyard backups`: the last backups, newest first.
+async fn list_backups(db: &Db) -> anyhow::Result<()> {
+    for b in server::platform::backups::list(db, 100).await? {
+        let state = match (&b.status[..], b.pruned_at) {
+            (_, Some(_)) => "deleted by retention".to_string(),
+            ("done", None) => format!("{} bytes", b.bytes.unwrap_or_default()),
+            ("failed", None) => format!("failed: {}", b.error.unwrap_or_default()),
+            (s, None) => s.to_string(),
+        };
+        println!(
+            "{}  {}  {state}",
+            b.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+            b.key
+        );
+    }
+    Ok(())
+}
+
+/// `switchyard restore <key> [--into URL]`: puts a backup from the file store into an empty
+/// database (DATABASE_URL unless `--into` names another); start Switchyard on it afterwards.
+async fn restore(config: &Config, args: &[String]) -> anyhow::Result<()> {
+    let (key, into) = match args {
+        [key] => (key, config.database_url.clone()),
+        [key, flag, url] if flag == "--into" => (key, url.clone()),
+        _ => anyhow::bail!(
+            "restore: expected `restore <key> [--into DATABASE_URL]` (keys: `switchyard backups`)"
+        ),
+    };
+    let storage = file_store(config);
+    server::platform::backups::restore(&storage, key, &into).await?;
+    println!(
+        "restore: {key} is now in {}; start Switchyard on it",
+        server::config::redact_url(&into)
+    );
+    Ok(())
 }
 
 /// `switchyard rollups [--repair]`: compares every company's dashboard rollups with their

@@ -33,6 +33,7 @@ pub const CONFIG_SECTIONS: &[Loader] = &[
     config::loader::<OrdersConfig>,
     config::loader::<CampaignsConfig>,
     config::loader::<StudioConfig>,
+    config::loader::<platform::backups::BackupConfig>,
 ];
 
 /// Every job kind of the application.
@@ -62,6 +63,7 @@ pub fn jobs() -> jobs::Registry {
         .with(campaigns::jobs::InsightsDue)
         .with(campaigns::jobs::TokenExpiry)
         .with(dashboard::jobs::Days)
+        .with(platform::backups::TakeBackup)
 }
 
 /// Every area's pages and what each needs.
@@ -76,6 +78,7 @@ pub fn pages() -> PageTable {
         campaigns::PAGES,
         studio::PAGES,
         platform::PAGES,
+        platform::cron::PAGES,
     ])
 }
 
@@ -88,6 +91,7 @@ pub fn routes(state: AppState) -> Router {
     };
     http::ops_routes()
         .merge(hooks)
+        .merge(platform::cron::routes(jobs().schedule()))
         .merge(identity::http::routes())
         .merge(team::http::routes())
         .merge(audit::http::routes())

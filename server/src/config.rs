@@ -68,6 +68,9 @@ pub struct Config {
     /// Bearer token that /metrics requires (METRICS_TOKEN). Without it, /metrics answers only
     /// loopback clients in development and nobody in production.
     pub metrics_token: Option<SecretString>,
+    /// Bearer secret of `POST /api/cron/{job}` and `/api/cron/run-all` (CRON_SECRET, at least
+    /// 32 characters), for external schedulers. Unset: those endpoints do not exist.
+    pub cron_secret: Option<SecretString>,
     /// Requests slower than this are logged at WARN with their route (SLOW_REQUEST_MS).
     pub slow_request_ms: u64,
     /// TEST_HOOKS: the end-to-end suite's hooks (`http::test_hooks`) are routed. Refused in
@@ -238,6 +241,10 @@ impl fmt::Debug for Config {
             .field(
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field(
+                "cron_secret",
+                &self.cron_secret.as_ref().map(|_| "[redacted]"),
             )
             .field(
                 "redis_url",
@@ -471,6 +478,14 @@ impl Config {
             }
             None => None,
         };
+        let cron_secret = match get("CRON_SECRET") {
+            Some(t) if t.len() >= 32 => Some(SecretString::from(t)),
+            Some(_) => {
+                errors.push("CRON_SECRET: must be at least 32 characters".into());
+                None
+            }
+            None => None,
+        };
         let slow_request_ms = match get("SLOW_REQUEST_MS") {
             None => 1000,
             Some(v) => match v.parse::<u64>() {
@@ -678,6 +693,7 @@ impl Config {
             test_hooks,
             slow_request_ms,
             metrics_token,
+            cron_secret,
             job_workers,
             job_nice,
         })

@@ -45,9 +45,47 @@ pub fn decimal(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
+/// A file's size in decimal units, one decimal from kB up: 950 → "950 B", 12_345_678 →
+/// "12.3 MB". Integers only (the browser build stays free of float formatting).
+pub fn bytes(n: i64) -> String {
+    let n = n.max(0) as u128;
+    let units = ["kB", "MB", "GB", "TB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut scale = 1000u128;
+    let mut unit = 0;
+    loop {
+        let tenths = (n * 10 + scale / 2) / scale;
+        if tenths < 10_000 || unit + 1 == units.len() {
+            return format!(
+                "{}.{} {}",
+                group((tenths / 10) as i64),
+                tenths % 10,
+                units[unit]
+            );
+        }
+        scale *= 1000;
+        unit += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_in_decimal_units() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(999), "999 B");
+        assert_eq!(bytes(1000), "1.0 kB");
+        assert_eq!(bytes(12_345_678), "12.3 MB");
+        assert_eq!(bytes(999_960), "1.0 MB");
+        assert_eq!(bytes(5_000_000_000_000_000), "5,000.0 TB");
+        assert_eq!(bytes(4_200_000_000), "4.2 GB");
+        assert_eq!(bytes(-5), "0 B");
+        assert!(bytes(i64::MAX).ends_with(" TB"));
+    }
 
     #[test]
     fn groups_thousands_both_signs() {

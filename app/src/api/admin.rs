@@ -103,3 +103,77 @@ pub async fn admin_delete_company(id: String, current_password: String) -> Resul
     .await
     .map_err(ssr::fail)
 }
+
+/// One backup, as /admin lists it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminBackup {
+    pub when: String,
+    pub file: String,
+    /// "12.4 MB", "running", "failed: …", "deleted by retention".
+    pub state: String,
+    pub failed: bool,
+}
+
+/// The backups card: where they go, when, how long they are kept, the last attempts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminBackups {
+    pub schedule: String,
+    pub rows: Vec<AdminBackup>,
+}
+
+#[server(endpoint = "admin_backups")]
+pub async fn get_admin_backups() -> Result<AdminBackups, AppError> {
+    use server::platform::backups::{self, BackupConfig};
+    let p = super_admin()?;
+    let state = ssr::state()?;
+    let rows = backups::for_operator(&state.db, &p)
+        .await
+        .map_err(ssr::fail)?;
+    let c = state.config.section::<BackupConfig>();
+    let store = match state.storage.kind {
+        "s3" => "the S3 bucket",
+        "local" => "DATA_DIR/uploads",
+        _ => "memory only (the file store is unavailable)",
+    };
+    let schedule = if c.enabled {
+        format!(
+            "Daily at {} UTC into {store}, under backups/. Kept: the latest of each of the last {} days and {} weeks.",
+            c.at.format("%H:%M"),
+            c.keep_daily,
+            c.keep_weekly
+        )
+    } else {
+        format!("Daily backups are off (BACKUPS=off); \"Back up now\" still writes to {store}.")
+    };
+    Ok(AdminBackups {
+        schedule,
+        rows: rows
+            .into_iter()
+            .map(|b| AdminBackup {
+                when: b.started_at.format("%b %-d, %Y %H:%M UTC").to_string(),
+                file: b.key.trim_start_matches(backups::PREFIX).to_string(),
+                failed: b.status == "failed",
+                state: match (b.status.as_str(), b.pruned_at) {
+                    (_, Some(_)) => "deleted by retention".into(),
+                    ("done", None) => server::format::bytes(b.bytes.unwrap_or_default()),
+                    ("failed", None) => format!("failed: {}", b.error.unwrap_or_default()),
+                    _ => "running".into(),
+                },
+            })
+            .collect(),
+    })
+}
+
+/// Queues a backup now; answers what happened.
+#[server(endpoint = "admin_backup_now")]
+pub async fn admin_backup_now() -> Result<String, AppError> {
+    let p = super_admin()?;
+    let queued = server::platform::backups::request_now(&ssr::state()?.db, &p)
+        .await
+        .map_err(ssr::fail)?;
+    Ok(if queued {
+        "Backup queued: it appears below when it is done.".into()
+    } else {
+        "A backup is queued, under way or was taken a moment ago: see the list below.".into()
+    })
+}

@@ -136,6 +136,18 @@ impl Registry {
     }
 }
 
+/// The interval slot `now` falls in for a job run `every` (seconds since 1970 divided by the
+/// interval): the in-process scheduler and `POST /api/cron/{job}` queue a slot once.
+pub fn slot_of(now: chrono::DateTime<chrono::Utc>, every: Duration) -> i64 {
+    now.timestamp() / every.as_secs().max(1) as i64
+}
+
+/// The dedupe key of a job's slot: its unique index is what keeps a slot from running twice,
+/// whoever queues it.
+pub fn slot_key(kind: &str, slot: i64) -> String {
+    format!("{kind}@{slot}")
+}
+
 /// Delay before retry `attempt` (1-based): 10 s, 20 s, 40 s, … capped at one hour.
 pub fn backoff(attempt: i32) -> Duration {
     let exp = attempt.clamp(1, 20) as u32 - 1;

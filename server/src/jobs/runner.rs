@@ -146,7 +146,7 @@ async fn worker_loop(
 async fn enqueue_scheduled(ctx: &JobContext, registry: &Registry) -> Result<()> {
     let now = Utc::now();
     for (kind, every) in registry.schedule() {
-        let slot = now.timestamp() / every.as_secs().max(1) as i64;
+        let slot = super::slot_of(now, every);
         queue::enqueue(
             &ctx.db,
             NewJob {
@@ -154,7 +154,7 @@ async fn enqueue_scheduled(ctx: &JobContext, registry: &Registry) -> Result<()> 
                 payload: serde_json::json!({}),
                 run_at: now,
                 max_attempts: 3,
-                dedupe_key: Some(format!("{kind}@{slot}")),
+                dedupe_key: Some(super::slot_key(kind, slot)),
             },
         )
         .await?;

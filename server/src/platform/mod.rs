@@ -1,6 +1,8 @@
 //! The platform super-admin (/admin): every company on this installation; create one with its
 //! owner's invitation, disable or enable one, delete one after re-entering the password.
 
+pub mod backups;
+pub mod cron;
 mod repo;
 
 use chrono::{DateTime, Utc};
