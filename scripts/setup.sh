@@ -14,6 +14,7 @@
 #   Chromium from Debian (Playwright's own browser download cannot work here)
 #   poppler-utils from Debian (PDF text layer and page images for analyses)
 #   tesseract-ocr from Debian with eng/por/spa/ron (scanned reports)
+#   postgresql-client from Debian (pg_dump and pg_restore for backups)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,6 +41,12 @@ if ! command -v tesseract >/dev/null 2>&1 \
   || ! tesseract --list-langs 2>/dev/null | grep -qx por \
   || ! tesseract --list-langs 2>/dev/null | grep -qx spa; then
   apt_install tesseract-ocr tesseract-ocr-eng tesseract-ocr-por tesseract-ocr-spa tesseract-ocr-ron
+fi
+
+# 0c. PostgreSQL's client tools (Debian's postgresql-client): backups of a PostgreSQL database
+# are taken with pg_dump and restored with pg_restore.
+if ! command -v pg_dump >/dev/null 2>&1 || ! command -v pg_restore >/dev/null 2>&1; then
+  apt_install postgresql-client
 fi
 
 # 1. The wasm target.
