@@ -48,6 +48,8 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/admin_create_company", Need::SuperAdmin),
     ("/api/admin_set_company_disabled", Need::SuperAdmin),
     ("/api/admin_delete_company", Need::SuperAdmin),
+    ("/api/admin_backups", Need::SuperAdmin),
+    ("/api/admin_backup_now", Need::SuperAdmin),
     ("/api/google_link", Need::Member),
     ("/api/unlink_google", Need::Member),
     ("/api/email_unconfirmed", Need::Member),
