@@ -108,6 +108,14 @@ async fn a_backup_restores_into_an_empty_database_with_the_same_rows() {
         "{users:?}"
     );
     assert!(!users.contains(&"bo@example.com".to_string()), "{users:?}");
+    // The backup's own row, "running" when the copy was made, says what it is.
+    let own = backups::list(&restored, 10).await.unwrap();
+    assert_eq!(own.len(), 1);
+    assert_eq!(
+        (own[0].key.as_str(), own[0].status.as_str()),
+        (b.key.as_str(), "done")
+    );
+    assert!(own[0].bytes.unwrap() > 1000);
     restored.close().await;
 
     // Not into a database that has tables, not across engines, not a key that is no backup.

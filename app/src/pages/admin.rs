@@ -170,4 +170,3 @@ pub fn AdminPage() -> impl IntoView {
         }}/>
     }
 }
-

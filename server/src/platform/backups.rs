@@ -133,9 +133,8 @@ pub async fn for_operator(db: &Db, p: &crate::access::Principal) -> Result<Vec<B
 pub async fn request_now(db: &Db, p: &crate::access::Principal) -> Result<bool> {
     super::require(p)?;
     let now = Utc::now();
-    let busy: i64 =
-        with_db!(db, |pool| {
-            sqlx::query_scalar(
+    let busy: i64 = with_db!(db, |pool| {
+        sqlx::query_scalar(
         "SELECT (SELECT COUNT(*) FROM jobs WHERE kind = $1 AND status IN ('queued', 'running')) \
               + (SELECT COUNT(*) FROM backups WHERE status = 'running' AND started_at > $2)"
     )
@@ -143,7 +142,7 @@ pub async fn request_now(db: &Db, p: &crate::access::Principal) -> Result<bool> 
     .bind(now - STALE)
     .fetch_one(pool)
     .await
-        })?;
+    })?;
     if busy > 0 {
         return Ok(false);
     }
@@ -465,6 +464,28 @@ pub async fn restore(storage: &Storage, key: &str, target_url: &str) -> anyhow::
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
         std::fs::copy(&file, &path)?;
+    }
+    // The copy was made while its own row said "running": in the restored database it is the
+    // backup it came from, done.
+    let bytes = std::fs::metadata(&file)?.len() as i64;
+    let sql =
+        "UPDATE backups SET status = 'done', bytes = $1 WHERE key = $2 AND status = 'running'";
+    if is_pg {
+        let pool = sqlx::PgPool::connect(target_url).await?;
+        sqlx::query(sql)
+            .bind(bytes)
+            .bind(key)
+            .execute(&pool)
+            .await?;
+        pool.close().await;
+    } else {
+        let pool = sqlx::SqlitePool::connect(target_url).await?;
+        sqlx::query(sql)
+            .bind(bytes)
+            .bind(key)
+            .execute(&pool)
+            .await?;
+        pool.close().await;
     }
     Ok(())
 }
