@@ -168,5 +168,46 @@ pub fn AdminPage() -> impl IntoView {
                 </div>
             }
         }}/>
+        <BackupsCard/>
+    }
+}
+
+/// Backups of the whole installation: where and when, the last attempts, "Back up now".
+#[component]
+fn BackupsCard() -> impl IntoView {
+    let now = ServerAction::<AdminBackupNow>::new();
+    let list = Resource::new(move || now.version().get(), |_| get_admin_backups());
+    view! {
+        <div class="mt-6">
+            <Card title="Backups">
+                <ActionResult value=move || now.value().get() success=""/>
+                {move || now.value().get().and_then(|r| r.ok()).map(|m| view! { <p class="mb-3 text-sm text-emerald-700 dark:text-emerald-300" role="status" data-testid="backup-result">{m}</p> })}
+                <Loaded resource=list render=move |b: AdminBackups| {
+                    let none = b.rows.is_empty().then(|| view! {
+                        <tr><td class=TD colspan="3">"No backup yet."</td></tr>
+                    });
+                    let rows = b.rows.into_iter().map(|r| view! {
+                        <tr data-testid="backup-row">
+                            <td class=TD>{r.when}</td>
+                            <td class=format!("{TD} font-mono text-xs")>{r.file}</td>
+                            <td class=if r.failed { format!("{TD} text-red-700 dark:text-red-300") } else { TD.to_string() }>{r.state}</td>
+                        </tr>
+                    }).collect_view();
+                    view! {
+                        <p class="text-sm text-slate-600 dark:text-slate-300" data-testid="backup-schedule">{b.schedule}</p>
+                        <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">"To restore one, stop Switchyard and run switchyard restore backups/<file> into an empty database (README, Backups)."</p>
+                        <div class="-mx-5 mt-4 overflow-x-auto">
+                            <table class=TABLE>
+                                <thead><tr><th class=TH>"Started"</th><th class=TH>"File"</th><th class=TH>"Size or state"</th></tr></thead>
+                                <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}{none}</tbody>
+                            </table>
+                        </div>
+                    }
+                }/>
+                <ActionForm action=now attr:class="mt-4">
+                    <button type="submit" class=BUTTON_QUIET>"Back up now"</button>
+                </ActionForm>
+            </Card>
+        </div>
     }
 }

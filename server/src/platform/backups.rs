@@ -4,8 +4,8 @@
 //! hour whether the day's backup (BACKUP_AT, UTC) is due, takes it, then applies the retention:
 //! the latest backup of each of the last BACKUP_KEEP_DAILY days and of each of the last
 //! BACKUP_KEEP_WEEKLY weeks stay, the others are deleted. Every attempt is a row of `backups`
-//! (`switchyard backups` lists them); `switchyard restore <key>` puts one back into an empty
-//! database.
+//! (listed on /admin and by `switchyard backups`); `switchyard restore <key>` puts one back
+//! into an empty database.
 
 use std::{
     collections::BTreeSet,
