@@ -468,25 +468,16 @@ pub async fn restore(storage: &Storage, key: &str, target_url: &str) -> anyhow::
     // The copy was made while its own row said "running": in the restored database it is the
     // backup it came from, done.
     let bytes = std::fs::metadata(&file)?.len() as i64;
-    let sql =
-        "UPDATE backups SET status = 'done', bytes = $1 WHERE key = $2 AND status = 'running'";
-    if is_pg {
-        let pool = sqlx::PgPool::connect(target_url).await?;
-        sqlx::query(sql)
-            .bind(bytes)
-            .bind(key)
-            .execute(&pool)
-            .await?;
-        pool.close().await;
-    } else {
-        let pool = sqlx::SqlitePool::connect(target_url).await?;
-        sqlx::query(sql)
-            .bind(bytes)
-            .bind(key)
-            .execute(&pool)
-            .await?;
-        pool.close().await;
-    }
+    let restored = Db::connect(target_url).await?;
+    exec!(
+        &restored,
+        sqlx::query(
+            "UPDATE backups SET status = 'done', bytes = $1 WHERE key = $2 AND status = 'running'"
+        )
+        .bind(bytes)
+        .bind(key)
+    )?;
+    restored.close().await;
     Ok(())
 }
 
