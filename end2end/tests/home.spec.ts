@@ -137,5 +137,10 @@ test("the dashboard works before hydration, and refuses a bad range plainly", as
   await page.goto("/?period=7d");
   await expect(page.getByLabel("Period")).toHaveValue("7d");
   await expect(page.getByRole("img", { name: "Revenue per day per store" })).toBeVisible();
+  // Over 92 days, a point per week.
+  const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
+  await page.goto(`/?period=custom&from=${day(119)}&to=${day(1)}`);
+  await expect(page.getByRole("heading", { name: "Sales per week" })).toBeVisible();
+  await expect(page.getByRole("img", { name: "Revenue per week per store" })).toBeVisible();
   await context.close();
 });

@@ -28,6 +28,9 @@ pub struct ChartData {
     pub series: Vec<(String, Vec<i64>)>,
     pub unit: String,
     pub caption: String,
+    /// What a point is: "day", or "week" for periods over 92 days (a year's 365 points per
+    /// series made the page ten times heavier and no easier to read).
+    pub per: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,6 +52,7 @@ pub struct ProfitLine {
     pub store: String,
     pub revenue: String,
     pub ad_spend: String,
+    pub courier: String,
     pub profit: String,
     pub negative: bool,
 }
@@ -96,7 +100,12 @@ pub struct Dashboard {
     pub ads: Option<Vec<SalesCard>>,
     pub ads_chart: Option<ChartData>,
     pub profit: Option<Vec<ProfitLine>>,
+    /// The stores' lines added up, when they are in one currency (and more than one).
+    pub profit_total: Option<ProfitLine>,
+    /// The AI tokens used in the period at the price paid for them (the whole company).
     pub ai_cost: Option<String>,
+    /// The total less the AI tokens, when they were paid in the stores' currency.
+    pub profit_after_ai: Option<String>,
     pub analyses: Option<Vec<Kpi>>,
     pub tokens: Option<Vec<Kpi>>,
     pub recent_orders: Option<Vec<ListItem>>,
@@ -216,11 +225,17 @@ mod shape {
             range(v.period.from, v.period.to),
             range(v.previous.from, v.previous.to)
         );
+        // A point per day, or per week (from its first day) over 92 days.
+        let step = if v.period.days() > 92 { 7 } else { 1 };
+        let per = if step == 1 { "day" } else { "week" };
         let labels: Vec<String> = v
             .period
             .each_day()
+            .step_by(step)
             .map(|d| d.format("%-d %b").to_string())
             .collect();
+        let points =
+            |daily: &[i64]| -> Vec<i64> { daily.chunks(step).map(|c| c.iter().sum()).collect() };
         let store_name = v
             .store
             .and_then(|s| v.stores.iter().find(|(id, _)| *id == s))
@@ -254,10 +269,11 @@ mod shape {
                 series: s
                     .daily
                     .iter()
-                    .map(|d| (d.store.clone(), d.revenue.clone()))
+                    .map(|d| (d.store.clone(), points(&d.revenue)))
                     .collect(),
                 unit: currency.clone(),
-                caption: format!("Revenue per day per store, {currency}"),
+                caption: format!("Revenue per {per} per store, {currency}"),
+                per: per.into(),
             })
         });
         let fulfilment = v.sales.as_ref().map(|s| {
@@ -318,11 +334,12 @@ mod shape {
             (a.spend.iter().chain(&a.value).any(|x| *x != 0)).then(|| ChartData {
                 labels: labels.clone(),
                 series: vec![
-                    ("Spend".into(), a.spend.clone()),
-                    ("Purchase value".into(), a.value.clone()),
+                    ("Spend".into(), points(&a.spend)),
+                    ("Purchase value".into(), points(&a.value)),
                 ],
                 unit: a.currency.clone(),
-                caption: format!("Ad spend against purchase value per day, {}", a.currency),
+                caption: format!("Ad spend against purchase value per {per}, {}", a.currency),
+                per: per.into(),
             })
         });
         let profit = v.profit.as_ref().map(|lines| {
@@ -332,16 +349,52 @@ mod shape {
                     store: format!("{} · {}", l.store, l.currency),
                     revenue: money(l.revenue, &l.currency),
                     ad_spend: money(l.ad_spend, &l.currency),
+                    courier: money(l.courier, &l.currency),
                     profit: money(l.profit, &l.currency),
                     negative: l.profit < 0,
                 })
                 .collect::<Vec<_>>()
         });
-        let ai_cost = v
-            .tokens
-            .as_ref()
-            .and_then(|t| t.used_cost.clone())
-            .map(|(c, minor)| money(minor, &c));
+        // The company's line: the stores added up when they share a currency.
+        let total = v.profit.as_ref().and_then(|lines| {
+            let currency = &lines.first()?.currency;
+            lines.iter().all(|l| &l.currency == currency).then(|| {
+                let sum = |f: fn(&server::dashboard::service::StoreProfit) -> i64| {
+                    lines.iter().map(f).sum::<i64>()
+                };
+                (
+                    currency.clone(),
+                    sum(|l| l.revenue),
+                    sum(|l| l.ad_spend),
+                    sum(|l| l.courier),
+                    sum(|l| l.profit),
+                    lines.len(),
+                )
+            })
+        });
+        let used_cost = v.tokens.as_ref().and_then(|t| t.used_cost.clone());
+        let ai_cost = used_cost.as_ref().map(|(c, minor)| money(*minor, c));
+        let profit_after_ai = match (&total, &used_cost) {
+            (Some((currency, .., profit, _)), Some((c, ai)))
+                if c.eq_ignore_ascii_case(currency) =>
+            {
+                Some(money(profit - ai, currency))
+            }
+            _ => None,
+        };
+        let profit_total =
+            total
+                .filter(|t| t.5 > 1)
+                .map(
+                    |(currency, revenue, ad_spend, courier, profit, _)| ProfitLine {
+                        store: "All stores".into(),
+                        revenue: money(revenue, &currency),
+                        ad_spend: money(ad_spend, &currency),
+                        courier: money(courier, &currency),
+                        profit: money(profit, &currency),
+                        negative: profit < 0,
+                    },
+                );
         let analyses = v.analyses.map(|a| {
             let rate = |c: Compared, d: Compared| Compared {
                 now: if d.now > 0 { c.now * 1000 / d.now } else { 0 },
@@ -517,7 +570,9 @@ mod shape {
             ads,
             ads_chart,
             profit,
+            profit_total,
             ai_cost,
+            profit_after_ai,
             analyses,
             tokens,
             recent_orders,

@@ -9,7 +9,7 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::dashboard::{
-    get_dashboard, Bar, ChartData, Dashboard, Kpi, ListItem, Notice, SalesCard,
+    get_dashboard, Bar, ChartData, Dashboard, Kpi, ListItem, Notice, ProfitLine, SalesCard,
 };
 use crate::components::chart::{Chart, ChartKind, Series};
 use crate::components::ui::{Alert, Card, EmptyState, FilterBar, FilterField, Tone, INPUT, SELECT};
@@ -154,7 +154,7 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
         }
     });
     let sales_chart = d.sales_chart.clone().map(|c| view! {
-        <Card title="Sales per day"><ChartCard c kind=ChartKind::Lines label="Revenue per day per store"/></Card>
+        <Card title=format!("Sales per {}", c.per)><ChartCard label=format!("Revenue per {} per store", c.per) c kind=ChartKind::Lines/></Card>
     });
     let fulfilment = d.fulfilment.clone().filter(|f| !f.is_empty()).map(|bars| {
         view! {
@@ -169,19 +169,26 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
         }
     });
     let ads_chart = d.ads_chart.clone().map(|c| view! {
-        <Card title="Ad spend and purchase value"><ChartCard c kind=ChartKind::Lines label="Ad spend against purchase value per day"/></Card>
+        <Card title="Ad spend and purchase value"><ChartCard label=format!("Ad spend against purchase value per {}", c.per) c kind=ChartKind::Lines/></Card>
     });
     let profit = d.profit.clone().filter(|p| !p.is_empty()).map(|lines| {
-        let rows = lines.into_iter().map(|l| view! {
-            <tr data-testid="profit-row">
+        let row = |l: ProfitLine, total: bool| view! {
+            <tr data-testid=if total { "profit-total" } else { "profit-row" } class=if total { "font-semibold" } else { "" }>
                 <td class="py-2 pr-4 font-medium text-slate-900 dark:text-white">{l.store}</td>
                 <td class="py-2 pr-4 text-right tabular-nums">{l.revenue}</td>
                 <td class="py-2 pr-4 text-right tabular-nums">{l.ad_spend}</td>
+                <td class="py-2 pr-4 text-right tabular-nums">{l.courier}</td>
                 <td class=if l.negative { "py-2 text-right font-semibold tabular-nums text-red-600 dark:text-red-400" } else { "py-2 text-right font-semibold tabular-nums text-emerald-700 dark:text-emerald-400" }>{l.profit}</td>
             </tr>
-        }).collect_view();
-        let ai = d.ai_cost.clone().map(|c| view! {
-            <p class="mt-3 text-xs text-slate-500 dark:text-slate-400">{format!("AI tokens used in the period cost {c} at the price paid for them (the whole company, not split by store).")}</p>
+        };
+        let rows = lines.into_iter().map(|l| row(l, false)).collect_view();
+        let total = d.profit_total.clone().map(|l| row(l, true));
+        let ai = d.ai_cost.clone().map(|c| {
+            let text = match d.profit_after_ai.clone() {
+                Some(after) => format!("After the AI tokens used in the period ({c} at the price paid for them, the whole company): {after}."),
+                None => format!("AI tokens used in the period cost {c} at the price paid for them (the whole company, not split by store)."),
+            };
+            view! { <p class="mt-3 text-xs text-slate-500 dark:text-slate-400" data-testid="profit-ai">{text}</p> }
         });
         view! {
             <Card title="Profit per store">
@@ -191,9 +198,10 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                             <th class="pb-2 pr-4 font-medium">"Store"</th>
                             <th class="pb-2 pr-4 text-right font-medium">"Revenue"</th>
                             <th class="pb-2 pr-4 text-right font-medium">"Ad spend"</th>
+                            <th class="pb-2 pr-4 text-right font-medium">"Courier"</th>
                             <th class="pb-2 text-right font-medium">"Profit"</th>
                         </tr></thead>
-                        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}</tbody>
+                        <tbody class="divide-y divide-slate-100 dark:divide-slate-800">{rows}{total}</tbody>
                     </table>
                 </div>
                 <p class="mt-3 text-xs text-slate-500 dark:text-slate-400">"Revenue less the ad spend of the accounts tied to each store and FAN Courier's charges for its AWBs."</p>
@@ -337,7 +345,7 @@ fn KpiFigure(k: Kpi) -> impl IntoView {
 }
 
 #[component]
-fn ChartCard(c: ChartData, kind: ChartKind, label: &'static str) -> impl IntoView {
+fn ChartCard(c: ChartData, kind: ChartKind, label: String) -> impl IntoView {
     let series: Vec<Series> = c
         .series
         .into_iter()
