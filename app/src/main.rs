@@ -166,12 +166,7 @@ async fn backup(config: &Config, db: &Db) -> anyhow::Result<()> {
 /// `switchyard backups`: the last backups, newest first.
 async fn list_backups(db: &Db) -> anyhow::Result<()> {
     for b in server::platform::backups::list(db, 100).await? {
-        let state = match (&b.status[..], b.pruned_at) {
-            (_, Some(_)) => "deleted by retention".to_string(),
-            ("done", None) => format!("{} bytes", b.bytes.unwrap_or_default()),
-            ("failed", None) => format!("failed: {}", b.error.unwrap_or_default()),
-            (s, None) => s.to_string(),
-        };
+        let state = b.state(|n| format!("{n} bytes"));
         println!(
             "{}  {}  {state}",
             b.started_at.format("%Y-%m-%d %H:%M:%S UTC"),

@@ -153,12 +153,7 @@ pub async fn get_admin_backups() -> Result<AdminBackups, AppError> {
                 when: b.started_at.format("%b %-d, %Y %H:%M UTC").to_string(),
                 file: b.key.trim_start_matches(backups::PREFIX).to_string(),
                 failed: b.status == "failed",
-                state: match (b.status.as_str(), b.pruned_at) {
-                    (_, Some(_)) => "deleted by retention".into(),
-                    ("done", None) => server::format::bytes(b.bytes.unwrap_or_default()),
-                    ("failed", None) => format!("failed: {}", b.error.unwrap_or_default()),
-                    _ => "running".into(),
-                },
+                state: b.state(server::format::bytes),
             })
             .collect(),
     })

@@ -103,6 +103,19 @@ pub struct Backup {
     pub pruned_at: Option<DateTime<Utc>>,
 }
 
+impl Backup {
+    /// What became of it, in words: its size when done (`size` formats the bytes), "failed:
+    /// <error>", "deleted by retention", or "running".
+    pub fn state(&self, size: impl Fn(i64) -> String) -> String {
+        match (self.status.as_str(), self.pruned_at) {
+            (_, Some(_)) => "deleted by retention".into(),
+            ("done", None) => size(self.bytes.unwrap_or_default()),
+            ("failed", None) => format!("failed: {}", self.error.as_deref().unwrap_or_default()),
+            _ => "running".into(),
+        }
+    }
+}
+
 fn engine(db: &Db) -> &'static str {
     match db.backend() {
         Backend::Sqlite => "sqlite",
@@ -240,11 +253,13 @@ pub async fn take(db: &Db, database_url: &str, storage: &Storage) -> Result<Back
             return Err(Error::Internal(e));
         }
     }
-    Ok(list(db, 1000)
-        .await?
-        .into_iter()
-        .find(|b| b.id == id)
-        .expect("the row just written"))
+    Ok(with_db!(db, |p| sqlx::query_as::<_, Backup>(
+        "SELECT id, key, engine, status, bytes, error, started_at, finished_at, pruned_at \
+         FROM backups WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(p)
+    .await)?)
 }
 
 async fn copy_and_store(
