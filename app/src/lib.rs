@@ -19,7 +19,7 @@ use leptos_router::{
 
 use components::{shell::Shell, theme::THEME_BOOT_SCRIPT};
 use pages::{
-    admin::AdminPage, analyses::AnalysesArea, audit::AuditLogPage, campaigns::CampaignsArea,
+    admin::AdminArea, analyses::AnalysesArea, audit::AuditLogPage, campaigns::CampaignsArea,
     dashboard::DashboardPage, login::LoginPage, orders::OrdersArea, settings::SettingsArea,
     studio::StudioArea, AccountArea, BillingArea, NotFound,
 };
@@ -54,7 +54,7 @@ lazy_pages! {
     AnalysesRoute => AnalysesArea,
     OrdersRoute => OrdersArea,
     BillingRoute => BillingArea,
-    AdminRoute => AdminPage,
+    AdminRoute => AdminArea,
     SettingsRoute => SettingsArea,
     CampaignsRoute => CampaignsArea,
     StudioRoute => StudioArea,
@@ -152,6 +152,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/billing/success") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/jobs") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/company") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/members") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/stores") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>

@@ -50,6 +50,9 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/admin_delete_company", Need::SuperAdmin),
     ("/api/admin_backups", Need::SuperAdmin),
     ("/api/admin_backup_now", Need::SuperAdmin),
+    ("/api/admin_jobs", Need::SuperAdmin),
+    ("/api/admin_retry_job", Need::SuperAdmin),
+    ("/api/admin_discard_job", Need::SuperAdmin),
     ("/api/google_link", Need::Member),
     ("/api/unlink_google", Need::Member),
     ("/api/email_unconfirmed", Need::Member),
@@ -347,6 +350,7 @@ const PAGES: &[(&str, Need)] = &[
         Need::Permission("settings.manage"),
     ),
     ("/admin", Need::SuperAdmin),
+    ("/admin/jobs", Need::SuperAdmin),
     ("/billing", Need::Permission("billing.read")),
     ("/orders", Need::Permission("orders.read")),
     (
@@ -590,6 +594,13 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
             ("id", uuid::Uuid::now_v7().to_string()),
             ("current_password", "not-the-password-1".into()),
         ],
+        "/api/admin_jobs" => vec![
+            ("state", "dead".into()),
+            ("kind", "".into()),
+            ("after", "".into()),
+        ],
+        // A job that does not exist: found by nobody.
+        "/api/admin_retry_job" | "/api/admin_discard_job" => vec![("id", "987654321".into())],
         "/api/admin_create_company" => vec![
             ("name", format!("Matrix Company {n}")),
             ("owner_email", format!("owner{n}@matrix.test")),

@@ -129,3 +129,46 @@ test("the platform admin backs the installation up now and sees it listed", asyn
     await expect(rows.first()).toContainText(/\d+\.\d (kB|MB)/, { timeout: 500 });
   }).toPass({ timeout: 30_000 });
 });
+
+test("the platform admin follows the background jobs, retries a dead one and discards it", async ({ page, request, baseURL }) => {
+  await signInAsOwner(page);
+  // Server-rendered: the table per kind is there before any script runs.
+  await page.goto("/admin/jobs");
+  await expect(page.getByRole("heading", { name: "Per kind" })).toBeVisible();
+  // The backup of the test before finished: counted, with how long it waited and ran.
+  const backup = page.locator('[data-testid="job-kind"][data-kind="backup"]');
+  await expect(backup.getByTestId("done")).not.toHaveText("0");
+  await expect(backup).toContainText(/\d+(\.\d)? (ms|s) · \d+(\.\d)? (ms|s)/);
+
+  // A job of a kind nobody handles dies at its one attempt (as a removed kind's would).
+  const queued = await request.post(`${baseURL}/_test/failing-job`, { headers: { origin: baseURL! } });
+  expect(queued.ok()).toBeTruthy();
+  const kind = page.locator('[data-testid="job-kind"][data-kind="test-hook-fails"]');
+  const row = page.getByTestId("job-row").filter({ hasText: "test-hook-fails" });
+  await expect(async () => {
+    await page.goto("/admin/jobs?state=dead");
+    await expect(row).toHaveCount(1, { timeout: 500 });
+  }).toPass({ timeout: 20_000 });
+  await expect(kind).toContainText("no handler");
+  await expect(kind.getByTestId("dead")).toHaveText("1");
+  await expect(row.getByTestId("job-error")).toContainText("no handler for job kind `test-hook-fails`");
+  await expect(row).toContainText("attempt 1 of 1");
+
+  // Retry now: queued again, due at once; the runner takes it and it dies again.
+  await hydrated(page);
+  await row.getByRole("button", { name: /^Retry job/ }).click();
+  await expect(page.getByText(/is queued again, due now\./)).toBeVisible();
+  await expect(async () => {
+    await page.reload();
+    await expect(row).toHaveCount(1, { timeout: 500 });
+  }).toPass({ timeout: 20_000 });
+
+  // Discard: off the list, and the audit log says who did it.
+  await hydrated(page);
+  await row.getByRole("button", { name: /^Discard job/ }).click();
+  await expect(page.getByText(/discarded\./)).toBeVisible();
+  await expect(row).toHaveCount(0);
+  await expect(page.getByTestId("no-jobs")).toHaveText("No dead job.");
+  await page.goto("/audit");
+  await expect(page.locator("td").getByText("JOB_DISCARDED").first()).toBeVisible();
+});

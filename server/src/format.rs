@@ -70,9 +70,38 @@ pub fn bytes(n: i64) -> String {
     }
 }
 
+/// A duration in milliseconds as people read it, integers only: 850 → "850 ms", 1_250 →
+/// "1.3 s", 90_000 → "1.5 min", 5_400_000 → "1.5 h".
+pub fn millis(ms: i64) -> String {
+    let ms = ms.max(0);
+    let tenths = |n: i64, unit: i64| {
+        let t = (n * 10 + unit / 2) / unit;
+        format!("{}.{}", t / 10, t % 10)
+    };
+    if ms < 1_000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{} s", tenths(ms, 1_000))
+    } else if ms < 3_600_000 {
+        format!("{} min", tenths(ms, 60_000))
+    } else {
+        format!("{} h", tenths(ms, 3_600_000))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_in_the_largest_whole_unit() {
+        assert_eq!(millis(-5), "0 ms");
+        assert_eq!(millis(999), "999 ms");
+        assert_eq!(millis(1_250), "1.3 s");
+        assert_eq!(millis(59_949), "59.9 s");
+        assert_eq!(millis(90_000), "1.5 min");
+        assert_eq!(millis(5_400_000), "1.5 h");
+    }
 
     #[test]
     fn sizes_in_decimal_units() {

@@ -328,3 +328,173 @@ async fn the_runner_works_apart_at_a_lower_cpu_priority_and_stops_cleanly() {
     .unwrap();
     assert_eq!(status, "done");
 }
+
+struct Steady;
+
+#[async_trait]
+impl Job for Steady {
+    fn kind(&self) -> &'static str {
+        "steady"
+    }
+    async fn run(&self, _: &JobContext, _: serde_json::Value) -> anyhow::Result<()> {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        Ok(())
+    }
+}
+
+async fn status_of(app: &TestApp, id: i64) -> (String, i32) {
+    server::with_db!(&app.state.db, |p| sqlx::query_as(
+        "SELECT status, attempts FROM jobs WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(p)
+    .await)
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_operator_sees_each_kind_and_retries_or_discards_dead_and_waiting_jobs() {
+    use server::error::Error;
+    use server::platform::jobs::{self as admin, Act, Page};
+    let app = spawn_app().await;
+    app.setup("ada@example.com").await;
+    let ada = app.principal("ada@example.com").await;
+    let meta = server::audit::RequestMeta::default();
+    let db = &app.state.db;
+    // Whatever setup queued (its mail) is not part of this.
+    server::exec!(db, sqlx::query("DELETE FROM jobs")).unwrap();
+    let reg = Registry::default()
+        .with(Flaky {
+            fails_left: Arc::new(AtomicUsize::new(999)),
+            runs: Arc::default(),
+        })
+        .with(Steady);
+    // 52 flaky jobs with one attempt each (they die), 3 steady ones (they finish), and one of a
+    // kind nobody handles, due tomorrow (it waits).
+    for _ in 0..52 {
+        enqueue(&app, "flaky", 1, None).await;
+    }
+    for _ in 0..3 {
+        enqueue(&app, "steady", 3, None).await;
+    }
+    jobs::enqueue(
+        db,
+        NewJob {
+            kind: "ghost",
+            payload: serde_json::json!({}),
+            run_at: Utc::now() + chrono::Duration::days(1),
+            max_attempts: 1,
+            dedupe_key: None,
+        },
+    )
+    .await
+    .unwrap();
+    let ran = jobs::run_until_empty(&app.state.job_context(), &reg)
+        .await
+        .unwrap();
+    assert_eq!(ran, 55);
+
+    // Only the platform operator.
+    let mut member = ada.clone();
+    member.is_super_admin = false;
+    let known = ["flaky", "steady", "send-mail"];
+    assert!(matches!(
+        admin::overview(db, &member, &known, Utc::now()).await,
+        Err(Error::Forbidden)
+    ));
+    assert!(matches!(
+        admin::list(db, &member, &Page::parse("", "", "").unwrap()).await,
+        Err(Error::Forbidden)
+    ));
+
+    let o = admin::overview(db, &ada, &known, Utc::now()).await.unwrap();
+    let line = |k: &str| o.kinds.iter().find(|l| l.counts.kind == k).unwrap().clone();
+    let flaky = line("flaky");
+    assert_eq!((flaky.counts.dead, flaky.counts.done, flaky.known), (52, 0, true));
+    let steady = line("steady");
+    assert_eq!((steady.counts.done, steady.counts.dead), (3, 0));
+    let run = steady.run.expect("timings of the finished jobs");
+    assert!(run.p50 >= 5 && run.max < 10_000, "{run:?}");
+    assert!(steady.wait.is_some());
+    assert_eq!(line("send-mail").counts.done, 0, "a known kind without jobs is listed");
+    let ghost = line("ghost");
+    assert_eq!((ghost.counts.queued, ghost.known), (1, false));
+    assert_eq!(o.sampled, 3);
+
+    // The dead ones, 50 a page, the latest first, then the rest after the cursor.
+    let (first, next) = admin::list(db, &ada, &Page::parse("dead", "", "").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 50);
+    assert!(first.iter().all(|j| j.kind == "flaky" && j.status == "dead"));
+    assert!(first.windows(2).all(|w| (w[0].updated_at, w[0].id) > (w[1].updated_at, w[1].id)));
+    let next = next.expect("a second page");
+    let (second, last) = admin::list(db, &ada, &Page::parse("dead", "flaky", &next).unwrap())
+        .await
+        .unwrap();
+    assert_eq!((second.len(), last), (2, None));
+    assert!(second.iter().all(|j| !first.iter().any(|f| f.id == j.id)));
+    let (queued, _) = admin::list(db, &ada, &Page::parse("queued", "", "").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(queued.iter().map(|j| j.kind.as_str()).collect::<Vec<_>>(), ["ghost"]);
+
+    // Retry: queued again, due now, attempts from zero; it runs (and dies again here).
+    let dead = first[0].id;
+    admin::act(db, &ada, &meta, dead, Act::Retry).await.unwrap();
+    assert_eq!(status_of(&app, dead).await, ("queued".to_string(), 0));
+    assert_eq!(app.audit_count("JOB_RETRIED").await, 1);
+    jobs::run_until_empty(&app.state.job_context(), &reg)
+        .await
+        .unwrap();
+    assert_eq!(status_of(&app, dead).await, ("dead".to_string(), 1));
+
+    // Discard: kept as discarded; nothing more to do to it.
+    let other = first[1].id;
+    admin::act(db, &ada, &meta, other, Act::Discard).await.unwrap();
+    assert_eq!(status_of(&app, other).await.0, "discarded");
+    assert_eq!(app.audit_count("JOB_DISCARDED").await, 1);
+    let again = admin::act(db, &ada, &meta, other, Act::Retry).await;
+    assert!(
+        matches!(&again, Err(Error::Conflict(m)) if m.contains("discarded")),
+        "{again:?}"
+    );
+    // The waiting ghost can be discarded too.
+    admin::act(db, &ada, &meta, queued[0].id, Act::Discard).await.unwrap();
+
+    // A running job is the worker's: refused, unchanged. An unknown one is not found.
+    let busy = first[2].id;
+    server::exec!(
+        db,
+        sqlx::query("UPDATE jobs SET status = 'running', locked_by = 'w', locked_until = $1 WHERE id = $2")
+            .bind(Utc::now() + chrono::Duration::minutes(5))
+            .bind(busy)
+    )
+    .unwrap();
+    for act in [Act::Retry, Act::Discard] {
+        let r = admin::act(db, &ada, &meta, busy, act).await;
+        assert!(matches!(&r, Err(Error::Conflict(m)) if m.contains("running")), "{r:?}");
+    }
+    assert_eq!(status_of(&app, busy).await.0, "running");
+    assert!(matches!(
+        admin::act(db, &ada, &meta, 987_654_321, Act::Retry).await,
+        Err(Error::NotFound)
+    ));
+    assert!(matches!(
+        admin::act(db, &member, &meta, dead, Act::Discard).await,
+        Err(Error::Forbidden)
+    ));
+    assert_eq!(app.audit_count("JOB_DISCARDED").await, 2, "refusals are not audited");
+
+    // Purging the finished jobs takes the discarded ones too.
+    jobs::purge_done(db, Utc::now() + chrono::Duration::seconds(1))
+        .await
+        .unwrap();
+    let left: i64 = server::with_db!(db, |p| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM jobs WHERE status IN ('done', 'discarded')"
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    assert_eq!(left, 0);
+}

@@ -172,3 +172,153 @@ pub async fn admin_backup_now() -> Result<String, AppError> {
         "A backup is queued, under way or was taken a moment ago: see the list below.".into()
     })
 }
+
+/// One job kind's line on /admin/jobs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminJobKind {
+    pub kind: String,
+    pub queued: i64,
+    pub retrying: i64,
+    pub running: i64,
+    pub dead: i64,
+    /// Finished in the window.
+    pub done: i64,
+    /// "12 ms · 40 ms" (median · 95th percentile), or "—".
+    pub wait: String,
+    pub run: String,
+    /// No handler for it on this installation: its jobs never run.
+    pub unknown: bool,
+}
+
+/// One job in a list of /admin/jobs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminJob {
+    pub id: i64,
+    pub kind: String,
+    /// "attempt 2 of 5".
+    pub attempts: String,
+    /// When it is due (queued, retrying), was taken (running) or died.
+    pub when: String,
+    pub error: String,
+    /// Its payload as JSON, cut at 300 characters.
+    pub payload: String,
+    /// Retry and discard apply (not to a running job).
+    pub actionable: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminJobs {
+    pub kinds: Vec<AdminJobKind>,
+    /// "1,234 jobs done in the last 24 hours".
+    pub window: String,
+    /// The list shown: its state and kind ("" for all), its jobs, and the cursor of the next
+    /// page (None on the last).
+    pub state: String,
+    pub kind: String,
+    pub rows: Vec<AdminJob>,
+    pub next: Option<String>,
+}
+
+/// The queue per kind and one page of the jobs in `state` (queued, retrying, running, dead;
+/// dead by default) of `kind` ("" for all), after the cursor `after` ("" for the first page).
+#[server(endpoint = "admin_jobs")]
+pub async fn get_admin_jobs(
+    state: String,
+    kind: String,
+    after: String,
+) -> Result<AdminJobs, AppError> {
+    use server::jobs::State;
+    use server::platform::jobs as admin;
+    let p = super_admin()?;
+    let app = ssr::state()?;
+    let page = admin::Page::parse(&state, &kind, &after).map_err(ssr::fail)?;
+    let known = server::areas::jobs().kinds();
+    let overview = admin::overview(&app.db, &p, &known, server::clock::now())
+        .await
+        .map_err(ssr::fail)?;
+    let (rows, next) = admin::list(&app.db, &p, &page).await.map_err(ssr::fail)?;
+    let st = page.state;
+    let spread = |s: Option<admin::Spread>| {
+        s.map(|s| format!("{} · {}", server::format::millis(s.p50), server::format::millis(s.p95)))
+            .unwrap_or_else(|| "—".into())
+    };
+    let done: i64 = overview.kinds.iter().map(|k| k.counts.done).sum();
+    Ok(AdminJobs {
+        window: format!(
+            "{} in the last {} hours",
+            server::format::count(done, "job done", "jobs done"),
+            admin::WINDOW_HOURS
+        ),
+        kinds: overview
+            .kinds
+            .into_iter()
+            .map(|k| AdminJobKind {
+                wait: spread(k.wait),
+                run: spread(k.run),
+                unknown: !k.known,
+                kind: k.counts.kind,
+                queued: k.counts.queued,
+                retrying: k.counts.retrying,
+                running: k.counts.running,
+                dead: k.counts.dead,
+                done: k.counts.done,
+            })
+            .collect(),
+        state: st.as_str().to_string(),
+        kind: page.kind.unwrap_or_default(),
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                let when = match st {
+                    State::Queued | State::Retrying => format!("due {}", stamp(r.run_at)),
+                    State::Running => format!(
+                        "since {}",
+                        stamp(r.started_at.unwrap_or(r.updated_at))
+                    ),
+                    State::Dead => format!("died {}", stamp(r.updated_at)),
+                };
+                let mut payload = r.payload.0.to_string();
+                if payload.chars().count() > 300 {
+                    payload = payload.chars().take(299).collect::<String>() + "…";
+                }
+                AdminJob {
+                    id: r.id,
+                    attempts: format!("attempt {} of {}", r.attempts, r.max_attempts),
+                    when,
+                    error: r.last_error.unwrap_or_default(),
+                    payload,
+                    actionable: st != State::Running,
+                    kind: r.kind,
+                }
+            })
+            .collect(),
+        next,
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn stamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%b %-d, %H:%M:%S UTC").to_string()
+}
+
+/// Puts a dead or waiting job back in the queue, due now.
+#[server(endpoint = "admin_retry_job")]
+pub async fn admin_retry_job(id: i64) -> Result<String, AppError> {
+    job_act(id, server::platform::jobs::Act::Retry).await?;
+    Ok(format!("Job {id} is queued again, due now."))
+}
+
+/// Throws away a dead or waiting job.
+#[server(endpoint = "admin_discard_job")]
+pub async fn admin_discard_job(id: i64) -> Result<String, AppError> {
+    job_act(id, server::platform::jobs::Act::Discard).await?;
+    Ok(format!("Job {id} discarded."))
+}
+
+#[cfg(feature = "ssr")]
+async fn job_act(id: i64, act: server::platform::jobs::Act) -> Result<(), AppError> {
+    let p = super_admin()?;
+    server::platform::jobs::act(&ssr::state()?.db, &p, &ssr::meta(), id, act)
+        .await
+        .map_err(ssr::fail)
+}

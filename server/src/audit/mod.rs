@@ -92,6 +92,8 @@ pub enum Action {
     AdInsightDismissed,
     StudioAuthorsImported,
     StudioAuthorDeleted,
+    JobRetried,
+    JobDiscarded,
 }
 
 impl Action {
@@ -166,6 +168,8 @@ impl Action {
             Action::AdInsightDismissed => "AD_INSIGHT_DISMISSED",
             Action::StudioAuthorsImported => "STUDIO_AUTHORS_IMPORTED",
             Action::StudioAuthorDeleted => "STUDIO_AUTHOR_DELETED",
+            Action::JobRetried => "JOB_RETRIED",
+            Action::JobDiscarded => "JOB_DISCARDED",
         }
     }
 }

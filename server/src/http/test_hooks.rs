@@ -1,7 +1,8 @@
 //! Hooks for the end-to-end suite, routed only when TEST_HOOKS is set (which the configuration
 //! refuses with APP_ENV=production): move the application's clock forward, and run a periodic
-//! job now instead of at its next slot. They let a browser test see an hour-long rollback
-//! window pass in seconds. No session: the suite calls them directly, from loopback only.
+//! job now instead of at its next slot, or queue a job that fails (for /admin/jobs). They let
+//! a browser test see an hour-long rollback window pass in seconds. No session: the suite calls
+//! them directly, from loopback only.
 
 use std::sync::Arc;
 
@@ -26,6 +27,7 @@ pub fn routes(periodic: Vec<&'static str>) -> Router<AppState> {
     Router::new()
         .route("/_test/clock", post(clock))
         .route("/_test/jobs/{kind}", post(run_job))
+        .route("/_test/failing-job", post(failing_job))
         .layer(Extension(Periodic(Arc::new(periodic))))
 }
 
@@ -82,6 +84,33 @@ async fn run_job(
     .await
     {
         Ok(_) => Json(json!({ "queued": kind })).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The kind of [`failing_job`]'s jobs: no handler has it.
+pub const FAILING_KIND: &str = "test-hook-fails";
+
+/// POST /_test/failing-job: queues a job of a kind nobody handles, with one attempt: the
+/// runner takes it and it dies ("no handler"), as a job of a removed kind would.
+async fn failing_job(State(state): State<AppState>, Meta(meta): Meta) -> Response {
+    if !loopback(&meta) {
+        return StatusCode::FORBIDDEN.into_response();
+    }
+    let now = chrono::Utc::now();
+    match jobs::enqueue(
+        &state.db,
+        NewJob {
+            kind: FAILING_KIND,
+            payload: json!({ "from": "the end-to-end suite" }),
+            run_at: now,
+            max_attempts: 1,
+            dedupe_key: None,
+        },
+    )
+    .await
+    {
+        Ok(_) => Json(json!({ "queued": FAILING_KIND })).into_response(),
         Err(e) => e.into_response(),
     }
 }

@@ -3,7 +3,8 @@
 //! A job row is claimed with a lease (`locked_until`); a worker that dies leaves a lease that
 //! expires, and the job is picked up again. PostgreSQL claims with `FOR UPDATE SKIP LOCKED`, so
 //! several processes share the queue; SQLite's single writer serialises claims. Failures retry
-//! with exponential backoff until `max_attempts`, then the job is `dead` (kept for admins).
+//! with exponential backoff until `max_attempts`, then the job is `dead` (kept for admins, who
+//! may retry or discard it: `discarded`).
 
 mod queue;
 mod runner;
@@ -12,7 +13,14 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 
-pub use queue::{claim, counts_by_status, enqueue, enqueue_tx, purge_done, Claimed, NewJob};
+pub use queue::{
+    active_of_kind, claim, counts_by_kind, counts_by_status, enqueue, enqueue_tx, purge_done,
+    Claimed, JobRow, KindCounts, NewJob, State, Timing,
+};
+/// The operator's view of the queue (/admin/jobs): lists, one job, retry, discard, timings.
+pub mod admin {
+    pub use super::queue::{discard, done_timings, get, list, retry_now};
+}
 pub use runner::{run_until_empty, spawn_runner, RunnerHandle};
 
 use crate::{config::Config, Db, Error, Result};

@@ -146,16 +146,8 @@ pub async fn for_operator(db: &Db, p: &crate::access::Principal) -> Result<Vec<B
 pub async fn request_now(db: &Db, p: &crate::access::Principal) -> Result<bool> {
     super::require(p)?;
     let now = Utc::now();
-    let busy: i64 = with_db!(db, |pool| {
-        sqlx::query_scalar(
-        "SELECT (SELECT COUNT(*) FROM jobs WHERE kind = $1 AND status IN ('queued', 'running')) \
-              + (SELECT COUNT(*) FROM backups WHERE status = 'running' AND started_at > $2)"
-    )
-    .bind(KIND)
-    .bind(now - STALE)
-    .fetch_one(pool)
-    .await
-    })?;
+    let busy = crate::jobs::active_of_kind(db, KIND).await?
+        + super::repo::backups_running(db, now - STALE).await?;
     if busy > 0 {
         return Ok(false);
     }

@@ -3,6 +3,7 @@
 
 pub mod backups;
 pub mod cron;
+pub mod jobs;
 mod repo;
 
 use chrono::{DateTime, Utc};

@@ -59,3 +59,12 @@ pub async fn delete_company(tx: &mut Tx, company_id: Uuid) -> Result<()> {
     exec_tx!(tx, sqlx::query(SQL).bind(company_id))?;
     Ok(())
 }
+
+/// Backups started after `since` and not finished (an older one is a crashed attempt).
+pub async fn backups_running(db: &Db, since: DateTime<Utc>) -> Result<i64> {
+    const SQL: &str = "SELECT COUNT(*) FROM backups WHERE status = 'running' AND started_at > $1";
+    Ok(with_db!(db, |pool| sqlx::query_scalar::<_, i64>(SQL)
+        .bind(since)
+        .fetch_one(pool)
+        .await)?)
+}
