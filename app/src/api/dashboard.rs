@@ -1,4 +1,5 @@
-//! The dashboard's figures for the active company, a period and a store, ready to show.
+//! The dashboard for the active company, a period and a store: its figures ready to show
+//! (`Dashboard`, on the server only), and that, rendered (`DashboardHtml`), for the page.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -8,7 +9,8 @@ use super::ssr;
 use super::AppError;
 
 /// A figure, its value in the previous period and the change between them.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Kpi {
     pub label: String,
     pub value: String,
@@ -20,7 +22,8 @@ pub struct Kpi {
     pub test_id: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ChartData {
     pub labels: Vec<String>,
     /// (series name, values in minor units: the page divides by 100). Whole numbers, so the
@@ -33,13 +36,15 @@ pub struct ChartData {
     pub per: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SalesCard {
     pub currency: String,
     pub kpis: Vec<Kpi>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Bar {
     pub label: String,
     pub count: String,
@@ -47,7 +52,8 @@ pub struct Bar {
     pub per_mille: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ProfitLine {
     pub store: String,
     pub revenue: String,
@@ -59,7 +65,8 @@ pub struct ProfitLine {
 
 /// A line of the latest orders, analyses or activity, written out on the server (one shape
 /// for all three keeps the page's browser code small).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ListItem {
     /// Where the title leads ("" for none).
     pub href: String,
@@ -74,14 +81,16 @@ pub struct ListItem {
     pub warn: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Notice {
     pub text: String,
     pub link: String,
     pub link_text: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Dashboard {
     pub greeting: String,
     /// "1 Nov – 30 Nov 2026, compared with 2 Oct – 31 Oct".
@@ -117,6 +126,14 @@ pub struct Dashboard {
     pub first_steps: Vec<Notice>,
 }
 
+/// The dashboard rendered to HTML on the server (`pages::dashboard`). The page shows it as it
+/// is: nothing in it reacts, so the browser needs neither the figures nor the code that lays
+/// them out, and the page does not carry the figures a second time for hydration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DashboardHtml {
+    pub html: String,
+}
+
 /// The dashboard for a period (`today`, `7d`, `30d`, `90d` or `custom` with `from`/`to`) and
 /// a store ("" for all the member sees).
 #[server(endpoint = "dashboard")]
@@ -125,7 +142,7 @@ pub async fn get_dashboard(
     from: String,
     to: String,
     store: String,
-) -> Result<Dashboard, AppError> {
+) -> Result<DashboardHtml, AppError> {
     let p = ssr::authenticated()?;
     let state = ssr::state()?;
     let q = server::dashboard::Query {
@@ -138,7 +155,10 @@ pub async fn get_dashboard(
     let v = server::dashboard::view(&state.db, &p, &q, now)
         .await
         .map_err(ssr::fail)?;
-    Ok(shape::dashboard(&p, v, now))
+    let html = crate::pages::dashboard::render(shape::dashboard(&p, v, now));
+    Ok(DashboardHtml {
+        html: html.to_string(),
+    })
 }
 
 #[cfg(feature = "ssr")]

@@ -42,6 +42,9 @@ fn px(v: f64) -> i64 {
     (v * 10.0).round() as i64
 }
 
+/// A line chart of at most this many points draws a dot on each.
+const DOTS_UP_TO: usize = 14;
+
 /// Room kept above the highest value.
 const HEADROOM: f64 = 4.0;
 const GAP: f64 = 2.0;
@@ -213,6 +216,7 @@ pub fn Chart(
     let tip = {
         let labels = labels.clone();
         let series = series.clone();
+        let unit = unit.clone();
         move |k: usize, i: usize| {
             let at = labels.get(i).cloned().unwrap_or_default();
             let v = series.get(k).map(|s| value(s, i)).unwrap_or_default();
@@ -230,33 +234,65 @@ pub fn Chart(
         }
     };
     let marks = match kind {
-        ChartKind::Lines => line_points(&series)
-            .into_iter()
-            .enumerate()
-            .map(|(k, pts)| {
-                let path = pts
-                    .iter()
-                    .map(|(x, y)| format!("{},{}", px(*x), px(*y)))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                let dots = pts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, (x, y))| {
-                        view! {
-                            <circle cx=px(*x) cy=px(*y) r="25" class=FILLS[k % FILLS.len()]>
-                                <title>{tip(k, i)}</title>
-                            </circle>
-                        }
-                    })
-                    .collect_view();
-                view! {
-                    <polyline points=path fill="none" stroke-width="20" class=STROKES[k % STROKES.len()]/>
-                    {dots}
-                }
-            })
-            .collect_view()
-            .into_any(),
+        ChartKind::Lines => {
+            let lines = line_points(&series);
+            let points = points_of(&series);
+            // Dots on the points only when there are few of them (a week): on a month of
+            // several stores they hide the lines and weigh the page.
+            let dotted = points <= DOTS_UP_TO;
+            let drawn = lines
+                .iter()
+                .enumerate()
+                .map(|(k, pts)| {
+                    let path = pts
+                        .iter()
+                        .map(|(x, y)| format!("{},{}", px(*x), px(*y)))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let dots = dotted.then(|| {
+                        let dots = pts
+                            .iter()
+                            .map(|(x, y)| view! { <circle cx=px(*x) cy=px(*y) r="25"/> })
+                            .collect_view();
+                        view! { <g class=FILLS[k % FILLS.len()]>{dots}</g> }
+                    });
+                    view! {
+                        <polyline points=path fill="none" stroke-width="20" stroke-linejoin="round" class=STROKES[k % STROKES.len()]/>
+                        {dots}
+                    }
+                })
+                .collect_view();
+            // One invisible column per point, the whole chart's height, whose tooltip gives
+            // every series' value there: easier to hover than a dot, and a point's label is
+            // written once, not once per series.
+            let slot = W / points.max(1) as f64;
+            let columns = (0..points)
+                .map(|i| {
+                    let at = labels.get(i).cloned().unwrap_or_default();
+                    let values = series
+                        .iter()
+                        .map(|s| {
+                            let v = crate::format::group(value(s, i).round() as i64);
+                            if series.len() > 1 {
+                                format!("{} {v}", s.name)
+                            } else {
+                                v
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" · ");
+                    let text = format!("{at}: {values} {unit}").trim_end().to_string();
+                    view! {
+                        <rect x=px(i as f64 * slot) y="0" width=px(slot) height="1200"><title>{text}</title></rect>
+                    }
+                })
+                .collect_view();
+            view! {
+                {drawn}
+                <g class="fill-transparent [&>rect:hover]:fill-slate-400/15">{columns}</g>
+            }
+            .into_any()
+        }
         _ => bar_segments(kind, &series)
             .into_iter()
             .map(|s| {

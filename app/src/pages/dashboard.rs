@@ -2,32 +2,81 @@
 //! analyses and tokens, each compared with the period before; charts drawn on the server; the
 //! latest orders and analyses; what needs a person. The period and store live in the address
 //! (a GET form), so it all works before hydration.
+//!
+//! Nothing on the dashboard reacts, so it is rendered to HTML on the server only (`render`,
+//! which keeps the HTML of the latest figures it rendered: a view whose figures did not change
+//! costs no rendering) and shown as it came. The browser keeps the server's HTML when it
+//! hydrates and asks for new HTML when it moves to another period itself.
 
 use leptos::prelude::*;
+use leptos::server::codee::{Decoder, Encoder};
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
+use crate::api::dashboard::{get_dashboard, DashboardHtml};
+#[cfg(feature = "ssr")]
 use crate::api::dashboard::{
-    get_dashboard, Bar, ChartData, Dashboard, Kpi, ListItem, Notice, ProfitLine, SalesCard,
+    Bar, ChartData, Dashboard, Kpi, ListItem, Notice, ProfitLine, SalesCard,
 };
+use crate::api::AppError;
+#[cfg(feature = "ssr")]
 use crate::components::chart::{Chart, ChartKind, Series};
-use crate::components::ui::{Alert, Card, EmptyState, FilterBar, FilterField, Tone, INPUT, SELECT};
+#[cfg(feature = "ssr")]
+use crate::components::ui::{Card, EmptyState};
+use crate::components::ui::{Alert, FilterBar, FilterField, Tone, INPUT, SELECT};
+
+type Answer = Result<DashboardHtml, AppError>;
+
+/// How the page's answer travels beside the server's HTML for hydration. The dashboard's HTML
+/// is in the page already, so an answer goes as this mark, and the browser keeps the HTML it
+/// has (an element's `inner_html` is not set again while it hydrates); an error goes whole.
+pub struct InPage;
+
+const IN_PAGE: &str = "in-page";
+
+impl Encoder<Answer> for InPage {
+    type Error = serde_json::Error;
+    type Encoded = String;
+
+    fn encode(val: &Answer) -> Result<String, Self::Error> {
+        match val {
+            Ok(_) => Ok(IN_PAGE.to_string()),
+            Err(e) => serde_json::to_string(e),
+        }
+    }
+}
+
+impl Decoder<Answer> for InPage {
+    type Error = serde_json::Error;
+    type Encoded = str;
+
+    fn decode(val: &str) -> Result<Answer, Self::Error> {
+        if val == IN_PAGE {
+            Ok(Ok(DashboardHtml {
+                html: String::new(),
+            }))
+        } else {
+            serde_json::from_str(val).map(Err)
+        }
+    }
+}
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let query = use_query_map();
     let get = move |k: &str| query.read().get(k).unwrap_or_default();
-    let data = Resource::new(
+    let data = Resource::<Answer, InPage>::new_with_options(
         move || [get("period"), get("from"), get("to"), get("store")],
         |[period, from, to, store]| get_dashboard(period, from, to, store),
+        false,
     );
     view! {
         <Title text="Dashboard · Switchyard"/>
         <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(d) => view! { <DashboardView d/> }.into_any(),
+                    Ok(d) => view! { <div inner_html=d.html></div> }.into_any(),
                     // The session ended while the page was open: back to sign-in.
                     Err(e) if e.is_unauthorized() => view! { <Redirect path="/login"/> }.into_any(),
                     Err(e) => {
@@ -109,6 +158,7 @@ fn Filters(
     }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn DashboardView(d: Dashboard) -> impl IntoView {
     let custom = d.period == "custom";
@@ -261,6 +311,7 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
     }
 }
 
+#[cfg(feature = "ssr")]
 /// A card of lines (the latest orders, analyses or activity), or what will appear there.
 #[component]
 fn Lines(title: &'static str, items: Vec<ListItem>, empty: &'static str) -> impl IntoView {
@@ -297,6 +348,7 @@ fn Lines(title: &'static str, items: Vec<ListItem>, empty: &'static str) -> impl
     view! { <Card title=title>{body}</Card> }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn NoticeLine(n: Notice) -> impl IntoView {
     view! {
@@ -307,6 +359,7 @@ fn NoticeLine(n: Notice) -> impl IntoView {
     }
 }
 
+#[cfg(feature = "ssr")]
 /// A group of figures, each with its value in the previous period and the change.
 #[component]
 fn KpiCard(title: String, card: SalesCard, test_id: &'static str) -> impl IntoView {
@@ -324,6 +377,7 @@ fn KpiCard(title: String, card: SalesCard, test_id: &'static str) -> impl IntoVi
     }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn KpiFigure(k: Kpi) -> impl IntoView {
     let tone = match k.good {
@@ -344,6 +398,7 @@ fn KpiFigure(k: Kpi) -> impl IntoView {
     }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn ChartCard(c: ChartData, kind: ChartKind, label: String) -> impl IntoView {
     let series: Vec<Series> = c
@@ -356,6 +411,7 @@ fn ChartCard(c: ChartData, kind: ChartKind, label: String) -> impl IntoView {
     }
 }
 
+#[cfg(feature = "ssr")]
 #[component]
 fn Fulfilment(bars: Vec<Bar>) -> impl IntoView {
     view! {
@@ -370,4 +426,35 @@ fn Fulfilment(bars: Vec<Bar>) -> impl IntoView {
             }).collect_view()}
         </ul>
     }
+}
+
+/// The dashboard's HTML for `d`. The HTML of the latest figures rendered is kept (up to
+/// `RENDERED_BYTES`, keyed by the figures themselves, so two members or two companies share an
+/// entry only when everything they would see is equal): repeated views of unchanged figures,
+/// the common case, cost no rendering. New figures (a new order, the afternoon's greeting)
+/// are a new key.
+#[cfg(feature = "ssr")]
+pub fn render(d: Dashboard) -> std::sync::Arc<str> {
+    use std::sync::{Arc, OnceLock};
+    const RENDERED_BYTES: u64 = 8 << 20;
+    #[derive(Clone)]
+    struct Weight;
+    impl quick_cache::Weighter<Dashboard, Arc<str>> for Weight {
+        fn weight(&self, _: &Dashboard, html: &Arc<str>) -> u64 {
+            // The figures kept as the key are about a fifth of their HTML.
+            html.len() as u64 * 6 / 5 + 1
+        }
+    }
+    static RENDERED: OnceLock<quick_cache::sync::Cache<Dashboard, Arc<str>, Weight>> =
+        OnceLock::new();
+    let cache = RENDERED
+        .get_or_init(|| quick_cache::sync::Cache::with_weighter(256, RENDERED_BYTES, Weight));
+    if let Some(html) = cache.get(&d) {
+        return html;
+    }
+    let html: Arc<str> = Owner::new()
+        .with(|| view! { <DashboardView d=d.clone()/> }.to_html())
+        .into();
+    cache.insert(d, html.clone());
+    html
 }
