@@ -51,6 +51,10 @@ say "Rust tests on SQLite"
 say "Rust tests on PostgreSQL"
 TEST_DATABASE_URL="$PG_ADMIN_URL" "${RUST_TESTS[@]}"
 
+say "Backup and restore as README gives them, on SQLite and PostgreSQL"
+[[ -x ./target/debug/switchyard ]] || die "./target/debug/switchyard was not built by cargo test"
+scripts/restore-check.sh ./target/debug/switchyard "$PG_ADMIN_URL"
+
 # The browser tests run the site as a release build ships it (wasm split per page, size-optimised,
 # precompressed) served by the server binary built above (unoptimised except the hashing, SQLite
 # and image crates, see Cargo.toml): a second, optimised build of the whole server would add

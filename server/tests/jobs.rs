@@ -410,13 +410,20 @@ async fn the_operator_sees_each_kind_and_retries_or_discards_dead_and_waiting_jo
     let o = admin::overview(db, &ada, &known, Utc::now()).await.unwrap();
     let line = |k: &str| o.kinds.iter().find(|l| l.counts.kind == k).unwrap().clone();
     let flaky = line("flaky");
-    assert_eq!((flaky.counts.dead, flaky.counts.done, flaky.known), (52, 0, true));
+    assert_eq!(
+        (flaky.counts.dead, flaky.counts.done, flaky.known),
+        (52, 0, true)
+    );
     let steady = line("steady");
     assert_eq!((steady.counts.done, steady.counts.dead), (3, 0));
     let run = steady.run.expect("timings of the finished jobs");
     assert!(run.p50 >= 5 && run.max < 10_000, "{run:?}");
     assert!(steady.wait.is_some());
-    assert_eq!(line("send-mail").counts.done, 0, "a known kind without jobs is listed");
+    assert_eq!(
+        line("send-mail").counts.done,
+        0,
+        "a known kind without jobs is listed"
+    );
     let ghost = line("ghost");
     assert_eq!((ghost.counts.queued, ghost.known), (1, false));
     assert_eq!(o.sampled, 3);
@@ -426,8 +433,12 @@ async fn the_operator_sees_each_kind_and_retries_or_discards_dead_and_waiting_jo
         .await
         .unwrap();
     assert_eq!(first.len(), 50);
-    assert!(first.iter().all(|j| j.kind == "flaky" && j.status == "dead"));
-    assert!(first.windows(2).all(|w| (w[0].updated_at, w[0].id) > (w[1].updated_at, w[1].id)));
+    assert!(first
+        .iter()
+        .all(|j| j.kind == "flaky" && j.status == "dead"));
+    assert!(first
+        .windows(2)
+        .all(|w| (w[0].updated_at, w[0].id) > (w[1].updated_at, w[1].id)));
     let next = next.expect("a second page");
     let (second, last) = admin::list(db, &ada, &Page::parse("dead", "flaky", &next).unwrap())
         .await
@@ -437,7 +448,10 @@ async fn the_operator_sees_each_kind_and_retries_or_discards_dead_and_waiting_jo
     let (queued, _) = admin::list(db, &ada, &Page::parse("queued", "", "").unwrap())
         .await
         .unwrap();
-    assert_eq!(queued.iter().map(|j| j.kind.as_str()).collect::<Vec<_>>(), ["ghost"]);
+    assert_eq!(
+        queued.iter().map(|j| j.kind.as_str()).collect::<Vec<_>>(),
+        ["ghost"]
+    );
 
     // Retry: queued again, due now, attempts from zero; it runs (and dies again here).
     let dead = first[0].id;
@@ -451,7 +465,9 @@ async fn the_operator_sees_each_kind_and_retries_or_discards_dead_and_waiting_jo
 
     // Discard: kept as discarded; nothing more to do to it.
     let other = first[1].id;
-    admin::act(db, &ada, &meta, other, Act::Discard).await.unwrap();
+    admin::act(db, &ada, &meta, other, Act::Discard)
+        .await
+        .unwrap();
     assert_eq!(status_of(&app, other).await.0, "discarded");
     assert_eq!(app.audit_count("JOB_DISCARDED").await, 1);
     let again = admin::act(db, &ada, &meta, other, Act::Retry).await;
@@ -460,20 +476,27 @@ async fn the_operator_sees_each_kind_and_retries_or_discards_dead_and_waiting_jo
         "{again:?}"
     );
     // The waiting ghost can be discarded too.
-    admin::act(db, &ada, &meta, queued[0].id, Act::Discard).await.unwrap();
+    admin::act(db, &ada, &meta, queued[0].id, Act::Discard)
+        .await
+        .unwrap();
 
     // A running job is the worker's: refused, unchanged. An unknown one is not found.
     let busy = first[2].id;
     server::exec!(
         db,
-        sqlx::query("UPDATE jobs SET status = 'running', locked_by = 'w', locked_until = $1 WHERE id = $2")
-            .bind(Utc::now() + chrono::Duration::minutes(5))
-            .bind(busy)
+        sqlx::query(
+            "UPDATE jobs SET status = 'running', locked_by = 'w', locked_until = $1 WHERE id = $2"
+        )
+        .bind(Utc::now() + chrono::Duration::minutes(5))
+        .bind(busy)
     )
     .unwrap();
     for act in [Act::Retry, Act::Discard] {
         let r = admin::act(db, &ada, &meta, busy, act).await;
-        assert!(matches!(&r, Err(Error::Conflict(m)) if m.contains("running")), "{r:?}");
+        assert!(
+            matches!(&r, Err(Error::Conflict(m)) if m.contains("running")),
+            "{r:?}"
+        );
     }
     assert_eq!(status_of(&app, busy).await.0, "running");
     assert!(matches!(
@@ -484,7 +507,11 @@ async fn the_operator_sees_each_kind_and_retries_or_discards_dead_and_waiting_jo
         admin::act(db, &member, &meta, dead, Act::Discard).await,
         Err(Error::Forbidden)
     ));
-    assert_eq!(app.audit_count("JOB_DISCARDED").await, 2, "refusals are not audited");
+    assert_eq!(
+        app.audit_count("JOB_DISCARDED").await,
+        2,
+        "refusals are not audited"
+    );
 
     // Purging the finished jobs takes the discarded ones too.
     jobs::purge_done(db, Utc::now() + chrono::Duration::seconds(1))

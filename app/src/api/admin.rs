@@ -239,8 +239,14 @@ pub async fn get_admin_jobs(
     let (rows, next) = admin::list(&app.db, &p, &page).await.map_err(ssr::fail)?;
     let st = page.state;
     let spread = |s: Option<admin::Spread>| {
-        s.map(|s| format!("{} · {}", server::format::millis(s.p50), server::format::millis(s.p95)))
-            .unwrap_or_else(|| "—".into())
+        s.map(|s| {
+            format!(
+                "{} · {}",
+                server::format::millis(s.p50),
+                server::format::millis(s.p95)
+            )
+        })
+        .unwrap_or_else(|| "—".into())
     };
     let done: i64 = overview.kinds.iter().map(|k| k.counts.done).sum();
     Ok(AdminJobs {
@@ -271,10 +277,9 @@ pub async fn get_admin_jobs(
             .map(|r| {
                 let when = match st {
                     State::Queued | State::Retrying => format!("due {}", stamp(r.run_at)),
-                    State::Running => format!(
-                        "since {}",
-                        stamp(r.started_at.unwrap_or(r.updated_at))
-                    ),
+                    State::Running => {
+                        format!("since {}", stamp(r.started_at.unwrap_or(r.updated_at)))
+                    }
                     State::Dead => format!("died {}", stamp(r.updated_at)),
                 };
                 let mut payload = r.payload.0.to_string();

@@ -22,9 +22,9 @@ use crate::api::dashboard::{
 use crate::api::AppError;
 #[cfg(feature = "ssr")]
 use crate::components::chart::{Chart, ChartKind, Series};
+use crate::components::ui::{Alert, FilterBar, FilterField, Tone, INPUT, SELECT};
 #[cfg(feature = "ssr")]
 use crate::components::ui::{Card, EmptyState};
-use crate::components::ui::{Alert, FilterBar, FilterField, Tone, INPUT, SELECT};
 
 type Answer = Result<DashboardHtml, AppError>;
 

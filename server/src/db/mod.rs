@@ -136,6 +136,28 @@ pub enum Backend {
     Postgres,
 }
 
+/// A connection idle at least this long is pinged before it is handed out.
+const PG_IDLE_CHECK: Duration = Duration::from_secs(10);
+
+/// PostgreSQL pool options: a connection is pinged before use only when it sat idle for
+/// `PG_IDLE_CHECK` (a restarted server or a dropped link shows there, and it is replaced),
+/// not at every acquire as sqlx does by default: under load that was a network round trip
+/// before each of a page's statements.
+fn pg_pool(options: PgPoolOptions) -> PgPoolOptions {
+    options
+        .acquire_timeout(Duration::from_secs(5))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PG_IDLE_CHECK {
+                    use sqlx::Connection;
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
 impl Db {
     /// Connects to DATABASE_URL. SQLite files (and their folder) are created when missing,
     /// with WAL, a busy timeout and foreign keys on.
@@ -164,6 +186,10 @@ impl Db {
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(5))
+                // sqlx pings a connection at every acquire by default: a round trip to the
+                // connection's thread and back, for a file in this process that cannot hang
+                // up (three of them per signed-in page).
+                .test_before_acquire(false)
                 .connect_with(opts)
                 .await?;
             let gate = WriteGate::default();
@@ -171,9 +197,7 @@ impl Db {
             Ok(Db::Sqlite(pool, gate))
         } else {
             let opts = PgConnectOptions::from_str(url)?;
-            let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .acquire_timeout(Duration::from_secs(5))
+            let pool = pg_pool(PgPoolOptions::new().max_connections(16))
                 .connect_with(opts)
                 .await?;
             Ok(Db::Postgres(pool))
@@ -199,6 +223,7 @@ impl Db {
                 SqlitePoolOptions::new()
                     .max_connections(connections)
                     .acquire_timeout(Duration::from_secs(5))
+                    .test_before_acquire(false)
                     .connect_lazy_with((*pool.connect_options()).clone()),
                 gate.for_background(),
             ),
@@ -207,9 +232,7 @@ impl Db {
                     .clone()
                     .options([("synchronous_commit", "off")]);
                 Db::Postgres(
-                    PgPoolOptions::new()
-                        .max_connections(connections)
-                        .acquire_timeout(Duration::from_secs(5))
+                    pg_pool(PgPoolOptions::new().max_connections(connections))
                         .connect_lazy_with(opts),
                 )
             }

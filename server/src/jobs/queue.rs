@@ -164,8 +164,7 @@ pub async fn counts_by_status(db: &Db) -> Result<Vec<(String, i64)>> {
 
 /// Removes finished (and discarded) jobs older than `before`.
 pub async fn purge_done(db: &Db, before: DateTime<Utc>) -> Result<u64> {
-    const SQL: &str =
-        "DELETE FROM jobs WHERE status IN ('done', 'discarded') AND updated_at < $1";
+    const SQL: &str = "DELETE FROM jobs WHERE status IN ('done', 'discarded') AND updated_at < $1";
     Ok(exec!(db, sqlx::query(SQL).bind(before))?)
 }
 
@@ -332,7 +331,8 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<JobRow>> {
 /// Puts a dead or waiting job back in the queue, due now, with its attempts counted from zero
 /// (its last error stays until the next attempt). False when it is running or gone.
 pub async fn retry_now(tx: &mut crate::db::Tx, id: i64, now: DateTime<Utc>) -> Result<bool> {
-    const SQL: &str = "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, locked_until = NULL, \
+    const SQL: &str =
+        "UPDATE jobs SET status = 'queued', attempts = 0, run_at = $1, locked_until = NULL, \
         locked_by = NULL, updated_at = $1 WHERE id = $2 AND status IN ('queued', 'dead')";
     Ok(crate::exec_tx!(tx, sqlx::query(SQL).bind(now).bind(id))? == 1)
 }
@@ -347,7 +347,8 @@ pub async fn discard(tx: &mut crate::db::Tx, id: i64, now: DateTime<Utc>) -> Res
 
 /// How many jobs of `kind` are queued or running (a kind that must not pile up asks first).
 pub async fn active_of_kind(db: &Db, kind: &str) -> Result<i64> {
-    const SQL: &str = "SELECT COUNT(*) FROM jobs WHERE kind = $1 AND status IN ('queued', 'running')";
+    const SQL: &str =
+        "SELECT COUNT(*) FROM jobs WHERE kind = $1 AND status IN ('queued', 'running')";
     Ok(with_db!(db, |p| sqlx::query_scalar::<_, i64>(SQL)
         .bind(kind)
         .fetch_one(p)

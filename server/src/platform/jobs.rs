@@ -279,7 +279,10 @@ mod tests {
         let p = Page::parse("retrying", "send-mail", "1700000000000000.42").unwrap();
         assert_eq!(p.state, State::Retrying);
         assert_eq!(p.kind.as_deref(), Some("send-mail"));
-        assert_eq!(p.after.map(|(t, id)| (t.timestamp(), id)), Some((1_700_000_000, 42)));
+        assert_eq!(
+            p.after.map(|(t, id)| (t.timestamp(), id)),
+            Some((1_700_000_000, 42))
+        );
         for (state, kind, after, field) in [
             ("done", "", "", "state"),
             ("dead", "", "abc", "after"),
