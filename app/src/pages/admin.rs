@@ -13,7 +13,7 @@ use super::setup::TIMEZONES;
 use crate::api::admin::*;
 use crate::components::ui::{
     ActionResult, Alert, Badge, Card, Field, Loaded, Tone, BUTTON, BUTTON_DANGER, BUTTON_QUIET,
-    SELECT, TABLE, TD, TH,
+    SELECT, TAB, TABLE, TD, TH,
 };
 
 /// The platform pages, one lazy route.
@@ -33,7 +33,6 @@ pub fn AdminArea() -> impl IntoView {
 /// The platform pages' heading and tabs.
 #[component]
 fn AdminHeader(#[prop(into)] text: String) -> impl IntoView {
-    const TAB: &str = "whitespace-nowrap border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700 aria-[current=page]:border-brand-500 aria-[current=page]:text-brand-600 dark:text-slate-400 dark:hover:text-slate-200 dark:aria-[current=page]:text-brand-400";
     view! {
         <div class="mb-6">
             <h1 class="page-title">"Platform"</h1>

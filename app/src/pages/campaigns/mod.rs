@@ -42,12 +42,11 @@ pub fn CampaignsArea() -> impl IntoView {
     }
 }
 
-use crate::components::ui::{FilterField, INPUT, SELECT};
+use crate::components::ui::{FilterField, INPUT, SELECT, TAB};
 
 /// The campaigns pages' heading and tab bar (the approval queue only for approvers).
 #[component]
 pub(super) fn CampaignsHeader(#[prop(into)] text: String) -> impl IntoView {
-    const TAB: &str = "whitespace-nowrap border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700 aria-[current=page]:border-brand-500 aria-[current=page]:text-brand-600 dark:text-slate-400 dark:hover:text-slate-200 dark:aria-[current=page]:text-brand-400";
     let me = crate::components::shell::use_member();
     let approvals = move || {
         Suspend::new(async move {

@@ -21,6 +21,8 @@ use runs::{BulkRunPage, BulkRunsPage};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::components::ui::TAB;
+
 /// Every orders page, behind one lazy route (each of the area's paths in `app::App` names it):
 /// the page is chosen from the path the router matched, so `/orders/:id` and the named
 /// sections keep their own routes and the router's params.
@@ -53,7 +55,6 @@ pub fn OrdersArea() -> impl IntoView {
 /// The orders pages' heading and tab bar (Inbox, Processing errors, Bulk runs, Courier handover).
 #[component]
 pub(super) fn OrdersHeader(#[prop(into)] text: String) -> impl IntoView {
-    const TAB: &str = "whitespace-nowrap border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700 aria-[current=page]:border-brand-500 aria-[current=page]:text-brand-600 dark:text-slate-400 dark:hover:text-slate-200 dark:aria-[current=page]:text-brand-400";
     view! {
         <div class="mb-6">
             <h1 class="page-title">"Orders"</h1>

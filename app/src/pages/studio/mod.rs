@@ -13,6 +13,8 @@ mod research;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use crate::components::ui::TAB;
+
 #[component]
 pub fn StudioArea() -> impl IntoView {
     let page = super::area_page("/campaigns/studio", |p| {
@@ -41,7 +43,6 @@ pub fn StudioArea() -> impl IntoView {
 /// The studio's heading and tabs.
 #[component]
 fn StudioHeader(#[prop(into)] text: String) -> impl IntoView {
-    const TAB: &str = "whitespace-nowrap border-b-2 border-transparent px-1 pb-3 text-sm font-medium text-slate-500 hover:border-slate-300 hover:text-slate-700 aria-[current=page]:border-brand-500 aria-[current=page]:text-brand-600 dark:text-slate-400 dark:hover:text-slate-200 dark:aria-[current=page]:text-brand-400";
     view! {
         <div class="mb-6">
             <h1 class="page-title">"Content studio"</h1>
