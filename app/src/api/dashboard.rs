@@ -26,8 +26,8 @@ pub struct Kpi {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ChartData {
     pub labels: Vec<String>,
-    /// (series name, values in minor units: the page divides by 100). Whole numbers, so the
-    /// browser's bundle needs no float parsing for the dashboard.
+    /// (series name, values in minor units: the page divides by 100). Whole numbers: the
+    /// figures are a cache key (`pages::dashboard::render`), which floats cannot be.
     pub series: Vec<(String, Vec<i64>)>,
     pub unit: String,
     pub caption: String,
