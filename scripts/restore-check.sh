@@ -11,6 +11,8 @@ cd "$ROOT"
 SCRIPT_TAG=restore
 source scripts/lib.sh
 
+command -v curl >/dev/null 2>&1 || apt_install curl
+
 BIN=${1:?the switchyard binary}
 PG=${2:-}
 WORK=$(mktemp -d)
