@@ -10,7 +10,7 @@ use super::AppError;
 
 /// A figure, its value in the previous period and the change between them.
 #[cfg(feature = "ssr")]
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Kpi {
     pub label: String,
     pub value: String,
@@ -23,7 +23,7 @@ pub struct Kpi {
 }
 
 #[cfg(feature = "ssr")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ChartData {
     pub labels: Vec<String>,
     /// (series name, values in minor units: the page divides by 100). Whole numbers: the
@@ -37,14 +37,14 @@ pub struct ChartData {
 }
 
 #[cfg(feature = "ssr")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct SalesCard {
     pub currency: String,
     pub kpis: Vec<Kpi>,
 }
 
 #[cfg(feature = "ssr")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Bar {
     pub label: String,
     pub count: String,
@@ -53,7 +53,7 @@ pub struct Bar {
 }
 
 #[cfg(feature = "ssr")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ProfitLine {
     pub store: String,
     pub revenue: String,
@@ -66,7 +66,7 @@ pub struct ProfitLine {
 /// A line of the latest orders, analyses or activity, written out on the server (one shape
 /// for all three keeps the page's browser code small).
 #[cfg(feature = "ssr")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ListItem {
     /// Where the title leads ("" for none).
     pub href: String,
@@ -82,7 +82,7 @@ pub struct ListItem {
 }
 
 #[cfg(feature = "ssr")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Notice {
     pub text: String,
     pub link: String,
@@ -90,7 +90,7 @@ pub struct Notice {
 }
 
 #[cfg(feature = "ssr")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Dashboard {
     pub greeting: String,
     /// "1 Nov – 30 Nov 2026, compared with 2 Oct – 31 Oct".

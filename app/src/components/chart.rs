@@ -87,6 +87,11 @@ fn value(s: &Series, i: usize) -> f64 {
     s.values.get(i).copied().unwrap_or(0.0).max(0.0)
 }
 
+/// A series' value at point `i` as a tooltip writes it ("1,234").
+fn shown(s: &Series, i: usize) -> String {
+    crate::format::group(value(s, i).round() as i64)
+}
+
 /// Height of `v` on a scale whose top is `max`; a value above zero is at least 3 units tall so
 /// that it stays visible.
 fn scaled(v: f64, max: f64) -> f64 {
@@ -219,18 +224,16 @@ pub fn Chart(
         let unit = unit.clone();
         move |k: usize, i: usize| {
             let at = labels.get(i).cloned().unwrap_or_default();
-            let v = series.get(k).map(|s| value(s, i)).unwrap_or_default();
+            let v = series
+                .get(k)
+                .map(|s| shown(s, i))
+                .unwrap_or_else(|| "0".into());
             let name = if series.len() > 1 {
                 format!(" {}", series[k].name)
             } else {
                 String::new()
             };
-            format!(
-                "{at}:{name} {} {unit}",
-                crate::format::group(v.round() as i64)
-            )
-            .trim_end()
-            .to_string()
+            format!("{at}:{name} {v} {unit}").trim_end().to_string()
         }
     };
     let marks = match kind {
@@ -272,7 +275,7 @@ pub fn Chart(
                     let values = series
                         .iter()
                         .map(|s| {
-                            let v = crate::format::group(value(s, i).round() as i64);
+                            let v = shown(s, i);
                             if series.len() > 1 {
                                 format!("{} {v}", s.name)
                             } else {

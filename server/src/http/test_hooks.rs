@@ -71,14 +71,25 @@ async fn run_job(
         return (StatusCode::NOT_FOUND, "no periodic job of that kind").into_response();
     };
     let now = chrono::Utc::now();
+    let key = format!("test-hook:{kind}:{}", now.timestamp_micros());
+    enqueue_now(&state, kind, json!({}), Some(key)).await
+}
+
+/// Queues one attempt of `kind` due now; answers `{"queued": kind}`.
+async fn enqueue_now(
+    state: &AppState,
+    kind: &'static str,
+    payload: serde_json::Value,
+    dedupe_key: Option<String>,
+) -> Response {
     match jobs::enqueue(
         &state.db,
         NewJob {
             kind,
-            payload: json!({}),
-            run_at: now,
+            payload,
+            run_at: chrono::Utc::now(),
             max_attempts: 1,
-            dedupe_key: Some(format!("test-hook:{kind}:{}", now.timestamp_micros())),
+            dedupe_key,
         },
     )
     .await
@@ -97,20 +108,11 @@ async fn failing_job(State(state): State<AppState>, Meta(meta): Meta) -> Respons
     if !loopback(&meta) {
         return StatusCode::FORBIDDEN.into_response();
     }
-    let now = chrono::Utc::now();
-    match jobs::enqueue(
-        &state.db,
-        NewJob {
-            kind: FAILING_KIND,
-            payload: json!({ "from": "the end-to-end suite" }),
-            run_at: now,
-            max_attempts: 1,
-            dedupe_key: None,
-        },
+    enqueue_now(
+        &state,
+        FAILING_KIND,
+        json!({ "from": "the end-to-end suite" }),
+        None,
     )
     .await
-    {
-        Ok(_) => Json(json!({ "queued": FAILING_KIND })).into_response(),
-        Err(e) => e.into_response(),
-    }
 }

@@ -251,6 +251,10 @@ pub struct JobRow {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The operator's view of a job ([`JobRow`]), followed by a condition.
+const SELECT_JOB: &str = "SELECT id, kind, status, attempts, max_attempts, run_at, started_at, \
+    last_error, payload, created_at, updated_at FROM jobs WHERE ";
+
 /// Which jobs a list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum State {
@@ -299,8 +303,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<JobRow>> {
     let sql = format!(
-        "SELECT id, kind, status, attempts, max_attempts, run_at, started_at, last_error, payload, created_at, updated_at \
-         FROM jobs WHERE {} AND ($1 IS NULL OR kind = $1) \
+        "{SELECT_JOB}{} AND ($1 IS NULL OR kind = $1) \
          AND ($2 IS NULL OR updated_at < $2 OR (updated_at = $2 AND id < $3)) \
          ORDER BY updated_at DESC, id DESC LIMIT $4",
         state.condition()
@@ -320,9 +323,8 @@ pub async fn list(
 
 /// One job by id.
 pub async fn get(db: &Db, id: i64) -> Result<Option<JobRow>> {
-    const SQL: &str = "SELECT id, kind, status, attempts, max_attempts, run_at, started_at, last_error, payload, created_at, updated_at \
-        FROM jobs WHERE id = $1";
-    Ok(with_db!(db, |p| sqlx::query_as::<_, JobRow>(SQL)
+    let sql = format!("{SELECT_JOB}id = $1");
+    Ok(with_db!(db, |p| sqlx::query_as::<_, JobRow>(&sql)
         .bind(id)
         .fetch_optional(p)
         .await)?)

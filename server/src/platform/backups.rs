@@ -125,13 +125,7 @@ fn engine(db: &Db) -> &'static str {
 
 /// The last attempts, newest first.
 pub async fn list(db: &Db, limit: i64) -> Result<Vec<Backup>> {
-    Ok(with_db!(db, |p| sqlx::query_as::<_, Backup>(
-        "SELECT id, key, engine, status, bytes, error, started_at, finished_at, pruned_at \
-         FROM backups ORDER BY started_at DESC, id DESC LIMIT $1"
-    )
-    .bind(limit)
-    .fetch_all(p)
-    .await)?)
+    super::repo::backups(db, limit).await
 }
 
 /// The last attempts, for the platform operator (/admin).
@@ -245,13 +239,7 @@ pub async fn take(db: &Db, database_url: &str, storage: &Storage) -> Result<Back
             return Err(Error::Internal(e));
         }
     }
-    Ok(with_db!(db, |p| sqlx::query_as::<_, Backup>(
-        "SELECT id, key, engine, status, bytes, error, started_at, finished_at, pruned_at \
-         FROM backups WHERE id = $1"
-    )
-    .bind(id)
-    .fetch_one(p)
-    .await)?)
+    super::repo::backup(db, id).await
 }
 
 async fn copy_and_store(

@@ -68,3 +68,24 @@ pub async fn backups_running(db: &Db, since: DateTime<Utc>) -> Result<i64> {
         .fetch_one(pool)
         .await)?)
 }
+
+const SELECT_BACKUP: &str =
+    "SELECT id, key, engine, status, bytes, error, started_at, finished_at, pruned_at FROM backups ";
+
+/// The last backup attempts, newest first.
+pub async fn backups(db: &Db, limit: i64) -> Result<Vec<super::backups::Backup>> {
+    let sql = format!("{SELECT_BACKUP}ORDER BY started_at DESC, id DESC LIMIT $1");
+    Ok(with_db!(db, |pool| sqlx::query_as(&sql)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?)
+}
+
+/// One backup attempt by id.
+pub async fn backup(db: &Db, id: i64) -> Result<super::backups::Backup> {
+    let sql = format!("{SELECT_BACKUP}WHERE id = $1");
+    Ok(with_db!(db, |pool| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_one(pool)
+        .await)?)
+}
