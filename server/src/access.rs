@@ -125,6 +125,11 @@ impl PermissionSet {
         self.0 & other.0 == other.0
     }
 
+    /// The permissions in both sets.
+    pub fn intersect(self, other: PermissionSet) -> Self {
+        PermissionSet(self.0 & other.0)
+    }
+
     pub fn iter(self) -> impl Iterator<Item = Permission> {
         Permission::ALL
             .into_iter()

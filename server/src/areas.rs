@@ -8,6 +8,7 @@
 use crate::{
     ai::AiConfig,
     analyses::{self, config::AnalysesConfig},
+    api::{self, config::ApiConfig},
     audit,
     billing::{self, packs::BillingConfig},
     campaigns::{self, config::CampaignsConfig},
@@ -34,6 +35,7 @@ pub const CONFIG_SECTIONS: &[Loader] = &[
     config::loader::<CampaignsConfig>,
     config::loader::<StudioConfig>,
     config::loader::<platform::backups::BackupConfig>,
+    config::loader::<ApiConfig>,
 ];
 
 /// Every job kind of the application.
@@ -64,6 +66,7 @@ pub fn jobs() -> jobs::Registry {
         .with(campaigns::jobs::TokenExpiry)
         .with(dashboard::jobs::Days)
         .with(platform::backups::TakeBackup)
+        .with(api::idempotency::PruneIdempotency)
 }
 
 /// Every area's pages and what each needs.
@@ -79,6 +82,7 @@ pub fn pages() -> PageTable {
         studio::PAGES,
         platform::PAGES,
         platform::cron::PAGES,
+        api::PAGES,
     ])
 }
 
@@ -100,6 +104,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(orders::http::routes())
         .merge(campaigns::http::routes())
         .merge(studio::http::routes())
+        .merge(api::http::routes(&state))
         .with_state(state)
 }
 
@@ -110,7 +115,8 @@ pub fn router(state: AppState) -> Router {
 
 /// Every area's rate-limit scopes, with their quotas from the configuration.
 pub fn rate_limits(c: &Config) -> ratelimit::LimitsBuilder {
-    ratelimit::Limits::builder()
+    let limits = api::http::rate_limits(ratelimit::Limits::builder(), c.section::<ApiConfig>());
+    limits
         .scope(identity::SIGN_IN_PER_IP, c.sign_in_per_ip)
         .scope(identity::SIGN_IN_PER_ACCOUNT, c.sign_in_per_account)
         .scope(

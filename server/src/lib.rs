@@ -5,6 +5,7 @@
 pub mod access;
 pub mod ai;
 pub mod analyses;
+pub mod api;
 pub mod areas;
 pub mod audit;
 pub mod billing;

@@ -10,7 +10,16 @@
 use std::{collections::HashMap, net::IpAddr, num::NonZeroU32, sync::Arc};
 
 use crate::{error::Error, kv::Redis};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::{
+    clock::{Clock, DefaultClock},
+    middleware::StateInformationMiddleware,
+    state::keyed::DefaultKeyedStateStore,
+    Quota, RateLimiter,
+};
+
+/// A keyed in-memory limiter that reports how much of its quota is left.
+type KeyedLimiter =
+    RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock, StateInformationMiddleware>;
 use sha2::{Digest, Sha256};
 
 /// One named quota: so many requests per window (a minute or an hour) for each key (an
@@ -18,7 +27,20 @@ use sha2::{Digest, Sha256};
 struct Scope {
     quota: u32,
     window_secs: i64,
-    limiter: DefaultKeyedRateLimiter<String>,
+    limiter: KeyedLimiter,
+}
+
+/// What is left of one quota after a hit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Allowance {
+    /// The quota for a window.
+    pub limit: u32,
+    /// Hits left before refusals begin.
+    pub remaining: u32,
+    /// Seconds until the quota is whole again (when refused: until the next hit is allowed).
+    pub reset_secs: u64,
+    /// The window's length in seconds.
+    pub window_secs: u64,
 }
 
 #[derive(Clone, Default)]
@@ -41,7 +63,8 @@ impl LimitsBuilder {
             Scope {
                 quota: n.get(),
                 window_secs: 60,
-                limiter: RateLimiter::keyed(Quota::per_minute(n)),
+                limiter: RateLimiter::keyed(Quota::per_minute(n))
+                    .with_middleware::<StateInformationMiddleware>(),
             },
         );
         self
@@ -55,7 +78,8 @@ impl LimitsBuilder {
             Scope {
                 quota: n.get(),
                 window_secs: 3600,
-                limiter: RateLimiter::keyed(Quota::per_hour(n)),
+                limiter: RateLimiter::keyed(Quota::per_hour(n))
+                    .with_middleware::<StateInformationMiddleware>(),
             },
         );
         self
@@ -154,6 +178,69 @@ impl Limits {
         Ok(())
     }
 
+    /// Counts one hit of `key` in `scope` and answers what is left of the quota (for
+    /// `RateLimit-*` headers): `Ok` when the hit is allowed, `Err` (nothing left, and when to
+    /// come back) when refused. A scope nobody registered refuses.
+    pub async fn take(&self, scope: &str, key: &str) -> Result<Allowance, Allowance> {
+        let key = key.trim().to_lowercase();
+        let Some(quota) = self.scopes.get(scope) else {
+            tracing::error!(scope, "rate limit scope not registered");
+            return Err(Allowance {
+                limit: 0,
+                remaining: 0,
+                reset_secs: 60,
+                window_secs: 60,
+            });
+        };
+        if let Some(redis) = &self.redis {
+            match count(redis, &[(scope, key.as_str(), quota.window_secs)]).await {
+                Ok(counts) => {
+                    let n = counts.first().copied().unwrap_or(u64::MAX);
+                    let now = chrono::Utc::now().timestamp();
+                    let a = Allowance {
+                        limit: quota.quota,
+                        remaining: u64::from(quota.quota).saturating_sub(n) as u32,
+                        reset_secs: (quota.window_secs - now % quota.window_secs).max(1) as u64,
+                        window_secs: quota.window_secs as u64,
+                    };
+                    return if n > u64::from(quota.quota) {
+                        tracing::warn!(scope, n, "rate limit reached");
+                        Err(a)
+                    } else {
+                        Ok(a)
+                    };
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "Redis rate limiter unavailable; counting in memory")
+                }
+            }
+        }
+        // GCRA: one cell comes back every window / quota; the reset is when all have.
+        let per_cell = quota.window_secs as f64 / f64::from(quota.quota);
+        match quota.limiter.check_key(&key) {
+            Ok(state) => {
+                let remaining = state.remaining_burst_capacity();
+                let used = quota.quota.saturating_sub(remaining);
+                Ok(Allowance {
+                    limit: quota.quota,
+                    remaining,
+                    reset_secs: (f64::from(used) * per_cell).ceil().max(1.0) as u64,
+                    window_secs: quota.window_secs as u64,
+                })
+            }
+            Err(not_until) => {
+                tracing::warn!(scope, "rate limit reached");
+                let wait = not_until.wait_time_from(DefaultClock::default().now());
+                Err(Allowance {
+                    limit: quota.quota,
+                    remaining: 0,
+                    reset_secs: wait.as_secs().max(1),
+                    window_secs: quota.window_secs as u64,
+                })
+            }
+        }
+    }
+
     /// Forgets idle keys so memory stays bounded (called by the hourly cleanup).
     pub fn shrink(&self) {
         for s in self.scopes.values() {
@@ -245,5 +332,21 @@ mod tests {
             limits.check(&[("nobody.registered", "x")]).await.is_err(),
             "an unknown scope refuses"
         );
+    }
+
+    #[tokio::test]
+    async fn a_hit_reports_what_is_left_of_the_quota() {
+        let limits = Limits::builder().scope_per_hour("t.key", 3).build(None);
+        let left = |r: Result<Allowance, Allowance>| r.map(|a| (a.limit, a.remaining));
+        assert_eq!(left(limits.take("t.key", "k1").await), Ok((3, 2)));
+        assert_eq!(left(limits.take("t.key", "K1 ").await), Ok((3, 1)));
+        let third = limits.take("t.key", "k1").await.unwrap();
+        assert_eq!(third.remaining, 0);
+        assert!((3600..=3601).contains(&third.reset_secs), "{third:?}");
+        let refused = limits.take("t.key", "k1").await.unwrap_err();
+        assert_eq!(refused.remaining, 0);
+        assert!((1..=1200).contains(&refused.reset_secs), "{refused:?}");
+        assert_eq!(left(limits.take("t.key", "k2").await), Ok((3, 2)));
+        assert!(limits.take("nobody.registered", "x").await.is_err());
     }
 }

@@ -94,6 +94,9 @@ pub enum Action {
     StudioAuthorDeleted,
     JobRetried,
     JobDiscarded,
+    ApiKeyCreated,
+    ApiKeyRevoked,
+    ApiKeyRefused,
 }
 
 impl Action {
@@ -170,6 +173,9 @@ impl Action {
             Action::StudioAuthorDeleted => "STUDIO_AUTHOR_DELETED",
             Action::JobRetried => "JOB_RETRIED",
             Action::JobDiscarded => "JOB_DISCARDED",
+            Action::ApiKeyCreated => "API_KEY_CREATED",
+            Action::ApiKeyRevoked => "API_KEY_REVOKED",
+            Action::ApiKeyRefused => "API_KEY_REFUSED",
         }
     }
 }

@@ -249,6 +249,18 @@ pub struct Entry {
     pub created_at: DateTime<Utc>,
 }
 
+/// Up to `limit` of the company's entries older than the entry `before` (from the newest when
+/// None), newest first: the JSON API's keyset paging.
+#[tracing::instrument(skip_all, fields(company_id = %company_id))]
+pub async fn entries_before(
+    db: &Db,
+    company_id: Uuid,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Entry>> {
+    repo::entries_before(db, company_id, before, limit.clamp(1, 1000)).await
+}
+
 /// One page of the company's ledger, newest first, and the number of entries.
 #[tracing::instrument(skip_all, fields(company_id = %company_id))]
 pub async fn entries(

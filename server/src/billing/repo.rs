@@ -102,6 +102,23 @@ pub(super) async fn insert_entry(
 }
 
 /// One page of the company's ledger, newest first.
+/// Up to `limit` entries older than the entry `before` (from the newest when None).
+pub(super) async fn entries_before(
+    db: &Db,
+    company_id: Uuid,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Entry>> {
+    const SQL: &str = "SELECT id, kind, tokens, balance_after, reference, note, created_at \
+                       FROM token_transactions WHERE company_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3";
+    Ok(with_db!(db, |p| sqlx::query_as::<_, Entry>(SQL)
+        .bind(company_id)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(p)
+        .await)?)
+}
+
 pub(super) async fn entries_page(
     db: &Db,
     company_id: Uuid,

@@ -88,7 +88,10 @@ pub async fn check_origin(State(state): State<AppState>, req: Request, next: Nex
     }
     // Webhooks come from the provider's servers and prove themselves by signature; the areas
     // that receive them declare their paths.
-    if state.pages.needs(req.uri().path()) == PageNeeds::Webhook {
+    if matches!(
+        state.pages.needs(req.uri().path()),
+        PageNeeds::Webhook | PageNeeds::ApiKey
+    ) {
         return next.run(req).await;
     }
     if same_origin(req.headers(), &state.config.public_origin(), !production) {
@@ -238,6 +241,11 @@ pub enum PageNeeds {
     /// A provider's callback (Stripe, later Shopify and Meta): no session and no Origin; the
     /// route proves the sender by its signature. Exempt from the origin check.
     Webhook,
+    /// The JSON API for integrators: a caller proves itself with a company key in
+    /// `Authorization`, never with the session (so a browser's cookies carry no authority
+    /// there, and there is nothing for a cross-site form to ride on). Exempt from the origin
+    /// check.
+    ApiKey,
 }
 
 /// One rule: an exact path (`/billing`) or a prefix (`/admin/*`, which also matches `/admin`'s
@@ -305,7 +313,10 @@ impl PageTable {
     }
 
     pub fn is_page(&self, path: &str) -> bool {
-        !matches!(self.needs(path), PageNeeds::NotAPage | PageNeeds::Webhook)
+        !matches!(
+            self.needs(path),
+            PageNeeds::NotAPage | PageNeeds::Webhook | PageNeeds::ApiKey
+        )
     }
 
     /// Every declared page path (tests check each against the router).
@@ -316,7 +327,11 @@ impl PageTable {
 
 fn may_see(p: &Principal, needs: PageNeeds) -> bool {
     match needs {
-        PageNeeds::Anonymous | PageNeeds::Member | PageNeeds::NotAPage | PageNeeds::Webhook => true,
+        PageNeeds::Anonymous
+        | PageNeeds::Member
+        | PageNeeds::NotAPage
+        | PageNeeds::Webhook
+        | PageNeeds::ApiKey => true,
         PageNeeds::Permission(needed) => p.permissions.contains(needed),
         PageNeeds::SuperAdmin => p.is_super_admin,
     }
@@ -327,7 +342,10 @@ fn may_see(p: &Principal, needs: PageNeeds) -> bool {
 pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let needs = state.pages.needs(req.uri().path());
     if !matches!(*req.method(), Method::GET | Method::HEAD)
-        || matches!(needs, PageNeeds::NotAPage | PageNeeds::Webhook)
+        || matches!(
+            needs,
+            PageNeeds::NotAPage | PageNeeds::Webhook | PageNeeds::ApiKey
+        )
     {
         return next.run(req).await;
     }
@@ -423,7 +441,7 @@ pub fn set_stylesheet(href: String) {
     let _ = STYLESHEET.set(href);
 }
 
-fn stylesheet() -> &'static str {
+pub(crate) fn stylesheet() -> &'static str {
     STYLESHEET
         .get()
         .map(String::as_str)

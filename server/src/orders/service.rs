@@ -8,12 +8,14 @@ use uuid::Uuid;
 
 use super::{
     model::{self, Address, Item},
-    repo::{self, EventRow, ListFilter, ListRow, OrderRow},
+    repo::{self, EventRow, ListFilter, OrderRow},
 };
 use crate::{
     access::{Permission, Principal},
     Db, Error, Result,
 };
+
+pub use super::repo::ListRow;
 
 /// Page sizes the inbox offers.
 pub const PAGE_SIZES: &[i64] = &[50, 100, 250, 500, 1000];
@@ -135,6 +137,7 @@ pub fn filter(p: &Principal, q: &Query) -> Result<ListFilter> {
         to: to.and_then(|d| d.succ_opt()).map(|d| start_of(d, tz)),
         sort,
         asc: q.asc,
+        after: None,
     })
 }
 
@@ -174,6 +177,29 @@ pub async fn inbox_page(db: &Db, p: &Principal, q: &Query) -> Result<InboxPage> 
         page,
         per_page,
     })
+}
+
+/// Up to `limit` of the member's orders matching the query, newest first, after the order
+/// (placed, id) `after` (the JSON API's keyset paging: stable while orders arrive).
+#[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
+pub async fn orders_after(
+    db: &Db,
+    p: &Principal,
+    q: &Query,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<ListRow>> {
+    p.authorize(Permission::OrdersRead)?;
+    let mut filter = filter(
+        p,
+        &Query {
+            sort: None,
+            asc: false,
+            ..q.clone()
+        },
+    )?;
+    filter.after = after;
+    repo::list_page(db, &filter, limit.clamp(1, 1000), 0).await
 }
 
 /// How many of the member's orders match the query, counted up to [`COUNT_CAP`].

@@ -428,6 +428,9 @@ pub struct ListFilter {
     /// A key of `service::SORTS`.
     pub sort: String,
     pub asc: bool,
+    /// Keyset paging (the JSON API): only orders after this one (placed, id) in the
+    /// newest-first order. Used with the default sort, descending.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
 }
 
 fn like(s: &str) -> String {
@@ -649,6 +652,14 @@ fn filter_sql(f: &ListFilter, text_by: &TextBy) -> (String, Vec<Arg>, String) {
     }
     if let Some(to) = f.to {
         add!("o.placed_at < $n", Arg::Time(to));
+    }
+    if let Some((placed, id)) = f.after {
+        args.push(Arg::Time(placed));
+        args.push(Arg::Id(id));
+        let (t, i) = (args.len() - 1, args.len());
+        conds.push(format!(
+            "(o.placed_at < ${t} OR (o.placed_at = ${t} AND o.id < ${i}))"
+        ));
     }
     let dir = if f.asc { "ASC" } else { "DESC" };
     let order = match f.sort.as_str() {

@@ -1,0 +1,28 @@
+//! The JSON API for integrators, `/api/v1`: company keys ([`keys`]), the resources' handlers
+//! ([`http`]), errors as RFC 9457 problem documents ([`problem`]), `Idempotency-Key` on every
+//! POST ([`idempotency`]) and the OpenAPI 3.1 document with its reference page ([`docs`]).
+//!
+//! A key acts for the member who made it, within the scopes chosen then: every call runs with
+//! that member's current permissions narrowed to the key's scopes (and to its store, when it
+//! has one), through the same services the pages use.
+
+pub mod config;
+pub mod docs;
+pub mod http;
+pub mod idempotency;
+pub mod keys;
+pub mod problem;
+mod repo;
+pub mod resources;
+
+use crate::http::middleware::{PageNeeds, PageRule};
+
+/// The API's paths: proven by a key, never by the session (see [`PageNeeds::ApiKey`]).
+pub const PAGES: &[PageRule] = &[PageRule::new("/api/v1/*", PageNeeds::ApiKey)];
+
+/// Calls per key an hour (API_REQUESTS_PER_HOUR).
+pub const PER_KEY: &str = "api.key";
+/// Calls per member an hour, all their keys together (API_REQUESTS_PER_HOUR).
+pub const PER_USER: &str = "api.user";
+/// Calls without a valid key per address an hour (API_ANONYMOUS_PER_HOUR).
+pub const PER_ADDRESS: &str = "api.ip";
