@@ -268,6 +268,11 @@ pub struct Principal {
     /// are good while they match).
     #[serde(default)]
     pub rollups: RollupVersions,
+    /// Whether the member sees every store, when `permissions` should not decide it: an API
+    /// key's principal keeps its maker's view of the stores whatever scopes it was given (the
+    /// scopes say what the key may do, not which stores it may see). None: `permissions` decide.
+    #[serde(default)]
+    pub all_stores: Option<bool>,
 }
 
 /// Counters the database raises in the transaction of any write that changes a company's
@@ -292,7 +297,8 @@ impl Principal {
 
     /// Members who manage stores see every store; everyone else only those granted to them.
     pub fn sees_all_stores(&self) -> bool {
-        self.permissions.contains(Permission::StoresManage)
+        self.all_stores
+            .unwrap_or_else(|| self.permissions.contains(Permission::StoresManage))
     }
 
     /// The member whose granted stores bound a query, or None when they see every store.

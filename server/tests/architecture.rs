@@ -14,6 +14,7 @@ use std::{
 /// The areas: each is a folder or file under server/src that infrastructure must not name.
 const AREAS: &[&str] = &[
     "analyses",
+    "api",
     "audit",
     "billing",
     "campaigns",

@@ -346,6 +346,7 @@ pub async fn authenticate(
         .await?;
         return Ok(Err(refusal));
     };
+    principal.all_stores = Some(principal.sees_all_stores());
     principal.permissions = principal
         .permissions
         .intersect(PermissionSet::from_keys(&row.scopes));

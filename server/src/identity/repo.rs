@@ -233,6 +233,7 @@ impl From<PrincipalRow> for Principal {
                 ads: r.ads_version,
                 company: r.company_version,
             },
+            all_stores: None,
         }
     }
 }
