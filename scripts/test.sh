@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: Rust tests on SQLite, the same again on PostgreSQL, then Playwright in
+# The whole test suite: Rust tests on SQLite, the same again on PostgreSQL, README's backup and
+# restore and the JSON API's contract test (schemathesis) on both, then Playwright in
 # Chromium against a release build, on SQLite (sessions in the database) and on PostgreSQL
 # (sessions and sign-in limits in Redis). Sets up whatever is missing
 # (toolchain, Playwright, Chromium, a throwaway PostgreSQL or Redis when none answers).
@@ -54,6 +55,9 @@ TEST_DATABASE_URL="$PG_ADMIN_URL" "${RUST_TESTS[@]}"
 say "Backup and restore as README gives them, on SQLite and PostgreSQL"
 [[ -x ./target/debug/switchyard ]] || die "./target/debug/switchyard was not built by cargo test"
 scripts/restore-check.sh ./target/debug/switchyard "$PG_ADMIN_URL"
+
+say "The JSON API against its OpenAPI document (schemathesis), on SQLite and PostgreSQL"
+scripts/contract-check.sh ./target/debug/switchyard "$PG_ADMIN_URL"
 
 # The browser tests run the site as a release build ships it (wasm split per page, size-optimised,
 # precompressed) served by the server binary built above (unoptimised except the hashing, SQLite

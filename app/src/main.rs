@@ -83,6 +83,7 @@ async fn run(config: Config, started: Instant) -> anyhow::Result<()> {
         Some("backups") => return list_backups(&db).await,
         Some("rollups") => return rollups(&db, args.iter().any(|a| a == "--repair")).await,
         Some("seed") => return seed(&db, &args[1..]).await,
+        Some("api-key") => return api_key(&db, &args[1..]).await,
         _ => {}
     }
 
@@ -226,15 +227,7 @@ async fn rollups(db: &Db, repair: bool) -> anyhow::Result<()> {
 /// the bench and the browser tests. Defaults are the bench's: a million orders.
 async fn seed(db: &Db, args: &[String]) -> anyhow::Result<()> {
     use server::dashboard::seed;
-    let mut opts = std::collections::HashMap::new();
-    for pair in args.chunks(2) {
-        match pair {
-            [k, v] if k.starts_with("--") => {
-                opts.insert(k.trim_start_matches("--").to_string(), v.clone());
-            }
-            _ => anyhow::bail!("seed: expected --option value pairs, got {pair:?}"),
-        }
-    }
+    let opts = options("seed", args)?;
     let text = |k: &str| opts.get(k).cloned();
     let number = |k: &str, default: i64| -> anyhow::Result<i64> {
         opts.get(k)
@@ -296,6 +289,68 @@ async fn seed(db: &Db, args: &[String]) -> anyhow::Result<()> {
         spec.campaigns,
         spec.analyses,
         started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// A command's `--option value` pairs.
+fn options(
+    command: &str,
+    args: &[String],
+) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    let mut opts = std::collections::HashMap::new();
+    for pair in args.chunks(2) {
+        match pair {
+            [k, v] if k.starts_with("--") => {
+                opts.insert(k.trim_start_matches("--").to_string(), v.clone());
+            }
+            _ => anyhow::bail!("{command}: expected --option value pairs, got {pair:?}"),
+        }
+    }
+    Ok(opts)
+}
+
+/// `switchyard api-key --email <member> --scopes "orders.read billing.read" [--name <name>]
+/// [--store <store id>] [--expires <YYYY-MM-DD>]`: makes a company API key for the member (who
+/// must hold settings.manage) in their first company, audited, and prints it once.
+async fn api_key(db: &Db, args: &[String]) -> anyhow::Result<()> {
+    let opts = options("api-key", args)?;
+    let Some(email) = opts.get("email") else {
+        anyhow::bail!("api-key: --email and --scopes are required");
+    };
+    let expires_on = opts
+        .get("expires")
+        .map(|d| {
+            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| anyhow::anyhow!("api-key: --expires takes a day like 2027-06-30"))
+        })
+        .transpose()?;
+    let new = server::api::keys::NewKey {
+        name: opts
+            .get("name")
+            .cloned()
+            .unwrap_or_else(|| "Command line".into()),
+        scopes: opts
+            .get("scopes")
+            .map(|s| s.split([' ', ',']).map(str::to_string).collect())
+            .unwrap_or_default(),
+        store: opts.get("store").cloned(),
+        expires_on,
+    };
+    let meta = server::access::RequestMeta {
+        ip: None,
+        user_agent: Some("switchyard api-key (command line)".into()),
+    };
+    let created = server::api::keys::create_for_member(db, email, &meta, &new)
+        .await
+        .map_err(|e| match e.field() {
+            Some(f) => anyhow::anyhow!("api-key: --{f}: {}", e.public_message()),
+            None => anyhow::anyhow!("api-key: {}", e.public_message()),
+        })?;
+    println!("{}", created.reveal());
+    eprintln!(
+        "api-key: {} made; it is shown only this once",
+        created.prefix
     );
     Ok(())
 }

@@ -190,6 +190,26 @@ async fn a_key_reads_orders_and_tokens_within_its_scopes() {
     .unwrap();
     assert_eq!(page["data"].as_array().unwrap().len(), 3);
 
+    // A store that is not the company's is no store; an empty one is refused.
+    problem(
+        get(
+            app,
+            &format!("/api/v1/orders?store={}", Uuid::now_v7()),
+            Some(&key),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let p = problem(
+        get(app, "/api/v1/orders?store=", Some(&key)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
+    assert_eq!(p["field"], "store");
+
     // One order, whole.
     let res = get(app, &format!("/api/v1/orders/{}", f.orders[0]), Some(&key)).await;
     assert_eq!(res.status(), StatusCode::OK);

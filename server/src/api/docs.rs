@@ -12,9 +12,10 @@ use serde_json::Value;
 use utoipa::{
     openapi::{
         content::ContentBuilder,
+        link::LinkBuilder,
         response::ResponseBuilder,
         security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
-        Ref,
+        Ref, RefOr,
     },
     Modify, OpenApi,
 };
@@ -76,6 +77,30 @@ impl Modify for Shared {
                 ),
             );
         }
+        // Where a list's ids lead (OpenAPI links): to each order, and to changing its status.
+        if let Some(RefOr::T(listed)) = openapi
+            .paths
+            .paths
+            .get_mut("/api/v1/orders")
+            .and_then(|i| i.get.as_mut())
+            .and_then(|op| op.responses.responses.get_mut("200"))
+        {
+            for (name, operation) in [
+                ("GetOrder", "get_order"),
+                ("ChangeOrderStatus", "change_order_status"),
+            ] {
+                listed.links.insert(
+                    name.to_string(),
+                    RefOr::T(
+                        LinkBuilder::new()
+                            .operation_id(operation)
+                            .parameter("id", "$response.body#/data/0/id")
+                            .description("The first order of the page")
+                            .build(),
+                    ),
+                );
+            }
+        }
         for item in openapi.paths.paths.values_mut() {
             let operations = [
                 item.get.as_mut(),
@@ -120,10 +145,39 @@ fn item_is_write(op: &utoipa::openapi::path::Operation) -> bool {
 pub fn document() -> &'static str {
     static DOC: OnceLock<String> = OnceLock::new();
     DOC.get_or_init(|| {
-        ApiDoc::openapi()
-            .to_pretty_json()
-            .expect("the OpenAPI document serialises")
+        let mut doc =
+            serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serialises");
+        camel_case_links(&mut doc);
+        serde_json::to_string_pretty(&doc).expect("the OpenAPI document serialises")
     })
+}
+
+/// utoipa 5.5 writes a Link's fields in snake case (`operation_id`); OpenAPI names them in
+/// camel case (`operationId`), which is what clients and schemathesis read.
+fn camel_case_links(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let links = paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(|op| op.get_mut("responses").and_then(Value::as_object_mut))
+        .flat_map(|responses| responses.values_mut())
+        .filter_map(|r| r.get_mut("links").and_then(Value::as_object_mut))
+        .flat_map(|links| links.values_mut())
+        .filter_map(Value::as_object_mut);
+    for link in links {
+        for (snake, camel) in [
+            ("operation_id", "operationId"),
+            ("operation_ref", "operationRef"),
+            ("request_body", "requestBody"),
+        ] {
+            if let Some(v) = link.remove(snake) {
+                link.insert(camel.to_string(), v);
+            }
+        }
+    }
 }
 
 /// GET /api/v1/openapi.json
@@ -438,6 +492,8 @@ mod tests {
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         let ops = doc["paths"].as_object().unwrap();
         assert!(ops.contains_key("/api/v1/orders"));
+        let link = &doc["paths"]["/api/v1/orders"]["get"]["responses"]["200"]["links"]["GetOrder"];
+        assert_eq!(link["operationId"], "get_order", "{link}");
         for (path, item) in ops {
             for (method, op) in item.as_object().unwrap() {
                 let r = op["responses"].as_object().unwrap();

@@ -78,6 +78,14 @@ pub struct Created {
     pub key: SecretString,
 }
 
+impl Created {
+    /// The whole key, for the one time it is shown.
+    pub fn reveal(&self) -> &str {
+        use secrecy::ExposeSecret;
+        self.key.expose_secret()
+    }
+}
+
 /// A new key's parts: the visible prefix and the whole key.
 fn generate() -> (String, String) {
     let mut bytes = [0u8; PREFIX_LEN / 2 + SECRET_LEN / 2];
@@ -224,6 +232,28 @@ pub async fn create(db: &Db, p: &Principal, meta: &RequestMeta, new: &NewKey) ->
     })
 }
 
+/// Makes a key for the member with this email in their first company (the command line's
+/// `switchyard api-key`, for an operator's automation); the member must hold settings.manage,
+/// as in Settings → API.
+pub async fn create_for_member(
+    db: &Db,
+    email: &str,
+    meta: &RequestMeta,
+    new: &NewKey,
+) -> Result<Created> {
+    let email = email.trim().to_lowercase();
+    let Some(user_id) = repo::user_by_email(db, &email).await? else {
+        return Err(Error::validation(
+            "email",
+            format!("No member has the email {email}."),
+        ));
+    };
+    let p = identity::principal_of_user(db, user_id)
+        .await?
+        .ok_or_else(|| Error::validation("email", format!("{email} is not an active member.")))?;
+    create(db, &p, meta, new).await
+}
+
 /// The company's keys, newest first (revoked and expired ones too, marked).
 #[tracing::instrument(skip_all, fields(company_id = %p.company_id, user_id = %p.user_id))]
 pub async fn list(db: &Db, p: &Principal) -> Result<Vec<KeyRow>> {
@@ -256,6 +286,11 @@ pub async fn revoke(db: &Db, p: &Principal, meta: &RequestMeta, id: Uuid) -> Res
     )
     .await?;
     tx.commit().await
+}
+
+/// Whether the member may see the store (their company's, and granted unless they see all).
+pub async fn store_visible(db: &Db, p: &Principal, store_id: Uuid) -> Result<bool> {
+    repo::store_visible(db, p.company_id, p.store_limit(), store_id).await
 }
 
 /// Who an API call acts for.

@@ -120,6 +120,14 @@ pub async fn touch(tx: &mut Tx, id: Uuid, now: DateTime<Utc>, ip: Option<&str>) 
     Ok(())
 }
 
+pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<Uuid>> {
+    const SQL: &str = "SELECT id FROM users WHERE email = $1";
+    Ok(with_db!(db, |pool| sqlx::query_scalar(SQL)
+        .bind(email)
+        .fetch_optional(pool)
+        .await)?)
+}
+
 /// True when the store is the company's and, for a member limited to granted stores, granted.
 pub async fn store_visible(
     db: &Db,
