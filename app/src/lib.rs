@@ -159,6 +159,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/roles") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/integrations") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/outbox") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/settings/api") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/ad-accounts") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/settings/security") view={Lazy::<SettingsRoute>::new()} ssr=SsrMode::Async/>
                 </ParentRoute>

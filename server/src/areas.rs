@@ -105,6 +105,7 @@ pub fn routes(state: AppState) -> Router {
         .merge(campaigns::http::routes())
         .merge(studio::http::routes())
         .merge(api::http::routes(&state))
+        .merge(api::forms::routes())
         .with_state(state)
 }
 

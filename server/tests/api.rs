@@ -708,3 +708,93 @@ async fn the_document_and_its_reference_page_are_served() {
     assert!(page.contains("Idempotency-Key"));
     assert!(!page.contains("<script"));
 }
+
+#[tokio::test]
+async fn settings_forms_make_and_revoke_keys_for_a_signed_in_member() {
+    let f = fixture_with(&[]).await;
+    let app = &f.app;
+    let browser = app.signed_in_client(OWNER, PASSWORD, "browser").await;
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| {
+        let browser = browser.clone();
+        async move {
+            browser
+                .post(app.url(path))
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    // Refused with the field named and what was typed kept; nothing made.
+    let res = post(
+        "/settings/api/keys",
+        vec![("name", "Warehouse".into()), ("store", "".into())],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&res), "/settings/api");
+    let flash = flash_of(&res).unwrap();
+    assert_eq!(flash.field.as_deref(), Some("scopes"));
+    assert_eq!(flash.values["name"], "Warehouse");
+    assert_eq!(app.count("api_keys").await, 0);
+
+    // Made: back to the page with a message naming its prefix (the key waits in the session).
+    let res = post(
+        "/settings/api/keys",
+        vec![
+            ("name", "Warehouse".into()),
+            ("scopes", "orders.read".into()),
+            ("scopes", "billing.read".into()),
+            ("store", f.store_a.to_string()),
+            ("expires", "".into()),
+        ],
+    )
+    .await;
+    assert_eq!(location(&res), "/settings/api");
+    let flash = flash_of(&res).unwrap();
+    assert_eq!(flash.field, None);
+    let listed = keys::list(&app.state.db, &f.owner).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].scopes, "orders.read billing.read");
+    assert_eq!(listed[0].store_id, Some(f.store_a));
+    assert!(
+        flash.message.contains(&listed[0].prefix),
+        "{}",
+        flash.message
+    );
+
+    // Another site's form cannot make one.
+    let res = program()
+        .post(app.url("/settings/api/keys"))
+        .header("origin", "https://evil.example")
+        .form(&[("name", "x"), ("scopes", "orders.read")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Revoked from the list.
+    let res = post(
+        "/settings/api/keys/revoke",
+        vec![("id", listed[0].id.to_string())],
+    )
+    .await;
+    assert_eq!(location(&res), "/settings/api");
+    assert!(keys::list(&app.state.db, &f.owner).await.unwrap()[0]
+        .revoked_at
+        .is_some());
+
+    // A member without settings.manage: refused.
+    app.add_member(&f.owner, "op@example.com", "operator", vec![])
+        .await;
+    let operator = app.signed_in_client("op@example.com", PASSWORD, "op").await;
+    let res = operator
+        .post(app.url("/settings/api/keys"))
+        .form(&[("name", "x"), ("scopes", "orders.read")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("api_keys").await, 1);
+}

@@ -9,6 +9,7 @@ pub mod billing;
 pub mod campaigns;
 pub mod courier;
 pub mod dashboard;
+pub mod keys;
 pub mod order_import;
 pub mod order_work;
 pub mod orders;

@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod docs;
+pub mod forms;
 pub mod http;
 pub mod idempotency;
 pub mod keys;
@@ -17,8 +18,16 @@ pub mod resources;
 
 use crate::http::middleware::{PageNeeds, PageRule};
 
-/// The API's paths: proven by a key, never by the session (see [`PageNeeds::ApiKey`]).
-pub const PAGES: &[PageRule] = &[PageRule::new("/api/v1/*", PageNeeds::ApiKey)];
+/// The API's paths (proven by a key, never by the session: see [`PageNeeds::ApiKey`]), and
+/// Settings → API with its forms.
+pub const PAGES: &[PageRule] = &[
+    PageRule::new("/api/v1/*", PageNeeds::ApiKey),
+    PageRule::new(
+        "/settings/api",
+        PageNeeds::Permission(crate::access::Permission::SettingsManage),
+    ),
+    PageRule::new("/settings/api/*", PageNeeds::NotAPage),
+];
 
 /// Calls per key an hour (API_REQUESTS_PER_HOUR).
 pub const PER_KEY: &str = "api.key";

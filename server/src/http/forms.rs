@@ -38,6 +38,30 @@ pub fn meta_from_parts(parts: &Parts) -> RequestMeta {
     meta
 }
 
+/// A posted form's fields (a field given more than once keeps every value).
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    pub fn parse(body: &[u8]) -> Fields {
+        Fields(url::form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The first value of `name`, "" when absent.
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// A 303 back to the form with its flash (message, field, what was typed).
 pub fn back_with(to: &str, flash: Flash, secure: bool) -> Response {
     let mut res = Redirect::to(to).into_response();

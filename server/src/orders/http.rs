@@ -28,7 +28,7 @@ use crate::{
     error::Error,
     http::{
         flash::Flash,
-        forms::{back_with, download, download_name, failure, Meta},
+        forms::{back_with, download, download_name, failure, Fields, Meta},
         middleware::CurrentUser,
     },
     jobs::Job,
@@ -52,54 +52,25 @@ pub fn routes() -> Router<AppState> {
         .route("/orders/{order}/awbs/{awb}/label", get(awb_label))
 }
 
-/// A posted form's fields (a field given more than once keeps every value).
-struct Fields(Vec<(String, String)>);
-
-impl Fields {
-    fn parse(body: &[u8]) -> Fields {
-        Fields(url::form_urlencoded::parse(body).into_owned().collect())
-    }
-
-    /// The first value of `name`, "" when absent.
-    fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    }
-
-    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
-        self.0
-            .iter()
-            .filter(move |(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The inbox's filter as its forms post it (the address's parameters, not its page).
-    fn query(&self, timezone: &str) -> Result<Query, Error> {
-        let some = |name: &str| {
-            let v = self.get(name);
-            (!v.trim().is_empty()).then(|| v.to_string())
-        };
-        let (from, to) = crate::dates::range(
-            timezone,
-            self.get("preset"),
-            self.get("from"),
-            self.get("to"),
-        )?;
-        Ok(Query {
-            store: some("store"),
-            status: some("status"),
-            q: some("q"),
-            flag: some("flag"),
-            from,
-            to,
-            sort: some("sort"),
-            asc: self.get("dir") == "asc",
-            page: 1,
-            per_page: 0,
-        })
-    }
+/// The inbox's filter as its forms post it (the address's parameters, not its page).
+fn inbox_query(f: &Fields, timezone: &str) -> Result<Query, Error> {
+    let some = |name: &str| {
+        let v = f.get(name);
+        (!v.trim().is_empty()).then(|| v.to_string())
+    };
+    let (from, to) = crate::dates::range(timezone, f.get("preset"), f.get("from"), f.get("to"))?;
+    Ok(Query {
+        store: some("store"),
+        status: some("status"),
+        q: some("q"),
+        flag: some("flag"),
+        from,
+        to,
+        sort: some("sort"),
+        asc: f.get("dir") == "asc",
+        page: 1,
+        per_page: 0,
+    })
 }
 
 /// A stream of the receiver's items (the response body of an export).
@@ -126,7 +97,7 @@ pub async fn export_orders(
             .limits
             .check(&[(export::EXPORTS_PER_USER, &p.user_id.to_string())])
             .await?;
-        let q = f.query(&p.timezone)?;
+        let q = inbox_query(&f, &p.timezone)?;
         let rows = export::start(&state.db, &p, &meta, &q, format).await?;
         let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
         let body = match format {
@@ -191,7 +162,7 @@ pub async fn bulk_orders(
         p.authorize(Permission::OrdersWrite)?;
         let action = OrderAction::parse(f.get("op"), Some(f.get("to_status")))?;
         let scope = if f.get("scope") == "all" {
-            Scope::Matching(f.query(&p.timezone)?)
+            Scope::Matching(inbox_query(&f, &p.timezone)?)
         } else {
             let ids = f
                 .all("ids")

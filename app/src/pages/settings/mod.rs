@@ -1,6 +1,7 @@
 //! Settings pages and their shared tab bar.
 
 mod ad_accounts;
+mod api;
 mod company;
 mod integrations;
 mod members;
@@ -30,6 +31,7 @@ pub fn SettingsArea() -> impl IntoView {
         "/settings/integrations" => view! { <integrations::IntegrationsPage/> }.into_any(),
         "/settings/ad-accounts" => view! { <ad_accounts::AdAccountsPage/> }.into_any(),
         "/settings/outbox" => view! { <outbox::OutboxPage/> }.into_any(),
+        "/settings/api" => view! { <api::ApiPage/> }.into_any(),
         _ => view! { <security::SecurityPage/> }.into_any(),
     }
 }
@@ -44,6 +46,7 @@ pub const TABS: &[(&str, &str, &str)] = &[
     ("/settings/integrations", "Integrations", "settings.manage"),
     ("/settings/ad-accounts", "Ad accounts", "campaigns.manage"),
     ("/settings/outbox", "Outbox", "members.manage"),
+    ("/settings/api", "API", "settings.manage"),
     ("/settings/security", "Security", ""),
 ];
 

@@ -1,0 +1,111 @@
+//! Settings → API: the company's API keys, what a new one may be given, and the key just made
+//! (taken from the session the one time it is shown). Making and revoking are plain form posts
+//! (`server::api::forms`).
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::AppError;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: Vec<String>,
+    /// The one store it may touch; None: every store its maker sees.
+    pub store: Option<String>,
+    pub created: String,
+    pub creator: String,
+    pub last_used: Option<String>,
+    pub last_ip: Option<String>,
+    pub expires: Option<String>,
+    /// "active", "revoked" or "expired".
+    pub state: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NewApiKey {
+    pub id: String,
+    pub key: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeysPage {
+    pub keys: Vec<ApiKeyRow>,
+    /// (permission key, what it allows) for each permission the member holds.
+    pub scopes: Vec<(String, String)>,
+    /// (id, name) of each store the member sees.
+    pub stores: Vec<(String, String)>,
+    /// The key just made, shown once.
+    pub new_key: Option<NewApiKey>,
+    /// The first and last day a new key may expire on (YYYY-MM-DD).
+    pub min_expiry: String,
+    pub max_expiry: String,
+}
+
+#[server(endpoint = "api_keys")]
+pub async fn get_api_keys() -> Result<ApiKeysPage, AppError> {
+    use super::ssr;
+    use server::access::Permission;
+    let p = ssr::authorize(Permission::SettingsManage)?;
+    let state = ssr::state()?;
+    let (keys, stores) = tokio::try_join!(
+        server::api::keys::list(&state.db, &p),
+        server::team::stores::visible(&state.db, &p)
+    )
+    .map_err(ssr::fail)?;
+    let session = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<tower_sessions::Session>().cloned());
+    let new_key = match session {
+        Some(s) => server::api::forms::take_new_key(&state, &s)
+            .await
+            .map_err(ssr::fail)?
+            .map(|(id, key)| NewApiKey {
+                id: id.to_string(),
+                key,
+            }),
+        None => None,
+    };
+    let now = chrono::Utc::now();
+    let tz: chrono_tz::Tz = p.timezone.parse().unwrap_or(chrono_tz::UTC);
+    let today = now.with_timezone(&tz).date_naive();
+    let last = today + chrono::Duration::days(server::api::keys::MAX_LIFE_DAYS);
+    Ok(ApiKeysPage {
+        keys: keys
+            .into_iter()
+            .map(|k| ApiKeyRow {
+                id: k.id.to_string(),
+                state: if k.revoked_at.is_some() {
+                    "revoked"
+                } else if k.is_active(now) {
+                    "active"
+                } else {
+                    "expired"
+                }
+                .to_string(),
+                name: k.name,
+                prefix: k.prefix,
+                scopes: k.scopes.split_whitespace().map(str::to_string).collect(),
+                store: k.store_name,
+                created: ssr::local_time(&p, k.created_at),
+                creator: k.creator_name.unwrap_or_else(|| "A former member".into()),
+                last_used: k.last_used_at.map(|t| ssr::local_time(&p, t)),
+                last_ip: k.last_used_ip,
+                expires: k.expires_at.map(|t| ssr::local_time(&p, t)),
+            })
+            .collect(),
+        scopes: p
+            .permissions
+            .iter()
+            .map(|perm| (perm.key().to_string(), perm.describe().to_string()))
+            .collect(),
+        stores: stores
+            .into_iter()
+            .map(|s| (s.id.to_string(), s.name))
+            .collect(),
+        new_key,
+        min_expiry: today.to_string(),
+        max_expiry: last.to_string(),
+    })
+}
