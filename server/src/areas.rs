@@ -67,6 +67,7 @@ pub fn jobs() -> jobs::Registry {
         .with(dashboard::jobs::Days)
         .with(platform::backups::TakeBackup)
         .with(api::idempotency::PruneIdempotency)
+        .with(api::webhooks::Deliver)
 }
 
 /// Every area's pages and what each needs.

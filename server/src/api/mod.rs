@@ -15,6 +15,7 @@ pub mod keys;
 pub mod problem;
 mod repo;
 pub mod resources;
+pub mod webhooks;
 
 use crate::http::middleware::{PageNeeds, PageRule};
 

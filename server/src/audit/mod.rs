@@ -97,6 +97,11 @@ pub enum Action {
     ApiKeyCreated,
     ApiKeyRevoked,
     ApiKeyRefused,
+    WebhookEndpointCreated,
+    WebhookEndpointUpdated,
+    WebhookEndpointDeleted,
+    WebhookSecretRotated,
+    WebhookReplayed,
 }
 
 impl Action {
@@ -176,6 +181,11 @@ impl Action {
             Action::ApiKeyCreated => "API_KEY_CREATED",
             Action::ApiKeyRevoked => "API_KEY_REVOKED",
             Action::ApiKeyRefused => "API_KEY_REFUSED",
+            Action::WebhookEndpointCreated => "WEBHOOK_ENDPOINT_CREATED",
+            Action::WebhookEndpointUpdated => "WEBHOOK_ENDPOINT_UPDATED",
+            Action::WebhookEndpointDeleted => "WEBHOOK_ENDPOINT_DELETED",
+            Action::WebhookSecretRotated => "WEBHOOK_SECRET_ROTATED",
+            Action::WebhookReplayed => "WEBHOOK_REPLAYED",
         }
     }
 }

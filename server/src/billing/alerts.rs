@@ -55,6 +55,13 @@ pub async fn check(
         return Ok(false);
     }
     repo::mark_low_balance_warned(&mut tx, company_id, Utc::now()).await?;
+    crate::api::webhooks::emit(
+        &mut tx,
+        company_id,
+        "tokens.low_balance",
+        serde_json::json!({ "balance": balance, "threshold": threshold }),
+    )
+    .await?;
     let owners = repo::active_owner_emails(&mut tx, company_id).await?;
     let billing = format!("{}/billing", public_url.as_str().trim_end_matches('/'));
     for to in owners {

@@ -227,6 +227,17 @@ pub async fn credit_checkout(db: &Db, config: &BillingConfig, s: &SessionFacts) 
         },
     )
     .await?;
+    crate::api::webhooks::emit(
+        &mut tx,
+        purchase.company_id,
+        "tokens.purchased",
+        serde_json::json!({
+            "purchase_id": purchase.id, "pack": purchase.pack, "tokens": purchase.tokens,
+            "amount_minor": purchase.amount, "currency": purchase.currency,
+            "balance_after": balance_after,
+        }),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(company_id = %purchase.company_id, tokens = purchase.tokens, "token pack credited");
     Ok(Credit::Credited { balance_after })

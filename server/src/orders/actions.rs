@@ -111,6 +111,7 @@ pub async fn apply(
                 );
                 work::set_status(tx, order_id, to, now).await?;
                 repo::add_event(tx, company_id, order_id, "status", by, &text, now).await?;
+                changed(tx, company_id, order_id, to, &order.status).await?;
                 Ok(Outcome::Succeeded(format!("{text}.")))
             }
         },
@@ -119,6 +120,19 @@ pub async fn apply(
             "an AWB is made by courier::create_awb, outside a transaction"
         ))),
     }
+}
+
+/// Tells the company's webhook endpoints that the order's status changed by hand.
+async fn changed(
+    tx: &mut Tx,
+    company_id: Uuid,
+    order_id: Uuid,
+    to: &str,
+    from: &str,
+) -> Result<()> {
+    let data = serde_json::json!({ "id": order_id, "status": to, "previous_status": from });
+    crate::api::webhooks::emit(tx, company_id, "order.updated", data).await?;
+    Ok(())
 }
 
 const VALIDATE: &str = "validate";
@@ -141,6 +155,7 @@ async fn validate(
     match model::validation_problems(order.phone.as_deref(), shipping.as_ref()) {
         None => {
             work::set_status(tx, order.id, "VALIDATED", now).await?;
+            changed(tx, company_id, order.id, "VALIDATED", &order.status).await?;
             repo::add_event(
                 tx,
                 company_id,
@@ -157,6 +172,7 @@ async fn validate(
         Some(problems) => {
             if order.status != "VALIDATION_FAILED" {
                 work::set_status(tx, order.id, "VALIDATION_FAILED", now).await?;
+                changed(tx, company_id, order.id, "VALIDATION_FAILED", &order.status).await?;
             }
             let text = format!("Validation failed: {problems}");
             repo::add_event(tx, company_id, order.id, "status", by, &text, now).await?;

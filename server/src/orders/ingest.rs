@@ -30,6 +30,27 @@ impl Ingested {
     }
 }
 
+/// An order event's data (`order.created`, `order.updated`) for outgoing webhooks.
+fn event_data(
+    id: Uuid,
+    store_id: Uuid,
+    facts: &OrderFacts,
+    status: &str,
+    previous: Option<&str>,
+) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "store_id": store_id,
+        "number": facts.number,
+        "status": status,
+        "previous_status": previous,
+        "currency": facts.currency,
+        "total_minor": facts.total_minor,
+        "placed_at": facts.placed_at,
+        "updated_at": facts.updated_at,
+    })
+}
+
 /// Writes `facts` (from `source`, e.g. "Shopify webhook orders/create") into the store's order.
 #[tracing::instrument(skip_all, fields(company_id = %company_id, store_id = %store_id, order = %facts.external_id))]
 pub async fn ingest(
@@ -76,6 +97,8 @@ pub async fn ingest(
                 if repo::insert_order(&mut tx, &w).await? {
                     let detail = format!("Received from {source}: {}", status_label(&status));
                     repo::add_event(&mut tx, company_id, id, "ingest", None, &detail, now).await?;
+                    let data = event_data(id, store_id, facts, &status, None);
+                    crate::api::webhooks::emit(&mut tx, company_id, "order.created", data).await?;
                     tx.commit().await?;
                     return Ok(Ingested::Created(id));
                 }
@@ -111,6 +134,8 @@ pub async fn ingest(
                     let detail = format!("{} → {}", status_label(&current), status_label(&status));
                     repo::add_event(&mut tx, company_id, id, "status", None, &detail, now).await?;
                 }
+                let data = event_data(id, store_id, facts, &status, Some(&current));
+                crate::api::webhooks::emit(&mut tx, company_id, "order.updated", data).await?;
                 tx.commit().await?;
                 return Ok(Ingested::Updated(id));
             }

@@ -46,6 +46,8 @@ pub struct Limits {
     pub user_agent: String,
     /// `host:port` pairs (host as written in the URL, lower case) that skip the address check.
     pub allow: Vec<String>,
+    /// Every address may be reached, private ones included (a self-hoster's explicit choice).
+    pub allow_private: bool,
 }
 
 impl Default for Limits {
@@ -58,6 +60,7 @@ impl Default for Limits {
             retries: 2,
             user_agent: "SwitchyardBot/1.0 (+https://github.com/switchyard)".into(),
             allow: Vec::new(),
+            allow_private: false,
         }
     }
 }
@@ -81,6 +84,14 @@ pub struct Page {
     pub truncated: bool,
     /// Attempts made (1 when the first answered).
     pub attempts: usize,
+}
+
+/// What an address answered to a POST: any status (the caller decides what counts).
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub status: u16,
+    /// The body, up to `max_body` bytes.
+    pub body: Vec<u8>,
 }
 
 /// Why nothing was fetched. The words are for the member who typed the address.
@@ -225,6 +236,41 @@ impl Fetcher {
         }
     }
 
+    /// POSTs `body` with `headers` to `address` once: no redirect is followed (a 3xx is the
+    /// answer) and nothing is retried (the caller keeps its own schedule); the address checks
+    /// and the deadline are a GET's.
+    pub async fn post(
+        &self,
+        address: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Result<Answer, FetchError> {
+        let url = parse(address)?;
+        let mut trusted = true;
+        let client = self.client_for(&url, &mut trusted)?;
+        let mut request = client.post(url).body(body);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let send = async {
+            let mut response = request.send().await.map_err(transport)?;
+            let status = response.status().as_u16();
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(transport)? {
+                let room = self.limits.max_body - body.len();
+                if chunk.len() >= room {
+                    body.extend_from_slice(&chunk[..room]);
+                    break;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Answer { status, body })
+        };
+        tokio::time::timeout(self.limits.timeout, send)
+            .await
+            .unwrap_or(Err(FetchError::Timeout))
+    }
+
     async fn follow(&self, mut url: Url) -> Result<Page, FetchError> {
         // An allowed `host:port` is trusted only on a chain that started there: a public site
         // must not redirect into one.
@@ -288,11 +334,12 @@ impl Fetcher {
             url.host_str().unwrap_or_default().to_ascii_lowercase()
         );
         *trusted = *trusted
-            && self
-                .limits
-                .allow
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(&pair));
+            && (self.limits.allow_private
+                || self
+                    .limits
+                    .allow
+                    .iter()
+                    .any(|a| a.eq_ignore_ascii_case(&pair)));
         if *trusted {
             return Ok(&self.trusted);
         }
