@@ -31,6 +31,9 @@ process.env.E2E_ADS_PORT = String(adsPort);
 // The content studio researches the company website in site-standin/ (started below).
 const sitePort = Number(process.env.E2E_SITE_PORT ?? 3195);
 process.env.E2E_SITE_PORT = String(sitePort);
+// Outgoing webhooks go to a receiver the API spec serves on this port.
+const hookPort = Number(process.env.E2E_HOOK_PORT ?? 3196);
+process.env.E2E_HOOK_PORT = String(hookPort);
 const meta = { META_APP_ID: "switchyard-e2e-meta", META_APP_SECRET: "switchyard-e2e-meta-secret" };
 const databaseUrl = process.env.E2E_DATABASE_URL || `sqlite://${dataDir}/switchyard.db`;
 // With E2E_REDIS_URL, sessions and sign-in limits live in Redis (scripts/test.sh does this for
@@ -151,6 +154,10 @@ export default defineConfig({
         META_DIALOG_BASE: `http://127.0.0.1:${adsPort}/`,
         // The studio's fetcher refuses loopback addresses; the site stand-in's is allowed.
         STUDIO_FETCH_ALLOW: `127.0.0.1:${sitePort}`,
+        // Webhooks refuse loopback addresses; the API spec's receiver is allowed, and a failed
+        // delivery is tried twice more at once (the real schedule waits hours).
+        WEBHOOK_ALLOW: `127.0.0.1:${hookPort}`,
+        WEBHOOK_RETRY_SCHEDULE: "0,0",
       },
     },
   ],

@@ -1,4 +1,6 @@
 import { test, expect, Page } from "@playwright/test";
+import * as crypto from "node:crypto";
+import * as http from "node:http";
 import { confirmAction, hydrated, owner, signInAs } from "./helpers";
 
 // Settings → API: the owner makes a key, copies it once, calls the JSON API with it from the
@@ -86,4 +88,91 @@ test("API keys work before hydration, and the reference page needs no script", a
   await expect(noJs.locator("#problem-rate_limited")).toBeVisible();
   await noJs.screenshot({ path: "test-results/api-reference.png", fullPage: false });
   await context.close();
+});
+
+/** A webhook receiver on E2E_HOOK_PORT: records each delivery; answers `status()`. */
+function receiver(status: () => number) {
+  const got: { headers: http.IncomingHttpHeaders; body: string }[] = [];
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      got.push({ headers: req.headers, body });
+      res.writeHead(status(), { "content-type": "text/plain" });
+      res.end(status() < 300 ? "received" : "down for maintenance");
+    });
+  });
+  return { got, server };
+}
+
+/** Checks a delivery the Standard Webhooks way: HMAC-SHA256 of `id.timestamp.body` under the
+ *  secret's bytes, base64, among the `v1,` signatures. */
+function verified(d: { headers: http.IncomingHttpHeaders; body: string }, secret: string) {
+  const id = String(d.headers["webhook-id"]);
+  const ts = String(d.headers["webhook-timestamp"]);
+  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
+  const expected = "v1," + crypto.createHmac("sha256", key).update(`${id}.${ts}.${d.body}`).digest("base64");
+  return String(d.headers["webhook-signature"]).split(" ").includes(expected);
+}
+
+test("the owner registers a webhook endpoint, sees a signed test delivery, and replays a failed one", async ({ page }) => {
+  let answer = 200;
+  const { got, server } = receiver(() => answer);
+  await new Promise<void>((r) => server.listen(Number(process.env.E2E_HOOK_PORT), "127.0.0.1", () => r()));
+  try {
+    await signInAs(page, owner);
+    await page.goto("/settings/api");
+    await hydrated(page);
+    const hookUrl = `http://127.0.0.1:${process.env.E2E_HOOK_PORT}/hooks`;
+
+    // A private address nobody allowed is refused, with the field named.
+    await page.getByLabel("Endpoint URL").fill("http://10.1.2.3/hooks");
+    await page.getByRole("checkbox", { name: /^order\.created/ }).check();
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    await expect(page.getByText("Webhooks are not sent to a private address (10.1.2.3).")).toBeVisible();
+
+    await page.getByLabel("Endpoint URL").fill(hookUrl);
+    await page.getByLabel("Description").fill("Warehouse");
+    await page.getByRole("checkbox", { name: /^order\.created/ }).check();
+    await page.getByRole("button", { name: "Add endpoint" }).click();
+    await expect(page.getByTestId("webhooks-said")).toContainText("Endpoint added");
+    const secret = await page.getByTestId("webhook-secret").inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    const endpoint = page.getByTestId("webhook-endpoint").filter({ hasText: hookUrl });
+    await expect(endpoint).toContainText("order.created");
+
+    // A test event arrives signed with the secret, and its delivery shows in the log.
+    await hydrated(page);
+    await endpoint.getByRole("button", { name: "Send test event" }).click();
+    await expect(page).toHaveURL(/endpoint=/);
+    await expect(page.getByTestId("webhook-delivery").first()).toHaveAttribute("data-status", "delivered");
+    expect(got.length).toBe(1);
+    expect(JSON.parse(got[0].body).type).toBe("webhook.test");
+    expect(verified(got[0], secret)).toBe(true);
+    expect(verified(got[0], secret.replace(/.$/, secret.endsWith("A") ? "B" : "A"))).toBe(false);
+
+    // The receiver is down: three attempts, then the delivery waits to be replayed.
+    answer = 503;
+    await page.getByRole("button", { name: /^Send a test event/ }).click();
+    const failed = page.getByTestId("webhook-delivery").first();
+    await expect(failed).toHaveAttribute("data-status", "dead");
+    await expect(failed).toContainText("503");
+    await expect(failed).toContainText("3 attempts");
+    expect(got.length).toBe(4);
+
+    // Back up: replayed, delivered with the same id.
+    answer = 200;
+    await hydrated(page);
+    await failed.getByRole("button", { name: /^Replay/ }).click();
+    await expect(page.getByTestId("webhooks-said")).toContainText("queued again");
+    await expect(page.getByTestId("webhook-delivery").first()).toHaveAttribute("data-status", "delivered");
+    expect(got.length).toBe(5);
+    expect(got[4].headers["webhook-id"]).toBe(got[3].headers["webhook-id"]);
+    expect(verified(got[4], secret)).toBe(true);
+
+    await confirmAction(page, `Delete the endpoint ${hookUrl}`);
+    await expect(page.getByTestId("webhooks-said")).toContainText("Endpoint deleted");
+  } finally {
+    server.close();
+  }
 });

@@ -148,10 +148,13 @@ fn checked_input(cfg: &ApiConfig, input: &EndpointInput) -> Result<(String, Stri
             url.port_or_known_default().unwrap_or(0)
         );
         let allowed = cfg.allow_private || cfg.webhook_allow.contains(&pair);
-        if let Some(why) = ip.and_then(guard::closed).filter(|_| !allowed) {
+        if let Some((ip, why)) = ip
+            .and_then(|ip| guard::closed(ip).map(|why| (ip, why)))
+            .filter(|_| !allowed)
+        {
             return Err(Error::validation(
                 "url",
-                format!("Webhooks are not sent to {why} addresses."),
+                format!("Webhooks are not sent to {why} ({ip})."),
             ));
         }
         if matches!(host, url::Host::Domain(d) if d.eq_ignore_ascii_case("localhost")) && !allowed {
