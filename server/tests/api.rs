@@ -798,3 +798,66 @@ async fn settings_forms_make_and_revoke_keys_for_a_signed_in_member() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.count("api_keys").await, 1);
 }
+
+#[tokio::test]
+async fn webhook_endpoints_through_the_api() {
+    let f = fixture_with(&[]).await;
+    let app = &f.app;
+    let key = key_for(app, &f.owner, &["settings.manage"], None).await;
+    let res = post_json(
+        app,
+        "/api/v1/webhook-endpoints",
+        &key,
+        json!({"url": "https://hooks.example.com/in", "events": ["order.created", "tokens.purchased"]}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let made: Value = res.json().await.unwrap();
+    assert!(made["secret"].as_str().unwrap().starts_with("whsec_"));
+    assert_eq!(made["endpoint"]["circuit"], "closed");
+    let id = made["endpoint"]["id"].as_str().unwrap().to_string();
+    let list: Value = get(app, "/api/v1/webhook-endpoints", Some(&key))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["data"][0]["events"],
+        json!(["order.created", "tokens.purchased"])
+    );
+    assert!(list["data"][0].get("secret").is_none());
+
+    let p = problem(
+        post_json(
+            app,
+            "/api/v1/webhook-endpoints",
+            &key,
+            json!({"url": "http://169.254.169.254/latest", "events": ["order.created"]}),
+            None,
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
+    assert_eq!(p["field"], "url");
+
+    let res = with_key(
+        program().delete(app.url(&format!("/api/v1/webhook-endpoints/{id}"))),
+        &key,
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = with_key(
+        program().delete(app.url(&format!("/api/v1/webhook-endpoints/{id}"))),
+        &key,
+    )
+    .send()
+    .await
+    .unwrap();
+    problem(res, StatusCode::NOT_FOUND, "not_found").await;
+    assert_eq!(app.audit_count("WEBHOOK_ENDPOINT_DELETED").await, 1);
+}

@@ -36,6 +36,14 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         )
         .route("/api/v1/tokens", get(resources::token_balance))
         .route("/api/v1/tokens/ledger", get(resources::token_ledger))
+        .route(
+            "/api/v1/webhook-endpoints",
+            get(resources::list_webhook_endpoints).post(resources::create_webhook_endpoint),
+        )
+        .route(
+            "/api/v1/webhook-endpoints/{id}",
+            axum::routing::delete(resources::delete_webhook_endpoint),
+        )
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .layer(from_fn_with_state(state.clone(), idempotency::layer))
         .layer(from_fn_with_state(state.clone(), authenticate))

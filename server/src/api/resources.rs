@@ -602,3 +602,149 @@ pub async fn token_ledger(
         next_cursor,
     }))
 }
+
+/// A webhook endpoint (its secret is never in the API; Settings → API shows it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookEndpoint {
+    pub id: Uuid,
+    pub url: String,
+    pub description: String,
+    /// The event types it receives.
+    pub events: Vec<String>,
+    pub enabled: bool,
+    /// `closed`, `open` (paused after consecutive failures) or `half-open` (the next attempt
+    /// is a probe).
+    pub circuit: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The webhook endpoints.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookEndpointList {
+    pub data: Vec<WebhookEndpoint>,
+}
+
+/// A new webhook endpoint.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewWebhookEndpoint {
+    /// An http(s) address; private, loopback and metadata addresses are refused unless the
+    /// installation allows them.
+    pub url: String,
+    #[serde(default)]
+    pub description: String,
+    /// Event types: `order.created`, `order.updated`, `analysis.completed`,
+    /// `tokens.purchased`, `tokens.low_balance`, `campaign.alert_fired`.
+    pub events: Vec<String>,
+}
+
+/// A webhook endpoint just made, with its signing secret (shown this once here).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedWebhookEndpoint {
+    pub endpoint: WebhookEndpoint,
+    /// `whsec_…`: check each delivery's `webhook-signature` with it.
+    pub secret: String,
+}
+
+fn endpoint_of(
+    e: crate::api::webhooks::EndpointRow,
+    cfg: &super::config::ApiConfig,
+) -> WebhookEndpoint {
+    WebhookEndpoint {
+        circuit: e.circuit(cfg.circuit_failures, Utc::now()).to_string(),
+        id: e.id,
+        url: e.url,
+        description: e.description,
+        events: e.events.split_whitespace().map(str::to_string).collect(),
+        enabled: e.enabled,
+        created_at: e.created_at,
+    }
+}
+
+/// List webhook endpoints
+#[utoipa::path(get, path = "/api/v1/webhook-endpoints", tag = "webhooks",
+    responses((status = 200, description = "The company's endpoints", body = WebhookEndpointList)),
+    security(("api_key" = ["settings.manage"])))]
+pub async fn list_webhook_endpoints(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Meta(meta): Meta,
+) -> ApiResult<Json<WebhookEndpointList>> {
+    caller
+        .require(&state.db, &meta, Permission::SettingsManage)
+        .await?;
+    let cfg = state.config.section::<super::config::ApiConfig>();
+    let rows = crate::api::webhooks::endpoints(&state.db, &caller.principal).await?;
+    Ok(Json(WebhookEndpointList {
+        data: rows.into_iter().map(|e| endpoint_of(e, cfg)).collect(),
+    }))
+}
+
+/// Add a webhook endpoint
+///
+/// Answers the endpoint with its signing secret.
+#[utoipa::path(post, path = "/api/v1/webhook-endpoints", tag = "webhooks",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for the same request")),
+    request_body = NewWebhookEndpoint,
+    responses((status = 201, description = "The endpoint and its secret", body = CreatedWebhookEndpoint)),
+    security(("api_key" = ["settings.manage"])))]
+pub async fn create_webhook_endpoint(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Meta(meta): Meta,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(axum::http::StatusCode, Json<CreatedWebhookEndpoint>)> {
+    caller
+        .require(&state.db, &meta, Permission::SettingsManage)
+        .await?;
+    let new: NewWebhookEndpoint = json_body(&headers, &body)?;
+    let cfg = state.config.section::<super::config::ApiConfig>();
+    let input = crate::api::webhooks::EndpointInput {
+        url: new.url,
+        description: new.description,
+        events: new.events,
+    };
+    let (id, secret) = crate::api::webhooks::create_endpoint(
+        &state.db,
+        cfg,
+        &state.config.app_secret_key,
+        &caller.principal,
+        &meta,
+        &input,
+    )
+    .await?;
+    let row = crate::api::webhooks::endpoints(&state.db, &caller.principal)
+        .await?
+        .into_iter()
+        .find(|e| e.id == id)
+        .ok_or(Error::NotFound)?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(CreatedWebhookEndpoint {
+            endpoint: endpoint_of(row, cfg),
+            secret,
+        }),
+    ))
+}
+
+/// Delete a webhook endpoint
+///
+/// Its deliveries go with it.
+#[utoipa::path(delete, path = "/api/v1/webhook-endpoints/{id}", tag = "webhooks",
+    params(("id" = Uuid, Path, description = "The endpoint's id")),
+    responses((status = 204, description = "Deleted")),
+    security(("api_key" = ["settings.manage"])))]
+pub async fn delete_webhook_endpoint(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    Meta(meta): Meta,
+    Path(id): Path<String>,
+) -> ApiResult<axum::http::StatusCode> {
+    caller
+        .require(&state.db, &meta, Permission::SettingsManage)
+        .await?;
+    let id = parse_id(&id)?;
+    crate::api::webhooks::delete_endpoint(&state.db, &caller.principal, &meta, id).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

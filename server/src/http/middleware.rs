@@ -291,9 +291,6 @@ impl PageTable {
 
     pub fn needs(&self, path: &str) -> PageNeeds {
         let last = path.rsplit('/').next().unwrap_or_default();
-        if last.contains('.') {
-            return PageNeeds::NotAPage; // a file: /favicon.svg, /robots.txt
-        }
         let path = match path.trim_end_matches('/') {
             "" => "/",
             p => p,
@@ -301,15 +298,23 @@ impl PageTable {
         if let Some(r) = self.rules.iter().find(|r| r.path == path) {
             return r.needs;
         }
-        self.rules
+        let by_prefix = self
+            .rules
             .iter()
             .filter_map(|r| {
                 let prefix = r.path.strip_suffix('*')?;
                 path.starts_with(prefix).then_some((prefix.len(), r.needs))
             })
             .max_by_key(|(len, _)| *len)
-            .map(|(_, needs)| needs)
-            .unwrap_or(PageNeeds::Member)
+            .map(|(_, needs)| needs);
+        match by_prefix {
+            // Callers that prove themselves (a signature, a key) keep their declaration
+            // whatever the last segment looks like (`/api/v1/things/0.5`).
+            Some(needs @ (PageNeeds::Webhook | PageNeeds::ApiKey)) => needs,
+            _ if last.contains('.') => PageNeeds::NotAPage, // a file: /favicon.svg, /robots.txt
+            Some(needs) => needs,
+            None => PageNeeds::Member,
+        }
     }
 
     pub fn is_page(&self, path: &str) -> bool {
@@ -840,11 +845,15 @@ mod tests {
             PageRule::new("/reports/export", PageNeeds::NotAPage),
             PageRule::new("/admin/*", PageNeeds::SuperAdmin),
             PageRule::new("/webhooks/shop", PageNeeds::Webhook),
+            PageRule::new("/keyed/*", PageNeeds::ApiKey),
         ];
         let t = PageTable::new([AREA]);
+        // A keyed caller's path stays keyed whatever its last segment looks like.
+        assert_eq!(t.needs("/keyed/things/0.5"), PageNeeds::ApiKey);
         // Only a declared webhook skips the origin check; an undeclared path under /webhooks/
         // is an ordinary path.
         assert_eq!(t.needs("/webhooks/shop"), PageNeeds::Webhook);
+        assert_eq!(t.needs("/favicon.svg"), PageNeeds::NotAPage);
         assert!(!t.is_page("/webhooks/shop"));
         assert_eq!(t.needs("/webhooks/other"), PageNeeds::Member);
         assert!(t.is_page("/"));
