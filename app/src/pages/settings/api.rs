@@ -20,6 +20,7 @@ const FORM: &str = "api-keys";
 pub fn ApiPage() -> impl IntoView {
     let page = Resource::new(|| (), |_| get_api_keys());
     let flash = Resource::new_blocking(|| (), |_| take_form_flash(FORM.into()));
+    let hooks = webhook_data();
     view! {
         <Title text="API · Switchyard"/>
         <SettingsHeader title="Settings" text="Keys for your own programs to call the Switchyard API. A key acts for you, only with the permissions you give it."/>
@@ -32,6 +33,7 @@ pub fn ApiPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <Webhooks data=hooks/>
     }
 }
 
@@ -90,7 +92,6 @@ fn Keys(v: ApiKeysPage, f: Option<FormFlash>) -> impl IntoView {
                 <NewKeyForm v=choices f/>
             </Card>
         </div>
-        <Webhooks/>
     }
 }
 
@@ -246,9 +247,19 @@ fn said_alert(f: &Option<FormFlash>, testid: &'static str) -> Option<impl IntoVi
     })
 }
 
-/// Outgoing webhooks: the endpoints, one endpoint's delivery log, and the form to add one.
-#[component]
-pub fn Webhooks() -> impl IntoView {
+/// The webhooks section's data: the endpoints and the chosen one's log (refreshed while a
+/// delivery is under way), the form's choices with a secret to show once, and the forms'
+/// message. Made at the page's top level, so the browser finds each one's server-rendered
+/// value when it hydrates (a resource made inside a suspended child may be asked again, and a
+/// secret taken from the session is there only once).
+#[derive(Clone, Copy)]
+struct WebhookData {
+    page: Resource<Result<crate::api::keys::WebhooksPage, crate::api::AppError>>,
+    form: Resource<Result<crate::api::keys::WebhookForm, crate::api::AppError>>,
+    flash: Resource<Result<Option<FormFlash>, crate::api::AppError>>,
+}
+
+fn webhook_data() -> WebhookData {
     use crate::api::keys::{get_webhook_form, get_webhooks};
     use crate::components::ui::refresh_while;
     let query = leptos_router::hooks::use_query_map();
@@ -269,6 +280,13 @@ pub fn Webhooks() -> impl IntoView {
         },
         set_tick,
     );
+    WebhookData { page, form, flash }
+}
+
+/// Outgoing webhooks: the endpoints, one endpoint's delivery log, and the form to add one.
+#[component]
+fn Webhooks(data: WebhookData) -> impl IntoView {
+    let WebhookData { page, form, flash } = data;
     view! {
         <section class="mt-10" aria-labelledby="webhooks-title">
             <h2 id="webhooks-title" class="text-lg font-semibold text-slate-900 dark:text-white">"Webhooks"</h2>
@@ -308,6 +326,13 @@ pub fn Webhooks() -> impl IntoView {
                         })}
                     </Suspense>
                 </Card>
+            </div>
+            <div class="mt-6">
+                <Transition>
+                    {move || Suspend::new(async move {
+                        page.await.ok().map(|p| view! { <DeliveryLog p/> })
+                    })}
+                </Transition>
             </div>
         </section>
     }
@@ -413,7 +438,18 @@ fn EndpointsView(p: crate::api::keys::WebhooksPage) -> impl IntoView {
             .collect_view()
             .into_any()
     };
-    let log = p.log.map(|l| {
+    view! {
+        <Card title="Endpoints">
+            <ul class="divide-y divide-slate-100 dark:divide-slate-800">{list}</ul>
+        </Card>
+    }
+}
+
+/// The chosen endpoint's latest deliveries, full width.
+#[component]
+fn DeliveryLog(p: crate::api::keys::WebhooksPage) -> impl IntoView {
+    use crate::components::ui::BUTTON_QUIET;
+    p.log.map(|l| {
         let endpoint = l.id.clone();
         let rows = if l.deliveries.is_empty() {
             view! { <EmptyState title="No delivery yet" text="Send a test event to see one."/> }.into_any()
@@ -471,11 +507,5 @@ fn EndpointsView(p: crate::api::keys::WebhooksPage) -> impl IntoView {
                 <Card title=format!("Deliveries to {}", l.url)>{rows}</Card>
             </div>
         }
-    });
-    view! {
-        <Card title="Endpoints">
-            <ul class="divide-y divide-slate-100 dark:divide-slate-800">{list}</ul>
-        </Card>
-        {log}
-    }
+    })
 }
