@@ -36,10 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-up() { # waits for the server on PORT
-  for _ in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/ready" && return 0; sleep 0.1; done
-  die "the server did not answer on port $PORT"
-}
+up() { wait_ready "$PORT"; }
 
 check() { # label database-url
   local label=$1 url=$2 data="$WORK/$1"
@@ -50,10 +47,7 @@ check() { # label database-url
   "${run[@]}" "$BIN" >"$data/setup.log" 2>&1 &
   PID=$!
   up
-  curl -fs -o /dev/null -H "Origin: http://127.0.0.1:$PORT" --data-urlencode company_name="Operator Co" \
-    --data-urlencode timezone=UTC --data-urlencode name="Operator" --data-urlencode email=operator@contract.test \
-    --data-urlencode password=contract-pass-2026 --data-urlencode password_confirm=contract-pass-2026 \
-    "http://127.0.0.1:$PORT/auth/setup" || die "$label: first-run setup failed"
+  first_run_setup "$PORT" contract.test contract-pass-2026 || die "$label: first-run setup failed"
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
   "${run[@]}" "$BIN" seed --company "Contract Co" --email owner@contract.test --password contract-pass-2026 \
     --stores 2 --orders 300 --days 30 --campaigns 0 --analyses 0 >/dev/null || die "$label: seeding failed"

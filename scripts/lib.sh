@@ -21,3 +21,18 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null \
     || die "apt-get install $* failed"
 }
+
+# Waits for a Switchyard on 127.0.0.1:$1 to answer /ready (30 s at most).
+wait_ready() {
+  for _ in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$1/ready" && return 0; sleep 0.1; done
+  die "the server did not answer on port $1"
+}
+
+# First-run setup of the Switchyard on 127.0.0.1:$1, as "Operator Co" with operator@$2 and
+# password $3 (what the checks that drive the binary need before `switchyard seed`).
+first_run_setup() {
+  curl -fs -o /dev/null -H "Origin: http://127.0.0.1:$1" --data-urlencode company_name="Operator Co" \
+    --data-urlencode timezone=UTC --data-urlencode name="Operator" --data-urlencode "email=operator@$2" \
+    --data-urlencode "password=$3" --data-urlencode "password_confirm=$3" \
+    "http://127.0.0.1:$1/auth/setup"
+}

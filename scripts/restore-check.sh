@@ -42,10 +42,7 @@ PY
   fi
 }
 
-up() { # waits for the server on PORT
-  for _ in $(seq 1 300); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/ready" && return 0; sleep 0.1; done
-  die "the server did not answer on port $PORT"
-}
+up() { wait_ready "$PORT"; }
 
 check() { # label source-url target-url
   local label=$1 src=$2 dst=$3 data="$WORK/$1"
@@ -55,10 +52,7 @@ check() { # label source-url target-url
   "${run[@]}" DATABASE_URL="$src" "$BIN" >"$data/setup.log" 2>&1 &
   PID=$!
   up
-  curl -fs -o /dev/null -H "Origin: http://127.0.0.1:$PORT" --data-urlencode company_name="Operator Co" \
-    --data-urlencode timezone=UTC --data-urlencode name="Operator" --data-urlencode email=operator@restore.test \
-    --data-urlencode password=restore-pass-2026 --data-urlencode password_confirm=restore-pass-2026 \
-    "http://127.0.0.1:$PORT/auth/setup" || die "$label: first-run setup failed"
+  first_run_setup "$PORT" restore.test restore-pass-2026 || die "$label: first-run setup failed"
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
   "${run[@]}" DATABASE_URL="$src" "$BIN" seed --company "Restore Check" --email owner@restore.test \
     --password restore-pass-2026 --orders 3000 >/dev/null || die "$label: seeding failed"

@@ -19,8 +19,7 @@ use crate::{
     crypto,
     error::Error,
     http::{
-        flash::Flash,
-        forms::{back_with, failure, Fields, Meta},
+        forms::{done, failure, Fields, Meta},
         middleware::CurrentUser,
     },
     state::AppState,
@@ -42,16 +41,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn said(message: String, secure: bool) -> Response {
-    back_with(
-        PAGE,
-        Flash {
-            form: FORM.into(),
-            field: None,
-            message,
-            values: [("tone".to_string(), "ok".to_string())].into(),
-        },
-        secure,
-    )
+    done(PAGE, FORM, message, secure)
 }
 
 /// POST /settings/api/keys: `name`, `scopes` (each ticked), `store` (empty: every store),
@@ -254,16 +244,7 @@ async fn endpoint_form(
     .await;
     let secure = state.config.cookie_secure;
     match result {
-        Ok(message) => back_with(
-            &back,
-            Flash {
-                form: ENDPOINT_FORM.into(),
-                field: None,
-                message,
-                values: [("tone".to_string(), "ok".to_string())].into(),
-            },
-            secure,
-        ),
+        Ok(message) => done(&back, ENDPOINT_FORM, message, secure),
         Err(e @ (Error::Validation { .. } | Error::Conflict(_))) => {
             let mut values = BTreeMap::new();
             for name in ["url", "description"] {

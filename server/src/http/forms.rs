@@ -70,6 +70,21 @@ pub fn back_with(to: &str, flash: Flash, secure: bool) -> Response {
     res
 }
 
+/// A form that did its work: a 303 to `to` with `message` for `form`, marked as a success
+/// (`tone` "ok").
+pub fn done(to: &str, form: &str, message: String, secure: bool) -> Response {
+    back_with(
+        to,
+        Flash {
+            form: form.into(),
+            field: None,
+            message,
+            values: [("tone".to_string(), "ok".to_string())].into(),
+        },
+        secure,
+    )
+}
+
 /// A failed form submission: back to `to` with the error's public message and field; 5xx
 /// are logged here.
 pub fn failure(

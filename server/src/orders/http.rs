@@ -27,8 +27,7 @@ use crate::{
     access::Permission,
     error::Error,
     http::{
-        flash::Flash,
-        forms::{back_with, download, download_name, failure, Fields, Meta},
+        forms::{done, download, download_name, failure, Fields, Meta},
         middleware::CurrentUser,
     },
     jobs::Job,
@@ -249,16 +248,7 @@ pub async fn handover(
     .await;
     let secure = state.config.cookie_secure;
     match result {
-        Ok(message) => back_with(
-            "/orders/handover",
-            Flash {
-                form: "handover".into(),
-                field: None,
-                message,
-                values: [("tone".to_string(), "ok".to_string())].into(),
-            },
-            secure,
-        ),
+        Ok(message) => done("/orders/handover", "handover", message, secure),
         Err(e @ (Error::Validation { .. } | Error::Conflict(_))) => {
             let mut values = std::collections::BTreeMap::new();
             values.insert("awb".to_string(), typed);
