@@ -137,6 +137,9 @@ const SERVER_FNS: &[(&str, Need)] = &[
     ("/api/create_order_awb", Need::Permission("orders.write")),
     ("/api/handover", Need::Permission("orders.read")),
     ("/api/integrations", Need::Permission("settings.manage")),
+    ("/api/api_keys", Need::Permission("settings.manage")),
+    ("/api/webhooks", Need::Permission("settings.manage")),
+    ("/api/webhook_form", Need::Permission("settings.manage")),
     ("/api/save_ai_key", Need::Permission("settings.manage")),
     ("/api/remove_ai_key", Need::Permission("settings.manage")),
     ("/api/analysis_limits", Need::Permission("settings.manage")),
@@ -302,6 +305,17 @@ const ROUTES: &[(&str, Need)] = &[
         "/campaigns/studio/profile",
         Need::Permission("content.write"),
     ),
+    // A key with a permission every settings manager holds; then another company's (or no)
+    // key or endpoint, which is nobody's here.
+    ("/settings/api/keys", Need::Permission("settings.manage")),
+    (
+        "/settings/api/keys/revoke",
+        Need::Permission("settings.manage"),
+    ),
+    (
+        "/settings/api/endpoints",
+        Need::Permission("settings.manage"),
+    ),
 ];
 
 const PAGES: &[(&str, Need)] = &[
@@ -349,6 +363,7 @@ const PAGES: &[(&str, Need)] = &[
         "/settings/integrations",
         Need::Permission("settings.manage"),
     ),
+    ("/settings/api", Need::Permission("settings.manage")),
     ("/admin", Need::SuperAdmin),
     ("/admin/jobs", Need::SuperAdmin),
     ("/billing", Need::Permission("billing.read")),
@@ -673,6 +688,13 @@ fn args(path: &str, b: &CompanyB, n: usize) -> Vec<(String, String)> {
         "/api/retry_order_error" | "/api/skip_order_error" => vec![("id", B_ERROR.into())],
         "/api/order_shipping" => vec![("id", B_ORDER.into())],
         "/api/handover" => vec![("day", "2026-11-30".into())],
+        "/api/webhooks" => vec![("endpoint", "".into())],
+        "/settings/api/keys" => vec![
+            ("name", format!("Matrix key {n}")),
+            ("scopes", "settings.manage".into()),
+        ],
+        "/settings/api/keys/revoke" => vec![("id", B_ORDER.into())],
+        "/settings/api/endpoints" => vec![("op", "test".into()), ("id", B_ORDER.into())],
         "/orders/handover" => vec![("op", "scan".into()), ("awb", "999000111".into())],
         // Refused at its field after the permission check (nothing saved, nobody called).
         "/api/save_courier_account" => vec![

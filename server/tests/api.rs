@@ -627,6 +627,18 @@ async fn a_status_change_runs_once_per_idempotency_key() {
     )
     .await;
 
+    // A claim whose first request never got its answer (cut off) is taken over after its
+    // lease, for the same request.
+    server::exec!(
+        &app.state.db,
+        sqlx::query("UPDATE api_idempotency SET status = NULL, body = NULL, created_at = $1")
+            .bind(Utc::now() - Duration::minutes(2))
+    )
+    .unwrap();
+    let res = post_json(app, &path, &key, json!({"status": "PICKING"}), Some("op-1")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().get("idempotent-replayed").is_none());
+
     // Kept answers are forgotten after a day.
     assert_eq!(app.count("api_idempotency").await, 1);
     server::exec!(

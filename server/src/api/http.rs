@@ -45,8 +45,46 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             axum::routing::delete(resources::delete_webhook_endpoint),
         )
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), idempotency::layer))
         .layer(from_fn_with_state(state.clone(), authenticate))
+        .layer(axum::middleware::map_response(problems_only))
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This path does not take that method.",
+    )
+}
+
+/// Any refusal that is not a problem document yet (an extractor's plain-text rejection, a
+/// body over the size limit) becomes one, keeping its status (and the logged cause).
+async fn problems_only(res: Response) -> Response {
+    let status = res.status();
+    let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes()
+            .starts_with(super::problem::CONTENT_TYPE.as_bytes())
+    });
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return res;
+    }
+    let code = match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let detail = status
+        .canonical_reason()
+        .unwrap_or("The request was refused.");
+    let (parts, _) = res.into_parts();
+    let mut problem = Problem::new(status, code, format!("{detail}.")).into_response();
+    problem.extensions_mut().extend(parts.extensions);
+    problem
 }
 
 /// Every area's API quotas (the composition root registers them).
@@ -135,15 +173,16 @@ async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -
     let meta = crate::http::forms::meta_from_parts(&parts);
     let address = meta.ip.clone().unwrap_or_else(|| "unknown".to_string());
     let public = is_public(parts.uri.path());
-    let caller: Result<Option<Caller>, &'static str> = match bearer(&parts.headers) {
+    type Refused = (&'static str, Option<(keys::Refusal, keys::KeyRef)>);
+    let caller: Result<Option<Caller>, Refused> = match bearer(&parts.headers) {
         None if parts.headers.contains_key(header::AUTHORIZATION) => {
-            Err("Send the API key as `Authorization: Bearer <key>`.")
+            Err(("Send the API key as `Authorization: Bearer <key>`.", None))
         }
         None => Ok(None),
         Some(key) => match keys::authenticate(&state.db, key, &meta).await {
             Err(e) => return Problem::from(e).into_response(),
             Ok(Ok(c)) => Ok(Some(c)),
-            Ok(Err(refusal)) => Err(refusal.detail()),
+            Ok(Err((refusal, key))) => Err((refusal.detail(), key.map(|k| (refusal, k)))),
         },
     };
     match caller {
@@ -177,7 +216,17 @@ async fn authenticate(State(state): State<AppState>, req: Request, next: Next) -
                 Err(a) => return too_many(&a),
             };
             let res = match anonymous {
-                Err(why) => Problem::unauthorized(why).into_response(),
+                Err((why, ours)) => {
+                    // Audited only within the address's limit, so a flood of refused calls
+                    // cannot flood the company's audit log.
+                    if let Some((refusal, key)) = ours {
+                        if let Err(e) = keys::record_refusal(&state.db, &meta, &key, refusal).await
+                        {
+                            return Problem::from(e).into_response();
+                        }
+                    }
+                    Problem::unauthorized(why).into_response()
+                }
                 Ok(_) if !public => Problem::unauthorized(
                     "An API key is needed: send it as `Authorization: Bearer <key>`.",
                 )

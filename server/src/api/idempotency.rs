@@ -28,6 +28,9 @@ pub const HEADER: &str = "idempotency-key";
 const MAX_BODY: usize = 1 << 20;
 /// The largest answer kept for replay.
 const MAX_ANSWER: usize = 4 << 20;
+/// How long a claim waits for its answer before a retry may take it over (the first request
+/// was cut off: the process stopped, or the answer could not be kept).
+const LEASE: chrono::Duration = chrono::Duration::seconds(60);
 /// How long an answer is kept.
 pub const RETENTION: chrono::Duration = chrono::Duration::hours(24);
 
@@ -97,7 +100,9 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let hash = request_hash(&parts.method, path, &bytes);
     let claimed = async {
         let mut tx = state.db.begin().await?;
-        let claimed = repo::claim(&mut tx, key_id, &idem, &hash, Utc::now()).await?;
+        let now = Utc::now();
+        let claimed = repo::claim(&mut tx, key_id, &idem, &hash, now).await?
+            || repo::reclaim_stale(&mut tx, key_id, &idem, &hash, now, now - LEASE).await?;
         tx.commit().await?;
         Ok::<bool, crate::Error>(claimed)
     }
@@ -123,7 +128,20 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
                     status: Some(status),
                     body,
                     ..
-                })) => replay(status, body.unwrap_or_default()),
+                })) => {
+                    // Kept sealed: an answer may hold a secret (a webhook endpoint's).
+                    let opened = body
+                        .as_deref()
+                        .map(|b| crate::crypto::open(&state.config.app_secret_key, b))
+                        .transpose();
+                    match opened {
+                        Ok(plain) => replay(
+                            status,
+                            String::from_utf8_lossy(&plain.unwrap_or_default()).into_owned(),
+                        ),
+                        Err(e) => Problem::from(e).into_response(),
+                    }
+                }
                 Ok(Some(_)) => Problem::new(
                     StatusCode::CONFLICT,
                     "idempotency_in_progress",
@@ -134,9 +152,15 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         }
         Ok(true) => {}
     }
-    let res = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
+    // Run to the end even when the caller hangs up: the claim must get its answer.
+    let run = tokio::spawn(next.run(Request::from_parts(parts, Body::from(bytes))));
+    let res = match run.await {
+        Ok(res) => res,
+        Err(e) => Problem::from(crate::Error::Internal(anyhow::anyhow!(
+            "the API call failed: {e}"
+        )))
+        .into_response(),
+    };
     if res.status().is_server_error() {
         // Failed on our side: the key is given back so the call can be tried again.
         let released = async {
@@ -158,17 +182,18 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         .into_response();
     };
     let kept = async {
+        let sealed = crate::crypto::seal(&state.config.app_secret_key, &bytes)?;
         let mut tx = state.db.begin().await?;
-        let text = String::from_utf8_lossy(&bytes);
         let status = i32::from(res_parts.status.as_u16());
-        repo::answer(&mut tx, key_id, &idem, status, &text).await?;
+        repo::answer(&mut tx, key_id, &idem, status, &sealed).await?;
         tx.commit().await
     }
     .await;
-    match kept {
-        Ok(()) => Response::from_parts(res_parts, Body::from(bytes)),
-        Err(e) => Problem::from(e).into_response(),
+    if let Err(e) = kept {
+        // The work is done: answer it. The claim's lease lets a retry in after a minute.
+        tracing::warn!(error = %e, "could not keep an idempotent answer");
     }
+    Response::from_parts(res_parts, Body::from(bytes))
 }
 
 /// Forgets kept answers after [`RETENTION`].

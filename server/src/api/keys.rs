@@ -341,19 +341,27 @@ impl Refusal {
     }
 }
 
-/// The caller a presented key stands for, or why it is refused. A refusal of a key that
-/// exists is audited in its company (the key's prefix, never its secret).
+/// The key a refusal concerns, when it is one of ours: its company, maker and prefix.
+#[derive(Clone, Debug)]
+pub struct KeyRef {
+    company_id: Uuid,
+    created_by: Uuid,
+    prefix: String,
+}
+
+/// The caller a presented key stands for, or why it is refused (with the key, when it is one
+/// of ours, for [`record_refusal`]: the caller audits it once the address's limit allows).
 #[tracing::instrument(skip_all)]
 pub async fn authenticate(
     db: &Db,
     presented: &str,
     meta: &RequestMeta,
-) -> Result<std::result::Result<Caller, Refusal>> {
+) -> Result<std::result::Result<Caller, (Refusal, Option<KeyRef>)>> {
     let Some(prefix) = prefix_of(presented) else {
-        return Ok(Err(Refusal::Unknown));
+        return Ok(Err((Refusal::Unknown, None)));
     };
     let Some(row) = repo::by_prefix(db, prefix).await? else {
-        return Ok(Err(Refusal::Unknown));
+        return Ok(Err((Refusal::Unknown, None)));
     };
     let now = Utc::now();
     let refusal = if !constant_time_eq(&digest(presented), &row.secret_hash) {
@@ -370,16 +378,12 @@ pub async fn authenticate(
         None => identity::load_principal(db, row.created_by, row.company_id).await?,
     };
     let Some(mut principal) = principal else {
-        let refusal = refusal.unwrap_or(Refusal::CreatorGone);
-        refused(
-            db,
-            meta,
-            (row.company_id, row.created_by, &row.prefix),
-            refusal.reason(),
-            None,
-        )
-        .await?;
-        return Ok(Err(refusal));
+        let key = KeyRef {
+            company_id: row.company_id,
+            created_by: row.created_by,
+            prefix: row.prefix.clone(),
+        };
+        return Ok(Err((refusal.unwrap_or(Refusal::CreatorGone), Some(key))));
     };
     principal.all_stores = Some(principal.sees_all_stores());
     principal.permissions = principal
@@ -398,6 +402,23 @@ pub async fn authenticate(
         prefix: row.prefix,
         store_id: row.store_id,
     }))
+}
+
+/// Audits a refused call of one of our keys in its company.
+pub async fn record_refusal(
+    db: &Db,
+    meta: &RequestMeta,
+    key: &KeyRef,
+    refusal: Refusal,
+) -> Result<()> {
+    refused(
+        db,
+        meta,
+        (key.company_id, key.created_by, &key.prefix),
+        refusal.reason(),
+        None,
+    )
+    .await
 }
 
 /// Records a refused call of an existing key (its company, creator and prefix) in its
@@ -439,6 +460,14 @@ impl Caller {
         );
         refused(db, meta, key, "scope", Some(needed)).await?;
         Err(Error::Forbidden)
+    }
+
+    /// Refuses (403) a key limited to one store: what it asks for concerns every store.
+    pub fn require_every_store(&self) -> Result<()> {
+        match self.store_id {
+            Some(_) => Err(Error::Forbidden),
+            None => Ok(()),
+        }
     }
 
     /// Refuses an order, analysis or figure of a store the key may not touch (NotFound, as

@@ -176,6 +176,30 @@ pub async fn claim(
     Ok(n == 1)
 }
 
+/// Takes over a claim whose first request never got its answer (claimed before `stale`),
+/// for the same request only.
+pub async fn reclaim_stale(
+    tx: &mut Tx,
+    key_id: Uuid,
+    idem: &str,
+    hash: &[u8],
+    now: DateTime<Utc>,
+    stale: DateTime<Utc>,
+) -> Result<bool> {
+    const SQL: &str = "UPDATE api_idempotency SET created_at = $1 WHERE api_key_id = $2 \
+        AND idem_key = $3 AND request_hash = $4 AND status IS NULL AND created_at < $5";
+    let n = exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(now)
+            .bind(key_id)
+            .bind(idem)
+            .bind(hash)
+            .bind(stale)
+    )?;
+    Ok(n == 1)
+}
+
 pub async fn claimed(db: &Db, key_id: Uuid, idem: &str) -> Result<Option<IdemRow>> {
     const SQL: &str = "SELECT request_hash, status, body FROM api_idempotency \
         WHERE api_key_id = $1 AND idem_key = $2";
@@ -477,17 +501,27 @@ pub async fn postpone(tx: &mut Tx, id: Uuid, until: DateTime<Utc>) -> Result<()>
     Ok(())
 }
 
-/// Puts a dead or delivered delivery back to pending with no attempts.
+/// Puts a dead or delivered delivery back to pending with no attempts; a pending one too when
+/// its attempt is overdue since `stuck` (its job gave up on an error of ours).
 pub async fn restart_delivery(
     tx: &mut Tx,
     company_id: Uuid,
     id: Uuid,
     now: DateTime<Utc>,
+    stuck: DateTime<Utc>,
 ) -> Result<bool> {
     const SQL: &str =
         "UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_attempt_at = $1, \
-        updated_at = $1 WHERE id = $2 AND company_id = $3 AND status IN ('dead', 'delivered')";
-    let n = exec_tx!(tx, sqlx::query(SQL).bind(now).bind(id).bind(company_id))?;
+        updated_at = $1 WHERE id = $2 AND company_id = $3 AND (status IN ('dead', 'delivered') \
+        OR (status = 'pending' AND next_attempt_at < $4))";
+    let n = exec_tx!(
+        tx,
+        sqlx::query(SQL)
+            .bind(now)
+            .bind(id)
+            .bind(company_id)
+            .bind(stuck)
+    )?;
     Ok(n == 1)
 }
 
@@ -502,10 +536,11 @@ pub async fn endpoint_succeeded(tx: &mut Tx, id: Uuid) -> Result<()> {
 pub async fn endpoint_failed(tx: &mut Tx, id: Uuid) -> Result<i64> {
     const SQL: &str = "UPDATE webhook_endpoints SET failures = failures + 1 WHERE id = $1 \
         RETURNING CAST(failures AS BIGINT)";
-    Ok(with_tx!(tx, |c| sqlx::query_scalar(SQL)
+    let failures: Option<i64> = with_tx!(tx, |c| sqlx::query_scalar(SQL)
         .bind(id)
-        .fetch_one(c)
-        .await)?)
+        .fetch_optional(c)
+        .await)?;
+    Ok(failures.unwrap_or(0))
 }
 
 pub async fn open_circuit(tx: &mut Tx, id: Uuid, until: DateTime<Utc>) -> Result<()> {
@@ -529,7 +564,8 @@ pub async fn claim_probe(
 
 pub async fn owner_emails(tx: &mut Tx, company_id: Uuid) -> Result<Vec<String>> {
     const SQL: &str = "SELECT u.email FROM memberships m JOIN users u ON u.id = m.user_id \
-        WHERE m.company_id = $1 AND m.role = 'owner' AND u.disabled_at IS NULL ORDER BY u.email";
+        WHERE m.company_id = $1 AND m.role = 'owner' AND m.disabled_at IS NULL \
+        AND u.disabled_at IS NULL ORDER BY u.email";
     Ok(with_tx!(tx, |c| sqlx::query_scalar(SQL)
         .bind(company_id)
         .fetch_all(c)

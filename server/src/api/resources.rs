@@ -633,8 +633,8 @@ pub struct NewWebhookEndpoint {
     pub url: String,
     #[serde(default)]
     pub description: String,
-    /// Event types: `order.created`, `order.updated`, `analysis.completed`,
-    /// `tokens.purchased`, `tokens.low_balance`, `campaign.alert_fired`.
+    /// Event types: `order.created`, `order.updated`, `tokens.purchased`,
+    /// `tokens.low_balance`.
     pub events: Vec<String>,
 }
 
@@ -673,6 +673,7 @@ pub async fn list_webhook_endpoints(
     caller
         .require(&state.db, &meta, Permission::SettingsManage)
         .await?;
+    caller.require_every_store()?;
     let cfg = state.config.section::<super::config::ApiConfig>();
     let rows = crate::api::webhooks::endpoints(&state.db, &caller.principal).await?;
     Ok(Json(WebhookEndpointList {
@@ -698,6 +699,7 @@ pub async fn create_webhook_endpoint(
     caller
         .require(&state.db, &meta, Permission::SettingsManage)
         .await?;
+    caller.require_every_store()?;
     let new: NewWebhookEndpoint = json_body(&headers, &body)?;
     let cfg = state.config.section::<super::config::ApiConfig>();
     let input = crate::api::webhooks::EndpointInput {
@@ -744,6 +746,7 @@ pub async fn delete_webhook_endpoint(
     caller
         .require(&state.db, &meta, Permission::SettingsManage)
         .await?;
+    caller.require_every_store()?;
     let id = parse_id(&id)?;
     crate::api::webhooks::delete_endpoint(&state.db, &caller.principal, &meta, id).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)

@@ -38,13 +38,11 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
         "order.updated",
         "An order changed: status, address, payment or fulfilment",
     ),
-    ("analysis.completed", "An analysis finished"),
     ("tokens.purchased", "A token pack was paid for"),
     (
         "tokens.low_balance",
         "The token balance fell below the warning threshold",
     ),
-    ("campaign.alert_fired", "A campaign alert rule fired"),
 ];
 /// The event "Send test event" sends (to one endpoint, whatever it subscribed to).
 pub const TEST_EVENT: &str = "webhook.test";
@@ -134,6 +132,17 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Option<Strin
     ))
 }
 
+/// Endpoints receive the events of every store, so managing them needs settings.manage and a
+/// view of every store (a member limited to some stores, or a key limited to one, may not).
+fn require(p: &Principal) -> Result<()> {
+    p.authorize(Permission::SettingsManage)?;
+    if p.sees_all_stores() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
 fn checked_input(cfg: &ApiConfig, input: &EndpointInput) -> Result<(String, String, String)> {
     let url = guard::parse(&input.url).map_err(|e| Error::validation("url", e.to_string()))?;
     if let Some(host) = url.host() {
@@ -147,7 +156,14 @@ fn checked_input(cfg: &ApiConfig, input: &EndpointInput) -> Result<(String, Stri
             url.host_str().unwrap_or_default().to_ascii_lowercase(),
             url.port_or_known_default().unwrap_or(0)
         );
-        let allowed = cfg.allow_private || cfg.webhook_allow.contains(&pair);
+        let listed = cfg.webhook_allow.contains(&pair);
+        // Link-local and cloud metadata addresses stay closed even when private ones are
+        // allowed: an intranet receiver never needs them, an attacker always wants them.
+        let metadata = ip.is_some_and(|ip| match ip {
+            std::net::IpAddr::V4(v4) => v4.is_link_local() || v4.octets()[..2] == [100, 100],
+            std::net::IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
+        });
+        let allowed = listed || (cfg.allow_private && !metadata);
         if let Some((ip, why)) = ip
             .and_then(|ip| guard::closed(ip).map(|why| (ip, why)))
             .filter(|_| !allowed)
@@ -207,7 +223,7 @@ pub async fn create_endpoint(
     meta: &RequestMeta,
     input: &EndpointInput,
 ) -> Result<(Uuid, String)> {
-    p.authorize(Permission::SettingsManage)?;
+    require(p)?;
     let (url, description, events) = checked_input(cfg, input)?;
     let secret = new_secret();
     let sealed = crypto::seal(app_key, secret.as_bytes())?;
@@ -259,7 +275,7 @@ pub async fn update_endpoint(
     input: &EndpointInput,
     enabled: bool,
 ) -> Result<()> {
-    p.authorize(Permission::SettingsManage)?;
+    require(p)?;
     let (url, description, events) = checked_input(cfg, input)?;
     let mut tx = db.begin().await?;
     if !repo::update_endpoint(
@@ -291,7 +307,7 @@ pub async fn update_endpoint(
 }
 
 pub async fn delete_endpoint(db: &Db, p: &Principal, meta: &RequestMeta, id: Uuid) -> Result<()> {
-    p.authorize(Permission::SettingsManage)?;
+    require(p)?;
     let mut tx = db.begin().await?;
     let Some(url) = repo::delete_endpoint(&mut tx, p.company_id, id).await? else {
         return Err(Error::NotFound);
@@ -319,7 +335,7 @@ pub async fn rotate_secret(
     meta: &RequestMeta,
     id: Uuid,
 ) -> Result<String> {
-    p.authorize(Permission::SettingsManage)?;
+    require(p)?;
     let secret = new_secret();
     let sealed = crypto::seal(app_key, secret.as_bytes())?;
     let now = Utc::now();
@@ -358,7 +374,7 @@ pub async fn reveal_secret(
     p: &Principal,
     id: Uuid,
 ) -> Result<String> {
-    p.authorize(Permission::SettingsManage)?;
+    require(p)?;
     let secrets = repo::endpoint_secrets(db, p.company_id, id)
         .await?
         .ok_or(Error::NotFound)?;
@@ -367,7 +383,7 @@ pub async fn reveal_secret(
 }
 
 pub async fn endpoints(db: &Db, p: &Principal) -> Result<Vec<EndpointRow>> {
-    p.authorize(Permission::SettingsManage)?;
+    require(p)?;
     repo::endpoints(db, p.company_id).await
 }
 
@@ -378,7 +394,7 @@ pub async fn deliveries(
     endpoint: Uuid,
     limit: i64,
 ) -> Result<Vec<DeliveryRow>> {
-    p.authorize(Permission::SettingsManage)?;
+    require(p)?;
     repo::deliveries(db, p.company_id, endpoint, limit.clamp(1, 200)).await
 }
 
@@ -399,7 +415,7 @@ async fn queue_attempt(tx: &mut Tx, delivery: Uuid, attempt: i32, at: DateTime<U
             kind: DELIVER_KIND,
             payload: serde_json::json!({ "delivery_id": delivery }),
             run_at: at,
-            max_attempts: 3,
+            max_attempts: 5,
             dedupe_key: Some(format!(
                 "webhook:{delivery}:{attempt}:{}",
                 at.timestamp_micros()
@@ -439,7 +455,7 @@ pub async fn emit(
 
 /// "Send test event": a `webhook.test` delivery to this endpoint only.
 pub async fn send_test(db: &Db, p: &Principal, id: Uuid) -> Result<Uuid> {
-    p.authorize(Permission::SettingsManage)?;
+    require(p)?;
     let mut tx = db.begin().await?;
     if !repo::endpoint_exists(&mut tx, p.company_id, id).await? {
         return Err(Error::NotFound);
@@ -470,10 +486,11 @@ pub async fn send_test(db: &Db, p: &Principal, id: Uuid) -> Result<Uuid> {
 
 /// Replays a dead (or delivered) delivery: the same event id and body, attempts from zero.
 pub async fn replay(db: &Db, p: &Principal, meta: &RequestMeta, delivery: Uuid) -> Result<()> {
-    p.authorize(Permission::SettingsManage)?;
+    require(p)?;
     let mut tx = db.begin().await?;
     let now = Utc::now();
-    if !repo::restart_delivery(&mut tx, p.company_id, delivery, now).await? {
+    let stuck = now - Duration::minutes(10);
+    if !repo::restart_delivery(&mut tx, p.company_id, delivery, now, stuck).await? {
         return Err(Error::Conflict(
             "Only a dead or delivered delivery can be replayed; this one is still being tried."
                 .into(),

@@ -258,7 +258,8 @@ pub async fn entries_before(
     before: Option<i64>,
     limit: i64,
 ) -> Result<Vec<Entry>> {
-    repo::entries_before(db, company_id, before, limit.clamp(1, 1000)).await
+    // One more than a page's most, so a caller can tell whether another page follows.
+    repo::entries_before(db, company_id, before, limit.clamp(1, 1001)).await
 }
 
 /// One page of the company's ledger, newest first, and the number of entries.

@@ -199,7 +199,8 @@ pub async fn orders_after(
         },
     )?;
     filter.after = after;
-    repo::list_page(db, &filter, limit.clamp(1, 1000), 0).await
+    // One more than a page's most, so a caller can tell whether another page follows.
+    repo::list_page(db, &filter, limit.clamp(1, 1001), 0).await
 }
 
 /// How many of the member's orders match the query, counted up to [`COUNT_CAP`].
