@@ -5,7 +5,8 @@ import { confirmAction, hydrated, owner, signInAs } from "./helpers";
 
 // Settings → API: the owner makes a key, copies it once, calls the JSON API with it from the
 // test (as an integrator's program would), and revokes it; the same before hydration; the
-// API's reference page is readable without scripts.
+// API's reference page is readable without scripts; a webhook endpoint served by the test gets
+// signed deliveries. (Named to run after foundation.spec.ts, which needs a fresh installation.)
 test.describe.configure({ mode: "serial" });
 
 async function makeKey(page: Page, name: string, scopes: string[]) {
