@@ -20,7 +20,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{problem::Problem, resources};
+use super::{problem::ProblemBody, resources};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,7 +40,7 @@ use super::{problem::Problem, resources};
         resources::create_webhook_endpoint,
         resources::delete_webhook_endpoint,
     ),
-    components(schemas(Problem)),
+    components(schemas(ProblemBody)),
     tags(
         (name = "orders", description = "The order inbox of the stores the key may see"),
         (name = "tokens", description = "AI tokens: the balance and every movement"),

@@ -12,9 +12,15 @@ use crate::error::{Error, LoggedError};
 
 pub const CONTENT_TYPE: &str = "application/problem+json";
 
+/// A problem document (RFC 9457), boxed: handlers return it as their error, and a result
+/// stays small.
+#[derive(Clone, Debug)]
+pub struct Problem(Box<ProblemBody>);
+
 /// A problem document (RFC 9457).
 #[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct Problem {
+#[schema(as = Problem)]
+pub struct ProblemBody {
     /// Where the problem is explained: `/api/v1/docs#problem-<code>`.
     #[serde(rename = "type")]
     #[schema(format = "uri-reference")]
@@ -36,7 +42,7 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Problem {
-        Problem {
+        Problem(Box::new(ProblemBody {
             type_: format!("/api/v1/docs#problem-{code}"),
             title: status.canonical_reason().unwrap_or("Error").to_string(),
             status: status.as_u16(),
@@ -44,7 +50,7 @@ impl Problem {
             code: code.to_string(),
             field: None,
             logged: None,
-        }
+        }))
     }
 
     /// 401: no key, or one that is refused.
@@ -67,9 +73,9 @@ impl From<Error> for Problem {
             other => other.public_message(),
         };
         let mut p = Problem::new(e.status(), e.code(), detail);
-        p.field = e.field().map(str::to_string);
+        p.0.field = e.field().map(str::to_string);
         if e.status().is_server_error() {
-            p.logged = Some(format!("{e:#}: {e:?}"));
+            p.0.logged = Some(format!("{e:#}: {e:?}"));
         }
         p
     }
@@ -77,8 +83,9 @@ impl From<Error> for Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let p = *self.0;
+        let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&p).unwrap_or_default();
         let mut res = (status, body).into_response();
         res.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
@@ -86,7 +93,7 @@ impl IntoResponse for Problem {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if let Some(cause) = self.logged {
+        if let Some(cause) = p.logged {
             res.extensions_mut()
                 .insert(LoggedError(std::sync::Arc::new(cause)));
         }
