@@ -336,7 +336,17 @@ async fn complete(db: &Db, row: &AnalysisRow, hold_id: Uuid, x: Extracted) -> Re
         .started_at
         .map(|s| (now - s).num_milliseconds())
         .unwrap_or(0);
-    let done = repo::mark_completed(db, row.company_id, row.id, now, ms, &x, &outcome).await?;
+    let mut tx = db.begin().await?;
+    let done = repo::mark_completed(&mut tx, row.company_id, row.id, now, ms, &x, &outcome).await?;
+    if done {
+        let data = serde_json::json!({
+            "id": row.id, "filename": row.filename, "test_type": row.test_type,
+            "verdict": outcome.verdict.as_str(), "score": outcome.score,
+            "requires_review": outcome.requires_review, "tokens": x.tokens, "completed_at": now,
+        });
+        crate::api::webhooks::emit(&mut tx, row.company_id, "analysis.completed", data).await?;
+    }
+    tx.commit().await?;
     if !done {
         // Cancelled meanwhile: the cancel gives the hold back.
         let _ = ledger::release(db, row.company_id, hold_id).await;

@@ -359,7 +359,7 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 /// Marks a processing analysis completed with what was extracted and its outcome; false when
 /// it is no longer processing (cancelled meanwhile).
 pub async fn mark_completed(
-    db: &Db,
+    tx: &mut Tx,
     company_id: Uuid,
     id: Uuid,
     now: DateTime<Utc>,
@@ -373,8 +373,8 @@ pub async fn mark_completed(
         verdict = $10, score = $11, confidence = $12, requires_review = $13, extraction = $14, \
         outcome = $15, raw_reply = $16, error = NULL \
         WHERE id = $1 AND company_id = $2 AND status = 'processing'";
-    let n = exec!(
-        db,
+    let n = exec_tx!(
+        tx,
         sqlx::query(SQL)
             .bind(id)
             .bind(company_id)

@@ -633,8 +633,8 @@ pub struct NewWebhookEndpoint {
     pub url: String,
     #[serde(default)]
     pub description: String,
-    /// Event types: `order.created`, `order.updated`, `tokens.purchased`,
-    /// `tokens.low_balance`.
+    /// Event types: `order.created`, `order.updated`, `analysis.completed`,
+    /// `tokens.purchased`, `tokens.low_balance`, `campaign.alert_fired`.
     pub events: Vec<String>,
 }
 

@@ -38,11 +38,13 @@ pub const EVENT_TYPES: &[(&str, &str)] = &[
         "order.updated",
         "An order changed: status, address, payment or fulfilment",
     ),
+    ("analysis.completed", "An analysis finished"),
     ("tokens.purchased", "A token pack was paid for"),
     (
         "tokens.low_balance",
         "The token balance fell below the warning threshold",
     ),
+    ("campaign.alert_fired", "A campaign alert rule fired"),
 ];
 /// The event "Send test event" sends (to one endpoint, whatever it subscribed to).
 pub const TEST_EVENT: &str = "webhook.test";

@@ -976,11 +976,11 @@ pub struct NewFiring<'a> {
 
 /// Records a firing (outcome `pending` until its action is done); false when the rule already
 /// fired for the campaign in this window (another evaluation got there first).
-pub async fn insert_firing(db: &Db, f: &NewFiring<'_>, now: DateTime<Utc>) -> Result<bool> {
+pub async fn insert_firing(tx: &mut Tx, f: &NewFiring<'_>, now: DateTime<Utc>) -> Result<bool> {
     const SQL: &str = "INSERT INTO ad_rule_firings (id, company_id, rule_id, campaign_id, window_start, fired_at, \
         summary, action, outcome) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending') ON CONFLICT DO NOTHING";
-    Ok(exec!(
-        db,
+    Ok(exec_tx!(
+        tx,
         sqlx::query(SQL)
             .bind(f.id)
             .bind(f.company_id)

@@ -488,8 +488,9 @@ pub async fn evaluate(
                 continue;
             }
             let firing = Uuid::now_v7();
+            let mut tx = db.begin().await?;
             let recorded = repo::insert_firing(
-                db,
+                &mut tx,
                 &repo::NewFiring {
                     id: firing,
                     company_id: row.company_id,
@@ -505,6 +506,13 @@ pub async fn evaluate(
             if !recorded {
                 continue;
             }
+            let data = serde_json::json!({
+                "firing_id": firing, "rule_id": row.id, "rule": row.name, "campaign_id": t.id,
+                "summary": summary, "action": rule.action.code(), "fired_at": now,
+            });
+            crate::api::webhooks::emit(&mut tx, row.company_id, "campaign.alert_fired", data)
+                .await?;
+            tx.commit().await?;
             out.fired += 1;
             // The firing is recorded: whatever happens now is written on it, never left pending.
             match act(

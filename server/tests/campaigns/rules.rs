@@ -181,6 +181,22 @@ async fn an_and_rule_pauses_once_per_window_and_is_undone_after_its_hours() {
     assert!(w.firings().await.is_empty());
 
     let rule_id = w.create(&w.s.owner, input).await.unwrap();
+    // An endpoint that chose alerts gets a delivery of each firing (written with the firing).
+    let state = &w.s.app.state;
+    server::api::webhooks::create_endpoint(
+        w.s.db(),
+        state.config.section::<server::api::config::ApiConfig>(),
+        &state.config.app_secret_key,
+        &w.s.owner,
+        &server::audit::RequestMeta::default(),
+        &server::api::webhooks::EndpointInput {
+            url: "https://hooks.example.com/ads".into(),
+            description: String::new(),
+            events: vec!["campaign.alert_fired".into()],
+        },
+    )
+    .await
+    .unwrap();
     meta_accepts(&w.s.meta, "status=PAUSED", 1).await;
     meta_accepts(&w.s.meta, "status=ACTIVE", 1).await;
     // Meta is down for the first try of the rollback.
@@ -205,6 +221,16 @@ async fn an_and_rule_pauses_once_per_window_and_is_undone_after_its_hours() {
     assert_eq!(f.rollback_due_at, Some(at("2026-12-03T18:00:00Z")));
     assert_eq!(w.alert_mails().await, 1);
     // The same window, run again (a second instance, a retried job): nothing more.
+    let alerts: Vec<String> = server::with_db!(w.s.db(), |p| sqlx::query_scalar(
+        "SELECT payload FROM webhook_deliveries WHERE event_type = 'campaign.alert_fired'"
+    )
+    .fetch_all(p)
+    .await)
+    .unwrap();
+    assert_eq!(alerts.len(), 1);
+    let alert: serde_json::Value = serde_json::from_str(&alerts[0]).unwrap();
+    assert_eq!(alert["data"]["rule_id"], rule_id.to_string());
+    assert_eq!(alert["data"]["action"], "pause");
     assert_eq!(w.evaluate(at("2026-12-03T12:05:00Z")).await.fired, 0);
 
     // The rule cannot be deleted while its pause waits to be undone.
