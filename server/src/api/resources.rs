@@ -288,7 +288,9 @@ impl From<orders::Detail> for Order {
     }
 }
 
-/// The order list's filters (the inbox's), and paging.
+/// The order list's filters (the inbox's), and paging. It describes the query for the
+/// document only: the handler reads the query itself (`Params`), so that a bad value is a
+/// problem document rather than axum's plain-text rejection; hence the fields are never read.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
@@ -541,7 +543,7 @@ pub struct LedgerEntry {
     pub created_at: DateTime<Utc>,
 }
 
-/// Paging of the ledger.
+/// Paging of the ledger (for the document only, like [`OrderFilter`]).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
