@@ -61,13 +61,14 @@ check() { # label database-url
   # One worker: Python 3.11's ast module is not thread-safe ("AST constructor recursion depth
   # mismatch"), and hypothesis parses its filters' source with it.
   local status=0
-  schemathesis run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
+  # Run from the scratch folder: schemathesis keeps a cache (.schemathesis/) where it runs.
+  (cd "$WORK" && schemathesis run "http://127.0.0.1:$PORT/api/v1/openapi.json" \
     --url "http://127.0.0.1:$PORT" \
     -H "Authorization: Bearer $key" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection \
     --phases examples,coverage,fuzzing,stateful \
     --max-examples "$EXAMPLES" --seed 1 --workers 1 --no-color \
-    --output-sanitize true >"$data/schemathesis.log" 2>&1 || status=$?
+    --output-sanitize true) >"$data/schemathesis.log" 2>&1 || status=$?
   if [[ $status -ne 0 ]]; then
     cat "$data/schemathesis.log"
     grep -E "ERROR|panicked" "$data/server.log" | tail -20 || true
