@@ -350,6 +350,20 @@ async fn endpoints_are_checked_and_scoped_to_their_company() {
         webhooks::endpoints(db, &operator).await,
         Err(Error::Forbidden)
     ));
+    // Off and on again; another company's owner cannot.
+    assert!(matches!(
+        webhooks::set_enabled(db, &there, &meta, id, false).await,
+        Err(Error::NotFound)
+    ));
+    webhooks::set_enabled(db, &owner, &meta, id, false)
+        .await
+        .unwrap();
+    assert!(!webhooks::endpoints(db, &owner).await.unwrap()[0].enabled);
+    webhooks::set_enabled(db, &owner, &meta, id, true)
+        .await
+        .unwrap();
+    assert!(webhooks::endpoints(db, &owner).await.unwrap()[0].enabled);
+    assert_eq!(app.audit_count("WEBHOOK_ENDPOINT_UPDATED").await, 2);
     webhooks::delete_endpoint(db, &owner, &meta, id)
         .await
         .unwrap();

@@ -191,18 +191,7 @@ async fn endpoint_form(
                 "Endpoint added. Its signing secret is shown below: use it to check each delivery's signature.".to_string()
             }
             op @ ("enable" | "disable") => {
-                let id = need_id()?;
-                let row = hooks::endpoints(db, &p)
-                    .await?
-                    .into_iter()
-                    .find(|e| e.id == id)
-                    .ok_or(Error::NotFound)?;
-                let input = EndpointInput {
-                    url: row.url,
-                    description: row.description,
-                    events: row.events.split_whitespace().map(str::to_string).collect(),
-                };
-                hooks::update_endpoint(db, cfg, &p, &meta, id, &input, op == "enable").await?;
+                hooks::set_enabled(db, &p, &meta, need_id()?, op == "enable").await?;
                 if op == "enable" {
                     "Endpoint enabled: new events are delivered to it again.".to_string()
                 } else {

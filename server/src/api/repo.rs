@@ -128,24 +128,6 @@ pub async fn user_by_email(db: &Db, email: &str) -> Result<Option<Uuid>> {
         .await)?)
 }
 
-/// True when the store is the company's and, for a member limited to granted stores, granted.
-pub async fn store_visible(
-    db: &Db,
-    company_id: Uuid,
-    limited_to: Option<Uuid>,
-    store_id: Uuid,
-) -> Result<bool> {
-    const SQL: &str = "SELECT COUNT(*) FROM stores s WHERE s.id = $1 AND s.company_id = $2 \
-        AND ($3 IS NULL OR s.id IN (SELECT store_id FROM store_access WHERE company_id = $2 AND user_id = $3))";
-    let n: i64 = with_db!(db, |pool| sqlx::query_scalar(SQL)
-        .bind(store_id)
-        .bind(company_id)
-        .bind(limited_to)
-        .fetch_one(pool)
-        .await)?;
-    Ok(n > 0)
-}
-
 /// A stored answer to an idempotent request.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct IdemRow {
@@ -277,32 +259,23 @@ pub async fn insert_endpoint(tx: &mut Tx, e: &NewEndpoint<'_>) -> Result<()> {
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn update_endpoint(
+/// Turns the company's endpoint on or off; answers its address.
+pub async fn set_endpoint_enabled(
     tx: &mut Tx,
     company_id: Uuid,
     id: Uuid,
-    url: &str,
-    description: &str,
-    events: &str,
     enabled: bool,
     now: DateTime<Utc>,
-) -> Result<bool> {
-    const SQL: &str =
-        "UPDATE webhook_endpoints SET url = $1, description = $2, events = $3, enabled = $4, \
-        updated_at = $5 WHERE id = $6 AND company_id = $7";
-    let n = exec_tx!(
-        tx,
-        sqlx::query(SQL)
-            .bind(url)
-            .bind(description)
-            .bind(events)
-            .bind(enabled)
-            .bind(now)
-            .bind(id)
-            .bind(company_id)
-    )?;
-    Ok(n == 1)
+) -> Result<Option<String>> {
+    const SQL: &str = "UPDATE webhook_endpoints SET enabled = $1, updated_at = $2 \
+        WHERE id = $3 AND company_id = $4 RETURNING url";
+    Ok(with_tx!(tx, |c| sqlx::query_scalar(SQL)
+        .bind(enabled)
+        .bind(now)
+        .bind(id)
+        .bind(company_id)
+        .fetch_optional(c)
+        .await)?)
 }
 
 /// Deletes the company's endpoint (its deliveries go with it); answers its address.

@@ -154,48 +154,6 @@ impl From<orders::ListRow> for OrderSummary {
     }
 }
 
-/// A postal address.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Address {
-    pub name: String,
-    pub company: Option<String>,
-    pub address1: String,
-    pub address2: Option<String>,
-    pub city: String,
-    /// County (județ), province or state.
-    pub county: String,
-    pub postcode: String,
-    /// ISO 3166-1 alpha-2.
-    pub country_code: String,
-    pub phone: Option<String>,
-}
-
-impl From<model::Address> for Address {
-    fn from(a: model::Address) -> Self {
-        Address {
-            name: a.name,
-            company: a.company,
-            address1: a.address1,
-            address2: a.address2,
-            city: a.city,
-            county: a.county,
-            postcode: a.postcode,
-            country_code: a.country_code,
-            phone: a.phone,
-        }
-    }
-}
-
-/// A line of an order.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OrderItem {
-    pub sku: Option<String>,
-    pub title: String,
-    pub variant: Option<String>,
-    pub quantity: i64,
-    pub unit_price_minor: i64,
-}
-
 /// Something that happened to an order (ingest, status change, note, AWB event).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderEvent {
@@ -224,15 +182,15 @@ pub struct Order {
     pub customer_name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
-    pub shipping_address: Option<Address>,
-    pub billing_address: Option<Address>,
+    pub shipping_address: Option<model::Address>,
+    pub billing_address: Option<model::Address>,
     pub payment_gateway: Option<String>,
     pub note: Option<String>,
     pub flags: Vec<String>,
     pub placed_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub cancelled_at: Option<DateTime<Utc>>,
-    pub items: Vec<OrderItem>,
+    pub items: Vec<model::Item>,
     pub timeline: Vec<OrderEvent>,
 }
 
@@ -255,25 +213,15 @@ impl From<orders::Detail> for Order {
             customer_name: o.customer_name,
             email: o.email,
             phone: o.phone,
-            shipping_address: d.shipping.map(Address::from),
-            billing_address: d.billing.map(Address::from),
+            shipping_address: d.shipping,
+            billing_address: d.billing,
             payment_gateway: o.payment_gateway,
             note: o.note,
             flags: flags_of(&o.flags),
             placed_at: o.placed_at,
             updated_at: o.updated_at,
             cancelled_at: o.cancelled_at,
-            items: d
-                .items
-                .into_iter()
-                .map(|i| OrderItem {
-                    sku: i.sku,
-                    title: i.title,
-                    variant: i.variant,
-                    quantity: i.quantity,
-                    unit_price_minor: i.unit_price_minor,
-                })
-                .collect(),
+            items: d.items,
             timeline: d
                 .events
                 .into_iter()

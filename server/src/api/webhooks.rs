@@ -267,33 +267,21 @@ pub async fn create_endpoint(
     Ok((id, secret))
 }
 
-/// Changes an endpoint's address, description, events, and whether it is on.
-pub async fn update_endpoint(
+/// Turns an endpoint on or off (off: events are not sent to it).
+pub async fn set_enabled(
     db: &Db,
-    cfg: &ApiConfig,
     p: &Principal,
     meta: &RequestMeta,
     id: Uuid,
-    input: &EndpointInput,
     enabled: bool,
 ) -> Result<()> {
     require(p)?;
-    let (url, description, events) = checked_input(cfg, input)?;
     let mut tx = db.begin().await?;
-    if !repo::update_endpoint(
-        &mut tx,
-        p.company_id,
-        id,
-        &url,
-        &description,
-        &events,
-        enabled,
-        Utc::now(),
-    )
-    .await?
-    {
+    let Some(url) =
+        repo::set_endpoint_enabled(&mut tx, p.company_id, id, enabled, Utc::now()).await?
+    else {
         return Err(Error::NotFound);
-    }
+    };
     audit::record(
         &mut tx,
         meta,
@@ -301,7 +289,7 @@ pub async fn update_endpoint(
             p,
             Action::WebhookEndpointUpdated,
             Some(url),
-            serde_json::json!({ "endpoint_id": id, "events": events, "enabled": enabled }),
+            serde_json::json!({ "endpoint_id": id, "enabled": enabled }),
         ),
     )
     .await?;
